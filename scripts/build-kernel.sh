@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build (or reuse) the Rust-enabled test kernel of one flavour and print the
+# build directory on standard output.
+#
+#   scripts/build-kernel.sh [debug|perf]
+#
+# The build lives under $RTEMU_CACHE/kernel/, keyed by the kernel source
+# version, the config fragments and the compiler versions, so a later run on
+# the same machine reuses it. RTEMU_KERNEL_JOBS overrides the job count.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:-debug}
+# Bump when the recipe below changes in a way that changes the kernel.
+RECIPE=1
+
+fragments=(
+	"$RTEMU_ROOT/scripts/kconfig/vm.config"
+	"$RTEMU_ROOT/selftests/config"
+	"$RTEMU_ROOT/selftests/config.$flavour"
+)
+for f in "${fragments[@]}"; do [ -f "$f" ] || die "no config fragment $f"; done
+
+src=$(kernel_src) || die "no kernel source: run scripts/setup.sh"
+kernel_env
+mapfile -t vars < <(kmake_vars)
+
+key=$( {
+	echo "recipe $RECIPE"
+	cat "$KERNEL_SRC_DIR/VERSION"
+	cat "${fragments[@]}"
+	/usr/bin/rustc --version
+	"clang$LLVM_SUFFIX" --version | head -n1
+	"$BINDGEN" --version
+} | sha256sum | cut -c1-16)
+out=$RTEMU_CACHE/kernel/$KERNEL_SERIES-$flavour-$key
+
+if [ -f "$out/.rtemu-built" ]; then
+	log "kernel $flavour: cached at $out"
+	echo "$out"
+	exit 0
+fi
+
+mkdir -p "$out"
+exec 9>"$out/.lock"
+flock 9
+if [ -f "$out/.rtemu-built" ]; then
+	echo "$out"
+	exit 0
+fi
+
+kmake() { make -s -C "$src" O="$out" "${vars[@]}" "$@"; }
+
+log "kernel $flavour: checking the Rust toolchain"
+kmake rustavailable | tee /dev/stderr | grep -q "Rust is available!" ||
+	die "the kernel does not accept the Rust toolchain"
+
+log "kernel $flavour: configuring in $out"
+kmake tinyconfig >/dev/null
+"$src/scripts/config" --file "$out/.config" -e 64BIT
+kmake olddefconfig >/dev/null 2>&1
+(cd "$src" && "$RTEMU_VENV/bin/virtme-configkernel" --update O="$out" "${vars[@]}" >/dev/null)
+cat "${fragments[@]}" >>"$out/.config"
+kmake olddefconfig >/dev/null 2>&1
+
+# olddefconfig silently drops options whose dependencies fail (CONFIG_RUST
+# above all, when the toolchain check fails): insist on every one we asked for.
+missing=()
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=n) opt=${line%=n}
+		grep -q "^$opt=" "$out/.config" && missing+=("$line") ;;
+	CONFIG_*=*) grep -qx "$line" "$out/.config" || missing+=("$line") ;;
+	esac
+done < <(cat "${fragments[@]}")
+[ ${#missing[@]} -eq 0 ] || die "options lost by olddefconfig: ${missing[*]}"
+
+jobs=${RTEMU_KERNEL_JOBS:-$(($(nproc) + 1))}
+log "kernel $flavour: building bzImage and modules with -j$jobs (20-30 minutes)"
+start=$SECONDS
+kmake -j"$jobs" bzImage modules
+log "kernel $flavour: built in $((SECONDS - start)) s"
+touch "$out/.rtemu-built"
+echo "$out"

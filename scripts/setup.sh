@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything rtemu needs on a fresh Debian 12 machine. Idempotent.
+#
+#   scripts/setup.sh            packages, bindgen, virtme-ng venv, kernel source
+#   scripts/setup.sh --no-src   everything but the kernel source
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+want_src=1
+[ "${1:-}" = --no-src ] && want_src=0
+
+PACKAGES=(
+	clang$LLVM_SUFFIX lld$LLVM_SUFFIX llvm$LLVM_SUFFIX libclang$LLVM_SUFFIX-dev
+	rustc-web rust-web-src
+	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils make gcc
+	qemu-system-x86 busybox-static udev
+	python3 python3-venv python3-yaml
+	iproute2 util-linux procps debian-archive-keyring
+)
+
+install_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && { log "debian packages: present"; return; }
+	log "debian packages: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_bindgen() {
+	if [ -x "$BINDGEN" ] && [ "$("$BINDGEN" --version)" = "bindgen $BINDGEN_VERSION" ]; then
+		log "bindgen $BINDGEN_VERSION: present"
+		return
+	fi
+	log "bindgen $BINDGEN_VERSION: cargo install"
+	cargo install --locked --quiet --root "$RTEMU_TOOLS" bindgen-cli --version "=$BINDGEN_VERSION"
+}
+
+install_venv() {
+	if [ -x "$RTEMU_VENV/bin/vng" ] &&
+	   [ "$("$RTEMU_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("virtme-ng"))' 2>/dev/null)" = "$VIRTME_NG_VERSION" ]; then
+		log "virtme-ng $VIRTME_NG_VERSION: present"
+		return
+	fi
+	log "virtme-ng $VIRTME_NG_VERSION: python venv"
+	python3 -m venv "$RTEMU_VENV"
+	"$RTEMU_VENV/bin/pip" install -q "virtme-ng==$VIRTME_NG_VERSION" PyYAML jsonschema
+}
+
+# Debian's linux-source-7.3 from trixie-backports, fetched with a private apt
+# configuration so the system's sources stay untouched. apt checks the .deb
+# against the signed Release file's hashes.
+fetch_kernel_source() {
+	if kernel_src >/dev/null; then
+		log "kernel source: $(kernel_src)"
+		return
+	fi
+	local mirror apt_dir
+	mirror=$(grep -hoE '(URIs:|deb) +https?://[^ ]+/debian/?( |$)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
+		awk '{print $2}' | head -n1 || true)
+	mirror=${mirror:-http://deb.debian.org/debian}
+	apt_dir=$RTEMU_CACHE/apt
+	mkdir -p "$apt_dir/lists/partial" "$KERNEL_SRC_DIR"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main" \
+		>"$apt_dir/sources.list"
+	local opts=(-o Dir::Etc::SourceList="$apt_dir/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$apt_dir/lists"
+		-o APT::Get::List-Cleanup=0)
+	log "kernel source: apt-get download linux-source-$KERNEL_SERIES from $mirror"
+	apt-get "${opts[@]}" -o APT::Sandbox::User=root update -qq
+	(cd "$apt_dir" && rm -f linux-source-*.deb &&
+		apt-get "${opts[@]}" -o APT::Sandbox::User=root download -qq "linux-source-$KERNEL_SERIES")
+	local deb
+	deb=$(ls "$apt_dir"/linux-source-"$KERNEL_SERIES"_*.deb)
+	dpkg-deb --info "$deb" >/dev/null || die "corrupt $deb"
+	log "kernel source: extracting $(basename "$deb")"
+	rm -rf "$apt_dir/x" && dpkg -x "$deb" "$apt_dir/x"
+	tar -C "$KERNEL_SRC_DIR" -xf "$apt_dir"/x/usr/src/linux-source-"$KERNEL_SERIES".tar.xz
+	rm -rf "$apt_dir/x"
+	basename "$deb" >"$KERNEL_SRC_DIR/VERSION"
+	log "kernel source: $(kernel_src)"
+}
+
+mkdir -p "$RTEMU_CACHE"
+install_packages
+install_bindgen
+install_venv
+[ $want_src = 1 ] && fetch_kernel_source
+log "setup: done"

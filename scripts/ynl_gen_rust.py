@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Render the rtemu YNL spec's constants as a Rust module (rust/uapi.rs).
+
+The C side gets its UAPI header from the kernel's ynl_gen_c.py; this is the
+same information for the Rust module, named the way ynl_gen_c.py names it in
+C so the two can be read side by side.
+"""
+import sys
+
+import yaml
+
+
+def c_upper(name):
+    return name.upper().replace('-', '_')
+
+
+def main(spec_path):
+    with open(spec_path, encoding='utf-8') as f:
+        spec = yaml.safe_load(f)
+    fam = c_upper(spec['name'])
+    out = []
+    p = out.append
+    p('// SPDX-License-Identifier: GPL-2.0')
+    p('')
+    p('// Do not edit directly, auto-generated from include/rtemu.yaml')
+    p('// by scripts/ynl_gen_rust.py. To regenerate run: scripts/ynl-regen.sh')
+    p('')
+    p('//! Constants of the rtemu generic netlink family, from its YNL spec.')
+    p('')
+    p(f'/// The family name, nul-terminated.')
+    p(f'pub(crate) const {fam}_FAMILY_NAME: &[u8] = b"{spec["name"]}\\0";')
+    p(f'/// The family version.')
+    p(f'pub(crate) const {fam}_FAMILY_VERSION: u32 = {spec.get("version", 1)};')
+
+    for d in spec.get('definitions', []):
+        if d['type'] not in ('enum', 'flags'):
+            continue
+        prefix = f'{fam}_{c_upper(d["name"])}_'
+        p('')
+        p(f'// {d["type"]} {d["name"]}')
+        value = d.get('value-start', 0)
+        for e in d['entries']:
+            if isinstance(e, str):
+                e = {'name': e}
+            value = e.get('value', value)
+            shown = (1 << value) if d['type'] == 'flags' else value
+            if 'doc' in e:
+                p(f'/// {e["doc"]}')
+            p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {shown:#x};'
+              if d['type'] == 'flags' else
+              f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {shown};')
+            value += 1
+
+    for aset in spec['attribute-sets']:
+        prefix = f'{fam}_A_{c_upper(aset["name"])}_'
+        p('')
+        p(f'// attribute-set {aset["name"]}')
+        value = 1
+        for a in aset['attributes']:
+            value = a.get('value', value)
+            p(f'pub(crate) const {prefix}{c_upper(a["name"])}: u16 = {value};')
+            value += 1
+        p(f'pub(crate) const {prefix}MAX: u16 = {value - 1};')
+
+    p('')
+    p('// operations')
+    value = 1
+    for op in spec['operations']['list']:
+        value = op.get('value', value)
+        p(f'pub(crate) const {fam}_CMD_{c_upper(op["name"])}: u8 = {value};')
+        value += 1
+
+    p('')
+    p('// multicast groups, in the order of the family\'s mcgrps array')
+    for i, g in enumerate(spec['mcast-groups']['list']):
+        p(f'pub(crate) const {fam}_NLGRP_{c_upper(g["name"])}: u32 = {i};')
+    print('\n'.join(out))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])
