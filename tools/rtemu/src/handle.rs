@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The handle: one method per operation of the family.
+
+use std::net::IpAddr;
+
+use crate::attr::Family;
+use crate::error::Result;
+use crate::message::RtemuMessage;
+use crate::socket::{BatchReport, Socket};
+use crate::types::{
+    Event, HoldReply, Route, RouteAdd, RouteChange, RouteClear, RouteGet, RouteHold, RouteList,
+    RouteRelease, RouteRemove, Stats, StatsGet,
+};
+
+/// The routes of a dump, and whether the table changed while it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDump {
+    pub routes: Vec<Route>,
+    /// The kernel set NLM_F_DUMP_INTR: the table changed during the dump.
+    pub interrupted: bool,
+}
+
+/// A connection to the rtemu family of the caller's network namespace.
+///
+/// Holds taken through [`Handle::hold`] belong to this handle's socket and
+/// are released by the kernel when it is dropped.
+pub struct Handle {
+    sock: Socket,
+}
+
+impl Handle {
+    /// Open a socket and resolve the family.
+    pub fn connect() -> Result<Handle> {
+        Ok(Handle {
+            sock: Socket::connect()?,
+        })
+    }
+
+    pub fn from_socket(sock: Socket) -> Handle {
+        Handle { sock }
+    }
+
+    pub fn socket(&mut self) -> &mut Socket {
+        &mut self.sock
+    }
+
+    /// `route-add`.
+    pub fn route_add(&mut self, req: &RouteAdd) -> Result<()> {
+        self.sock.request(req)
+    }
+
+    /// `route-remove`; returns how many routes went, if the kernel said.
+    pub fn route_remove(&mut self, req: &RouteRemove) -> Result<Option<u32>> {
+        Ok(self.sock.request(req)?.count)
+    }
+
+    /// `route-clear` of every family, or one.
+    pub fn route_clear(&mut self, family: Option<Family>) -> Result<Option<u32>> {
+        Ok(self.sock.request(&RouteClear { family })?.count)
+    }
+
+    /// `route-get`.
+    pub fn route_get(&mut self, req: &RouteGet) -> Result<Route> {
+        self.sock.request(req)
+    }
+
+    /// `route-list` dump of every family, or one.
+    pub fn route_list(&mut self, family: Option<Family>) -> Result<RouteDump> {
+        let (routes, interrupted) = self.sock.dump(&RouteList { family })?;
+        Ok(RouteDump {
+            routes,
+            interrupted,
+        })
+    }
+
+    /// `route-list`, repeated (up to `tries` times) while the kernel marks
+    /// the dump interrupted; the last dump is returned either way.
+    pub fn route_list_consistent(
+        &mut self,
+        family: Option<Family>,
+        tries: usize,
+    ) -> Result<RouteDump> {
+        let mut dump = self.route_list(family)?;
+        for _ in 1..tries.max(1) {
+            if !dump.interrupted {
+                break;
+            }
+            dump = self.route_list(family)?;
+        }
+        Ok(dump)
+    }
+
+    /// `route-change`.
+    pub fn route_change(&mut self, req: &RouteChange) -> Result<()> {
+        self.sock.request(req)
+    }
+
+    /// `route-hold`: a reference that lives until [`Handle::release`] or
+    /// until this handle is dropped.
+    pub fn hold(&mut self, addr: IpAddr) -> Result<HoldReply> {
+        self.sock.request(&RouteHold { addr })
+    }
+
+    /// `route-release`.
+    pub fn release(&mut self, handle: u64) -> Result<()> {
+        self.sock.request(&RouteRelease { handle })
+    }
+
+    /// `stats-get`.
+    pub fn stats(&mut self) -> Result<Stats> {
+        self.sock.request(&StatsGet)
+    }
+
+    /// Join multicast groups by name (`monitor`, `resolve`).
+    pub fn subscribe(&mut self, groups: &[&str]) -> Result<()> {
+        for g in groups {
+            self.sock.subscribe(g)?;
+        }
+        Ok(())
+    }
+
+    /// The next event of the joined groups (blocking).
+    pub fn next_event(&mut self) -> Result<Event> {
+        self.sock.next_event()
+    }
+
+    /// Stream requests acknowledged only on error; see [`Socket::batch`].
+    pub fn batch(&mut self, msgs: Vec<RtemuMessage>) -> Result<BatchReport> {
+        self.sock.batch(msgs)
+    }
+}

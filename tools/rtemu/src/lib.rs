@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Userspace library of rtemu, BSD routing-socket semantics on Linux through
+//! the `rtemu` generic netlink family.
+//!
+//! Layers, as in the rust-netlink crates:
+//! - [`attr`] and [`message`]: attributes and the generic netlink payload,
+//!   framed by `netlink-packet-core` / `netlink-packet-generic`;
+//! - [`types`]: typed requests, replies and events for every operation;
+//! - [`socket`]: family/group resolution, requests with ack and extack,
+//!   dumps, events, batches (over `netlink-sys`);
+//! - [`handle`]: one method per operation;
+//! - [`wasix`]: the WASIX `port_route_*` shape with WASI errno values.
+//!
+//! Timestamps are `u64` nanoseconds on CLOCK_REALTIME.
+
+pub mod attr;
+pub mod consts;
+pub mod error;
+pub mod handle;
+pub mod message;
+pub mod socket;
+pub mod types;
+pub mod wasix;
+
+pub use attr::{DeleteReason, Family, RouteAttr, RouteFlags, StatsAttr, UnknownAttr};
+pub use error::{Error, Extack, KernelError, Result};
+pub use handle::{Handle, RouteDump};
+pub use ipnet::IpNet;
+pub use netlink_packet_core::DecodeError;
+pub use message::{Attrs, Cmd, RtemuMessage};
+pub use socket::{BatchReport, FamilyInfo, Replies, Socket};
+pub use types::{
+    now, CountReply, Event, HoldReply, Request, Route, RouteAdd, RouteChange, RouteClear,
+    RouteGet, RouteHold, RouteList, RouteRelease, RouteRemove, Stats, StatsGet, Timestamp, Typed,
+};
