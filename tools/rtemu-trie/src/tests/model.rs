@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Property tests against the naive linear longest-prefix match.
+
+use proptest::prelude::*;
+
+use super::{check_same, Naive};
+use crate::platform::RcuGuard;
+use crate::trie::{Key, Trie};
+
+#[derive(Clone, Debug)]
+pub(crate) enum Op<K> {
+    Insert(K, u8, u64),
+    Remove(K, u8),
+    Lookup(K),
+    Clear,
+}
+
+const V4_POOL: [u32; 6] = [0x0a00_0000, 0x0a01_0203, 0xc0a8_0100, 0xffff_ffff, 0, 0x8000_0000];
+const V6_POOL: [u128; 5] = [
+    0x2001_0db8_0000_0000_0000_0000_0000_0000,
+    0x2001_0db8_ffff_0000_0000_0000_0000_0001,
+    0xfe80_0000_0000_0000_0000_0000_0000_0001,
+    u128::MAX,
+    0,
+];
+
+pub(crate) fn v4_addr() -> impl Strategy<Value = u32> + Clone {
+    prop_oneof![
+        any::<u32>(),
+        proptest::sample::select(&V4_POOL[..]),
+        (proptest::sample::select(&V4_POOL[..]), any::<u32>(), 0..32u32)
+            .prop_map(|(b, n, s)| b ^ (n >> s)),
+    ]
+}
+
+pub(crate) fn v4_len() -> impl Strategy<Value = u8> + Clone {
+    prop_oneof![Just(0u8), Just(32), 0..=32u8, 7..=9u8, 15..=17u8, 23..=25u8]
+}
+
+pub(crate) fn v6_addr() -> impl Strategy<Value = u128> + Clone {
+    prop_oneof![
+        any::<u128>(),
+        proptest::sample::select(&V6_POOL[..]),
+        (proptest::sample::select(&V6_POOL[..]), any::<u128>(), 0..128u32)
+            .prop_map(|(b, n, s)| b ^ (n >> s)),
+    ]
+}
+
+pub(crate) fn v6_len() -> impl Strategy<Value = u8> + Clone {
+    prop_oneof![Just(0u8), Just(128), 0..=128u8, 47..=49u8, 63..=65u8, 127..=128u8]
+}
+
+fn ops<K: Key>(
+    addr: impl Strategy<Value = K> + Clone,
+    len: impl Strategy<Value = u8> + Clone,
+) -> impl Strategy<Value = Vec<Op<K>>> {
+    let op = prop_oneof![
+        6 => (addr.clone(), len.clone(), any::<u64>()).prop_map(|(a, l, v)| Op::Insert(a, l, v)),
+        3 => (addr.clone(), len).prop_map(|(a, l)| Op::Remove(a, l)),
+        3 => addr.prop_map(Op::Lookup),
+        1 => Just(Op::Clear),
+    ];
+    proptest::collection::vec(op, 1..300)
+}
+
+/// Applies `op` to both and compares the immediate results.
+pub(crate) fn apply<K: Key>(t: &Trie<K, u64>, m: &mut Naive<K>, op: &Op<K>) {
+    let mut w = t.writer().expect("writer");
+    match *op {
+        Op::Insert(a, l, v) => {
+            let old = w.insert(a, l, v).expect("alloc").map(|x| *x);
+            assert_eq!(old, m.map.insert((a.masked(l), l), v), "insert {a:?}/{l}");
+        }
+        Op::Remove(a, l) => {
+            let old = w.remove(a, l).expect("alloc").map(|x| *x);
+            assert_eq!(old, m.map.remove(&(a.masked(l), l)), "remove {a:?}/{l}");
+        }
+        Op::Lookup(k) => {
+            let g = RcuGuard::new();
+            assert_eq!(t.lookup(k, &g).map(|(a, b, c)| (a, b, *c)), m.lookup(k));
+        }
+        Op::Clear => {
+            w.clear();
+            m.map.clear();
+        }
+    }
+}
+
+fn run<K: Key>(ops: &[Op<K>]) {
+    let t = Trie::<K, u64>::new();
+    let mut m = Naive::new();
+    let mut keys = Vec::new();
+    for op in ops {
+        apply(&t, &mut m, op);
+        match *op {
+            Op::Insert(a, _, _) | Op::Remove(a, _) | Op::Lookup(a) => keys.push(a),
+            Op::Clear => {}
+        }
+    }
+    check_same(&t, &m, &keys);
+    // Remove everything one by one: the trie must end empty (no root left behind).
+    let all: Vec<_> = m.map.keys().copied().collect();
+    let mut w = t.writer().expect("writer");
+    for (p, l) in all {
+        assert!(w.remove(p, l).expect("alloc").is_some());
+        m.map.remove(&(p, l));
+    }
+    drop(w);
+    assert_eq!(t.stats().nodes, 0);
+    check_same(&t, &m, &keys);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn v4_matches_naive(ops in ops(v4_addr(), v4_len())) {
+        run(&ops);
+    }
+
+    #[test]
+    fn v6_matches_naive(ops in ops(v6_addr(), v6_len())) {
+        run(&ops);
+    }
+}
+
+#[test]
+fn v4_edges() {
+    let t = Trie::<u32, u64>::new();
+    let mut w = t.writer().unwrap();
+    let g = RcuGuard::new();
+    assert!(t.lookup(0x0a00_0001, &g).is_none());
+    w.insert(0, 0, 1).unwrap();
+    w.insert(0x0a00_0000, 8, 2).unwrap();
+    w.insert(0x0a00_0001, 32, 3).unwrap();
+    w.insert(0xffff_ffff, 32, 4).unwrap();
+    w.insert(0x0a00_00ff, 24, 5).unwrap(); // host bits ignored
+    let l = |k| t.lookup(k, &g).map(|(p, l, v)| (p, l, *v));
+    assert_eq!(l(0x0a00_0001), Some((0x0a00_0001, 32, 3)));
+    assert_eq!(l(0x0a00_0002), Some((0x0a00_0000, 24, 5)));
+    assert_eq!(l(0x0a01_0002), Some((0x0a00_0000, 8, 2)));
+    assert_eq!(l(0x0b00_0000), Some((0, 0, 1)));
+    assert_eq!(l(0xffff_ffff), Some((0xffff_ffff, 32, 4)));
+    assert_eq!(l(0xffff_fffe), Some((0, 0, 1)));
+    assert_eq!(*w.insert(0, 0, 9).unwrap().unwrap(), 1);
+    assert_eq!(w.get(0x0a00_00ff, 24).map(|v| *v), Some(5));
+    assert!(w.get(0x0a00_0000, 23).is_none());
+    assert_eq!(w.trie().len(), 5);
+    assert_eq!(l(0x0b00_0000), Some((0, 0, 9)));
+    assert_eq!(t.len(), 5);
+    assert_eq!(*w.remove(0x0a00_0000, 24).unwrap().unwrap(), 5);
+    assert!(w.remove(0x0a00_0000, 24).unwrap().is_none());
+    assert_eq!(l(0x0a00_0002), Some((0x0a00_0000, 8, 2)));
+    assert!(w.remove(0x0a00_0000, 33).unwrap().is_none());
+    // A second writer is refused while the first is open.
+    assert!(t.writer().is_none());
+    drop(w);
+    assert!(t.writer().is_some());
+}
+
+#[test]
+fn v6_edges() {
+    let t = Trie::<u128, u64>::new();
+    let mut w = t.writer().unwrap();
+    let g = RcuGuard::new();
+    let a: u128 = 0x2001_0db8_0000_0000_0000_0000_0000_0001;
+    w.insert(a, 128, 1).unwrap();
+    w.insert(a, 64, 2).unwrap();
+    w.insert(0, 0, 3).unwrap();
+    assert_eq!(t.lookup(a, &g).map(|x| x.1), Some(128));
+    assert_eq!(t.lookup(a + 1, &g).map(|x| x.1), Some(64));
+    assert_eq!(t.lookup(u128::MAX, &g).map(|x| x.1), Some(0));
+    assert_eq!(t.stats().nodes, 16);
+    w.remove(a, 128).unwrap();
+    assert_eq!(t.stats().nodes, 8);
+    w.remove(a, 64).unwrap();
+    assert_eq!(t.stats().nodes, 1);
+}
