@@ -619,6 +619,41 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         st
     }
 
+    /// Bytes of memory the trie uses, for a seam whose counted objects carry `arc_header` bytes
+    /// before the value and whose allocator hands out `round(n)` bytes for a request of `n`.
+    /// Values count as `size_of::<V>()` (not what they own themselves). Walks every node.
+    pub(crate) fn footprint(&self, arc_header: usize, round: impl Fn(usize) -> usize) -> usize {
+        let slot = core::mem::size_of::<RcuSlot<V>>();
+        let node = round(arc_header + core::mem::size_of::<Node<V>>());
+        let value = round(arc_header + core::mem::size_of::<V>());
+        let arr = |n: usize| if n == 0 { 0 } else { round(n * slot) };
+        let g = RcuGuard::new();
+        let mut total = 0;
+        let mut stack: [(Option<&Node<V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
+        let Some(root) = self.root.load(&g) else {
+            return 0;
+        };
+        stack[0] = (Some(root), 0);
+        let mut sp = 1;
+        while sp > 0 {
+            let Some((Some(n), next)) = stack.get(sp - 1).copied() else {
+                break;
+            };
+            if next == 0 {
+                total += node + arr(n.npfx()) + arr(n.nkids()) + n.npfx() * value;
+            }
+            match n.kids.get(next).and_then(|s| s.load(&g)) {
+                Some(ch) if sp < MAX_LEVELS => {
+                    stack[sp - 1].1 = next + 1;
+                    stack[sp] = (Some(ch), 0);
+                    sp += 1;
+                }
+                _ => sp -= 1,
+            }
+        }
+        total
+    }
+
     /// Starts the (only) write transaction; `None` while another one is open.
     ///
     /// The caller serializes its writers with a lock, so under that lock this always succeeds;

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory per prefix, measured with a counting global allocator (its own test binary, so no
+//! other test allocates meanwhile). The trie sources are included directly because the trie's
+//! items are crate-private.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
+
+#[expect(dead_code)]
+#[path = "../src/platform.rs"]
+mod platform;
+
+#[expect(dead_code)]
+#[path = "../../../rust/trie.rs"]
+mod trie;
+
+use platform::RcuGuard;
+use trie::Trie;
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+/// The tests of this binary measure the one global counter: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+// SAFETY: Forwards to `System`, only counting.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: Same contract as ours.
+        unsafe { System.alloc(l) }
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: Same contract as ours.
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+/// Runs our deferred frees, then lets crossbeam-epoch free its own garbage bags (which it also
+/// frees in a deferred way).
+fn settle() {
+    assert!(platform::rcu_drain(), "pending {}", platform::rcu_pending());
+    for _ in 0..2000 {
+        crossbeam_epoch::pin().flush();
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+/// The kernel's kmalloc size classes (SLUB, 8-byte minimum, 96 and 192 caches).
+fn kmalloc_round(n: usize) -> usize {
+    const CLASSES: [usize; 13] = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
+    CLASSES.iter().copied().find(|&c| c >= n).unwrap_or(n.next_multiple_of(4096))
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// A synthetic table shaped like a BGP full table: ~60% /24, dense in a limited set of /16s.
+fn v4_table(n: usize) -> Vec<(u32, u8)> {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let slash16: Vec<u32> = (0..24_000).map(|_| (rng.next() as u32) & 0xffff_0000).collect();
+    let lens: [(u8, u32); 12] = [
+        (24, 600), (23, 80), (22, 100), (21, 50), (20, 50), (19, 30), (18, 15), (17, 10),
+        (16, 40), (15, 5), (12, 5), (8, 1),
+    ];
+    let total: u32 = lens.iter().map(|x| x.1).sum();
+    (0..n)
+        .map(|_| {
+            let mut r = (rng.next() % u64::from(total)) as u32;
+            let len = lens.iter().find(|&&(_, w)| if r < w { true } else { r -= w; false }).unwrap().0;
+            let a = slash16[rng.next() as usize % slash16.len()] | (rng.next() as u32 & 0xffff);
+            (a, len)
+        })
+        .collect()
+}
+
+fn v6_table(n: usize) -> Vec<(u128, u8)> {
+    let mut rng = Rng(0xfeed_face_0bad_cafe);
+    let slash32: Vec<u128> =
+        (0..20_000).map(|_| (0x2000u128 | u128::from(rng.next() as u16 & 0x0fff)) << 112 | u128::from(rng.next() as u16) << 96).collect();
+    let lens: [(u8, u32); 7] = [(48, 500), (44, 80), (40, 80), (36, 40), (32, 150), (29, 30), (64, 40)];
+    let total: u32 = lens.iter().map(|x| x.1).sum();
+    (0..n)
+        .map(|_| {
+            let mut r = (rng.next() % u64::from(total)) as u32;
+            let len = lens.iter().find(|&&(_, w)| if r < w { true } else { r -= w; false }).unwrap().0;
+            let a = slash32[rng.next() as usize % slash32.len()] | (u128::from(rng.next()) << 32);
+            (a, len)
+        })
+        .collect()
+}
+
+fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
+    settle();
+    let base = LIVE.load(Ordering::Relaxed);
+    let t = Trie::<K, u64>::new();
+    let start = Instant::now();
+    {
+        let mut w = t.writer().unwrap();
+        for (i, &(a, l)) in table.iter().enumerate() {
+            w.insert(a, l, i as u64).unwrap();
+        }
+    }
+    let load = start.elapsed();
+    settle();
+    let bytes = (LIVE.load(Ordering::Relaxed) - base) as usize;
+    let n = t.len();
+    let st = t.stats();
+    // The host seam's objects: an 8-byte count before the value, no rounding.
+    let host = t.footprint(8, |x| x);
+    // The kernel seam's: callback_head (16) + count (8) before the value, kmalloc classes.
+    let kernel = t.footprint(24, kmalloc_round);
+    let g = RcuGuard::new();
+    let probes: Vec<K> = table.iter().map(|x| x.0).collect();
+    let start = Instant::now();
+    let mut hits = 0u64;
+    for _ in 0..5 {
+        for &k in &probes {
+            hits += u64::from(t.lookup(k, &g).is_some());
+        }
+    }
+    let per = start.elapsed().as_nanos() as f64 / (5 * probes.len()) as f64;
+    drop(g);
+    println!(
+        "{name}: {n} prefixes, {} nodes, {} links; load {:.2?}; host heap {:.1} B/prefix \
+         (footprint {:.1}); kernel estimate {:.1} B/prefix with 8-byte values; lookup {per:.1} ns ({hits} hits)",
+        st.nodes,
+        st.links,
+        load,
+        bytes as f64 / n as f64,
+        host as f64 / n as f64,
+        kernel as f64 / n as f64,
+    );
+    // crossbeam-epoch keeps some bookkeeping (thread registration, garbage bags) of its own.
+    assert!(bytes.abs_diff(host) < 64 << 10, "footprint() {host} disagrees with the allocator {bytes}");
+    assert!((kernel as f64 / n as f64) < bound, "too many bytes per prefix");
+    drop(probes);
+    drop(t);
+    settle();
+    let left = LIVE.load(Ordering::Relaxed) - base;
+    assert!(left.abs() < 64 << 10, "leak: {left} bytes");
+}
+
+#[test]
+fn bytes_per_prefix() {
+    let _serial = SERIAL.lock().unwrap();
+    measure("ipv4", &v4_table(900_000), 96.0);
+    // Sparse /48s below random /32s cost about one node each without path compression.
+    measure("ipv6", &v6_table(200_000), 400.0);
+}
+
+#[test]
+fn drop_frees_everything() {
+    let _serial = SERIAL.lock().unwrap();
+    settle();
+    let base = LIVE.load(Ordering::Relaxed);
+    for n in [1usize, 2, 100, 10_000] {
+        let t = Trie::<u32, u64>::new();
+        {
+            let mut w = t.writer().unwrap();
+            for i in 0..n {
+                w.insert((i as u32) << 8, 24, 1).unwrap();
+            }
+            w.insert(0, 0, 0).unwrap();
+        }
+        drop(t);
+        settle();
+        let left = LIVE.load(Ordering::Relaxed) - base;
+        assert!(left < 16 << 10, "{n}: {left} bytes left");
+    }
+}
