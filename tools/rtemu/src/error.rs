@@ -54,8 +54,15 @@ impl Extack {
     /// Parse the payload of an NLMSG_ERROR after its error code: the echoed
     /// request (its header only when `NLM_F_CAPPED`), then TLVs when
     /// `NLM_F_ACK_TLVS`. The bad attribute offset is resolved to a name
-    /// using the echoed request when it is there.
+    /// using the echoed request when it is there, if it was an rtemu
+    /// message (`family_id`).
     pub fn from_error_payload(flags: u16, echoed: &[u8]) -> Extack {
+        Self::from_error_payload_of(flags, echoed, None)
+    }
+
+    /// Like [`Extack::from_error_payload`], naming a bad attribute only
+    /// when the echoed request was of `family_id` (any when None).
+    pub fn from_error_payload_of(flags: u16, echoed: &[u8], family_id: Option<u16>) -> Extack {
         const NLMSG_HDRLEN: usize = 16;
         const GENL_HDRLEN: usize = 4;
         if echoed.len() < NLMSG_HDRLEN {
@@ -72,7 +79,9 @@ impl Extack {
         } else {
             Extack::default()
         };
-        if let Some(off) = e.offset {
+        let echoed_type = u16::from_ne_bytes([echoed[4], echoed[5]]);
+        let ours = family_id.is_none_or(|id| id == echoed_type);
+        if let (Some(off), true) = (e.offset, ours) {
             let off = off as usize;
             let attrs_at = NLMSG_HDRLEN + GENL_HDRLEN;
             if flags & NLM_F_CAPPED == 0 && off >= attrs_at && orig_len <= echoed.len() {
@@ -106,7 +115,9 @@ impl fmt::Display for Extack {
         if let Some(t) = self.missing_type {
             parts.push(format!(
                 "missing attribute {}",
-                route_attr_name(t).map(str::to_string).unwrap_or_else(|| t.to_string())
+                route_attr_name(t)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| t.to_string())
             ));
         }
         f.write_str(&parts.join("; "))

@@ -27,10 +27,10 @@ pub use attr::{DeleteReason, Family, RouteAttr, RouteFlags, StatsAttr, UnknownAt
 pub use error::{Error, Extack, KernelError, Result};
 pub use handle::{Handle, RouteDump};
 pub use ipnet::IpNet;
-pub use netlink_packet_core::DecodeError;
 pub use message::{Attrs, Cmd, RtemuMessage};
+pub use netlink_packet_core::DecodeError;
 pub use socket::{BatchReport, FamilyInfo, Replies, Socket};
 pub use types::{
-    now, CountReply, Event, HoldReply, Request, Route, RouteAdd, RouteChange, RouteClear,
-    RouteGet, RouteHold, RouteList, RouteRelease, RouteRemove, Stats, StatsGet, Timestamp, Typed,
+    now, CountReply, Event, HoldReply, Request, Route, RouteAdd, RouteChange, RouteClear, RouteGet,
+    RouteHold, RouteList, RouteRelease, RouteRemove, Stats, StatsGet, Timestamp, Typed,
 };

@@ -63,10 +63,10 @@ pub struct Socket {
     pending: VecDeque<RtemuMessage>,
 }
 
-fn kernel_error(flags: u16, code: i32, echoed: &[u8]) -> Error {
+fn kernel_error(flags: u16, code: i32, echoed: &[u8], family_id: u16) -> Error {
     Error::Kernel(KernelError {
         errno: -code,
-        extack: Extack::from_error_payload(flags, echoed),
+        extack: Extack::from_error_payload_of(flags, echoed, Some(family_id)),
     })
 }
 
@@ -188,7 +188,9 @@ impl Socket {
                         Some(c) if c.get() == -libc::ENOENT => {
                             return Err(Error::FamilyNotFound(name.to_string()))
                         }
-                        Some(c) => return Err(kernel_error(hdr.flags, c.get(), &e.header)),
+                        Some(c) => {
+                            return Err(kernel_error(hdr.flags, c.get(), &e.header, self.family.id))
+                        }
                     },
                     _ => {}
                 }
@@ -221,7 +223,9 @@ impl Socket {
                     NetlinkPayload::InnerMessage(m) => out.msgs.push(m.payload),
                     NetlinkPayload::Error(e) => match e.code {
                         None => return Ok(out),
-                        Some(c) => return Err(kernel_error(hdr.flags, c.get(), &e.header)),
+                        Some(c) => {
+                            return Err(kernel_error(hdr.flags, c.get(), &e.header, self.family.id))
+                        }
                     },
                     NetlinkPayload::Done(d) => {
                         if d.code < 0 {
@@ -301,7 +305,12 @@ impl Socket {
                     let nl = NetlinkMessage::<GenlMessage<RtemuMessage>>::deserialize(raw)?;
                     if let NetlinkPayload::Error(e) = nl.payload {
                         if let Some(c) = e.code {
-                            return Err(kernel_error(hdr.flags, c.get(), &e.header));
+                            return Err(kernel_error(
+                                hdr.flags,
+                                c.get(),
+                                &e.header,
+                                self.family.id,
+                            ));
                         }
                     }
                 }
@@ -347,12 +356,20 @@ impl Socket {
                     };
                     if hdr.sequence_number == barrier {
                         if let Some(c) = e.code {
-                            return Err(kernel_error(hdr.flags, c.get(), &e.header));
+                            return Err(kernel_error(
+                                hdr.flags,
+                                c.get(),
+                                &e.header,
+                                self.family.id,
+                            ));
                         }
                         break 'chunk;
                     }
                     if let (Some(c), Some(&i)) = (e.code, seqs.get(&hdr.sequence_number)) {
-                        report.errors.push((i, kernel_error(hdr.flags, c.get(), &e.header)));
+                        report.errors.push((
+                            i,
+                            kernel_error(hdr.flags, c.get(), &e.header, self.family.id),
+                        ));
                     }
                 }
             }

@@ -290,7 +290,9 @@ impl Typed for RouteRemove {
                 a.extend(via.map(RouteAttr::Via));
                 a
             }
-            RouteRemove::Addr(addr) => vec![RouteAttr::Family(Family::of(addr)), RouteAttr::Addr(*addr)],
+            RouteRemove::Addr(addr) => {
+                vec![RouteAttr::Family(Family::of(addr)), RouteAttr::Addr(*addr)]
+            }
         };
         RtemuMessage::route(Cmd::RouteRemove, a)
     }
@@ -303,7 +305,10 @@ impl Typed for RouteRemove {
             return Ok(RouteRemove::Addr(addr));
         }
         let r = Route::from_attrs(attrs)?;
-        Ok(RouteRemove::Prefix { cidr: r.dst, via: r.via })
+        Ok(RouteRemove::Prefix {
+            cidr: r.dst,
+            via: r.via,
+        })
     }
 }
 
@@ -401,7 +406,10 @@ impl RouteGet {
 
 impl Typed for RouteGet {
     fn to_message(&self) -> RtemuMessage {
-        let mut a = vec![RouteAttr::Family(Family::of(&self.addr)), RouteAttr::Addr(self.addr)];
+        let mut a = vec![
+            RouteAttr::Family(Family::of(&self.addr)),
+            RouteAttr::Addr(self.addr),
+        ];
         if self.report {
             a.push(RouteAttr::Report);
         }
@@ -468,7 +476,9 @@ impl Request for RouteList {
     type Reply = Vec<Route>;
     const DUMP: bool = true;
     fn reply(msgs: Vec<RtemuMessage>) -> Result<Vec<Route>, DecodeError> {
-        msgs.iter().map(|m| Route::from_attrs(m.route_attrs())).collect()
+        msgs.iter()
+            .map(|m| Route::from_attrs(m.route_attrs()))
+            .collect()
     }
 }
 
@@ -550,7 +560,10 @@ impl Typed for RouteHold {
     fn to_message(&self) -> RtemuMessage {
         RtemuMessage::route(
             Cmd::RouteHold,
-            vec![RouteAttr::Family(Family::of(&self.addr)), RouteAttr::Addr(self.addr)],
+            vec![
+                RouteAttr::Family(Family::of(&self.addr)),
+                RouteAttr::Addr(self.addr),
+            ],
         )
     }
     fn from_message(msg: &RtemuMessage) -> Result<Self, DecodeError> {

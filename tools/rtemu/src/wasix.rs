@@ -191,7 +191,10 @@ impl WasixRoutes {
 
     /// `port_route_clear`: every route of every family.
     pub fn port_route_clear(&mut self) -> Result<(), Errno> {
-        self.handle.route_clear(None).map(|_| ()).map_err(|e| errno_of(&e))
+        self.handle
+            .route_clear(None)
+            .map(|_| ())
+            .map_err(|e| errno_of(&e))
     }
 
     /// `port_route_list`: every route; a dump the table changed under is
@@ -265,7 +268,10 @@ mod tests {
             extack: Extack::default(),
         });
         assert_eq!(errno_of(&k), errno::EEXIST);
-        assert_eq!(errno_of(&Error::FamilyNotFound("rtemu".into())), errno::ENOTSUP);
+        assert_eq!(
+            errno_of(&Error::FamilyNotFound("rtemu".into())),
+            errno::ENOTSUP
+        );
         assert_eq!(errno_of(&Error::Overrun), errno::ENOBUFS);
         assert_eq!(errno_of(&Error::Decode("x".into())), errno::EPROTO);
         let io = Error::Io(std::io::Error::from_raw_os_error(libc::EACCES));

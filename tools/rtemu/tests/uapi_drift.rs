@@ -9,7 +9,10 @@ use rtemu::consts;
 
 /// Parse `NAME = value` and implicit-counter entries of every enum block.
 fn header_values() -> HashMap<String, i64> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../include/uapi/linux/rtemu.h");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../include/uapi/linux/rtemu.h"
+    );
     let text = std::fs::read_to_string(path).expect("read the UAPI header");
     let mut out = HashMap::new();
     let mut in_enum = false;
@@ -72,7 +75,10 @@ fn numbers_match_the_uapi_header() {
         ("RTEMU_ROUTE_FLAGS_WASCLONED", f::WASCLONED as i64),
         ("RTEMU_ROUTE_FLAGS_DEPRECATED", f::DEPRECATED as i64),
         ("RTEMU_DELETE_REASON_REMOVED", dr::REMOVED as i64),
-        ("RTEMU_DELETE_REASON_PARENT_DELETED", dr::PARENT_DELETED as i64),
+        (
+            "RTEMU_DELETE_REASON_PARENT_DELETED",
+            dr::PARENT_DELETED as i64,
+        ),
         ("RTEMU_DELETE_REASON_IDLE", dr::IDLE as i64),
         ("RTEMU_DELETE_REASON_REPLACED", dr::REPLACED as i64),
         ("RTEMU_A_ROUTE_PAD", ra::PAD as i64),
@@ -88,7 +94,10 @@ fn numbers_match_the_uapi_header() {
         ("RTEMU_A_ROUTE_REFCNT", ra::REFCNT as i64),
         ("RTEMU_A_ROUTE_USE", ra::USE as i64),
         ("RTEMU_A_ROUTE_PARENT_DST", ra::PARENT_DST as i64),
-        ("RTEMU_A_ROUTE_PARENT_PREFIX_LEN", ra::PARENT_PREFIX_LEN as i64),
+        (
+            "RTEMU_A_ROUTE_PARENT_PREFIX_LEN",
+            ra::PARENT_PREFIX_LEN as i64,
+        ),
         ("RTEMU_A_ROUTE_REPORT", ra::REPORT as i64),
         ("RTEMU_A_ROUTE_IGNFLAGS", ra::IGNFLAGS as i64),
         ("RTEMU_A_ROUTE_ADDR", ra::ADDR as i64),
@@ -136,10 +145,25 @@ fn numbers_match_the_uapi_header() {
 
 #[test]
 fn names_match_the_uapi_header() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../include/uapi/linux/rtemu.h");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../include/uapi/linux/rtemu.h"
+    );
     let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(&format!("#define RTEMU_FAMILY_NAME\t\"{}\"", consts::FAMILY_NAME)));
-    assert!(text.contains(&format!("#define RTEMU_FAMILY_VERSION\t{}", consts::FAMILY_VERSION)));
-    assert!(text.contains(&format!("#define RTEMU_MCGRP_MONITOR\t\"{}\"", consts::MCGRP_MONITOR)));
-    assert!(text.contains(&format!("#define RTEMU_MCGRP_RESOLVE\t\"{}\"", consts::MCGRP_RESOLVE)));
+    assert!(text.contains(&format!(
+        "#define RTEMU_FAMILY_NAME\t\"{}\"",
+        consts::FAMILY_NAME
+    )));
+    assert!(text.contains(&format!(
+        "#define RTEMU_FAMILY_VERSION\t{}",
+        consts::FAMILY_VERSION
+    )));
+    assert!(text.contains(&format!(
+        "#define RTEMU_MCGRP_MONITOR\t\"{}\"",
+        consts::MCGRP_MONITOR
+    )));
+    assert!(text.contains(&format!(
+        "#define RTEMU_MCGRP_RESOLVE\t\"{}\"",
+        consts::MCGRP_RESOLVE
+    )));
 }

@@ -166,25 +166,50 @@ fn route_remove_prefix_and_via() {
         REQUEST | ACK,
         2,
         2,
-        &[u8a(A_FAMILY, 2), ipa(A_DST, "10.0.0.0"), u8a(A_PREFIX_LEN, 8), ipa(A_VIA, "192.0.2.1")],
+        &[
+            u8a(A_FAMILY, 2),
+            ipa(A_DST, "10.0.0.0"),
+            u8a(A_PREFIX_LEN, 8),
+            ipa(A_VIA, "192.0.2.1"),
+        ],
     );
     check_request(&req, ACK, 2, &want);
 
-    let req = RouteRemove::Prefix { cidr: net("10.0.0.0/8"), via: None };
-    let want = msg(REQUEST | ACK, 3, 2, &[u8a(A_FAMILY, 2), ipa(A_DST, "10.0.0.0"), u8a(A_PREFIX_LEN, 8)]);
+    let req = RouteRemove::Prefix {
+        cidr: net("10.0.0.0/8"),
+        via: None,
+    };
+    let want = msg(
+        REQUEST | ACK,
+        3,
+        2,
+        &[
+            u8a(A_FAMILY, 2),
+            ipa(A_DST, "10.0.0.0"),
+            u8a(A_PREFIX_LEN, 8),
+        ],
+    );
     check_request(&req, ACK, 3, &want);
 }
 
 #[test]
 fn route_remove_bare_addr() {
     let req = RouteRemove::Addr(ip("2001:db8::5"));
-    let want = msg(REQUEST | ACK, 4, 2, &[u8a(A_FAMILY, 10), ipa(A_ADDR, "2001:db8::5")]);
+    let want = msg(
+        REQUEST | ACK,
+        4,
+        2,
+        &[u8a(A_FAMILY, 10), ipa(A_ADDR, "2001:db8::5")],
+    );
     check_request(&req, ACK, 4, &want);
 }
 
 #[test]
 fn count_reply_of_remove_and_clear() {
-    let r = CountReply { count: Some(3), unknown: vec![] };
+    let r = CountReply {
+        count: Some(3),
+        unknown: vec![],
+    };
     let want = msg(0, 4, 2, &[u32a(A_COUNT, 3)]);
     assert_eq!(r.to_message(Cmd::RouteRemove).encode(FAMILY, 0, 4), want);
     let (_, m) = RtemuMessage::decode(&want).unwrap();
@@ -199,9 +224,16 @@ fn count_reply_of_remove_and_clear() {
 
 #[test]
 fn route_clear_all_and_family() {
-    check_request(&RouteClear { family: None }, ACK, 5, &msg(REQUEST | ACK, 5, 3, &[]));
     check_request(
-        &RouteClear { family: Some(Family::Inet6) },
+        &RouteClear { family: None },
+        ACK,
+        5,
+        &msg(REQUEST | ACK, 5, 3, &[]),
+    );
+    check_request(
+        &RouteClear {
+            family: Some(Family::Inet6),
+        },
         ACK,
         6,
         &msg(REQUEST | ACK, 6, 3, &[u8a(A_FAMILY, 10)]),
@@ -211,14 +243,29 @@ fn route_clear_all_and_family() {
 #[test]
 fn route_get_request() {
     let mut req = RouteGet::new(ip("10.1.2.3"));
-    check_request(&req, ACK, 8, &msg(REQUEST | ACK, 8, 4, &[u8a(A_FAMILY, 2), ipa(A_ADDR, "10.1.2.3")]));
+    check_request(
+        &req,
+        ACK,
+        8,
+        &msg(
+            REQUEST | ACK,
+            8,
+            4,
+            &[u8a(A_FAMILY, 2), ipa(A_ADDR, "10.1.2.3")],
+        ),
+    );
     req.report = true;
     req.ignflags = Some(RouteFlags::PRCLONING);
     let want = msg(
         REQUEST | ACK,
         9,
         4,
-        &[u8a(A_FAMILY, 2), ipa(A_ADDR, "10.1.2.3"), nla(A_REPORT, &[]), u32a(A_IGNFLAGS, 0x10000)],
+        &[
+            u8a(A_FAMILY, 2),
+            ipa(A_ADDR, "10.1.2.3"),
+            nla(A_REPORT, &[]),
+            u32a(A_IGNFLAGS, 0x10000),
+        ],
     );
     check_request(&req, ACK, 9, &want);
 }
@@ -295,9 +342,16 @@ fn route_get_reply_inet6_minimal() {
 
 #[test]
 fn route_list_request_and_multipart_replies() {
-    check_request(&RouteList { family: None }, DUMP, 10, &msg(REQUEST | DUMP, 10, 5, &[]));
     check_request(
-        &RouteList { family: Some(Family::Inet) },
+        &RouteList { family: None },
+        DUMP,
+        10,
+        &msg(REQUEST | DUMP, 10, 5, &[]),
+    );
+    check_request(
+        &RouteList {
+            family: Some(Family::Inet),
+        },
         DUMP,
         11,
         &msg(REQUEST | DUMP, 11, 5, &[u8a(A_FAMILY, 2)]),
@@ -308,7 +362,10 @@ fn route_list_request_and_multipart_replies() {
     check_reply(&RouteMsg(Cmd::RouteList, r.clone()), 0x12, 11, &want);
     let (hdr, m) = RtemuMessage::decode(&want).unwrap();
     assert_eq!(hdr.flags & 0x10, 0x10);
-    assert_eq!(RouteList::reply(vec![m.clone(), m]).unwrap(), vec![r.clone(), r]);
+    assert_eq!(
+        RouteList::reply(vec![m.clone(), m]).unwrap(),
+        vec![r.clone(), r]
+    );
 }
 
 #[test]
@@ -342,7 +399,12 @@ fn route_change_request() {
         REQUEST | ACK,
         13,
         6,
-        &[u8a(A_FAMILY, 10), ipa(A_DST, "2001:db8::"), u8a(A_PREFIX_LEN, 64), ipa(A_NEW_VIA, "2001:db8::1")],
+        &[
+            u8a(A_FAMILY, 10),
+            ipa(A_DST, "2001:db8::"),
+            u8a(A_PREFIX_LEN, 64),
+            ipa(A_NEW_VIA, "2001:db8::1"),
+        ],
     );
     check_request(&req, ACK, 13, &want);
 }
@@ -350,16 +412,26 @@ fn route_change_request() {
 #[test]
 fn route_hold_request_and_reply() {
     check_request(
-        &RouteHold { addr: ip("10.9.9.9") },
+        &RouteHold {
+            addr: ip("10.9.9.9"),
+        },
         ACK,
         14,
-        &msg(REQUEST | ACK, 14, 7, &[u8a(A_FAMILY, 2), ipa(A_ADDR, "10.9.9.9")]),
+        &msg(
+            REQUEST | ACK,
+            14,
+            7,
+            &[u8a(A_FAMILY, 2), ipa(A_ADDR, "10.9.9.9")],
+        ),
     );
     let mut route = Route::new(net("10.0.0.0/8"));
     route.via = Some(ip("192.0.2.1"));
     route.flags = Some(RouteFlags::UP | RouteFlags::GATEWAY);
     route.refcnt = Some(1);
-    let reply = HoldReply { handle: 0x1234_5678_9abc, route };
+    let reply = HoldReply {
+        handle: 0x1234_5678_9abc,
+        route,
+    };
     let want = msg(
         0,
         14,
@@ -439,7 +511,10 @@ fn event_delete_with_reason() {
     route.flags = Some(RouteFlags::UP | RouteFlags::HOST | RouteFlags::WASCLONED);
     route.expires_at = Some(T2);
     route.refcnt = Some(0);
-    let ev = Event::Delete { route, reason: Some(DeleteReason::ParentDeleted) };
+    let ev = Event::Delete {
+        route,
+        reason: Some(DeleteReason::ParentDeleted),
+    };
     let want = msg(
         0,
         0,
@@ -460,16 +535,42 @@ fn event_delete_with_reason() {
 
 #[test]
 fn event_clear_and_miss() {
-    let ev = Event::Clear { family: None, count: Some(12), unknown: vec![] };
+    let ev = Event::Clear {
+        family: None,
+        count: Some(12),
+        unknown: vec![],
+    };
     check_reply(&ev, 0, 0, &msg(0, 0, 15, &[u32a(A_COUNT, 12)]));
-    let ev = Event::Clear { family: Some(Family::Inet), count: Some(3), unknown: vec![] };
-    check_reply(&ev, 0, 0, &msg(0, 0, 15, &[u8a(A_FAMILY, 2), u32a(A_COUNT, 3)]));
-    let ev = Event::Miss { addr: ip("2001:db8::7"), error: Some(113), unknown: vec![] };
+    let ev = Event::Clear {
+        family: Some(Family::Inet),
+        count: Some(3),
+        unknown: vec![],
+    };
     check_reply(
         &ev,
         0,
         0,
-        &msg(0, 0, 17, &[u8a(A_FAMILY, 10), ipa(A_ADDR, "2001:db8::7"), u32a(A_ERROR, 113)]),
+        &msg(0, 0, 15, &[u8a(A_FAMILY, 2), u32a(A_COUNT, 3)]),
+    );
+    let ev = Event::Miss {
+        addr: ip("2001:db8::7"),
+        error: Some(113),
+        unknown: vec![],
+    };
+    check_reply(
+        &ev,
+        0,
+        0,
+        &msg(
+            0,
+            0,
+            17,
+            &[
+                u8a(A_FAMILY, 10),
+                ipa(A_ADDR, "2001:db8::7"),
+                u32a(A_ERROR, 113),
+            ],
+        ),
     );
 }
 
@@ -480,16 +581,35 @@ fn unknown_attributes_are_kept() {
     attrs.push(nla(99, &[1, 2, 3, 4, 5]));
     attrs.push(nla(0x8000 | 40, &u32a(1, 7)));
     r.unknown = vec![
-        UnknownAttr { kind: 99, value: vec![1, 2, 3, 4, 5] },
-        UnknownAttr { kind: 0x8000 | 40, value: u32a(1, 7) },
+        UnknownAttr {
+            kind: 99,
+            value: vec![1, 2, 3, 4, 5],
+        },
+        UnknownAttr {
+            kind: 0x8000 | 40,
+            value: u32a(1, 7),
+        },
     ];
     let want = msg(0, 0, 10, &attrs);
     check_reply(&Event::Add(r), 0, 0, &want);
 
     // Out of order and in the middle: the raw layer keeps the order.
-    let bytes = msg(0, 3, 4, &[u8a(A_FAMILY, 2), nla(77, &[9]), ipa(A_DST, "10.0.0.0"), u8a(A_PREFIX_LEN, 8)]);
+    let bytes = msg(
+        0,
+        3,
+        4,
+        &[
+            u8a(A_FAMILY, 2),
+            nla(77, &[9]),
+            ipa(A_DST, "10.0.0.0"),
+            u8a(A_PREFIX_LEN, 8),
+        ],
+    );
     let (hdr, m) = RtemuMessage::decode(&bytes).unwrap();
-    assert!(matches!(m.route_attrs()[1], RouteAttr::Other(UnknownAttr { kind: 77, .. })));
+    assert!(matches!(
+        m.route_attrs()[1],
+        RouteAttr::Other(UnknownAttr { kind: 77, .. })
+    ));
     assert_eq!(m.encode(FAMILY, hdr.flags, hdr.sequence_number), bytes);
 
     // An unknown command is kept as a raw event.
@@ -540,11 +660,29 @@ fn malformed_messages_are_errors() {
     let bytes = msg(0, 1, 4, &[nla(A_FLAGS, &[1, 2])]);
     assert!(RtemuMessage::decode(&bytes).is_err());
     // Prefix length too long for the family.
-    let bytes = msg(0, 1, 4, &[u8a(A_FAMILY, 2), ipa(A_DST, "10.0.0.0"), u8a(A_PREFIX_LEN, 33)]);
+    let bytes = msg(
+        0,
+        1,
+        4,
+        &[
+            u8a(A_FAMILY, 2),
+            ipa(A_DST, "10.0.0.0"),
+            u8a(A_PREFIX_LEN, 33),
+        ],
+    );
     let (_, m) = RtemuMessage::decode(&bytes).unwrap();
     assert!(Route::from_attrs(m.route_attrs()).is_err());
     // Family that does not match dst.
-    let bytes = msg(0, 1, 4, &[u8a(A_FAMILY, 10), ipa(A_DST, "10.0.0.0"), u8a(A_PREFIX_LEN, 8)]);
+    let bytes = msg(
+        0,
+        1,
+        4,
+        &[
+            u8a(A_FAMILY, 10),
+            ipa(A_DST, "10.0.0.0"),
+            u8a(A_PREFIX_LEN, 8),
+        ],
+    );
     let (_, m) = RtemuMessage::decode(&bytes).unwrap();
     assert!(Route::from_attrs(m.route_attrs()).is_err());
     // Missing dst.
@@ -583,20 +721,30 @@ fn extack_of_an_error() {
         netlink_packet_generic::GenlMessage<RtemuMessage>,
     >::deserialize(&err)
     .unwrap();
-    let netlink_packet_core::NetlinkPayload::Error(e) = nl.payload else { panic!() };
+    let netlink_packet_core::NetlinkPayload::Error(e) = nl.payload else {
+        panic!()
+    };
     assert_eq!(e.code.unwrap().get(), -libc::EINVAL);
     let x = Extack::from_error_payload(nl.header.flags, &e.header);
     assert_eq!(x.msg.as_deref(), Some("host bits set beyond the prefix"));
     assert_eq!(x.offset, Some(28));
     assert_eq!(x.bad_attr.as_deref(), Some("dst"));
-    let k = KernelError { errno: libc::EINVAL, extack: x };
-    assert_eq!(k.to_string(), "host bits set beyond the prefix; bad attribute dst (Invalid argument)");
+    let k = KernelError {
+        errno: libc::EINVAL,
+        extack: x,
+    };
+    assert_eq!(
+        k.to_string(),
+        "host bits set beyond the prefix; bad attribute dst (Invalid argument)"
+    );
 }
 
 #[test]
 fn extack_capped_and_missing_attr() {
     // NLM_F_CAPPED: only the request's header is echoed.
-    let echoed_hdr = &RouteGet::new(ip("10.0.0.1")).to_message().encode_request(FAMILY, ACK, 3)[..16];
+    let echoed_hdr = &RouteGet::new(ip("10.0.0.1"))
+        .to_message()
+        .encode_request(FAMILY, ACK, 3)[..16];
     let mut bytes = echoed_hdr.to_vec();
     bytes.extend(nla(1, b"missing addr\0"));
     bytes.extend(u32a(5, A_ADDR as u32));
@@ -616,5 +764,15 @@ fn cmd_numbers_round_trip() {
     for v in 1u16..=A_NEW_VIA {
         assert!(rtemu::attr::route_attr_name(v).is_some());
     }
-    let _ = (A_PREFERRED_LEFT, A_EXPIRES_LEFT, A_REFCNT, A_USE, A_PARENT_DST, A_PARENT_PREFIX_LEN, A_HANDLE, A_REASON, A_ERROR);
+    let _ = (
+        A_PREFERRED_LEFT,
+        A_EXPIRES_LEFT,
+        A_REFCNT,
+        A_USE,
+        A_PARENT_DST,
+        A_PARENT_PREFIX_LEN,
+        A_HANDLE,
+        A_REASON,
+        A_ERROR,
+    );
 }

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! `-batch FILE`: like `ip -batch`, one command per line (`#` starts a
+//! comment), parsed with the same grammar as the command line. Only
+//! changes are streamed: `route add`, `route del`, `route change` and
+//! `route flush`. Every line is parsed before anything is sent; parse
+//! errors name their line and nothing is sent.
+
+use clap::Parser;
+use rtemu::{RouteClear, RtemuMessage, Timestamp, Typed};
+
+use crate::args;
+use crate::cli::{Cli, Command, RouteCmd};
+
+/// One request of a batch, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchLine {
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub text: String,
+    pub msg: RtemuMessage,
+}
+
+fn parse_line(words: Vec<&str>, now: Timestamp) -> Result<RtemuMessage, String> {
+    let words: Vec<&str> = match words.first() {
+        Some(&"rtemuctl") => words[1..].to_vec(),
+        _ => words,
+    };
+    let cli = Cli::try_parse_from(std::iter::once("rtemuctl").chain(words.iter().copied()))
+        .map_err(|e| {
+            // clap's first line, without its "error: " prefix.
+            let s = e.to_string();
+            let first = s.lines().next().unwrap_or("").trim();
+            first.strip_prefix("error: ").unwrap_or(first).to_string()
+        })?;
+    if cli.json || cli.batch.is_some() {
+        return Err("options are not allowed inside a batch".into());
+    }
+    Ok(match cli.cmd {
+        Some(Command::Route(RouteCmd::Add { prefix, args })) => {
+            args::route_add(prefix, &args, now)?.to_message()
+        }
+        Some(Command::Route(RouteCmd::Del { target, args })) => {
+            args::route_del(&target, &args)?.to_message()
+        }
+        Some(Command::Route(RouteCmd::Change { prefix, args })) => {
+            args::route_change(prefix, &args, now)?.to_message()
+        }
+        Some(Command::Route(RouteCmd::Flush { family })) => RouteClear {
+            family: family.map(Into::into),
+        }
+        .to_message(),
+        _ => return Err("only route add, del, change and flush can be batched".into()),
+    })
+}
+
+/// Parse a batch file. On any error, every bad line is returned instead.
+pub fn parse(text: &str, now: Timestamp) -> Result<Vec<BatchLine>, Vec<(usize, String)>> {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        match parse_line(line.split_whitespace().collect(), now) {
+            Ok(msg) => ok.push(BatchLine {
+                line: i + 1,
+                text: line.to_string(),
+                msg,
+            }),
+            Err(e) => bad.push((i + 1, e)),
+        }
+    }
+    if bad.is_empty() {
+        Ok(ok)
+    } else {
+        Err(bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtemu::{Cmd, RouteAdd, RouteRemove};
+
+    const NOW: u64 = 1_767_225_600_000_000_000;
+
+    #[test]
+    fn parses_lines_comments_and_blanks() {
+        let text = "\
+# bulk load
+route add 10.0.0.0/8 via 192.0.2.1 static
+
+route add 2001:db8::/32 via fe80::1 expires 5m   # trailing comment
+rtemuctl route del 10.0.0.0/8 via 192.0.2.1
+route del 192.0.2.1
+route change 10.1.2.3/32 new-via 192.0.2.9
+route flush inet6
+route delete 10.9.0.0/16
+";
+        let lines = parse(text, NOW).unwrap();
+        let nums: Vec<usize> = lines.iter().map(|l| l.line).collect();
+        assert_eq!(nums, vec![2, 4, 5, 6, 7, 8, 9]);
+        let cmds: Vec<Cmd> = lines.iter().map(|l| l.msg.cmd).collect();
+        assert_eq!(
+            cmds,
+            vec![
+                Cmd::RouteAdd,
+                Cmd::RouteAdd,
+                Cmd::RouteRemove,
+                Cmd::RouteRemove,
+                Cmd::RouteChange,
+                Cmd::RouteClear,
+                Cmd::RouteRemove
+            ]
+        );
+        let add = RouteAdd::from_message(&lines[1].msg).unwrap();
+        assert_eq!(add.expires_at, Some(NOW + 300_000_000_000));
+        assert_eq!(
+            RouteRemove::from_message(&lines[3].msg).unwrap(),
+            RouteRemove::Addr("192.0.2.1".parse().unwrap())
+        );
+        assert_eq!(
+            lines[1].text,
+            "route add 2001:db8::/32 via fe80::1 expires 5m"
+        );
+    }
+
+    #[test]
+    fn reports_every_bad_line() {
+        let text = "\
+route add 10.0.0.0/8 via 192.0.2.1
+route add 10.0.0.0/8
+route get 10.0.0.1
+route add 10.0.0.0/40 via 1.2.3.4
+frobnicate
+route show
+-j route flush
+";
+        let bad = parse(text, NOW).unwrap_err();
+        let nums: Vec<usize> = bad.iter().map(|(n, _)| *n).collect();
+        assert_eq!(nums, vec![2, 3, 4, 5, 6, 7]);
+        assert!(bad[0].1.contains("needs via"), "{}", bad[0].1);
+        assert!(bad[1].1.contains("only route add"), "{}", bad[1].1);
+        assert!(bad[2].1.contains("10.0.0.0/40"), "{}", bad[2].1);
+    }
+
+    #[test]
+    fn empty_file_is_empty_batch() {
+        assert_eq!(parse("# nothing\n\n", NOW).unwrap(), vec![]);
+    }
+}
