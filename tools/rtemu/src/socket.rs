@@ -23,7 +23,7 @@ use netlink_sys::{protocols::NETLINK_GENERIC, Socket as NlSocket, SocketAddr};
 
 use crate::consts;
 use crate::error::{Error, Extack, KernelError, Result};
-use crate::message::RtemuMessage;
+use crate::message::{Cmd, RtemuMessage};
 use crate::types::{Event, Request, Typed};
 
 /// Requests sent in one `sendmsg` by [`Socket::batch`] before a barrier.
@@ -220,6 +220,11 @@ impl Socket {
                     out.interrupted = true;
                 }
                 match NetlinkMessage::<GenlMessage<RtemuMessage>>::deserialize(raw)?.payload {
+                    // A notification stamped with our request's seq and port
+                    // (genl_notify with the request's info) is an event.
+                    NetlinkPayload::InnerMessage(m) if is_notification(m.payload.cmd) => {
+                        self.pending.push_back(m.payload)
+                    }
                     NetlinkPayload::InnerMessage(m) => out.msgs.push(m.payload),
                     NetlinkPayload::Error(e) => match e.code {
                         None => return Ok(out),
@@ -378,6 +383,21 @@ impl Socket {
     }
 }
 
+/// Commands that only ever travel as multicast events.
+fn is_notification(cmd: Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::AddNtf
+            | Cmd::DeleteNtf
+            | Cmd::ChangeNtf
+            | Cmd::ExpireNtf
+            | Cmd::DeprecateNtf
+            | Cmd::ClearNtf
+            | Cmd::ResolveNtf
+            | Cmd::MissNtf
+    )
+}
+
 /// An nlctrl get-family of our own family, with NLM_F_ACK: its ack marks
 /// the end of a batch chunk (netlink handles a socket's messages in order).
 fn barrier_message(family: &FamilyInfo, seq: u32) -> Vec<u8> {
@@ -455,6 +475,15 @@ mod tests {
         let parts = split(&buf).unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[1].len(), 20);
+    }
+
+    #[test]
+    fn notifications_are_told_apart_from_replies() {
+        assert!(is_notification(Cmd::ResolveNtf));
+        assert!(is_notification(Cmd::ClearNtf));
+        assert!(!is_notification(Cmd::RouteGet));
+        assert!(!is_notification(Cmd::RouteList));
+        assert!(!is_notification(Cmd::Other(200)));
     }
 
     #[test]
