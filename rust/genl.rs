@@ -13,6 +13,10 @@ use kernel::{
     prelude::*, //
 };
 
+#[expect(
+    improper_ctypes,
+    reason = "only its address is taken; genetlink owns the layout"
+)]
 extern "C" {
     /// Defined by the generated `rtemu_nl_gen.c`.
     static mut rtemu_nl_family: bindings::genl_family;

@@ -232,7 +232,7 @@ static void __rtemu_nl_sock_priv_destroy(void *priv)
 	rtemu_nl_sock_priv_destroy(priv);
 }
 
-struct genl_family rtemu_nl_family __ro_after_init = {
+struct genl_family rtemu_nl_family = {
 	.name		= RTEMU_FAMILY_NAME,
 	.version	= RTEMU_FAMILY_VERSION,
 	.netnsok	= true,

@@ -17,6 +17,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 VNG=$RTEMU_VENV/bin/vng
+# vng runs virtme-run and friends from PATH.
+export PATH=$RTEMU_VENV/bin:$PATH
 KVM_DEVICE=${RTEMU_KVM_DEVICE:-/dev/kvm}
 PROBE_TIMEOUT=${RTEMU_KVM_PROBE_TIMEOUT:-60}
 

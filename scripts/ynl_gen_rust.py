@@ -28,6 +28,8 @@ def main(spec_path):
     p('')
     p('//! Constants of the rtemu generic netlink family, from its YNL spec.')
     p('')
+    p('#![allow(dead_code, reason = "the whole table is generated; each user takes what it needs")]')
+    p('')
     p(f'/// The family name, nul-terminated.')
     p(f'pub(crate) const {fam}_FAMILY_NAME: &[u8] = b"{spec["name"]}\\0";')
     p(f'/// The family version.')

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: set up, build the debug kernel (cached) and the module, check the
+# generated files against the spec, then boot the VM once and run the kselftests
+# in it. Ends with "N passed, N failed, N skipped" over everything it ran and
+# exits non-zero on any failure.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+phase() { log "== $* (at +${SECONDS}s)"; }
+results=$RTEMU_CACHE/results
+mkdir -p "$results"
+ktap=$results/check.ktap
+: >"$ktap"
+
+# Host-side steps are KTAP results too, so the totals cover them.
+host_test=0
+host_result() {
+	local desc=$1
+	shift
+	host_test=$((host_test + 1))
+	if "$@"; then
+		echo "ok $host_test host: $desc" | tee -a "$ktap"
+	else
+		echo "not ok $host_test host: $desc" | tee -a "$ktap"
+	fi
+}
+
+phase "setup"
+"$RTEMU_ROOT/scripts/setup.sh"
+phase "kernel (debug)"
+kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" debug)
+src=$(kernel_src)
+
+phase "host tests"
+host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
+host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
+
+phase "module"
+KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh"
+
+phase "VM: kselftests"
+vm_log=$results/vm.log
+status=0
+"$RTEMU_ROOT/scripts/vm-run.sh" --timeout "${RTEMU_VM_TIMEOUT:-2400}" "$kdir" \
+	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" "$RTEMU_ROOT/selftests/vm_check.sh" \
+	2>&1 | tee "$vm_log" || status=$?
+[ "${PIPESTATUS[0]}" = 0 ] || status=${PIPESTATUS[0]}
+# The guest's console log may carry carriage returns.
+tr -d '\r' <"$vm_log" >>"$ktap"
+if ! grep -qE '^(not )?ok [0-9]+ selftests: ' "$ktap"; then
+	echo "not ok $((host_test + 1)) VM run produced no kselftest results (status $status)" | tee -a "$ktap"
+fi
+
+phase "summary"
+"$RTEMU_ROOT/scripts/ktap-count.py" "$ktap"

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the rtemu kselftests. Sourced.
+
+RTEMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${KSRC:?KSRC must name the Linux source tree}"
+RTEMU_KO=${RTEMU_KO:-$RTEMU_ROOT/rtemu.ko}
+RTEMU_PY=${RTEMU_PY:-python3}
+RTEMU_SPEC=$RTEMU_ROOT/include/rtemu.yaml
+
+. "$KSRC/tools/testing/selftests/kselftest/ktap_helpers.sh"
+
+# The kernel's own YNL CLI, driven by our spec only.
+ynl() {
+	"$RTEMU_PY" "$KSRC/tools/net/ynl/pyynl/cli.py" --spec "$RTEMU_SPEC" \
+		--schema "$KSRC/Documentation/netlink/genetlink.yaml" "$@"
+}
+
+nlctrl() {
+	"$RTEMU_PY" "$KSRC/tools/net/ynl/pyynl/cli.py" \
+		--spec "$KSRC/Documentation/netlink/specs/nlctrl.yaml" \
+		--schema "$KSRC/Documentation/netlink/genetlink.yaml" "$@"
+}
+
+# Runs a command as root without CAP_NET_ADMIN (dropped from the bounding
+# set, so the exec'd program never gains it).
+without_net_admin() {
+	setpriv --bounding-set=-net_admin --inh-caps=-net_admin -- "$@"
+}
+
+module_loaded() { [ -d /sys/module/rtemu ]; }
+
+load_rtemu() {
+	module_loaded || insmod "$RTEMU_KO"
+}
+
+unload_rtemu() {
+	! module_loaded || rmmod rtemu
+}
+
+# Fails the whole program (KTAP bail out) unless we can load the module.
+require_rtemu() {
+	[ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
+	[ -f "$RTEMU_KO" ] || ktap_exit_fail_msg "no module at $RTEMU_KO"
+}

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The rtemu family resolves by name and matches its YNL spec.
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+require_rtemu
+ktap_set_plan 5
+load_rtemu
+
+family=$(nlctrl --output-json --do getfamily --json '{"family-name": "rtemu"}' 2>&1) ||
+	ktap_exit_fail_msg "getfamily rtemu failed: $family"
+
+
+# Each check is one small Python program over the spec and the reply.
+py_check() {
+	"$RTEMU_PY" -c "
+import json, sys, yaml
+spec = yaml.safe_load(open('$RTEMU_SPEC'))
+fam = json.loads(sys.stdin.read())
+$1
+" <<<"$family"
+}
+
+ktap_test_result "family name and version as in the spec" py_check "
+assert fam['family-name'] == spec['name'], fam
+assert fam['version'] == spec.get('version', 1), fam"
+
+ktap_test_result "multicast groups monitor and resolve" py_check "
+names = sorted(g['name'] for g in fam['mcast-groups'])
+assert names == sorted(g['name'] for g in spec['mcast-groups']['list']), names"
+
+# nlctrl reports each op's id and flags; GENL_UNS_ADMIN_PERM is 0x10.
+ktap_test_result "every request op of the spec, admin ops flagged" py_check "
+ops = {o['id']: o['flags'] for o in fam['ops']}
+reqs = [o for o in spec['operations']['list'] if 'do' in o or 'dump' in o]
+for i, o in enumerate(spec['operations']['list'], 1):
+    if o not in reqs:
+        continue
+    assert i in ops, (o['name'], ops)
+    admin = 'uns-admin-perm' in o.get('flags', [])
+    assert bool(ops[i] & 0x10) == admin, (o['name'], ops[i])
+assert len(ops) == len(reqs), ops"
+
+# Changes need CAP_NET_ADMIN: genetlink refuses before rtemu sees the request.
+out=$(without_net_admin "$RTEMU_PY" "$KSRC/tools/net/ynl/pyynl/cli.py" --no-schema \
+	--spec "$RTEMU_SPEC" --do route-clear --json '{}' 2>&1)
+if grep -q -i "operation not permitted" <<<"$out"; then
+	ktap_test_pass "route-clear without CAP_NET_ADMIN is refused with EPERM"
+else
+	ktap_print_msg "$out"
+	ktap_test_fail "route-clear without CAP_NET_ADMIN is refused with EPERM"
+fi
+
+# Reading needs no privilege: a request reaches rtemu (any answer but EPERM).
+out=$(without_net_admin "$RTEMU_PY" "$KSRC/tools/net/ynl/pyynl/cli.py" --no-schema \
+	--spec "$RTEMU_SPEC" --do stats-get 2>&1 || true)
+if grep -q -i "operation not permitted" <<<"$out"; then
+	ktap_print_msg "$out"
+	ktap_test_fail "stats-get without CAP_NET_ADMIN reaches rtemu"
+else
+	ktap_test_pass "stats-get without CAP_NET_ADMIN reaches rtemu"
+fi
+
+unload_rtemu
+ktap_finished

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# rtemu.ko loads and unloads cleanly, many times over.
+. "$(dirname "$0")/lib.sh"
+
+CYCLES=20
+
+ktap_print_header
+require_rtemu
+ktap_set_plan 4
+unload_rtemu
+
+lines_before=$(dmesg | grep -c 'rtemu: generic netlink family "rtemu"' || true)
+cycles_ok=0
+state_ok=1
+for _ in $(seq $CYCLES); do
+	insmod "$RTEMU_KO" || break
+	[ "$(cat /sys/module/rtemu/initstate 2>/dev/null)" = live ] || state_ok=0
+	[ "$(cat /sys/module/rtemu/refcnt 2>/dev/null)" = 0 ] || state_ok=0
+	rmmod rtemu || break
+	module_loaded && state_ok=0
+	cycles_ok=$((cycles_ok + 1))
+done
+lines_after=$(dmesg | grep -c 'rtemu: generic netlink family "rtemu"' || true)
+
+ktap_test_result "insmod/rmmod $CYCLES times ($cycles_ok done)" [ $cycles_ok -eq $CYCLES ]
+ktap_test_result "live and unreferenced after each load, gone after each unload" [ $state_ok -eq 1 ]
+ktap_test_result "one log line per load ($((lines_after - lines_before)) for $CYCLES)" \
+	[ $((lines_after - lines_before)) -eq $CYCLES ]
+# After the last unload the family must be gone from genetlink.
+if nlctrl --do getfamily --json '{"family-name": "rtemu"}' >/dev/null 2>&1; then
+	ktap_test_fail "family unregistered after unload"
+else
+	ktap_test_pass "family unregistered after unload"
+fi
+ktap_finished
