@@ -194,7 +194,10 @@ impl<T> Drop for RcuArc<T> {
         // SAFETY: `p` is live (the count was ours until now); its `head` is passed to `call_rcu`
         // once, as the count reaches zero only once. `free_cb::<T>` matches the allocation.
         unsafe {
-            bindings::call_rcu(UnsafeCell::raw_get(&raw const (*p).head), Some(free_cb::<T>))
+            bindings::call_rcu(
+                UnsafeCell::raw_get(&raw const (*p).head),
+                Some(free_cb::<T>),
+            )
         };
     }
 }

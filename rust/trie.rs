@@ -203,7 +203,10 @@ fn set(words: &mut [u64], i: usize, on: bool) {
 fn rank(words: &[u64], i: usize) -> usize {
     let w = i >> 6;
     let below: usize = words.iter().take(w).map(|x| x.count_ones() as usize).sum();
-    below + words.get(w).map_or(0, |x| (x & ((1u64 << (i & 63)) - 1)).count_ones() as usize)
+    below
+        + words
+            .get(w)
+            .map_or(0, |x| (x & ((1u64 << (i & 63)) - 1)).count_ones() as usize)
 }
 
 fn popcount(words: &[u64]) -> usize {
@@ -314,8 +317,20 @@ impl<V: Send + Sync + 'static> Node<V> {
         let mut kids = FixedVec::try_with_capacity(popcount(&kid))?;
         {
             let g = RcuGuard::new();
-            fill(&mut vals, old.map_or(&[][..], |o| &o.vals[..]), pe, ppos, &g);
-            fill(&mut kids, old.map_or(&[][..], |o| &o.kids[..]), ke, kpos, &g);
+            fill(
+                &mut vals,
+                old.map_or(&[][..], |o| &o.vals[..]),
+                pe,
+                ppos,
+                &g,
+            );
+            fill(
+                &mut kids,
+                old.map_or(&[][..], |o| &o.kids[..]),
+                ke,
+                kpos,
+                &g,
+            );
         }
         let mut pfx_base = [0u16; 8];
         let mut acc = 0u16;
@@ -362,7 +377,8 @@ impl<V> Node<V> {
     #[inline(always)]
     fn kid_rank(&self, c: usize) -> usize {
         let w = (c >> 6) & 3;
-        usize::from(self.kid_base[w]) + (self.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
+        usize::from(self.kid_base[w])
+            + (self.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
     }
 
     /// Heap index of the longest local prefix covering `c`, or 0.
@@ -520,7 +536,12 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     }
 
     /// The node that is home of `(prefix, len)` and the prefix's heap index, if the node exists.
-    fn home_node<'g>(&'g self, prefix: K, len: u8, g: &'g RcuGuard) -> Option<(&'g Node<V>, usize)> {
+    fn home_node<'g>(
+        &'g self,
+        prefix: K,
+        len: u8,
+        g: &'g RcuGuard,
+    ) -> Option<(&'g Node<V>, usize)> {
         let (d, l) = home(len);
         let mut node = self.root.load(g)?;
         for i in 0..d {
@@ -542,9 +563,17 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     }
 
     /// Walk in (address, length) order, starting strictly after `after` (or at the start).
-    pub(crate) fn iter_from<'g>(&'g self, after: Option<(K, u8)>, g: &'g RcuGuard) -> Iter<'g, K, V> {
+    pub(crate) fn iter_from<'g>(
+        &'g self,
+        after: Option<(K, u8)>,
+        g: &'g RcuGuard,
+    ) -> Iter<'g, K, V> {
         let mut it = Iter {
-            stack: [Frame { node: None, c: 256, ph: 0 }; MAX_LEVELS],
+            stack: [Frame {
+                node: None,
+                c: 256,
+                ph: 0,
+            }; MAX_LEVELS],
             sp: 0,
             base: K::ZERO,
             g,
@@ -553,7 +582,11 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
             return it;
         };
         let Some((p, len)) = after else {
-            it.stack[0] = Frame { node: Some(node), c: node.next_chunk(0) as u16, ph: 0 };
+            it.stack[0] = Frame {
+                node: Some(node),
+                c: node.next_chunk(0) as u16,
+                ph: 0,
+            };
             it.sp = 1;
             return it;
         };
@@ -566,10 +599,18 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
             it.sp = d + 1;
             if d == dh {
                 let c0 = (c >> (8 - l0)) << (8 - l0);
-                *f = Frame { node: Some(node), c: c0 as u16, ph: (l0 + 1) as u8 };
+                *f = Frame {
+                    node: Some(node),
+                    c: c0 as u16,
+                    ph: (l0 + 1) as u8,
+                };
                 break;
             }
-            *f = Frame { node: Some(node), c: node.next_chunk(c + 1) as u16, ph: 0 };
+            *f = Frame {
+                node: Some(node),
+                c: node.next_chunk(c + 1) as u16,
+                ph: 0,
+            };
             match node.child(c, g) {
                 Some(ch) if d + 1 < K::LEVELS => {
                     it.base = it.base.with_byte(d, c as u8);
@@ -726,7 +767,11 @@ impl<'g, K: Key, V> Iterator for Iter<'g, K, V> {
             if d + 1 < K::LEVELS {
                 if let Some(ch) = node.child(c, self.g) {
                     if let Some(nf) = self.stack.get_mut(d + 1) {
-                        *nf = Frame { node: Some(ch), c: ch.next_chunk(0) as u16, ph: 0 };
+                        *nf = Frame {
+                            node: Some(ch),
+                            c: ch.next_chunk(0) as u16,
+                            ph: 0,
+                        };
                         self.base = self.base.with_byte(d, c as u8);
                         self.sp += 1;
                     }
@@ -768,7 +813,8 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         while let Some(n) = next {
             let i = found;
             next = if i < d {
-                n.child_slot(usize::from(p.byte(i))).and_then(|s| s.load_arc(&g))
+                n.child_slot(usize::from(p.byte(i)))
+                    .and_then(|s| s.load_arc(&g))
             } else {
                 None
             };
@@ -811,7 +857,12 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     ///
     /// Returns the replaced value, if any. Host bits of `prefix` are ignored; `len` is clamped to
     /// `K::BITS`. On [`AllocError`] the trie is unchanged (and `value` dropped).
-    pub(crate) fn insert(&mut self, prefix: K, len: u8, value: V) -> Result<Option<RcuArc<V>>, AllocError> {
+    pub(crate) fn insert(
+        &mut self,
+        prefix: K,
+        len: u8,
+        value: V,
+    ) -> Result<Option<RcuArc<V>>, AllocError> {
         self.insert_arc(prefix, len, RcuArc::try_new(value)?)
     }
 
@@ -851,7 +902,11 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
                 let Some(n) = path.get(e).and_then(|x| x.as_ref()) else {
                     return Ok(None);
                 };
-                let new = Node::build(Some(n), Edit::Keep, Edit::Add(usize::from(p.byte(e)), chain))?;
+                let new = Node::build(
+                    Some(n),
+                    Edit::Keep,
+                    Edit::Add(usize::from(p.byte(e)), chain),
+                )?;
                 self.publish(&path, p, e, Some(new));
             }
         }
@@ -897,7 +952,8 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
                 let Some(a) = path.get(top - 1).and_then(|x| x.as_ref()) else {
                     return Ok(None);
                 };
-                let new = Node::build(Some(a), Edit::Keep, Edit::Del(usize::from(p.byte(top - 1))))?;
+                let new =
+                    Node::build(Some(a), Edit::Keep, Edit::Del(usize::from(p.byte(top - 1))))?;
                 self.publish(&path, p, top - 1, Some(new));
             }
         } else {

@@ -149,13 +149,14 @@ impl<T> RcuArc<T> {
             _p: PhantomData,
         })
     }
-
 }
 
 impl<T> Clone for RcuArc<T> {
     fn clone(&self) -> Self {
         // SAFETY: By the invariants the object is live while `self` counts it.
-        unsafe { self.ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
+        unsafe { self.ptr.as_ref() }
+            .refs
+            .fetch_add(1, Ordering::Relaxed);
         // INVARIANT: The count just taken is owned by the new handle.
         RcuArc {
             ptr: self.ptr,
@@ -176,7 +177,11 @@ impl<T> Deref for RcuArc<T> {
 impl<T> Drop for RcuArc<T> {
     fn drop(&mut self) {
         // SAFETY: By the invariants the object is live while `self` counts it.
-        if unsafe { self.ptr.as_ref() }.refs.fetch_sub(1, Ordering::Release) != 1 {
+        if unsafe { self.ptr.as_ref() }
+            .refs
+            .fetch_sub(1, Ordering::Release)
+            != 1
+        {
             return;
         }
         fence(Ordering::Acquire);

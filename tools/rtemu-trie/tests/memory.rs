@@ -55,8 +55,14 @@ static A: Counting = Counting;
 
 /// The kernel's kmalloc size classes (SLUB, 8-byte minimum, 96 and 192 caches).
 fn kmalloc_round(n: usize) -> usize {
-    const CLASSES: [usize; 13] = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
-    CLASSES.iter().copied().find(|&c| c >= n).unwrap_or(n.next_multiple_of(4096))
+    const CLASSES: [usize; 13] = [
+        8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+    ];
+    CLASSES
+        .iter()
+        .copied()
+        .find(|&c| c >= n)
+        .unwrap_or(n.next_multiple_of(4096))
 }
 
 struct Rng(u64);
@@ -73,16 +79,39 @@ impl Rng {
 /// A synthetic table shaped like a BGP full table: ~60% /24, dense in a limited set of /16s.
 fn v4_table(n: usize) -> Vec<(u32, u8)> {
     let mut rng = Rng(0x1234_5678_9abc_def1);
-    let slash16: Vec<u32> = (0..24_000).map(|_| (rng.next() as u32) & 0xffff_0000).collect();
+    let slash16: Vec<u32> = (0..24_000)
+        .map(|_| (rng.next() as u32) & 0xffff_0000)
+        .collect();
     let lens: [(u8, u32); 12] = [
-        (24, 600), (23, 80), (22, 100), (21, 50), (20, 50), (19, 30), (18, 15), (17, 10),
-        (16, 40), (15, 5), (12, 5), (8, 1),
+        (24, 600),
+        (23, 80),
+        (22, 100),
+        (21, 50),
+        (20, 50),
+        (19, 30),
+        (18, 15),
+        (17, 10),
+        (16, 40),
+        (15, 5),
+        (12, 5),
+        (8, 1),
     ];
     let total: u32 = lens.iter().map(|x| x.1).sum();
     (0..n)
         .map(|_| {
             let mut r = (rng.next() % u64::from(total)) as u32;
-            let len = lens.iter().find(|&&(_, w)| if r < w { true } else { r -= w; false }).unwrap().0;
+            let len = lens
+                .iter()
+                .find(|&&(_, w)| {
+                    if r < w {
+                        true
+                    } else {
+                        r -= w;
+                        false
+                    }
+                })
+                .unwrap()
+                .0;
             let a = slash16[rng.next() as usize % slash16.len()] | (rng.next() as u32 & 0xffff);
             (a, len)
         })
@@ -91,14 +120,37 @@ fn v4_table(n: usize) -> Vec<(u32, u8)> {
 
 fn v6_table(n: usize) -> Vec<(u128, u8)> {
     let mut rng = Rng(0xfeed_face_0bad_cafe);
-    let slash32: Vec<u128> =
-        (0..20_000).map(|_| (0x2000u128 | u128::from(rng.next() as u16 & 0x0fff)) << 112 | u128::from(rng.next() as u16) << 96).collect();
-    let lens: [(u8, u32); 7] = [(48, 500), (44, 80), (40, 80), (36, 40), (32, 150), (29, 30), (64, 40)];
+    let slash32: Vec<u128> = (0..20_000)
+        .map(|_| {
+            (0x2000u128 | u128::from(rng.next() as u16 & 0x0fff)) << 112
+                | u128::from(rng.next() as u16) << 96
+        })
+        .collect();
+    let lens: [(u8, u32); 7] = [
+        (48, 500),
+        (44, 80),
+        (40, 80),
+        (36, 40),
+        (32, 150),
+        (29, 30),
+        (64, 40),
+    ];
     let total: u32 = lens.iter().map(|x| x.1).sum();
     (0..n)
         .map(|_| {
             let mut r = (rng.next() % u64::from(total)) as u32;
-            let len = lens.iter().find(|&&(_, w)| if r < w { true } else { r -= w; false }).unwrap().0;
+            let len = lens
+                .iter()
+                .find(|&&(_, w)| {
+                    if r < w {
+                        true
+                    } else {
+                        r -= w;
+                        false
+                    }
+                })
+                .unwrap()
+                .0;
             let a = slash32[rng.next() as usize % slash32.len()] | (u128::from(rng.next()) << 32);
             (a, len)
         })
@@ -147,8 +199,14 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
         kernel as f64 / n as f64,
     );
     // crossbeam-epoch keeps some bookkeeping (thread registration, garbage bags) of its own.
-    assert!(bytes.abs_diff(host) < 64 << 10, "footprint() {host} disagrees with the allocator {bytes}");
-    assert!((kernel as f64 / n as f64) < bound, "too many bytes per prefix");
+    assert!(
+        bytes.abs_diff(host) < 64 << 10,
+        "footprint() {host} disagrees with the allocator {bytes}"
+    );
+    assert!(
+        (kernel as f64 / n as f64) < bound,
+        "too many bytes per prefix"
+    );
     drop(probes);
     drop(t);
     settle();

@@ -20,13 +20,17 @@ pub(crate) struct Naive<K> {
 
 impl<K: Key> Naive<K> {
     pub(crate) fn new() -> Self {
-        Naive { map: BTreeMap::new() }
+        Naive {
+            map: BTreeMap::new(),
+        }
     }
 
     pub(crate) fn lookup(&self, key: K) -> Option<(K, u8, u64)> {
-        (0..=K::BITS)
-            .rev()
-            .find_map(|l| self.map.get(&(key.masked(l), l)).map(|v| (key.masked(l), l, *v)))
+        (0..=K::BITS).rev().find_map(|l| {
+            self.map
+                .get(&(key.masked(l), l))
+                .map(|v| (key.masked(l), l, *v))
+        })
     }
 
     pub(crate) fn after(&self, cur: Option<(K, u8)>) -> Vec<(K, u8, u64)> {

@@ -16,7 +16,14 @@ pub(crate) enum Op<K> {
     Clear,
 }
 
-const V4_POOL: [u32; 6] = [0x0a00_0000, 0x0a01_0203, 0xc0a8_0100, 0xffff_ffff, 0, 0x8000_0000];
+const V4_POOL: [u32; 6] = [
+    0x0a00_0000,
+    0x0a01_0203,
+    0xc0a8_0100,
+    0xffff_ffff,
+    0,
+    0x8000_0000,
+];
 const V6_POOL: [u128; 5] = [
     0x2001_0db8_0000_0000_0000_0000_0000_0000,
     0x2001_0db8_ffff_0000_0000_0000_0000_0001,
@@ -29,7 +36,11 @@ pub(crate) fn v4_addr() -> impl Strategy<Value = u32> + Clone {
     prop_oneof![
         any::<u32>(),
         proptest::sample::select(&V4_POOL[..]),
-        (proptest::sample::select(&V4_POOL[..]), any::<u32>(), 0..32u32)
+        (
+            proptest::sample::select(&V4_POOL[..]),
+            any::<u32>(),
+            0..32u32
+        )
             .prop_map(|(b, n, s)| b ^ (n >> s)),
     ]
 }
@@ -42,13 +53,24 @@ pub(crate) fn v6_addr() -> impl Strategy<Value = u128> + Clone {
     prop_oneof![
         any::<u128>(),
         proptest::sample::select(&V6_POOL[..]),
-        (proptest::sample::select(&V6_POOL[..]), any::<u128>(), 0..128u32)
+        (
+            proptest::sample::select(&V6_POOL[..]),
+            any::<u128>(),
+            0..128u32
+        )
             .prop_map(|(b, n, s)| b ^ (n >> s)),
     ]
 }
 
 pub(crate) fn v6_len() -> impl Strategy<Value = u8> + Clone {
-    prop_oneof![Just(0u8), Just(128), 0..=128u8, 47..=49u8, 63..=65u8, 127..=128u8]
+    prop_oneof![
+        Just(0u8),
+        Just(128),
+        0..=128u8,
+        47..=49u8,
+        63..=65u8,
+        127..=128u8
+    ]
 }
 
 fn ops<K: Key>(
@@ -108,6 +130,7 @@ fn run<K: Key>(ops: &[Op<K>]) {
     }
     drop(w);
     assert_eq!(t.stats().nodes, 0);
+    assert_eq!(t.footprint(24, |x| x), 0);
     check_same(&t, &m, &keys);
 }
 
@@ -172,6 +195,8 @@ fn v6_edges() {
     assert_eq!(t.lookup(a + 1, &g).map(|x| x.1), Some(64));
     assert_eq!(t.lookup(u128::MAX, &g).map(|x| x.1), Some(0));
     assert_eq!(t.stats().nodes, 16);
+    // 16 nodes, 15 one-slot child arrays, 2 one-slot and 1 two-slot value arrays, 3 values.
+    assert!(t.footprint(0, |x| x) > 16 * 100 + 15 * 8 + 4 * 8 + 3 * 8);
     w.remove(a, 128).unwrap();
     assert_eq!(t.stats().nodes, 8);
     w.remove(a, 64).unwrap();

@@ -24,17 +24,30 @@ struct Canary<K> {
 impl<K> Canary<K> {
     fn new(prefix: K, len: u8, live: &Arc<AtomicUsize>) -> Self {
         live.fetch_add(1, Ordering::Relaxed);
-        Canary { magic: AtomicU64::new(MAGIC), prefix, len, live: live.clone() }
+        Canary {
+            magic: AtomicU64::new(MAGIC),
+            prefix,
+            len,
+            live: live.clone(),
+        }
     }
 
     fn check(&self) {
-        assert_eq!(self.magic.load(Ordering::Relaxed), MAGIC, "reader saw a dropped value");
+        assert_eq!(
+            self.magic.load(Ordering::Relaxed),
+            MAGIC,
+            "reader saw a dropped value"
+        );
     }
 }
 
 impl<K> Drop for Canary<K> {
     fn drop(&mut self) {
-        assert_eq!(self.magic.swap(POISON, Ordering::Relaxed), MAGIC, "double drop");
+        assert_eq!(
+            self.magic.swap(POISON, Ordering::Relaxed),
+            MAGIC,
+            "double drop"
+        );
         self.live.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -127,7 +140,12 @@ fn race<K: Key>(pool: Vec<(K, u8)>, keys: Vec<K>, writes: usize) {
     while live.load(Ordering::Relaxed) != 0 && t0.elapsed() < Duration::from_secs(30) {
         rcu_drain();
     }
-    assert_eq!(live.load(Ordering::Relaxed), 0, "values leaked ({} frees pending)", rcu_pending());
+    assert_eq!(
+        live.load(Ordering::Relaxed),
+        0,
+        "values leaked ({} frees pending)",
+        rcu_pending()
+    );
 }
 
 #[test]
@@ -140,7 +158,10 @@ fn v4_readers_race_writer() {
         let l = [0u8, 8, 12, 16, 20, 22, 24, 24, 24, 25, 28, 32][rng.next() as usize % 12];
         pool.push((a, l));
     }
-    let keys = pool.iter().map(|&(a, _)| a ^ (rng.next() as u32 & 0xff)).collect();
+    let keys = pool
+        .iter()
+        .map(|&(a, _)| a ^ (rng.next() as u32 & 0xff))
+        .collect();
     race(pool, keys, 60_000);
 }
 
@@ -150,10 +171,14 @@ fn v6_readers_race_writer() {
     let mut pool = Vec::new();
     for _ in 0..2000 {
         let base = 0x2001_0db8u128 << 96;
-        let a = base ^ ((u128::from(rng.next()) << 64 | u128::from(rng.next())) >> (32 + rng.next() % 32));
+        let a = base
+            ^ ((u128::from(rng.next()) << 64 | u128::from(rng.next())) >> (32 + rng.next() % 32));
         let l = [0u8, 32, 40, 48, 48, 56, 64, 64, 96, 127, 128][rng.next() as usize % 11];
         pool.push((a, l));
     }
-    let keys = pool.iter().map(|&(a, _)| a ^ u128::from(rng.next() & 0xffff)).collect();
+    let keys = pool
+        .iter()
+        .map(|&(a, _)| a ^ u128::from(rng.next() & 0xffff))
+        .collect();
     race(pool, keys, 30_000);
 }

@@ -27,7 +27,10 @@ fn resume_all<K: Key>(pfx: &[(K, u8)], probes: &[(K, u8)]) {
     let g = RcuGuard::new();
     let cursors = m.map.keys().copied().chain(probes.iter().copied());
     for cur in cursors {
-        let got: Vec<_> = t.iter_from(Some(cur), &g).map(|(p, l, v)| (p, l, *v)).collect();
+        let got: Vec<_> = t
+            .iter_from(Some(cur), &g)
+            .map(|(p, l, v)| (p, l, *v))
+            .collect();
         assert_eq!(got, m.after(Some(cur)), "after {cur:?}");
     }
     let got: Vec<_> = t.iter_from(None, &g).map(|(p, l, v)| (p, l, *v)).collect();
@@ -41,7 +44,10 @@ fn dump_while_changing<K: Key>(pfx: &[(K, u8)], churn: &[(K, u8)], step: usize) 
     let stable: std::collections::BTreeSet<(K, u8)> = {
         let churned: std::collections::BTreeSet<_> =
             churn.iter().map(|&(a, l)| (a.masked(l), l)).collect();
-        pfx.iter().map(|&(a, l)| (a.masked(l), l)).filter(|x| !churned.contains(x)).collect()
+        pfx.iter()
+            .map(|&(a, l)| (a.masked(l), l))
+            .filter(|x| !churned.contains(x))
+            .collect()
     };
     let mut cursor = None;
     let mut out = Vec::new();
@@ -49,7 +55,10 @@ fn dump_while_changing<K: Key>(pfx: &[(K, u8)], churn: &[(K, u8)], step: usize) 
     loop {
         let piece: Vec<(K, u8)> = {
             let g = RcuGuard::new();
-            t.iter_from(cursor, &g).take(step).map(|(p, l, _)| (p, l)).collect()
+            t.iter_from(cursor, &g)
+                .take(step)
+                .map(|(p, l, _)| (p, l))
+                .collect()
         };
         if piece.is_empty() {
             break;
@@ -69,7 +78,10 @@ fn dump_while_changing<K: Key>(pfx: &[(K, u8)], churn: &[(K, u8)], step: usize) 
             ci += 1;
         }
     }
-    assert!(out.windows(2).all(|w| w[0] < w[1]), "not strictly increasing");
+    assert!(
+        out.windows(2).all(|w| w[0] < w[1]),
+        "not strictly increasing"
+    );
     let got: std::collections::BTreeSet<_> = out.into_iter().collect();
     assert!(stable.is_subset(&got));
 }
