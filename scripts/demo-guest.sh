@@ -9,7 +9,7 @@ schema=$KSRC/Documentation/netlink/genetlink.yaml
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 ynl() { "$RTEMU_PY" "$cli" --spec "$spec" --schema "$schema" "$@"; }
-nlctrl() { "$RTEMU_PY" "$cli" --spec "$KSRC/Documentation/netlink/specs/nlctrl.yaml" --schema "$schema" "$@"; }
+nlctrl() { "$RTEMU_PY" "$cli" --spec "$KSRC/Documentation/netlink/specs/nlctrl.yaml" --schema "$KSRC/Documentation/netlink/genetlink-legacy.yaml" "$@"; }
 
 step insmod rtemu.ko
 step sh -c 'dmesg | grep "rtemu:" | tail -n1'

@@ -18,7 +18,7 @@ ynl() {
 nlctrl() {
 	"$RTEMU_PY" "$KSRC/tools/net/ynl/pyynl/cli.py" \
 		--spec "$KSRC/Documentation/netlink/specs/nlctrl.yaml" \
-		--schema "$KSRC/Documentation/netlink/genetlink.yaml" "$@"
+		--schema "$KSRC/Documentation/netlink/genetlink-legacy.yaml" "$@"
 }
 
 # Runs a command as root without CAP_NET_ADMIN (dropped from the bounding
