@@ -178,7 +178,12 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     // The kernel seam's: callback_head (16) + count (8) before the value, kmalloc classes.
     let kernel = t.footprint(24, kmalloc_round);
     let g = RcuGuard::new();
-    let probes: Vec<K> = table.iter().map(|x| x.0).collect();
+    // Probes in random order, so that the caches see a realistic mix.
+    let mut probes: Vec<K> = table.iter().map(|x| x.0).collect();
+    let mut rng = Rng(42);
+    for i in (1..probes.len()).rev() {
+        probes.swap(i, rng.next() as usize % (i + 1));
+    }
     let start = Instant::now();
     let mut hits = 0u64;
     for _ in 0..5 {
@@ -241,4 +246,79 @@ fn drop_frees_everything() {
         let left = LIVE.load(Ordering::Relaxed) - base;
         assert!(left < 16 << 10, "{n}: {left} bytes left");
     }
+}
+
+/// Splits the inclusive range `lo..=hi` of a `bits`-bit space into CIDR blocks.
+fn range_to_cidrs(mut lo: u128, hi: u128, bits: u32, out: &mut Vec<(u128, u8)>) {
+    while lo <= hi {
+        // Largest block aligned at `lo` that fits.
+        let mut size = if lo == 0 {
+            bits
+        } else {
+            lo.trailing_zeros().min(bits)
+        };
+        while size > 0 && (size >= 128 || lo + ((1u128 << size) - 1) > hi) {
+            size -= 1;
+        }
+        out.push((lo, (bits - size) as u8));
+        let Some(next) = lo.checked_add(1u128 << size) else {
+            break;
+        };
+        if size == bits {
+            break;
+        }
+        lo = next;
+    }
+}
+
+fn read_ranges(path: &std::path::Path, v6: bool) -> Vec<(u128, u8)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut f = line.split(',');
+        let (Some(a), Some(b)) = (f.next(), f.next()) else {
+            continue;
+        };
+        if v6 {
+            let (Ok(a), Ok(b)) = (
+                a.parse::<std::net::Ipv6Addr>(),
+                b.parse::<std::net::Ipv6Addr>(),
+            ) else {
+                continue;
+            };
+            range_to_cidrs(u128::from(a), u128::from(b), 128, &mut out);
+        } else {
+            let (Ok(a), Ok(b)) = (
+                a.parse::<std::net::Ipv4Addr>(),
+                b.parse::<std::net::Ipv4Addr>(),
+            ) else {
+                continue;
+            };
+            range_to_cidrs(
+                u128::from(u32::from(a)),
+                u128::from(u32::from(b)),
+                32,
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+/// With `RTEMU_ASN_DIR` pointing at an unpacked `@ip-location-db/asn` package (RouteViews + RIR
+/// data, CC BY 4.0): the same measurement on real routing-table-derived prefixes.
+#[test]
+fn bytes_per_prefix_real_data() {
+    let Some(dir) = std::env::var_os("RTEMU_ASN_DIR") else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap();
+    let dir = std::path::PathBuf::from(dir);
+    let v4: Vec<(u32, u8)> = read_ranges(&dir.join("asn-ipv4.csv"), false)
+        .into_iter()
+        .map(|(a, l)| (a as u32, l))
+        .collect();
+    measure("ipv4 (asn data)", &v4, 96.0);
+    let v6 = read_ranges(&dir.join("asn-ipv6.csv"), true);
+    measure("ipv6 (asn data)", &v6, 160.0);
 }
