@@ -475,6 +475,12 @@ pub(crate) struct Stats {
 /// Readers use `&self` and an [`RcuGuard`]; writers use a [`WriteTxn`] from [`Trie::writer`].
 /// Dropping the trie releases everything through the deferred (grace period) path, so readers
 /// that still hold a guard and references into it stay safe.
+///
+/// Values are immutable once inserted (readers share them); to change a prefix's value, insert a
+/// new one. Values are dropped wherever the seam runs deferred frees: in the kernel that is an
+/// RCU callback (softirq context), so `V`'s `Drop` must not sleep. Memory safety does not rest
+/// on the caller's lock: every object is counted, and the writer flag only keeps concurrent
+/// updates from losing each other's changes.
 pub(crate) struct Trie<K, V> {
     root: RcuSlot<Node<V>>,
     len: AtomicUsize,
