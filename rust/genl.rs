@@ -5,7 +5,8 @@
 //! `rtemu_nl_gen.c`, generated from `include/rtemu.yaml`, defines the
 //! `genl_family` with its policies, split ops and multicast groups, and calls
 //! the `rtemu_nl_*` entry points below. They only turn raw pointers into safe
-//! types and map results to errnos; the work happens in safe Rust.
+//! types (`nl.rs`) and map results to errnos; the work happens in
+//! `handlers.rs`.
 
 use kernel::{
     bindings,
@@ -13,21 +14,12 @@ use kernel::{
     prelude::*, //
 };
 
-#[expect(
-    improper_ctypes,
-    reason = "only its address is taken; genetlink owns the layout"
-)]
-extern "C" {
-    /// Defined by the generated `rtemu_nl_gen.c`.
-    static mut rtemu_nl_family: bindings::genl_family;
-}
-
-/// Mirror of `struct rtemu_sock` in `rtemu_sock.h`: genetlink's per-socket
-/// private area of this family.
-#[repr(C)]
-pub(crate) struct RtemuSock {
-    holds: *mut c_void,
-}
+use crate::{
+    ffi,
+    handlers,
+    nl::{Dump, Request},
+    uapi,
+};
 
 /// A registration of the `rtemu` family; dropping it unregisters the family.
 ///
@@ -39,14 +31,11 @@ pub(crate) struct Registration(());
 
 impl Registration {
     /// Registers the family with genetlink (`genl_register_family`).
-    ///
-    /// Must be called from module init: the generated family lives in
-    /// `__ro_after_init` memory, which registration writes to.
     pub(crate) fn register() -> Result<Self> {
         // SAFETY: `rtemu_nl_family` is a valid, statically allocated family
         // whose ops, policies and groups are static too; nothing else
         // registers it, so this is the only registration.
-        to_result(unsafe { bindings::genl_register_family(&raw mut rtemu_nl_family) })?;
+        to_result(unsafe { bindings::genl_register_family(&raw mut ffi::rtemu_nl_family) })?;
         // INVARIANT: the family was just registered.
         Ok(Self(()))
     }
@@ -56,66 +45,49 @@ impl Drop for Registration {
     fn drop(&mut self) {
         // SAFETY: by the type invariant the family is registered, and this
         // drop is the only place that unregisters it.
-        unsafe { bindings::genl_unregister_family(&raw mut rtemu_nl_family) };
+        unsafe { bindings::genl_unregister_family(&raw mut ffi::rtemu_nl_family) };
     }
 }
 
-/// Sets `msg` as the extack message of a request.
-///
-/// # Safety
-///
-/// `info` must point to a valid `genl_info`.
-unsafe fn set_err_msg(info: *mut bindings::genl_info, msg: &'static CStr) {
-    // SAFETY: `info` is valid by the function's contract; its `extack` is
-    // either null or valid for the request.
-    unsafe {
-        let extack = (*info).extack;
-        if !extack.is_null() {
-            (*extack)._msg = msg.as_char_ptr();
-        }
-    }
-}
-
-/// Defines a `doit` entry point of an operation that this build does not
-/// provide yet: it fails with `EOPNOTSUPP` and says so in the extack.
-macro_rules! unsupported_doit {
-    ($($name:ident),* $(,)?) => {$(
+/// Defines the `doit` entry points of the family's operations.
+macro_rules! doit {
+    ($($name:ident => $handler:path, $maxattr:expr;)*) => {$(
         #[no_mangle]
         unsafe extern "C" fn $name(
-            _skb: *mut bindings::sk_buff,
+            skb: *mut bindings::sk_buff,
             info: *mut bindings::genl_info,
         ) -> c_int {
-            // SAFETY: genetlink passes a valid `genl_info` to `doit`.
-            unsafe { set_err_msg(info, c"operation not supported by this rtemu build") };
-            EOPNOTSUPP.to_errno()
+            // SAFETY: genetlink passes the request being processed, which
+            // outlives this call, parsed with the op's policy.
+            let req = unsafe { Request::from_raw(skb, info, $maxattr) };
+            match $handler(&req) {
+                Ok(()) => 0,
+                Err(e) => e.to_errno(),
+            }
         }
     )*};
 }
 
-unsupported_doit!(
-    rtemu_nl_route_add_doit,
-    rtemu_nl_route_remove_doit,
-    rtemu_nl_route_clear_doit,
-    rtemu_nl_route_get_doit,
-    rtemu_nl_route_change_doit,
-    rtemu_nl_route_hold_doit,
-    rtemu_nl_route_release_doit,
-    rtemu_nl_stats_get_doit,
-);
+doit! {
+    rtemu_nl_route_add_doit => handlers::route_add, uapi::RTEMU_ROUTE_ADD_DO_MAXATTR;
+    rtemu_nl_route_remove_doit => handlers::route_remove, uapi::RTEMU_ROUTE_REMOVE_DO_MAXATTR;
+    rtemu_nl_route_clear_doit => handlers::route_clear, uapi::RTEMU_ROUTE_CLEAR_DO_MAXATTR;
+    rtemu_nl_route_get_doit => handlers::route_get, uapi::RTEMU_ROUTE_GET_DO_MAXATTR;
+    rtemu_nl_route_change_doit => handlers::route_change, uapi::RTEMU_ROUTE_CHANGE_DO_MAXATTR;
+    rtemu_nl_route_hold_doit => handlers::route_hold, uapi::RTEMU_ROUTE_HOLD_DO_MAXATTR;
+    rtemu_nl_route_release_doit => handlers::route_release, uapi::RTEMU_ROUTE_RELEASE_DO_MAXATTR;
+    rtemu_nl_stats_get_doit => handlers::stats_get, uapi::RTEMU_STATS_GET_DO_MAXATTR;
+}
 
 #[no_mangle]
 unsafe extern "C" fn rtemu_nl_route_list_dumpit(
-    _skb: *mut bindings::sk_buff,
-    _cb: *mut bindings::netlink_callback,
+    skb: *mut bindings::sk_buff,
+    cb: *mut bindings::netlink_callback,
 ) -> c_int {
-    EOPNOTSUPP.to_errno()
+    // SAFETY: netlink passes the running dump, which outlives this call.
+    let mut dump = unsafe { Dump::from_raw(skb, cb) };
+    match handlers::route_list(&mut dump) {
+        Ok(len) => len.try_into().unwrap_or(c_int::MAX),
+        Err(e) => e.to_errno(),
+    }
 }
-
-#[no_mangle]
-unsafe extern "C" fn rtemu_nl_sock_priv_init(sock: *mut RtemuSock) {
-    // SAFETY: genetlink passes its zeroed, exclusively owned per-socket area.
-    unsafe { (*sock).holds = core::ptr::null_mut() };
-}
-
-#[no_mangle]
-unsafe extern "C" fn rtemu_nl_sock_priv_destroy(_sock: *mut RtemuSock) {}

@@ -4,10 +4,29 @@
 //!
 //! A generic netlink family (`rtemu`, see `include/rtemu.yaml`) over a
 //! per-namespace route table with FreeBSD rtalloc(9) semantics.
+//!
+//! Rooms: `addr` (prefixes), `trie` over `platform` (the RCU LPM trie and
+//! its seam), `entry` (rtentry and the reference rules), `table` (the table
+//! and rtalloc1), `lifetime` (deadlines), `event` and `notify` (events),
+//! `netns` (a table per namespace, holds, lifetime work), `handlers` (the
+//! requests), and the thin C boundary: `genl`, `nl`, `ffi`.
 
 use kernel::prelude::*;
 
+mod addr;
+mod entry;
+mod event;
+mod ffi;
 mod genl;
+mod handlers;
+mod lifetime;
+mod netns;
+mod nl;
+mod notify;
+mod params;
+mod platform;
+mod table;
+mod trie;
 mod uapi;
 
 module! {
@@ -16,25 +35,59 @@ module! {
     authors: ["The rtemu authors"],
     description: "BSD routing-socket semantics (rtalloc(9)) over generic netlink",
     license: "GPL",
+    params: {
+        max_routes: u32 {
+            default: 1048576,
+            description: "Most routes one namespace's table holds (clones included)",
+        },
+        max_holds: u32 {
+            default: 1024,
+            description: "Most route-hold references one socket keeps",
+        },
+        clone_idle_secs: u32 {
+            default: 3600,
+            description: "Seconds before an unreferenced, unused clone is collected (rtexpire)",
+        },
+        miss_rate: u32 {
+            default: 100,
+            description: "MISS events sent per second and namespace",
+        },
+    },
 }
 
-/// The module's state; dropping it undoes its registrations in reverse order.
-#[pin_data]
+/// The module's state; dropping it undoes its registrations in reverse
+/// order: the family first (no new requests), then the namespaces' tables.
+#[pin_data(PinnedDrop)]
 struct Rtemu {
-    family: genl::Registration,
+    family: Option<genl::Registration>,
+    pernet: Option<netns::Registration>,
 }
 
 impl kernel::InPlaceModule for Rtemu {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            pernet: Some(netns::Registration::register()?),
             family: {
                 let family = genl::Registration::register()?;
                 pr_info!(
                     "rtemu: generic netlink family \"rtemu\" version {} registered\n",
                     uapi::RTEMU_FAMILY_VERSION
                 );
-                family
+                Some(family)
             },
         })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Rtemu {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: the fields are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        drop(this.family.take());
+        drop(this.pernet.take());
+        // Tables free their nodes and entries through RCU callbacks, which
+        // must run before the module's code goes away.
+        platform::rcu_drain();
     }
 }

@@ -10,7 +10,6 @@
 #include "rtemu_nl_gen.h"
 
 #include <uapi/linux/rtemu.h>
-#include <rtemu_sock.h>
 
 /* Sparse enums validation callbacks */
 static int
@@ -222,16 +221,6 @@ static const struct genl_multicast_group rtemu_nl_mcgrps[] = {
 	[RTEMU_NLGRP_RESOLVE] = { "resolve", },
 };
 
-static void __rtemu_nl_sock_priv_init(void *priv)
-{
-	rtemu_nl_sock_priv_init(priv);
-}
-
-static void __rtemu_nl_sock_priv_destroy(void *priv)
-{
-	rtemu_nl_sock_priv_destroy(priv);
-}
-
 struct genl_family rtemu_nl_family = {
 	.name		= RTEMU_FAMILY_NAME,
 	.version	= RTEMU_FAMILY_VERSION,
@@ -242,7 +231,4 @@ struct genl_family rtemu_nl_family = {
 	.n_split_ops	= ARRAY_SIZE(rtemu_nl_ops),
 	.mcgrps		= rtemu_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(rtemu_nl_mcgrps),
-	.sock_priv_size	= sizeof(struct rtemu_sock),
-	.sock_priv_init	= __rtemu_nl_sock_priv_init,
-	.sock_priv_destroy = __rtemu_nl_sock_priv_destroy,
 };

@@ -11,7 +11,6 @@
 #include <net/genetlink.h>
 
 #include <uapi/linux/rtemu.h>
-#include <rtemu_sock.h>
 
 int rtemu_nl_route_add_doit(struct sk_buff *skb, struct genl_info *info);
 int rtemu_nl_route_remove_doit(struct sk_buff *skb, struct genl_info *info);
@@ -30,8 +29,5 @@ enum {
 };
 
 extern struct genl_family rtemu_nl_family;
-
-void rtemu_nl_sock_priv_init(struct rtemu_sock *priv);
-void rtemu_nl_sock_priv_destroy(struct rtemu_sock *priv);
 
 #endif /* _LINUX_RTEMU_GEN_H */

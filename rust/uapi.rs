@@ -105,6 +105,17 @@ pub(crate) const RTEMU_CMD_CLEAR_NTF: u8 = 15;
 pub(crate) const RTEMU_CMD_RESOLVE_NTF: u8 = 16;
 pub(crate) const RTEMU_CMD_MISS_NTF: u8 = 17;
 
+// highest request attribute of each op (its policy's maxattr)
+pub(crate) const RTEMU_ROUTE_ADD_DO_MAXATTR: u16 = 8;
+pub(crate) const RTEMU_ROUTE_REMOVE_DO_MAXATTR: u16 = 17;
+pub(crate) const RTEMU_ROUTE_CLEAR_DO_MAXATTR: u16 = 2;
+pub(crate) const RTEMU_ROUTE_GET_DO_MAXATTR: u16 = 17;
+pub(crate) const RTEMU_ROUTE_LIST_DUMP_MAXATTR: u16 = 2;
+pub(crate) const RTEMU_ROUTE_CHANGE_DO_MAXATTR: u16 = 22;
+pub(crate) const RTEMU_ROUTE_HOLD_DO_MAXATTR: u16 = 17;
+pub(crate) const RTEMU_ROUTE_RELEASE_DO_MAXATTR: u16 = 18;
+pub(crate) const RTEMU_STATS_GET_DO_MAXATTR: u16 = 0;
+
 // multicast groups, in the order of the family's mcgrps array
 pub(crate) const RTEMU_NLGRP_MONITOR: u32 = 0;
 pub(crate) const RTEMU_NLGRP_RESOLVE: u32 = 1;

@@ -73,6 +73,25 @@ def main(spec_path):
         p(f'pub(crate) const {fam}_CMD_{c_upper(op["name"])}: u8 = {value};')
         value += 1
 
+    # The size of each op's parsed attribute array, as ynl_gen_c.py sizes
+    # its policy: the highest attribute of the request.
+    ids = {}
+    for aset in spec['attribute-sets']:
+        value = 1
+        for a in aset['attributes']:
+            value = a.get('value', value)
+            ids[(aset['name'], a['name'])] = value
+            value += 1
+    p('')
+    p('// highest request attribute of each op (its policy\'s maxattr)')
+    for op in spec['operations']['list']:
+        for mode in ('do', 'dump'):
+            req = op.get(mode, {}).get('request', {}).get('attributes', [])
+            if mode not in op:
+                continue
+            top = max((ids[(op['attribute-set'], a)] for a in req), default=0)
+            p(f'pub(crate) const {fam}_{c_upper(op["name"])}_{mode.upper()}_MAXATTR: u16 = {top};')
+
     p('')
     p('// multicast groups, in the order of the family\'s mcgrps array')
     for i, g in enumerate(spec['mcast-groups']['list']):

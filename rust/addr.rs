@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Addresses and prefixes of the two families rtemu routes.
+
+use crate::uapi;
+
+/// An address family, with the values of `AF_INET` and `AF_INET6`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Af {
+    Inet,
+    Inet6,
+}
+
+impl Af {
+    /// The family of an `RTEMU_AF_*` value.
+    pub(crate) fn from_uapi(value: u32) -> Option<Self> {
+        match value {
+            uapi::RTEMU_AF_INET => Some(Af::Inet),
+            uapi::RTEMU_AF_INET6 => Some(Af::Inet6),
+            _ => None,
+        }
+    }
+
+    /// The `RTEMU_AF_*` value of the family.
+    pub(crate) fn to_uapi(self) -> u8 {
+        match self {
+            Af::Inet => uapi::RTEMU_AF_INET as u8,
+            Af::Inet6 => uapi::RTEMU_AF_INET6 as u8,
+        }
+    }
+
+    /// Address length in bytes.
+    pub(crate) fn addr_len(self) -> usize {
+        match self {
+            Af::Inet => 4,
+            Af::Inet6 => 16,
+        }
+    }
+
+    /// Longest prefix length of the family.
+    pub(crate) fn max_len(self) -> u8 {
+        match self {
+            Af::Inet => 32,
+            Af::Inet6 => 128,
+        }
+    }
+}
+
+/// An IPv4 or IPv6 address in network byte order.
+///
+/// Kept as bytes so an entry does not pay `u128`'s 16-byte alignment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Addr {
+    V4([u8; 4]),
+    V6([u8; 16]),
+}
+
+impl Addr {
+    /// The address of family `af` in `bytes`, which must be exactly as long as
+    /// the family's addresses.
+    pub(crate) fn from_bytes(af: Af, bytes: &[u8]) -> Option<Self> {
+        match af {
+            Af::Inet => Some(Addr::V4(bytes.try_into().ok()?)),
+            Af::Inet6 => Some(Addr::V6(bytes.try_into().ok()?)),
+        }
+    }
+
+    /// The address of an IPv4 key.
+    pub(crate) fn from_v4_key(key: u32) -> Self {
+        Addr::V4(key.to_be_bytes())
+    }
+
+    /// The address of an IPv6 key.
+    pub(crate) fn from_v6_key(key: u128) -> Self {
+        Addr::V6(key.to_be_bytes())
+    }
+
+    pub(crate) fn af(&self) -> Af {
+        match self {
+            Addr::V4(_) => Af::Inet,
+            Addr::V6(_) => Af::Inet6,
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Addr::V4(b) => b,
+            Addr::V6(b) => b,
+        }
+    }
+
+    /// The unspecified address (`0.0.0.0`, `::`).
+    pub(crate) fn is_unspecified(&self) -> bool {
+        self.as_bytes().iter().all(|&b| b == 0)
+    }
+
+    /// Whether any bit after the first `len` is set.
+    pub(crate) fn has_host_bits(&self, len: u8) -> bool {
+        let len = usize::from(len);
+        self.as_bytes().iter().enumerate().any(|(i, &b)| {
+            let first_bit = i * 8;
+            if first_bit + 8 <= len {
+                false
+            } else if first_bit >= len {
+                b != 0
+            } else {
+                b & (0xffu8 >> (len - first_bit)) != 0
+            }
+        })
+    }
+}
+
+/// A destination prefix: an address with no bits set after `len`.
+///
+/// # Invariants
+///
+/// `len <= addr.af().max_len()` and `addr` has no bit set after `len`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Prefix {
+    addr: Addr,
+    len: u8,
+}
+
+/// Why a prefix was refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum PrefixError {
+    /// The length exceeds the family's address length.
+    TooLong,
+    /// Bits after the prefix length are set.
+    HostBits,
+}
+
+impl Prefix {
+    pub(crate) fn new(addr: Addr, len: u8) -> Result<Self, PrefixError> {
+        if len > addr.af().max_len() {
+            return Err(PrefixError::TooLong);
+        }
+        if addr.has_host_bits(len) {
+            return Err(PrefixError::HostBits);
+        }
+        // INVARIANT: both conditions were just checked.
+        Ok(Self { addr, len })
+    }
+
+    /// The host route (full-length prefix) of an address.
+    pub(crate) fn host(addr: Addr) -> Self {
+        // INVARIANT: a full-length prefix has no bits after its length.
+        Self {
+            addr,
+            len: addr.af().max_len(),
+        }
+    }
+
+    pub(crate) fn addr(&self) -> Addr {
+        self.addr
+    }
+
+    pub(crate) fn len(&self) -> u8 {
+        self.len
+    }
+
+    pub(crate) fn af(&self) -> Af {
+        self.addr.af()
+    }
+
+    pub(crate) fn is_host(&self) -> bool {
+        self.len == self.af().max_len()
+    }
+}

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Route entries (FreeBSD's `struct rtentry`) and the reference rules of
+//! rtalloc(9).
+//!
+//! An entry's memory is an [`Arc`]: the table's route set holds one, every
+//! holder another, and a clone one on its parent. FreeBSD's `rt_refcnt` is
+//! kept apart from it and counts holders only: being in the table is not a
+//! reference. An entry is freed once its count is zero and `RTF_UP` is clear
+//! (it left the table); the `Arc` does exactly that, because the table drops
+//! its `Arc` (after an RCU grace period) when it unlinks the entry.
+//!
+//! The holder types encode the FreeBSD macros:
+//!
+//! | FreeBSD                 | rtemu                                   |
+//! |-------------------------|-----------------------------------------|
+//! | locked, referenced `rt` | [`RtLocked`]                            |
+//! | unlocked, referenced    | [`RtRef`]                               |
+//! | `RT_LOCK(rt)`           | [`RtRef::lock`]                         |
+//! | `RT_UNLOCK(rt)`         | [`RtLocked::unlock`]                    |
+//! | `RT_ADDREF(rt)`         | [`RtLocked::addref`] (lock required)    |
+//! | `RT_REMREF(rt)`         | [`RtLocked::remref`] (never the last)   |
+//! | `rtfree(rt)`            | [`RtLocked::rtfree`] or dropping it     |
+//! | `RTFREE(rt)`            | dropping an [`RtRef`]                   |
+//!
+//! Reference counting and `RTF_UP` share one atomic word so that a delete
+//! racing with the last release counts the entry in `rttrash` exactly once,
+//! without the entry lock. That lets a clone release its parent from an RCU
+//! callback, where taking the entry lock would mix softirq and process
+//! context.
+
+use core::mem::ManuallyDrop;
+
+use kernel::{
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        lock::{spinlock::SpinLockBackend, Guard},
+        new_spinlock, Arc, SpinLock,
+    },
+    types::NotThreadSafe,
+};
+
+use crate::addr::{Addr, Prefix};
+
+/// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
+pub(crate) mod flags {
+    use crate::uapi;
+
+    pub(crate) const RTF_UP: u32 = uapi::RTEMU_ROUTE_FLAGS_UP;
+    pub(crate) const RTF_GATEWAY: u32 = uapi::RTEMU_ROUTE_FLAGS_GATEWAY;
+    pub(crate) const RTF_HOST: u32 = uapi::RTEMU_ROUTE_FLAGS_HOST;
+    pub(crate) const RTF_REJECT: u32 = uapi::RTEMU_ROUTE_FLAGS_REJECT;
+    pub(crate) const RTF_CLONING: u32 = uapi::RTEMU_ROUTE_FLAGS_CLONING;
+    pub(crate) const RTF_XRESOLVE: u32 = uapi::RTEMU_ROUTE_FLAGS_XRESOLVE;
+    pub(crate) const RTF_STATIC: u32 = uapi::RTEMU_ROUTE_FLAGS_STATIC;
+    pub(crate) const RTF_BLACKHOLE: u32 = uapi::RTEMU_ROUTE_FLAGS_BLACKHOLE;
+    pub(crate) const RTF_PRCLONING: u32 = uapi::RTEMU_ROUTE_FLAGS_PRCLONING;
+    pub(crate) const RTF_WASCLONED: u32 = uapi::RTEMU_ROUTE_FLAGS_WASCLONED;
+    /// rtemu's own: `preferred_until` has passed.
+    pub(crate) const RTF_DEPRECATED: u32 = uapi::RTEMU_ROUTE_FLAGS_DEPRECATED;
+
+    /// Flags a route-add or route-change request may set.
+    pub(crate) const RTF_USER: u32 =
+        RTF_CLONING | RTF_XRESOLVE | RTF_STATIC | RTF_REJECT | RTF_BLACKHOLE | RTF_PRCLONING;
+}
+
+use flags::*;
+
+/// A deadline as the user gave it (CLOCK_REALTIME ns) and as it is kept:
+/// on the boot-time clock, so later wall-clock jumps do not move it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Deadline {
+    pub(crate) wall_ns: u64,
+    pub(crate) boot_ns: i64,
+}
+
+/// What the entry lock protects.
+pub(crate) struct RtState {
+    /// `rt_gateway`: the via router.
+    pub(crate) gateway: Addr,
+    /// Flags other than `RTF_UP` (which lives with the count).
+    pub(crate) flags: u32,
+    pub(crate) preferred: Option<Deadline>,
+    pub(crate) expires: Option<Deadline>,
+}
+
+/// Counters an entry updates in its table.
+pub(crate) struct EntryCounters {
+    /// Deleted entries still referenced (FreeBSD's `rttrash`).
+    pub(crate) trash: Atomic<u32>,
+}
+
+impl EntryCounters {
+    pub(crate) fn new() -> Self {
+        Self {
+            trash: Atomic::new(0),
+        }
+    }
+}
+
+/// Entries alive in the module, for leak checks in tests and on unload.
+pub(crate) static LIVE_ENTRIES: Atomic<i64> = Atomic::new(0);
+
+/// `RTF_UP`'s place in the shared word; the low bits are `rt_refcnt`.
+const UP_BIT: u32 = 1 << 31;
+const REF_MASK: u32 = UP_BIT - 1;
+
+/// A route entry (FreeBSD's `struct rtentry`).
+#[pin_data(PinnedDrop)]
+pub(crate) struct RtEntry {
+    /// `rt_key` and `rt_mask`.
+    prefix: Prefix,
+    /// `rt_parent`: the cloning route a clone came from, referenced.
+    parent: Option<ParentRef>,
+    /// `RTF_UP` and `rt_refcnt`, see the module documentation.
+    refs_up: Atomic<u32>,
+    /// A copy of `state.flags` for lock-free readers, written under the
+    /// lock by [`RtEntry::set_flags`].
+    flags_seen: Atomic<u32>,
+    /// `rt_use`: lookups that returned the entry.
+    use_count: Atomic<u64>,
+    /// Boot-time ns of the last lookup that returned the entry (idle clones).
+    last_use_ns: Atomic<i64>,
+    counters: Arc<EntryCounters>,
+    /// `rt_mtx`.
+    #[pin]
+    state: SpinLock<RtState>,
+}
+
+impl RtEntry {
+    /// A new entry, not yet in a table (`RTF_UP` clear, no references).
+    pub(crate) fn new(
+        prefix: Prefix,
+        state: RtState,
+        parent: Option<&RtRef>,
+        counters: Arc<EntryCounters>,
+        now_ns: i64,
+    ) -> Result<Arc<Self>> {
+        let parent = parent.map(|p| ParentRef(p.rt.get_ref()));
+        let rt = Arc::pin_init(
+            pin_init!(Self {
+                prefix,
+                parent,
+                refs_up: Atomic::new(0),
+                flags_seen: Atomic::new(state.flags),
+                use_count: Atomic::new(0),
+                last_use_ns: Atomic::new(now_ns),
+                counters,
+                state <- new_spinlock!(state, "rtemu_rt_mtx"),
+            }),
+            GFP_KERNEL,
+        )?;
+        LIVE_ENTRIES.fetch_add(1, Relaxed);
+        Ok(rt)
+    }
+
+    pub(crate) fn prefix(&self) -> &Prefix {
+        &self.prefix
+    }
+
+    /// The cloning route this clone came from.
+    pub(crate) fn parent(&self) -> Option<&RtEntry> {
+        self.parent.as_ref().map(|p| &*p.0)
+    }
+
+    /// `rt_refcnt`.
+    pub(crate) fn refcnt(&self) -> u32 {
+        self.refs_up.load(Relaxed) & REF_MASK
+    }
+
+    /// Whether `RTF_UP` is set: the entry is in a table.
+    pub(crate) fn is_up(&self) -> bool {
+        self.refs_up.load(Relaxed) & UP_BIT != 0
+    }
+
+    /// Sets the flags (other than `RTF_UP`) of the entry whose lock guards
+    /// `state`.
+    pub(crate) fn set_flags(&self, state: &mut RtState, flags: u32) {
+        state.flags = flags & !RTF_UP;
+        self.flags_seen.store(state.flags, Relaxed);
+    }
+
+    /// The flags as reported, without the lock (they may change meanwhile).
+    pub(crate) fn flags_lockless(&self) -> u32 {
+        let up = if self.is_up() { RTF_UP } else { 0 };
+        self.flags_seen.load(Relaxed) | up
+    }
+
+    /// Whether `RTF_DEPRECATED` is set, without the lock.
+    pub(crate) fn is_deprecated(&self) -> bool {
+        self.flags_seen.load(Relaxed) & RTF_DEPRECATED != 0
+    }
+
+    /// Whether this entry clones host routes, without the lock.
+    pub(crate) fn is_cloning_parent(&self) -> bool {
+        self.flags_seen.load(Relaxed) & (RTF_CLONING | RTF_PRCLONING) != 0
+    }
+
+    /// Whether this is a clone (`RTF_WASCLONED`, with its parent).
+    pub(crate) fn is_clone(&self) -> bool {
+        self.parent.is_some()
+    }
+
+    /// `rt_use`.
+    pub(crate) fn use_count(&self) -> u64 {
+        self.use_count.load(Relaxed)
+    }
+
+    pub(crate) fn last_use_ns(&self) -> i64 {
+        self.last_use_ns.load(Relaxed)
+    }
+
+    /// Counts a lookup that returned the entry.
+    pub(crate) fn note_use(&self, now_ns: i64) {
+        self.use_count.fetch_add(1, Relaxed);
+        self.last_use_ns.store(now_ns, Relaxed);
+    }
+
+    /// Locks the entry without taking a reference, for the table's writer,
+    /// which keeps the entry alive through the table.
+    pub(crate) fn lock_state(&self) -> Guard<'_, RtState, SpinLockBackend> {
+        self.state.lock()
+    }
+
+    /// The flags as reported, `RTF_UP` included.
+    pub(crate) fn flags(&self) -> u32 {
+        let flags = self.state.lock().flags;
+        if self.is_up() {
+            flags | RTF_UP
+        } else {
+            flags
+        }
+    }
+
+    /// Sets `RTF_UP`: the entry was linked into its table.
+    pub(crate) fn mark_up(&self) {
+        self.update_refs_up(|v| v | UP_BIT);
+    }
+
+    /// Applies `f` to the shared word atomically; returns the old value.
+    fn update_refs_up(&self, f: impl Fn(u32) -> u32) -> u32 {
+        let mut old = self.refs_up.load(Relaxed);
+        loop {
+            match self.refs_up.cmpxchg(old, f(old), Relaxed) {
+                Ok(prev) => return prev,
+                Err(cur) => old = cur,
+            }
+        }
+    }
+
+    /// Clears `RTF_UP` as the entry leaves its table; a held entry goes to
+    /// `rttrash` until its last reference is dropped.
+    pub(crate) fn mark_down(&self) {
+        let old = self.update_refs_up(|v| v & !UP_BIT);
+        if old & UP_BIT != 0 && old & REF_MASK > 0 {
+            self.counters.trash.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Takes one reference (the counting half of `RT_ADDREF`).
+    fn get_ref(self: &Arc<Self>) -> Arc<Self> {
+        self.refs_up.fetch_add(1, Relaxed);
+        self.clone()
+    }
+
+    /// Drops one reference (the counting half of `rtfree`); the entry leaves
+    /// `rttrash` when this was the last reference of a deleted entry.
+    fn put_ref(&self) {
+        let old = self.refs_up.fetch_sub(1, Relaxed);
+        if old & REF_MASK == 1 && old & UP_BIT == 0 {
+            self.counters.trash.fetch_sub(1, Relaxed);
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for RtEntry {
+    fn drop(self: Pin<&mut Self>) {
+        LIVE_ENTRIES.fetch_sub(1, Relaxed);
+    }
+}
+
+/// A clone's reference on its parent, dropped when the clone is freed.
+///
+/// Released without the entry lock: the clone may be freed from an RCU
+/// callback.
+struct ParentRef(Arc<RtEntry>);
+
+impl Drop for ParentRef {
+    fn drop(&mut self) {
+        self.0.put_ref();
+    }
+}
+
+/// A referenced, unlocked entry. Dropping it is FreeBSD's `RTFREE`.
+pub(crate) struct RtRef {
+    rt: Arc<RtEntry>,
+}
+
+impl RtRef {
+    /// Takes a reference on an entry found in a table (RT_LOCK, RT_ADDREF,
+    /// RT_UNLOCK in FreeBSD, which needs the lock only because its count is
+    /// not atomic).
+    pub(crate) fn new(rt: &Arc<RtEntry>) -> Self {
+        Self { rt: rt.get_ref() }
+    }
+
+    /// `RT_LOCK`: lock the entry, keeping the reference.
+    pub(crate) fn lock(self) -> RtLocked {
+        core::mem::forget(self.rt.state.lock());
+        // INVARIANT: the lock was just taken and its guard forgotten, so this
+        // `RtLocked` owns it.
+        RtLocked {
+            rt: ManuallyDrop::new(self),
+            _not_send: NotThreadSafe,
+        }
+    }
+
+    pub(crate) fn entry(&self) -> &RtEntry {
+        &self.rt
+    }
+
+    pub(crate) fn arc(&self) -> &Arc<RtEntry> {
+        &self.rt
+    }
+
+    /// Whether two handles refer to the same entry.
+    pub(crate) fn same(&self, other: &RtRef) -> bool {
+        Arc::ptr_eq(&self.rt, &other.rt)
+    }
+}
+
+impl Drop for RtRef {
+    fn drop(&mut self) {
+        // `RTFREE` is RT_LOCK, rtfree, RT_UNLOCK in FreeBSD, whose count is
+        // not atomic. Ours is, so no lock is taken: a holder of one entry's
+        // lock may drop a reference on another without nesting the locks.
+        self.rt.put_ref();
+    }
+}
+
+/// A referenced, locked entry: what `rtalloc1` returns.
+///
+/// The lock is a spinlock: do not sleep while holding an `RtLocked`.
+///
+/// # Invariants
+///
+/// The entry's lock is held, and owned by this value: nothing else will
+/// release it. `rt` holds one reference.
+pub(crate) struct RtLocked {
+    rt: ManuallyDrop<RtRef>,
+    _not_send: NotThreadSafe,
+}
+
+impl RtLocked {
+    pub(crate) fn entry(&self) -> &RtEntry {
+        &self.rt.rt
+    }
+
+    /// The fields the entry lock protects.
+    pub(crate) fn state(&mut self) -> &mut RtState {
+        // SAFETY: by the type invariant the lock is held and owned by `self`;
+        // the guard is a view of that ownership and is never dropped, so the
+        // lock stays held.
+        let guard = unsafe { Guard::new(&self.rt.rt.state, ()) };
+        let mut guard = ManuallyDrop::new(guard);
+        let state: *mut RtState = &mut **guard;
+        // SAFETY: the lock is held for as long as `self` is borrowed mutably,
+        // which bounds the returned reference.
+        unsafe { &mut *state }
+    }
+
+    /// A snapshot of the locked entry.
+    pub(crate) fn info(&mut self) -> crate::event::RouteInfo {
+        let state: *const RtState = self.state();
+        // SAFETY: `state` points into the entry, which the reference keeps
+        // alive, and the lock we hold guards it; nothing writes it while
+        // `self` is borrowed here.
+        crate::event::RouteInfo::of(self.entry(), unsafe { &*state })
+    }
+
+    /// The flags as reported, `RTF_UP` included.
+    pub(crate) fn flags(&mut self) -> u32 {
+        let up = if self.entry().is_up() { RTF_UP } else { 0 };
+        self.state().flags | up
+    }
+
+    /// `RT_ADDREF`: another reference on the locked entry.
+    pub(crate) fn addref(&mut self) -> RtRef {
+        RtRef {
+            rt: self.rt.rt.get_ref(),
+        }
+    }
+
+    /// `RT_REMREF`: give back a reference on this entry. Never the last: the
+    /// caller's own reference remains (as `RT_REMREF` asserts in FreeBSD).
+    pub(crate) fn remref(&mut self, other: RtRef) {
+        assert!(other.same(&self.rt), "RT_REMREF of another entry");
+        assert!(self.entry().refcnt() >= 2, "RT_REMREF of the last reference");
+        drop(other);
+    }
+
+    /// `RT_UNLOCK`: unlock, keeping the reference.
+    pub(crate) fn unlock(self) -> RtRef {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is not used again after its handle is taken out.
+        let rt = unsafe { ManuallyDrop::take(&mut this.rt) };
+        // SAFETY: by the type invariant we own the held lock; dropping this
+        // guard releases it.
+        drop(unsafe { Guard::new(&rt.rt.state, ()) });
+        rt
+    }
+
+    /// `rtfree`: release the reference and the lock.
+    pub(crate) fn rtfree(self) {
+        drop(self)
+    }
+}
+
+impl Drop for RtLocked {
+    fn drop(&mut self) {
+        // SAFETY: `self.rt` is not used again.
+        let rt = unsafe { ManuallyDrop::take(&mut self.rt) };
+        // SAFETY: by the type invariant we own the held lock; dropping this
+        // guard releases it.
+        drop(unsafe { Guard::new(&rt.rt.state, ()) });
+        drop(rt);
+    }
+}
+
+/// The flags a clone of `parent_flags` gets (FreeBSD's RTM_RESOLVE).
+pub(crate) fn clone_flags(parent_flags: u32) -> u32 {
+    (parent_flags & !(RTF_CLONING | RTF_STATIC | RTF_UP | RTF_DEPRECATED)) | RTF_WASCLONED | RTF_HOST
+}
+
+/// Whether a route of these flags clones under `ignflags`: only
+/// `RTF_CLONING` counts (`RTF_PRCLONING` is obsolete and never clones).
+pub(crate) fn clones(flags: u32, ignflags: u32) -> bool {
+    flags & !ignflags & RTF_CLONING != 0
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Raw declarations of the C shims in `rtemu_glue.c` (see `rtemu_glue.h`)
+//! and of what the generated `rtemu_nl_gen.c` defines. Only the thin layers
+//! (`nl.rs`, `genl.rs`, `netns.rs`) call these.
+
+use kernel::bindings;
+use kernel::ffi::{c_char, c_int, c_uint, c_void};
+
+#[expect(
+    improper_ctypes,
+    reason = "kernel structs passed by pointer only; C owns their layout"
+)]
+extern "C" {
+    /// Defined by the generated `rtemu_nl_gen.c`.
+    pub(crate) static mut rtemu_nl_family: bindings::genl_family;
+
+    pub(crate) fn rtemu_genl_info_net(info: *const bindings::genl_info) -> *mut bindings::net;
+    pub(crate) fn rtemu_cb_net(cb: *const bindings::netlink_callback) -> *mut bindings::net;
+    pub(crate) fn rtemu_dump_attrs(
+        cb: *mut bindings::netlink_callback,
+    ) -> *const *mut bindings::nlattr;
+    pub(crate) fn rtemu_req_net_admin(
+        skb: *const bindings::sk_buff,
+        net: *const bindings::net,
+    ) -> bool;
+
+    pub(crate) fn rtemu_set_err_msg(
+        extack: *mut bindings::netlink_ext_ack,
+        msg: *const c_char,
+        bad_attr: *const bindings::nlattr,
+    );
+    pub(crate) fn rtemu_set_attr_missing(extack: *mut bindings::netlink_ext_ack, ty: c_uint);
+
+    pub(crate) fn rtemu_put_reply(
+        skb: *mut bindings::sk_buff,
+        info: *mut bindings::genl_info,
+        cmd: u8,
+    ) -> *mut c_void;
+    pub(crate) fn rtemu_put_dump(
+        skb: *mut bindings::sk_buff,
+        cb: *mut bindings::netlink_callback,
+        cmd: u8,
+    ) -> *mut c_void;
+    pub(crate) fn rtemu_put_event(skb: *mut bindings::sk_buff, cmd: u8) -> *mut c_void;
+    pub(crate) fn rtemu_reply(skb: *mut bindings::sk_buff, info: *mut bindings::genl_info)
+        -> c_int;
+    pub(crate) fn rtemu_multicast(
+        net: *mut bindings::net,
+        skb: *mut bindings::sk_buff,
+        group: c_uint,
+    ) -> c_int;
+    pub(crate) fn rtemu_has_listeners(net: *mut bindings::net, group: c_uint) -> bool;
+    pub(crate) fn rtemu_set_err(net: *mut bindings::net, group: c_uint, err: c_int);
+
+    pub(crate) fn rtemu_register_pernet() -> c_int;
+    pub(crate) fn rtemu_unregister_pernet();
+    pub(crate) fn rtemu_net_slot(net: *const bindings::net) -> *mut *mut c_void;
+
+    pub(crate) fn rtemu_register_release_notifier() -> c_int;
+    pub(crate) fn rtemu_unregister_release_notifier();
+
+    pub(crate) fn rtemu_timer_new(ctx: *mut c_void) -> *mut c_void;
+    pub(crate) fn rtemu_timer_arm(timer: *mut c_void, delay_ms: kernel::ffi::c_ulong);
+    pub(crate) fn rtemu_timer_cancel_sync(timer: *mut c_void);
+    pub(crate) fn rtemu_timer_free(timer: *mut c_void);
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The family's requests, in safe Rust: validation with extack messages that
+//! name the attribute, the table operation, the reply, and the events.
+
+use kernel::prelude::*;
+
+use crate::{
+    addr::{Addr, Af, Prefix, PrefixError},
+    entry::{clones, flags::RTF_USER, Deadline},
+    event::{Events, RouteInfo},
+    lifetime::{check_order, deadline, LifetimeError},
+    netns::{state_of, NetState},
+    nl::{Attr, Attrs, Dump, Extack, PutAttrs, Request},
+    notify::put_route,
+    table::{NewRoute, RouteChange},
+    uapi::*,
+};
+
+use kernel::sync::ArcBorrow;
+
+fn state<'a>(req: &Request<'a>) -> Result<ArcBorrow<'a, NetState>> {
+    state_of(req.net()).ok_or(ENODEV)
+}
+
+/// The request's address family (`family`, required).
+fn family(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Af> {
+    let a = attrs
+        .get(RTEMU_A_ROUTE_FAMILY)
+        .ok_or_else(|| ex.missing(RTEMU_A_ROUTE_FAMILY, c"family is required"))?;
+    // The policy allows only the two values.
+    Af::from_uapi(a.u8().into()).ok_or_else(|| ex.fail(EINVAL, c"unknown family", Some(a)))
+}
+
+/// An address attribute of family `af`.
+fn addr(af: Af, a: Attr<'_>, ex: &Extack<'_>, what: &'static CStr) -> Result<Addr> {
+    Addr::from_bytes(af, a.bytes()).ok_or_else(|| ex.fail(EINVAL, what, Some(a)))
+}
+
+fn required<'a>(attrs: &Attrs<'a>, ex: &Extack<'_>, ty: u16, msg: &'static CStr) -> Result<Attr<'a>> {
+    attrs.get(ty).ok_or_else(|| ex.missing(ty, msg))
+}
+
+/// `dst` and `prefix-len` as a prefix of family `af`.
+fn prefix(attrs: &Attrs<'_>, ex: &Extack<'_>, af: Af) -> Result<Prefix> {
+    let dst = required(attrs, ex, RTEMU_A_ROUTE_DST, c"dst is required")?;
+    let len = required(attrs, ex, RTEMU_A_ROUTE_PREFIX_LEN, c"prefix-len is required")?;
+    let addr = addr(af, dst, ex, c"dst length does not match family")?;
+    Prefix::new(addr, len.u8()).map_err(|e| match e {
+        PrefixError::TooLong => ex.fail(EINVAL, c"prefix-len exceeds the family's address length", Some(len)),
+        PrefixError::HostBits => ex.fail(EINVAL, c"dst has host bits set beyond prefix-len", Some(dst)),
+    })
+}
+
+fn lifetimes(
+    attrs: &Attrs<'_>,
+    ex: &Extack<'_>,
+    st: &NetState,
+) -> Result<(Option<Deadline>, Option<Deadline>)> {
+    let clock = st.table.clock();
+    let one = |ty: u16, msg: &'static CStr| -> Result<Option<Deadline>> {
+        match attrs.get(ty) {
+            None => Ok(None),
+            Some(a) => deadline(clock, a.u64())
+                .map(Some)
+                .map_err(|e| ex.fail(e, msg, Some(a))),
+        }
+    };
+    let preferred = one(RTEMU_A_ROUTE_PREFERRED_UNTIL, c"preferred-until exceeds S64_MAX")?;
+    let expires = one(RTEMU_A_ROUTE_EXPIRES_AT, c"expires-at exceeds S64_MAX")?;
+    check_order(clock, preferred.as_ref(), expires.as_ref()).map_err(|e| match e {
+        LifetimeError::ExpiresInPast => ex.fail(
+            EINVAL,
+            c"expires-at is in the past",
+            attrs.get(RTEMU_A_ROUTE_EXPIRES_AT),
+        ),
+        LifetimeError::PreferredAfterExpires => ex.fail(
+            EINVAL,
+            c"preferred-until is after expires-at",
+            attrs.get(RTEMU_A_ROUTE_PREFERRED_UNTIL),
+        ),
+    })?;
+    Ok((preferred, expires))
+}
+
+fn user_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
+    let Some(a) = attrs.get(RTEMU_A_ROUTE_FLAGS) else {
+        return Ok(None);
+    };
+    let flags = a.u32();
+    if flags & !RTF_USER != 0 {
+        return Err(ex.fail(
+            EINVAL,
+            c"only cloning, xresolve, static, reject, blackhole and prcloning can be set",
+            Some(a),
+        ));
+    }
+    Ok(Some(flags))
+}
+
+/// route-add.
+pub(crate) fn route_add(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let af = family(&attrs, &ex)?;
+    let prefix = prefix(&attrs, &ex, af)?;
+    let via = required(&attrs, &ex, RTEMU_A_ROUTE_VIA, c"via is required")?;
+    let gateway = addr(af, via, &ex, c"via length does not match family")?;
+    let flags = user_flags(&attrs, &ex)?.unwrap_or(0);
+    let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
+    let mut ev = Events::new();
+    let timed = preferred.is_some() || expires.is_some();
+    st.table
+        .add(
+            NewRoute {
+                prefix,
+                gateway,
+                flags,
+                preferred,
+                expires,
+            },
+            &mut ev,
+        )
+        .map_err(|e| match e {
+            e if e == EEXIST => ex.fail(e, c"the route exists (same prefix and via)", None),
+            e if e == ENOSPC => ex.fail(e, c"the namespace's route limit (max_routes) is reached", None),
+            e => e,
+        })?;
+    st.publish(&ev);
+    if timed {
+        st.kick_lifetimes();
+    }
+    Ok(())
+}
+
+fn count_reply(req: &Request<'_>, cmd: u8, count: u32) -> Result {
+    let mut m = req.reply(cmd)?;
+    m.put_u32(RTEMU_A_ROUTE_COUNT, count)?;
+    req.send(m)
+}
+
+/// route-remove: by prefix (optionally one path), or a bare address.
+pub(crate) fn route_remove(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let af = family(&attrs, &ex)?;
+    let mut ev = Events::new();
+    let count = if attrs.get(RTEMU_A_ROUTE_DST).is_some() {
+        let prefix = prefix(&attrs, &ex, af)?;
+        let via = match attrs.get(RTEMU_A_ROUTE_VIA) {
+            Some(a) => Some(addr(af, a, &ex, c"via length does not match family")?),
+            None => None,
+        };
+        st.table.remove(&prefix, via.as_ref(), &mut ev)
+    } else {
+        let a = required(&attrs, &ex, RTEMU_A_ROUTE_ADDR, c"dst and prefix-len, or addr, is required")?;
+        let ip = addr(af, a, &ex, c"addr length does not match family")?;
+        st.table.remove_addr(&ip, &mut ev)
+    }
+    .map_err(|e| if e == ESRCH { ex.fail(e, c"no such route", None) } else { e })?;
+    st.publish(&ev);
+    count_reply(req, RTEMU_CMD_ROUTE_REMOVE, count)
+}
+
+/// route-clear.
+pub(crate) fn route_clear(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let af = match attrs.get(RTEMU_A_ROUTE_FAMILY) {
+        Some(_) => Some(family(&attrs, &ex)?),
+        None => None,
+    };
+    let mut ev = Events::new();
+    let count = st.table.clear(af, &mut ev);
+    st.publish(&ev);
+    count_reply(req, RTEMU_CMD_ROUTE_CLEAR, count)
+}
+
+/// route-get: `rtalloc1(addr, report, ignflags)`.
+pub(crate) fn route_get(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let af = family(&attrs, &ex)?;
+    let a = required(&attrs, &ex, RTEMU_A_ROUTE_ADDR, c"addr is required")?;
+    let dst = addr(af, a, &ex, c"addr length does not match family")?;
+    let report = attrs.flag(RTEMU_A_ROUTE_REPORT);
+    let ignflags = attrs.get(RTEMU_A_ROUTE_IGNFLAGS).map_or(0, |a| a.u32());
+    if report && !req.net_admin() {
+        // Cloning changes the table: refuse it before looking up with report.
+        let g = crate::platform::RcuGuard::new();
+        let would_clone = st
+            .table
+            .lookup_rcu(&dst, &g)
+            .is_some_and(|rt| clones(rt.flags_lockless(), ignflags));
+        drop(g);
+        if would_clone {
+            return Err(ex.fail(EPERM, c"cloning a route needs CAP_NET_ADMIN", None));
+        }
+    }
+    let mut ev = Events::new();
+    let found = st.table.rtalloc1(&dst, report, ignflags, &mut ev);
+    let info = found.map(|mut rt| {
+        let mut info = rt.info();
+        // Our own reference is not the user's concern.
+        info.refcnt = info.refcnt.saturating_sub(1);
+        info
+    });
+    st.publish(&ev);
+    if ev.len() > 0 && report {
+        st.kick_lifetimes();
+    }
+    let info = info.ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
+    let mut m = req.reply(RTEMU_CMD_ROUTE_GET)?;
+    put_route(&mut m, &info, st.table.clock())?;
+    req.send(m)
+}
+
+/// route-change.
+pub(crate) fn route_change(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let af = family(&attrs, &ex)?;
+    let prefix = prefix(&attrs, &ex, af)?;
+    let via = match attrs.get(RTEMU_A_ROUTE_VIA) {
+        Some(a) => Some(addr(af, a, &ex, c"via length does not match family")?),
+        None => None,
+    };
+    let gateway = match attrs.get(RTEMU_A_ROUTE_NEW_VIA) {
+        Some(a) => Some(addr(af, a, &ex, c"new-via length does not match family")?),
+        None => None,
+    };
+    let flags = user_flags(&attrs, &ex)?;
+    let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
+    let timed = preferred.is_some() || expires.is_some();
+    let mut ev = Events::new();
+    st.table
+        .change(
+            &prefix,
+            via.as_ref(),
+            RouteChange {
+                gateway,
+                flags,
+                preferred,
+                expires,
+            },
+            &mut ev,
+        )
+        .map_err(|e| match e {
+            e if e == ESRCH => ex.fail(e, c"no such route", None),
+            e if e == EINVAL => ex.fail(e, c"the prefix has several paths: give via", None),
+            e => e,
+        })?;
+    st.publish(&ev);
+    if timed {
+        st.kick_lifetimes();
+    }
+    Ok(())
+}
+
+/// route-hold: `rtalloc1(addr, 0, 0)` kept referenced for the socket.
+pub(crate) fn route_hold(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let af = family(&attrs, &ex)?;
+    let a = required(&attrs, &ex, RTEMU_A_ROUTE_ADDR, c"addr is required")?;
+    let dst = addr(af, a, &ex, c"addr length does not match family")?;
+    let mut ev = Events::new();
+    let mut rt = st
+        .table
+        .rtalloc1(&dst, false, 0, &mut ev)
+        .ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
+    let info = rt.info();
+    let held = rt.unlock();
+    let handle = st
+        .hold(req.portid(), held)
+        .map_err(|e| if e == ENOSPC { ex.fail(e, c"the socket's hold limit (max_holds) is reached", None) } else { e })?;
+    let mut m = req.reply(RTEMU_CMD_ROUTE_HOLD)?;
+    let pad = RTEMU_A_ROUTE_PAD;
+    m.put_u64(RTEMU_A_ROUTE_HANDLE, handle, pad)?;
+    m.put_u8(RTEMU_A_ROUTE_FAMILY, info.prefix.af().to_uapi())?;
+    m.put_bytes(RTEMU_A_ROUTE_DST, info.prefix.addr().as_bytes())?;
+    m.put_u8(RTEMU_A_ROUTE_PREFIX_LEN, info.prefix.len())?;
+    m.put_bytes(RTEMU_A_ROUTE_VIA, info.gateway.as_bytes())?;
+    m.put_u32(RTEMU_A_ROUTE_FLAGS, info.flags)?;
+    m.put_u32(RTEMU_A_ROUTE_REFCNT, info.refcnt)?;
+    req.send(m)
+}
+
+/// route-release.
+pub(crate) fn route_release(req: &Request<'_>) -> Result {
+    let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
+    let h = required(&attrs, &ex, RTEMU_A_ROUTE_HANDLE, c"handle is required")?;
+    st.release(req.portid(), h.u64())
+        .map_err(|e| ex.fail(e, c"no such hold on this socket", Some(h)))
+}
+
+/// stats-get.
+pub(crate) fn stats_get(req: &Request<'_>) -> Result {
+    let st = state(req)?;
+    let s = st.table.stats();
+    let mut m = req.reply(RTEMU_CMD_STATS_GET)?;
+    let pad = RTEMU_A_STATS_PAD;
+    m.put_u32(RTEMU_A_STATS_ROUTES_INET, s.routes_inet)?;
+    m.put_u32(RTEMU_A_STATS_ROUTES_INET6, s.routes_inet6)?;
+    m.put_u32(RTEMU_A_STATS_CLONES, s.clones)?;
+    m.put_u32(RTEMU_A_STATS_TRASH, s.trash)?;
+    m.put_u32(RTEMU_A_STATS_HOLDS, st.hold_count())?;
+    m.put_u64(RTEMU_A_STATS_MISSES, s.misses, pad)?;
+    m.put_u64(RTEMU_A_STATS_RESOLVES, s.resolves, pad)?;
+    req.send(m)
+}
+
+/// route-list: one message per path, resumable across `recvmsg` calls.
+pub(crate) fn route_list(dump: &mut Dump<'_>) -> Result<u32> {
+    let st = state_of(dump.net()).ok_or(ENODEV)?;
+    let attrs = dump.attrs(RTEMU_ROUTE_LIST_DUMP_MAXATTR);
+    let only = attrs
+        .get(RTEMU_A_ROUTE_FAMILY)
+        .and_then(|a| Af::from_uapi(a.u8().into()));
+    let clock = st.table.clock();
+    dump.set_seq(st.table.generation().wrapping_add(1));
+    for (bit, af) in [(1u32, Af::Inet), (2, Af::Inet6)] {
+        if only.is_some_and(|o| o != af) || dump.cursor().done & bit != 0 {
+            continue;
+        }
+        let c = *dump.cursor();
+        let mut cursor = if c.started & bit != 0 {
+            Addr::from_bytes(af, &c.last_addr[..af.addr_len()])
+                .and_then(|a| Prefix::new(a, c.last_len as u8).ok())
+                .map(|p| (p, c.last_path))
+        } else {
+            None
+        };
+        let mut full = false;
+        let finished = st.table.walk_from(af, &mut cursor.clone(), &mut |rt| {
+            let info = RouteInfo::of_unlocked(rt);
+            let Some(mut e) = dump.entry(RTEMU_CMD_ROUTE_LIST) else {
+                full = true;
+                return false;
+            };
+            if put_route(&mut e, &info, clock).is_err() {
+                full = true;
+                return false;
+            }
+            e.end();
+            // Advance the cursor past this path.
+            let seen = match cursor {
+                Some((p, n)) if p == info.prefix => n + 1,
+                _ => 1,
+            };
+            cursor = Some((info.prefix, seen));
+            true
+        });
+        let cur = dump.cursor();
+        if let Some((p, n)) = cursor {
+            cur.started |= bit;
+            cur.last_addr = [0; 16];
+            cur.last_addr[..af.addr_len()].copy_from_slice(p.addr().as_bytes());
+            cur.last_len = p.len().into();
+            cur.last_path = n;
+        }
+        if !finished || full {
+            // More next time; the length tells netlink whether to call again.
+            return Ok(dump.len());
+        }
+        cur.done |= bit;
+    }
+    Ok(0)
+}

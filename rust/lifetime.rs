@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Route lifetimes: WASIX's `preferred_until` and `expires_at`.
+//!
+//! Both arrive as absolute CLOCK_REALTIME nanoseconds (the seed calls
+//! `preferred_until` a duration; a deadline needs an absolute time). They are
+//! turned into boot-time deadlines when the route is added, so a later jump
+//! of the wall clock does not move them, and a table's lifetime work acts on
+//! them without any lookup.
+
+use kernel::{bindings, prelude::*};
+
+use crate::entry::Deadline;
+
+/// The clocks a table reads; tests substitute one they control.
+pub(crate) trait Clock: Sync {
+    /// CLOCK_BOOTTIME, ns.
+    fn boot_ns(&self) -> i64;
+    /// CLOCK_REALTIME, ns.
+    fn real_ns(&self) -> i64;
+}
+
+/// The kernel's clocks.
+pub(crate) struct KernelClock;
+
+impl Clock for KernelClock {
+    fn boot_ns(&self) -> i64 {
+        // SAFETY: always safe outside NMI context.
+        unsafe { bindings::ktime_get_boottime() }
+    }
+
+    fn real_ns(&self) -> i64 {
+        // SAFETY: always safe outside NMI context.
+        unsafe { bindings::ktime_get_real() }
+    }
+}
+
+pub(crate) static KERNEL_CLOCK: KernelClock = KernelClock;
+
+/// The deadline of a CLOCK_REALTIME time; above `S64_MAX` is `EOVERFLOW`.
+pub(crate) fn deadline(clock: &dyn Clock, wall_ns: u64) -> Result<Deadline> {
+    let wall = i64::try_from(wall_ns).map_err(|_| EOVERFLOW)?;
+    let boot_ns = clock
+        .boot_ns()
+        .saturating_add(wall.saturating_sub(clock.real_ns()));
+    Ok(Deadline { wall_ns, boot_ns })
+}
+
+/// Nanoseconds until `d`, 0 once it passed.
+pub(crate) fn remaining(clock: &dyn Clock, d: &Deadline) -> u64 {
+    u64::try_from(d.boot_ns.saturating_sub(clock.boot_ns())).unwrap_or(0)
+}
+
+/// Checks a request's pair of lifetimes: `expires_at` in the past, or
+/// `preferred_until` after `expires_at`, is `EINVAL` (with which one).
+pub(crate) fn check_order(
+    clock: &dyn Clock,
+    preferred: Option<&Deadline>,
+    expires: Option<&Deadline>,
+) -> Result<(), LifetimeError> {
+    if let Some(e) = expires {
+        if e.boot_ns <= clock.boot_ns() {
+            return Err(LifetimeError::ExpiresInPast);
+        }
+        if preferred.is_some_and(|p| p.wall_ns > e.wall_ns) {
+            return Err(LifetimeError::PreferredAfterExpires);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LifetimeError {
+    ExpiresInPast,
+    PreferredAfterExpires,
+}

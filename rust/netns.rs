@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One route table per network namespace, created and destroyed with it;
+//! the table's lifetime work; and the holds userspace takes through
+//! route-hold, which end with the socket that took them.
+
+use kernel::{
+    bindings,
+    error::to_result,
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, ArcBorrow, Mutex,
+    },
+};
+
+use crate::{
+    entry::RtRef,
+    event::Events,
+    ffi,
+    lifetime::KERNEL_CLOCK,
+    nl::NetRef,
+    notify,
+    params,
+    table::RouteTable,
+};
+
+/// A userspace reference (`RT_ADDREF` through route-hold).
+struct Hold {
+    portid: u32,
+    handle: u64,
+    _rt: RtRef,
+}
+
+struct Holds {
+    next_handle: u64,
+    list: KVec<Hold>,
+}
+
+/// Delayed work that runs a table's lifetimes (C side in `rtemu_glue.c`).
+///
+/// # Invariants
+///
+/// `0` is a live `struct rtemu_timer` owned by this value.
+struct Timer(*mut c_void);
+
+// SAFETY: the timer is a delayed work item, usable from any thread.
+unsafe impl Send for Timer {}
+// SAFETY: its operations are the workqueue's, which are thread safe.
+unsafe impl Sync for Timer {}
+
+impl Timer {
+    fn arm(&self, delay_ms: u64) {
+        // SAFETY: the timer is live (type invariant).
+        unsafe { ffi::rtemu_timer_arm(self.0, delay_ms.try_into().unwrap_or(c_ulong::MAX)) }
+    }
+
+    fn cancel_sync(&self) {
+        // SAFETY: the timer is live (type invariant).
+        unsafe { ffi::rtemu_timer_cancel_sync(self.0) }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        // SAFETY: the timer is live and ours; it is idle once cancelled.
+        unsafe {
+            ffi::rtemu_timer_cancel_sync(self.0);
+            ffi::rtemu_timer_free(self.0);
+        }
+    }
+}
+
+/// What rtemu keeps per namespace.
+#[pin_data]
+pub(crate) struct NetState {
+    pub(crate) table: Arc<RouteTable>,
+    /// The namespace; it outlives this state, which its exit destroys.
+    net: *mut bindings::net,
+    timer: Option<Timer>,
+    #[pin]
+    holds: Mutex<Holds>,
+    /// MISS events allowed in the current second, and that second.
+    miss_budget: Atomic<u32>,
+    miss_window: Atomic<i64>,
+}
+
+// SAFETY: `net` is only used to send events while the namespace lives; the
+// rest is thread safe.
+unsafe impl Send for NetState {}
+// SAFETY: as above.
+unsafe impl Sync for NetState {}
+
+impl NetState {
+    fn net(&self) -> NetRef<'_> {
+        // SAFETY: the namespace outlives its state (see `net`).
+        unsafe { NetRef::from_raw(self.net) }
+    }
+
+    /// Sends `events` and arms the lifetime work if they may need it.
+    pub(crate) fn publish(&self, events: &Events) {
+        let mut allow_miss = || self.allow_miss();
+        notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
+    }
+
+    /// Runs the lifetime work soon: after an add or change with deadlines,
+    /// or a new clone.
+    pub(crate) fn kick_lifetimes(&self) {
+        if let Some(t) = &self.timer {
+            t.arm(0);
+        }
+    }
+
+    fn run_lifetimes(&self) {
+        let mut ev = Events::new();
+        let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
+        let next = self.table.run_lifetimes(idle_ns, &mut ev);
+        self.publish(&ev);
+        if let (Some(next), Some(t)) = (next, &self.timer) {
+            let now = self.table.clock().boot_ns();
+            let ms = next.saturating_sub(now).max(0) / 1_000_000;
+            // Round up so the work does not run just before a deadline.
+            t.arm(ms as u64 + 1);
+        }
+    }
+
+    /// Token bucket of MISS events: `miss_rate` per second.
+    fn allow_miss(&self) -> bool {
+        let second = self.table.clock().boot_ns() / 1_000_000_000;
+        if self.miss_window.xchg(second, Relaxed) != second {
+            self.miss_budget.store(params::miss_rate(), Relaxed);
+        }
+        let left = self.miss_budget.load(Relaxed);
+        if left == 0 {
+            return false;
+        }
+        self.miss_budget.store(left - 1, Relaxed);
+        true
+    }
+
+    /// `RT_ADDREF` for userspace: keeps `rt` until released or the socket
+    /// `portid` closes. Returns the handle.
+    pub(crate) fn hold(&self, portid: u32, rt: RtRef) -> Result<u64> {
+        let mut holds = self.holds.lock();
+        let mine = holds.list.iter().filter(|h| h.portid == portid).count();
+        if mine >= params::max_holds() as usize {
+            return Err(ENOSPC);
+        }
+        holds.next_handle += 1;
+        let handle = holds.next_handle;
+        holds.list.push(Hold { portid, handle, _rt: rt }, GFP_KERNEL)?;
+        Ok(handle)
+    }
+
+    /// `RTFREE` of a hold of socket `portid`.
+    pub(crate) fn release(&self, portid: u32, handle: u64) -> Result {
+        let released = {
+            let mut holds = self.holds.lock();
+            let i = holds
+                .list
+                .iter()
+                .position(|h| h.portid == portid && h.handle == handle)
+                .ok_or(ENOENT)?;
+            holds.list.remove(i).map_err(|_| ENOENT)?
+        };
+        drop(released);
+        Ok(())
+    }
+
+    pub(crate) fn hold_count(&self) -> u32 {
+        self.holds.lock().list.len() as u32
+    }
+
+    fn release_socket(&self, portid: u32) {
+        let mut gone = KVec::new();
+        {
+            let mut holds = self.holds.lock();
+            let mine = holds.list.iter().filter(|h| h.portid == portid).count();
+            // Without room the holds are dropped under the lock instead.
+            let _ = gone.reserve(mine, GFP_KERNEL);
+            let mut i = 0;
+            while i < holds.list.len() {
+                if holds.list[i].portid == portid {
+                    // Dropped outside the lock when there is room, else here.
+                    if let Ok(h) = holds.list.remove(i) {
+                        if let Err(e) = gone.push_within_capacity(h) {
+                            drop(e);
+                        }
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        drop(gone);
+    }
+}
+
+/// The state of `net`.
+pub(crate) fn state_of<'a>(net: NetRef<'a>) -> Option<ArcBorrow<'a, NetState>> {
+    // SAFETY: the slot is rtemu's, in a live namespace.
+    let ptr = unsafe { *ffi::rtemu_net_slot(net.as_ptr()) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null slot holds `Arc::into_raw` of the namespace's state,
+    // which lives until the namespace's exit, after any request in it.
+    Some(unsafe { ArcBorrow::from_raw(ptr.cast::<NetState>()) })
+}
+
+#[no_mangle]
+unsafe extern "C" fn rtemu_net_init(net: *mut bindings::net) -> c_int {
+    match new_state(net) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+fn new_state(net: *mut bindings::net) -> Result {
+    let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, None)?;
+    let state = Arc::pin_init(
+        pin_init!(NetState {
+            table,
+            net,
+            timer: None,
+            holds <- new_mutex!(Holds { next_handle: 0, list: KVec::new() }, "rtemu_holds"),
+            miss_budget: Atomic::new(0),
+            miss_window: Atomic::new(-1),
+        }),
+        GFP_KERNEL,
+    )?;
+    let raw = Arc::into_raw(state).cast_mut();
+    // The timer calls back with the state's address, which is stable.
+    // SAFETY: FFI allocation; `raw` outlives the timer (freed after it).
+    let timer = unsafe { ffi::rtemu_timer_new(raw.cast()) };
+    if timer.is_null() {
+        // SAFETY: `raw` came from `Arc::into_raw` just above.
+        drop(unsafe { Arc::from_raw(raw) });
+        return Err(ENOMEM);
+    }
+    // SAFETY: nothing else sees the state yet; setting the field before
+    // publishing it in the slot is the only write.
+    unsafe { (*raw).timer = Some(Timer(timer)) };
+    // SAFETY: the slot is rtemu's, in the namespace being set up.
+    unsafe { *ffi::rtemu_net_slot(net) = raw.cast() };
+    Ok(())
+}
+
+#[no_mangle]
+unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
+    // SAFETY: the slot is rtemu's, in the namespace being dismantled.
+    let slot = unsafe { ffi::rtemu_net_slot(net) };
+    // SAFETY: as above.
+    let ptr = unsafe { core::mem::replace(&mut *slot, core::ptr::null_mut()) };
+    if ptr.is_null() {
+        return;
+    }
+    // SAFETY: the slot held `Arc::into_raw` of the state; no request runs in
+    // a namespace that is being dismantled.
+    let state = unsafe { Arc::from_raw(ptr.cast::<NetState>()) };
+    if let Some(t) = &state.timer {
+        t.cancel_sync();
+    }
+    state.holds.lock().list.clear();
+    // A namespace going away sends nothing.
+    state.table.destroy();
+}
+
+#[no_mangle]
+unsafe extern "C" fn rtemu_sock_release(net: *mut bindings::net, portid: u32) {
+    // SAFETY: the notifier runs while the namespace of the socket lives.
+    let net = unsafe { NetRef::from_raw(net) };
+    if let Some(state) = state_of(net) {
+        state.release_socket(portid);
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn rtemu_timer_fire(ctx: *mut c_void) {
+    // SAFETY: `ctx` is the state the timer belongs to; the state's exit
+    // cancels the timer before dropping it.
+    let state = unsafe { ArcBorrow::from_raw(ctx.cast::<NetState>()) };
+    state.run_lifetimes();
+}
+
+/// The pernet registration and the socket release notifier.
+pub(crate) struct Registration(());
+
+impl Registration {
+    pub(crate) fn register() -> Result<Self> {
+        // SAFETY: registers static operations implemented above.
+        to_result(unsafe { ffi::rtemu_register_pernet() })?;
+        // SAFETY: as above.
+        if let Err(e) = to_result(unsafe { ffi::rtemu_register_release_notifier() }) {
+            // SAFETY: registered just above.
+            unsafe { ffi::rtemu_unregister_pernet() };
+            return Err(e);
+        }
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: both were registered by `register`.
+        unsafe {
+            ffi::rtemu_unregister_release_notifier();
+            ffi::rtemu_unregister_pernet();
+        }
+    }
+}

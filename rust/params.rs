@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's parameters, read where they apply.
+
+use crate::module_parameters;
+
+/// Most routes one namespace's table holds (clones included).
+pub(crate) fn max_routes() -> u32 {
+    module_parameters::max_routes.value()
+}
+
+/// Most holds one socket keeps through route-hold.
+pub(crate) fn max_holds() -> u32 {
+    module_parameters::max_holds.value()
+}
+
+/// Seconds an unreferenced clone may stay unused before it is collected
+/// (FreeBSD's `rtexpire`).
+pub(crate) fn clone_idle_secs() -> u32 {
+    module_parameters::clone_idle_secs.value()
+}
+
+/// MISS events sent per second and namespace.
+pub(crate) fn miss_rate() -> u32 {
+    module_parameters::miss_rate.value()
+}

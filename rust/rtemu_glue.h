@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C shims for rtemu's Rust code: the static inline genetlink and netns
+ * helpers Rust cannot call directly, and the pernet registration. Declared
+ * for Rust in rust/ffi.rs.
+ */
+#ifndef _RTEMU_GLUE_H
+#define _RTEMU_GLUE_H
+
+#include <net/genetlink.h>
+
+struct net *rtemu_genl_info_net(const struct genl_info *info);
+struct net *rtemu_cb_net(const struct netlink_callback *cb);
+struct nlattr *const *rtemu_dump_attrs(struct netlink_callback *cb);
+bool rtemu_req_net_admin(const struct sk_buff *skb, const struct net *net);
+
+void rtemu_set_err_msg(struct netlink_ext_ack *extack, const char *msg,
+		       const struct nlattr *bad_attr);
+void rtemu_set_attr_missing(struct netlink_ext_ack *extack, unsigned int type);
+
+void *rtemu_put_reply(struct sk_buff *skb, struct genl_info *info, u8 cmd);
+void *rtemu_put_dump(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
+void *rtemu_put_event(struct sk_buff *skb, u8 cmd);
+int rtemu_reply(struct sk_buff *skb, struct genl_info *info);
+int rtemu_multicast(struct net *net, struct sk_buff *skb, unsigned int group);
+bool rtemu_has_listeners(struct net *net, unsigned int group);
+void rtemu_set_err(struct net *net, unsigned int group, int err);
+
+int rtemu_register_pernet(void);
+void rtemu_unregister_pernet(void);
+void **rtemu_net_slot(const struct net *net);
+
+int rtemu_register_release_notifier(void);
+void rtemu_unregister_release_notifier(void);
+
+struct rtemu_timer;
+struct rtemu_timer *rtemu_timer_new(void *ctx);
+void rtemu_timer_arm(struct rtemu_timer *timer, unsigned long delay_ms);
+void rtemu_timer_cancel_sync(struct rtemu_timer *timer);
+void rtemu_timer_free(struct rtemu_timer *timer);
+
+/* Implemented in Rust. */
+int rtemu_net_init(struct net *net);
+void rtemu_net_exit(struct net *net);
+void rtemu_sock_release(struct net *net, u32 portid);
+void rtemu_timer_fire(void *ctx);
+
+#endif /* _RTEMU_GLUE_H */

@@ -1,0 +1,838 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A namespace's route table: FreeBSD's routing tree and `rtrequest1`.
+//!
+//! Two tries (IPv4 and IPv6) map each prefix to its [`RouteSet`]: the paths of
+//! that prefix through different routers, in the order they were added (as
+//! OpenBSD's multipath list). Readers look up without locks under RCU;
+//! writers are serialized by the table's mutex and publish copy-on-write
+//! route sets. Entries leave the table by [`RtEntry::mark_down`] and are
+//! freed when their last holder lets go (see `entry.rs`).
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, Mutex,
+    },
+};
+
+use crate::{
+    addr::{Addr, Af, Prefix},
+    entry::{clone_flags, clones, flags::*, Deadline, EntryCounters, RtEntry, RtLocked, RtRef, RtState},
+    event::{DeleteReason, Event, Events, RouteInfo},
+    lifetime::Clock,
+    platform::{AllocError, RcuGuard},
+    trie::{Key, Trie, WriteTxn},
+};
+
+/// The paths of one prefix; never empty in a published set.
+pub(crate) struct RouteSet {
+    paths: KVec<Arc<RtEntry>>,
+}
+
+impl RouteSet {
+    fn of(paths: &[Arc<RtEntry>]) -> Result<Self, AllocError> {
+        let mut v = KVec::with_capacity(paths.len(), GFP_KERNEL)?;
+        for p in paths {
+            v.push(p.clone(), GFP_KERNEL)?;
+        }
+        Ok(Self { paths: v })
+    }
+
+    pub(crate) fn paths(&self) -> &[Arc<RtEntry>] {
+        &self.paths
+    }
+
+    /// The path a lookup returns: the first that is not deprecated, else the
+    /// first.
+    pub(crate) fn best(&self) -> Option<&Arc<RtEntry>> {
+        self.paths
+            .iter()
+            .find(|rt| !rt.is_deprecated())
+            .or_else(|| self.paths.first())
+    }
+}
+
+/// The trie key of each family.
+pub(crate) trait AfKey: Key {
+    fn of(addr: &Addr) -> Self;
+    fn addr(self) -> Addr;
+}
+
+impl AfKey for u32 {
+    fn of(addr: &Addr) -> Self {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&addr.as_bytes()[..4]);
+        u32::from_be_bytes(b)
+    }
+
+    fn addr(self) -> Addr {
+        Addr::from_v4_key(self)
+    }
+}
+
+impl AfKey for u128 {
+    fn of(addr: &Addr) -> Self {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&addr.as_bytes()[..16]);
+        u128::from_be_bytes(b)
+    }
+
+    fn addr(self) -> Addr {
+        Addr::from_v6_key(self)
+    }
+}
+
+/// A route to add (FreeBSD's `rt_addrinfo` for RTM_ADD).
+pub(crate) struct NewRoute {
+    pub(crate) prefix: Prefix,
+    pub(crate) gateway: Addr,
+    /// Requested flags, within [`RTF_USER`].
+    pub(crate) flags: u32,
+    pub(crate) preferred: Option<Deadline>,
+    pub(crate) expires: Option<Deadline>,
+}
+
+/// Changes to an existing route; `None` leaves a field as it is.
+pub(crate) struct RouteChange {
+    pub(crate) gateway: Option<Addr>,
+    pub(crate) flags: Option<u32>,
+    pub(crate) preferred: Option<Deadline>,
+    pub(crate) expires: Option<Deadline>,
+}
+
+/// Counters of a table (the `stats` attribute set).
+pub(crate) struct TableStats {
+    pub(crate) routes_inet: u32,
+    pub(crate) routes_inet6: u32,
+    pub(crate) clones: u32,
+    pub(crate) trash: u32,
+    pub(crate) misses: u64,
+    pub(crate) resolves: u64,
+}
+
+/// What the writer lock protects besides the tries' write side.
+struct WriterState {
+    /// Entries with a deadline or that are clones: what the lifetime
+    /// worker scans.
+    timed: KVec<Arc<RtEntry>>,
+}
+
+/// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
+/// `ifa_rtrequest(RTM_RESOLVE, ...)`), with no lock held. It gets a
+/// [`Lookup`], which can only look up without `report`, so it cannot clone
+/// again and recurse.
+pub(crate) type ResolveHook = fn(&Lookup<'_>, &RtRef);
+
+/// Lookups without `report` for the resolve hook.
+pub(crate) struct Lookup<'t> {
+    table: &'t RouteTable,
+}
+
+impl Lookup<'_> {
+    /// `rtalloc1(dst, 0, 0)`.
+    pub(crate) fn rtalloc1(&self, dst: &Addr) -> Option<RtLocked> {
+        self.table.lookup_ref(dst).map(RtRef::lock)
+    }
+}
+
+/// A namespace's route table.
+#[pin_data]
+pub(crate) struct RouteTable {
+    v4: Trie<u32, RouteSet>,
+    v6: Trie<u128, RouteSet>,
+    #[pin]
+    writer: Mutex<WriterState>,
+    counters: Arc<EntryCounters>,
+    routes_v4: Atomic<u32>,
+    routes_v6: Atomic<u32>,
+    clones: Atomic<u32>,
+    misses: Atomic<u64>,
+    resolves: Atomic<u64>,
+    /// Bumped by every change; dumps compare it to flag interruptions.
+    generation: Atomic<u32>,
+    max_routes: u32,
+    clock: &'static dyn Clock,
+    resolve_hook: Option<ResolveHook>,
+}
+
+impl RouteTable {
+    pub(crate) fn new(
+        max_routes: u32,
+        clock: &'static dyn Clock,
+        resolve_hook: Option<ResolveHook>,
+    ) -> Result<Arc<Self>> {
+        let counters = Arc::new(EntryCounters::new(), GFP_KERNEL)?;
+        Arc::pin_init(
+            pin_init!(Self {
+                v4: Trie::new(),
+                v6: Trie::new(),
+                writer <- new_mutex!(WriterState { timed: KVec::new() }, "rtemu_table_writer"),
+                counters,
+                routes_v4: Atomic::new(0),
+                routes_v6: Atomic::new(0),
+                clones: Atomic::new(0),
+                misses: Atomic::new(0),
+                resolves: Atomic::new(0),
+                generation: Atomic::new(0),
+                max_routes,
+                clock,
+                resolve_hook,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn clock(&self) -> &'static dyn Clock {
+        self.clock
+    }
+
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.load(Relaxed)
+    }
+
+    pub(crate) fn stats(&self) -> TableStats {
+        TableStats {
+            routes_inet: self.routes_v4.load(Relaxed),
+            routes_inet6: self.routes_v6.load(Relaxed),
+            clones: self.clones.load(Relaxed),
+            trash: self.counters.trash.load(Relaxed),
+            misses: self.misses.load(Relaxed),
+            resolves: self.resolves.load(Relaxed),
+        }
+    }
+
+    fn routes_of(&self, af: Af) -> &Atomic<u32> {
+        match af {
+            Af::Inet => &self.routes_v4,
+            Af::Inet6 => &self.routes_v6,
+        }
+    }
+
+    fn total_routes(&self) -> u32 {
+        self.routes_v4.load(Relaxed).saturating_add(self.routes_v6.load(Relaxed))
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Relaxed);
+    }
+
+    /// The longest match for `dst` under `g`.
+    pub(crate) fn lookup_rcu<'g>(&'g self, dst: &Addr, g: &'g RcuGuard) -> Option<&'g Arc<RtEntry>> {
+        let set = match dst {
+            Addr::V4(_) => self.v4.lookup(u32::of(dst), g).map(|(_, _, s)| s),
+            Addr::V6(_) => self.v6.lookup(u128::of(dst), g).map(|(_, _, s)| s),
+        }?;
+        set.best()
+    }
+
+    /// The longest match for `dst`, referenced.
+    fn lookup_ref(&self, dst: &Addr) -> Option<RtRef> {
+        let g = RcuGuard::new();
+        let rt = self.lookup_rcu(dst, &g)?;
+        rt.note_use(self.clock.boot_ns());
+        Some(RtRef::new(rt))
+    }
+
+    /// The paths of exactly `prefix`, referenced.
+    pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<RtRef> {
+        let g = RcuGuard::new();
+        let mut out = KVec::new();
+        let set = match prefix.addr() {
+            Addr::V4(_) => self.v4.get(u32::of(&prefix.addr()), prefix.len(), &g),
+            Addr::V6(_) => self.v6.get(u128::of(&prefix.addr()), prefix.len(), &g),
+        };
+        if let Some(set) = set {
+            for rt in set.paths() {
+                // The dump and get paths stop at what fits; a failed push
+                // only shortens the answer.
+                if out.push(RtRef::new(rt), GFP_ATOMIC).is_err() {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// FreeBSD's `rtalloc1(dst, report, ignflags)`: the longest match,
+    /// locked and referenced, cloning a host route from an `RTF_CLONING`
+    /// match when `report` is set and cloning is not ignored. `report` off
+    /// turns cloning off entirely, as in route.c. May sleep (cloning
+    /// allocates and takes the writer lock).
+    pub(crate) fn rtalloc1(
+        &self,
+        dst: &Addr,
+        report: bool,
+        ignflags: u32,
+        ev: &mut Events,
+    ) -> Option<RtLocked> {
+        let Some(rt) = self.lookup_ref(dst) else {
+            if report {
+                self.miss(dst, ENETUNREACH, ev);
+            }
+            return None;
+        };
+        let mut rt = rt.lock();
+        let flags = rt.flags();
+        if !(report && clones(flags, ignflags)) {
+            return Some(rt);
+        }
+        // RTM_RESOLVE: clone a host route from the match. The writer lock
+        // sleeps, so drop the entry lock first.
+        let parent = rt.unlock();
+        match self.clone_route(dst, &parent, ev) {
+            Ok(clone) => {
+                drop(parent);
+                Some(clone.lock())
+            }
+            Err(err) => {
+                // "If the cloning didn't succeed, maybe what we have will
+                // do": the parent, and a miss.
+                self.miss(dst, err, ev);
+                Some(parent.lock())
+            }
+        }
+    }
+
+    /// FreeBSD's `rtalloc_ign(ro, ignflags)`: no lookup while the cached
+    /// entry is up; otherwise drop it and look up with `report` set. Leaves
+    /// the entry unlocked and referenced.
+    pub(crate) fn rtalloc_ign(&self, ro: &mut Route, ignflags: u32, ev: &mut Events) {
+        if let Some(rt) = &ro.rt {
+            if rt.entry().is_up() {
+                return;
+            }
+            ro.rt = None;
+        }
+        ro.rt = self
+            .rtalloc1(&Addr::V4(ro.dst), true, ignflags, ev)
+            .map(RtLocked::unlock);
+    }
+
+    /// FreeBSD's `rtalloc(ro)`: `rtalloc_ign(ro, 0)`.
+    pub(crate) fn rtalloc(&self, ro: &mut Route, ev: &mut Events) {
+        self.rtalloc_ign(ro, 0, ev)
+    }
+
+    fn miss(&self, dst: &Addr, err: Error, ev: &mut Events) {
+        self.misses.fetch_add(1, Relaxed);
+        ev.push(Event::Miss { dst: *dst, err });
+    }
+
+    /// Clones a host route for `dst` from `parent` (RTM_RESOLVE).
+    fn clone_route(&self, dst: &Addr, parent: &RtRef, ev: &mut Events) -> Result<RtRef> {
+        let now = self.clock.boot_ns();
+        let (pflags, gateway, preferred, expires) = {
+            let state = parent.entry().lock_state();
+            (
+                state.flags | if parent.entry().is_up() { RTF_UP } else { 0 },
+                state.gateway,
+                state.preferred,
+                state.expires,
+            )
+        };
+        let prefix = Prefix::host(*dst);
+        let mut writer = self.writer.lock();
+        if !parent.entry().is_up() {
+            return Err(ENETUNREACH);
+        }
+        // Another lookup may have cloned the same host route meanwhile.
+        if let Some(existing) = self.get_exact(&prefix).into_iter().next() {
+            return Ok(existing);
+        }
+        if self.total_routes() >= self.max_routes {
+            return Err(ENOSPC);
+        }
+        let flags = clone_flags(pflags);
+        let state = RtState {
+            gateway,
+            flags,
+            preferred,
+            expires,
+        };
+        let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
+        writer.timed.reserve(1, GFP_KERNEL)?;
+        self.insert_path(&rt, &[])?;
+        // Cannot fail: reserved above.
+        let _ = writer.timed.push(rt.clone(), GFP_KERNEL);
+        self.clones.fetch_add(1, Relaxed);
+        drop(writer);
+
+        let clone = RtRef::new(&rt);
+        let info = RouteInfo::of_unlocked(&rt);
+        if flags & RTF_XRESOLVE != 0 {
+            self.resolves.fetch_add(1, Relaxed);
+            ev.push(Event::Resolve(info));
+        } else {
+            ev.push(Event::Add(info));
+            if let Some(hook) = self.resolve_hook {
+                hook(&Lookup { table: self }, &clone);
+            }
+        }
+        Ok(clone)
+    }
+
+    /// Publishes a new set for `rt`'s prefix: `keep` plus `rt`.
+    fn insert_path(&self, rt: &Arc<RtEntry>, keep: &[Arc<RtEntry>]) -> Result {
+        let mut paths = KVec::with_capacity(keep.len() + 1, GFP_KERNEL)?;
+        for p in keep {
+            paths.push(p.clone(), GFP_KERNEL)?;
+        }
+        paths.push(rt.clone(), GFP_KERNEL)?;
+        let set = RouteSet { paths };
+        let prefix = rt.prefix();
+        match prefix.addr() {
+            Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), Some(set))?,
+            Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), Some(set))?,
+        }
+        rt.mark_up();
+        self.routes_of(prefix.af()).fetch_add(1, Relaxed);
+        self.changed();
+        Ok(())
+    }
+
+    /// Adds a route (`rtrequest1(RTM_ADD)`). A clone in the way is
+    /// replaced; any other path with the same router is `EEXIST`.
+    pub(crate) fn add(&self, new: NewRoute, ev: &mut Events) -> Result {
+        let now = self.clock.boot_ns();
+        let mut flags = new.flags & RTF_USER;
+        if !new.gateway.is_unspecified() {
+            flags |= RTF_GATEWAY;
+        }
+        if new.prefix.is_host() {
+            flags |= RTF_HOST;
+        }
+        if new.preferred.is_some_and(|p| p.boot_ns <= now) {
+            flags |= RTF_DEPRECATED;
+        }
+        let rt = RtEntry::new(
+            new.prefix,
+            RtState {
+                gateway: new.gateway,
+                flags,
+                preferred: new.preferred,
+                expires: new.expires,
+            },
+            None,
+            self.counters.clone(),
+            now,
+        )?;
+        ev.reserve(2);
+        let mut writer = self.writer.lock();
+        let existing = self.get_exact(&new.prefix);
+        let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+        let mut replaced = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+        for path in &existing {
+            let e = path.entry();
+            let (gw, pflags) = {
+                let s = e.lock_state();
+                (s.gateway, s.flags)
+            };
+            if pflags & RTF_WASCLONED != 0 {
+                replaced.push(path.arc().clone(), GFP_KERNEL)?;
+            } else if gw == new.gateway {
+                return Err(EEXIST);
+            } else {
+                keep.push(path.arc().clone(), GFP_KERNEL)?;
+            }
+        }
+        if self.total_routes() - replaced.len() as u32 >= self.max_routes {
+            return Err(ENOSPC);
+        }
+        if new.preferred.is_some() || new.expires.is_some() {
+            writer.timed.reserve(1, GFP_KERNEL)?;
+        }
+        drop(existing);
+        self.insert_path(&rt, &keep)?;
+        if new.preferred.is_some() || new.expires.is_some() {
+            // Cannot fail: reserved above.
+            let _ = writer.timed.push(rt.clone(), GFP_KERNEL);
+        }
+        for clone in &replaced {
+            self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
+        }
+        drop(writer);
+        ev.push(Event::Add(RouteInfo::of_unlocked(&rt)));
+        Ok(())
+    }
+
+    /// Takes `rt` out of the accounting after its set was republished
+    /// without it: clears `RTF_UP`, forgets its timers, deletes its clones,
+    /// and records the event.
+    fn unlink(
+        &self,
+        rt: &Arc<RtEntry>,
+        writer: &mut WriterState,
+        reason: Option<DeleteReason>,
+        ev: &mut Events,
+    ) {
+        rt.mark_down();
+        self.routes_of(rt.prefix().af()).fetch_sub(1, Relaxed);
+        if rt.is_clone() {
+            self.clones.fetch_sub(1, Relaxed);
+        }
+        writer.timed.retain(|e| !Arc::ptr_eq(e, rt));
+        self.changed();
+        match reason {
+            Some(reason) => ev.push(Event::Delete(RouteInfo::of_unlocked(rt), reason)),
+            None => ev.push(Event::Expire(RouteInfo::of_unlocked(rt))),
+        }
+        if rt.is_cloning_parent() {
+            self.delete_clones_of(rt, writer, ev);
+        }
+    }
+
+    /// Deletes the clones of `parent` (its children die with it).
+    fn delete_clones_of(&self, parent: &Arc<RtEntry>, writer: &mut WriterState, ev: &mut Events) {
+        let mut i = 0;
+        while i < writer.timed.len() {
+            let e = writer.timed[i].clone();
+            let is_child = e.parent().is_some_and(|p| core::ptr::eq(p, &**parent));
+            if is_child && self.remove_path(&e).is_ok() {
+                self.unlink(&e, writer, Some(DeleteReason::ParentDeleted), ev);
+                // `unlink` removed it from `timed`; the same index is next.
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Republishes `rt`'s prefix without `rt`.
+    fn remove_path(&self, rt: &Arc<RtEntry>) -> Result {
+        let prefix = *rt.prefix();
+        let existing = self.get_exact(&prefix);
+        let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+        let mut found = false;
+        for path in &existing {
+            if Arc::ptr_eq(path.arc(), rt) {
+                found = true;
+            } else {
+                keep.push(path.arc().clone(), GFP_KERNEL)?;
+            }
+        }
+        drop(existing);
+        if !found {
+            return Err(ESRCH);
+        }
+        let set = if keep.is_empty() { None } else { Some(RouteSet::of(&keep)?) };
+        match prefix.addr() {
+            Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set)?,
+            Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set)?,
+        }
+        Ok(())
+    }
+
+    /// Removes the paths of `prefix` (only the one through `via` if given).
+    /// Returns how many were removed; none is `ESRCH`.
+    pub(crate) fn remove(&self, prefix: &Prefix, via: Option<&Addr>, ev: &mut Events) -> Result<u32> {
+        ev.reserve(4);
+        let mut writer = self.writer.lock();
+        let existing = self.get_exact(prefix);
+        let mut count = 0;
+        for path in &existing {
+            if let Some(via) = via {
+                if path.entry().lock_state().gateway != *via {
+                    continue;
+                }
+            }
+            let rt = path.arc().clone();
+            self.remove_path(&rt)?;
+            self.unlink(&rt, &mut writer, Some(DeleteReason::Removed), ev);
+            count += 1;
+        }
+        if count == 0 {
+            return Err(ESRCH);
+        }
+        Ok(count)
+    }
+
+    /// WASIX `port_route_remove(ip)`: every route whose router is `addr`
+    /// and the host route to `addr`. Returns how many; none is `ESRCH`.
+    pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events) -> Result<u32> {
+        let mut victims = KVec::new();
+        {
+            let g = RcuGuard::new();
+            let mut visit = |rt: &Arc<RtEntry>| -> Result {
+                let state = rt.lock_state();
+                if state.gateway == *addr || *rt.prefix() == Prefix::host(*addr) {
+                    victims.push(rt.clone(), GFP_ATOMIC)?;
+                }
+                Ok(())
+            };
+            match addr {
+                Addr::V4(_) => walk(&self.v4, &g, &mut visit)?,
+                Addr::V6(_) => walk(&self.v6, &g, &mut visit)?,
+            }
+        }
+        let mut writer = self.writer.lock();
+        let mut count = 0;
+        for rt in &victims {
+            // Already gone with a parent, or removed meanwhile.
+            if !rt.is_up() || self.remove_path(rt).is_err() {
+                continue;
+            }
+            self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
+            count += 1;
+        }
+        if count == 0 {
+            return Err(ESRCH);
+        }
+        Ok(count)
+    }
+
+    /// Removes every route, or those of one family, with one clear event.
+    pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events) -> u32 {
+        let mut writer = self.writer.lock();
+        let mut count = 0;
+        if af != Some(Af::Inet6) {
+            count += clear_trie(&self.v4);
+            self.routes_v4.store(0, Relaxed);
+        }
+        if af != Some(Af::Inet) {
+            count += clear_trie(&self.v6);
+            self.routes_v6.store(0, Relaxed);
+        }
+        writer.timed.retain(|rt| rt.is_up());
+        self.clones.store(
+            writer.timed.iter().filter(|rt| rt.is_clone()).count() as u32,
+            Relaxed,
+        );
+        self.changed();
+        drop(writer);
+        ev.push(Event::Clear { af, count });
+        count
+    }
+
+    /// Changes an existing route (RTM_CHANGE). `via` picks one path of a
+    /// multipath prefix; without it the prefix must have one path.
+    pub(crate) fn change(
+        &self,
+        prefix: &Prefix,
+        via: Option<&Addr>,
+        change: RouteChange,
+        ev: &mut Events,
+    ) -> Result {
+        let now = self.clock.boot_ns();
+        let mut writer = self.writer.lock();
+        let existing = self.get_exact(prefix);
+        let mut chosen = None;
+        for path in &existing {
+            let matches = via.is_none_or(|v| path.entry().lock_state().gateway == *v);
+            if matches {
+                if chosen.is_some() {
+                    return Err(EINVAL);
+                }
+                chosen = Some(path.arc().clone());
+            }
+        }
+        let rt = chosen.ok_or(ESRCH)?;
+        let timed = change.preferred.is_some() || change.expires.is_some();
+        let tracked = writer.timed.iter().any(|e| Arc::ptr_eq(e, &rt));
+        if timed && !tracked {
+            writer.timed.push(rt.clone(), GFP_KERNEL)?;
+        }
+        let info = {
+            let mut s = rt.lock_state();
+            let mut flags = s.flags;
+            if let Some(gw) = change.gateway {
+                s.gateway = gw;
+                if gw.is_unspecified() {
+                    flags &= !RTF_GATEWAY;
+                } else {
+                    flags |= RTF_GATEWAY;
+                }
+            }
+            if let Some(f) = change.flags {
+                flags = (flags & !RTF_USER) | (f & RTF_USER);
+            }
+            if let Some(p) = change.preferred {
+                s.preferred = Some(p);
+                if p.boot_ns > now {
+                    flags &= !RTF_DEPRECATED;
+                } else {
+                    flags |= RTF_DEPRECATED;
+                }
+            }
+            if let Some(e) = change.expires {
+                s.expires = Some(e);
+            }
+            rt.set_flags(&mut s, flags);
+            RouteInfo::of(&rt, &s)
+        };
+        self.changed();
+        drop(writer);
+        ev.push(Event::Change(info));
+        Ok(())
+    }
+
+    /// The lifetime work: deprecates and expires routes whose deadlines
+    /// passed and collects clones idle for `idle_ns`. Returns the next
+    /// deadline (boot ns), if any.
+    pub(crate) fn run_lifetimes(&self, idle_ns: i64, ev: &mut Events) -> Option<i64> {
+        let now = self.clock.boot_ns();
+        let mut writer = self.writer.lock();
+        let mut next: Option<i64> = None;
+        let mut soonest = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
+        let mut i = 0;
+        while i < writer.timed.len() {
+            let rt = writer.timed[i].clone();
+            let (expired, deprecate, info) = {
+                let mut s = rt.lock_state();
+                let expired = s.expires.is_some_and(|e| e.boot_ns <= now);
+                let deprecate = !expired
+                    && s.flags & RTF_DEPRECATED == 0
+                    && s.preferred.is_some_and(|p| p.boot_ns <= now);
+                if deprecate {
+                    let flags = s.flags | RTF_DEPRECATED;
+                    rt.set_flags(&mut s, flags);
+                }
+                (expired, deprecate, RouteInfo::of(&rt, &s))
+            };
+            let idle = rt.is_clone() && rt.refcnt() == 0 && now - rt.last_use_ns() >= idle_ns;
+            if (expired || idle) && self.remove_path(&rt).is_ok() {
+                let reason = if expired { None } else { Some(DeleteReason::Idle) };
+                self.unlink(&rt, &mut writer, reason, ev);
+                continue;
+            }
+            if deprecate {
+                self.changed();
+                ev.push(Event::Deprecate(info));
+            }
+            if let Some(e) = info.expires {
+                soonest(e.boot_ns);
+            }
+            if let Some(p) = info.preferred {
+                if info.flags & RTF_DEPRECATED == 0 {
+                    soonest(p.boot_ns);
+                }
+            }
+            if rt.is_clone() {
+                soonest(rt.last_use_ns().saturating_add(idle_ns));
+            }
+            i += 1;
+        }
+        next
+    }
+
+    /// Calls `f` for each route of `af` in (address, length) order, starting
+    /// after `cursor` (prefix and count of its paths already seen). `f`
+    /// returns `false` to stop; the cursor then names where to resume.
+    pub(crate) fn walk_from(
+        &self,
+        af: Af,
+        cursor: &mut Option<(Prefix, u32)>,
+        f: &mut dyn FnMut(&Arc<RtEntry>) -> bool,
+    ) -> bool {
+        let g = RcuGuard::new();
+        match af {
+            Af::Inet => walk_from(&self.v4, cursor, &g, f),
+            Af::Inet6 => walk_from(&self.v6, cursor, &g, f),
+        }
+    }
+
+    /// Drops every route; for a namespace that goes away (no events).
+    pub(crate) fn destroy(&self) {
+        let mut ev = Events::new();
+        self.clear(None, &mut ev);
+    }
+}
+
+/// FreeBSD's `struct route` for IPv4: a destination and a cached entry.
+pub(crate) struct Route {
+    pub(crate) dst: [u8; 4],
+    pub(crate) rt: Option<RtRef>,
+}
+
+impl Route {
+    pub(crate) fn new(dst: [u8; 4]) -> Self {
+        Self { dst, rt: None }
+    }
+}
+
+fn publish<K: Key>(trie: &Trie<K, RouteSet>, key: K, len: u8, set: Option<RouteSet>) -> Result {
+    let mut txn: WriteTxn<'_, K, RouteSet> = trie.writer().ok_or(EBUSY)?;
+    match set {
+        Some(set) => {
+            txn.insert(key, len, set)?;
+        }
+        None => {
+            txn.remove(key, len)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes everything from `trie`, clearing `RTF_UP` on each entry.
+fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>) -> u32 {
+    let mut count = 0;
+    {
+        let g = RcuGuard::new();
+        for (_, _, set) in trie.iter(&g) {
+            for rt in set.paths() {
+                rt.mark_down();
+                count += 1;
+            }
+        }
+    }
+    if let Some(mut txn) = trie.writer() {
+        txn.clear();
+    }
+    count
+}
+
+fn walk<K: Key>(
+    trie: &Trie<K, RouteSet>,
+    g: &RcuGuard,
+    f: &mut dyn FnMut(&Arc<RtEntry>) -> Result,
+) -> Result {
+    for (_, _, set) in trie.iter(g) {
+        for rt in set.paths() {
+            f(rt)?;
+        }
+    }
+    Ok(())
+}
+
+fn walk_from<K: AfKey>(
+    trie: &Trie<K, RouteSet>,
+    cursor: &mut Option<(Prefix, u32)>,
+    g: &RcuGuard,
+    f: &mut dyn FnMut(&Arc<RtEntry>) -> bool,
+) -> bool {
+    // Resume at the cursor's prefix itself, skipping its paths already
+    // seen, then strictly after it.
+    let resume_at = *cursor;
+    let iter = match resume_at {
+        Some((p, seen)) => {
+            let key = K::of(&p.addr());
+            if let Some(set) = trie.get(key, p.len(), g) {
+                let mut n = seen;
+                for rt in set.paths().iter().skip(seen as usize) {
+                    if !f(rt) {
+                        return false;
+                    }
+                    n += 1;
+                    *cursor = Some((p, n));
+                }
+            }
+            trie.iter_from(Some((key, p.len())), g)
+        }
+        None => trie.iter(g),
+    };
+    for (key, len, set) in iter {
+        let Ok(prefix) = Prefix::new(key.addr(), len) else {
+            continue;
+        };
+        let mut seen = 0;
+        for rt in set.paths() {
+            if !f(rt) {
+                return false;
+            }
+            seen += 1;
+            *cursor = Some((prefix, seen));
+        }
+    }
+    true
+}

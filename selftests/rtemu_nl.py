@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The rtemu family through the kernel's own YNL library and our spec only.
+
+One process drives every operation, error and event, so a VM boot covers
+many cases. Needs root, rtemu loaded, KSRC pointing at the kernel tree.
+Prints KTAP.
+"""
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+KSRC = os.environ['KSRC']
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
+SCHEMA = os.path.join(KSRC, 'Documentation', 'netlink', 'genetlink.yaml')
+sys.path.insert(0, os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'))
+from lib import YnlFamily, NlError  # noqa: E402
+
+EPERM, ENOENT, ESRCH, EEXIST, EINVAL, ENOSPC = 1, 2, 3, 17, 22, 28
+ENETUNREACH, EOVERFLOW = 101, 75
+NS = 1_000_000_000
+
+tests = []
+
+
+def test(fn):
+    tests.append(fn)
+    return fn
+
+
+def ynl():
+    return YnlFamily(SPEC, SCHEMA)
+
+
+def expect_err(errno, text, fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except NlError as e:
+        assert e.error == errno, f'errno {e.error}, wanted {errno}: {e}'
+        extack = e.nl_msg.extack or {}
+        msg = extack.get('msg', '')
+        assert text in msg, f'extack {msg!r} lacks {text!r}'
+        return e
+    raise AssertionError(f'no error, wanted errno {errno}')
+
+
+def add(y, dst, plen, via, **kw):
+    fam = 'inet6' if ':' in dst else 'inet'
+    req = {'family': fam, 'dst': dst, 'prefix-len': plen, 'via': via}
+    req.update(kw)
+    return y.do('route-add', req)
+
+
+def routes(y, family=None):
+    req = {'family': family} if family else {}
+    return y.dump('route-list', req)
+
+
+def get(y, addr, **kw):
+    fam = 'inet6' if ':' in addr else 'inet'
+    return y.do('route-get', dict({'family': fam, 'addr': addr}, **kw))
+
+
+def flags(r):
+    return set(r['flags']) if isinstance(r['flags'], (list, set)) else r['flags']
+
+
+def clear(y):
+    y.do('route-clear', {})
+
+
+def listener(*groups):
+    """A socket subscribed to `groups`, opened before it sends anything."""
+    mon = ynl()
+    for g in groups:
+        mon.ntf_subscribe(g)
+    return mon
+
+
+def events(mon, wait=0.5):
+    """The (name, attributes) of the events `mon` received within `wait` s."""
+    deadline = time.time() + wait
+    out = []
+    while time.time() < deadline:
+        mon.check_ntf()
+        while not mon.async_msg_queue.empty():
+            m = mon.async_msg_queue.get()
+            out.append((m['name'], m['msg']))
+        time.sleep(0.05)
+    return out
+
+
+def now_ns():
+    return time.clock_gettime_ns(time.CLOCK_REALTIME)
+
+
+def unprivileged(code):
+    """Runs Python `code` as root without CAP_NET_ADMIN; returns its output."""
+    prog = ('import sys; sys.path.insert(0, %r); from lib import YnlFamily, NlError\n'
+            'y = YnlFamily(%r, %r)\n' % (
+                os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'), SPEC, SCHEMA)) + code
+    r = subprocess.run(['setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin', '--',
+                        sys.executable, '-c', prog], capture_output=True, text=True, timeout=300)
+    return r.stdout + r.stderr
+
+
+@test
+def add_get_list_v4(y):
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    add(y, '10.1.0.0', 16, '192.0.2.2')
+    r = get(y, '10.1.2.3')
+    assert r['dst'] == '10.1.0.0' and r['prefix-len'] == 16, r
+    assert r['via'] == '192.0.2.2', r
+    assert {'up', 'gateway'} <= flags(r), r
+    r = get(y, '10.2.0.1')
+    assert r['prefix-len'] == 8, r
+    lst = routes(y)
+    assert [(x['dst'], x['prefix-len']) for x in lst] == [('10.0.0.0', 8), ('10.1.0.0', 16)], lst
+
+
+@test
+def add_get_v6_and_edges(y):
+    clear(y)
+    add(y, '::', 0, 'fe80::1')
+    add(y, '2001:db8::', 32, 'fe80::2')
+    add(y, '2001:db8::1', 128, 'fe80::3')
+    assert get(y, '2001:db8::1')['prefix-len'] == 128
+    assert get(y, '2001:db8::2')['prefix-len'] == 32
+    assert get(y, '3000::1')['prefix-len'] == 0
+    add(y, '0.0.0.0', 0, '192.0.2.9')
+    add(y, '198.51.100.7', 32, '192.0.2.9')
+    assert get(y, '198.51.100.7')['prefix-len'] == 32
+    assert 'host' in flags(get(y, '198.51.100.7'))
+    assert get(y, '198.51.100.8')['prefix-len'] == 0
+    assert len(routes(y, 'inet6')) == 3 and len(routes(y, 'inet')) == 2
+
+
+@test
+def no_route_is_enetunreach(y):
+    clear(y)
+    expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.9')
+
+
+@test
+def validation_errors_name_the_attribute(y):
+    clear(y)
+    expect_err(EINVAL, 'family is required', y.do, 'route-add',
+               {'dst': '10.0.0.0', 'prefix-len': 8, 'via': '192.0.2.1'})
+    expect_err(EINVAL, 'dst is required', y.do, 'route-add',
+               {'family': 'inet', 'prefix-len': 8, 'via': '192.0.2.1'})
+    expect_err(EINVAL, 'via is required', y.do, 'route-add',
+               {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
+    expect_err(EINVAL, 'host bits', add, y, '10.0.0.1', 8, '192.0.2.1')
+    expect_err(EINVAL, 'exceeds', add, y, '10.0.0.0', 33, '192.0.2.1')
+    expect_err(EINVAL, 'dst length does not match family', y.do, 'route-add',
+               {'family': 'inet6', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': 'fe80::1'})
+    expect_err(EINVAL, 'via length does not match family', y.do, 'route-add',
+               {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': 'fe80::1'})
+    expect_err(EINVAL, 'expires-at is in the past', add, y, '10.0.0.0', 8, '192.0.2.1',
+               **{'expires-at': now_ns() - NS})
+    t = now_ns()
+    expect_err(EINVAL, 'preferred-until is after expires-at', add, y, '10.0.0.0', 8,
+               '192.0.2.1', **{'expires-at': t + 100 * NS, 'preferred-until': t + 200 * NS})
+    expect_err(EOVERFLOW, 'S64_MAX', add, y, '10.0.0.0', 8, '192.0.2.1',
+               **{'expires-at': 2**63})
+    expect_err(EINVAL, 'only cloning', add, y, '10.0.0.0', 8, '192.0.2.1',
+               flags=['wascloned'])
+    assert routes(y) == []
+
+
+@test
+def duplicate_is_eexist_and_multipath(y):
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    expect_err(EEXIST, 'exists', add, y, '10.0.0.0', 8, '192.0.2.1')
+    add(y, '10.0.0.0', 8, '192.0.2.2')
+    assert [r['via'] for r in routes(y)] == ['192.0.2.1', '192.0.2.2']
+    r = y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8,
+                              'via': '192.0.2.1'})
+    assert r['count'] == 1, r
+    assert [r['via'] for r in routes(y)] == ['192.0.2.2']
+    expect_err(ESRCH, 'no such route', y.do, 'route-remove',
+               {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': '192.0.2.1'})
+    add(y, '10.0.0.0', 8, '192.0.2.3')
+    r = y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
+    assert r['count'] == 2, r
+    assert routes(y) == []
+
+
+@test
+def remove_by_address(y):
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    add(y, '10.1.0.0', 16, '192.0.2.1')
+    add(y, '10.2.0.0', 16, '192.0.2.2')
+    add(y, '192.0.2.1', 32, '192.0.2.254')
+    r = y.do('route-remove', {'family': 'inet', 'addr': '192.0.2.1'})
+    assert r['count'] == 3, r
+    assert [x['dst'] for x in routes(y)] == ['10.2.0.0']
+
+
+@test
+def clear_counts_and_sends_one_event(y):
+    clear(y)
+    for i in range(5):
+        add(y, f'10.{i}.0.0', 16, '192.0.2.1')
+    add(y, '2001:db8::', 32, 'fe80::1')
+    mon = listener('monitor')
+    r = y.do('route-clear', {'family': 'inet'})
+    assert r['count'] == 5, r
+    ev = events(mon)
+    assert [e[0] for e in ev] == ['clear-ntf'], ev
+    assert ev[0][1]['count'] == 5 and ev[0][1]['family'] == 'inet', ev
+    assert len(routes(y)) == 1
+
+
+@test
+def events_for_add_delete_change(y):
+    clear(y)
+    mon = listener('monitor')
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    y.do('route-change', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8,
+                          'new-via': '192.0.2.7'})
+    y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
+    ev = events(mon)
+    assert [e[0] for e in ev] == ['add-ntf', 'change-ntf', 'delete-ntf'], ev
+    assert ev[1][1]['via'] == '192.0.2.7', ev
+    assert ev[2][1]['reason'] == 'removed', ev
+
+
+@test
+def cloning_and_parent_delete(y):
+    clear(y)
+    add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning', 'static'])
+    r = get(y, '10.1.2.3')
+    assert r['prefix-len'] == 16, ('a get without report never clones', r)
+    r = get(y, '10.1.2.3', report=True, ignflags=['cloning'])
+    assert r['prefix-len'] == 16, ('ignflags cloning suppresses cloning', r)
+    mon = listener('monitor')
+    r = get(y, '10.1.2.3', report=True)
+    assert r['dst'] == '10.1.2.3' and r['prefix-len'] == 32, r
+    f = flags(r)
+    assert {'wascloned', 'host', 'up'} <= f and 'cloning' not in f and 'static' not in f, r
+    assert r['parent-dst'] == '10.1.0.0' and r['parent-prefix-len'] == 16, r
+    assert y.do('stats-get', {})['clones'] == 1
+    parent = [x for x in routes(y) if x['prefix-len'] == 16][0]
+    assert parent['refcnt'] == 1, ('a clone keeps its parent referenced', parent)
+    y.do('route-remove', {'family': 'inet', 'dst': '10.1.0.0', 'prefix-len': 16})
+    ev = events(mon)
+    names = [(e[0], e[1].get('reason')) for e in ev]
+    assert names == [('add-ntf', None), ('delete-ntf', 'removed'),
+                     ('delete-ntf', 'parent-deleted')], names
+    assert routes(y) == []
+    assert y.do('stats-get', {})['clones'] == 0
+
+
+@test
+def adding_over_a_clone_replaces_it(y):
+    clear(y)
+    add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning'])
+    get(y, '10.1.2.3', report=True)
+    add(y, '10.1.2.3', 32, '192.0.2.50')
+    lst = [(x['dst'], x['prefix-len'], x['via']) for x in routes(y)]
+    assert lst == [('10.1.0.0', 16, '192.0.2.1'), ('10.1.2.3', 32, '192.0.2.50')], lst
+
+
+@test
+def xresolve_goes_to_userspace(y):
+    clear(y)
+    mon = listener('resolve', 'monitor')
+    add(y, '10.3.0.0', 16, '0.0.0.0', flags=['cloning', 'xresolve'])
+    assert [e[0] for e in events(mon, 0.2)] == ['add-ntf']
+    get(y, '10.3.0.9', report=True)
+    ev = events(mon)
+    assert [e[0] for e in ev] == ['resolve-ntf'], ev
+    assert ev[0][1]['dst'] == '10.3.0.9', ev
+    assert y.do('stats-get', {})['resolves'] == 1
+    y.do('route-change', {'family': 'inet', 'dst': '10.3.0.9', 'prefix-len': 32,
+                          'new-via': '192.0.2.77'})
+    r = get(y, '10.3.0.9')
+    assert r['via'] == '192.0.2.77' and 'gateway' in flags(r), r
+
+
+@test
+def miss_events(y):
+    clear(y)
+    mon = listener('resolve')
+    expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.9', report=True)
+    expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.8')
+    ev = events(mon)
+    assert [e[0] for e in ev] == ['miss-ntf'], ev
+    assert ev[0][1]['addr'] == '10.9.9.9' and ev[0][1]['error'] == ENETUNREACH, ev
+
+
+@test
+def unprivileged_reads_but_cannot_change_or_clone(y):
+    clear(y)
+    add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning'])
+    out = unprivileged(
+        'print(len(y.dump("route-list", {})))\n'
+        'print(y.do("route-get", {"family": "inet", "addr": "10.1.2.3"})["prefix-len"])\n'
+        'print(y.do("stats-get", {})["routes-inet"])\n'
+        'for op, req in [("route-add", {"family": "inet", "dst": "10.9.0.0", "prefix-len": 16, "via": "192.0.2.1"}),\n'
+        '                ("route-clear", {}),\n'
+        '                ("route-get", {"family": "inet", "addr": "10.1.2.3", "report": True})]:\n'
+        '    try:\n'
+        '        y.do(op, req); print(op, "ok")\n'
+        '    except NlError as e:\n'
+        '        print(op, e.error, (e.nl_msg.extack or {}).get("msg", ""))\n')
+    lines = out.strip().splitlines()
+    assert lines[:3] == ['1', '16', '1'], out
+    assert lines[3].startswith('route-add 1'), out
+    assert lines[4].startswith('route-clear 1'), out
+    assert lines[5] == 'route-get 1 cloning a route needs CAP_NET_ADMIN', out
+    assert len(routes(y)) == 1
+
+
+@test
+def hold_release_and_trash(y):
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    h = y.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
+    assert h['dst'] == '10.0.0.0' and h['refcnt'] == 1, h
+    assert get(y, '10.0.0.1')['refcnt'] == 1
+    s = y.do('stats-get', {})
+    assert s['holds'] == 1 and s['trash'] == 0, s
+    y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
+    assert y.do('stats-get', {})['trash'] == 1, 'a deleted, held entry is in rttrash'
+    y.do('route-release', {'handle': h['handle']})
+    s = y.do('stats-get', {})
+    assert s['holds'] == 0 and s['trash'] == 0, s
+    expect_err(ENOENT, 'no such hold', y.do, 'route-release', {'handle': h['handle']})
+
+
+@test
+def holds_end_with_their_socket(y):
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    other = ynl()
+    other.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
+    other.do('route-hold', {'family': 'inet', 'addr': '10.0.0.2'})
+    assert y.do('stats-get', {})['holds'] == 2
+    other.sock.close()
+    del other
+    time.sleep(0.2)
+    assert y.do('stats-get', {})['holds'] == 0
+    assert get(y, '10.0.0.1')['refcnt'] == 0
+
+
+@test
+def expiry_and_deprecation_without_lookups(y):
+    clear(y)
+    mon = listener('monitor')
+    t = now_ns()
+    add(y, '10.5.0.0', 16, '192.0.2.1', **{'preferred-until': t + 1 * NS,
+                                            'expires-at': t + 3 * NS})
+    add(y, '10.6.0.0', 16, '192.0.2.1', **{'preferred-until': t - NS})
+    r = [x for x in routes(y) if x['dst'] == '10.6.0.0'][0]
+    assert 'deprecated' in flags(r), ('preferred-until in the past adds it deprecated', r)
+    r = [x for x in routes(y) if x['dst'] == '10.5.0.0'][0]
+    assert 0 < r['expires-left'] <= 3 * NS and r['expires-at'] == t + 3 * NS, r
+    ev = events(mon, 8)
+    names = [e[0] for e in ev]
+    assert names == ['add-ntf', 'add-ntf', 'deprecate-ntf', 'expire-ntf'], names
+    assert [x['dst'] for x in routes(y)] == ['10.6.0.0']
+
+
+@test
+def extending_preferred_clears_deprecated(y):
+    clear(y)
+    add(y, '10.6.0.0', 16, '192.0.2.1', **{'preferred-until': now_ns() - NS})
+    y.do('route-change', {'family': 'inet', 'dst': '10.6.0.0', 'prefix-len': 16,
+                          'preferred-until': now_ns() + 100 * NS})
+    assert 'deprecated' not in flags(routes(y)[0])
+
+
+@test
+def deprecated_path_loses_to_preferred_one(y):
+    clear(y)
+    add(y, '10.7.0.0', 16, '192.0.2.1', **{'preferred-until': now_ns() - NS})
+    add(y, '10.7.0.0', 16, '192.0.2.2')
+    assert get(y, '10.7.1.1')['via'] == '192.0.2.2'
+
+
+@test
+def dump_larger_than_one_message(y):
+    clear(y)
+    n = 600
+    for i in range(n):
+        add(y, f'10.{i // 256}.{i % 256}.0', 24, '192.0.2.1')
+    lst = routes(y)
+    assert len(lst) == n, len(lst)
+    keys = [tuple(int(p) for p in x['dst'].split('.')) for x in lst]
+    assert keys == sorted(keys) and len(set(keys)) == n
+    assert y.do('stats-get', {})['routes-inet'] == n
+    assert y.do('route-clear', {})['count'] == n
+
+
+@test
+def namespaces_do_not_share_tables(y):
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    prog = ('import sys; sys.path.insert(0, %r); from lib import YnlFamily\n'
+            'y = YnlFamily(%r, %r)\n'
+            'print(len(y.dump("route-list", {})))\n'
+            'y.do("route-add", {"family": "inet", "dst": "10.8.0.0", "prefix-len": 16, "via": "192.0.2.1"})\n'
+            'print(len(y.dump("route-list", {})))\n' % (
+                os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'), SPEC, SCHEMA))
+    out = subprocess.run(['unshare', '--net', '--', sys.executable, '-c', prog],
+                         capture_output=True, text=True, timeout=300)
+    assert out.stdout.split() == ['0', '1'], out.stdout + out.stderr
+    assert [x['dst'] for x in routes(y)] == ['10.0.0.0']
+
+
+def main():
+    y = ynl()
+    print('TAP version 13')
+    print(f'1..{len(tests)}')
+    failed = 0
+    for i, fn in enumerate(tests, 1):
+        y = ynl()
+        try:
+            fn(y)
+            print(f'ok {i} {fn.__name__}')
+        except Exception:  # noqa: BLE001 - report any failure as KTAP
+            failed += 1
+            for line in traceback.format_exc().splitlines():
+                print(f'# {line}')
+            print(f'not ok {i} {fn.__name__}')
+        finally:
+            y.sock.close()
+    try:
+        clear(ynl())
+    except Exception:  # noqa: BLE001
+        pass
+    print(f'# Totals: pass:{len(tests) - failed} fail:{failed} xfail:0 xpass:0 skip:0 error:0')
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
