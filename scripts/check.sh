@@ -35,9 +35,14 @@ src=$(kernel_src)
 phase "host tests"
 host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
 host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
+cargo_log=$results/cargo.log
+host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
+	bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
+host_result "cargo clippy -D warnings (tools workspace)" \
+	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
 
 phase "module"
-KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh"
+KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
 
 phase "VM: kselftests"
 vm_log=$results/vm.log

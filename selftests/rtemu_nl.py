@@ -75,8 +75,11 @@ def clear(y):
 def listener(*groups):
     """A socket subscribed to `groups`, opened before it sends anything."""
     mon = ynl()
-    for g in groups:
-        mon.ntf_subscribe(g)
+    # ntf_subscribe binds the socket, which works once; join the other
+    # groups directly (SOL_NETLINK, NETLINK_ADD_MEMBERSHIP).
+    mon.ntf_subscribe(groups[0])
+    for g in groups[1:]:
+        mon.sock.setsockopt(270, 1, mon.nlproto.get_mcast_id(g, mon.mcast_groups))
     return mon
 
 

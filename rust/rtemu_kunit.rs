@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of rtemu's table: the trie under the kernel's RCU, the
+//! rtalloc(9) rules, cloning, lifetimes and teardown.
+//!
+//! A separate module (`rtemu_kunit.ko`, built with `RTEMU_KUNIT=1`) so that
+//! loading rtemu does not run tests and DKMS builds need no KUnit. It
+//! compiles the same sources as rtemu; loading it runs the suites and the
+//! results appear in debugfs under `kunit/`.
+
+#![allow(
+    dead_code,
+    reason = "the netlink side of the shared sources is not part of this test module"
+)]
+
+use kernel::prelude::*;
+
+mod addr;
+mod entry;
+mod event;
+mod lifetime;
+mod platform;
+mod table;
+mod trie;
+mod uapi;
+
+module! {
+    type: RtemuKunit,
+    name: "rtemu_kunit",
+    authors: ["The rtemu authors"],
+    description: "KUnit tests of rtemu's route table",
+    license: "GPL",
+}
+
+struct RtemuKunit;
+
+impl kernel::Module for RtemuKunit {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Self)
+    }
+}
+
+impl Drop for RtemuKunit {
+    fn drop(&mut self) {
+        platform::rcu_drain();
+    }
+}
+
+#[kunit_tests(rtemu_table)]
+mod tests {
+    use kernel::{
+        prelude::*,
+        sync::{
+            atomic::{Atomic, Relaxed},
+            Arc,
+        },
+        time::{delay::fsleep, Delta},
+        workqueue,
+    };
+
+    use crate::{
+        addr::{Addr, Prefix},
+        entry::{flags::*, RtRef, LIVE_ENTRIES},
+        event::{DeleteReason, Event, Events},
+        lifetime::{deadline, Clock},
+        platform::{rcu_drain, RcuGuard},
+        table::{Lookup, NewRoute, Route, RouteChange, RouteTable},
+    };
+
+    /// A clock the tests move by hand.
+    struct FakeClock {
+        boot: Atomic<i64>,
+        real: Atomic<i64>,
+    }
+
+    impl Clock for FakeClock {
+        fn boot_ns(&self) -> i64 {
+            self.boot.load(Relaxed)
+        }
+        fn real_ns(&self) -> i64 {
+            self.real.load(Relaxed)
+        }
+    }
+
+    static CLOCK: FakeClock = FakeClock {
+        boot: Atomic::new(1_000 * SEC),
+        real: Atomic::new(1_700_000_000 * SEC),
+    };
+
+    const SEC: i64 = 1_000_000_000;
+
+    fn advance(ns: i64) {
+        CLOCK.boot.fetch_add(ns, Relaxed);
+        CLOCK.real.fetch_add(ns, Relaxed);
+    }
+
+    fn table() -> Arc<RouteTable> {
+        RouteTable::new(1 << 20, &CLOCK, None).expect("table")
+    }
+
+    fn v4(s: [u8; 4]) -> Addr {
+        Addr::V4(s)
+    }
+
+    fn v6(hi: u16, lo: u16) -> Addr {
+        let mut b = [0u8; 16];
+        b[..2].copy_from_slice(&hi.to_be_bytes());
+        b[14..].copy_from_slice(&lo.to_be_bytes());
+        Addr::V6(b)
+    }
+
+    fn route(addr: Addr, len: u8, via: Addr, flags: u32) -> NewRoute {
+        NewRoute {
+            prefix: Prefix::new(addr, len).expect("prefix"),
+            gateway: via,
+            flags,
+            preferred: None,
+            expires: None,
+        }
+    }
+
+    fn add(t: &RouteTable, addr: Addr, len: u8, via: Addr, flags: u32) -> Result {
+        t.add(route(addr, len, via, flags), &mut Events::new())
+    }
+
+    /// The prefix length `rtalloc1(dst, 0, 0)` finds.
+    fn match_len(t: &RouteTable, dst: Addr) -> Option<u8> {
+        t.rtalloc1(&dst, false, 0, &mut Events::new())
+            .map(|rt| rt.entry().prefix().len())
+    }
+
+    const GW: Addr = Addr::V4([192, 0, 2, 1]);
+
+    #[test]
+    fn lpm_ipv4_edges() -> Result {
+        let t = table();
+        assert_eq!(match_len(&t, v4([10, 1, 2, 3])), None);
+        add(&t, v4([0, 0, 0, 0]), 0, GW, 0)?;
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        add(&t, v4([10, 1, 0, 0]), 16, GW, 0)?;
+        add(&t, v4([10, 1, 2, 3]), 32, GW, 0)?;
+        assert_eq!(match_len(&t, v4([10, 1, 2, 3])), Some(32));
+        assert_eq!(match_len(&t, v4([10, 1, 2, 4])), Some(16));
+        assert_eq!(match_len(&t, v4([10, 2, 0, 0])), Some(8));
+        assert_eq!(match_len(&t, v4([11, 0, 0, 0])), Some(0));
+        t.remove(&Prefix::new(v4([10, 1, 0, 0]), 16).unwrap(), None, &mut Events::new())?;
+        assert_eq!(match_len(&t, v4([10, 1, 2, 4])), Some(8));
+        Ok(())
+    }
+
+    #[test]
+    fn lpm_ipv6_edges() -> Result {
+        let t = table();
+        let gw = v6(0xfe80, 1);
+        add(&t, v6(0, 0), 0, gw, 0)?;
+        add(&t, v6(0x2001, 0), 16, gw, 0)?;
+        add(&t, v6(0x2001, 5), 128, gw, 0)?;
+        assert_eq!(match_len(&t, v6(0x2001, 5)), Some(128));
+        assert_eq!(match_len(&t, v6(0x2001, 6)), Some(16));
+        assert_eq!(match_len(&t, v6(0x3000, 6)), Some(0));
+        // IPv4 and IPv6 live in separate tries.
+        assert_eq!(match_len(&t, v4([10, 0, 0, 1])), None);
+        Ok(())
+    }
+
+    #[test]
+    fn rtalloc1_returns_locked_referenced_entries() -> Result {
+        let t = table();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let mut rt = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        assert_eq!(rt.entry().refcnt(), 1);
+        assert!(rt.flags() & RTF_UP != 0);
+        // RT_ADDREF and RT_REMREF under the lock; RT_REMREF keeps ours.
+        let extra = rt.addref();
+        assert_eq!(rt.entry().refcnt(), 2);
+        rt.remref(extra);
+        assert_eq!(rt.entry().refcnt(), 1);
+        // RT_UNLOCK keeps the reference; RTFREE drops it.
+        let r = rt.unlock();
+        assert_eq!(r.entry().refcnt(), 1);
+        let again = r.lock();
+        again.rtfree();
+        let r = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        // Earlier references were all released.
+        assert_eq!(r.entry().refcnt(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn delete_while_held_keeps_a_valid_entry() -> Result {
+        let base = LIVE_ENTRIES.load(Relaxed);
+        let t = table();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let held = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match").unlock();
+        t.remove(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(), None, &mut Events::new())?;
+        assert!(!held.entry().is_up());
+        assert_eq!(t.stats().trash, 1);
+        // Still readable.
+        assert_eq!(held.entry().prefix().len(), 8);
+        drop(held);
+        assert_eq!(t.stats().trash, 0);
+        drop(t);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        Ok(())
+    }
+
+    #[test]
+    fn report_zero_or_ignflags_never_clone() -> Result {
+        let t = table();
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING | RTF_STATIC)?;
+        let dst = v4([10, 1, 2, 3]);
+        assert_eq!(match_len(&t, dst), Some(16));
+        let mut ev = Events::new();
+        let rt = t.rtalloc1(&dst, true, RTF_CLONING, &mut ev).expect("match");
+        assert_eq!(rt.entry().prefix().len(), 16);
+        drop(rt);
+        // Bits of ignflags other than cloning change nothing.
+        let rt = t.rtalloc1(&dst, true, RTF_STATIC | RTF_GATEWAY, &mut ev).expect("match");
+        assert_eq!(rt.entry().prefix().len(), 32);
+        assert_eq!(t.stats().clones, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn prcloning_is_accepted_but_never_clones() -> Result {
+        let t = table();
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_PRCLONING)?;
+        let mut rt = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()).expect("match");
+        assert_eq!(rt.entry().prefix().len(), 16);
+        assert!(rt.flags() & RTF_PRCLONING != 0);
+        Ok(())
+    }
+
+    #[test]
+    fn clone_life_cycle() -> Result {
+        let base = LIVE_ENTRIES.load(Relaxed);
+        let t = table();
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING | RTF_STATIC)?;
+        let mut ev = Events::new();
+        let mut clone = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut ev).expect("clone");
+        let f = clone.flags();
+        assert_eq!(clone.entry().prefix().len(), 32);
+        assert!(f & (RTF_WASCLONED | RTF_HOST | RTF_UP) == RTF_WASCLONED | RTF_HOST | RTF_UP);
+        assert!(f & (RTF_CLONING | RTF_STATIC) == 0);
+        assert!(matches!(ev.iter().next(), Some(Event::Add(_))));
+        let parent = clone.entry().parent().expect("parent");
+        assert_eq!(parent.prefix().len(), 16);
+        // The clone references its parent.
+        assert_eq!(parent.refcnt(), 1);
+        let clone = clone.unlock();
+        // Deleting the parent deletes its clones; the held clone stays valid
+        // and keeps its parent alive.
+        let mut ev = Events::new();
+        t.remove(&Prefix::new(v4([10, 1, 0, 0]), 16).unwrap(), None, &mut ev)?;
+        let mut reasons = ev.iter().filter_map(|e| match e {
+            Event::Delete(_, r) => Some(*r),
+            _ => None,
+        });
+        assert_eq!(reasons.next(), Some(DeleteReason::Removed));
+        assert_eq!(reasons.next(), Some(DeleteReason::ParentDeleted));
+        assert_eq!(reasons.next(), None);
+        assert!(!clone.entry().is_up());
+        assert!(!clone.entry().parent().expect("parent").is_up());
+        assert_eq!(t.stats().clones, 0);
+        // The held clone and the parent it holds.
+        assert_eq!(t.stats().trash, 2);
+        drop(clone);
+        // The clone is freed after a grace period, and releases its parent.
+        rcu_drain();
+        assert_eq!(t.stats().trash, 0);
+        drop(t);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        Ok(())
+    }
+
+    #[test]
+    fn xresolve_clones_are_announced_for_userspace() -> Result {
+        let t = table();
+        add(&t, v4([10, 3, 0, 0]), 16, Addr::V4([0; 4]), RTF_CLONING | RTF_XRESOLVE)?;
+        let mut ev = Events::new();
+        let rt = t.rtalloc1(&v4([10, 3, 0, 9]), true, 0, &mut ev).expect("clone");
+        assert_eq!(rt.entry().prefix().len(), 32);
+        assert_eq!(ev.len(), 1);
+        assert!(matches!(ev.iter().next(), Some(Event::Resolve(_))));
+        assert_eq!(t.stats().resolves, 1);
+        Ok(())
+    }
+
+    static HOOK_CALLS: Atomic<u32> = Atomic::new(0);
+
+    /// A resolve hook that looks up from inside (report = 0 by type).
+    fn hook(lookup: &Lookup<'_>, clone: &RtRef) {
+        HOOK_CALLS.fetch_add(1, Relaxed);
+        let found = lookup.rtalloc1(&clone.entry().prefix().addr());
+        assert!(found.is_some_and(|rt| rt.entry().prefix().len() == 32));
+    }
+
+    #[test]
+    fn the_resolve_hook_runs_for_each_clone_without_recursion() -> Result {
+        let t = RouteTable::new(1 << 20, &CLOCK, Some(hook))?;
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
+        add(&t, v4([10, 3, 0, 0]), 16, GW, RTF_CLONING | RTF_XRESOLVE)?;
+        let before = HOOK_CALLS.load(Relaxed);
+        let mut ev = Events::new();
+        drop(t.rtalloc1(&v4([10, 1, 0, 1]), true, 0, &mut ev));
+        drop(t.rtalloc1(&v4([10, 1, 0, 2]), true, 0, &mut ev));
+        drop(t.rtalloc1(&v4([10, 3, 0, 1]), true, 0, &mut ev));
+        // Not for XRESOLVE clones.
+        assert_eq!(HOOK_CALLS.load(Relaxed) - before, 2);
+        assert_eq!(t.stats().clones, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn no_match_with_report_is_a_miss() -> Result {
+        let t = table();
+        let mut ev = Events::new();
+        assert!(t.rtalloc1(&v4([10, 9, 9, 9]), true, 0, &mut ev).is_none());
+        assert!(matches!(ev.iter().next(), Some(Event::Miss { .. })));
+        assert!(t.rtalloc1(&v4([10, 9, 9, 9]), false, 0, &mut ev).is_none());
+        // No report, no miss.
+        assert_eq!(ev.len(), 1);
+        assert_eq!(t.stats().misses, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn rtalloc_uses_the_cached_entry_while_up() -> Result {
+        let t = table();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let mut ro = Route::new([10, 0, 0, 1]);
+        let mut ev = Events::new();
+        t.rtalloc(&mut ro, &mut ev);
+        let uses = ro.rt.as_ref().expect("route").entry().use_count();
+        t.rtalloc(&mut ro, &mut ev);
+        // No lookup while up.
+        assert_eq!(ro.rt.as_ref().unwrap().entry().use_count(), uses);
+        add(&t, v4([10, 0, 0, 0]), 16, GW, 0)?;
+        t.remove(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(), None, &mut ev)?;
+        t.rtalloc_ign(&mut ro, 0, &mut ev);
+        assert_eq!(ro.rt.as_ref().expect("route").entry().prefix().len(), 16);
+        Ok(())
+    }
+
+    #[test]
+    fn multipath_duplicates_and_replacing_a_clone() -> Result {
+        let t = table();
+        let gw2 = v4([192, 0, 2, 2]);
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        assert_eq!(add(&t, v4([10, 0, 0, 0]), 8, GW, 0), Err(EEXIST));
+        add(&t, v4([10, 0, 0, 0]), 8, gw2, 0)?;
+        assert_eq!(t.get_exact(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap()).len(), 2);
+        // A deprecated first path loses to the next one.
+        let p = deadline(&CLOCK, CLOCK.real_ns() as u64 - 1)?;
+        t.change(
+            &Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(),
+            Some(&GW),
+            RouteChange { gateway: None, flags: None, preferred: Some(p), expires: None },
+            &mut Events::new(),
+        )?;
+        let mut rt = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        assert_eq!(rt.state().gateway, gw2);
+        drop(rt);
+        // Adding over a clone replaces it, whatever its via.
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
+        drop(t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()));
+        assert_eq!(t.stats().clones, 1);
+        add(&t, v4([10, 1, 2, 3]), 32, gw2, 0)?;
+        let mut rt = t.rtalloc1(&v4([10, 1, 2, 3]), false, 0, &mut Events::new()).expect("match");
+        assert!(rt.flags() & RTF_WASCLONED == 0);
+        assert_eq!(t.stats().clones, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn lifetimes_deprecate_then_expire() -> Result {
+        let t = table();
+        let now = CLOCK.real_ns() as u64;
+        let mut r = route(v4([10, 5, 0, 0]), 16, GW, 0);
+        r.preferred = Some(deadline(&CLOCK, now + SEC as u64)?);
+        r.expires = Some(deadline(&CLOCK, now + 2 * SEC as u64)?);
+        t.add(r, &mut Events::new())?;
+        // A wall-clock jump after the add moves nothing.
+        CLOCK.real.fetch_add(3600 * SEC, Relaxed);
+        let mut ev = Events::new();
+        let next = t.run_lifetimes(i64::MAX, &mut ev);
+        assert_eq!(ev.len(), 0);
+        assert_eq!(next, Some(CLOCK.boot_ns() + SEC));
+        advance(SEC);
+        t.run_lifetimes(i64::MAX, &mut ev);
+        assert!(matches!(ev.iter().next(), Some(Event::Deprecate(_))));
+        let rt = t.rtalloc1(&v4([10, 5, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        assert!(rt.entry().is_deprecated());
+        drop(rt);
+        // Deprecation is announced once.
+        let mut ev = Events::new();
+        t.run_lifetimes(i64::MAX, &mut ev);
+        assert_eq!(ev.len(), 0);
+        advance(SEC);
+        t.run_lifetimes(i64::MAX, &mut ev);
+        assert_eq!(ev.len(), 1);
+        assert!(matches!(ev.iter().next(), Some(Event::Expire(_))));
+        assert_eq!(match_len(&t, v4([10, 5, 0, 1])), None);
+        Ok(())
+    }
+
+    #[test]
+    fn preferred_in_the_past_adds_deprecated_with_one_event() -> Result {
+        let t = table();
+        let mut r = route(v4([10, 6, 0, 0]), 16, GW, 0);
+        r.preferred = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 - SEC as u64)?);
+        let mut ev = Events::new();
+        t.add(r, &mut ev)?;
+        assert_eq!(ev.len(), 1);
+        let mut ev = Events::new();
+        t.run_lifetimes(i64::MAX, &mut ev);
+        assert_eq!(ev.len(), 0);
+        let rt = t.rtalloc1(&v4([10, 6, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        assert!(rt.entry().is_deprecated());
+        Ok(())
+    }
+
+    #[test]
+    fn idle_clones_are_collected() -> Result {
+        let t = table();
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
+        drop(t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()));
+        let held = t.rtalloc1(&v4([10, 1, 2, 4]), true, 0, &mut Events::new()).expect("clone").unlock();
+        assert_eq!(t.stats().clones, 2);
+        advance(10 * SEC);
+        let mut ev = Events::new();
+        t.run_lifetimes(5 * SEC, &mut ev);
+        assert!(matches!(ev.iter().next(), Some(Event::Delete(_, DeleteReason::Idle))));
+        // A held clone is not idle.
+        assert_eq!(t.stats().clones, 1);
+        drop(held);
+        Ok(())
+    }
+
+    #[test]
+    fn readers_run_while_writers_replace_and_delete() -> Result {
+        let t = table();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let readers = Readers::new()?;
+        for _ in 0..2 {
+            let (t, stop, done, bad) =
+                (t.clone(), readers.stop.clone(), readers.done.clone(), readers.bad.clone());
+            readers.started.fetch_add(1, Relaxed);
+            let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                while stop.load(Relaxed) == 0 {
+                    let g = RcuGuard::new();
+                    if let Some(rt) = t.lookup_rcu(&Addr::V4([10, 1, 2, 3]), &g) {
+                        // The entry stays readable under the guard (KASAN
+                        // checks the reads); it is the /16 or the /8.
+                        let len = rt.prefix().len();
+                        if len != 16 && len != 8 {
+                            bad.fetch_add(1, Relaxed);
+                        }
+                    }
+                    drop(g);
+                    // Taking and dropping references races the writer too.
+                    drop(t.rtalloc1(&Addr::V4([10, 1, 2, 3]), false, 0, &mut Events::new()));
+                }
+                done.fetch_add(1, Relaxed);
+            });
+            if spawned.is_err() {
+                readers.started.fetch_sub(1, Relaxed);
+            }
+        }
+        let p16 = Prefix::new(v4([10, 1, 0, 0]), 16).unwrap();
+        let change = || RouteChange { gateway: Some(GW), flags: None, preferred: None, expires: None };
+        for i in 0..300u32 {
+            let via = Addr::V4([192, 0, 2, (i % 250) as u8 + 2]);
+            add(&t, v4([10, 1, 0, 0]), 16, via, 0)?;
+            t.change(&p16, None, change(), &mut Events::new())?;
+            t.remove(&p16, None, &mut Events::new())?;
+            add(&t, v4([11, (i / 256) as u8, (i % 256) as u8, 0]), 24, GW, 0)?;
+        }
+        let bad = readers.bad.clone();
+        drop(readers);
+        assert_eq!(bad.load(Relaxed), 0);
+        Ok(())
+    }
+
+    /// Reader work items of a test; dropping this stops them and waits, so
+    /// none outlives the test (or the module).
+    struct Readers {
+        stop: Arc<Atomic<u32>>,
+        done: Arc<Atomic<u32>>,
+        bad: Arc<Atomic<u32>>,
+        started: Atomic<u32>,
+    }
+
+    impl Readers {
+        fn new() -> Result<Self> {
+            Ok(Self {
+                stop: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+                done: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+                bad: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+                started: Atomic::new(0),
+            })
+        }
+    }
+
+    impl Drop for Readers {
+        fn drop(&mut self) {
+            self.stop.store(1, Relaxed);
+            while self.done.load(Relaxed) != self.started.load(Relaxed) {
+                fsleep(Delta::from_millis(10));
+            }
+        }
+    }
+
+    #[test]
+    fn destroying_a_table_with_handles_clones_and_timers_frees_everything() -> Result {
+        let base = LIVE_ENTRIES.load(Relaxed);
+        let t = table();
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
+        let mut r = route(v4([10, 5, 0, 0]), 16, GW, 0);
+        r.expires = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 + 100 * SEC as u64)?);
+        t.add(r, &mut Events::new())?;
+        let clone = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()).expect("clone").unlock();
+        let held = t.rtalloc1(&v4([10, 5, 0, 1]), false, 0, &mut Events::new()).expect("match").unlock();
+        assert!(LIVE_ENTRIES.load(Relaxed) - base == 3);
+        t.destroy();
+        drop(t);
+        assert!(!clone.entry().is_up() && !held.entry().is_up());
+        drop(clone);
+        drop(held);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        Ok(())
+    }
+}

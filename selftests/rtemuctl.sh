@@ -1,0 +1,621 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# rtemuctl (tools/rtemuctl) against the real module: every command, its text
+# and JSON output, errors with the kernel's extack, holds, events, the
+# XRESOLVE resolver loop, resync after ENOBUFS and bulk loads with -batch.
+# Asserts on what rtemuctl prints, not only on exit statuses.
+. "$(dirname "$0")/lib.sh"
+
+RTEMUCTL=${RTEMUCTL:-$RTEMU_ROOT/tools/target/debug/rtemuctl}
+
+ktap_print_header
+if [ ! -x "$RTEMUCTL" ]; then
+	ktap_skip_all "no rtemuctl at $RTEMUCTL (cargo build --manifest-path tools/Cargo.toml -p rtemuctl)"
+	exit "$KSFT_SKIP"
+fi
+require_rtemu
+ktap_set_plan 22
+load_rtemu
+
+T=$(mktemp -d /tmp/rtemuctl.XXXXXX)
+BG=()
+cleanup() {
+	local p
+	for p in "${BG[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ctl() { "$RTEMUCTL" "$@"; }
+
+# run ARGS...: rtemuctl's stdout in $OUT, stderr in $ERR, status in $RC.
+run() {
+	OUT=$("$RTEMUCTL" "$@" 2>"$T/stderr")
+	RC=$?
+	ERR=$(<"$T/stderr")
+}
+
+# Diagnostics, every line commented.
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+fail() {
+	diag "$@"
+	return 1
+}
+
+# has TEXT ERE: TEXT has a line matching ERE.
+has() { grep -qE -- "$2" <<<"$1" || fail "no line matching /$2/ in:" "$1"; }
+hasnt() { ! grep -qE -- "$2" <<<"$1" || fail "unexpected /$2/ in:" "$1"; }
+status_is() { [ "$RC" = "$1" ] || fail "exit status $RC, wanted $1; stderr: $ERR"; }
+
+# wait_for FILE ERE SECONDS: FILE gets a line matching ERE in time.
+wait_for() {
+	local deadline=$((SECONDS + $3))
+	until grep -qE -- "$2" "$1" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# until_seen FILE ERE CMD...: repeat CMD until FILE shows ERE: a listener
+# started in the background has joined its groups once it prints the
+# event CMD caused.
+until_seen() {
+	local file=$1 re=$2 i
+	shift 2
+	for i in $(seq 15); do
+		"$@" >/dev/null 2>&1
+		wait_for "$file" "$re" 2 && return 0
+	done
+	fail "$file never showed /$re/:" "$(cat "$file")"
+}
+
+# The value of KEY in `key: value` lines.
+field() { sed -nE "s/^ *$2: (.*)$/\1/p" <<<"$1"; }
+
+# Seconds since the epoch of an RFC 3339 time.
+epoch() { date -u -d "$1" +%s; }
+
+# near A B SLACK: |A - B| <= SLACK.
+near() {
+	local d=$(($1 - $2))
+	[ "${d#-}" -le "$3" ] || fail "$1 is not within $3 of $2"
+}
+
+# ------------------------------------------------------------------ route add
+
+t_add_durations() {
+	ctl route flush >/dev/null || return 1
+	local t0
+	t0=$(date +%s)
+	run route add 10.0.0.0/8 via 192.0.2.1 preferred 5m expires 1h static
+	status_is 0 || return 1
+	[ -z "$OUT" ] || fail "route add printed: $OUT" || return 1
+	run route show
+	local line
+	line=$(grep '^10.0.0.0/8 ' <<<"$OUT")
+	has "$line" '^10\.0\.0\.0/8 via 192\.0\.2\.1 flags up,gateway,static preferred [^ ]+ preferred-left (4m[0-9]+s|5m) expires [^ ]+ expires-left (59m[0-9]+s|1h) refcnt 0 use 0$' || return 1
+	local pref exp
+	pref=$(sed -nE 's/.* preferred ([^ ]+) .*/\1/p' <<<"$line")
+	exp=$(sed -nE 's/.* expires ([^ ]+) .*/\1/p' <<<"$line")
+	near "$(epoch "$pref")" $((t0 + 300)) 30 && near "$(epoch "$exp")" $((t0 + 3600)) 30
+}
+
+t_add_times_and_flags() {
+	run route add 10.1.0.0/16 via 192.0.2.2 until 2099-01-01T02:00:00+02:00 at 2099-01-02T00:00:00Z clone
+	status_is 0 || return 1
+	ctl route add 2001:db8::/32 via fe80::1 blackhole &&
+		ctl route add 10.3.0.0/16 via 0.0.0.0 clone xresolve &&
+		ctl route add 10.4.0.0/16 via 192.0.2.4 preferred until 2099-01-01T00:00:00Z expires at 2099-06-01T00:00:00Z reject ||
+		return 1
+	run route show
+	has "$OUT" '^10\.1\.0\.0/16 via 192\.0\.2\.2 flags up,gateway,cloning preferred 2099-01-01T00:00:00Z preferred-left [0-9]+d[^ ]* expires 2099-01-02T00:00:00Z expires-left [0-9]+d[^ ]* refcnt 0 use 0$' &&
+		has "$OUT" '^2001:db8::/32 via fe80::1 flags up,gateway,blackhole refcnt 0 use 0$' &&
+		has "$OUT" '^10\.3\.0\.0/16 via 0\.0\.0\.0 flags up,cloning,xresolve refcnt 0 use 0$' &&
+		has "$OUT" '^10\.4\.0\.0/16 via 192\.0\.2\.4 flags up,gateway,reject preferred 2099-01-01T00:00:00Z .* expires 2099-06-01T00:00:00Z '
+}
+
+# ----------------------------------------------------------------- route show
+
+t_show_text() {
+	run route show
+	status_is 0 || return 1
+	local dsts
+	dsts=$(cut -d' ' -f1 <<<"$OUT" | tr '\n' ' ')
+	[ "$dsts" = "10.0.0.0/8 10.1.0.0/16 10.3.0.0/16 10.4.0.0/16 2001:db8::/32 " ] ||
+		fail "route show lists: $dsts" || return 1
+	run route show inet6
+	[ "$OUT" = "2001:db8::/32 via fe80::1 flags up,gateway,blackhole refcnt 0 use 0" ] ||
+		fail "route show inet6: $OUT" || return 1
+	run route list inet
+	[ "$(wc -l <<<"$OUT")" = 4 ] && hasnt "$OUT" '2001:'
+}
+
+t_show_json() {
+	ctl route show >"$T/show.txt" && ctl -j route show >"$T/show.json" || return 1
+	"$RTEMU_PY" - "$T/show.txt" "$T/show.json" <<-'EOF' || fail "$(cat "$T/show.txt" "$T/show.json")"
+	import json, sys
+	text = open(sys.argv[1]).read().splitlines()
+	objs = json.load(open(sys.argv[2]))
+	assert len(text) == len(objs) == 5, (len(text), len(objs))
+	for line, obj in zip(text, objs):
+	    w = line.split()
+	    d = {'dst': w[0]}
+	    d.update(zip(w[1::2], w[2::2]))
+	    assert list(d) == list(obj), (list(d), list(obj))
+	    for k, v in obj.items():
+	        if k.endswith('-left'):
+	            continue   # the clock ticked between the two dumps
+	        tv = (','.join(v) or 'none') if isinstance(v, list) else str(v)
+	        assert d[k] == tv, (k, d[k], v)
+	    assert isinstance(obj['flags'], list) and isinstance(obj['refcnt'], int), obj
+	EOF
+}
+
+# ------------------------------------------------------------------ route get
+
+t_get_plain() {
+	run route get 10.1.2.3
+	status_is 0 || return 1
+	[ "$(field "$OUT" route-to)" = 10.1.2.3 ] &&
+		[ "$(field "$OUT" dst)" = 10.1.0.0/16 ] &&
+		[ "$(field "$OUT" via)" = 192.0.2.2 ] &&
+		[ "$(field "$OUT" flags)" = up,gateway,cloning ] &&
+		[ "$(field "$OUT" preferred)" = 2099-01-01T00:00:00Z ] ||
+		fail "route get 10.1.2.3:" "$OUT" || return 1
+	# Aligned like FreeBSD route get: every colon in the same column.
+	[ "$(awk -F: '{ print index($0, ":") }' <<<"$OUT" | sort -u | wc -l)" = 1 ] ||
+		fail "not aligned:" "$OUT" || return 1
+	# A plain get never clones.
+	run stats
+	[ "$(field "$OUT" clones)" = 0 ] || fail "a plain get cloned:" "$OUT" || return 1
+	run route show
+	hasnt "$OUT" '^10\.1\.2\.3/32'
+}
+
+t_get_clone() {
+	run route get 10.1.2.3 clone
+	status_is 0 || return 1
+	[ "$(field "$OUT" dst)" = 10.1.2.3/32 ] &&
+		[ "$(field "$OUT" flags)" = up,gateway,host,wascloned ] &&
+		[ "$(field "$OUT" parent)" = 10.1.0.0/16 ] ||
+		fail "route get 10.1.2.3 clone:" "$OUT" || return 1
+	local text=$OUT
+	run stats
+	[ "$(field "$OUT" clones)" = 1 ] || fail "no clone counted:" "$OUT" || return 1
+	run route show
+	has "$OUT" '^10\.1\.2\.3/32 via 192\.0\.2\.2 flags up,gateway,host,wascloned .* parent 10\.1\.0\.0/16$' &&
+		has "$OUT" '^10\.1\.0\.0/16 .* refcnt 1 ' || return 1
+	# noclone: report without cloning, the parent answers.
+	run route get 10.1.9.9 clone noclone
+	[ "$(field "$OUT" dst)" = 10.1.0.0/16 ] || fail "clone noclone:" "$OUT" || return 1
+	# -j: the same keys as the text.
+	run -j route get 10.1.2.3
+	"$RTEMU_PY" -c '
+import json, sys
+text, obj = sys.argv[1], json.loads(sys.argv[2])
+keys = [l.split(":", 1)[0].strip() for l in text.splitlines()]
+assert keys == list(obj), (keys, list(obj))
+assert obj["parent"] == "10.1.0.0/16" and "wascloned" in obj["flags"], obj
+' "$text" "$OUT" || fail "$text" "$OUT"
+}
+
+# --------------------------------------------------------------- route change
+
+t_change() {
+	run route change 10.0.0.0/8 new-via 192.0.2.9 flags static,cloning expires 2h
+	status_is 0 || return 1
+	run route get 10.5.5.5
+	[ "$(field "$OUT" via)" = 192.0.2.9 ] &&
+		[ "$(field "$OUT" flags)" = up,gateway,cloning,static ] &&
+		grep -qE '^(1h[0-9]+m|2h)' <<<"$(field "$OUT" expires-left)" ||
+		fail "after route change:" "$OUT" || return 1
+	# Back to no flags, and to on-link (gateway follows via).
+	run route change 10.0.0.0/8 via 192.0.2.9 new-via 0.0.0.0 flags none
+	status_is 0 || return 1
+	run route get 10.5.5.5
+	[ "$(field "$OUT" via)" = 0.0.0.0 ] && [ "$(field "$OUT" flags)" = up ] ||
+		fail "after flags none:" "$OUT" || return 1
+	ctl route change 10.0.0.0/8 new-via 192.0.2.1 flags static
+}
+
+# --------------------------------------------------------------------- errors
+
+t_errors() {
+	run route add 10.0.0.0/8 via 192.0.2.1
+	status_is 1 &&
+		[ "$ERR" = "Error: the route exists (same prefix and via) (File exists)" ] ||
+		fail "duplicate add: $ERR" || return 1
+	run route add 10.0.0.0/33 via 192.0.2.1
+	status_is 2 && has "$ERR" "invalid value '10\.0\.0\.0/33'" || return 1
+	run route add 10.0.0.1/8 via 192.0.2.1
+	status_is 1 && has "$ERR" '^Error: dst has host bits set beyond prefix-len; bad attribute dst \(Invalid argument\)$' || return 1
+	run route add 10.9.0.0/16 via 192.0.2.1 expires at 2000-01-01T00:00:00Z
+	status_is 1 && has "$ERR" '^Error: expires-at is in the past; bad attribute expires-at \(Invalid argument\)$' || return 1
+	run route add 10.9.0.0/16 via 192.0.2.1 expires soon
+	status_is 2 && has "$ERR" 'bad duration "soon"' || return 1
+	run route add 10.9.0.0/16 clone
+	status_is 2 && has "$ERR" 'needs via' || return 1
+	run route get 11.0.0.1
+	status_is 1 && has "$ERR" '^Error: no route to addr; bad attribute addr \(Network is unreachable\)$' || return 1
+	run route change 10.77.0.0/16 new-via 192.0.2.9
+	status_is 1 && has "$ERR" '^Error: no such route \(No such process\)$' || return 1
+	run route change 10.0.0.0/8 flags up,static
+	status_is 2 && has "$ERR" "flag up is the kernel's to set" || return 1
+	run route del 10.0.0.1 via 192.0.2.1
+	status_is 2 || return 1
+	run route show
+	hasnt "$OUT" '^10\.9\.'
+}
+
+t_unprivileged() {
+	OUT=$(without_net_admin "$RTEMUCTL" route show 2>&1) &&
+		[ "$(wc -l <<<"$OUT")" = 6 ] || fail "unprivileged route show:" "$OUT" || return 1
+	OUT=$(without_net_admin "$RTEMUCTL" stats 2>&1) || fail "unprivileged stats: $OUT" || return 1
+	OUT=$(without_net_admin "$RTEMUCTL" route get 10.1.7.7 clone 2>&1)
+	RC=$?
+	status_is 1 && has "$OUT" '^Error: cloning a route needs CAP_NET_ADMIN.*\(Operation not permitted\)$' || return 1
+	OUT=$(without_net_admin "$RTEMUCTL" route add 10.8.0.0/16 via 192.0.2.1 2>&1)
+	RC=$?
+	status_is 1 && has "$OUT" 'Operation not permitted'
+}
+
+# ------------------------------------------------------------------ route del
+
+t_del() {
+	ctl route add 10.50.0.0/16 via 192.0.2.1 && ctl route add 10.50.0.0/16 via 192.0.2.2 || return 1
+	run route del 10.50.0.0/16 via 192.0.2.1
+	status_is 0 && [ "$OUT" = "count 1" ] || fail "del via: $OUT" || return 1
+	run route show
+	has "$OUT" '^10\.50\.0\.0/16 via 192\.0\.2\.2 ' && hasnt "$OUT" '^10\.50\.0\.0/16 via 192\.0\.2\.1 ' || return 1
+	run route del 10.50.0.0/16 via 192.0.2.1
+	status_is 1 && has "$ERR" 'no such route' || return 1
+	ctl route add 10.50.0.0/16 via 192.0.2.3 || return 1
+	run route delete 10.50.0.0/16
+	[ "$OUT" = "count 2" ] || fail "del prefix: $OUT" || return 1
+	# A bare address: routes via it and host routes to it.
+	ctl route add 10.60.0.0/16 via 192.0.2.60 && ctl route add 10.61.0.0/16 via 192.0.2.60 &&
+		ctl route add 192.0.2.60/32 via 192.0.2.254 && ctl route add 10.62.0.0/16 via 192.0.2.61 ||
+		return 1
+	run -j route del 192.0.2.60
+	[ "$OUT" = '{"count":3}' ] || fail "del addr: $OUT" || return 1
+	run route show
+	hasnt "$OUT" '(^10\.6[01]\.|^192\.0\.2\.60/32)' && has "$OUT" '^10\.62\.0\.0/16 ' &&
+		ctl route del 10.62.0.0/16 >/dev/null
+}
+
+# ---------------------------------------------------------------- route flush
+
+t_flush() {
+	ctl route add 2001:db8:1::/48 via fe80::2 || return 1
+	run route flush inet6
+	[ "$OUT" = "count 2" ] || fail "flush inet6: $OUT" || return 1
+	run route show inet6
+	[ -z "$OUT" ] || fail "inet6 left: $OUT" || return 1
+	run route show inet
+	[ "$(wc -l <<<"$OUT")" = 5 ] || fail "inet routes gone:" "$OUT" || return 1
+	run -j route flush inet
+	[ "$OUT" = '{"count":5}' ] || fail "flush inet: $OUT" || return 1
+	ctl route add 10.0.0.0/8 via 192.0.2.1 && ctl route add 2001:db8::/32 via fe80::1 || return 1
+	run route flush
+	[ "$OUT" = "count 2" ] && [ -z "$(ctl route show)" ] || fail "flush: $OUT"
+}
+
+# ---------------------------------------------------------------------- stats
+
+t_stats() {
+	ctl route add 10.0.0.0/8 via 192.0.2.1 clone && ctl route add 2001:db8::/32 via fe80::1 &&
+		ctl route get 10.0.0.7 clone >/dev/null || return 1
+	run stats
+	local want=" routes-inet: 2
+routes-inet6: 1
+      clones: 1
+       trash: 0
+       holds: 0"
+	[ "$(head -n5 <<<"$OUT")" = "$want" ] && has "$OUT" '^ *misses: [0-9]+$' &&
+		has "$OUT" '^ *resolves: [0-9]+$' || fail "stats:" "$OUT" || return 1
+	run -j stats
+	"$RTEMU_PY" -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert list(s) == ["routes-inet", "routes-inet6", "clones", "trash", "holds", "misses", "resolves"], s
+assert (s["routes-inet"], s["routes-inet6"], s["clones"]) == (2, 1, 1), s
+' "$OUT" || fail "$OUT"
+}
+
+# ----------------------------------------------------------------------- hold
+
+t_hold_cmd() {
+	# The command sees the holds; they end with it; its status is ours.
+	run hold 10.0.0.1 2001:db8::5 -- sh -c '"$0" stats; "$0" route get 10.0.0.1; exit 3' "$RTEMUCTL"
+	status_is 3 || return 1
+	has "$OUT" '^10\.0\.0\.1 handle [0-9]+ dst 10\.0\.0\.0/8 via 192\.0\.2\.1 flags up,gateway,cloning refcnt 2$' &&
+		has "$OUT" '^2001:db8::5 handle [0-9]+ dst 2001:db8::/32 via fe80::1 flags up,gateway refcnt 1$' &&
+		[ "$(field "$OUT" holds)" = 2 ] && [ "$(field "$OUT" refcnt)" = 2 ] ||
+		fail "hold -- CMD:" "$OUT" || return 1
+	run stats
+	[ "$(field "$OUT" holds)" = 0 ] || fail "holds left:" "$OUT" || return 1
+	# A held route that is deleted waits in the trash until released.
+	run hold 10.0.0.1 -- sh -c '"$0" route del 10.0.0.0/8 >/dev/null; "$0" stats' "$RTEMUCTL"
+	status_is 0 && [ "$(field "$OUT" trash)" = 1 ] || fail "trash while held:" "$OUT" || return 1
+	run stats
+	[ "$(field "$OUT" trash)" = 0 ] && [ "$(field "$OUT" holds)" = 0 ] || fail "after release:" "$OUT" || return 1
+	run hold 10.99.0.1 -- true
+	status_is 1 && has "$ERR" 'no route to addr'
+}
+
+t_hold_for() {
+	ctl route add 10.0.0.0/8 via 192.0.2.1 || return 1
+	ctl hold 10.0.0.1 --for 6s >"$T/hold" 2>&1 &
+	local pid=$! held=
+	BG+=("$pid")
+	local deadline=$((SECONDS + 6))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		run stats
+		if [ "$(field "$OUT" holds)" = 1 ]; then
+			held=1
+			break
+		fi
+		sleep 0.2
+	done
+	[ -n "$held" ] || fail "the hold never showed in stats" || return 1
+	run route get 10.0.0.1
+	[ "$(field "$OUT" refcnt)" = 1 ] || fail "refcnt while held:" "$OUT" || return 1
+	wait "$pid" || fail "hold --for exited $?" || return 1
+	has "$(cat "$T/hold")" '^10\.0\.0\.1 handle [0-9]+ dst 10\.0\.0\.0/8 ' || return 1
+	run stats
+	[ "$(field "$OUT" holds)" = 0 ] || fail "holds after --for:" "$OUT"
+}
+
+# -------------------------------------------------------------------- monitor
+
+t_monitor() {
+	ctl route flush >/dev/null
+	ctl monitor >"$T/mon" 2>&1 &
+	BG+=($!)
+	ctl -j monitor >"$T/monj" 2>&1 &
+	BG+=($!)
+	# Misses (group resolve) tell when both listen; they are left out below.
+	local sentinel=198.51.100.1 i
+	for i in $(seq 15); do
+		ctl route get $sentinel clone >/dev/null 2>&1
+		wait_for "$T/mon" "miss $sentinel " 2 && wait_for "$T/monj" "\"addr\":\"$sentinel\"" 2 && break
+	done
+	grep -q "miss $sentinel" "$T/mon" || fail "monitor never listened:" "$(cat "$T/mon")" || return 1
+
+	ctl route add 10.70.0.0/16 via 192.0.2.1 expires 3s &&
+		ctl route change 10.70.0.0/16 new-via 192.0.2.7 &&
+		ctl route add 10.71.0.0/16 via 192.0.2.1 preferred 1s &&
+		ctl route add 10.72.0.0/16 via 192.0.2.1 &&
+		ctl route del 10.72.0.0/16 >/dev/null &&
+		ctl route add 2001:db8:1::/48 via fe80::1 &&
+		ctl route flush inet6 >/dev/null || return 1
+	ctl route get 198.51.100.7 clone >/dev/null 2>&1
+	wait_for "$T/mon" ' expire 10\.70\.0\.0/16 ' 20 && wait_for "$T/mon" ' deprecate 10\.71\.0\.0/16 ' 10 &&
+		wait_for "$T/monj" '"event":"expire"' 10 || fail "no expire/deprecate:" "$(cat "$T/mon")" || return 1
+	sleep 0.5
+	local ev evj
+	ev=$(grep -v "miss $sentinel " "$T/mon")
+	evj=$(grep -v "\"addr\":\"$sentinel\"" "$T/monj")
+	diag "${ev[@]}"
+	# One line per event: every line starts with a time and the event.
+	local t='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z'
+	[ "$(grep -cvE "^$t [a-z]+ " <<<"$ev")" = 0 ] || fail "malformed lines" || return 1
+	# In order, leaving out the timed events, which may land anywhere.
+	local names
+	names=$(grep -vE ' (expire|deprecate) ' <<<"$ev" | cut -d' ' -f2 | tr '\n' ' ')
+	[ "$names" = "add change add add delete add clear miss " ] || fail "events: $names" || return 1
+	has "$ev" "^$t add 10\\.70\\.0\\.0/16 via 192\\.0\\.2\\.1 flags up,gateway expires [^ ]+ expires-left [^ ]+ refcnt 0 use 0\$" &&
+		has "$ev" "^$t change 10\\.70\\.0\\.0/16 via 192\\.0\\.2\\.7 flags up,gateway " &&
+		has "$ev" "^$t delete 10\\.72\\.0\\.0/16 via 192\\.0\\.2\\.1 .* reason removed\$" &&
+		has "$ev" "^$t clear family inet6 count 1\$" &&
+		has "$ev" "^$t miss 198\\.51\\.100\\.7 error 101 error-msg Network is unreachable\$" &&
+		has "$ev" "^$t deprecate 10\\.71\\.0\\.0/16 via 192\\.0\\.2\\.1 flags up,gateway,deprecated " || return 1
+	[ "$(grep -c ' expire 10.70.0.0/16 ' <<<"$ev")" = 1 ] &&
+		[ "$(grep -c ' deprecate ' <<<"$ev")" = 1 ] || fail "timed events repeated" || return 1
+	# The JSON monitor saw the same events, with the text's keys.
+	"$RTEMU_PY" -c '
+import json, sys
+text = sys.argv[1].splitlines()
+objs = [json.loads(l) for l in sys.argv[2].splitlines()]
+assert [l.split()[1] for l in text] == [o["event"] for o in objs], (text, objs)
+for l, o in zip(text, objs):
+    if o["event"] in ("add", "change", "delete"):
+        w = l.split()
+        assert list(o)[:3] == ["time", "event", "dst"] and o["dst"] == w[2], (l, o)
+        assert set(w[3::2]) == set(list(o)[3:]), (l, o)
+' "$ev" "$evj" || fail "$evj"
+}
+
+# -------------------------------------------------------------------- resolve
+
+# start_resolver OUTFILE ARGS...: a resolver in the background, listening.
+start_resolver() {
+	local file=$1
+	shift
+	ctl resolve "$@" >"$file" 2>&1 &
+	RESOLVER=$!
+	BG+=("$RESOLVER")
+	# It prints misses: one tells it listens.
+	until_seen "$file" 'miss 198\.51\.100\.2 ' ctl route get 198.51.100.2 clone
+}
+
+t_resolve_via() {
+	ctl route flush >/dev/null
+	ctl route add 10.3.0.0/16 via 0.0.0.0 clone xresolve || return 1
+	start_resolver "$T/res1" --count 1 --via 192.0.2.77 || return 1
+	run route get 10.3.0.9 clone
+	[ "$(field "$OUT" dst)" = 10.3.0.9/32 ] && [ "$(field "$OUT" flags)" = up,host,xresolve,wascloned ] ||
+		fail "clone:" "$OUT" || return 1
+	# --count 1: it exits after its answer.
+	local i
+	for i in $(seq 100); do kill -0 "$RESOLVER" 2>/dev/null || break; sleep 0.2; done
+	wait "$RESOLVER" || fail "resolver exited $?:" "$(cat "$T/res1")" || return 1
+	has "$(cat "$T/res1")" ' resolved 10\.3\.0\.9/32 via 0\.0\.0\.0 flags up,host,xresolve,wascloned .* parent 10\.3\.0\.0/16 new-via 192\.0\.2\.77$' ||
+		return 1
+	run route get 10.3.0.9
+	[ "$(field "$OUT" dst)" = 10.3.0.9/32 ] && [ "$(field "$OUT" via)" = 192.0.2.77 ] &&
+		[ "$(field "$OUT" flags)" = up,gateway,host,xresolve,wascloned ] || fail "resolved clone:" "$OUT" || return 1
+	run stats
+	[ "$(field "$OUT" resolves)" -ge 1 ] || fail "$OUT"
+}
+
+# The default policy answers with the parent's via, looked up when the event
+# is handled: the resolver is stopped while the parent gets its router.
+t_resolve_parent() {
+	ctl route add 10.4.0.0/16 via 0.0.0.0 clone xresolve || return 1
+	start_resolver "$T/res2" --count 1 || return 1
+	kill -STOP "$RESOLVER"
+	ctl route get 10.4.0.9 clone >/dev/null &&
+		ctl route change 10.4.0.0/16 new-via 192.0.2.44 || return 1
+	run route get 10.4.0.9
+	[ "$(field "$OUT" via)" = 0.0.0.0 ] || fail "answered while stopped:" "$OUT" || return 1
+	kill -CONT "$RESOLVER"
+	local i
+	for i in $(seq 100); do kill -0 "$RESOLVER" 2>/dev/null || break; sleep 0.2; done
+	wait "$RESOLVER" || fail "resolver exited $?:" "$(cat "$T/res2")" || return 1
+	has "$(cat "$T/res2")" ' resolved 10\.4\.0\.9/32 via 0\.0\.0\.0 .* new-via 192\.0\.2\.44$' || return 1
+	run route get 10.4.0.9
+	[ "$(field "$OUT" via)" = 192.0.2.44 ] || fail "after the answer:" "$OUT"
+}
+
+# ---------------------------------------------- -batch and resync on ENOBUFS
+
+# One bulk load of 3000 routes while a monitor with the smallest receive
+# buffer is stopped: the batch is checked through stats, the monitor must
+# resync (a dump) once it runs again. Sets BATCH_OK and RESYNC_OK.
+bulk_load() {
+	BATCH_OK=1 RESYNC_OK=1
+	ctl route flush >/dev/null
+	ctl monitor monitor --rcvbuf 1 >"$T/resync" 2>&1 &
+	local mon=$!
+	BG+=("$mon")
+	local i
+	for i in $(seq 15); do
+		ctl route add 10.255.$i.0/24 via 192.0.2.1
+		wait_for "$T/resync" " add 10\\.255\\.$i\\.0/24 " 2 && break
+	done
+	grep -q ' add 10\.255\.' "$T/resync" || { fail "monitor never listened"; RESYNC_OK=0; }
+	local sentinels=$i before
+	sleep 0.5
+	before=$(grep -c ' resync-done ' "$T/resync")
+	kill -STOP "$mon"
+
+	for i in $(seq 0 2999); do
+		echo "route add 10.$((i / 256)).$((i % 256)).0/24 via 192.0.2.$((i % 250 + 1))"
+	done >"$T/bulk.batch"
+	local t0=$SECONDS
+	run -batch "$T/bulk.batch"
+	diag "-batch of 3000 routes took $((SECONDS - t0))s"
+	if [ "$RC" != 0 ] || [ -n "$OUT$ERR" ]; then
+		fail "-batch exited $RC: $OUT $ERR"
+		BATCH_OK=0
+	fi
+	run stats
+	if [ "$(field "$OUT" routes-inet)" != $((3000 + sentinels)) ]; then
+		fail "after the batch:" "$OUT"
+		BATCH_OK=0
+	fi
+
+	kill -CONT "$mon"
+	if ! wait_for "$T/resync" "resync-done count $((3000 + sentinels))\$" 60; then
+		fail "no resync after ENOBUFS:" "$(tail -n5 "$T/resync")"
+		RESYNC_OK=0
+	else
+		local after routes
+		after=$(grep -c ' resync-done ' "$T/resync")
+		routes=$(sed -n '/ resync$/,/ resync-done /p' "$T/resync" | grep -c ' route 10\.')
+		diag "monitor: $(grep -c ' resync$' "$T/resync") resync, $routes route lines"
+		[ "$after" = $((before + 1)) ] && [ "$routes" -ge $((3000 + sentinels)) ] &&
+			grep -qE '^[^ ]+ route 10\.11\.183\.0/24 via 192\.0\.2\.250 flags up,gateway refcnt 0 use 0$' "$T/resync" ||
+			{ fail "resync dump incomplete" "$(grep -E 'resync' "$T/resync")"; RESYNC_OK=0; }
+	fi
+	kill "$mon"
+}
+
+t_batch_errors() {
+	printf '%s\n' "route add 10.0.0.0/24 via 192.0.2.1  # exists" "# comment" "" \
+		"route add 10.200.0.0/16 via 192.0.2.1" "route change 10.201.0.0/16 new-via 192.0.2.1" \
+		"route flush inet6" >"$T/bad.batch"
+	run -batch "$T/bad.batch"
+	status_is 1 &&
+		has "$ERR" "^Error: $T/bad.batch:1: route add 10\\.0\\.0\\.0/24 via 192\\.0\\.2\\.1: the route exists \\(same prefix and via\\) \\(File exists\\)\$" &&
+		has "$ERR" "^Error: $T/bad.batch:5: route change 10\\.201\\.0\\.0/16 new-via 192\\.0\\.2\\.1: no such route " &&
+		[ "$(wc -l <<<"$ERR")" = 2 ] || return 1
+	ctl route show | grep -q '^10\.200\.0\.0/16 ' || fail "line 4 was not applied" || return 1
+	run -j -batch "$T/bad.batch"
+	"$RTEMU_PY" -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert [(x["line"], x["errno"]) for x in r] == [(1, 17), (4, 17), (5, 3)], r
+assert list(r[0]) == ["line", "command", "error", "errno"], r
+' "$OUT" || fail "$OUT" || return 1
+	# Parse errors: nothing is sent, the lines are named, exit 2.
+	printf '%s\n' "route add 10.201.0.0/16 via 192.0.2.1" "route get 10.0.0.1" >"$T/bad2.batch"
+	run -batch "$T/bad2.batch"
+	status_is 2 && has "$ERR" "$T/bad2.batch:2: only route add" || return 1
+	! ctl route show | grep -q '^10\.201\.' || fail "a parse error still sent line 1"
+	ctl route flush >/dev/null
+}
+
+# ------------------------------------------------------------------ the rest
+
+t_netns() {
+	ctl route add 10.0.0.0/8 via 192.0.2.1 || return 1
+	OUT=$(unshare --net -- sh -c '"$0" route show; "$0" route add 10.8.0.0/16 via 192.0.2.1 && "$0" route show' "$RTEMUCTL" 2>&1)
+	[ "$OUT" = "10.8.0.0/16 via 192.0.2.1 flags up,gateway refcnt 0 use 0" ] ||
+		fail "in a new netns:" "$OUT" || return 1
+	run route show
+	[ "$OUT" = "10.0.0.0/8 via 192.0.2.1 flags up,gateway refcnt 0 use 0" ] || fail "$OUT"
+	ctl route flush >/dev/null
+}
+
+t_completions_man() {
+	local sh
+	for sh in bash zsh fish; do
+		run completions $sh
+		status_is 0 && has "$OUT" 'rtemuctl' && has "$OUT" 'monitor' || return 1
+	done
+	run completions bash
+	has "$OUT" 'complete -F _rtemuctl ' || return 1
+	# A closed pipe is no error.
+	ctl completions bash | head -n1 >/dev/null
+	[ "${PIPESTATUS[0]}" = 0 ] || fail "completions | head exited ${PIPESTATUS[0]}" || return 1
+	run man
+	status_is 0 && has "$OUT" '^\.TH rtemuctl 1' && has "$OUT" 'route' || return 1
+	run man --out "$T/man"
+	status_is 0 && [ -s "$T/man/rtemuctl-route-add.1" ] && [ -s "$T/man/rtemuctl-monitor.1" ] ||
+		fail "man --out: $(ls "$T/man")"
+}
+
+ktap_test_result "route add: lifetimes as durations (preferred 5m, expires 1h), static" t_add_durations
+ktap_test_result "route add: lifetimes as RFC 3339 times, clone/xresolve/blackhole/reject" t_add_times_and_flags
+ktap_test_result "route show: one line per route, family filter" t_show_text
+ktap_test_result "route show -j: the text's keys and values" t_show_json
+ktap_test_result "route get: aligned key: value lines, a plain get does not clone" t_get_plain
+ktap_test_result "route get clone: clones a host route; -j has the same keys" t_get_clone
+ktap_test_result "route change: new-via, flags, lifetimes" t_change
+ktap_test_result "errors: extack on stderr and exit 1, usage errors exit 2" t_errors
+ktap_test_result "without CAP_NET_ADMIN: reads work, cloning and adding are refused" t_unprivileged
+ktap_test_result "route del: prefix, prefix via, bare address, with counts" t_del
+ktap_test_result "route flush: per family and all, with counts" t_flush
+ktap_test_result "stats: text and JSON" t_stats
+ktap_test_result "hold -- CMD: holds visible while held, gone after, status passed on" t_hold_cmd
+ktap_test_result "hold --for: holds visible while held, gone after" t_hold_for
+ktap_test_result "monitor: one line per event (add/change/delete/clear/miss/deprecate/expire), text and -j agree" t_monitor
+ktap_test_result "resolve --via: answers an xresolve clone, the clone's via is the answer" t_resolve_via
+ktap_test_result "resolve: default policy answers with the parent's via" t_resolve_parent
+bulk_load
+ktap_test_result "-batch: 3000 routes in one run, counted by stats" test "$BATCH_OK" = 1
+ktap_test_result "monitor --rcvbuf: resync dump after ENOBUFS" test "$RESYNC_OK" = 1
+ktap_test_result "-batch: kernel errors named FILE:LINE, JSON report, parse errors send nothing" t_batch_errors
+ktap_test_result "a new network namespace has its own table" t_netns
+ktap_test_result "completions and man pages" t_completions_man
+
+ktap_print_msg "rtemuctl.sh ran for ${SECONDS}s"
+ctl route flush >/dev/null 2>&1
+unload_rtemu || ktap_test_fail "rmmod rtemu"
+ktap_finished
