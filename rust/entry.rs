@@ -149,7 +149,8 @@ impl RtEntry {
                 counters,
                 state <- new_spinlock!(state, "rtemu_rt_mtx"),
             }),
-            GFP_KERNEL,
+            // Charged to the memory cgroup of the task adding the route.
+            GFP_KERNEL_ACCOUNT,
         )?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)

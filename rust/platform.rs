@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel seam under `trie.rs`: RCU read-side guards, counted objects freed with
-//! `call_rcu`, atomic RCU pointer slots and fallible `GFP_KERNEL` arrays.
+//! `call_rcu`, atomic RCU pointer slots and fallible `GFP_KERNEL_ACCOUNT` arrays.
+//!
+//! Allocations are charged to the memory cgroup of the task that adds routes.
 //!
 //! All `unsafe` of the trie lives here. The host crate `tools/rtemu-trie` has a seam with the same
 //! API (`std` and crossbeam-epoch), so that `trie.rs` is one source built in both places.
@@ -25,7 +27,7 @@ use core::sync::atomic::{
 };
 
 use kernel::alloc::{
-    flags::GFP_KERNEL,
+    flags::GFP_KERNEL_ACCOUNT,
     KBox,
     KVec, //
 };
@@ -94,7 +96,7 @@ unsafe impl<T: Send + Sync> Send for RcuArc<T> {}
 unsafe impl<T: Send + Sync> Sync for RcuArc<T> {}
 
 impl<T: Send + Sync + 'static> RcuArc<T> {
-    /// Allocates a new object with one count (`GFP_KERNEL`: may sleep).
+    /// Allocates a new object with one count (`GFP_KERNEL_ACCOUNT`: may sleep).
     pub(crate) fn try_new(value: T) -> Result<Self, AllocError> {
         let b = KBox::new(
             ArcInner {
@@ -102,7 +104,7 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
                 refs: AtomicUsize::new(1),
                 value,
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         // INVARIANT: A fresh `KBox` allocation whose one count the handle owns.
         Ok(RcuArc {
@@ -296,13 +298,13 @@ impl<T> Drop for RcuSlot<T> {
     }
 }
 
-/// A `GFP_KERNEL` array of fixed capacity.
+/// A `GFP_KERNEL_ACCOUNT` array of fixed capacity.
 pub(crate) struct FixedVec<T>(KVec<T>);
 
 impl<T> FixedVec<T> {
     /// An empty array with room for `n` elements (no allocation when `n == 0`).
     pub(crate) fn try_with_capacity(n: usize) -> Result<Self, AllocError> {
-        Ok(FixedVec(KVec::with_capacity(n, GFP_KERNEL)?))
+        Ok(FixedVec(KVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?))
     }
 
     /// Appends `x`, or gives it back when the array is full. Never allocates.

@@ -34,9 +34,9 @@ pub(crate) struct RouteSet {
 
 impl RouteSet {
     fn of(paths: &[Arc<RtEntry>]) -> Result<Self, AllocError> {
-        let mut v = KVec::with_capacity(paths.len(), GFP_KERNEL)?;
+        let mut v = KVec::with_capacity(paths.len(), GFP_KERNEL_ACCOUNT)?;
         for p in paths {
-            v.push(p.clone(), GFP_KERNEL)?;
+            v.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
         }
         Ok(Self { paths: v })
     }
@@ -376,11 +376,11 @@ impl RouteTable {
 
     /// Publishes a new set for `rt`'s prefix: `keep` plus `rt`.
     fn insert_path(&self, rt: &Arc<RtEntry>, keep: &[Arc<RtEntry>]) -> Result {
-        let mut paths = KVec::with_capacity(keep.len() + 1, GFP_KERNEL)?;
+        let mut paths = KVec::with_capacity(keep.len() + 1, GFP_KERNEL_ACCOUNT)?;
         for p in keep {
-            paths.push(p.clone(), GFP_KERNEL)?;
+            paths.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
         }
-        paths.push(rt.clone(), GFP_KERNEL)?;
+        paths.push(rt.clone(), GFP_KERNEL_ACCOUNT)?;
         let set = RouteSet { paths };
         let prefix = rt.prefix();
         match prefix.addr() {

@@ -400,7 +400,50 @@ def dump_larger_than_one_message(y):
     keys = [tuple(int(p) for p in x['dst'].split('.')) for x in lst]
     assert keys == sorted(keys) and len(set(keys)) == n
     assert y.do('stats-get', {})['routes-inet'] == n
-    assert y.do('route-clear', {})['count'] == n
+    # A change between two parts of a dump marks it interrupted.
+    parts = raw_dump_with_change(y, lambda: add(y, '10.250.0.0', 16, '192.0.2.1'))
+    assert parts['messages'] >= n and parts['done'], parts
+    assert parts['intr'], ('NLM_F_DUMP_INTR after a change mid-dump', parts)
+    parts = raw_dump_with_change(y, lambda: None)
+    assert not parts['intr'], ('no change, no NLM_F_DUMP_INTR', parts)
+    assert y.do('route-clear', {})['count'] == n + 1
+
+
+def raw_dump_with_change(y, change):
+    """Dumps route-list over a raw socket, calling `change` after the first
+    part; returns the count of route messages and whether any message was
+    flagged NLM_F_DUMP_INTR."""
+    import socket
+    import struct
+    sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    sk.bind((0, 0))
+    cmd = [i for i, o in enumerate(y.yaml['operations']['list'], 1)
+           if o['name'] == 'route-list'][0]
+    sk.send(struct.pack('=LHHLL', 20, y.nlproto.family_id, 0x301, 1, 0) +
+            struct.pack('BBH', cmd, 1, 0))
+    out = {'messages': 0, 'intr': False, 'done': False, 'parts': 0}
+    first = True
+    while not out['done']:
+        data = sk.recv(65536)
+        out['parts'] += 1
+        off = 0
+        while off + 16 <= len(data):
+            length, mtype, flags = struct.unpack_from('=LHH', data, off)
+            if flags & 0x10:
+                out['intr'] = True
+            if mtype == 3:
+                out['done'] = True
+            elif mtype == 2:
+                raise AssertionError('dump failed')
+            else:
+                out['messages'] += 1
+            off += (length + 3) & ~3
+        if first:
+            first = False
+            change()
+    sk.close()
+    assert out['parts'] > 2, out
+    return out
 
 
 @test
@@ -419,7 +462,37 @@ def namespaces_do_not_share_tables(y):
     assert [x['dst'] for x in routes(y)] == ['10.0.0.0']
 
 
+def limits(y):
+    """Run with rtemu loaded as max_routes=3 max_holds=2 miss_rate=5."""
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning'])
+    add(y, '10.2.0.0', 16, '192.0.2.1')
+    expect_err(ENOSPC, 'max_routes', add, y, '10.3.0.0', 16, '192.0.2.1')
+    mon = listener('resolve')
+    r = get(y, '10.1.2.3', report=True)
+    assert r['prefix-len'] == 16, ('a failed clone returns its parent', r)
+    ev = events(mon)
+    assert [(e[0], e[1]['error']) for e in ev] == [('miss-ntf', ENOSPC)], ev
+    y.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
+    y.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
+    expect_err(ENOSPC, 'max_holds', y.do, 'route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
+    # Another socket has its own budget.
+    ynl().do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
+    # MISS events are rate-limited: 5 a second.
+    mon = listener('resolve')
+    start = time.monotonic()
+    for i in range(30):
+        expect_err(ENETUNREACH, 'no route', get, y, f'172.16.0.{i}', report=True)
+    seconds = int(time.monotonic() - start) + 1
+    misses = [e for e in events(mon) if e[0] == 'miss-ntf']
+    assert 5 <= len(misses) <= 5 * (seconds + 1), (len(misses), seconds)
+    assert y.do('stats-get', {})['misses'] >= 30
+
+
 def main():
+    if sys.argv[1:] == ['limits']:
+        tests[:] = [limits]
     y = ynl()
     print('TAP version 13')
     print(f'1..{len(tests)}')
