@@ -224,16 +224,6 @@ impl RtEntry {
         self.state.lock()
     }
 
-    /// The flags as reported, `RTF_UP` included.
-    pub(crate) fn flags(&self) -> u32 {
-        let flags = self.state.lock().flags;
-        if self.is_up() {
-            flags | RTF_UP
-        } else {
-            flags
-        }
-    }
-
     /// Sets `RTF_UP`: the entry was linked into its table.
     pub(crate) fn mark_up(&self) {
         self.update_refs_up(|v| v | UP_BIT);
@@ -326,6 +316,7 @@ impl RtRef {
         &self.rt
     }
 
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// Whether two handles refer to the same entry.
     pub(crate) fn same(&self, other: &RtRef) -> bool {
         Arc::ptr_eq(&self.rt, &other.rt)
@@ -387,6 +378,7 @@ impl RtLocked {
         self.state().flags | up
     }
 
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// `RT_ADDREF`: another reference on the locked entry.
     pub(crate) fn addref(&mut self) -> RtRef {
         RtRef {
@@ -394,6 +386,7 @@ impl RtLocked {
         }
     }
 
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// `RT_REMREF`: give back a reference on this entry. Never the last: the
     /// caller's own reference remains (as `RT_REMREF` asserts in FreeBSD).
     pub(crate) fn remref(&mut self, other: RtRef) {
@@ -413,6 +406,7 @@ impl RtLocked {
         rt
     }
 
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// `rtfree`: release the reference and the lock.
     pub(crate) fn rtfree(self) {
         drop(self)

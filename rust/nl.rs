@@ -286,10 +286,6 @@ pub(crate) unsafe trait PutAttrs {
         self.put_bytes(ty, &v.to_ne_bytes())
     }
 
-    fn put_flag(&mut self, ty: u16) -> Result {
-        self.put_bytes(ty, &[])
-    }
-
     /// A u64, aligned with a pad attribute of type `pad` when needed.
     fn put_u64(&mut self, ty: u16, v: u64, pad: u16) -> Result {
         let bytes = v.to_ne_bytes();

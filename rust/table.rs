@@ -127,12 +127,14 @@ struct WriterState {
 pub(crate) type ResolveHook = fn(&Lookup<'_>, &RtRef);
 
 /// Lookups without `report` for the resolve hook.
+#[allow(dead_code, reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one")]
 pub(crate) struct Lookup<'t> {
     table: &'t RouteTable,
 }
 
 impl Lookup<'_> {
     /// `rtalloc1(dst, 0, 0)`.
+    #[allow(dead_code, reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one")]
     pub(crate) fn rtalloc1(&self, dst: &Addr) -> Option<RtLocked> {
         self.table.lookup_ref(dst).map(RtRef::lock)
     }
@@ -296,6 +298,7 @@ impl RouteTable {
         }
     }
 
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// FreeBSD's `rtalloc_ign(ro, ignflags)`: no lookup while the cached
     /// entry is up; otherwise drop it and look up with `report` set. Leaves
     /// the entry unlocked and referenced.
@@ -311,6 +314,7 @@ impl RouteTable {
             .map(RtLocked::unlock);
     }
 
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// FreeBSD's `rtalloc(ro)`: `rtalloc_ign(ro, 0)`.
     pub(crate) fn rtalloc(&self, ro: &mut Route, ev: &mut Events) {
         self.rtalloc_ign(ro, 0, ev)
@@ -740,12 +744,14 @@ impl RouteTable {
 }
 
 /// FreeBSD's `struct route` for IPv4: a destination and a cached entry.
+#[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
 pub(crate) struct Route {
     pub(crate) dst: [u8; 4],
     pub(crate) rt: Option<RtRef>,
 }
 
 impl Route {
+    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     pub(crate) fn new(dst: [u8; 4]) -> Self {
         Self { dst, rt: None }
     }

@@ -461,6 +461,7 @@ impl<V> Node<V> {
 
 /// Counts describing a trie's shape (see [`Trie::stats`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(dead_code, reason = "used by the host crate's tests and measurements")]
 pub(crate) struct Stats {
     /// Number of nodes.
     pub(crate) nodes: usize,
@@ -505,11 +506,13 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         }
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Number of prefixes.
     pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Whether the trie holds no prefix.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
@@ -634,6 +637,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         self.iter_from(None, g)
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Shape counts (walks every node).
     pub(crate) fn stats(&self) -> Stats {
         let g = RcuGuard::new();
@@ -666,6 +670,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         st
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Bytes of memory the trie uses, for a seam whose counted objects carry `arc_header` bytes
     /// before the value and whose allocator hands out `round(n)` bytes for a request of `n`.
     /// Values count as `size_of::<V>()` (not what they own themselves). Walks every node.
@@ -804,6 +809,7 @@ impl<K, V> Drop for WriteTxn<'_, K, V> {
 /// The nodes on the path from the root towards a prefix's home (counted handles).
 type Path<V> = [Option<RcuArc<Node<V>>>; MAX_LEVELS];
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
 impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     /// The trie this transaction writes.
     pub(crate) fn trie(&self) -> &Trie<K, V> {
@@ -849,6 +855,7 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         drop(old);
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// A counted handle on the value of exactly `(prefix, len)`.
     pub(crate) fn get(&self, prefix: K, len: u8) -> Option<RcuArc<V>> {
         let g = RcuGuard::new();
