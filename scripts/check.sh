@@ -37,7 +37,7 @@ host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-
 host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
 cargo_log=$results/cargo.log
 host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
-	bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
+	env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
 host_result "cargo clippy -D warnings (tools workspace)" \
 	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
 

@@ -87,9 +87,25 @@ fetch_kernel_source() {
 	log "kernel source: $(kernel_src)"
 }
 
+# The prefix set the trie's memory test and the benchmarks load.
+fetch_asn_data() {
+	if [ -f "$ASN_DATA_DIR/asn-ipv4.csv" ] && [ -f "$ASN_DATA_DIR/asn-ipv6.csv" ]; then
+		log "prefix data: present"
+		return
+	fi
+	log "prefix data: npm pack $ASN_DATA_PACKAGE"
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && npm pack --silent "$ASN_DATA_PACKAGE" >/dev/null)
+	mkdir -p "$ASN_DATA_DIR"
+	tar -C "$ASN_DATA_DIR" --strip-components=1 -xzf "$tmp"/*.tgz package/asn-ipv4.csv package/asn-ipv6.csv package/package.json
+	rm -rf "$tmp"
+}
+
 mkdir -p "$RTEMU_CACHE"
 install_packages
 install_bindgen
 install_venv
+fetch_asn_data
 [ $want_src = 1 ] && fetch_kernel_source
 log "setup: done"

@@ -172,6 +172,11 @@ def validation_errors_name_the_attribute(y):
                **{'expires-at': 2**63})
     expect_err(EINVAL, 'only cloning', add, y, '10.0.0.0', 8, '192.0.2.1',
                flags=['wascloned'])
+    # Strict policies: an attribute the op does not take is refused.
+    expect_err(EINVAL, 'Unknown attribute type', add, y, '10.0.0.0', 8, '192.0.2.1',
+               **{'new-via': '192.0.2.9'})
+    expect_err(EINVAL, 'exceeds', y.do, 'route-add',
+               {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 129, 'via': '192.0.2.1'})
     assert routes(y) == []
 
 
