@@ -7,7 +7,10 @@
 //! the kernel's extack. Dumps are read across as many `recvmsg` calls as the
 //! kernel needs until NLMSG_DONE. Events that arrive while a request is in
 //! flight are queued for [`Socket::next_event`]. A receive buffer overrun
-//! (ENOBUFS) is surfaced as [`Error::Overrun`].
+//! (ENOBUFS) is surfaced as [`Error::Overrun`]; one during a dump is reported
+//! by the next [`Socket::next_event`] instead, after the dump completes. A
+//! request's own ack can be dropped too when the buffer is full of events,
+//! so listeners are best paired with a second socket for their requests.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -61,6 +64,8 @@ pub struct Socket {
     seq: u32,
     port: u32,
     pending: VecDeque<RtemuMessage>,
+    /// ENOBUFS seen during a dump, not yet reported by `next_event`.
+    overrun: bool,
 }
 
 fn kernel_error(flags: u16, code: i32, echoed: &[u8], family_id: u16) -> Error {
@@ -112,6 +117,7 @@ impl Socket {
             seq: 0,
             port: addr.port_number(),
             pending: VecDeque::new(),
+            overrun: false,
         };
         s.family = s.resolve_family(name)?;
         Ok(s)
@@ -209,7 +215,18 @@ impl Socket {
             interrupted: false,
         };
         loop {
-            let dgram = self.recv()?;
+            let dgram = match self.recv() {
+                // ENOBUFS on a socket that also listens: events were lost,
+                // not the dump (the kernel queues dump parts only when there
+                // is room). Finish the dump, which also keeps the socket
+                // usable (a new dump while this one runs is EBUSY), and
+                // report the overrun as the next event.
+                Err(Error::Overrun) if dump => {
+                    self.overrun = true;
+                    continue;
+                }
+                r => r?,
+            };
             for raw in split(&dgram)? {
                 let hdr = header_of(raw)?;
                 if hdr.sequence_number != seq || hdr.port_number != self.port {
@@ -295,6 +312,9 @@ impl Socket {
     /// The next event, blocking. A receive buffer overrun returns
     /// [`Error::Overrun`]: events were lost; dump to resynchronise.
     pub fn next_event(&mut self) -> Result<Event> {
+        if std::mem::take(&mut self.overrun) {
+            return Err(Error::Overrun);
+        }
         loop {
             if let Some(m) = self.pending.pop_front() {
                 return Ok(Event::from_message(&m)?);

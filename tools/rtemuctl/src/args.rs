@@ -173,6 +173,18 @@ pub fn route_get(addr: IpAddr, args: &[String]) -> Result<RouteGet, String> {
     Ok(req)
 }
 
+/// The flags a request may carry (the kernel's RTF_USER); up, gateway,
+/// host, wascloned and deprecated follow from the route itself.
+const SETTABLE: RouteFlags = RouteFlags(
+    RouteFlags::CLONING.bits()
+        | RouteFlags::XRESOLVE.bits()
+        | RouteFlags::STATIC.bits()
+        | RouteFlags::REJECT.bits()
+        | RouteFlags::BLACKHOLE.bits()
+        | RouteFlags::PRCLONING.bits(),
+);
+const SETTABLE_NAMES: &str = "cloning,xresolve,static,reject,blackhole,prcloning";
+
 /// `route change PREFIX [via ADDR] [new-via ADDR] [flags F,F..] [lifetimes]`.
 pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<RouteChange, String> {
     let mut w = Words::new(args);
@@ -195,10 +207,14 @@ pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<Ro
                 let mut f = RouteFlags::empty();
                 if v != "none" {
                     for name in v.split(',') {
-                        f.insert(
-                            RouteFlags::from_name(name)
-                                .ok_or_else(|| format!("unknown flag {name:?}"))?,
-                        );
+                        let flag = RouteFlags::from_name(name)
+                            .ok_or_else(|| format!("unknown flag {name:?}"))?;
+                        if !SETTABLE.contains(flag) {
+                            return Err(format!(
+                                "flag {name} is the kernel's to set; flags takes {SETTABLE_NAMES} or none"
+                            ));
+                        }
+                        f.insert(flag);
                     }
                 }
                 set_once(&mut req.flags, f, "flags")?;
@@ -330,13 +346,16 @@ mod tests {
     fn change_forms() {
         let c = route_change(
             net("10.1.2.3/32"),
-            &a("via 192.0.2.1 new-via 192.0.2.9 flags up,gateway expires 1m"),
+            &a("via 192.0.2.1 new-via 192.0.2.9 flags static,cloning expires 1m"),
             NOW,
         )
         .unwrap();
         assert_eq!(c.via, Some("192.0.2.1".parse().unwrap()));
         assert_eq!(c.new_via, Some("192.0.2.9".parse().unwrap()));
-        assert_eq!(c.flags, Some(RouteFlags::UP | RouteFlags::GATEWAY));
+        assert_eq!(c.flags, Some(RouteFlags::STATIC | RouteFlags::CLONING));
+        // The kernel refuses the flags it derives (EINVAL); say so first.
+        let e = route_change(net("10.0.0.0/8"), &a("flags up,gateway,static"), NOW).unwrap_err();
+        assert!(e.contains("flag up is the kernel's"), "{e}");
         assert_eq!(c.expires_at, Some(NOW + 60_000_000_000));
         assert_eq!(
             route_change(net("10.0.0.0/8"), &a("flags none"), NOW)

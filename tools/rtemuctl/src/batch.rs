@@ -6,7 +6,7 @@
 //! `route flush`. Every line is parsed before anything is sent; parse
 //! errors name their line and nothing is sent.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use rtemu::{RouteClear, RtemuMessage, Timestamp, Typed};
 
 use crate::args;
@@ -21,18 +21,32 @@ pub struct BatchLine {
     pub msg: RtemuMessage,
 }
 
-fn parse_line(words: Vec<&str>, now: Timestamp) -> Result<RtemuMessage, String> {
+/// clap's first line, without its "error: " prefix.
+fn clap_message(e: clap::Error) -> String {
+    let s = e.to_string();
+    let first = s.lines().next().unwrap_or("").trim();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// `cmd` is `Cli::command()`, built once for the whole file: building it
+/// per line made a few thousand lines take seconds in a debug build (tens
+/// of seconds under emulation).
+fn parse_line(
+    cmd: &mut clap::Command,
+    words: Vec<&str>,
+    now: Timestamp,
+) -> Result<RtemuMessage, String> {
     let words: Vec<&str> = match words.first() {
         Some(&"rtemuctl") => words[1..].to_vec(),
         _ => words,
     };
-    let cli = Cli::try_parse_from(std::iter::once("rtemuctl").chain(words.iter().copied()))
-        .map_err(|e| {
-            // clap's first line, without its "error: " prefix.
-            let s = e.to_string();
-            let first = s.lines().next().unwrap_or("").trim();
-            first.strip_prefix("error: ").unwrap_or(first).to_string()
-        })?;
+    if let Some(r) = fast_path(&words, now) {
+        return r;
+    }
+    let matches = cmd
+        .try_get_matches_from_mut(std::iter::once("rtemuctl").chain(words.iter().copied()))
+        .map_err(clap_message)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(clap_message)?;
     if cli.json || cli.batch.is_some() {
         return Err("options are not allowed inside a batch".into());
     }
@@ -54,16 +68,54 @@ fn parse_line(words: Vec<&str>, now: Timestamp) -> Result<RtemuMessage, String> 
     })
 }
 
+/// The usual lines (`route add|del|delete|change PREFIX ...`, `route
+/// flush [inet|inet6]`) without clap, which costs more than the rest of a
+/// bulk load together; None sends the line through clap (options, bad
+/// prefixes and the like, so errors read the same as on the command line).
+fn fast_path(words: &[&str], now: Timestamp) -> Option<Result<RtemuMessage, String>> {
+    let (&"route", [sub, rest @ ..]) = words.split_first()? else {
+        return None;
+    };
+    if rest.iter().any(|w| w.starts_with('-')) {
+        return None;
+    }
+    let owned = |a: &[&str]| a.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    Some(match (*sub, rest) {
+        ("add", [prefix, args @ ..]) => {
+            let prefix = prefix.parse().ok()?;
+            args::route_add(prefix, &owned(args), now).map(|r| r.to_message())
+        }
+        ("del" | "delete", [target, args @ ..]) => {
+            args::route_del(target, &owned(args)).map(|r| r.to_message())
+        }
+        ("change", [prefix, args @ ..]) => {
+            let prefix = prefix.parse().ok()?;
+            args::route_change(prefix, &owned(args), now).map(|r| r.to_message())
+        }
+        ("flush", []) => Ok(RouteClear { family: None }.to_message()),
+        ("flush", [af @ ("inet" | "inet6")]) => Ok(RouteClear {
+            family: Some(if *af == "inet" {
+                rtemu::Family::Inet
+            } else {
+                rtemu::Family::Inet6
+            }),
+        }
+        .to_message()),
+        _ => return None,
+    })
+}
+
 /// Parse a batch file. On any error, every bad line is returned instead.
 pub fn parse(text: &str, now: Timestamp) -> Result<Vec<BatchLine>, Vec<(usize, String)>> {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
+    let mut cmd = Cli::command();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;
         }
-        match parse_line(line.split_whitespace().collect(), now) {
+        match parse_line(&mut cmd, line.split_whitespace().collect(), now) {
             Ok(msg) => ok.push(BatchLine {
                 line: i + 1,
                 text: line.to_string(),
@@ -144,6 +196,53 @@ route show
         assert!(bad[0].1.contains("needs via"), "{}", bad[0].1);
         assert!(bad[1].1.contains("only route add"), "{}", bad[1].1);
         assert!(bad[2].1.contains("10.0.0.0/40"), "{}", bad[2].1);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_clap() {
+        let mut cmd = Cli::command();
+        for line in [
+            "route add 10.0.0.0/8 via 192.0.2.1 static expires 5m clone",
+            "route add 2001:db8::/32 via fe80::1 until 2026-01-01T00:30:00Z",
+            "route del 10.0.0.0/8 via 192.0.2.1",
+            "route delete 192.0.2.1",
+            "route change 10.1.2.3/32 new-via 192.0.2.9 flags static",
+            "route flush",
+            "route flush inet6",
+        ] {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let fast = fast_path(&words, NOW).expect(line).unwrap();
+            let m = cmd.try_get_matches_from_mut(std::iter::once("rtemuctl").chain(words.clone()));
+            let cli = Cli::from_arg_matches(&m.unwrap()).unwrap();
+            let slow = match cli.cmd {
+                Some(Command::Route(RouteCmd::Add { prefix, args })) => {
+                    args::route_add(prefix, &args, NOW).unwrap().to_message()
+                }
+                Some(Command::Route(RouteCmd::Del { target, args })) => {
+                    args::route_del(&target, &args).unwrap().to_message()
+                }
+                Some(Command::Route(RouteCmd::Change { prefix, args })) => {
+                    args::route_change(prefix, &args, NOW).unwrap().to_message()
+                }
+                Some(Command::Route(RouteCmd::Flush { family })) => RouteClear {
+                    family: family.map(Into::into),
+                }
+                .to_message(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(fast, slow, "{line}");
+        }
+        // Left to clap: options, bad prefixes, other commands.
+        for line in [
+            "route add 10.0.0.0/40 via 1.2.3.4",
+            "route add -j 10.0.0.0/8 via 1.2.3.4",
+            "route show",
+            "route flush ipx",
+            "stats",
+        ] {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert!(fast_path(&words, NOW).is_none(), "{line}");
+        }
     }
 
     #[test]

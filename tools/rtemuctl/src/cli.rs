@@ -77,6 +77,10 @@ pub enum Command {
         /// resolve (resolve, miss), or all.
         #[arg(value_enum, default_value_t = Groups::All)]
         groups: Groups,
+        /// Socket receive buffer (SO_RCVBUF) in bytes; default 1 MiB, as
+        /// far as net.core.rmem_max allows. A tiny one provokes ENOBUFS.
+        #[arg(long, value_name = "BYTES")]
+        rcvbuf: Option<usize>,
     },
 
     /// A small resolver answering RESOLVE events (the RTF_XRESOLVE loop).
@@ -96,6 +100,9 @@ pub enum Command {
         /// Exit after answering N resolve events.
         #[arg(long, value_name = "N")]
         count: Option<u64>,
+        /// Socket receive buffer (SO_RCVBUF) in bytes, as for monitor.
+        #[arg(long, value_name = "BYTES")]
+        rcvbuf: Option<usize>,
     },
 
     /// Print a shell completion script to stdout.
@@ -331,23 +338,33 @@ mod tests {
         assert!(matches!(
             parse("rtemuctl monitor").unwrap().cmd,
             Some(Command::Monitor {
-                groups: Groups::All
+                groups: Groups::All,
+                rcvbuf: None
             })
         ));
         assert!(matches!(
             parse("rtemuctl monitor resolve").unwrap().cmd,
             Some(Command::Monitor {
-                groups: Groups::Resolve
+                groups: Groups::Resolve,
+                rcvbuf: None
             })
         ));
         assert!(parse("rtemuctl monitor everything").is_err());
+        assert!(matches!(
+            parse("rtemuctl monitor monitor --rcvbuf 1").unwrap().cmd,
+            Some(Command::Monitor {
+                groups: Groups::Monitor,
+                rcvbuf: Some(1)
+            })
+        ));
         match parse("rtemuctl resolve --via 192.0.2.7 --count 3")
             .unwrap()
             .cmd
         {
-            Some(Command::Resolve { via, count }) => {
+            Some(Command::Resolve { via, count, rcvbuf }) => {
                 assert_eq!(via, Some("192.0.2.7".parse().unwrap()));
                 assert_eq!(count, Some(3));
+                assert_eq!(rcvbuf, None);
             }
             other => panic!("{other:?}"),
         }

@@ -95,10 +95,14 @@ fn run(cli: Cli, p: Printer) -> Res<ExitCode> {
             out(&p.one(&print::stats(&s), Style::Block))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Monitor { groups } => monitor(groups, p),
-        Command::Resolve { via, count } => resolve(via, count, p),
+        Command::Monitor { groups, rcvbuf } => monitor(groups, rcvbuf, p),
+        Command::Resolve { via, count, rcvbuf } => resolve(via, count, rcvbuf, p),
+        // Rendered into memory first: clap_complete panics on a write error
+        // and `rtemuctl completions bash | head` closes the pipe early.
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "rtemuctl", &mut io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "rtemuctl", &mut buf);
+            out(&String::from_utf8_lossy(&buf))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { out: dir } => {
@@ -107,7 +111,11 @@ fn run(cli: Cli, p: Printer) -> Res<ExitCode> {
                     std::fs::create_dir_all(&d)?;
                     clap_mangen::generate_to(Cli::command(), &d)?;
                 }
-                None => clap_mangen::Man::new(Cli::command()).render(&mut io::stdout())?,
+                None => {
+                    let mut buf = Vec::new();
+                    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+                    out(&String::from_utf8_lossy(&buf))?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -192,16 +200,11 @@ fn hold(
     Ok(code)
 }
 
-/// Dump and print the table after lost events.
-fn resync(h: &mut Handle, p: Printer) -> Res<()> {
+/// Dump and print the table after lost events. `req` is the listener's
+/// second socket, in no group: a dump there cannot be disturbed by events.
+fn resync(req: &mut Handle, p: Printer) -> Res<()> {
     out(&p.stream(&print::marker(now(), "resync")))?;
-    let mut tries = 0;
-    let dump = loop {
-        match h.route_list(None) {
-            Err(Error::Overrun) if tries < 5 => tries += 1,
-            r => break r?,
-        }
-    };
+    let dump = req.route_list_consistent(None, 3)?;
     for r in &dump.routes {
         out(&p.stream(
             &print::marker(now(), "route")
@@ -215,9 +218,22 @@ fn resync(h: &mut Handle, p: Printer) -> Res<()> {
     out(&p.stream(&done))
 }
 
-fn monitor(groups: Groups, p: Printer) -> Res<ExitCode> {
+/// A listener's receive buffer: the size asked for, else 1 MiB (best
+/// effort: rmem_max caps it).
+fn set_rcvbuf(h: &mut Handle, rcvbuf: Option<usize>) -> Res<()> {
+    match rcvbuf {
+        Some(n) => h.socket().set_recv_buffer(n)?,
+        None => {
+            let _ = h.socket().set_recv_buffer(1 << 20);
+        }
+    }
+    Ok(())
+}
+
+fn monitor(groups: Groups, rcvbuf: Option<usize>, p: Printer) -> Res<ExitCode> {
     let mut h = Handle::connect()?;
-    let _ = h.socket().set_recv_buffer(1 << 20);
+    let mut req = Handle::connect()?;
+    set_rcvbuf(&mut h, rcvbuf)?;
     match groups {
         Groups::Monitor => h.subscribe(&[rtemu::consts::MCGRP_MONITOR])?,
         Groups::Resolve => h.subscribe(&[rtemu::consts::MCGRP_RESOLVE])?,
@@ -230,10 +246,10 @@ fn monitor(groups: Groups, p: Printer) -> Res<ExitCode> {
             Ok(ev) => out(&p.stream(&print::event(now(), &ev)))?,
             // ENOBUFS, or an event the kernel failed to build (genl_set_err):
             // either way events were lost.
-            Err(Error::Overrun) => resync(&mut h, p)?,
+            Err(Error::Overrun) => resync(&mut req, p)?,
             Err(Error::Kernel(k)) => {
                 eprintln!("rtemuctl: event lost: {k}");
-                resync(&mut h, p)?
+                resync(&mut req, p)?
             }
             Err(e) => return Err(e.into()),
         }
@@ -271,9 +287,17 @@ fn answer(h: &mut Handle, clone: &Route, new_via: IpAddr, p: Printer) -> Res<boo
     }
 }
 
-fn resolve(fixed: Option<IpAddr>, count: Option<u64>, p: Printer) -> Res<ExitCode> {
+fn resolve(
+    fixed: Option<IpAddr>,
+    count: Option<u64>,
+    rcvbuf: Option<usize>,
+    p: Printer,
+) -> Res<ExitCode> {
+    // Events come in on `h`; dumps and answers go out on `req`, where no
+    // event can crowd out their replies (a full buffer drops acks too).
     let mut h = Handle::connect()?;
-    let _ = h.socket().set_recv_buffer(1 << 20);
+    let mut req = Handle::connect()?;
+    set_rcvbuf(&mut h, rcvbuf)?;
     h.subscribe(&[rtemu::consts::MCGRP_RESOLVE])?;
     let mut answered = 0u64;
     let done = |n: u64| count.is_some_and(|c| n >= c);
@@ -284,13 +308,13 @@ fn resolve(fixed: Option<IpAddr>, count: Option<u64>, p: Printer) -> Res<ExitCod
         match h.next_event() {
             Ok(Event::Resolve(clone)) => {
                 let table = if fixed.is_none() {
-                    h.route_list(Some(clone.family()))?.routes
+                    req.route_list(Some(clone.family()))?.routes
                 } else {
                     Vec::new()
                 };
                 match answer_for(&clone, fixed, &table) {
                     Some(v) => {
-                        if answer(&mut h, &clone, v, p)? {
+                        if answer(&mut req, &clone, v, p)? {
                             answered += 1;
                         }
                     }
@@ -304,10 +328,10 @@ fn resolve(fixed: Option<IpAddr>, count: Option<u64>, p: Printer) -> Res<ExitCod
             Ok(_) => {}
             Err(Error::Overrun) | Err(Error::Kernel(_)) => {
                 out(&p.stream(&print::marker(now(), "resync")))?;
-                let table = h.route_list(None)?.routes;
+                let table = req.route_list(None)?.routes;
                 for clone in pending_clones(&table, fixed) {
                     if let Some(v) = answer_for(clone, fixed, &table) {
-                        if answer(&mut h, clone, v, p)? {
+                        if answer(&mut req, clone, v, p)? {
                             answered += 1;
                         }
                     }
