@@ -10,11 +10,21 @@
 #   make setup      install the toolchain and fetch the kernel source (idempotent)
 #   make kernel     build the test kernel of FLAVOUR (debug or perf)
 #   make clean      remove build products of the module
+#
+#   make dkms-source      copy the module's source to $(DESTDIR)/usr/src/rtemu-VERSION for dkms add
+#   make rust-analyzer    write rust-project.json for the module (against KDIR)
+#   make cli              build rtemuctl (release)
+#   make install          install rtemuctl, its completions and man pages (PREFIX, DESTDIR)
+#   make uninstall        remove what make install installed
+#   make docs             API docs (tools workspace, module) and docs/uapi/rtemu.rst from the spec
+#   make check-docs       fail if docs/uapi/rtemu.rst drifted from include/rtemu.yaml
 
 FLAVOUR ?= debug
-export FLAVOUR KDIR
+PREFIX ?= /usr/local
+export FLAVOUR KDIR PREFIX DESTDIR
 
 .PHONY: all modules check demo regen check-spec setup kernel clean
+.PHONY: dkms-source rust-analyzer cli install uninstall docs check-docs
 
 all modules:
 	scripts/build-module.sh modules
@@ -39,3 +49,24 @@ kernel:
 
 clean:
 	scripts/build-module.sh clean
+
+dkms-source:
+	scripts/dkms-source.sh
+
+rust-analyzer:
+	scripts/rust-analyzer.sh
+
+cli:
+	scripts/install-cli.sh build
+
+install:
+	scripts/install-cli.sh install
+
+uninstall:
+	scripts/install-cli.sh uninstall
+
+docs:
+	scripts/docs.sh
+
+check-docs:
+	scripts/docs.sh --check-uapi

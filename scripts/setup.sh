@@ -15,6 +15,7 @@ PACKAGES=(
 	rustc-web rust-web-src
 	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils make gcc
 	qemu-system-x86 busybox-static udev
+	dkms
 	python3 python3-venv python3-yaml
 	iproute2 util-linux procps debian-archive-keyring
 )
