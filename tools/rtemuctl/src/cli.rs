@@ -206,11 +206,14 @@ pub enum RouteCmd {
         family: Option<Af>,
     },
 
-    /// route change PREFIX [via ADDR] [new-via ADDR] [flags F,F..]
+    /// route change PREFIX [via ADDR] [new-via ADDR] [flags F,F.. | none]
     /// [preferred DURATION | until TIME] [expires DURATION | at TIME]
     ///
     /// Changes one route (the path through `via` of a multipath prefix);
-    /// this is how a resolver answers a resolve event.
+    /// this is how a resolver answers a resolve event. `flags` replaces
+    /// the settable flags: cloning, xresolve, static, reject, blackhole,
+    /// prcloning (up, gateway, host, wascloned and deprecated are the
+    /// kernel's). A new-via of 0.0.0.0 or :: makes the route on-link.
     Change {
         prefix: IpNet,
         #[arg(
