@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Random sequences of operations over a small address space, so that
+//! collisions, overlapping prefixes, clones and multipath happen often.
+//! About one operation in eight is invalid in one way (host bits, prefix
+//! too long, family mismatch, flags a user may not set, bad lifetimes,
+//! unknown hold).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use rtemu::consts::flags::*;
+use rtemu::Family;
+
+use crate::op::Op;
+
+/// SplitMix64: small, fast, and the same everywhere.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+    /// True with probability `pct` percent.
+    pub fn pct(&mut self, pct: u64) -> bool {
+        self.below(100) < pct
+    }
+    pub fn pick<T: Clone>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize].clone()
+    }
+}
+
+/// The seed of sequence `index` of a run with `seed`.
+pub fn sequence_seed(seed: u64, index: u64) -> u64 {
+    Rng::new(seed ^ index.wrapping_mul(0xa076_1d64_78bd_642f)).next_u64()
+}
+
+/// Valid lifetimes: every preferred-until is before every expires-at, so
+/// any mix of them is in order. Both are decades ahead (time plays no part).
+pub const PREFERRED_BASE: u64 = 4_000_000_000_000_000_000;
+pub const EXPIRES_BASE: u64 = 4_100_000_000_000_000_000;
+const SEC: u64 = 1_000_000_000;
+
+fn v4(last: u8, third: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 0, third, last))
+}
+
+fn v6(last: u16) -> IpAddr {
+    IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, last))
+}
+
+/// The address space of one family.
+struct Space {
+    family: Family,
+    /// Destinations that prefixes and lookups are made of.
+    addrs: Vec<IpAddr>,
+    /// Addresses no valid route of the space covers but /0.
+    outside: Vec<IpAddr>,
+    plens: Vec<u8>,
+    vias: Vec<IpAddr>,
+    width: u8,
+}
+
+fn spaces() -> [Space; 2] {
+    let mut a4: Vec<IpAddr> = (0..8).map(|i| v4(i, 0)).collect();
+    a4.extend((0..2).map(|i| v4(i, 1)));
+    [
+        Space {
+            family: Family::Inet,
+            addrs: a4,
+            outside: vec![IpAddr::V4(Ipv4Addr::new(172, 16, 0, 1))],
+            plens: vec![0, 8, 23, 24, 29, 30, 31, 32],
+            vias: vec![
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+                v4(1, 0),
+                v4(5, 0),
+            ],
+            width: 32,
+        },
+        Space {
+            family: Family::Inet6,
+            addrs: (0..8).map(v6).collect(),
+            outside: vec!["3fff::1".parse().unwrap()],
+            plens: vec![0, 32, 64, 125, 126, 127, 128],
+            vias: vec![
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+                "fe80::1".parse().unwrap(),
+                "fe80::2".parse().unwrap(),
+                v6(1),
+            ],
+            width: 128,
+        },
+    ]
+}
+
+fn mask(a: IpAddr, plen: u8) -> IpAddr {
+    match a {
+        IpAddr::V4(v) => {
+            let m = if plen == 0 { 0 } else { u32::MAX << (32 - plen) };
+            IpAddr::V4(Ipv4Addr::from(u32::from(v) & m))
+        }
+        IpAddr::V6(v) => {
+            let m = if plen == 0 { 0 } else { u128::MAX << (128 - plen) };
+            IpAddr::V6(Ipv6Addr::from(u128::from(v) & m))
+        }
+    }
+}
+
+fn other(f: Family) -> Family {
+    match f {
+        Family::Inet => Family::Inet6,
+        _ => Family::Inet,
+    }
+}
+
+/// Generates sequences; remembers prefixes and holds of the current one so
+/// that removes, changes and releases hit something most of the time.
+pub struct Generator {
+    rng: Rng,
+    spaces: [Space; 2],
+    /// Paths added (or perhaps cloned) in this sequence: space, dst, plen, via.
+    prefixes: Vec<(usize, IpAddr, u8, Option<IpAddr>)>,
+    holds: Vec<u32>,
+    next_hold: u32,
+}
+
+impl Generator {
+    pub fn new(seed: u64) -> Generator {
+        Generator {
+            rng: Rng::new(seed),
+            spaces: spaces(),
+            prefixes: Vec::new(),
+            holds: Vec::new(),
+            next_hold: 1,
+        }
+    }
+
+    /// A sequence of `len` operations.
+    pub fn sequence(&mut self, len: usize) -> Vec<Op> {
+        self.prefixes.clear();
+        self.holds.clear();
+        (0..len).map(|_| self.op()).collect()
+    }
+
+    fn space(&mut self) -> usize {
+        if self.rng.pct(75) {
+            0
+        } else {
+            1
+        }
+    }
+
+    fn addr(&mut self, s: usize) -> IpAddr {
+        if self.rng.pct(5) {
+            self.rng.pick(&self.spaces[s].outside)
+        } else {
+            self.rng.pick(&self.spaces[s].addrs)
+        }
+    }
+
+    /// Any address of the space, vias included.
+    fn any_addr(&mut self, s: usize) -> IpAddr {
+        if self.rng.pct(30) {
+            self.rng.pick(&self.spaces[s].vias)
+        } else {
+            self.addr(s)
+        }
+    }
+
+    fn via(&mut self, s: usize) -> IpAddr {
+        self.rng.pick(&self.spaces[s].vias)
+    }
+
+    /// A valid prefix: mostly one used before in this sequence, with the
+    /// via of one of its paths when known.
+    fn path(&mut self, s: usize, reuse: u64) -> (IpAddr, u8, Option<IpAddr>) {
+        let used: Vec<_> = self.prefixes.iter().filter(|p| p.0 == s).cloned().collect();
+        if !used.is_empty() && self.rng.pct(reuse) {
+            let (_, a, l, v) = self.rng.pick(&used);
+            return (a, l, v);
+        }
+        let plen = self.rng.pick(&self.spaces[s].plens);
+        let a = self.addr(s);
+        (mask(a, plen), plen, None)
+    }
+
+    fn prefix(&mut self, s: usize, reuse: u64) -> (IpAddr, u8) {
+        let (a, l, _) = self.path(s, reuse);
+        (a, l)
+    }
+
+    /// The via of a remove or change: often the one of the path picked.
+    fn path_via(&mut self, s: usize, known: Option<IpAddr>) -> Option<IpAddr> {
+        match known {
+            Some(v) if self.rng.pct(50) => Some(v),
+            _ => self.rng.pct(25).then(|| self.via(s)),
+        }
+    }
+
+    fn user_flags(&mut self) -> u32 {
+        let mut f = 0;
+        for (bit, pct) in [
+            (CLONING, 40),
+            (XRESOLVE, 10),
+            (STATIC, 20),
+            (REJECT, 5),
+            (BLACKHOLE, 5),
+            (PRCLONING, 10),
+        ] {
+            if self.rng.pct(pct) {
+                f |= bit;
+            }
+        }
+        f
+    }
+
+    fn bad_flags(&mut self) -> u32 {
+        self.user_flags() | self.rng.pick(&[UP, GATEWAY, HOST, WASCLONED, DEPRECATED, 1 << 30])
+    }
+
+    fn lifetimes(&mut self) -> (Option<u64>, Option<u64>) {
+        let p = self
+            .rng
+            .pct(15)
+            .then(|| PREFERRED_BASE + self.rng.below(100) * SEC);
+        let e = self
+            .rng
+            .pct(15)
+            .then(|| EXPIRES_BASE + self.rng.below(100) * SEC);
+        (p, e)
+    }
+
+    /// One way of making a prefix request invalid, applied to its fields.
+    fn spoil(&mut self, s: usize, family: &mut Family, dst: &mut IpAddr, plen: &mut u8) {
+        let width = self.spaces[s].width;
+        match self.rng.below(4) {
+            // Host bits: an address with bits beyond a shorter prefix.
+            0 => {
+                *dst = if s == 0 { v4(3, 0) } else { v6(3) };
+                *plen = width - 1 - self.rng.below(2) as u8;
+            }
+            // Prefix too long (up to the policy's 128, or beyond it).
+            1 => *plen = self.rng.pick(&[width + 1, width + 8, 129, 255]),
+            // dst of the other family.
+            _ => *family = other(*family),
+        }
+    }
+
+    fn op(&mut self) -> Op {
+        let s = self.space();
+        let family = self.spaces[s].family;
+        let bad = self.rng.pct(12);
+        match self.rng.below(100) {
+            0..=29 => {
+                let (mut dst, mut plen) = self.prefix(s, 25);
+                let mut family = family;
+                let mut via = self.via(s);
+                let mut flags = self.user_flags();
+                let (mut preferred, mut expires) = self.lifetimes();
+                if bad {
+                    match self.rng.below(6) {
+                        0 | 1 => self.spoil(s, &mut family, &mut dst, &mut plen),
+                        2 => via = self.via(1 - s),
+                        3 => flags = self.bad_flags(),
+                        4 => {
+                            preferred = Some(EXPIRES_BASE + 500 * SEC);
+                            expires = Some(EXPIRES_BASE);
+                        }
+                        _ => {
+                            expires = Some(self.rng.pick(&[1_000_000_000, 1 << 63, u64::MAX]));
+                        }
+                    }
+                } else {
+                    self.prefixes.push((s, dst, plen, Some(via)));
+                }
+                Op::Add {
+                    family,
+                    dst,
+                    plen,
+                    via,
+                    flags,
+                    preferred,
+                    expires,
+                }
+            }
+            30..=51 => {
+                let ignflags = match self.rng.below(10) {
+                    0..=5 => None,
+                    6 | 7 => Some(CLONING),
+                    8 => Some(PRCLONING),
+                    _ => Some(self.user_flags()),
+                };
+                let addr = if bad { self.addr(1 - s) } else { self.addr(s) };
+                let report = self.rng.pct(60);
+                if report && !bad {
+                    // Perhaps a clone: a target for removes and changes.
+                    self.prefixes.push((s, addr, self.spaces[s].width, None));
+                }
+                Op::Get {
+                    family,
+                    addr,
+                    report,
+                    ignflags,
+                }
+            }
+            52..=61 => {
+                let (mut dst, mut plen, known) = self.path(s, 80);
+                let mut family = family;
+                let mut via = self.path_via(s, known);
+                if bad {
+                    if self.rng.pct(70) {
+                        self.spoil(s, &mut family, &mut dst, &mut plen);
+                    } else {
+                        via = Some(self.via(1 - s));
+                    }
+                }
+                Op::RemovePrefix {
+                    family,
+                    dst,
+                    plen,
+                    via,
+                }
+            }
+            62..=66 => {
+                let addr = self.any_addr(s);
+                let family = if bad { other(family) } else { family };
+                Op::RemoveAddr { family, addr }
+            }
+            67..=76 => {
+                let (mut dst, mut plen, known) = self.path(s, 85);
+                let mut family = family;
+                let mut via = self.path_via(s, known);
+                let mut new_via = self.rng.pct(50).then(|| self.via(s));
+                let mut flags = self.rng.pct(40).then(|| self.user_flags());
+                let (mut preferred, mut expires) = self.lifetimes();
+                if bad {
+                    match self.rng.below(5) {
+                        0 => self.spoil(s, &mut family, &mut dst, &mut plen),
+                        1 => via = Some(self.via(1 - s)),
+                        2 => new_via = Some(self.via(1 - s)),
+                        3 => flags = Some(self.bad_flags()),
+                        _ => {
+                            preferred = Some(EXPIRES_BASE + 500 * SEC);
+                            expires = Some(EXPIRES_BASE);
+                        }
+                    }
+                }
+                Op::Change {
+                    family,
+                    dst,
+                    plen,
+                    via,
+                    new_via,
+                    flags,
+                    preferred,
+                    expires,
+                }
+            }
+            77..=84 => {
+                let id = self.next_hold;
+                self.next_hold += 1;
+                self.holds.push(id);
+                let addr = if bad { self.addr(1 - s) } else { self.addr(s) };
+                Op::Hold { id, family, addr }
+            }
+            85..=91 => {
+                let id = if self.holds.is_empty() || bad {
+                    // Never taken.
+                    1_000_000 + self.rng.below(1000) as u32
+                } else {
+                    self.rng.pick(&self.holds)
+                };
+                Op::Release { id }
+            }
+            92..=93 => Op::Clear {
+                family: self.rng.pct(60).then_some(family),
+            },
+            94..=96 => Op::Stats,
+            _ => Op::List,
+        }
+    }
+}

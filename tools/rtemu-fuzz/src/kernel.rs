@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The module as a [`System`]: every operation is built attribute by
+//! attribute (so invalid requests can be sent) and sent through the `rtemu`
+//! crate's [`Handle`].
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use rtemu::{Cmd, Error, Family, Handle, HoldReply, Route, RouteAttr, RouteFlags, RtemuMessage, Typed};
+
+use crate::op::{Op, Reply, RouteView, StatsView};
+use crate::run::System;
+
+/// The rtemu module of the caller's network namespace.
+pub struct Kernel {
+    handle: Handle,
+    /// Hold id of the sequence -> the kernel's handle.
+    holds: BTreeMap<u32, u64>,
+    /// Counters at the start of the sequence.
+    base_misses: u64,
+    base_resolves: u64,
+    /// The extack message of the last failed request.
+    pub last_extack: Option<String>,
+}
+
+/// Stands for a missing attribute of a reply.
+const MISSING: IpAddr = IpAddr::V4(Ipv4Addr::BROADCAST);
+
+fn view(r: &Route) -> RouteView {
+    RouteView {
+        dst: r.dst.addr(),
+        plen: r.dst.prefix_len(),
+        via: r.via.unwrap_or(MISSING),
+        flags: r.flags().bits(),
+        refcnt: r.refcnt.unwrap_or(u32::MAX),
+        parent: r.parent.map(|p| (p.addr(), p.prefix_len())),
+        preferred: r.preferred_until,
+        expires: r.expires_at,
+    }
+}
+
+impl Kernel {
+    pub fn connect() -> Result<Kernel, Error> {
+        Ok(Kernel {
+            handle: Handle::connect()?,
+            holds: BTreeMap::new(),
+            base_misses: 0,
+            base_resolves: 0,
+            last_extack: None,
+        })
+    }
+
+    fn fail(&mut self, e: Error) -> Reply {
+        self.last_extack = Some(e.to_string());
+        Reply::Err(e.errno().unwrap_or(-1))
+    }
+
+    /// Send a request built from `attrs`; its reply messages.
+    fn send(&mut self, cmd: Cmd, attrs: Vec<RouteAttr>) -> Result<Vec<RtemuMessage>, Error> {
+        let msg = RtemuMessage::route(cmd, attrs);
+        Ok(self.handle.socket().transact(msg, false)?.msgs)
+    }
+
+    fn count(&mut self, cmd: Cmd, attrs: Vec<RouteAttr>) -> Reply {
+        match self.send(cmd, attrs) {
+            Ok(m) => match m.first().and_then(|m| {
+                m.route_attrs().iter().find_map(|a| match a {
+                    RouteAttr::Count(c) => Some(*c),
+                    _ => None,
+                })
+            }) {
+                Some(c) => Reply::Count(c),
+                None => Reply::Ok,
+            },
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn ack(&mut self, cmd: Cmd, attrs: Vec<RouteAttr>) -> Reply {
+        match self.send(cmd, attrs) {
+            Ok(_) => Reply::Ok,
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn stats(&mut self) -> Result<StatsView, Error> {
+        let s = self.handle.stats()?;
+        Ok(StatsView {
+            routes_inet: s.routes_inet.unwrap_or(u32::MAX),
+            routes_inet6: s.routes_inet6.unwrap_or(u32::MAX),
+            clones: s.clones.unwrap_or(u32::MAX),
+            trash: s.trash.unwrap_or(u32::MAX),
+            holds: s.holds.unwrap_or(u32::MAX),
+            misses: s.misses.unwrap_or(u64::MAX).wrapping_sub(self.base_misses),
+            resolves: s.resolves.unwrap_or(u64::MAX).wrapping_sub(self.base_resolves),
+        })
+    }
+}
+
+fn prefix_attrs(family: Family, dst: &IpAddr, plen: u8) -> Vec<RouteAttr> {
+    vec![
+        RouteAttr::Family(family),
+        RouteAttr::Dst(*dst),
+        RouteAttr::PrefixLen(plen),
+    ]
+}
+
+impl System for Kernel {
+    fn reset(&mut self) -> Result<(), String> {
+        let holds = std::mem::take(&mut self.holds);
+        for h in holds.into_values() {
+            // Released already, or not: either way it goes.
+            let _ = self.handle.release(h);
+        }
+        self.handle
+            .route_clear(None)
+            .map_err(|e| format!("route-clear: {e}"))?;
+        self.base_misses = 0;
+        self.base_resolves = 0;
+        let s = self.stats().map_err(|e| format!("stats-get: {e}"))?;
+        if s.routes_inet + s.routes_inet6 + s.clones + s.trash + s.holds != 0 {
+            return Err(format!("the table is not empty after a reset: {s}"));
+        }
+        self.base_misses = s.misses;
+        self.base_resolves = s.resolves;
+        self.last_extack = None;
+        Ok(())
+    }
+
+    fn apply(&mut self, op: &Op) -> Reply {
+        match op {
+            Op::Add {
+                family,
+                dst,
+                plen,
+                via,
+                flags,
+                preferred,
+                expires,
+            } => {
+                let mut a = prefix_attrs(*family, dst, *plen);
+                a.push(RouteAttr::Via(*via));
+                a.push(RouteAttr::Flags(RouteFlags(*flags)));
+                a.extend(preferred.map(RouteAttr::PreferredUntil));
+                a.extend(expires.map(RouteAttr::ExpiresAt));
+                self.ack(Cmd::RouteAdd, a)
+            }
+            Op::RemovePrefix {
+                family,
+                dst,
+                plen,
+                via,
+            } => {
+                let mut a = prefix_attrs(*family, dst, *plen);
+                a.extend(via.map(RouteAttr::Via));
+                self.count(Cmd::RouteRemove, a)
+            }
+            Op::RemoveAddr { family, addr } => self.count(
+                Cmd::RouteRemove,
+                vec![RouteAttr::Family(*family), RouteAttr::Addr(*addr)],
+            ),
+            Op::Clear { family } => {
+                self.count(Cmd::RouteClear, family.map(RouteAttr::Family).into_iter().collect())
+            }
+            Op::Get {
+                family,
+                addr,
+                report,
+                ignflags,
+            } => {
+                let mut a = vec![RouteAttr::Family(*family), RouteAttr::Addr(*addr)];
+                if *report {
+                    a.push(RouteAttr::Report);
+                }
+                a.extend(ignflags.map(|f| RouteAttr::Ignflags(RouteFlags(f))));
+                match self.send(Cmd::RouteGet, a) {
+                    Ok(m) => match m.first().map(|m| Route::from_attrs(m.route_attrs())) {
+                        Some(Ok(r)) => Reply::Route(view(&r)),
+                        Some(Err(e)) => self.fail(e.into()),
+                        None => Reply::Ok,
+                    },
+                    Err(e) => self.fail(e),
+                }
+            }
+            Op::Change {
+                family,
+                dst,
+                plen,
+                via,
+                new_via,
+                flags,
+                preferred,
+                expires,
+            } => {
+                let mut a = prefix_attrs(*family, dst, *plen);
+                a.extend(via.map(RouteAttr::Via));
+                a.extend(new_via.map(RouteAttr::NewVia));
+                a.extend(flags.map(|f| RouteAttr::Flags(RouteFlags(f))));
+                a.extend(preferred.map(RouteAttr::PreferredUntil));
+                a.extend(expires.map(RouteAttr::ExpiresAt));
+                self.ack(Cmd::RouteChange, a)
+            }
+            Op::Hold { id, family, addr } => {
+                let a = vec![RouteAttr::Family(*family), RouteAttr::Addr(*addr)];
+                match self.send(Cmd::RouteHold, a) {
+                    Ok(m) => match m.first().map(HoldReply::from_message) {
+                        Some(Ok(h)) => {
+                            self.holds.insert(*id, h.handle);
+                            Reply::Hold(view(&h.route))
+                        }
+                        Some(Err(e)) => self.fail(e.into()),
+                        None => Reply::Ok,
+                    },
+                    Err(e) => self.fail(e),
+                }
+            }
+            Op::Release { id } => {
+                // A hold never taken: a handle the kernel never gives.
+                let h = self.holds.get(id).copied().unwrap_or(u64::MAX - *id as u64);
+                self.ack(Cmd::RouteRelease, vec![RouteAttr::Handle(h)])
+            }
+            Op::Stats => match self.stats() {
+                Ok(s) => Reply::Stats(s),
+                Err(e) => self.fail(e),
+            },
+            Op::List => match self.handle.route_list(None) {
+                Ok(d) => Reply::List(d.routes.iter().map(view).collect()),
+                Err(e) => self.fail(e),
+            },
+        }
+    }
+}

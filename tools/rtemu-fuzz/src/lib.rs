@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Differential fuzzing of rtemu against a reference model.
+//!
+//! - [`op`]: the operations (valid or not) and their replies, printable;
+//! - [`model`]: rtemu's semantics written simply (ordered maps, linear
+//!   longest-prefix match), from the README and the spec;
+//! - [`gen`]: random sequences of operations over a small address space;
+//! - [`run`]: a [`run::System`] (the module, or the model) runs a sequence,
+//!   replies are compared, and failing sequences are shrunk to 1-minimal;
+//! - [`kernel`]: the module through the `rtemu` crate's [`rtemu::Handle`].
+
+pub mod gen;
+pub mod kernel;
+pub mod model;
+pub mod op;
+pub mod run;
+
+pub use model::Model;
+pub use op::{Op, Reply, RouteView, StatsView};
+pub use run::{check_sequence, shrink, Mismatch, System};

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! rtemu-fuzz: random operations on the rtemu module and on a reference
+//! model, every reply compared; a mismatch is shrunk to a 1-minimal sequence.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+
+use rtemu_fuzz::gen::{sequence_seed, Generator};
+use rtemu_fuzz::kernel::Kernel;
+use rtemu_fuzz::model::Model;
+use rtemu_fuzz::run::{check_sequence, shrink_sequence, FINAL_CHECKS};
+
+/// Differential fuzzing of the rtemu module against a reference model.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Operations to run in all (final dumps and stats not counted).
+    #[arg(long, default_value_t = 10_000)]
+    ops: u64,
+    /// Seed of the run (default: from the clock); printed, and reproducible.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Operations per sequence; the table is cleared between sequences.
+    #[arg(long, default_value_t = 40)]
+    seq_len: usize,
+    /// Run only sequence K of the seed (as named by a mismatch report).
+    #[arg(long, value_name = "K")]
+    sequence: Option<u64>,
+    /// Stop after this many mismatches (each is shrunk and printed).
+    #[arg(long, default_value_t = 1)]
+    max_mismatches: u64,
+    /// The module was loaded with this max_routes.
+    #[arg(long)]
+    max_routes: Option<usize>,
+    /// Print a KTAP document (diagnostics as "#" lines, one test).
+    #[arg(long)]
+    ktap: bool,
+}
+
+struct Out {
+    ktap: bool,
+}
+
+impl Out {
+    fn say(&self, s: &str) {
+        for line in s.lines() {
+            if self.ktap {
+                println!("# {line}");
+            } else {
+                println!("{line}");
+            }
+        }
+    }
+}
+
+fn clock_seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    (t ^ (std::process::id() as u64).rotate_left(32)) % 1_000_000_000_000
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let out = Out { ktap: args.ktap };
+    if args.ktap {
+        println!("TAP version 13");
+        println!("1..1");
+    }
+    let seed = args.seed.unwrap_or_else(clock_seed);
+    let code = run(&args, seed, &out);
+    if args.ktap {
+        let (ok, res) = match code {
+            0 => (1, "ok"),
+            _ => (0, "not ok"),
+        };
+        println!("{res} 1 rtemu-fuzz seed {seed}");
+        println!(
+            "# Totals: pass:{ok} fail:{} xfail:0 xpass:0 skip:0 error:0",
+            1 - ok
+        );
+    }
+    ExitCode::from(code)
+}
+
+fn run(args: &Args, seed: u64, out: &Out) -> u8 {
+    out.say(&format!(
+        "fuzz: seed {seed}, {} operations in sequences of {} (rerun: rtemu-fuzz --seed {seed} --ops {} --seq-len {})",
+        args.ops, args.seq_len, args.ops, args.seq_len
+    ));
+    let mut kernel = match Kernel::connect() {
+        Ok(k) => k,
+        Err(e) => {
+            out.say(&format!("fuzz: cannot reach the rtemu family: {e}"));
+            return 2;
+        }
+    };
+    let model = match args.max_routes {
+        Some(m) => Model::with_max_routes(m),
+        None => Model::new(),
+    };
+    let seq_len = args.seq_len.max(1) as u64;
+    let start = Instant::now();
+    let (mut done, mut seqs, mut mismatches) = (0u64, 0u64, 0u64);
+    let step = (args.ops / 10).max(1000);
+    let mut next_progress = step;
+    let mut k = args.sequence.unwrap_or(0);
+    while done < args.ops {
+        let len = seq_len.min(args.ops - done);
+        let ops = Generator::new(sequence_seed(seed, k)).sequence(len as usize);
+        let result = check_sequence(&mut kernel, &model, &ops).and_then(|r| match r {
+            None => Ok(None),
+            Some(first) => shrink_sequence(&mut kernel, &model, &ops, &first).map(Some),
+        });
+        done += len;
+        seqs += 1;
+        match result {
+            Err(e) => {
+                out.say(&format!("fuzz: harness error in sequence {k}: {e}"));
+                return 2;
+            }
+            Ok(None) => {}
+            Ok(Some((min, m))) => {
+                mismatches += 1;
+                let mut s = format!(
+                    "fuzz: MISMATCH in sequence {k} of seed {seed} (rerun: rtemu-fuzz --seed {seed} --sequence {k} --ops {len} --seq-len {len}),\n\
+                     shrunk from {} to {} operations (1-minimal):\n",
+                    ops.len(),
+                    min.len()
+                );
+                for (i, op) in min.iter().enumerate() {
+                    s += &format!("  {:3}. {op}\n", i + 1);
+                }
+                for (i, op) in FINAL_CHECKS.iter().enumerate() {
+                    s += &format!("  {:3}. {op}   (final check)\n", min.len() + i + 1);
+                }
+                s += &format!("  at operation {}: {}\n", m.index + 1, m.op);
+                s += &format!("    model:  {}\n", m.expected);
+                s += &format!("    module: {}", m.got);
+                if let (rtemu_fuzz::Reply::Err(_), Some(x)) = (&m.got, &kernel.last_extack) {
+                    s += &format!(" ({x})");
+                }
+                out.say(&s);
+                if mismatches >= args.max_mismatches {
+                    break;
+                }
+            }
+        }
+        if args.sequence.is_some() {
+            break;
+        }
+        k += 1;
+        if done >= next_progress && done < args.ops {
+            let t = start.elapsed().as_secs_f64();
+            out.say(&format!("fuzz: {done} operations, {:.0} ops/s", done as f64 / t));
+            next_progress += step;
+        }
+    }
+    let t = start.elapsed().as_secs_f64();
+    out.say(&format!(
+        "fuzz: {:.1} s, {:.0} operations/s",
+        t,
+        done as f64 / t.max(1e-9)
+    ));
+    out.say(&format!(
+        "fuzz: {done} operations, {seqs} sequences, seed {seed}, {mismatches} mismatches"
+    ));
+    if mismatches > 0 {
+        1
+    } else {
+        0
+    }
+}

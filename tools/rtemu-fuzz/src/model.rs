@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! A reference model of rtemu's route table, written from the README's
+//! "Semantics" section and the spec, as simply as possible: an ordered map
+//! from prefix to its paths, a linear longest-prefix match, entries that
+//! outlive their deletion while referenced.
+//!
+//! Time is not modelled: the fuzzer only uses lifetimes far in the future,
+//! which are stored and reported as given.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use rtemu::consts::flags::*;
+use rtemu::Family;
+
+use crate::op::{Op, Reply, RouteView, StatsView};
+
+pub const ENOENT: i32 = 2;
+pub const ESRCH: i32 = 3;
+pub const EEXIST: i32 = 17;
+pub const EINVAL: i32 = 22;
+pub const ENOSPC: i32 = 28;
+pub const EOVERFLOW: i32 = 75;
+pub const ENETUNREACH: i32 = 101;
+
+/// The flags a request may set.
+pub const USER_FLAGS: u32 = CLONING | XRESOLVE | STATIC | REJECT | BLACKHOLE | PRCLONING;
+
+/// Lifetimes at or below this are "in the past" for the model (the fuzzer
+/// uses either tiny values, or values decades ahead).
+pub const NOW_NS: u64 = 2_000_000_000_000_000_000;
+
+type Prefix = (IpAddr, u8);
+type Id = u64;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    dst: IpAddr,
+    plen: u8,
+    via: IpAddr,
+    flags: u32,
+    preferred: Option<u64>,
+    expires: Option<u64>,
+    /// A clone's cloning parent (the clone references it until freed).
+    parent: Option<Id>,
+    parent_prefix: Option<Prefix>,
+    /// References taken by route-hold.
+    holds: u32,
+    /// In the table (else deleted, kept while referenced: rttrash).
+    in_table: bool,
+}
+
+/// The table of one namespace.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Prefix -> its paths, in insertion order (in-table entries only).
+    table: BTreeMap<Prefix, Vec<Id>>,
+    /// Every entry not yet freed, in the table or in the trash.
+    entries: BTreeMap<Id, Entry>,
+    next_id: Id,
+    /// Hold id (from the op) -> held entry.
+    holds: BTreeMap<u32, Id>,
+    misses: u64,
+    resolves: u64,
+    /// `max_routes`, when the module was loaded with one.
+    pub max_routes: Option<usize>,
+}
+
+fn width(a: &IpAddr) -> u8 {
+    match a {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    }
+}
+
+fn bits(a: &IpAddr) -> u128 {
+    match a {
+        IpAddr::V4(v) => u32::from(*v) as u128,
+        IpAddr::V6(v) => u128::from(*v),
+    }
+}
+
+/// Does `a` have `family`?
+fn is(family: Family, a: &IpAddr) -> bool {
+    Family::of(a) == family
+}
+
+/// The top `plen` bits of `a`.
+fn top(a: &IpAddr, plen: u8) -> u128 {
+    if plen == 0 {
+        0
+    } else {
+        bits(a) >> (width(a) - plen)
+    }
+}
+
+/// Does prefix `dst/plen` contain `a` (of the same family)?
+fn contains(dst: &IpAddr, plen: u8, a: &IpAddr) -> bool {
+    Family::of(dst) == Family::of(a) && top(dst, plen) == top(a, plen)
+}
+
+/// Are bits beyond `plen` set in `dst`?
+fn host_bits_set(dst: &IpAddr, plen: u8) -> bool {
+    let host = width(dst) - plen;
+    let low = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+    bits(dst) & low != 0
+}
+
+fn unspecified(a: &IpAddr) -> bool {
+    a.is_unspecified()
+}
+
+/// The errno of an invalid prefix of `family`, if it is one.
+fn check_prefix(family: Family, dst: &IpAddr, plen: u8) -> Result<(), i32> {
+    if !is(family, dst) || plen > width(dst) || host_bits_set(dst, plen) {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+fn check_addr(family: Family, a: Option<&IpAddr>) -> Result<(), i32> {
+    match a {
+        Some(a) if !is(family, a) => Err(EINVAL),
+        _ => Ok(()),
+    }
+}
+
+fn check_flags(flags: Option<u32>) -> Result<(), i32> {
+    match flags {
+        Some(f) if f & !USER_FLAGS != 0 => Err(EINVAL),
+        _ => Ok(()),
+    }
+}
+
+fn check_lifetimes(preferred: Option<u64>, expires: Option<u64>) -> Result<(), i32> {
+    for t in [preferred, expires].into_iter().flatten() {
+        if t > i64::MAX as u64 {
+            return Err(EOVERFLOW);
+        }
+    }
+    if expires.is_some_and(|e| e <= NOW_NS) {
+        return Err(EINVAL);
+    }
+    if let (Some(p), Some(e)) = (preferred, expires) {
+        if p > e {
+            return Err(EINVAL);
+        }
+    }
+    Ok(())
+}
+
+fn gateway(via: &IpAddr) -> u32 {
+    if unspecified(via) {
+        0
+    } else {
+        GATEWAY
+    }
+}
+
+impl Model {
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    /// A table that refuses routes beyond `max` (module parameter max_routes).
+    pub fn with_max_routes(max: usize) -> Model {
+        Model {
+            max_routes: Some(max),
+            ..Model::default()
+        }
+    }
+
+    /// Apply one operation, as the module would.
+    pub fn apply(&mut self, op: &Op) -> Reply {
+        let r = match op {
+            Op::Add {
+                family,
+                dst,
+                plen,
+                via,
+                flags,
+                preferred,
+                expires,
+            } => self.add(*family, dst, *plen, via, *flags, *preferred, *expires),
+            Op::RemovePrefix {
+                family,
+                dst,
+                plen,
+                via,
+            } => self.remove_prefix(*family, dst, *plen, via.as_ref()),
+            Op::RemoveAddr { family, addr } => self.remove_addr(*family, addr),
+            Op::Clear { family } => Ok(self.clear(*family)),
+            Op::Get {
+                family,
+                addr,
+                report,
+                ignflags,
+            } => self.get(*family, addr, *report, ignflags.unwrap_or(0)),
+            Op::Change {
+                family,
+                dst,
+                plen,
+                via,
+                new_via,
+                flags,
+                preferred,
+                expires,
+            } => self.change(
+                *family,
+                dst,
+                *plen,
+                via.as_ref(),
+                new_via.as_ref(),
+                *flags,
+                *preferred,
+                *expires,
+            ),
+            Op::Hold { id, family, addr } => self.hold(*id, *family, addr),
+            Op::Release { id } => self.release(*id),
+            Op::Stats => Ok(Reply::Stats(self.stats())),
+            Op::List => Ok(Reply::List(self.list())),
+        };
+        self.collect();
+        r.unwrap_or_else(Reply::Err)
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /// References on an entry: its holds and the clones (in the table or
+    /// not) that still point at it.
+    fn refcnt(&self, id: Id) -> u32 {
+        let e = &self.entries[&id];
+        e.holds + self.entries.values().filter(|c| c.parent == Some(id)).count() as u32
+    }
+
+    /// Free deleted entries nobody references (which may free their parent).
+    fn collect(&mut self) {
+        loop {
+            let dead: Vec<Id> = self
+                .entries
+                .iter()
+                .filter(|(id, e)| !e.in_table && self.refcnt(**id) == 0)
+                .map(|(id, _)| *id)
+                .collect();
+            if dead.is_empty() {
+                return;
+            }
+            for id in dead {
+                self.entries.remove(&id);
+            }
+        }
+    }
+
+    fn view(&self, id: Id) -> RouteView {
+        let e = &self.entries[&id];
+        RouteView {
+            dst: e.dst,
+            plen: e.plen,
+            via: e.via,
+            flags: e.flags,
+            refcnt: self.refcnt(id),
+            parent: e.parent_prefix,
+            preferred: e.preferred,
+            expires: e.expires,
+        }
+    }
+
+    fn in_table(&self) -> usize {
+        self.table.values().map(Vec::len).sum()
+    }
+
+    /// Longest-prefix match, linear: the longest prefix containing `a`, and
+    /// of its paths the first (none is ever deprecated here).
+    fn lookup(&self, a: &IpAddr) -> Option<Id> {
+        self.table
+            .iter()
+            .filter(|((dst, plen), paths)| !paths.is_empty() && contains(dst, *plen, a))
+            .max_by_key(|((_, plen), _)| *plen)
+            .map(|(_, paths)| paths[0])
+    }
+
+    /// Take `id` out of the table, and its clones with it.
+    fn delete(&mut self, id: Id) {
+        let Some(e) = self.entries.get_mut(&id) else {
+            return;
+        };
+        if !e.in_table {
+            return;
+        }
+        e.in_table = false;
+        let key = (e.dst, e.plen);
+        if let Some(paths) = self.table.get_mut(&key) {
+            paths.retain(|p| *p != id);
+            if paths.is_empty() {
+                self.table.remove(&key);
+            }
+        }
+        let clones: Vec<Id> = self
+            .entries
+            .iter()
+            .filter(|(_, c)| c.parent == Some(id) && c.in_table)
+            .map(|(cid, _)| *cid)
+            .collect();
+        for c in clones {
+            self.delete(c);
+        }
+    }
+
+    fn insert(&mut self, e: Entry) -> Id {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.table.entry((e.dst, e.plen)).or_default().push(id);
+        self.entries.insert(id, e);
+        id
+    }
+
+    // --------------------------------------------------------- operations
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        family: Family,
+        dst: &IpAddr,
+        plen: u8,
+        via: &IpAddr,
+        flags: u32,
+        preferred: Option<u64>,
+        expires: Option<u64>,
+    ) -> Result<Reply, i32> {
+        check_prefix(family, dst, plen)?;
+        check_addr(family, Some(via))?;
+        check_flags(Some(flags))?;
+        check_lifetimes(preferred, expires)?;
+        let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
+        if paths.iter().any(|p| self.entries[p].via == *via && self.entries[p].parent.is_none()) {
+            return Err(EEXIST);
+        }
+        // An add over a clone replaces it.
+        let clones: Vec<Id> = paths
+            .into_iter()
+            .filter(|p| self.entries[p].parent.is_some())
+            .collect();
+        if self.max_routes.is_some_and(|m| self.in_table() - clones.len() >= m) {
+            return Err(ENOSPC);
+        }
+        for c in clones {
+            self.delete(c);
+        }
+        let host = if plen == width(dst) { HOST } else { 0 };
+        self.insert(Entry {
+            dst: *dst,
+            plen,
+            via: *via,
+            flags: UP | gateway(via) | host | flags,
+            preferred,
+            expires,
+            parent: None,
+            parent_prefix: None,
+            holds: 0,
+            in_table: true,
+        });
+        Ok(Reply::Ok)
+    }
+
+    fn remove_prefix(
+        &mut self,
+        family: Family,
+        dst: &IpAddr,
+        plen: u8,
+        via: Option<&IpAddr>,
+    ) -> Result<Reply, i32> {
+        check_prefix(family, dst, plen)?;
+        check_addr(family, via)?;
+        let victims: Vec<Id> = self
+            .table
+            .get(&(*dst, plen))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|p| via.is_none_or(|v| self.entries[p].via == *v))
+            .collect();
+        self.delete_all(victims)
+    }
+
+    fn remove_addr(&mut self, family: Family, addr: &IpAddr) -> Result<Reply, i32> {
+        check_addr(family, Some(addr))?;
+        let host = (*addr, width(addr));
+        let victims: Vec<Id> = self
+            .table
+            .iter()
+            .flat_map(|(k, paths)| paths.iter().map(move |p| (k, *p)))
+            .filter(|(k, p)| **k == host || self.entries[p].via == *addr)
+            .map(|(_, p)| p)
+            .collect();
+        self.delete_all(victims)
+    }
+
+    fn delete_all(&mut self, victims: Vec<Id>) -> Result<Reply, i32> {
+        if victims.is_empty() {
+            return Err(ESRCH);
+        }
+        let n = victims.len() as u32;
+        for v in victims {
+            self.delete(v);
+        }
+        Ok(Reply::Count(n))
+    }
+
+    fn clear(&mut self, family: Option<Family>) -> Reply {
+        let victims: Vec<Id> = self
+            .table
+            .iter()
+            .filter(|((dst, _), _)| family.is_none_or(|f| is(f, dst)))
+            .flat_map(|(_, paths)| paths.iter().copied())
+            .collect();
+        let n = victims.len() as u32;
+        for v in victims {
+            self.delete(v);
+        }
+        Reply::Count(n)
+    }
+
+    fn get(&mut self, family: Family, addr: &IpAddr, report: bool, ign: u32) -> Result<Reply, i32> {
+        check_addr(family, Some(addr))?;
+        let Some(rt) = self.lookup(addr) else {
+            if report {
+                self.misses += 1;
+            }
+            return Err(ENETUNREACH);
+        };
+        let p = self.entries[&rt].clone();
+        if !(report && p.flags & CLONING != 0 && ign & CLONING == 0) {
+            return Ok(Reply::Route(self.view(rt)));
+        }
+        // Clone a host route. It cannot be made over the parent itself (a
+        // cloning host route), nor beyond max_routes: then the parent is
+        // returned and a miss counted.
+        let full = width(addr);
+        if p.plen == full || self.max_routes.is_some_and(|m| self.in_table() >= m) {
+            self.misses += 1;
+            return Ok(Reply::Route(self.view(rt)));
+        }
+        if p.flags & XRESOLVE != 0 {
+            self.resolves += 1;
+        }
+        let clone = self.insert(Entry {
+            dst: *addr,
+            plen: full,
+            via: p.via,
+            flags: (p.flags & !(CLONING | STATIC)) | WASCLONED | HOST | UP,
+            preferred: p.preferred,
+            expires: p.expires,
+            parent: Some(rt),
+            parent_prefix: Some((p.dst, p.plen)),
+            holds: 0,
+            in_table: true,
+        });
+        Ok(Reply::Route(self.view(clone)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn change(
+        &mut self,
+        family: Family,
+        dst: &IpAddr,
+        plen: u8,
+        via: Option<&IpAddr>,
+        new_via: Option<&IpAddr>,
+        flags: Option<u32>,
+        preferred: Option<u64>,
+        expires: Option<u64>,
+    ) -> Result<Reply, i32> {
+        check_prefix(family, dst, plen)?;
+        check_addr(family, via)?;
+        check_addr(family, new_via)?;
+        check_flags(flags)?;
+        check_lifetimes(preferred, expires)?;
+        let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
+        let id = match via {
+            Some(v) => *paths
+                .iter()
+                .find(|p| self.entries[p].via == *v)
+                .ok_or(ESRCH)?,
+            None if paths.len() > 1 => return Err(EINVAL),
+            None => *paths.first().ok_or(ESRCH)?,
+        };
+        if let Some(nv) = new_via {
+            if paths.iter().any(|p| *p != id && self.entries[p].via == *nv) {
+                return Err(EEXIST);
+            }
+        }
+        let e = self.entries.get_mut(&id).unwrap();
+        if let Some(nv) = new_via {
+            e.via = *nv;
+            e.flags = (e.flags & !GATEWAY) | gateway(nv);
+        }
+        if let Some(f) = flags {
+            e.flags = (e.flags & !USER_FLAGS) | f;
+        }
+        if preferred.is_some() {
+            e.preferred = preferred;
+        }
+        if expires.is_some() {
+            e.expires = expires;
+        }
+        Ok(Reply::Ok)
+    }
+
+    fn hold(&mut self, hold: u32, family: Family, addr: &IpAddr) -> Result<Reply, i32> {
+        check_addr(family, Some(addr))?;
+        let id = self.lookup(addr).ok_or(ENETUNREACH)?;
+        self.entries.get_mut(&id).unwrap().holds += 1;
+        self.holds.insert(hold, id);
+        let mut v = self.view(id);
+        // The reply carries no lifetimes and no parent.
+        v.parent = None;
+        v.preferred = None;
+        v.expires = None;
+        Ok(Reply::Hold(v))
+    }
+
+    fn release(&mut self, hold: u32) -> Result<Reply, i32> {
+        let id = self.holds.remove(&hold).ok_or(ENOENT)?;
+        self.entries.get_mut(&id).unwrap().holds -= 1;
+        Ok(Reply::Ok)
+    }
+
+    /// `stats-get`.
+    pub fn stats(&self) -> StatsView {
+        let live = || self.entries.values().filter(|e| e.in_table);
+        StatsView {
+            routes_inet: live().filter(|e| e.dst.is_ipv4()).count() as u32,
+            routes_inet6: live().filter(|e| e.dst.is_ipv6()).count() as u32,
+            clones: live().filter(|e| e.parent.is_some()).count() as u32,
+            trash: self.entries.values().filter(|e| !e.in_table).count() as u32,
+            holds: self.holds.len() as u32,
+            misses: self.misses,
+            resolves: self.resolves,
+        }
+    }
+
+    /// `route-list`: by address, then prefix length, paths in insertion order.
+    pub fn list(&self) -> Vec<RouteView> {
+        self.table
+            .values()
+            .flat_map(|paths| paths.iter().map(|p| self.view(*p)))
+            .collect()
+    }
+
+    /// Hold ids currently held.
+    pub fn held(&self) -> Vec<u32> {
+        self.holds.keys().copied().collect()
+    }
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Operations as sent on the wire (so they can be invalid: the family is
+//! given apart from the addresses, prefix lengths are plain numbers) and the
+//! replies the fuzzer compares.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use rtemu::{Family, RouteFlags};
+
+/// One request to the family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Add {
+        family: Family,
+        dst: IpAddr,
+        plen: u8,
+        via: IpAddr,
+        flags: u32,
+        preferred: Option<u64>,
+        expires: Option<u64>,
+    },
+    /// `route-remove` with dst and prefix-len (and via).
+    RemovePrefix {
+        family: Family,
+        dst: IpAddr,
+        plen: u8,
+        via: Option<IpAddr>,
+    },
+    /// `route-remove` with addr alone.
+    RemoveAddr { family: Family, addr: IpAddr },
+    Clear { family: Option<Family> },
+    Get {
+        family: Family,
+        addr: IpAddr,
+        report: bool,
+        ignflags: Option<u32>,
+    },
+    Change {
+        family: Family,
+        dst: IpAddr,
+        plen: u8,
+        via: Option<IpAddr>,
+        new_via: Option<IpAddr>,
+        flags: Option<u32>,
+        preferred: Option<u64>,
+        expires: Option<u64>,
+    },
+    /// `route-hold`; `id` names the hold for a later [`Op::Release`].
+    Hold { id: u32, family: Family, addr: IpAddr },
+    /// `route-release` of the hold taken by the [`Op::Hold`] with `id`; a
+    /// hold that was never taken (or already released) is ENOENT.
+    Release { id: u32 },
+    Stats,
+    List,
+}
+
+/// A route as the fuzzer compares it: the attributes the model defines.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RouteView {
+    pub dst: IpAddr,
+    pub plen: u8,
+    pub via: IpAddr,
+    pub flags: u32,
+    pub refcnt: u32,
+    /// A clone's parent prefix.
+    pub parent: Option<(IpAddr, u8)>,
+    pub preferred: Option<u64>,
+    pub expires: Option<u64>,
+}
+
+/// The counters of `stats-get`; `misses` and `resolves` count from the
+/// start of the sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsView {
+    pub routes_inet: u32,
+    pub routes_inet6: u32,
+    pub clones: u32,
+    pub trash: u32,
+    pub holds: u32,
+    pub misses: u64,
+    pub resolves: u64,
+}
+
+/// The outcome of one operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Acknowledged without a reply message.
+    Ok,
+    /// Failed with a positive errno.
+    Err(i32),
+    /// `route-remove` / `route-clear`.
+    Count(u32),
+    /// `route-get`.
+    Route(RouteView),
+    /// `route-hold` (the handle itself is not compared).
+    Hold(RouteView),
+    Stats(StatsView),
+    List(Vec<RouteView>),
+}
+
+fn fam(f: Family) -> &'static str {
+    match f {
+        Family::Inet => "inet",
+        Family::Inet6 => "inet6",
+        Family::Other(_) => "af?",
+    }
+}
+
+fn flag_names(f: u32) -> String {
+    if f == 0 {
+        "-".into()
+    } else {
+        RouteFlags(f).to_string()
+    }
+}
+
+fn opt<T: fmt::Display>(name: &str, v: &Option<T>) -> String {
+    v.as_ref().map(|v| format!(" {name} {v}")).unwrap_or_default()
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Add {
+                family,
+                dst,
+                plen,
+                via,
+                flags,
+                preferred,
+                expires,
+            } => write!(
+                f,
+                "add {} {dst}/{plen} via {via} flags {}{}{}",
+                fam(*family),
+                flag_names(*flags),
+                opt("preferred-until", preferred),
+                opt("expires-at", expires)
+            ),
+            Op::RemovePrefix {
+                family,
+                dst,
+                plen,
+                via,
+            } => write!(f, "remove {} {dst}/{plen}{}", fam(*family), opt("via", via)),
+            Op::RemoveAddr { family, addr } => write!(f, "remove {} addr {addr}", fam(*family)),
+            Op::Clear { family } => match family {
+                Some(x) => write!(f, "clear {}", fam(*x)),
+                None => write!(f, "clear"),
+            },
+            Op::Get {
+                family,
+                addr,
+                report,
+                ignflags,
+            } => write!(
+                f,
+                "get {} {addr}{}{}",
+                fam(*family),
+                if *report { " report" } else { "" },
+                ignflags
+                    .map(|i| format!(" ignflags {}", flag_names(i)))
+                    .unwrap_or_default()
+            ),
+            Op::Change {
+                family,
+                dst,
+                plen,
+                via,
+                new_via,
+                flags,
+                preferred,
+                expires,
+            } => write!(
+                f,
+                "change {} {dst}/{plen}{}{}{}{}{}",
+                fam(*family),
+                opt("via", via),
+                opt("new-via", new_via),
+                flags
+                    .map(|x| format!(" flags {}", flag_names(x)))
+                    .unwrap_or_default(),
+                opt("preferred-until", preferred),
+                opt("expires-at", expires)
+            ),
+            Op::Hold { id, family, addr } => write!(f, "hold #{id} {} {addr}", fam(*family)),
+            Op::Release { id } => write!(f, "release #{id}"),
+            Op::Stats => write!(f, "stats"),
+            Op::List => write!(f, "list"),
+        }
+    }
+}
+
+impl fmt::Display for RouteView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{} via {} flags {} refcnt {}",
+            self.dst,
+            self.plen,
+            self.via,
+            flag_names(self.flags),
+            self.refcnt
+        )?;
+        if let Some((a, l)) = self.parent {
+            write!(f, " parent {a}/{l}")?;
+        }
+        write!(
+            f,
+            "{}{}",
+            opt("preferred-until", &self.preferred),
+            opt("expires-at", &self.expires)
+        )
+    }
+}
+
+impl fmt::Display for StatsView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "inet {} inet6 {} clones {} trash {} holds {} misses {} resolves {}",
+            self.routes_inet,
+            self.routes_inet6,
+            self.clones,
+            self.trash,
+            self.holds,
+            self.misses,
+            self.resolves
+        )
+    }
+}
+
+/// Name of the errnos rtemu answers with.
+pub fn errno_name(e: i32) -> String {
+    let name = match e {
+        1 => "EPERM",
+        2 => "ENOENT",
+        3 => "ESRCH",
+        17 => "EEXIST",
+        22 => "EINVAL",
+        28 => "ENOSPC",
+        71 => "EPROTO",
+        75 => "EOVERFLOW",
+        101 => "ENETUNREACH",
+        113 => "EHOSTUNREACH",
+        _ => return format!("errno {e}"),
+    };
+    name.into()
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::Ok => write!(f, "ok"),
+            Reply::Err(e) => write!(f, "{}", errno_name(*e)),
+            Reply::Count(c) => write!(f, "count {c}"),
+            Reply::Route(r) => write!(f, "route {r}"),
+            Reply::Hold(r) => write!(f, "hold {r}"),
+            Reply::Stats(s) => write!(f, "stats {s}"),
+            Reply::List(l) if l.is_empty() => write!(f, "list (empty)"),
+            Reply::List(l) => {
+                write!(f, "list")?;
+                for r in l {
+                    write!(f, "\n        {r}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

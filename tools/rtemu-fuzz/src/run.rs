@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Running a sequence on a system and on the model, comparing every reply,
+//! and shrinking a failing sequence to a 1-minimal one.
+
+use crate::model::Model;
+use crate::op::{Op, Reply};
+
+/// Something that answers operations: the module, the model, or a fake.
+pub trait System {
+    /// Start a sequence: an empty table, no holds, counters from zero.
+    fn reset(&mut self) -> Result<(), String>;
+    /// Apply one operation.
+    fn apply(&mut self, op: &Op) -> Reply;
+}
+
+impl System for Model {
+    fn reset(&mut self) -> Result<(), String> {
+        *self = match self.max_routes {
+            Some(m) => Model::with_max_routes(m),
+            None => Model::new(),
+        };
+        Ok(())
+    }
+    fn apply(&mut self, op: &Op) -> Reply {
+        Model::apply(self, op)
+    }
+}
+
+/// The first reply where the system and the model disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Index in the sequence; `ops.len()` and after are the final checks.
+    pub index: usize,
+    pub op: Op,
+    /// The model's reply.
+    pub expected: Reply,
+    /// The system's reply.
+    pub got: Reply,
+}
+
+/// The checks after every sequence: the full dump and the counters.
+pub const FINAL_CHECKS: [Op; 2] = [Op::List, Op::Stats];
+
+/// Run `ops` and the final checks on `sys` (after a reset) and on a fresh
+/// copy of `model`; the first mismatch, if any.
+pub fn check_sequence(
+    sys: &mut dyn System,
+    model: &Model,
+    ops: &[Op],
+) -> Result<Option<Mismatch>, String> {
+    sys.reset()?;
+    let mut m = model.clone();
+    System::reset(&mut m)?;
+    for (index, op) in ops.iter().chain(FINAL_CHECKS.iter()).enumerate() {
+        let expected = m.apply(op);
+        let got = sys.apply(op);
+        if expected != got {
+            return Ok(Some(Mismatch {
+                index,
+                op: op.clone(),
+                expected,
+                got,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Remove single operations while `fails` still holds, until removing any
+/// one makes it pass (1-minimal). `fails(ops)` must hold on entry.
+pub fn shrink<E>(
+    ops: &[Op],
+    mut fails: impl FnMut(&[Op]) -> Result<bool, E>,
+) -> Result<Vec<Op>, E> {
+    let mut cur = ops.to_vec();
+    loop {
+        let mut removed = false;
+        let mut i = 0;
+        while i < cur.len() {
+            let mut candidate = cur.clone();
+            candidate.remove(i);
+            if fails(&candidate)? {
+                cur = candidate;
+                removed = true;
+            } else {
+                i += 1;
+            }
+        }
+        if !removed {
+            return Ok(cur);
+        }
+    }
+}
+
+/// Shrink a sequence that mismatches on `sys`: cut it after the failing
+/// operation, then remove operations one at a time. Returns the 1-minimal
+/// sequence and its mismatch.
+pub fn shrink_sequence(
+    sys: &mut dyn System,
+    model: &Model,
+    ops: &[Op],
+    first: &Mismatch,
+) -> Result<(Vec<Op>, Mismatch), String> {
+    let cut = &ops[..(first.index + 1).min(ops.len())];
+    let start = if check_sequence(sys, model, cut)?.is_some() {
+        cut
+    } else {
+        ops
+    };
+    let min = shrink(start, |c| check_sequence(sys, model, c).map(|m| m.is_some()))?;
+    let mismatch = check_sequence(sys, model, &min)?
+        .ok_or_else(|| "the shrunk sequence no longer fails: the system is not deterministic".to_string())?;
+    Ok((min, mismatch))
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The model against the expectations of selftests/rtemu_nl.py (and the
+//! README's rules), one case each.
+
+use std::net::IpAddr;
+
+use rtemu::consts::flags::*;
+use rtemu::Family;
+use rtemu_fuzz::gen::{sequence_seed, Generator};
+use rtemu_fuzz::model::*;
+use rtemu_fuzz::{Model, Op, Reply, RouteView};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn fam(a: &IpAddr) -> Family {
+    Family::of(a)
+}
+
+fn add(m: &mut Model, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
+    let dst = ip(dst);
+    m.apply(&Op::Add {
+        family: fam(&dst),
+        dst,
+        plen,
+        via: ip(via),
+        flags,
+        preferred: None,
+        expires: None,
+    })
+}
+
+fn get(m: &mut Model, addr: &str, report: bool, ignflags: Option<u32>) -> Reply {
+    let addr = ip(addr);
+    m.apply(&Op::Get {
+        family: fam(&addr),
+        addr,
+        report,
+        ignflags,
+    })
+}
+
+fn route(r: Reply) -> RouteView {
+    match r {
+        Reply::Route(v) | Reply::Hold(v) => v,
+        other => panic!("not a route: {other}"),
+    }
+}
+
+fn remove(m: &mut Model, dst: &str, plen: u8, via: Option<&str>) -> Reply {
+    let dst = ip(dst);
+    m.apply(&Op::RemovePrefix {
+        family: fam(&dst),
+        dst,
+        plen,
+        via: via.map(ip),
+    })
+}
+
+fn list(m: &mut Model) -> Vec<(IpAddr, u8, IpAddr)> {
+    match m.apply(&Op::List) {
+        Reply::List(l) => l.into_iter().map(|r| (r.dst, r.plen, r.via)).collect(),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn add_get_list_v4() {
+    let mut m = Model::new();
+    assert_eq!(add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0), Reply::Ok);
+    assert_eq!(add(&mut m, "10.1.0.0", 16, "192.0.2.2", 0), Reply::Ok);
+    let r = route(get(&mut m, "10.1.2.3", false, None));
+    assert_eq!((r.dst, r.plen, r.via), (ip("10.1.0.0"), 16, ip("192.0.2.2")));
+    assert_eq!(r.flags, UP | GATEWAY);
+    assert_eq!(route(get(&mut m, "10.2.0.1", false, None)).plen, 8);
+    assert_eq!(
+        list(&mut m),
+        vec![
+            (ip("10.0.0.0"), 8, ip("192.0.2.1")),
+            (ip("10.1.0.0"), 16, ip("192.0.2.2"))
+        ]
+    );
+}
+
+#[test]
+fn v6_edges_default_and_host_routes() {
+    let mut m = Model::new();
+    add(&mut m, "::", 0, "fe80::1", 0);
+    add(&mut m, "2001:db8::", 32, "fe80::2", 0);
+    add(&mut m, "2001:db8::1", 128, "fe80::3", 0);
+    assert_eq!(route(get(&mut m, "2001:db8::1", false, None)).plen, 128);
+    assert_eq!(route(get(&mut m, "2001:db8::2", false, None)).plen, 32);
+    assert_eq!(route(get(&mut m, "3000::1", false, None)).plen, 0);
+    add(&mut m, "0.0.0.0", 0, "192.0.2.9", 0);
+    add(&mut m, "198.51.100.7", 32, "192.0.2.9", 0);
+    let host = route(get(&mut m, "198.51.100.7", false, None));
+    assert!(host.flags & HOST != 0);
+    assert_eq!(route(get(&mut m, "198.51.100.8", false, None)).plen, 0);
+    // An on-link route (unspecified via) has no RTF_GATEWAY.
+    add(&mut m, "10.9.0.0", 16, "0.0.0.0", 0);
+    assert_eq!(route(get(&mut m, "10.9.0.1", false, None)).flags, UP);
+}
+
+#[test]
+fn no_route_is_enetunreach_and_a_reported_one_a_miss() {
+    let mut m = Model::new();
+    assert_eq!(get(&mut m, "10.9.9.9", false, None), Reply::Err(ENETUNREACH));
+    assert_eq!(m.stats().misses, 0);
+    assert_eq!(get(&mut m, "10.9.9.9", true, None), Reply::Err(ENETUNREACH));
+    assert_eq!(m.stats().misses, 1);
+}
+
+#[test]
+fn validation_errors() {
+    let mut m = Model::new();
+    assert_eq!(add(&mut m, "10.0.0.1", 8, "192.0.2.1", 0), Reply::Err(EINVAL), "host bits");
+    assert_eq!(add(&mut m, "10.0.0.0", 33, "192.0.2.1", 0), Reply::Err(EINVAL), "too long");
+    assert_eq!(add(&mut m, "10.0.0.0", 129, "192.0.2.1", 0), Reply::Err(EINVAL), "policy");
+    assert_eq!(add(&mut m, "10.0.0.0", 8, "fe80::1", 0), Reply::Err(EINVAL), "via family");
+    let wrong_family = Op::Add {
+        family: Family::Inet6,
+        dst: ip("10.0.0.0"),
+        plen: 8,
+        via: ip("fe80::1"),
+        flags: 0,
+        preferred: None,
+        expires: None,
+    };
+    assert_eq!(m.apply(&wrong_family), Reply::Err(EINVAL), "dst family");
+    assert_eq!(add(&mut m, "10.0.0.0", 8, "192.0.2.1", WASCLONED), Reply::Err(EINVAL));
+    let lifetimes = |preferred, expires| Op::Add {
+        family: Family::Inet,
+        dst: ip("10.0.0.0"),
+        plen: 8,
+        via: ip("192.0.2.1"),
+        flags: 0,
+        preferred,
+        expires,
+    };
+    assert_eq!(m.apply(&lifetimes(None, Some(1))), Reply::Err(EINVAL), "expired");
+    let t = 4_000_000_000_000_000_000;
+    assert_eq!(m.apply(&lifetimes(Some(t + 1), Some(t))), Reply::Err(EINVAL), "order");
+    assert_eq!(m.apply(&lifetimes(None, Some(1 << 63))), Reply::Err(EOVERFLOW));
+    let get_mismatch = Op::Get {
+        family: Family::Inet,
+        addr: ip("fe80::1"),
+        report: true,
+        ignflags: None,
+    };
+    assert_eq!(m.apply(&get_mismatch), Reply::Err(EINVAL));
+    assert!(list(&mut m).is_empty());
+    assert_eq!(m.stats().misses, 0);
+}
+
+#[test]
+fn duplicate_is_eexist_and_multipath() {
+    let mut m = Model::new();
+    add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0);
+    assert_eq!(add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0), Reply::Err(EEXIST));
+    add(&mut m, "10.0.0.0", 8, "192.0.2.2", 0);
+    let vias: Vec<_> = list(&mut m).into_iter().map(|r| r.2).collect();
+    assert_eq!(vias, vec![ip("192.0.2.1"), ip("192.0.2.2")]);
+    // A lookup returns the first path.
+    assert_eq!(route(get(&mut m, "10.1.1.1", false, None)).via, ip("192.0.2.1"));
+    assert_eq!(remove(&mut m, "10.0.0.0", 8, Some("192.0.2.1")), Reply::Count(1));
+    assert_eq!(remove(&mut m, "10.0.0.0", 8, Some("192.0.2.1")), Reply::Err(ESRCH));
+    add(&mut m, "10.0.0.0", 8, "192.0.2.3", 0);
+    assert_eq!(remove(&mut m, "10.0.0.0", 8, None), Reply::Count(2));
+    assert!(list(&mut m).is_empty());
+}
+
+#[test]
+fn remove_by_address() {
+    let mut m = Model::new();
+    add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0);
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", 0);
+    add(&mut m, "10.2.0.0", 16, "192.0.2.2", 0);
+    add(&mut m, "192.0.2.1", 32, "192.0.2.254", 0);
+    let by_addr = |a: &str| Op::RemoveAddr {
+        family: Family::Inet,
+        addr: ip(a),
+    };
+    assert_eq!(m.apply(&by_addr("192.0.2.1")), Reply::Count(3));
+    assert_eq!(list(&mut m), vec![(ip("10.2.0.0"), 16, ip("192.0.2.2"))]);
+    assert_eq!(m.apply(&by_addr("192.0.2.1")), Reply::Err(ESRCH));
+}
+
+#[test]
+fn clear_counts_one_family_or_all() {
+    let mut m = Model::new();
+    for i in 0..5 {
+        add(&mut m, &format!("10.{i}.0.0"), 16, "192.0.2.1", 0);
+    }
+    add(&mut m, "2001:db8::", 32, "fe80::1", 0);
+    let clear = |family| Op::Clear { family };
+    assert_eq!(m.apply(&clear(Some(Family::Inet))), Reply::Count(5));
+    assert_eq!(list(&mut m).len(), 1);
+    assert_eq!(m.apply(&clear(None)), Reply::Count(1));
+    assert_eq!(m.apply(&clear(None)), Reply::Count(0));
+}
+
+#[test]
+fn cloning_and_parent_delete() {
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING | STATIC);
+    assert_eq!(route(get(&mut m, "10.1.2.3", false, None)).plen, 16, "no report, no clone");
+    let r = route(get(&mut m, "10.1.2.3", true, Some(CLONING)));
+    assert_eq!(r.plen, 16, "ignflags cloning");
+    let r = route(get(&mut m, "10.1.2.3", true, Some(PRCLONING)));
+    assert_eq!((r.dst, r.plen), (ip("10.1.2.3"), 32));
+    assert_eq!(r.flags, UP | GATEWAY | HOST | WASCLONED);
+    assert_eq!(r.via, ip("192.0.2.1"));
+    assert_eq!(r.parent, Some((ip("10.1.0.0"), 16)));
+    assert_eq!(r.refcnt, 0);
+    assert_eq!(m.stats().clones, 1);
+    // The clone keeps its parent referenced.
+    assert_eq!(route(get(&mut m, "10.1.9.9", false, None)).refcnt, 1);
+    assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
+    assert!(list(&mut m).is_empty());
+    assert_eq!(m.stats().clones, 0);
+    assert_eq!(m.stats().trash, 0);
+}
+
+#[test]
+fn adding_over_a_clone_replaces_it() {
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    get(&mut m, "10.1.2.3", true, None);
+    // Same via as the clone: still a replacement, not EEXIST.
+    assert_eq!(add(&mut m, "10.1.2.3", 32, "192.0.2.1", 0), Reply::Ok);
+    add(&mut m, "10.1.2.4", 32, "192.0.2.50", 0);
+    assert_eq!(
+        list(&mut m),
+        vec![
+            (ip("10.1.0.0"), 16, ip("192.0.2.1")),
+            (ip("10.1.2.3"), 32, ip("192.0.2.1")),
+            (ip("10.1.2.4"), 32, ip("192.0.2.50"))
+        ]
+    );
+    assert_eq!(m.stats().clones, 0);
+    assert_eq!(route(get(&mut m, "10.1.0.1", false, None)).refcnt, 0);
+}
+
+#[test]
+fn xresolve_clone_counts_a_resolve_and_change_resolves_it() {
+    let mut m = Model::new();
+    add(&mut m, "10.3.0.0", 16, "0.0.0.0", CLONING | XRESOLVE);
+    let r = route(get(&mut m, "10.3.0.9", true, None));
+    assert_eq!(r.flags, UP | HOST | WASCLONED | XRESOLVE);
+    assert_eq!(m.stats().resolves, 1);
+    let change = Op::Change {
+        family: Family::Inet,
+        dst: ip("10.3.0.9"),
+        plen: 32,
+        via: None,
+        new_via: Some(ip("192.0.2.77")),
+        flags: None,
+        preferred: None,
+        expires: None,
+    };
+    assert_eq!(m.apply(&change), Reply::Ok);
+    let r = route(get(&mut m, "10.3.0.9", false, None));
+    assert_eq!(r.via, ip("192.0.2.77"));
+    assert!(r.flags & GATEWAY != 0 && r.flags & WASCLONED != 0);
+}
+
+#[test]
+fn change_needs_a_path() {
+    let mut m = Model::new();
+    let change = |via: Option<&str>, flags| Op::Change {
+        family: Family::Inet,
+        dst: ip("10.0.0.0"),
+        plen: 8,
+        via: via.map(ip),
+        new_via: None,
+        flags,
+        preferred: None,
+        expires: None,
+    };
+    assert_eq!(m.apply(&change(None, None)), Reply::Err(ESRCH));
+    add(&mut m, "10.0.0.0", 8, "192.0.2.1", STATIC);
+    add(&mut m, "10.0.0.0", 8, "192.0.2.2", 0);
+    assert_eq!(m.apply(&change(None, Some(REJECT))), Reply::Err(EINVAL), "several paths");
+    assert_eq!(m.apply(&change(Some("192.0.2.9"), None)), Reply::Err(ESRCH));
+    assert_eq!(m.apply(&change(Some("192.0.2.1"), Some(UP))), Reply::Err(EINVAL));
+    assert_eq!(m.apply(&change(Some("192.0.2.1"), Some(REJECT))), Reply::Ok);
+    // User flags are replaced, the others kept.
+    assert_eq!(route(get(&mut m, "10.0.0.1", false, None)).flags, UP | GATEWAY | REJECT);
+}
+
+#[test]
+fn hold_release_and_trash() {
+    let mut m = Model::new();
+    add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0);
+    let hold = |id| Op::Hold {
+        id,
+        family: Family::Inet,
+        addr: ip("10.0.0.1"),
+    };
+    let h = route(m.apply(&hold(1)));
+    assert_eq!((h.dst, h.refcnt, h.parent, h.expires), (ip("10.0.0.0"), 1, None, None));
+    assert_eq!(route(get(&mut m, "10.0.0.1", false, None)).refcnt, 1);
+    assert_eq!((m.stats().holds, m.stats().trash), (1, 0));
+    remove(&mut m, "10.0.0.0", 8, None);
+    assert_eq!(m.stats().trash, 1, "a deleted, held entry is in rttrash");
+    assert_eq!(m.apply(&Op::Release { id: 1 }), Reply::Ok);
+    assert_eq!((m.stats().holds, m.stats().trash), (0, 0));
+    assert_eq!(m.apply(&Op::Release { id: 1 }), Reply::Err(ENOENT));
+    assert_eq!(m.apply(&hold(2)), Reply::Err(ENETUNREACH));
+}
+
+#[test]
+fn a_held_clone_keeps_its_deleted_parent_in_the_trash() {
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    get(&mut m, "10.1.2.3", true, None);
+    let h = route(m.apply(&Op::Hold {
+        id: 7,
+        family: Family::Inet,
+        addr: ip("10.1.2.3"),
+    }));
+    assert_eq!((h.plen, h.refcnt), (32, 1));
+    assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
+    let s = m.stats();
+    assert_eq!((s.routes_inet, s.clones, s.trash, s.holds), (0, 0, 2, 1));
+    m.apply(&Op::Release { id: 7 });
+    assert_eq!(m.stats().trash, 0);
+}
+
+#[test]
+fn max_routes_is_enospc_and_a_failed_clone_returns_the_parent() {
+    let mut m = Model::with_max_routes(3);
+    add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0);
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    add(&mut m, "10.2.0.0", 16, "192.0.2.1", 0);
+    assert_eq!(add(&mut m, "10.3.0.0", 16, "192.0.2.1", 0), Reply::Err(ENOSPC));
+    assert_eq!(route(get(&mut m, "10.1.2.3", true, None)).plen, 16);
+    assert_eq!(m.stats().misses, 1);
+}
+
+#[test]
+fn generated_sequences_never_trip_the_model() {
+    // The model is total over what the generator makes, and the generator
+    // is deterministic.
+    for k in 0..300 {
+        let ops = Generator::new(sequence_seed(42, k)).sequence(60);
+        assert_eq!(ops, Generator::new(sequence_seed(42, k)).sequence(60));
+        let mut m = Model::new();
+        for op in &ops {
+            m.apply(op);
+        }
+    }
+}

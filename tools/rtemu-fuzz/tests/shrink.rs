@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The shrinker, with fake systems whose bugs are known.
+
+use rtemu_fuzz::gen::{sequence_seed, Generator};
+use rtemu_fuzz::run::{check_sequence, shrink, shrink_sequence};
+use rtemu_fuzz::{Model, Op, Reply, System};
+
+/// The model, but wrong after it has seen both `a` and `b` (in any order)
+/// since the last reset.
+struct Fake {
+    model: Model,
+    a: Op,
+    b: Op,
+    seen: (bool, bool),
+}
+
+impl System for Fake {
+    fn reset(&mut self) -> Result<(), String> {
+        self.model = Model::new();
+        self.seen = (false, false);
+        Ok(())
+    }
+    fn apply(&mut self, op: &Op) -> Reply {
+        self.seen.0 |= *op == self.a;
+        self.seen.1 |= *op == self.b;
+        let r = self.model.apply(op);
+        if self.seen == (true, true) {
+            Reply::Err(999)
+        } else {
+            r
+        }
+    }
+}
+
+#[test]
+fn shrinks_to_exactly_the_two_ops() {
+    let mut tried = 0;
+    for k in 0..20 {
+        let ops = Generator::new(sequence_seed(7, k)).sequence(50);
+        // Two distinct ops, at positions that vary with k.
+        let i = (k as usize * 7) % 20;
+        let j = 25 + (k as usize * 3) % 25;
+        let (a, b) = (ops[i].clone(), ops[j].clone());
+        if ops.iter().filter(|o| **o == a || **o == b).count() != 2 {
+            continue;
+        }
+        let mut fake = Fake {
+            model: Model::new(),
+            a: a.clone(),
+            b: b.clone(),
+            seen: (false, false),
+        };
+        let model = Model::new();
+        let first = check_sequence(&mut fake, &model, &ops).unwrap().expect("fails");
+        assert_eq!(first.index, j);
+        let (min, m) = shrink_sequence(&mut fake, &model, &ops, &first).unwrap();
+        assert_eq!(min, vec![a, b]);
+        assert_eq!(m.got, Reply::Err(999));
+        tried += 1;
+    }
+    assert!(tried >= 10, "only {tried} sequences had two distinct ops");
+}
+
+#[test]
+fn a_failure_in_the_final_dump_shrinks_too() {
+    // A system that never stores routes: any successful add shows in the
+    // final dump (or earlier).
+    struct Forgetful(Model);
+    impl System for Forgetful {
+        fn reset(&mut self) -> Result<(), String> {
+            self.0 = Model::new();
+            Ok(())
+        }
+        fn apply(&mut self, op: &Op) -> Reply {
+            match op {
+                Op::Add { .. } => Reply::Ok,
+                _ => self.0.apply(op),
+            }
+        }
+    }
+    let ops = Generator::new(sequence_seed(1, 3)).sequence(40);
+    let mut sys = Forgetful(Model::new());
+    let model = Model::new();
+    let first = check_sequence(&mut sys, &model, &ops).unwrap().expect("fails");
+    let (min, _) = shrink_sequence(&mut sys, &model, &ops, &first).unwrap();
+    assert_eq!(min.len(), 1, "{min:?}");
+    assert!(matches!(min[0], Op::Add { .. }));
+}
+
+#[test]
+fn the_result_is_one_minimal() {
+    // Fails while at least three stats ops remain: any three of them are a
+    // 1-minimal answer.
+    let ops: Vec<Op> = (0..10)
+        .flat_map(|i| [Op::Stats, Op::Release { id: i }])
+        .collect();
+    let min = shrink(&ops, |c| {
+        Ok::<_, ()>(c.iter().filter(|o| **o == Op::Stats).count() >= 3)
+    })
+    .unwrap();
+    assert_eq!(min, vec![Op::Stats, Op::Stats, Op::Stats]);
+}
