@@ -8,5 +8,7 @@ set -euo pipefail
 "$RTEMU_ROOT/scripts/setup.sh"
 kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" debug)
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh"
+# The guest's walkthrough uses the host's debug rtemuctl.
+cargo build --quiet --locked --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemuctl
 "$RTEMU_ROOT/scripts/vm-run.sh" --timeout 1200 "$kdir" \
 	env KSRC="$(kernel_src)" RTEMU_PY="$RTEMU_VENV/bin/python" "$RTEMU_ROOT/scripts/demo-guest.sh"

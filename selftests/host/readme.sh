@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The README's commands exist: every `make TARGET` it shows is a target of the
+# Makefile (checked with make -n, nothing is run), and every file under
+# scripts/, selftests/, docs/, include/ or tools/ that it names is there.
+# The commands themselves are run by make check (CI), make demo and the other
+# host tests (dkms_build.sh, install_cli.sh, rust_analyzer.sh, docs.sh).
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+readme=$root/README.md
+fails=0
+ok() { echo "# ok: $*"; }
+fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+
+# make commands: in inline code (`make ...`) or on a line of a code block.
+targets=$(python3 - "$readme" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+code = re.findall(r"```[a-z]*\n(.*?)```", text, re.S)
+spans = re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
+cmds = [l.strip() for b in code for l in b.splitlines()] + spans
+for c in cmds:
+    for m in re.finditer(r"(?:^|&&|;|\$\()\s*make((?:\s+[A-Z_]+=\S+)*)\s+([a-z][a-z-]*)", c):
+        print(m.group(2))
+PY
+)
+targets=$(sort -u <<<"$targets")
+for t in $targets; do
+	if make -n -C "$root" "$t" >/dev/null 2>&1; then
+		ok "make $t"
+	else
+		fail "README shows make $t, which the Makefile does not have"
+	fi
+done
+# Repository paths: at the start of a word (not after / or $), and not build
+# products (tools/target/).
+paths=$(grep -oE '(^|[`( ])(scripts|selftests|docs|include|tools)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' "$readme" |
+	sed -E 's/^[`( ]//' | grep -v '^tools/target/' | sort -u)
+for p in $paths; do
+	[ -e "$root/$p" ] && ok "$p exists" || fail "README names $p, which does not exist"
+done
+[ $fails -eq 0 ]
