@@ -20,6 +20,7 @@ extern "C" {
     pub(crate) fn rtemu_dump_attrs(
         cb: *mut bindings::netlink_callback,
     ) -> *const *mut bindings::nlattr;
+    pub(crate) fn rtemu_dump_version(cb: *mut bindings::netlink_callback) -> u8;
     pub(crate) fn rtemu_req_net_admin(
         skb: *const bindings::sk_buff,
         net: *const bindings::net,

@@ -49,6 +49,12 @@ impl Drop for Registration {
     }
 }
 
+/// Requests of a newer family version than this module speaks are refused
+/// with `EINVAL`; version 0 is what clients that do not set it send.
+fn version_ok(version: u8) -> bool {
+    u32::from(version) <= uapi::RTEMU_FAMILY_VERSION
+}
+
 /// Defines the `doit` entry points of the family's operations.
 macro_rules! doit {
     ($($name:ident => $handler:path, $maxattr:expr;)*) => {$(
@@ -60,6 +66,10 @@ macro_rules! doit {
             // SAFETY: genetlink passes the request being processed, which
             // outlives this call, parsed with the op's policy.
             let req = unsafe { Request::from_raw(skb, info, $maxattr) };
+            if !version_ok(req.version()) {
+                let msg = c"unsupported rtemu family version";
+                return req.extack().fail(EINVAL, msg, None).to_errno();
+            }
             match $handler(&req) {
                 Ok(()) => 0,
                 Err(e) => e.to_errno(),
@@ -86,6 +96,9 @@ unsafe extern "C" fn rtemu_nl_route_list_dumpit(
 ) -> c_int {
     // SAFETY: netlink passes the running dump, which outlives this call.
     let mut dump = unsafe { Dump::from_raw(skb, cb) };
+    if !version_ok(dump.version()) {
+        return EINVAL.to_errno();
+    }
     match handlers::route_list(&mut dump) {
         Ok(len) => len.try_into().unwrap_or(c_int::MAX),
         Err(e) => e.to_errno(),

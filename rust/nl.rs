@@ -211,6 +211,13 @@ impl<'a> Request<'a> {
         unsafe { ffi::rtemu_req_net_admin(self.skb, self.net().as_ptr()) }
     }
 
+    /// The version in the request's generic netlink header.
+    pub(crate) fn version(&self) -> u8 {
+        // SAFETY: `info` is valid (type invariant) and genetlink checked the
+        // message holds a full generic netlink header.
+        unsafe { (*(*self.info).genlhdr).version }
+    }
+
     /// The sender's netlink port, which names its socket.
     pub(crate) fn portid(&self) -> u32 {
         // SAFETY: `info` is valid (type invariant).
@@ -417,6 +424,13 @@ impl<'a> Dump<'a> {
         // the first, large and aligned enough for `DumpCursor` (asserted
         // above; `ctx` is 8-byte aligned in `netlink_callback`).
         unsafe { &mut *(*self.cb).__bindgen_anon_1.ctx.as_mut_ptr().cast::<DumpCursor>() }
+    }
+
+    /// The version in the dump request's generic netlink header.
+    pub(crate) fn version(&self) -> u8 {
+        // SAFETY: `cb` is a genetlink dump (type invariant), whose request
+        // genetlink checked to hold a full generic netlink header.
+        unsafe { ffi::rtemu_dump_version(self.cb) }
     }
 
     /// Records the table's generation: a change between two parts of the

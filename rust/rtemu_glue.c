@@ -32,6 +32,11 @@ struct nlattr *const *rtemu_dump_attrs(struct netlink_callback *cb)
 	return genl_info_dump(cb)->attrs;
 }
 
+u8 rtemu_dump_version(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->genlhdr->version;
+}
+
 bool rtemu_req_net_admin(const struct sk_buff *skb, const struct net *net)
 {
 	return netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);

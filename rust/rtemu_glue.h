@@ -12,6 +12,7 @@
 struct net *rtemu_genl_info_net(const struct genl_info *info);
 struct net *rtemu_cb_net(const struct netlink_callback *cb);
 struct nlattr *const *rtemu_dump_attrs(struct netlink_callback *cb);
+u8 rtemu_dump_version(struct netlink_callback *cb);
 bool rtemu_req_net_admin(const struct sk_buff *skb, const struct net *net);
 
 void rtemu_set_err_msg(struct netlink_ext_ack *extack, const char *msg,

@@ -35,6 +35,8 @@ src=$(kernel_src)
 phase "host tests"
 host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
 host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
+host_result "UAPI reference matches the spec" "$RTEMU_ROOT/selftests/host/uapi_doc.sh"
+host_result "README commands and paths exist" "$RTEMU_ROOT/selftests/host/readme.sh"
 cargo_log=$results/cargo.log
 host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
 	env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
@@ -43,6 +45,12 @@ host_result "cargo clippy -D warnings (tools workspace)" \
 
 phase "module"
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
+
+phase "host tests against the kernel tree"
+host_result "dkms build against the test kernel" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/dkms_build.sh"
+host_result "make rust-analyzer" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/rust_analyzer.sh"
+host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
+host_result "make docs" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/docs.sh"
 
 phase "VM: kselftests"
 vm_log=$results/vm.log
