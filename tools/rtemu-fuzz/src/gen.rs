@@ -109,11 +109,19 @@ fn spaces() -> [Space; 2] {
 fn mask(a: IpAddr, plen: u8) -> IpAddr {
     match a {
         IpAddr::V4(v) => {
-            let m = if plen == 0 { 0 } else { u32::MAX << (32 - plen) };
+            let m = if plen == 0 {
+                0
+            } else {
+                u32::MAX << (32 - plen)
+            };
             IpAddr::V4(Ipv4Addr::from(u32::from(v) & m))
         }
         IpAddr::V6(v) => {
-            let m = if plen == 0 { 0 } else { u128::MAX << (128 - plen) };
+            let m = if plen == 0 {
+                0
+            } else {
+                u128::MAX << (128 - plen)
+            };
             IpAddr::V6(Ipv6Addr::from(u128::from(v) & m))
         }
     }
@@ -228,7 +236,10 @@ impl Generator {
     }
 
     fn bad_flags(&mut self) -> u32 {
-        self.user_flags() | self.rng.pick(&[UP, GATEWAY, HOST, WASCLONED, DEPRECATED, 1 << 30])
+        self.user_flags()
+            | self
+                .rng
+                .pick(&[UP, GATEWAY, HOST, WASCLONED, DEPRECATED, 1 << 30])
     }
 
     fn lifetimes(&mut self) -> (Option<u64>, Option<u64>) {

@@ -6,8 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
 
-use rtemu::{Cmd, Error, Family, Handle, HoldReply, Route, RouteAttr, RouteFlags, RtemuMessage, Typed};
+use rtemu::{
+    Cmd, Error, Family, Handle, HoldReply, Route, RouteAttr, RouteFlags, RtemuMessage, Typed,
+};
 
 use crate::op::{Op, Reply, RouteView, StatsView};
 use crate::run::System;
@@ -22,7 +25,12 @@ pub struct Kernel {
     base_resolves: u64,
     /// The extack message of the last failed request.
     pub last_extack: Option<String>,
+    /// Settles that had to wait for deferred frees.
+    pub settles: u64,
 }
+
+/// How long deferred frees (RCU callbacks) may take to show.
+const SETTLE: Duration = Duration::from_secs(1);
 
 /// Stands for a missing attribute of a reply.
 const MISSING: IpAddr = IpAddr::V4(Ipv4Addr::BROADCAST);
@@ -48,6 +56,7 @@ impl Kernel {
             base_misses: 0,
             base_resolves: 0,
             last_extack: None,
+            settles: 0,
         })
     }
 
@@ -93,9 +102,39 @@ impl Kernel {
             trash: s.trash.unwrap_or(u32::MAX),
             holds: s.holds.unwrap_or(u32::MAX),
             misses: s.misses.unwrap_or(u64::MAX).wrapping_sub(self.base_misses),
-            resolves: s.resolves.unwrap_or(u64::MAX).wrapping_sub(self.base_resolves),
+            resolves: s
+                .resolves
+                .unwrap_or(u64::MAX)
+                .wrapping_sub(self.base_resolves),
         })
     }
+}
+
+/// Do the kernel's dump and stats (`l`, `s`) differ from the model's
+/// (`ml`, `ms`) only in refcnt and trash?
+fn lagging(l: &Reply, ml: &Reply, s: &Reply, ms: &Reply) -> bool {
+    let (Reply::List(l), Reply::List(ml), Reply::Stats(s), Reply::Stats(ms)) = (l, ml, s, ms)
+    else {
+        return false;
+    };
+    let same_but_refcnt = l.len() == ml.len()
+        && l.iter().zip(ml).all(|(a, b)| {
+            RouteView {
+                refcnt: 0,
+                ..a.clone()
+            } == RouteView {
+                refcnt: 0,
+                ..b.clone()
+            }
+        });
+    let same_but_trash = StatsView {
+        trash: 0,
+        ..s.clone()
+    } == StatsView {
+        trash: 0,
+        ..ms.clone()
+    };
+    same_but_refcnt && same_but_trash && (l != ml || s != ms)
 }
 
 fn prefix_attrs(family: Family, dst: &IpAddr, plen: u8) -> Vec<RouteAttr> {
@@ -118,14 +157,39 @@ impl System for Kernel {
             .map_err(|e| format!("route-clear: {e}"))?;
         self.base_misses = 0;
         self.base_resolves = 0;
-        let s = self.stats().map_err(|e| format!("stats-get: {e}"))?;
-        if s.routes_inet + s.routes_inet6 + s.clones + s.trash + s.holds != 0 {
-            return Err(format!("the table is not empty after a reset: {s}"));
-        }
+        // Deleted entries leave rttrash after an RCU grace period.
+        let deadline = Instant::now() + SETTLE;
+        let s = loop {
+            let s = self.stats().map_err(|e| format!("stats-get: {e}"))?;
+            if s.routes_inet + s.routes_inet6 + s.clones + s.trash + s.holds == 0 {
+                break s;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("the table is not empty after a reset: {s}"));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
         self.base_misses = s.misses;
         self.base_resolves = s.resolves;
         self.last_extack = None;
         Ok(())
+    }
+
+    fn settle(&mut self, list: &Reply, stats: &Reply) {
+        let deadline = Instant::now() + SETTLE;
+        let mut pause = Duration::from_micros(100);
+        let mut waited = false;
+        loop {
+            let (l, s) = (self.apply(&Op::List), self.apply(&Op::Stats));
+            // Wait only while what differs is what deferred frees change.
+            if !lagging(&l, list, &s, stats) || Instant::now() > deadline {
+                break;
+            }
+            waited = true;
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+        self.settles += waited as u64;
     }
 
     fn apply(&mut self, op: &Op) -> Reply {
@@ -160,9 +224,10 @@ impl System for Kernel {
                 Cmd::RouteRemove,
                 vec![RouteAttr::Family(*family), RouteAttr::Addr(*addr)],
             ),
-            Op::Clear { family } => {
-                self.count(Cmd::RouteClear, family.map(RouteAttr::Family).into_iter().collect())
-            }
+            Op::Clear { family } => self.count(
+                Cmd::RouteClear,
+                family.map(RouteAttr::Family).into_iter().collect(),
+            ),
             Op::Get {
                 family,
                 addr,

@@ -114,7 +114,15 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         let ops = Generator::new(sequence_seed(seed, k)).sequence(len as usize);
         let result = check_sequence(&mut kernel, &model, &ops).and_then(|r| match r {
             None => Ok(None),
-            Some(first) => shrink_sequence(&mut kernel, &model, &ops, &first).map(Some),
+            Some(first) => {
+                out.say(&format!(
+                    "fuzz: sequence {k}: mismatch at operation {} of {} ({}); shrinking",
+                    first.index + 1,
+                    ops.len(),
+                    first.op
+                ));
+                shrink_sequence(&mut kernel, &model, &ops, &first).map(Some)
+            }
         });
         done += len;
         seqs += 1;
@@ -156,15 +164,19 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         k += 1;
         if done >= next_progress && done < args.ops {
             let t = start.elapsed().as_secs_f64();
-            out.say(&format!("fuzz: {done} operations, {:.0} ops/s", done as f64 / t));
+            out.say(&format!(
+                "fuzz: {done} operations, {:.0} ops/s",
+                done as f64 / t
+            ));
             next_progress += step;
         }
     }
     let t = start.elapsed().as_secs_f64();
     out.say(&format!(
-        "fuzz: {:.1} s, {:.0} operations/s",
+        "fuzz: {:.1} s, {:.0} operations/s, {} waits for deferred frees (RCU)",
         t,
-        done as f64 / t.max(1e-9)
+        done as f64 / t.max(1e-9),
+        kernel.settles
     ));
     out.say(&format!(
         "fuzz: {done} operations, {seqs} sequences, seed {seed}, {mismatches} mismatches"

@@ -21,6 +21,7 @@ pub const ESRCH: i32 = 3;
 pub const EEXIST: i32 = 17;
 pub const EINVAL: i32 = 22;
 pub const ENOSPC: i32 = 28;
+pub const ERANGE: i32 = 34;
 pub const EOVERFLOW: i32 = 75;
 pub const ENETUNREACH: i32 = 101;
 
@@ -103,7 +104,11 @@ fn contains(dst: &IpAddr, plen: u8, a: &IpAddr) -> bool {
 /// Are bits beyond `plen` set in `dst`?
 fn host_bits_set(dst: &IpAddr, plen: u8) -> bool {
     let host = width(dst) - plen;
-    let low = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+    let low = if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
     bits(dst) & low != 0
 }
 
@@ -111,8 +116,12 @@ fn unspecified(a: &IpAddr) -> bool {
     a.is_unspecified()
 }
 
-/// The errno of an invalid prefix of `family`, if it is one.
+/// The errno of an invalid prefix of `family`, if it is one. The policy
+/// (max 128) is checked by netlink before rtemu sees the request: ERANGE.
 fn check_prefix(family: Family, dst: &IpAddr, plen: u8) -> Result<(), i32> {
+    if plen > 128 {
+        return Err(ERANGE);
+    }
     if !is(family, dst) || plen > width(dst) || host_bits_set(dst, plen) {
         return Err(EINVAL);
     }
@@ -231,7 +240,12 @@ impl Model {
     /// not) that still point at it.
     fn refcnt(&self, id: Id) -> u32 {
         let e = &self.entries[&id];
-        e.holds + self.entries.values().filter(|c| c.parent == Some(id)).count() as u32
+        e.holds
+            + self
+                .entries
+                .values()
+                .filter(|c| c.parent == Some(id))
+                .count() as u32
     }
 
     /// Free deleted entries nobody references (which may free their parent).
@@ -333,7 +347,10 @@ impl Model {
         check_flags(Some(flags))?;
         check_lifetimes(preferred, expires)?;
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
-        if paths.iter().any(|p| self.entries[p].via == *via && self.entries[p].parent.is_none()) {
+        if paths
+            .iter()
+            .any(|p| self.entries[p].via == *via && self.entries[p].parent.is_none())
+        {
             return Err(EEXIST);
         }
         // An add over a clone replaces it.
@@ -341,7 +358,10 @@ impl Model {
             .into_iter()
             .filter(|p| self.entries[p].parent.is_some())
             .collect();
-        if self.max_routes.is_some_and(|m| self.in_table() - clones.len() >= m) {
+        if self
+            .max_routes
+            .is_some_and(|m| self.in_table() - clones.len() >= m)
+        {
             return Err(ENOSPC);
         }
         for c in clones {
@@ -396,13 +416,18 @@ impl Model {
         self.delete_all(victims)
     }
 
+    /// Delete `victims` (in table order); the count leaves out clones that
+    /// went with their parent before their own turn came.
     fn delete_all(&mut self, victims: Vec<Id>) -> Result<Reply, i32> {
         if victims.is_empty() {
             return Err(ESRCH);
         }
-        let n = victims.len() as u32;
+        let mut n = 0;
         for v in victims {
-            self.delete(v);
+            if self.entries[&v].in_table {
+                n += 1;
+                self.delete(v);
+            }
         }
         Ok(Reply::Count(n))
     }
@@ -430,14 +455,14 @@ impl Model {
             return Err(ENETUNREACH);
         };
         let p = self.entries[&rt].clone();
-        if !(report && p.flags & CLONING != 0 && ign & CLONING == 0) {
+        let full = width(addr);
+        // A cloning host route has nothing to clone: it is the answer.
+        if !(report && p.flags & CLONING != 0 && ign & CLONING == 0) || p.plen == full {
             return Ok(Reply::Route(self.view(rt)));
         }
-        // Clone a host route. It cannot be made over the parent itself (a
-        // cloning host route), nor beyond max_routes: then the parent is
-        // returned and a miss counted.
-        let full = width(addr);
-        if p.plen == full || self.max_routes.is_some_and(|m| self.in_table() >= m) {
+        // Clone a host route; beyond max_routes the parent is returned and
+        // a miss counted.
+        if self.max_routes.is_some_and(|m| self.in_table() >= m) {
             self.misses += 1;
             return Ok(Reply::Route(self.view(rt)));
         }

@@ -29,8 +29,13 @@ pub enum Op {
         via: Option<IpAddr>,
     },
     /// `route-remove` with addr alone.
-    RemoveAddr { family: Family, addr: IpAddr },
-    Clear { family: Option<Family> },
+    RemoveAddr {
+        family: Family,
+        addr: IpAddr,
+    },
+    Clear {
+        family: Option<Family>,
+    },
     Get {
         family: Family,
         addr: IpAddr,
@@ -48,10 +53,16 @@ pub enum Op {
         expires: Option<u64>,
     },
     /// `route-hold`; `id` names the hold for a later [`Op::Release`].
-    Hold { id: u32, family: Family, addr: IpAddr },
+    Hold {
+        id: u32,
+        family: Family,
+        addr: IpAddr,
+    },
     /// `route-release` of the hold taken by the [`Op::Hold`] with `id`; a
     /// hold that was never taken (or already released) is ENOENT.
-    Release { id: u32 },
+    Release {
+        id: u32,
+    },
     Stats,
     List,
 }
@@ -117,7 +128,9 @@ fn flag_names(f: u32) -> String {
 }
 
 fn opt<T: fmt::Display>(name: &str, v: &Option<T>) -> String {
-    v.as_ref().map(|v| format!(" {name} {v}")).unwrap_or_default()
+    v.as_ref()
+        .map(|v| format!(" {name} {v}"))
+        .unwrap_or_default()
 }
 
 impl fmt::Display for Op {

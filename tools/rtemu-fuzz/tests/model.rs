@@ -72,7 +72,10 @@ fn add_get_list_v4() {
     assert_eq!(add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0), Reply::Ok);
     assert_eq!(add(&mut m, "10.1.0.0", 16, "192.0.2.2", 0), Reply::Ok);
     let r = route(get(&mut m, "10.1.2.3", false, None));
-    assert_eq!((r.dst, r.plen, r.via), (ip("10.1.0.0"), 16, ip("192.0.2.2")));
+    assert_eq!(
+        (r.dst, r.plen, r.via),
+        (ip("10.1.0.0"), 16, ip("192.0.2.2"))
+    );
     assert_eq!(r.flags, UP | GATEWAY);
     assert_eq!(route(get(&mut m, "10.2.0.1", false, None)).plen, 8);
     assert_eq!(
@@ -106,7 +109,10 @@ fn v6_edges_default_and_host_routes() {
 #[test]
 fn no_route_is_enetunreach_and_a_reported_one_a_miss() {
     let mut m = Model::new();
-    assert_eq!(get(&mut m, "10.9.9.9", false, None), Reply::Err(ENETUNREACH));
+    assert_eq!(
+        get(&mut m, "10.9.9.9", false, None),
+        Reply::Err(ENETUNREACH)
+    );
     assert_eq!(m.stats().misses, 0);
     assert_eq!(get(&mut m, "10.9.9.9", true, None), Reply::Err(ENETUNREACH));
     assert_eq!(m.stats().misses, 1);
@@ -115,10 +121,27 @@ fn no_route_is_enetunreach_and_a_reported_one_a_miss() {
 #[test]
 fn validation_errors() {
     let mut m = Model::new();
-    assert_eq!(add(&mut m, "10.0.0.1", 8, "192.0.2.1", 0), Reply::Err(EINVAL), "host bits");
-    assert_eq!(add(&mut m, "10.0.0.0", 33, "192.0.2.1", 0), Reply::Err(EINVAL), "too long");
-    assert_eq!(add(&mut m, "10.0.0.0", 129, "192.0.2.1", 0), Reply::Err(EINVAL), "policy");
-    assert_eq!(add(&mut m, "10.0.0.0", 8, "fe80::1", 0), Reply::Err(EINVAL), "via family");
+    assert_eq!(
+        add(&mut m, "10.0.0.1", 8, "192.0.2.1", 0),
+        Reply::Err(EINVAL),
+        "host bits"
+    );
+    assert_eq!(
+        add(&mut m, "10.0.0.0", 33, "192.0.2.1", 0),
+        Reply::Err(EINVAL),
+        "too long"
+    );
+    // Beyond the policy's max (128), netlink refuses before rtemu: ERANGE.
+    assert_eq!(
+        add(&mut m, "10.0.0.0", 129, "192.0.2.1", 0),
+        Reply::Err(ERANGE),
+        "policy"
+    );
+    assert_eq!(
+        add(&mut m, "10.0.0.0", 8, "fe80::1", 0),
+        Reply::Err(EINVAL),
+        "via family"
+    );
     let wrong_family = Op::Add {
         family: Family::Inet6,
         dst: ip("10.0.0.0"),
@@ -129,7 +152,10 @@ fn validation_errors() {
         expires: None,
     };
     assert_eq!(m.apply(&wrong_family), Reply::Err(EINVAL), "dst family");
-    assert_eq!(add(&mut m, "10.0.0.0", 8, "192.0.2.1", WASCLONED), Reply::Err(EINVAL));
+    assert_eq!(
+        add(&mut m, "10.0.0.0", 8, "192.0.2.1", WASCLONED),
+        Reply::Err(EINVAL)
+    );
     let lifetimes = |preferred, expires| Op::Add {
         family: Family::Inet,
         dst: ip("10.0.0.0"),
@@ -139,10 +165,21 @@ fn validation_errors() {
         preferred,
         expires,
     };
-    assert_eq!(m.apply(&lifetimes(None, Some(1))), Reply::Err(EINVAL), "expired");
+    assert_eq!(
+        m.apply(&lifetimes(None, Some(1))),
+        Reply::Err(EINVAL),
+        "expired"
+    );
     let t = 4_000_000_000_000_000_000;
-    assert_eq!(m.apply(&lifetimes(Some(t + 1), Some(t))), Reply::Err(EINVAL), "order");
-    assert_eq!(m.apply(&lifetimes(None, Some(1 << 63))), Reply::Err(EOVERFLOW));
+    assert_eq!(
+        m.apply(&lifetimes(Some(t + 1), Some(t))),
+        Reply::Err(EINVAL),
+        "order"
+    );
+    assert_eq!(
+        m.apply(&lifetimes(None, Some(1 << 63))),
+        Reply::Err(EOVERFLOW)
+    );
     let get_mismatch = Op::Get {
         family: Family::Inet,
         addr: ip("fe80::1"),
@@ -158,14 +195,26 @@ fn validation_errors() {
 fn duplicate_is_eexist_and_multipath() {
     let mut m = Model::new();
     add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0);
-    assert_eq!(add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0), Reply::Err(EEXIST));
+    assert_eq!(
+        add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0),
+        Reply::Err(EEXIST)
+    );
     add(&mut m, "10.0.0.0", 8, "192.0.2.2", 0);
     let vias: Vec<_> = list(&mut m).into_iter().map(|r| r.2).collect();
     assert_eq!(vias, vec![ip("192.0.2.1"), ip("192.0.2.2")]);
     // A lookup returns the first path.
-    assert_eq!(route(get(&mut m, "10.1.1.1", false, None)).via, ip("192.0.2.1"));
-    assert_eq!(remove(&mut m, "10.0.0.0", 8, Some("192.0.2.1")), Reply::Count(1));
-    assert_eq!(remove(&mut m, "10.0.0.0", 8, Some("192.0.2.1")), Reply::Err(ESRCH));
+    assert_eq!(
+        route(get(&mut m, "10.1.1.1", false, None)).via,
+        ip("192.0.2.1")
+    );
+    assert_eq!(
+        remove(&mut m, "10.0.0.0", 8, Some("192.0.2.1")),
+        Reply::Count(1)
+    );
+    assert_eq!(
+        remove(&mut m, "10.0.0.0", 8, Some("192.0.2.1")),
+        Reply::Err(ESRCH)
+    );
     add(&mut m, "10.0.0.0", 8, "192.0.2.3", 0);
     assert_eq!(remove(&mut m, "10.0.0.0", 8, None), Reply::Count(2));
     assert!(list(&mut m).is_empty());
@@ -185,6 +234,11 @@ fn remove_by_address() {
     assert_eq!(m.apply(&by_addr("192.0.2.1")), Reply::Count(3));
     assert_eq!(list(&mut m), vec![(ip("10.2.0.0"), 16, ip("192.0.2.2"))]);
     assert_eq!(m.apply(&by_addr("192.0.2.1")), Reply::Err(ESRCH));
+    // A clone through the address goes with its parent, uncounted.
+    add(&mut m, "10.4.0.0", 16, "192.0.2.7", CLONING);
+    get(&mut m, "10.4.0.1", true, None);
+    assert_eq!(m.apply(&by_addr("192.0.2.7")), Reply::Count(1));
+    assert_eq!(m.stats().routes_inet, 1);
 }
 
 #[test]
@@ -205,7 +259,11 @@ fn clear_counts_one_family_or_all() {
 fn cloning_and_parent_delete() {
     let mut m = Model::new();
     add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING | STATIC);
-    assert_eq!(route(get(&mut m, "10.1.2.3", false, None)).plen, 16, "no report, no clone");
+    assert_eq!(
+        route(get(&mut m, "10.1.2.3", false, None)).plen,
+        16,
+        "no report, no clone"
+    );
     let r = route(get(&mut m, "10.1.2.3", true, Some(CLONING)));
     assert_eq!(r.plen, 16, "ignflags cloning");
     let r = route(get(&mut m, "10.1.2.3", true, Some(PRCLONING)));
@@ -221,6 +279,11 @@ fn cloning_and_parent_delete() {
     assert!(list(&mut m).is_empty());
     assert_eq!(m.stats().clones, 0);
     assert_eq!(m.stats().trash, 0);
+    // A cloning host route is itself the answer: no clone, no miss.
+    add(&mut m, "10.1.2.3", 32, "192.0.2.1", CLONING);
+    let r = route(get(&mut m, "10.1.2.3", true, None));
+    assert_eq!((r.plen, r.parent), (32, None));
+    assert_eq!((m.stats().clones, m.stats().misses), (0, 0));
 }
 
 #[test]
@@ -282,12 +345,22 @@ fn change_needs_a_path() {
     assert_eq!(m.apply(&change(None, None)), Reply::Err(ESRCH));
     add(&mut m, "10.0.0.0", 8, "192.0.2.1", STATIC);
     add(&mut m, "10.0.0.0", 8, "192.0.2.2", 0);
-    assert_eq!(m.apply(&change(None, Some(REJECT))), Reply::Err(EINVAL), "several paths");
+    assert_eq!(
+        m.apply(&change(None, Some(REJECT))),
+        Reply::Err(EINVAL),
+        "several paths"
+    );
     assert_eq!(m.apply(&change(Some("192.0.2.9"), None)), Reply::Err(ESRCH));
-    assert_eq!(m.apply(&change(Some("192.0.2.1"), Some(UP))), Reply::Err(EINVAL));
+    assert_eq!(
+        m.apply(&change(Some("192.0.2.1"), Some(UP))),
+        Reply::Err(EINVAL)
+    );
     assert_eq!(m.apply(&change(Some("192.0.2.1"), Some(REJECT))), Reply::Ok);
     // User flags are replaced, the others kept.
-    assert_eq!(route(get(&mut m, "10.0.0.1", false, None)).flags, UP | GATEWAY | REJECT);
+    assert_eq!(
+        route(get(&mut m, "10.0.0.1", false, None)).flags,
+        UP | GATEWAY | REJECT
+    );
 }
 
 #[test]
@@ -300,7 +373,10 @@ fn hold_release_and_trash() {
         addr: ip("10.0.0.1"),
     };
     let h = route(m.apply(&hold(1)));
-    assert_eq!((h.dst, h.refcnt, h.parent, h.expires), (ip("10.0.0.0"), 1, None, None));
+    assert_eq!(
+        (h.dst, h.refcnt, h.parent, h.expires),
+        (ip("10.0.0.0"), 1, None, None)
+    );
     assert_eq!(route(get(&mut m, "10.0.0.1", false, None)).refcnt, 1);
     assert_eq!((m.stats().holds, m.stats().trash), (1, 0));
     remove(&mut m, "10.0.0.0", 8, None);
@@ -335,7 +411,10 @@ fn max_routes_is_enospc_and_a_failed_clone_returns_the_parent() {
     add(&mut m, "10.0.0.0", 8, "192.0.2.1", 0);
     add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
     add(&mut m, "10.2.0.0", 16, "192.0.2.1", 0);
-    assert_eq!(add(&mut m, "10.3.0.0", 16, "192.0.2.1", 0), Reply::Err(ENOSPC));
+    assert_eq!(
+        add(&mut m, "10.3.0.0", 16, "192.0.2.1", 0),
+        Reply::Err(ENOSPC)
+    );
     assert_eq!(route(get(&mut m, "10.1.2.3", true, None)).plen, 16);
     assert_eq!(m.stats().misses, 1);
 }

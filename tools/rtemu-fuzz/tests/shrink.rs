@@ -52,7 +52,9 @@ fn shrinks_to_exactly_the_two_ops() {
             seen: (false, false),
         };
         let model = Model::new();
-        let first = check_sequence(&mut fake, &model, &ops).unwrap().expect("fails");
+        let first = check_sequence(&mut fake, &model, &ops)
+            .unwrap()
+            .expect("fails");
         assert_eq!(first.index, j);
         let (min, m) = shrink_sequence(&mut fake, &model, &ops, &first).unwrap();
         assert_eq!(min, vec![a, b]);
@@ -82,7 +84,9 @@ fn a_failure_in_the_final_dump_shrinks_too() {
     let ops = Generator::new(sequence_seed(1, 3)).sequence(40);
     let mut sys = Forgetful(Model::new());
     let model = Model::new();
-    let first = check_sequence(&mut sys, &model, &ops).unwrap().expect("fails");
+    let first = check_sequence(&mut sys, &model, &ops)
+        .unwrap()
+        .expect("fails");
     let (min, _) = shrink_sequence(&mut sys, &model, &ops, &first).unwrap();
     assert_eq!(min.len(), 1, "{min:?}");
     assert!(matches!(min[0], Op::Add { .. }));

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Differential fuzzing: random operations on the module and on the reference
+# model of tools/rtemu-fuzz, every reply and the final dumps compared. A
+# mismatch is printed as a 1-minimal sequence with the seed to rerun it.
+#   RTEMU_FUZZ      the rtemu-fuzz binary (default tools/target/debug/rtemu-fuzz)
+#   RTEMU_FUZZ_OPS  operations (default 50000)
+#   RTEMU_FUZZ_SEED seed (default: from the clock; printed either way)
+. "$(dirname "$0")/lib.sh"
+
+fuzz=${RTEMU_FUZZ:-$RTEMU_ROOT/tools/target/debug/rtemu-fuzz}
+ops=${RTEMU_FUZZ_OPS:-50000}
+
+ktap_print_header
+require_rtemu
+if [ ! -x "$fuzz" ]; then
+	ktap_skip_all "no rtemu-fuzz binary at $fuzz (cargo build -p rtemu-fuzz)"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan 1
+load_rtemu
+
+args=(--ops "$ops")
+[ -n "${RTEMU_FUZZ_SEED:-}" ] && args+=(--seed "$RTEMU_FUZZ_SEED")
+start=$SECONDS
+"$fuzz" "${args[@]}" 2>&1 | sed 's/^/# /'
+status=${PIPESTATUS[0]}
+ktap_print_msg "rtemu-fuzz exited with $status after $((SECONDS - start)) s"
+ktap_test_result "differential fuzzing, $ops operations against the model" [ "$status" = 0 ]
+
+unload_rtemu
+ktap_finished
