@@ -106,6 +106,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
     let seq_len = args.seq_len.max(1) as u64;
     let start = Instant::now();
     let (mut done, mut seqs, mut mismatches) = (0u64, 0u64, 0u64);
+    let mut shrinking = 0f64;
     let step = (args.ops / 10).max(1000);
     let mut next_progress = step;
     let mut k = args.sequence.unwrap_or(0);
@@ -121,7 +122,10 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
                     ops.len(),
                     first.op
                 ));
-                shrink_sequence(&mut kernel, &model, &ops, &first).map(Some)
+                let t = Instant::now();
+                let r = shrink_sequence(&mut kernel, &model, &ops, &first).map(Some);
+                shrinking += t.elapsed().as_secs_f64();
+                r
             }
         });
         done += len;
@@ -173,9 +177,10 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
     }
     let t = start.elapsed().as_secs_f64();
     out.say(&format!(
-        "fuzz: {:.1} s, {:.0} operations/s, {} waits for deferred frees (RCU)",
+        "fuzz: {:.1} s ({:.1} s shrinking), {:.0} operations/s, {} waits for deferred frees (RCU)",
         t,
-        done as f64 / t.max(1e-9),
+        shrinking,
+        done as f64 / (t - shrinking).max(1e-9),
         kernel.settles
     ));
     out.say(&format!(

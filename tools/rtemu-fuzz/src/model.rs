@@ -66,6 +66,9 @@ pub struct Model {
     resolves: u64,
     /// `max_routes`, when the module was loaded with one.
     pub max_routes: Option<usize>,
+    /// Entries deleted and holds released so far: what frees entries, which
+    /// the module does after an RCU grace period.
+    pub frees: u64,
 }
 
 fn width(a: &IpAddr) -> u8 {
@@ -303,6 +306,7 @@ impl Model {
             return;
         }
         e.in_table = false;
+        self.frees += 1;
         let key = (e.dst, e.plen);
         if let Some(paths) = self.table.get_mut(&key) {
             paths.retain(|p| *p != id);
@@ -547,6 +551,7 @@ impl Model {
 
     fn release(&mut self, hold: u32) -> Result<Reply, i32> {
         let id = self.holds.remove(&hold).ok_or(ENOENT)?;
+        self.frees += 1;
         self.entries.get_mut(&id).unwrap().holds -= 1;
         Ok(Reply::Ok)
     }
