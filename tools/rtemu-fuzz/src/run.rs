@@ -57,20 +57,14 @@ pub fn check_sequence(
     sys.reset()?;
     let mut m = model.clone();
     System::reset(&mut m)?;
-    // Whether an entry may have been deleted since the last settle.
-    let mut dirty = false;
+    // The model's frees at the last settle: when it freed more since,
+    // refcnt and trash may still lag in the module.
+    let mut settled = m.frees;
     for (index, op) in ops.iter().chain(FINAL_CHECKS.iter()).enumerate() {
-        match op {
-            Op::Add { .. }
-            | Op::RemovePrefix { .. }
-            | Op::RemoveAddr { .. }
-            | Op::Clear { .. }
-            | Op::Release { .. } => dirty = true,
-            Op::Get { .. } | Op::Hold { .. } | Op::List | Op::Stats if dirty => {
-                sys.settle(&Reply::List(m.list()), &Reply::Stats(m.stats()));
-                dirty = false;
-            }
-            _ => {}
+        let reads = matches!(op, Op::Get { .. } | Op::Hold { .. } | Op::List | Op::Stats);
+        if reads && m.frees != settled {
+            sys.settle(&Reply::List(m.list()), &Reply::Stats(m.stats()));
+            settled = m.frees;
         }
         let expected = m.apply(op);
         let got = sys.apply(op);
