@@ -12,17 +12,22 @@ schema=$KSRC/Documentation/netlink/genetlink.yaml
 RTEMUCTL=${RTEMUCTL:-$PWD/tools/target/debug/rtemuctl}
 
 bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
-say() { printf '\n\033[36m# %s\033[0m\n' "$*"; }
-# A step: shown, run, and given a moment so background output lands next to it.
+# A comment of the walkthrough, one argument a line.
+say() {
+	echo
+	printf '\033[36m# %s\033[0m\n' "$@"
+}
+# A step: shown, run, and given a moment so background output lands next to
+# it. stderr joins stdout: the guest's stderr reaches the console apart.
 step() {
 	bold "\$ $*"
-	"$@"
+	"$@" 2>&1
 	sleep 0.5
 }
 # A step that is meant to fail: its error is the point.
 step_fails() {
 	bold "\$ $*"
-	if "$@"; then
+	if "$@" 2>&1; then
 		echo "(unexpectedly succeeded)"
 		return 1
 	fi
@@ -40,10 +45,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# follow FILE LABEL: show what a background rtemuctl prints, labelled.
-follow() {
-	tail -n0 -f "$1" | sed -u "s/^/    [$2] /" &
-	bg+=($!)
+# shown FILE LABEL: a copy of the output into FILE, and the output shown
+# labelled, less the misses of `listening`.
+shown() {
+	tee "$1" | sed -u "/ miss 198\.51\.100\.1 /d; s/^/    [$2] /"
 }
 
 # listening FILE: a background monitor or resolver prints misses; once one
@@ -71,14 +76,29 @@ if [ ! -x "$RTEMUCTL" ]; then
 	exit 0
 fi
 
-say "rtemuctl: route(8) / ip route for rtemu. A monitor runs in the background"
-say "from now on; its lines are marked [monitor]."
+# Started from the host's 9p share a debug rtemuctl takes seconds under TCG;
+# a copy in the guest's own /tmp, without debug info, a fraction of that.
+# On PATH, so that commands run by `hold --` find it too.
+ctl_dir=$(mktemp -d /tmp/rtemuctl.XXXXXX)
+strip -o "$ctl_dir/rtemuctl" "$RTEMUCTL" 2>/dev/null || cp "$RTEMUCTL" "$ctl_dir/rtemuctl"
+RTEMUCTL=$ctl_dir/rtemuctl
+PATH=$ctl_dir:$PATH
+
+say "rtemuctl: route(8) / ip route for rtemu. Two of them run in the background" \
+	"from now on: a monitor printing every event (lines marked [monitor]), and a" \
+	"resolver that will answer the next RTF_XRESOLVE clone with 192.0.2.77 and" \
+	"exit (lines marked [resolver])."
 mon=$(mktemp /tmp/demo-monitor.XXXXXX)
-"$RTEMUCTL" monitor >"$mon" 2>&1 &
+res=$(mktemp /tmp/demo-resolver.XXXXXX)
+bold "\$ rtemuctl monitor &"
+"$RTEMUCTL" monitor > >(shown "$mon" monitor) 2>&1 &
 bg+=($!)
 listening "$mon"
-follow "$mon" monitor
-bold "\$ rtemuctl monitor &"
+bold "\$ rtemuctl resolve --via 192.0.2.77 --count 1 &"
+"$RTEMUCTL" resolve --via 192.0.2.77 --count 1 > >(shown "$res" resolver) 2>&1 &
+resolver=$!
+bg+=("$resolver")
+listening "$res"
 
 say "Routes with lifetimes: as durations, or as RFC 3339 times"
 step rtemuctl route add 10.0.0.0/8 via 192.0.2.1 static preferred 10m expires 1h
@@ -98,25 +118,22 @@ say "...with clone (report set) a match on an RTF_CLONING route clones a host ro
 step rtemuctl route get 10.1.2.3 clone
 step rtemuctl route show inet
 
-say "RTF_XRESOLVE: clones go to userspace for resolution. A resolver answers"
-say "the next one with 192.0.2.77 and exits; its lines are marked [resolver]."
-res=$(mktemp /tmp/demo-resolver.XXXXXX)
-"$RTEMUCTL" resolve --via 192.0.2.77 --count 1 >"$res" 2>&1 &
-resolver=$!
-bg+=("$resolver")
-listening "$res"
-follow "$res" resolver
-bold "\$ rtemuctl resolve --via 192.0.2.77 --count 1 &"
+say "RTF_XRESOLVE: a clone is announced to userspace (a resolve event) and the" \
+	"resolver in the background answers it with route change ... new-via"
 step rtemuctl route add 10.3.0.0/16 via 0.0.0.0 clone xresolve
 step rtemuctl route get 10.3.0.9 clone
-wait "$resolver" || true
+for _ in $(seq 60); do
+	kill -0 "$resolver" 2>/dev/null || break
+	sleep 0.5
+done
 sleep 0.5
 step rtemuctl route get 10.3.0.9
 
 say "Holds keep a reference while a command runs (the route's refcnt, stats' holds)"
-step rtemuctl hold 10.1.2.3 -- "$RTEMUCTL" stats
+step rtemuctl hold 10.1.2.3 -- rtemuctl stats
 
-say "10.9.0.0/16 was added with preferred 3s, expires 6s: watch it deprecate and expire"
+say "10.9.0.0/16 (preferred 3s, expires 6s) was deprecated, then expired: see its" \
+	"deprecate and expire lines above. It is gone from the table"
 for _ in $(seq 40); do
 	grep -q ' expire 10.9.0.0/16' "$mon" && break
 	sleep 0.5
