@@ -9,8 +9,6 @@ set -euo pipefail
 "$RTEMU_ROOT/scripts/setup.sh"
 kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" debug)
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh"
-# The walkthrough's rtemuctl (the guest runs the host's build).
-cargo build --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemuctl
 # The guest's walkthrough uses the host's debug rtemuctl.
 cargo build --quiet --locked --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemuctl
 "$RTEMU_ROOT/scripts/vm-run.sh" --timeout 1200 "$kdir" \
