@@ -312,10 +312,6 @@ impl RtRef {
         &self.rt
     }
 
-    pub(crate) fn arc(&self) -> &Arc<RtEntry> {
-        &self.rt
-    }
-
     #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// Whether two handles refer to the same entry.
     pub(crate) fn same(&self, other: &RtRef) -> bool {

@@ -238,8 +238,10 @@ impl RouteTable {
         Some(RtRef::new(rt))
     }
 
-    /// The paths of exactly `prefix`, referenced.
-    pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<RtRef> {
+    /// The paths of exactly `prefix`. The `Arc`s keep the entries' memory,
+    /// not references in `rt_refcnt`'s sense: the writer uses them, and
+    /// what it reports must not count its own bookkeeping.
+    pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<Arc<RtEntry>> {
         let g = RcuGuard::new();
         let mut out = KVec::new();
         let set = match prefix.addr() {
@@ -247,11 +249,11 @@ impl RouteTable {
             Addr::V6(_) => self.v6.get(u128::of(&prefix.addr()), prefix.len(), &g),
         };
         if let Some(set) = set {
-            for rt in set.paths() {
-                // The dump and get paths stop at what fits; a failed push
-                // only shortens the answer.
-                if out.push(RtRef::new(rt), GFP_ATOMIC).is_err() {
-                    break;
+            // Few paths per prefix: reserve once, outside the RCU section
+            // allocations cannot sleep anyway (GFP_ATOMIC).
+            if out.reserve(set.paths().len(), GFP_ATOMIC).is_ok() {
+                for rt in set.paths() {
+                    let _ = out.push_within_capacity(rt.clone());
                 }
             }
         }
@@ -343,8 +345,8 @@ impl RouteTable {
             return Err(ENETUNREACH);
         }
         // Another lookup may have cloned the same host route meanwhile.
-        if let Some(existing) = self.get_exact(&prefix).into_iter().next() {
-            return Ok(existing);
+        if let Some(existing) = self.get_exact(&prefix).first() {
+            return Ok(RtRef::new(existing));
         }
         if self.total_routes() >= self.max_routes {
             return Err(ENOSPC);
@@ -364,8 +366,9 @@ impl RouteTable {
         self.clones.fetch_add(1, Relaxed);
         drop(writer);
 
-        let clone = RtRef::new(&rt);
+        // The snapshot comes before our reference, which is not the user's.
         let info = RouteInfo::of_unlocked(&rt);
+        let clone = RtRef::new(&rt);
         if flags & RTF_XRESOLVE != 0 {
             self.resolves.fetch_add(1, Relaxed);
             ev.push(Event::Resolve(info));
@@ -429,17 +432,16 @@ impl RouteTable {
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut replaced = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         for path in &existing {
-            let e = path.entry();
             let (gw, pflags) = {
-                let s = e.lock_state();
+                let s = path.lock_state();
                 (s.gateway, s.flags)
             };
             if pflags & RTF_WASCLONED != 0 {
-                replaced.push(path.arc().clone(), GFP_KERNEL)?;
+                replaced.push(path.clone(), GFP_KERNEL)?;
             } else if gw == new.gateway {
                 return Err(EEXIST);
             } else {
-                keep.push(path.arc().clone(), GFP_KERNEL)?;
+                keep.push(path.clone(), GFP_KERNEL)?;
             }
         }
         if self.total_routes() - replaced.len() as u32 >= self.max_routes {
@@ -510,10 +512,10 @@ impl RouteTable {
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut found = false;
         for path in &existing {
-            if Arc::ptr_eq(path.arc(), rt) {
+            if Arc::ptr_eq(path, rt) {
                 found = true;
             } else {
-                keep.push(path.arc().clone(), GFP_KERNEL)?;
+                keep.push(path.clone(), GFP_KERNEL)?;
             }
         }
         drop(existing);
@@ -537,11 +539,11 @@ impl RouteTable {
         let mut count = 0;
         for path in &existing {
             if let Some(via) = via {
-                if path.entry().lock_state().gateway != *via {
+                if path.lock_state().gateway != *via {
                     continue;
                 }
             }
-            let rt = path.arc().clone();
+            let rt = path.clone();
             self.remove_path(&rt)?;
             self.unlink(&rt, &mut writer, Some(DeleteReason::Removed), ev);
             count += 1;
@@ -623,12 +625,12 @@ impl RouteTable {
         let existing = self.get_exact(prefix);
         let mut chosen = None;
         for path in &existing {
-            let matches = via.is_none_or(|v| path.entry().lock_state().gateway == *v);
+            let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
             if matches {
                 if chosen.is_some() {
                     return Err(EINVAL);
                 }
-                chosen = Some(path.arc().clone());
+                chosen = Some(path.clone());
             }
         }
         let rt = chosen.ok_or(ESRCH)?;

@@ -238,6 +238,8 @@ def events_for_add_delete_change(y):
     assert [e[0] for e in ev] == ['add-ntf', 'change-ntf', 'delete-ntf'], ev
     assert ev[1][1]['via'] == '192.0.2.7', ev
     assert ev[2][1]['reason'] == 'removed', ev
+    # Events count holders only, not the request's own bookkeeping.
+    assert [e[1]['refcnt'] for e in ev] == [0, 0, 0], ev
 
 
 @test
@@ -262,6 +264,7 @@ def cloning_and_parent_delete(y):
     names = [(e[0], e[1].get('reason')) for e in ev]
     assert names == [('add-ntf', None), ('delete-ntf', 'removed'),
                      ('delete-ntf', 'parent-deleted')], names
+    assert ev[0][1]['refcnt'] == 0, ('the clone is not held by anyone', ev)
     assert routes(y) == []
     assert y.do('stats-get', {})['clones'] == 0
 
