@@ -297,7 +297,8 @@ impl Model {
             .map(|(_, paths)| paths[0])
     }
 
-    /// Take `id` out of the table, and its clones with it.
+    /// Take `id` out of the table, and its clones with it if it is (still)
+    /// a cloning route, as FreeBSD's RTM_DELETE walks for clones only then.
     fn delete(&mut self, id: Id) {
         let Some(e) = self.entries.get_mut(&id) else {
             return;
@@ -307,6 +308,7 @@ impl Model {
         }
         e.in_table = false;
         self.frees += 1;
+        let cloning = e.flags & CLONING != 0;
         let key = (e.dst, e.plen);
         if let Some(paths) = self.table.get_mut(&key) {
             paths.retain(|p| *p != id);
@@ -317,7 +319,7 @@ impl Model {
         let clones: Vec<Id> = self
             .entries
             .iter()
-            .filter(|(_, c)| c.parent == Some(id) && c.in_table)
+            .filter(|(_, c)| cloning && c.parent == Some(id) && c.in_table)
             .map(|(cid, _)| *cid)
             .collect();
         for c in clones {

@@ -432,3 +432,33 @@ fn generated_sequences_never_trip_the_model() {
         }
     }
 }
+
+#[test]
+fn clones_go_with_a_parent_only_while_it_is_cloning() {
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    get(&mut m, "10.1.2.3", true, None);
+    let change = Op::Change {
+        family: Family::Inet,
+        dst: ip("10.1.0.0"),
+        plen: 16,
+        via: None,
+        new_via: None,
+        flags: Some(STATIC),
+        preferred: None,
+        expires: None,
+    };
+    assert_eq!(m.apply(&change), Reply::Ok);
+    assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
+    // The clone stays, and keeps its deleted parent in the trash.
+    let l = list(&mut m);
+    assert_eq!(l, vec![(ip("10.1.2.3"), 32, ip("192.0.2.1"))]);
+    let s = m.stats();
+    assert_eq!((s.routes_inet, s.clones, s.trash), (1, 1, 1));
+    assert_eq!(
+        route(get(&mut m, "10.1.2.3", false, None)).parent,
+        Some((ip("10.1.0.0"), 16))
+    );
+    remove(&mut m, "10.1.2.3", 32, None);
+    assert_eq!(m.stats().trash, 0);
+}
