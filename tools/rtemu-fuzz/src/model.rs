@@ -298,7 +298,7 @@ impl Model {
     }
 
     /// Take `id` out of the table, and its clones with it if it is (still)
-    /// a cloning route, as FreeBSD's RTM_DELETE walks for clones only then.
+    /// RTF_CLONING or RTF_PRCLONING: RTM_DELETE walks for clones only then.
     fn delete(&mut self, id: Id) {
         let Some(e) = self.entries.get_mut(&id) else {
             return;
@@ -308,7 +308,7 @@ impl Model {
         }
         e.in_table = false;
         self.frees += 1;
-        let cloning = e.flags & CLONING != 0;
+        let cloning = e.flags & (CLONING | PRCLONING) != 0;
         let key = (e.dst, e.plen);
         if let Some(paths) = self.table.get_mut(&key) {
             paths.retain(|p| *p != id);

@@ -461,4 +461,19 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
     );
     remove(&mut m, "10.1.2.3", 32, None);
     assert_eq!(m.stats().trash, 0);
+    // RTF_PRCLONING never clones, but a parent that has it takes its clones.
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    get(&mut m, "10.1.2.3", true, None);
+    m.apply(&Op::Change {
+        family: Family::Inet,
+        dst: ip("10.1.0.0"),
+        plen: 16,
+        via: None,
+        new_via: None,
+        flags: Some(PRCLONING),
+        preferred: None,
+        expires: None,
+    });
+    assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
+    assert!(list(&mut m).is_empty());
 }
