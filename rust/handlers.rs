@@ -243,6 +243,11 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
         .map_err(|e| match e {
             e if e == ESRCH => ex.fail(e, c"no such route", None),
             e if e == EINVAL => ex.fail(e, c"the prefix has several paths: give via", None),
+            e if e == EEXIST => ex.fail(
+                e,
+                c"another path of the prefix already uses new-via",
+                attrs.get(RTEMU_A_ROUTE_NEW_VIA),
+            ),
             e => e,
         })?;
     st.publish(&ev);

@@ -634,6 +634,16 @@ impl RouteTable {
             }
         }
         let rt = chosen.ok_or(ESRCH)?;
+        // A new router another path of the prefix already uses would make
+        // two paths the same route, which an add refuses.
+        if let Some(gw) = change.gateway {
+            let taken = existing
+                .iter()
+                .any(|p| !Arc::ptr_eq(p, &rt) && p.lock_state().gateway == gw);
+            if taken {
+                return Err(EEXIST);
+            }
+        }
         let timed = change.preferred.is_some() || change.expires.is_some();
         let tracked = writer.timed.iter().any(|e| Arc::ptr_eq(e, &rt));
         if timed && !tracked {

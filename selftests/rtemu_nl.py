@@ -19,7 +19,7 @@ SCHEMA = os.path.join(KSRC, 'Documentation', 'netlink', 'genetlink.yaml')
 sys.path.insert(0, os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'))
 from lib import YnlFamily, NlError  # noqa: E402
 
-EPERM, ENOENT, ESRCH, EEXIST, EINVAL, ENOSPC = 1, 2, 3, 17, 22, 28
+EPERM, ENOENT, ESRCH, EEXIST, EINVAL, ENOSPC, ERANGE = 1, 2, 3, 17, 22, 28, 34
 ENETUNREACH, EOVERFLOW = 101, 75
 NS = 1_000_000_000
 
@@ -175,7 +175,7 @@ def validation_errors_name_the_attribute(y):
     # Strict policies: an attribute the op does not take is refused.
     expect_err(EINVAL, 'Unknown attribute type', add, y, '10.0.0.0', 8, '192.0.2.1',
                **{'new-via': '192.0.2.9'})
-    expect_err(EINVAL, 'integer out of range', y.do, 'route-add',
+    expect_err(ERANGE, 'integer out of range', y.do, 'route-add',
                {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 129, 'via': '192.0.2.1'})
     assert routes(y) == []
 
@@ -187,6 +187,9 @@ def duplicate_is_eexist_and_multipath(y):
     expect_err(EEXIST, 'exists', add, y, '10.0.0.0', 8, '192.0.2.1')
     add(y, '10.0.0.0', 8, '192.0.2.2')
     assert [r['via'] for r in routes(y)] == ['192.0.2.1', '192.0.2.2']
+    expect_err(EEXIST, 'already uses new-via', y.do, 'route-change',
+               {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': '192.0.2.2',
+                'new-via': '192.0.2.1'})
     r = y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8,
                               'via': '192.0.2.1'})
     assert r['count'] == 1, r
