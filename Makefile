@@ -4,6 +4,7 @@
 #
 #   make            build rtemu.ko (against KDIR, or the project's cached test kernel)
 #   make check      set up, build, boot the debug kernel in a VM and run every test
+#   make fuzz       the differential fuzzer against the module: 1,000,000 operations
 #   make demo       boot the VM and show the module at work
 #   make regen      regenerate the UAPI header, policies and Rust constants from the spec
 #   make check-spec fail if the generated files drifted from include/rtemu.yaml
@@ -23,7 +24,7 @@ FLAVOUR ?= debug
 PREFIX ?= /usr/local
 export FLAVOUR KDIR PREFIX DESTDIR
 
-.PHONY: all modules check demo regen check-spec setup kernel clean
+.PHONY: all modules check demo fuzz regen check-spec setup kernel clean
 .PHONY: dkms-source rust-analyzer cli install uninstall docs check-docs
 
 all modules:
@@ -70,3 +71,7 @@ docs:
 
 check-docs:
 	scripts/docs.sh --check-uapi
+
+# Seeds are printed; RTEMU_FUZZ_SEED pins one. ~30 minutes under TCG.
+fuzz:
+	scripts/fuzz.sh

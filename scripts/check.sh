@@ -40,6 +40,8 @@ host_result "README commands and paths exist" "$RTEMU_ROOT/selftests/host/readme
 cargo_log=$results/cargo.log
 host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
 	env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
+host_result "build rtemuctl and rtemu-fuzz for the VM" \
+	cargo build --quiet --release --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemuctl -p rtemu-fuzz
 host_result "cargo clippy -D warnings (tools workspace)" \
 	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
 
@@ -56,7 +58,9 @@ phase "VM: kselftests"
 vm_log=$results/vm.log
 status=0
 "$RTEMU_ROOT/scripts/vm-run.sh" --timeout "${RTEMU_VM_TIMEOUT:-2400}" "$kdir" \
-	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" "$RTEMU_ROOT/selftests/vm_check.sh" \
+	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" \
+	RTEMU_FUZZ="$RTEMU_ROOT/tools/target/release/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-50000}" \
+	"$RTEMU_ROOT/selftests/vm_check.sh" \
 	2>&1 | tee "$vm_log" || status=$?
 [ "${PIPESTATUS[0]}" = 0 ] || status=${PIPESTATUS[0]}
 # The guest's console log may carry carriage returns.
