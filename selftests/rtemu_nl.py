@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 
 KSRC = os.environ['KSRC']
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +17,7 @@ SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
 SCHEMA = os.path.join(KSRC, 'Documentation', 'netlink', 'genetlink.yaml')
 sys.path.insert(0, os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'))
 from lib import YnlFamily, NlError  # noqa: E402
+from rtemu_ktap import run  # noqa: E402
 
 EPERM, ENOENT, ESRCH, EEXIST, EINVAL, ENOSPC, ERANGE = 1, 2, 3, 17, 22, 28, 34
 ENETUNREACH, EOVERFLOW = 101, 75
@@ -504,28 +504,7 @@ def limits(y):
 def main():
     if sys.argv[1:] == ['limits']:
         tests[:] = [limits]
-    y = ynl()
-    print('TAP version 13')
-    print(f'1..{len(tests)}')
-    failed = 0
-    for i, fn in enumerate(tests, 1):
-        y = ynl()
-        try:
-            fn(y)
-            print(f'ok {i} {fn.__name__}')
-        except Exception:  # noqa: BLE001 - report any failure as KTAP
-            failed += 1
-            for line in traceback.format_exc().splitlines():
-                print(f'# {line}')
-            print(f'not ok {i} {fn.__name__}')
-        finally:
-            y.sock.close()
-    try:
-        clear(ynl())
-    except Exception:  # noqa: BLE001
-        pass
-    print(f'# Totals: pass:{len(tests) - failed} fail:{failed} xfail:0 xpass:0 skip:0 error:0')
-    sys.exit(1 if failed else 0)
+    run(tests, ynl, cleanup=lambda: clear(ynl()))
 
 
 if __name__ == '__main__':

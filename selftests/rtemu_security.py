@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 KSRC = os.environ['KSRC']
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +20,7 @@ SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
 PYYNL = os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl')
 sys.path.insert(0, PYYNL)
 from lib import YnlFamily, NlError  # noqa: E402
+from rtemu_ktap import run  # noqa: E402
 
 EPERM, ENOENT, EINVAL, ERANGE, EOPNOTSUPP = 1, 2, 22, 34, 95
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
@@ -231,23 +231,7 @@ def a_namespace_going_away_frees_its_table(y):
 
 
 def main():
-    print('TAP version 13')
-    print(f'1..{len(tests)}')
-    failed = 0
-    for i, fn in enumerate(tests, 1):
-        y = ynl()
-        try:
-            fn(y)
-            print(f'ok {i} {fn.__name__}')
-        except Exception:  # noqa: BLE001 - report any failure as KTAP
-            failed += 1
-            for line in traceback.format_exc().splitlines():
-                print(f'# {line}')
-            print(f'not ok {i} {fn.__name__}')
-        finally:
-            y.sock.close()
-    print(f'# Totals: pass:{len(tests) - failed} fail:{failed} xfail:0 xpass:0 skip:0 error:0')
-    sys.exit(1 if failed else 0)
+    run(tests, ynl)
 
 
 if __name__ == '__main__':
