@@ -54,12 +54,15 @@ host_result "make rust-analyzer" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/ru
 host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
 host_result "make docs" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/docs.sh"
 
+# make check fuzzes with a fixed seed so CI is reproducible; make fuzz
+# draws a new one each run (printed either way).
 phase "VM: kselftests"
 vm_log=$results/vm.log
 status=0
 "$RTEMU_ROOT/scripts/vm-run.sh" --timeout "${RTEMU_VM_TIMEOUT:-2400}" "$kdir" \
 	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" \
 	RTEMU_FUZZ="$RTEMU_ROOT/tools/target/release/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-50000}" \
+	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" \
 	"$RTEMU_ROOT/selftests/vm_check.sh" \
 	2>&1 | tee "$vm_log" || status=$?
 [ "${PIPESTATUS[0]}" = 0 ] || status=${PIPESTATUS[0]}
