@@ -109,10 +109,11 @@ impl<'a> Attrs<'a> {
         // SAFETY: `ty <= max` and the array has `max + 1` entries, by the
         // type invariant.
         let attr = unsafe { *self.attrs.add(usize::from(ty)) };
-        // SAFETY: non-null entries are validated attributes alive for `'a`.
-        NonNull::new(attr).map(|a| Attr {
-            raw: unsafe { a.as_ref() },
-        })
+        let attr = NonNull::new(attr)?;
+        // SAFETY: non-null entries are attributes netlink validated against
+        // the message, alive for `'a` (type invariant).
+        let raw = unsafe { attr.as_ref() };
+        Some(Attr { raw })
     }
 
     pub(crate) fn flag(&self, ty: u16) -> bool {
