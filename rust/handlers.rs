@@ -330,24 +330,18 @@ pub(crate) fn route_list(dump: &mut Dump<'_>) -> Result<u32> {
         } else {
             None
         };
-        let mut full = false;
-        let finished = st.table.walk_from(af, &mut cursor.clone(), &mut |rt| {
+        // The walk advances `cursor` past each path `f` accepts; `f` refuses
+        // the first one that does not fit, which is where the next part
+        // resumes.
+        let finished = st.table.walk_from(af, &mut cursor, &mut |rt| {
             let info = RouteInfo::of_unlocked(rt);
             let Some(mut e) = dump.entry(RTEMU_CMD_ROUTE_LIST) else {
-                full = true;
                 return false;
             };
             if put_route(&mut e, &info, clock).is_err() {
-                full = true;
                 return false;
             }
             e.end();
-            // Advance the cursor past this path.
-            let seen = match cursor {
-                Some((p, n)) if p == info.prefix => n + 1,
-                _ => 1,
-            };
-            cursor = Some((info.prefix, seen));
             true
         });
         let cur = dump.cursor();
@@ -358,7 +352,7 @@ pub(crate) fn route_list(dump: &mut Dump<'_>) -> Result<u32> {
             cur.last_len = p.len().into();
             cur.last_path = n;
         }
-        if !finished || full {
+        if !finished {
             // More next time; the length tells netlink whether to call again.
             return Ok(dump.len());
         }

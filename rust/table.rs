@@ -522,36 +522,41 @@ impl RouteTable {
         if !found {
             return Err(ESRCH);
         }
-        let set = if keep.is_empty() { None } else { Some(RouteSet::of(&keep)?) };
+        self.republish(&prefix, &keep)
+    }
+
+    /// Publishes `paths` as `prefix`'s set, or removes the prefix when there
+    /// are none.
+    fn republish(&self, prefix: &Prefix, paths: &[Arc<RtEntry>]) -> Result {
+        let set = if paths.is_empty() { None } else { Some(RouteSet::of(paths)?) };
         match prefix.addr() {
-            Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set)?,
-            Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set)?,
+            Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set),
+            Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set),
         }
-        Ok(())
     }
 
     /// Removes the paths of `prefix` (only the one through `via` if given).
-    /// Returns how many were removed; none is `ESRCH`.
+    /// Returns how many were removed; none is `ESRCH`. The prefix's new set
+    /// is published once, so a failed allocation removes nothing.
     pub(crate) fn remove(&self, prefix: &Prefix, via: Option<&Addr>, ev: &mut Events) -> Result<u32> {
         ev.reserve(4);
         let mut writer = self.writer.lock();
         let existing = self.get_exact(prefix);
-        let mut count = 0;
-        for path in &existing {
-            if let Some(via) = via {
-                if path.lock_state().gateway != *via {
-                    continue;
-                }
-            }
-            let rt = path.clone();
-            self.remove_path(&rt)?;
-            self.unlink(&rt, &mut writer, Some(DeleteReason::Removed), ev);
-            count += 1;
+        let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+        let mut gone = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+        for path in existing {
+            let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
+            // Cannot fail: both have room for every path.
+            let _ = if matches { gone.push_within_capacity(path) } else { keep.push_within_capacity(path) };
         }
-        if count == 0 {
+        if gone.is_empty() {
             return Err(ESRCH);
         }
-        Ok(count)
+        self.republish(prefix, &keep)?;
+        for rt in &gone {
+            self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
+        }
+        Ok(gone.len() as u32)
     }
 
     /// WASIX `port_route_remove(ip)`: every route whose router is `addr`
