@@ -94,6 +94,13 @@ mod tests {
         CLOCK.real.fetch_add(ns, Relaxed);
     }
 
+    /// Entries alive once every pending RCU free has run; earlier tests' frees
+    /// may still be queued when a test starts.
+    fn settled_live_entries() -> i64 {
+        rcu_drain();
+        LIVE_ENTRIES.load(Relaxed)
+    }
+
     fn table() -> Arc<RouteTable> {
         RouteTable::new(1 << 20, &CLOCK, None).expect("table")
     }
@@ -188,7 +195,7 @@ mod tests {
 
     #[test]
     fn delete_while_held_keeps_a_valid_entry() -> Result {
-        let base = LIVE_ENTRIES.load(Relaxed);
+        let base = settled_live_entries();
         let t = table();
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
         let held = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match").unlock();
@@ -234,7 +241,7 @@ mod tests {
 
     #[test]
     fn clone_life_cycle() -> Result {
-        let base = LIVE_ENTRIES.load(Relaxed);
+        let base = settled_live_entries();
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING | RTF_STATIC)?;
         let mut ev = Events::new();
@@ -515,7 +522,7 @@ mod tests {
 
     #[test]
     fn destroying_a_table_with_handles_clones_and_timers_frees_everything() -> Result {
-        let base = LIVE_ENTRIES.load(Relaxed);
+        let base = settled_live_entries();
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
         let mut r = route(v4([10, 5, 0, 0]), 16, GW, 0);
