@@ -3,8 +3,10 @@
 # The README's commands exist: every `make TARGET` it shows is a target of the
 # Makefile (checked with make -n, nothing is run), and every file under
 # scripts/, selftests/, docs/, include/ or tools/ that it names is there.
-# The commands themselves are run by make check (CI), make demo and the other
-# host tests (dkms_build.sh, install_cli.sh, rust_analyzer.sh, docs.sh).
+# The two-minute tour itself is run as written by CI (.ci/run ->
+# scripts/readme-tour.sh); here it must contain the test command, and CI must
+# run it. The other commands are run by the host tests (dkms_build.sh,
+# install_cli.sh, rust_analyzer.sh, docs.sh).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 readme=$root/README.md
@@ -39,4 +41,10 @@ paths=$(grep -oE '(^|[`( ])(scripts|selftests|docs|include|tools)/[A-Za-z0-9_./-
 for p in $paths; do
 	[ -e "$root/$p" ] && ok "$p exists" || fail "README names $p, which does not exist"
 done
+tour=$("$root/scripts/readme-tour.sh" --print) || fail "scripts/readme-tour.sh cannot read the tour"
+for cmd in "make demo" "make check"; do
+	grep -q "^$cmd\b" <<<"$tour" && ok "the tour runs $cmd" || fail "the two-minute tour lacks $cmd"
+done
+grep -q '^scripts/readme-tour.sh' "$root/.ci/run" && ok ".ci/run runs the tour" ||
+	fail ".ci/run does not run scripts/readme-tour.sh"
 [ $fails -eq 0 ]
