@@ -5,6 +5,7 @@
 #   make            build rtemu.ko (against KDIR, or the project's cached test kernel)
 #   make check      set up, build, boot the debug kernel in a VM and run every test
 #   make fuzz       the differential fuzzer against the module: 1,000,000 operations
+#   make bench      rtemu against Linux's FIB and iproute2 (perf kernel VM), and natively
 #   make demo       boot the VM and show the module at work
 #   make regen      regenerate the UAPI header, policies and Rust constants from the spec
 #   make check-spec fail if the generated files drifted from include/rtemu.yaml
@@ -24,7 +25,7 @@ FLAVOUR ?= debug
 PREFIX ?= /usr/local
 export FLAVOUR KDIR PREFIX DESTDIR
 
-.PHONY: all modules check demo fuzz regen check-spec setup kernel clean
+.PHONY: all modules check demo fuzz bench regen check-spec setup kernel clean
 .PHONY: dkms-source rust-analyzer cli install uninstall docs check-docs
 
 all modules:
@@ -35,6 +36,10 @@ check:
 
 demo:
 	scripts/demo.sh
+
+# Results in ~/.cache/rtemu/results/bench-*/; see BENCHMARKS.md.
+bench:
+	scripts/bench.sh
 
 regen:
 	scripts/ynl-regen.sh

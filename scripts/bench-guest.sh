@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench's script inside the guest (perf kernel): for each prefix sample,
+# load the same prefixes into rtemu (rtemuctl -batch) and into Linux's FIB
+# (ip -batch; IPv4 into spare table $TABLE, IPv6 into the main table, which
+# fib6_lookup() reads), timing the loads and the memory they take, the dumps,
+# then the in-kernel lookup benchmark (rtemu_bench.ko), and for the full set
+# unloading rtemu against flushing the FIB. Each result is one JSON line in
+# $OUT/guest.jsonl.
+#
+#   scripts/bench-guest.sh DATA_DIR OUT_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=$1
+out=$2
+RTEMUCTL=${RTEMUCTL:-$PWD/tools/target/release/rtemuctl}
+TABLE=100
+KEYS=${RTEMU_BENCH_KEYS:-200000}
+SEED=${RTEMU_BENCH_SEED:-20261122}
+SIZES=${RTEMU_BENCH_SIZES:-1k 100k full}
+results=$out/guest.jsonl
+: >"$results"
+
+log() { printf '[bench-guest %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+emit() { echo "$*" >>"$results"; }
+now_ns() { date +%s%N; }
+
+# Kernel memory that routes take: slab plus vmalloc (fib_trie puts nodes
+# larger than a page there), in bytes, after RCU frees have run.
+kmem() {
+	sleep 1
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^(Slab|VmallocUsed):/ { kb += $2 } END { print kb * 1024 }' /proc/meminfo
+}
+
+# Modules are loaded from stripped copies: module loading is slow under TCG
+# and the debug info is not needed.
+work=$(mktemp -d)
+for m in rtemu rtemu_bench; do
+	cp "$m.ko" "$work/" && strip --strip-debug "$work/$m.ko"
+done
+load_rtemu() { insmod "$work/rtemu.ko" max_routes=4194304; }
+
+ip link add dummy0 type dummy
+ip addr add 192.0.2.1/24 dev dummy0
+ip -6 addr add 2001:db8::1/64 dev dummy0 nodad
+ip link set dummy0 up
+
+# Batch files for both loaders from the same prefix list.
+for f in "$data"/*.txt; do
+	name=$(basename "$f" .txt)
+	case $name in
+	v4-*) gw=192.0.2.2 ;;
+	v6-*) gw=2001:db8::2 ;;
+	esac
+	sed "s|.*|route add & via $gw|" "$f" >"$work/$name.rtemu"
+	case $name in
+	v4-*) sed "s|.*|route add table $TABLE & via $gw dev dummy0|" "$f" >"$work/$name.ip" ;;
+	v6-*) sed "s|.*|route add & via $gw dev dummy0|" "$f" >"$work/$name.ip" ;;
+	esac
+done
+
+fib_flush() {
+	ip route flush table $TABLE
+	ip -6 route flush table main proto boot
+}
+
+load_rtemu
+for size in $SIZES; do
+	for fam in v4 v6; do
+		name=$fam-$size
+		n=$(wc -l <"$data/$name.txt")
+		family=$([ $fam = v4 ] && echo inet || echo inet6)
+		log "$name: $n prefixes"
+
+		before=$(kmem)
+		t0=$(now_ns)
+		ip -batch "$work/$name.ip"
+		t1=$(now_ns)
+		linux_bytes=$(($(kmem) - before))
+
+		before=$(kmem)
+		t2=$(now_ns)
+		"$RTEMUCTL" -batch "$work/$name.rtemu"
+		t3=$(now_ns)
+		rtemu_bytes=$(($(kmem) - before))
+		emit "{\"bench\":\"insert\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t3 - t2)),\"linux_bytes\":$linux_bytes,\"rtemu_bytes\":$rtemu_bytes}"
+
+		# Dumps, as text, to /dev/null; both list exactly this family's set.
+		t0=$(now_ns)
+		if [ $fam = v4 ]; then ip route show table $TABLE >/dev/null; else ip -6 route show table main proto boot >/dev/null; fi
+		t1=$(now_ns)
+		"$RTEMUCTL" route show "$family" >/dev/null
+		t2=$(now_ns)
+		linux_lines=$(if [ $fam = v4 ]; then ip route show table $TABLE; else ip -6 route show table main proto boot; fi | wc -l)
+		rtemu_lines=$("$RTEMUCTL" route show "$family" | wc -l)
+		emit "{\"bench\":\"dump\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t2 - t1)),\"linux_lines\":$linux_lines,\"rtemu_lines\":$rtemu_lines}"
+	done
+
+	log "$size: in-kernel lookups"
+	seen=$(dmesg | wc -l)
+	insmod "$work/rtemu_bench.ko" v4_file="$data/v4-$size.bin" v6_file="$data/v6-$size.bin" \
+		keys="$KEYS" seed="$SEED" fib_table=$TABLE
+	rmmod rtemu_bench
+	dmesg | tail -n +$((seen + 1)) >"$work/dmesg"
+	grep -q 'rtemu_bench: {"bench":"done"}' "$work/dmesg" || { log "rtemu_bench did not finish"; exit 1; }
+	sed -n 's/.*rtemu_bench: \({.*}\)$/\1/p' "$work/dmesg" | grep -v '"done"' |
+		sed "s/^{/{\"size\":\"$size\",/" >>"$results"
+
+	if [ "$size" = full ]; then
+		# Unloading rtemu with both full sets against flushing both from the FIB.
+		t0=$(now_ns)
+		fib_flush
+		t1=$(now_ns)
+		rmmod rtemu
+		t2=$(now_ns)
+		emit "{\"bench\":\"teardown\",\"size\":\"$size\",\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t2 - t1))}"
+		load_rtemu
+	else
+		fib_flush
+		"$RTEMUCTL" route flush
+	fi
+done
+rmmod rtemu
+if dmesg | grep -Eq 'soft lockup|rcu_.*stall|WARNING:|BUG:'; then
+	log "the kernel reported a problem"
+	dmesg | grep -E -A20 'soft lockup|rcu_.*stall|WARNING:|BUG:' | head -60
+	exit 1
+fi
+log "done: $(wc -l <"$results") results"

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn make bench's raw results into one JSON document and a Markdown report.
+
+Inputs: the guest's JSON lines (scripts/bench-guest.sh and rtemu_bench.ko)
+and the native run's JSON (rtemu-bench native). Ratios are rtemu / Linux, so
+below 1 is rtemu ahead, except insertion, reported as a speed-up (rtemu's
+routes per second over iproute2's).
+"""
+
+import argparse
+import json
+import sys
+
+SIZES = ["1k", "100k", "full"]
+FAMILIES = ["inet", "inet6"]
+KEYS = ["random", "hit", "miss"]
+
+
+def load_guest(path):
+    records = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                records.append(json.loads(line))
+    return records
+
+
+def pick(records, bench, **match):
+    return [r for r in records if r["bench"] == bench and all(r.get(k) == v for k, v in match.items())]
+
+
+def one(records, bench, **match):
+    found = pick(records, bench, **match)
+    return found[0] if found else None
+
+
+def ratio(a, b):
+    return round(a / b, 3) if b else None
+
+
+def goal(name, value, op, target, detail):
+    met = None if value is None else (value <= target if op == "<=" else value >= target)
+    return {"goal": name, "value": value, "op": op, "target": target, "met": met, "detail": detail}
+
+
+def summarize(guest):
+    lookups, inserts, memory, dumps, latency = [], [], [], [], []
+    for r in pick(guest, "lookup"):
+        n = r["lookups"] or 1
+        lookups.append({
+            "family": r["family"], "size": r["size"], "prefixes": r["prefixes"], "keys": r["keys"],
+            "lookups": r["lookups"], "hits": r["hits"], "disagree": r["disagree"],
+            "rtemu_ns": round(r["rtemu_ns"] / n, 1), "rtemu_ref_ns": round(r["rtemu_ref_ns"] / n, 1),
+            "linux_ns": round(r["linux_ns"] / n, 1), "ratio": ratio(r["rtemu_ns"], r["linux_ns"]),
+            "ref_ratio": ratio(r["rtemu_ref_ns"], r["linux_ns"]),
+        })
+    for r in pick(guest, "insert"):
+        n = r["prefixes"]
+        linux_rate = n / (r["linux_ns"] / 1e9) if r["linux_ns"] else None
+        rtemu_rate = n / (r["rtemu_ns"] / 1e9) if r["rtemu_ns"] else None
+        inserts.append({
+            "family": r["family"], "size": r["size"], "prefixes": n,
+            "rtemu_routes_per_s": round(rtemu_rate) if rtemu_rate else None,
+            "linux_routes_per_s": round(linux_rate) if linux_rate else None,
+            "speedup": round(rtemu_rate / linux_rate, 2) if rtemu_rate and linux_rate else None,
+        })
+        memory.append({
+            "family": r["family"], "size": r["size"], "prefixes": n,
+            "rtemu_bytes_per_route": round(r["rtemu_bytes"] / n, 1),
+            "linux_bytes_per_route": round(r["linux_bytes"] / n, 1),
+            "ratio": ratio(r["rtemu_bytes"], r["linux_bytes"]),
+        })
+    for r in pick(guest, "dump"):
+        dumps.append({
+            "family": r["family"], "size": r["size"], "prefixes": r["prefixes"],
+            "rtemu_ms": round(r["rtemu_ns"] / 1e6, 1), "linux_ms": round(r["linux_ns"] / 1e6, 1),
+            "ratio": ratio(r["rtemu_ns"], r["linux_ns"]),
+            "rtemu_lines": r["rtemu_lines"], "linux_lines": r["linux_lines"],
+        })
+    for r in pick(guest, "latency"):
+        latency.append({k: r[k] for k in (
+            "family", "size", "prefixes", "lookups", "idle_p50_ns", "idle_p99_ns",
+            "churn_p50_ns", "churn_p99_ns")} | {
+            "churn_updates_per_s": round(r["churn_updates"] / (r["churn_ns"] / 1e9)) if r["churn_ns"] else None})
+    teardown = None
+    t = one(guest, "teardown")
+    if t:
+        teardown = {"size": t["size"], "rtemu_ms": round(t["rtemu_ns"] / 1e6, 1),
+                    "linux_ms": round(t["linux_ns"] / 1e6, 1), "ratio": ratio(t["rtemu_ns"], t["linux_ns"])}
+    return {"lookup": lookups, "insert": inserts, "memory": memory, "dump": dumps,
+            "latency": latency, "teardown": teardown}
+
+
+def largest(rows, **match):
+    """The row of the largest sample that matches."""
+    for size in reversed(SIZES):
+        for r in rows:
+            if r["size"] == size and all(r.get(k) == v for k, v in match.items()):
+                return r
+    return None
+
+
+def goals(s):
+    out = []
+    for fam, target in (("inet", 0.5), ("inet6", 0.3)):
+        r = largest(s["lookup"], family=fam, keys="random")
+        out.append(goal(f"lookup {fam}, rtemu/Linux", r and r["ratio"], "<=", target,
+                        r and f"{r['size']} set, random keys: {r['rtemu_ns']} vs {r['linux_ns']} ns"))
+    for fam in FAMILIES:
+        r = largest(s["insert"], family=fam)
+        out.append(goal(f"insertion {fam}, rtemu/iproute2 routes/s", r and r["speedup"], ">=", 2,
+                        r and f"{r['size']} set: {r['rtemu_routes_per_s']} vs {r['linux_routes_per_s']} routes/s"))
+    r = largest(s["memory"], family="inet")
+    out.append(goal("memory inet, bytes per route", r and r["rtemu_bytes_per_route"], "<=", 96,
+                    r and f"{r['size']} set; Linux {r['linux_bytes_per_route']} B"))
+    for fam in FAMILIES:
+        r = largest(s["dump"], family=fam)
+        out.append(goal(f"dump {fam}, rtemu/ip route show", r and r["ratio"], "<=", 0.5,
+                        r and f"{r['size']} set: {r['rtemu_ms']} vs {r['linux_ms']} ms"))
+    t = s["teardown"]
+    out.append(goal("unload rtemu / flush the FIB", t and t["ratio"], "<=", 0.5,
+                    t and f"{t['size']} sets: {t['rtemu_ms']} vs {t['linux_ms']} ms"))
+    return out
+
+
+def table(headers, rows):
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in rows:
+        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def mark(met):
+    return {True: "yes", False: "**no**", None: "n/a"}[met]
+
+
+def markdown(doc):
+    s, meta = doc["vm"], doc["meta"]
+    out = [f"Kernel `{meta['kernel']}` under **{meta['accel'].upper()}**; prefixes from "
+           f"`{meta['data']}` (CC BY 4.0, RouteViews and RIR data).", ""]
+    out += ["### Goals", "", table(["goal", "measured", "target", "met", "detail"],
+            [[g["goal"], g["value"], f"{g['op']} {g['target']}", mark(g["met"]), g["detail"]]
+             for g in doc["goals"]]), ""]
+    out += ["### Lookups in the kernel (ns per lookup, ratio = rtemu / Linux)", "",
+            table(["family", "set", "prefixes", "keys", "rtemu", "rtemu rtalloc1+RTFREE", "Linux",
+                   "ratio", "referenced ratio", "disagree"],
+                  [[r["family"], r["size"], r["prefixes"], r["keys"], r["rtemu_ns"], r["rtemu_ref_ns"],
+                    r["linux_ns"], r["ratio"], r["ref_ratio"], r["disagree"]] for r in s["lookup"]]), ""]
+    out += ["### Insertion (routes per second: rtemuctl -batch vs ip -batch)", "",
+            table(["family", "set", "prefixes", "rtemu", "iproute2", "speed-up"],
+                  [[r["family"], r["size"], r["prefixes"], r["rtemu_routes_per_s"], r["linux_routes_per_s"],
+                    r["speedup"]] for r in s["insert"]]), ""]
+    out += ["### Memory (bytes per route: slab + vmalloc growth)", "",
+            table(["family", "set", "prefixes", "rtemu", "Linux", "ratio"],
+                  [[r["family"], r["size"], r["prefixes"], r["rtemu_bytes_per_route"],
+                    r["linux_bytes_per_route"], r["ratio"]] for r in s["memory"]]), ""]
+    out += ["### Dump (ms: rtemuctl route show vs ip route show)", "",
+            table(["family", "set", "prefixes", "rtemu", "iproute2", "ratio"],
+                  [[r["family"], r["size"], r["prefixes"], r["rtemu_ms"], r["linux_ms"], r["ratio"]]
+                   for r in s["dump"]]), ""]
+    t = s["teardown"]
+    if t:
+        out += ["### Teardown with the full sets (ms: rmmod rtemu vs flushing the FIB)", "",
+                table(["rtemu", "Linux", "ratio"], [[t["rtemu_ms"], t["linux_ms"], t["ratio"]]]), ""]
+    out += ["### Lookup latency, idle vs a writer churning (ns, per lookup, hit keys)", "",
+            table(["family", "set", "idle p50", "idle p99", "churn p50", "churn p99", "updates/s"],
+                  [[r["family"], r["size"], r["idle_p50_ns"], r["idle_p99_ns"], r["churn_p50_ns"],
+                    r["churn_p99_ns"], r["churn_updates_per_s"]] for r in s["latency"]]), ""]
+    native = doc.get("native")
+    if native and native.get("markdown"):
+        out += ["### Native, on the host", "", native["markdown"], ""]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--guest", required=True)
+    ap.add_argument("--native")
+    ap.add_argument("--accel", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--markdown", required=True)
+    a = ap.parse_args()
+    guest = load_guest(a.guest)
+    s = summarize(guest)
+    doc = {"meta": {"accel": a.accel, "kernel": a.kernel, "data": a.data}, "vm": s, "goals": goals(s)}
+    if a.native:
+        with open(a.native) as f:
+            doc["native"] = json.load(f)
+    with open(a.json, "w") as f:
+        json.dump(doc, f, indent=1)
+    with open(a.markdown, "w") as f:
+        f.write(markdown(doc))
+    bad = [r for r in s["lookup"] if r["disagree"]]
+    if bad:
+        print(f"bench-report: rtemu and the FIB disagree on {len(bad)} key sets", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

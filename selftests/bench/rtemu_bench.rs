@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtemu's in-kernel lookup benchmark, side by side with Linux's own FIB.
+//!
+//! `make bench` loads this module (built with `RTEMU_BENCH=1`) in the perf
+//! kernel after the guest script has put the same prefixes into a spare IPv4
+//! table and the IPv6 main table. It compiles rtemu's table sources, loads
+//! the prefix files into its own table, and times, for random keys, keys
+//! that all hit and keys that all miss:
+//!
+//! - rtemu's plain RCU lookup (`lookup_rcu`, one RCU section per lookup),
+//! - rtemu's referenced lookup (`rtalloc1` without `report`, then `RTFREE`),
+//! - Linux's `fib_table_lookup()` on the spare table and `fib6_lookup()`,
+//!
+//! checks that rtemu and the FIB match the same prefix length for every key,
+//! and measures per-lookup latency with and without a writer churning the
+//! table at a fixed rate. Each result is one `rtemu_bench: {...}` JSON line
+//! in the kernel log; `scripts/bench-guest.sh` collects them. Loading runs
+//! the benchmark; unload the module afterwards.
+
+#![allow(
+    dead_code,
+    reason = "the netlink side of the shared sources is not part of the benchmark"
+)]
+
+use core::hint::black_box;
+
+use kernel::{
+    ffi::c_char,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc,
+    },
+    time::{delay::fsleep, Delta},
+    workqueue,
+};
+
+#[path = "../../rust/addr.rs"]
+mod addr;
+#[path = "../../rust/entry.rs"]
+mod entry;
+#[path = "../../rust/event.rs"]
+mod event;
+#[path = "../../rust/lifetime.rs"]
+mod lifetime;
+#[path = "../../rust/platform.rs"]
+mod platform;
+#[path = "../../rust/table.rs"]
+mod table;
+#[path = "../../rust/trie.rs"]
+mod trie;
+#[path = "../../rust/uapi.rs"]
+mod uapi;
+
+use addr::{Addr, Prefix};
+use event::Events;
+use lifetime::KERNEL_CLOCK;
+use platform::{rcu_drain, RcuGuard};
+use table::{NewRoute, RouteTable};
+
+module! {
+    type: RtemuBench,
+    name: "rtemu_bench",
+    authors: ["The rtemu authors"],
+    description: "Benchmark of rtemu's lookups against Linux's FIB",
+    license: "GPL",
+}
+
+/// The C half: parameters, file reading, and the FIB's timed loops.
+mod glue {
+    use kernel::ffi::{c_char, c_int, c_void};
+
+    extern "C" {
+        pub(crate) fn rtemu_bench_v4_file() -> *const c_char;
+        pub(crate) fn rtemu_bench_v6_file() -> *const c_char;
+        pub(crate) fn rtemu_bench_keys() -> u32;
+        pub(crate) fn rtemu_bench_seed() -> u64;
+        pub(crate) fn rtemu_bench_churn_us() -> u32;
+        pub(crate) fn rtemu_bench_now_ns() -> u64;
+        pub(crate) fn rtemu_bench_read(path: *const c_char, buf: *mut *mut c_void, len: *mut usize) -> c_int;
+        pub(crate) fn rtemu_bench_free(buf: *mut c_void);
+        pub(crate) fn rtemu_bench_fib4_table() -> *mut c_void;
+        pub(crate) fn rtemu_bench_fib4_match(table: *mut c_void, daddr: *const u8) -> c_int;
+        pub(crate) fn rtemu_bench_fib4_loop(table: *mut c_void, daddr: *const [u8; 4], n: u32, hits: *mut u64) -> u64;
+        pub(crate) fn rtemu_bench_fib6_match(daddr: *const u8) -> c_int;
+        pub(crate) fn rtemu_bench_fib6_loop(daddr: *const [u8; 16], n: u32, hits: *mut u64) -> u64;
+    }
+}
+
+fn now_ns() -> u64 {
+    // SAFETY: reads the monotonic clock; no preconditions.
+    unsafe { glue::rtemu_bench_now_ns() }
+}
+
+/// A whole prefix file, read by the kernel's file loader.
+///
+/// # Invariants
+///
+/// `buf` points at `len` readable bytes from `rtemu_bench_read`, owned here.
+struct FileBuf {
+    buf: *mut kernel::ffi::c_void,
+    len: usize,
+}
+
+impl FileBuf {
+    /// Reads `path`, or `None` when the parameter was not given.
+    fn read(path: *const c_char) -> Result<Option<Self>> {
+        if path.is_null() {
+            return Ok(None);
+        }
+        let mut buf = core::ptr::null_mut();
+        let mut len = 0;
+        // SAFETY: `path` is the module parameter's NUL-terminated string;
+        // `buf` and `len` are valid for writes.
+        let err = unsafe { glue::rtemu_bench_read(path, &mut buf, &mut len) };
+        if err < 0 {
+            // SAFETY: as above, a NUL-terminated string that outlives this call.
+            let name = unsafe { CStr::from_char_ptr(path) };
+            pr_err!("rtemu_bench: cannot read {}: {}\n", name, err);
+            return Err(Error::from_errno(err));
+        }
+        // INVARIANT: the loader returned `len` bytes at `buf`.
+        Ok(Some(Self { buf, len }))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: by the type invariants, `len` readable bytes owned by `self`.
+        unsafe { core::slice::from_raw_parts(self.buf.cast(), self.len) }
+    }
+}
+
+impl Drop for FileBuf {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariants, the loader's buffer, freed once.
+        unsafe { glue::rtemu_bench_free(self.buf) };
+    }
+}
+
+/// The prefix records of a file: family, length, two zero bytes, sixteen
+/// address bytes in network order (see `rtemu-bench prefixes`).
+fn parse(bytes: &[u8]) -> Result<KVec<Prefix>> {
+    const RECORD: usize = 20;
+    if bytes.len() % RECORD != 0 {
+        pr_err!("rtemu_bench: file size {} is not a multiple of {}\n", bytes.len(), RECORD);
+        return Err(EINVAL);
+    }
+    let mut out = KVec::with_capacity(bytes.len() / RECORD, GFP_KERNEL)?;
+    for r in bytes.chunks_exact(RECORD) {
+        let addr = match r[0] {
+            4 => Addr::V4([r[4], r[5], r[6], r[7]]),
+            6 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&r[4..20]);
+                Addr::V6(a)
+            }
+            _ => return Err(EINVAL),
+        };
+        let prefix = Prefix::new(addr, r[1]).map_err(|_| EINVAL)?;
+        out.push(prefix, GFP_KERNEL)?;
+    }
+    Ok(out)
+}
+
+/// splitmix64: small, seedable, good enough for picking keys.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// A random address of the family: all of IPv4, and IPv6's global
+    /// unicast space 2000::/3 (where every routed prefix lives).
+    fn addr(&mut self, v6: bool) -> Addr {
+        if v6 {
+            let key = ((self.next() as u128) << 64) | self.next() as u128;
+            Addr::from_v6_key((key >> 3) | (1u128 << 125))
+        } else {
+            Addr::from_v4_key(self.next() as u32)
+        }
+    }
+
+    /// A random address inside `p`.
+    fn inside(&mut self, p: &Prefix) -> Addr {
+        let host = |bits: u32, len: u8| -> u128 {
+            if u32::from(len) >= bits {
+                0
+            } else {
+                u128::MAX >> (128 - bits + u32::from(len))
+            }
+        };
+        match p.addr() {
+            Addr::V4(a) => {
+                let mask = host(32, p.len()) as u32;
+                Addr::from_v4_key(u32::from_be_bytes(a) | (self.next() as u32 & mask))
+            }
+            Addr::V6(a) => {
+                let r = ((self.next() as u128) << 64) | self.next() as u128;
+                Addr::from_v6_key(u128::from_be_bytes(a) | (r & host(128, p.len())))
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Keys {
+    Random,
+    Hit,
+    Miss,
+}
+
+impl Keys {
+    fn name(self) -> &'static str {
+        match self {
+            Keys::Random => "random",
+            Keys::Hit => "hit",
+            Keys::Miss => "miss",
+        }
+    }
+}
+
+/// `n` keys of a kind for `prefixes` in `t` (fewer misses if the set
+/// covers nearly everything).
+fn keys(t: &RouteTable, prefixes: &[Prefix], v6: bool, kind: Keys, n: usize, rng: &mut Rng) -> Result<KVec<Addr>> {
+    let mut out = KVec::with_capacity(n, GFP_KERNEL)?;
+    let mut tries = 0usize;
+    while out.len() < n && tries < 64 * n {
+        tries += 1;
+        let a = match kind {
+            Keys::Random | Keys::Miss => rng.addr(v6),
+            Keys::Hit => {
+                let i = rng.below(prefixes.len());
+                rng.inside(&prefixes[i])
+            }
+        };
+        if kind == Keys::Miss && match_len(t, &a).is_some() {
+            continue;
+        }
+        out.push(a, GFP_KERNEL)?;
+    }
+    Ok(out)
+}
+
+fn match_len(t: &RouteTable, a: &Addr) -> Option<u8> {
+    let g = RcuGuard::new();
+    t.lookup_rcu(a, &g).map(|rt| rt.prefix().len())
+}
+
+/// The FIB's match for `a` (IPv4: the spare table; IPv6: local, then main).
+fn fib_match_len(fib4: *mut kernel::ffi::c_void, a: &Addr) -> Option<u8> {
+    // SAFETY: `fib4` is the spare table from `rtemu_bench_fib4_table`, which
+    // lives as long as the namespace; `a`'s bytes are 4 or 16 long as each
+    // function reads.
+    let plen = unsafe {
+        match a {
+            Addr::V4(b) => glue::rtemu_bench_fib4_match(fib4, b.as_ptr()),
+            Addr::V6(b) => glue::rtemu_bench_fib6_match(b.as_ptr()),
+        }
+    };
+    u8::try_from(plen).ok()
+}
+
+/// Times `pass` (which returns the ns it took) three times after a warm-up
+/// and keeps the median.
+fn median_ns(mut pass: impl FnMut() -> u64) -> u64 {
+    pass();
+    let mut t = [pass(), pass(), pass()];
+    t.sort_unstable();
+    t[1]
+}
+
+fn time_plain(t: &RouteTable, keys: &[Addr]) -> u64 {
+    let start = now_ns();
+    for k in keys {
+        let g = RcuGuard::new();
+        black_box(t.lookup_rcu(k, &g).map(|rt| rt.prefix().len()));
+    }
+    now_ns() - start
+}
+
+fn time_referenced(t: &RouteTable, keys: &[Addr]) -> u64 {
+    let start = now_ns();
+    let mut ev = Events::new();
+    for k in keys {
+        if let Some(rt) = t.rtalloc1(k, false, 0, &mut ev) {
+            black_box(rt.entry().prefix().len());
+            rt.rtfree();
+        }
+    }
+    now_ns() - start
+}
+
+fn time_fib(fib4: *mut kernel::ffi::c_void, keys: &[Addr], v4: &[[u8; 4]], v6: &[[u8; 16]]) -> u64 {
+    let mut hits = 0;
+    let n = keys.len() as u32;
+    // SAFETY: the arrays hold `n` keys each (one of them is used); `fib4`
+    // is the spare table, alive with the namespace.
+    let ns = unsafe {
+        if v6.is_empty() {
+            glue::rtemu_bench_fib4_loop(fib4, v4.as_ptr(), n, &mut hits)
+        } else {
+            glue::rtemu_bench_fib6_loop(v6.as_ptr(), n, &mut hits)
+        }
+    };
+    black_box(hits);
+    ns
+}
+
+/// Per-lookup latencies of plain lookups, sorted.
+fn latencies(t: &RouteTable, keys: &[Addr]) -> Result<KVec<u64>> {
+    let mut out = KVec::with_capacity(keys.len(), GFP_KERNEL)?;
+    for k in keys {
+        let start = now_ns();
+        {
+            let g = RcuGuard::new();
+            black_box(t.lookup_rcu(k, &g).map(|rt| rt.prefix().len()));
+        }
+        let _ = out.push_within_capacity(now_ns() - start);
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn percentile(sorted: &[u64], p: usize) -> u64 {
+    sorted.get((sorted.len().saturating_sub(1)) * p / 100).copied().unwrap_or(0)
+}
+
+/// A writer that removes and re-adds prefixes of the set, one update every
+/// `period_us`, until stopped; dropping it stops it and waits.
+struct Churn {
+    stop: Arc<Atomic<u32>>,
+    done: Arc<Atomic<u32>>,
+    updates: Arc<Atomic<u64>>,
+}
+
+impl Churn {
+    fn start(t: &Arc<RouteTable>, prefixes: Arc<KVec<Prefix>>, gw: Addr, period_us: u32, seed: u64) -> Result<Self> {
+        let churn = Self {
+            stop: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+            done: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+            updates: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+        };
+        let (stop, done, updates, t) = (churn.stop.clone(), churn.done.clone(), churn.updates.clone(), t.clone());
+        workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+            let mut rng = Rng(seed);
+            while stop.load(Relaxed) == 0 {
+                let p = &prefixes[rng.below(prefixes.len())];
+                let mut ev = Events::new();
+                if t.remove(p, None, &mut ev).is_ok() {
+                    let _ = t.add(route(*p, gw), &mut ev);
+                    updates.fetch_add(2, Relaxed);
+                }
+                fsleep(Delta::from_micros(i64::from(period_us)));
+            }
+            done.store(1, Relaxed);
+        })?;
+        Ok(churn)
+    }
+}
+
+impl Drop for Churn {
+    fn drop(&mut self) {
+        self.stop.store(1, Relaxed);
+        while self.done.load(Relaxed) == 0 {
+            fsleep(Delta::from_millis(1));
+        }
+    }
+}
+
+fn route(prefix: Prefix, gw: Addr) -> NewRoute {
+    NewRoute {
+        prefix,
+        gateway: gw,
+        flags: 0,
+        preferred: None,
+        expires: None,
+    }
+}
+
+/// Everything for one family's prefix file.
+fn bench_family(file: FileBuf, v6: bool, fib4: *mut kernel::ffi::c_void, n: usize, rng: &mut Rng) -> Result {
+    let family = if v6 { "inet6" } else { "inet" };
+    let prefixes = Arc::new(parse(file.bytes())?, GFP_KERNEL)?;
+    drop(file);
+    let gw = if v6 {
+        let mut a = [0u8; 16];
+        a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        a[15] = 2;
+        Addr::V6(a)
+    } else {
+        Addr::V4([192, 0, 2, 2])
+    };
+    let t = RouteTable::new(u32::MAX, &KERNEL_CLOCK, None)?;
+    let start = now_ns();
+    for p in prefixes.iter() {
+        t.add(route(*p, gw), &mut Events::new())?;
+    }
+    pr_info!(
+        "rtemu_bench: {{\"bench\":\"insert_inkernel\",\"family\":\"{}\",\"prefixes\":{},\"ns\":{}}}\n",
+        family,
+        prefixes.len(),
+        now_ns() - start
+    );
+
+    for kind in [Keys::Random, Keys::Hit, Keys::Miss] {
+        let keys = keys(&t, &prefixes, v6, kind, n, rng)?;
+        // The same keys as the FIB loops take them.
+        let mut raw4: KVec<[u8; 4]> = KVec::new();
+        let mut raw6: KVec<[u8; 16]> = KVec::new();
+        let mut disagree = 0u32;
+        let mut hits = 0u32;
+        for k in keys.iter() {
+            match k {
+                Addr::V4(b) => raw4.push(*b, GFP_KERNEL)?,
+                Addr::V6(b) => raw6.push(*b, GFP_KERNEL)?,
+            }
+            let ours = match_len(&t, k);
+            hits += u32::from(ours.is_some());
+            if ours != fib_match_len(fib4, k) {
+                disagree += 1;
+            }
+        }
+        let plain = median_ns(|| time_plain(&t, &keys));
+        let referenced = median_ns(|| time_referenced(&t, &keys));
+        let linux = median_ns(|| time_fib(fib4, &keys, &raw4, &raw6));
+        pr_info!(
+            "rtemu_bench: {{\"bench\":\"lookup\",\"family\":\"{}\",\"prefixes\":{},\"keys\":\"{}\",\"lookups\":{},\"hits\":{},\"disagree\":{},\"rtemu_ns\":{},\"rtemu_ref_ns\":{},\"linux_ns\":{}}}\n",
+            family,
+            prefixes.len(),
+            kind.name(),
+            keys.len(),
+            hits,
+            disagree,
+            plain,
+            referenced,
+            linux
+        );
+        if kind == Keys::Hit {
+            let idle = latencies(&t, &keys)?;
+            // SAFETY: reads a module parameter; no preconditions.
+            let period = unsafe { glue::rtemu_bench_churn_us() };
+            let churn = Churn::start(&t, prefixes.clone(), gw, period, rng.next())?;
+            let churn_start = now_ns();
+            let busy = latencies(&t, &keys)?;
+            let elapsed = now_ns() - churn_start;
+            let updates = churn.updates.load(Relaxed);
+            drop(churn);
+            pr_info!(
+                "rtemu_bench: {{\"bench\":\"latency\",\"family\":\"{}\",\"prefixes\":{},\"lookups\":{},\"idle_p50_ns\":{},\"idle_p99_ns\":{},\"churn_p50_ns\":{},\"churn_p99_ns\":{},\"churn_updates\":{},\"churn_ns\":{}}}\n",
+                family,
+                prefixes.len(),
+                keys.len(),
+                percentile(&idle, 50),
+                percentile(&idle, 99),
+                percentile(&busy, 50),
+                percentile(&busy, 99),
+                updates,
+                elapsed
+            );
+        }
+    }
+    t.destroy();
+    Ok(())
+}
+
+struct RtemuBench;
+
+impl kernel::Module for RtemuBench {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: the getters read module parameters; no preconditions.
+        let (n, seed, v4, v6) = unsafe {
+            (
+                glue::rtemu_bench_keys() as usize,
+                glue::rtemu_bench_seed(),
+                glue::rtemu_bench_v4_file(),
+                glue::rtemu_bench_v6_file(),
+            )
+        };
+        // SAFETY: creates or finds the spare table of the initial namespace.
+        let fib4 = unsafe { glue::rtemu_bench_fib4_table() };
+        if fib4.is_null() {
+            return Err(ENOMEM);
+        }
+        let mut rng = Rng(seed);
+        if let Some(file) = FileBuf::read(v4)? {
+            bench_family(file, false, fib4, n, &mut rng)?;
+        }
+        if let Some(file) = FileBuf::read(v6)? {
+            bench_family(file, true, fib4, n, &mut rng)?;
+        }
+        pr_info!("rtemu_bench: {{\"bench\":\"done\"}}\n");
+        Ok(Self)
+    }
+}
+
+impl Drop for RtemuBench {
+    fn drop(&mut self) {
+        rcu_drain();
+    }
+}
