@@ -207,7 +207,8 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
         }
         // SAFETY: Every field was initialized above.
         let b = unsafe { b.assume_init() };
-        // INVARIANT: A fresh `RBox` allocation whose one count the handle owns.
+        // INVARIANT: A fresh `RBox` allocation whose one count the handle owns; its value was
+        // initialized in place.
         Ok(RcuArc {
             // SAFETY: `Box::into_raw` never returns null.
             ptr: unsafe { NonNull::new_unchecked(RBox::into_raw(b)) },

@@ -245,7 +245,7 @@ impl RouteTable {
         Some(RtRef::new(rt))
     }
 
-    /// The paths of exactly `prefix`. The `Arc`s keep the entries' memory,
+    /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
     /// not references in `rt_refcnt`'s sense: the writer uses them, and
     /// what it reports must not count its own bookkeeping.
     pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<RtArc> {
