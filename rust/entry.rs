@@ -3,12 +3,15 @@
 //! Route entries (FreeBSD's `struct rtentry`) and the reference rules of
 //! rtalloc(9).
 //!
-//! An entry's memory is an [`Arc`]: the table's route set holds one, every
-//! holder another, and a clone one on its parent. FreeBSD's `rt_refcnt` is
-//! kept apart from it and counts holders only: being in the table is not a
-//! reference. An entry is freed once its count is zero and `RTF_UP` is clear
-//! (it left the table); the `Arc` does exactly that, because the table drops
-//! its `Arc` (after an RCU grace period) when it unlinks the entry.
+//! An entry's memory is an [`RtArc`] (an [`RcuArc`], charged to the memory
+//! cgroup of the task that adds the route): the table's route set holds one
+//! count, every holder another, and a clone one on its parent. FreeBSD's
+//! `rt_refcnt` is kept apart from it and counts holders only: being in the
+//! table is not a reference. An entry is freed once its count is zero and
+//! `RTF_UP` is clear (it left the table); the `RtArc` does exactly that,
+//! because the table drops its count (after an RCU grace period) when it
+//! unlinks the entry, and the memory goes another grace period after the
+//! last count.
 //!
 //! The holder types encode the FreeBSD macros:
 //!
@@ -42,6 +45,7 @@ use kernel::{
 };
 
 use crate::addr::{Addr, Prefix};
+use crate::platform::RcuArc;
 
 /// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
 pub(crate) mod flags {
@@ -106,6 +110,10 @@ pub(crate) static LIVE_ENTRIES: Atomic<i64> = Atomic::new(0);
 const UP_BIT: u32 = 1 << 31;
 const REF_MASK: u32 = UP_BIT - 1;
 
+/// The memory of an entry: a count on it, not a reference in `rt_refcnt`'s
+/// sense.
+pub(crate) type RtArc = RcuArc<RtEntry>;
+
 /// A route entry (FreeBSD's `struct rtentry`).
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
@@ -136,9 +144,11 @@ impl RtEntry {
         parent: Option<&RtRef>,
         counters: Arc<EntryCounters>,
         now_ns: i64,
-    ) -> Result<Arc<Self>> {
-        let parent = parent.map(|p| ParentRef(p.rt.get_ref()));
-        let rt = Arc::pin_init(
+    ) -> Result<RtArc> {
+        let parent = parent.map(|p| ParentRef(RtEntry::get_ref(&p.rt)));
+        // Charged to the memory cgroup of the task adding the route; fails
+        // rather than wake the cgroup's OOM killer (see `RouteAlloc`).
+        let rt = RcuArc::pin_init(
             pin_init!(Self {
                 prefix,
                 parent,
@@ -149,8 +159,6 @@ impl RtEntry {
                 counters,
                 state <- new_spinlock!(state, "rtemu_rt_mtx"),
             }),
-            // Charged to the memory cgroup of the task adding the route.
-            GFP_KERNEL_ACCOUNT,
         )?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
@@ -250,9 +258,9 @@ impl RtEntry {
     }
 
     /// Takes one reference (the counting half of `RT_ADDREF`).
-    fn get_ref(self: &Arc<Self>) -> Arc<Self> {
-        self.refs_up.fetch_add(1, Relaxed);
-        self.clone()
+    fn get_ref(rt: &RtArc) -> RtArc {
+        rt.refs_up.fetch_add(1, Relaxed);
+        rt.clone()
     }
 
     /// Drops one reference (the counting half of `rtfree`); the entry leaves
@@ -276,7 +284,7 @@ impl PinnedDrop for RtEntry {
 ///
 /// Released without the entry lock: the clone may be freed from an RCU
 /// callback.
-struct ParentRef(Arc<RtEntry>);
+struct ParentRef(RtArc);
 
 impl Drop for ParentRef {
     fn drop(&mut self) {
@@ -286,15 +294,15 @@ impl Drop for ParentRef {
 
 /// A referenced, unlocked entry. Dropping it is FreeBSD's `RTFREE`.
 pub(crate) struct RtRef {
-    rt: Arc<RtEntry>,
+    rt: RtArc,
 }
 
 impl RtRef {
     /// Takes a reference on an entry found in a table (RT_LOCK, RT_ADDREF,
     /// RT_UNLOCK in FreeBSD, which needs the lock only because its count is
     /// not atomic).
-    pub(crate) fn new(rt: &Arc<RtEntry>) -> Self {
-        Self { rt: rt.get_ref() }
+    pub(crate) fn new(rt: &RtArc) -> Self {
+        Self { rt: RtEntry::get_ref(rt) }
     }
 
     /// `RT_LOCK`: lock the entry, keeping the reference.
@@ -315,7 +323,7 @@ impl RtRef {
     #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
     /// Whether two handles refer to the same entry.
     pub(crate) fn same(&self, other: &RtRef) -> bool {
-        Arc::ptr_eq(&self.rt, &other.rt)
+        RtArc::ptr_eq(&self.rt, &other.rt)
     }
 }
 
@@ -378,7 +386,7 @@ impl RtLocked {
     /// `RT_ADDREF`: another reference on the locked entry.
     pub(crate) fn addref(&mut self) -> RtRef {
         RtRef {
-            rt: self.rt.rt.get_ref(),
+            rt: RtEntry::get_ref(&self.rt.rt),
         }
     }
 

@@ -123,6 +123,7 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
         .map_err(|e| match e {
             e if e == EEXIST => ex.fail(e, c"the route exists (same prefix and via)", None),
             e if e == ENOSPC => ex.fail(e, c"the namespace's route limit (max_routes) is reached", None),
+            e if e == ENOMEM => ex.fail(e, c"out of memory for the route (memory cgroup limit?)", None),
             e => e,
         })?;
     st.publish(&ev);

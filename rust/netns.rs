@@ -23,6 +23,7 @@ use crate::{
     nl::NetRef,
     notify,
     params,
+    platform::RVec,
     table::RouteTable,
 };
 
@@ -35,7 +36,8 @@ struct Hold {
 
 struct Holds {
     next_handle: u64,
-    list: KVec<Hold>,
+    /// Route memory (see `RouteAlloc`), grown by the socket that holds.
+    list: RVec<Hold>,
 }
 
 /// Delayed work that runs a table's lifetimes (C side in `rtemu_glue.c`).
@@ -149,7 +151,7 @@ impl NetState {
         }
         holds.next_handle += 1;
         let handle = holds.next_handle;
-        holds.list.push(Hold { portid, handle, _rt: rt }, GFP_KERNEL)?;
+        holds.list.push(Hold { portid, handle, _rt: rt }, GFP_KERNEL_ACCOUNT)?;
         Ok(handle)
     }
 
@@ -224,7 +226,7 @@ fn new_state(net: *mut bindings::net) -> Result {
             table,
             net,
             timer: None,
-            holds <- new_mutex!(Holds { next_handle: 0, list: KVec::new() }, "rtemu_holds"),
+            holds <- new_mutex!(Holds { next_handle: 0, list: RVec::new() }, "rtemu_holds"),
             miss_budget: Atomic::new(0),
             miss_window: Atomic::new(-1),
         }),

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel seam under `trie.rs`: RCU read-side guards, counted objects freed with
-//! `call_rcu`, atomic RCU pointer slots and fallible `GFP_KERNEL_ACCOUNT` arrays.
+//! `call_rcu`, atomic RCU pointer slots and fallible arrays; and [`RouteAlloc`], the allocator of
+//! everything a route adds.
 //!
-//! Allocations are charged to the memory cgroup of the task that adds routes.
+//! Route allocations are charged to the memory cgroup of the task that adds routes, and fail
+//! (instead of invoking the memory cgroup's OOM killer) when that cgroup is at its limit.
 //!
 //! All `unsafe` of the trie lives here. The host crate `tools/rtemu-trie` has a seam with the same
 //! API (`std` and crossbeam-epoch), so that `trie.rs` is one source built in both places.
@@ -12,6 +14,7 @@
 //! safe to drop there. Before the module's code goes away, call [`rcu_drain`] after the last
 //! trie was dropped: freeing a node may release its children, which queues more callbacks.
 
+use core::alloc::Layout;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::Deref;
@@ -27,11 +30,19 @@ use core::sync::atomic::{
 };
 
 use kernel::alloc::{
-    flags::GFP_KERNEL_ACCOUNT,
-    KBox,
-    KVec, //
+    flags::{
+        GFP_KERNEL,
+        GFP_KERNEL_ACCOUNT,
+        __GFP_ZERO, //
+    },
+    Allocator,
+    Box,
+    Flags,
+    NumaNode,
+    Vec, //
 };
 use kernel::bindings;
+use pin_init::PinInit;
 use kernel::sync::rcu;
 
 pub(crate) use kernel::alloc::AllocError;
@@ -44,6 +55,85 @@ static PENDING: AtomicUsize = AtomicUsize::new(0);
 pub(crate) fn rcu_drain() {
     while PENDING.load(Ordering::Acquire) != 0 {
         rcu::rcu_barrier();
+    }
+}
+
+/// `__GFP_NORETRY` and `__GFP_ACCOUNT`, which `kernel::alloc::flags` does not offer.
+const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
+const GFP_ACCOUNT: bindings::gfp_t = 1 << bindings::___GFP_ACCOUNT_BIT;
+
+/// The allocator of route objects: `kmalloc` memory charged to the caller's memory cgroup that
+/// fails when the cgroup is at its limit.
+///
+/// A plain `GFP_KERNEL_ACCOUNT` charge over the cgroup's `memory.max` invokes the cgroup's OOM
+/// killer and retries; a route add must fail with `ENOMEM` instead. So allocations that may sleep
+/// (`flags` has all of [`GFP_KERNEL`]) use `GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN`:
+/// reclaim once, then give up. Others use `GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN`, which
+/// never reaches into atomic reserves or over the limit. Of `flags` only that and [`__GFP_ZERO`]
+/// count. Otherwise it behaves as the kernel's `Kmalloc` (same alignment rules, same
+/// `krealloc_node_align`), so memory from one may not be passed to the other.
+pub(crate) struct RouteAlloc;
+
+/// A box of route memory.
+pub(crate) type RBox<T> = Box<T, RouteAlloc>;
+/// A vector of route memory.
+pub(crate) type RVec<T> = Vec<T, RouteAlloc>;
+
+// SAFETY: `realloc` hands `krealloc_node_align` only null or live `kmalloc` memory (the
+// allocator's own: `kmalloc` and `krealloc` are one allocator) and returns what it returns:
+// memory that stays valid until passed back, aligned as `Kmalloc` guarantees for a layout padded
+// to its alignment, its contents kept up to the smaller size, the old buffer untouched on
+// failure. `MIN_ALIGN` is `kmalloc`'s.
+unsafe impl Allocator for RouteAlloc {
+    const MIN_ALIGN: usize = bindings::ARCH_KMALLOC_MINALIGN;
+
+    unsafe fn realloc(
+        ptr: Option<NonNull<u8>>,
+        layout: Layout,
+        old_layout: Layout,
+        flags: Flags,
+        _nid: NumaNode,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        // As `Kmalloc`: a size that is a multiple of the alignment gets an aligned object.
+        let layout = layout.pad_to_align();
+        let size = layout.size();
+        // A zero-sized old layout means a dangling pointer, not an allocation.
+        let old = match ptr {
+            Some(p) if old_layout.size() != 0 => p.as_ptr(),
+            _ => ptr::null_mut(),
+        };
+        if size == 0 {
+            // SAFETY: `old` is null or a live allocation of this allocator (safety requirements
+            // of `realloc`), which the caller gives up.
+            unsafe { bindings::kfree(old.cast()) };
+            let dangling = ptr::without_provenance_mut::<u8>(layout.align());
+            return NonNull::new(dangling)
+                .map(|p| NonNull::slice_from_raw_parts(p, 0))
+                .ok_or(AllocError);
+        }
+        let mut gfp = if flags.contains(GFP_KERNEL) {
+            bindings::GFP_KERNEL_ACCOUNT | GFP_NORETRY
+        } else {
+            bindings::GFP_NOWAIT | GFP_ACCOUNT
+        };
+        gfp |= bindings::__GFP_NOWARN;
+        if flags.contains(__GFP_ZERO) {
+            gfp |= bindings::__GFP_ZERO;
+        }
+        // SAFETY: `old` is null or a live allocation of this allocator, which `krealloc` frees
+        // only on success; `size` is not zero.
+        let p = unsafe {
+            bindings::krealloc_node_align(
+                old.cast(),
+                size,
+                layout.align(),
+                gfp,
+                bindings::NUMA_NO_NODE,
+            )
+        };
+        NonNull::new(p.cast::<u8>())
+            .map(|p| NonNull::slice_from_raw_parts(p, size))
+            .ok_or(AllocError)
     }
 }
 
@@ -82,34 +172,46 @@ struct ArcInner<T> {
 ///
 /// # Invariants
 ///
-/// `ptr` points at a live `ArcInner<T>` allocated by [`KBox`], on which this handle owns one
-/// count. `T` is `Send + Sync + 'static` (only [`RcuArc::try_new`] creates objects).
+/// `ptr` points at a live `ArcInner<T>` allocated by [`RBox`], on which this handle owns one
+/// count. `T` is `Send + Sync + 'static` (only [`RcuArc::pin_init`] creates objects). The value
+/// is pinned: it stays where it was initialized until it is dropped in place.
 pub(crate) struct RcuArc<T> {
     ptr: NonNull<ArcInner<T>>,
     _p: PhantomData<ArcInner<T>>,
 }
 
 // SAFETY: The value is shared between CPUs (`Sync`) and dropped in whichever context frees it
-// (`Send`); `try_new` only accepts such values.
+// (`Send`); `pin_init` only accepts such values.
 unsafe impl<T: Send + Sync> Send for RcuArc<T> {}
 // SAFETY: As above; the count is atomic.
 unsafe impl<T: Send + Sync> Sync for RcuArc<T> {}
 
 impl<T: Send + Sync + 'static> RcuArc<T> {
-    /// Allocates a new object with one count (`GFP_KERNEL_ACCOUNT`: may sleep).
+    /// Allocates a new object with one count ([`RouteAlloc`]: may sleep).
     pub(crate) fn try_new(value: T) -> Result<Self, AllocError> {
-        let b = KBox::new(
-            ArcInner {
-                head: UnsafeCell::new(bindings::callback_head::default()),
-                refs: AtomicUsize::new(1),
-                value,
-            },
-            GFP_KERNEL_ACCOUNT,
-        )?;
-        // INVARIANT: A fresh `KBox` allocation whose one count the handle owns.
+        Self::pin_init(value)
+    }
+
+    /// Allocates a new object with one count and initializes its value in place
+    /// ([`RouteAlloc`]: may sleep). The value never moves, so it may be `!Unpin`.
+    pub(crate) fn pin_init(init: impl PinInit<T>) -> Result<Self, AllocError> {
+        let mut b = RBox::<ArcInner<T>>::new_uninit(GFP_KERNEL_ACCOUNT)?;
+        let p = b.as_mut_ptr();
+        // SAFETY: `p` is valid for writes of an uninitialized `ArcInner<T>`, and each field is
+        // written once. `value` is initialized in place, where it stays until `free_cb` drops it
+        // (nothing moves it out), so it is pinned as `raw_init` requires.
+        unsafe {
+            (&raw mut (*p).head).write(UnsafeCell::new(bindings::callback_head::default()));
+            (&raw mut (*p).refs).write(AtomicUsize::new(1));
+            pin_init::raw_init(&raw mut (*p).value, init);
+        }
+        // SAFETY: Every field was initialized above.
+        let b = unsafe { b.assume_init() };
+        // INVARIANT: A fresh `RBox` allocation whose one count the handle owns; its value was
+        // initialized in place.
         Ok(RcuArc {
-            // SAFETY: `KBox::into_raw` never returns null.
-            ptr: unsafe { NonNull::new_unchecked(KBox::into_raw(b)) },
+            // SAFETY: `Box::into_raw` never returns null.
+            ptr: unsafe { NonNull::new_unchecked(RBox::into_raw(b)) },
             _p: PhantomData,
         })
     }
@@ -135,6 +237,11 @@ impl<T> RcuArc<T> {
             ptr,
             _p: PhantomData,
         })
+    }
+
+    /// Whether two handles count the same object.
+    pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
+        a.ptr == b.ptr
     }
 
     #[inline]
@@ -170,15 +277,16 @@ impl<T> Deref for RcuArc<T> {
 ///
 /// # Safety
 ///
-/// `head` must be the `head` field of an `ArcInner<T>` allocated by [`KBox`] whose last count
+/// `head` must be the `head` field of an `ArcInner<T>` allocated by [`RBox`] whose last count
 /// was dropped, passed to `call_rcu` exactly once.
 unsafe extern "C" fn free_cb<T>(head: *mut bindings::callback_head) {
     // `head` is the first field of the `#[repr(C)]` `ArcInner<T>` (and `UnsafeCell` is
     // `#[repr(transparent)]`), so the pointers are the same.
     let p = head.cast::<ArcInner<T>>();
-    // SAFETY: By the safety requirements `p` is an unreachable `KBox` allocation that nothing
-    // else frees; dropping `T` here is allowed since `T: Send` (type invariant of `RcuArc`).
-    drop(unsafe { KBox::from_raw(p) });
+    // SAFETY: By the safety requirements `p` is an unreachable `RBox` allocation that nothing
+    // else frees; dropping `T` here is allowed since `T: Send` (type invariant of `RcuArc`), and
+    // it is dropped in place, as a pinned value must be.
+    drop(unsafe { RBox::from_raw(p) });
     PENDING.fetch_sub(1, Ordering::Release);
 }
 
@@ -298,13 +406,13 @@ impl<T> Drop for RcuSlot<T> {
     }
 }
 
-/// A `GFP_KERNEL_ACCOUNT` array of fixed capacity.
-pub(crate) struct FixedVec<T>(KVec<T>);
+/// A [`RouteAlloc`] array of fixed capacity.
+pub(crate) struct FixedVec<T>(RVec<T>);
 
 impl<T> FixedVec<T> {
-    /// An empty array with room for `n` elements (no allocation when `n == 0`).
+    /// An empty array with room for `n` elements (no allocation when `n == 0`; may sleep).
     pub(crate) fn try_with_capacity(n: usize) -> Result<Self, AllocError> {
-        Ok(FixedVec(KVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?))
+        Ok(FixedVec(RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?))
     }
 
     /// Appends `x`, or gives it back when the array is full. Never allocates.

@@ -20,34 +20,41 @@ use kernel::{
 
 use crate::{
     addr::{Addr, Af, Prefix},
-    entry::{clone_flags, clones, flags::*, Deadline, EntryCounters, RtEntry, RtLocked, RtRef, RtState},
+    entry::{clone_flags, clones, flags::*, Deadline, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState},
     event::{DeleteReason, Event, Events, RouteInfo},
     lifetime::Clock,
-    platform::{AllocError, RcuGuard},
+    platform::{AllocError, RVec, RcuGuard},
     trie::{Key, Trie, WriteTxn},
 };
 
-/// The paths of one prefix; never empty in a published set.
+/// The paths of one prefix; never empty in a published set. Route memory
+/// (see `RouteAlloc`), as is the set itself in the trie.
 pub(crate) struct RouteSet {
-    paths: KVec<Arc<RtEntry>>,
+    paths: RVec<RtArc>,
 }
 
 impl RouteSet {
-    fn of(paths: &[Arc<RtEntry>]) -> Result<Self, AllocError> {
-        let mut v = KVec::with_capacity(paths.len(), GFP_KERNEL_ACCOUNT)?;
-        for p in paths {
-            v.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
+    /// A set of `keep` and then `extra`. May sleep.
+    fn of(keep: &[RtArc], extra: Option<&RtArc>) -> Result<Self, AllocError> {
+        let n = keep.len() + usize::from(extra.is_some());
+        let mut v = RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?;
+        // Cannot fail: there is room for every path.
+        for p in keep {
+            let _ = v.push_within_capacity(p.clone());
+        }
+        if let Some(p) = extra {
+            let _ = v.push_within_capacity(p.clone());
         }
         Ok(Self { paths: v })
     }
 
-    pub(crate) fn paths(&self) -> &[Arc<RtEntry>] {
+    pub(crate) fn paths(&self) -> &[RtArc] {
         &self.paths
     }
 
     /// The path a lookup returns: the first that is not deprecated, else the
     /// first.
-    pub(crate) fn best(&self) -> Option<&Arc<RtEntry>> {
+    pub(crate) fn best(&self) -> Option<&RtArc> {
         self.paths
             .iter()
             .find(|rt| !rt.is_deprecated())
@@ -116,8 +123,8 @@ pub(crate) struct TableStats {
 /// What the writer lock protects besides the tries' write side.
 struct WriterState {
     /// Entries with a deadline or that are clones: what the lifetime
-    /// worker scans.
-    timed: KVec<Arc<RtEntry>>,
+    /// worker scans. Route memory, grown by whoever adds such an entry.
+    timed: RVec<RtArc>,
 }
 
 /// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
@@ -171,7 +178,7 @@ impl RouteTable {
             pin_init!(Self {
                 v4: Trie::new(),
                 v6: Trie::new(),
-                writer <- new_mutex!(WriterState { timed: KVec::new() }, "rtemu_table_writer"),
+                writer <- new_mutex!(WriterState { timed: RVec::new() }, "rtemu_table_writer"),
                 counters,
                 routes_v4: Atomic::new(0),
                 routes_v6: Atomic::new(0),
@@ -222,7 +229,7 @@ impl RouteTable {
     }
 
     /// The longest match for `dst` under `g`.
-    pub(crate) fn lookup_rcu<'g>(&'g self, dst: &Addr, g: &'g RcuGuard) -> Option<&'g Arc<RtEntry>> {
+    pub(crate) fn lookup_rcu<'g>(&'g self, dst: &Addr, g: &'g RcuGuard) -> Option<&'g RtArc> {
         let set = match dst {
             Addr::V4(_) => self.v4.lookup(u32::of(dst), g).map(|(_, _, s)| s),
             Addr::V6(_) => self.v6.lookup(u128::of(dst), g).map(|(_, _, s)| s),
@@ -238,10 +245,10 @@ impl RouteTable {
         Some(RtRef::new(rt))
     }
 
-    /// The paths of exactly `prefix`. The `Arc`s keep the entries' memory,
+    /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
     /// not references in `rt_refcnt`'s sense: the writer uses them, and
     /// what it reports must not count its own bookkeeping.
-    pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<Arc<RtEntry>> {
+    pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<RtArc> {
         let g = RcuGuard::new();
         let mut out = KVec::new();
         let set = match prefix.addr() {
@@ -359,10 +366,10 @@ impl RouteTable {
             expires,
         };
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
-        writer.timed.reserve(1, GFP_KERNEL)?;
+        writer.timed.reserve(1, GFP_KERNEL_ACCOUNT)?;
         self.insert_path(&rt, &[])?;
         // Cannot fail: reserved above.
-        let _ = writer.timed.push(rt.clone(), GFP_KERNEL);
+        let _ = writer.timed.push_within_capacity(rt.clone());
         self.clones.fetch_add(1, Relaxed);
         drop(writer);
 
@@ -381,14 +388,10 @@ impl RouteTable {
         Ok(clone)
     }
 
-    /// Publishes a new set for `rt`'s prefix: `keep` plus `rt`.
-    fn insert_path(&self, rt: &Arc<RtEntry>, keep: &[Arc<RtEntry>]) -> Result {
-        let mut paths = KVec::with_capacity(keep.len() + 1, GFP_KERNEL_ACCOUNT)?;
-        for p in keep {
-            paths.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
-        }
-        paths.push(rt.clone(), GFP_KERNEL_ACCOUNT)?;
-        let set = RouteSet { paths };
+    /// Publishes a new set for `rt`'s prefix: `keep` plus `rt`. On error
+    /// the table is unchanged.
+    fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result {
+        let set = RouteSet::of(keep, Some(rt))?;
         let prefix = rt.prefix();
         match prefix.addr() {
             Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), Some(set))?,
@@ -448,13 +451,14 @@ impl RouteTable {
             return Err(ENOSPC);
         }
         if new.preferred.is_some() || new.expires.is_some() {
-            writer.timed.reserve(1, GFP_KERNEL)?;
+            writer.timed.reserve(1, GFP_KERNEL_ACCOUNT)?;
         }
         drop(existing);
+        // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
         if new.preferred.is_some() || new.expires.is_some() {
             // Cannot fail: reserved above.
-            let _ = writer.timed.push(rt.clone(), GFP_KERNEL);
+            let _ = writer.timed.push_within_capacity(rt.clone());
         }
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
@@ -469,7 +473,7 @@ impl RouteTable {
     /// and records the event.
     fn unlink(
         &self,
-        rt: &Arc<RtEntry>,
+        rt: &RtArc,
         writer: &mut WriterState,
         reason: Option<DeleteReason>,
         ev: &mut Events,
@@ -479,7 +483,7 @@ impl RouteTable {
         if rt.is_clone() {
             self.clones.fetch_sub(1, Relaxed);
         }
-        writer.timed.retain(|e| !Arc::ptr_eq(e, rt));
+        writer.timed.retain(|e| !RtArc::ptr_eq(e, rt));
         self.changed();
         match reason {
             Some(reason) => ev.push(Event::Delete(RouteInfo::of_unlocked(rt), reason)),
@@ -491,7 +495,7 @@ impl RouteTable {
     }
 
     /// Deletes the clones of `parent` (its children die with it).
-    fn delete_clones_of(&self, parent: &Arc<RtEntry>, writer: &mut WriterState, ev: &mut Events) {
+    fn delete_clones_of(&self, parent: &RtArc, writer: &mut WriterState, ev: &mut Events) {
         let mut i = 0;
         while i < writer.timed.len() {
             let e = writer.timed[i].clone();
@@ -506,13 +510,13 @@ impl RouteTable {
     }
 
     /// Republishes `rt`'s prefix without `rt`.
-    fn remove_path(&self, rt: &Arc<RtEntry>) -> Result {
+    fn remove_path(&self, rt: &RtArc) -> Result {
         let prefix = *rt.prefix();
         let existing = self.get_exact(&prefix);
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut found = false;
         for path in &existing {
-            if Arc::ptr_eq(path, rt) {
+            if RtArc::ptr_eq(path, rt) {
                 found = true;
             } else {
                 keep.push(path.clone(), GFP_KERNEL)?;
@@ -527,8 +531,8 @@ impl RouteTable {
 
     /// Publishes `paths` as `prefix`'s set, or removes the prefix when there
     /// are none.
-    fn republish(&self, prefix: &Prefix, paths: &[Arc<RtEntry>]) -> Result {
-        let set = if paths.is_empty() { None } else { Some(RouteSet::of(paths)?) };
+    fn republish(&self, prefix: &Prefix, paths: &[RtArc]) -> Result {
+        let set = if paths.is_empty() { None } else { Some(RouteSet::of(paths, None)?) };
         match prefix.addr() {
             Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set),
             Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set),
@@ -565,7 +569,7 @@ impl RouteTable {
         let mut victims = KVec::new();
         {
             let g = RcuGuard::new();
-            let mut visit = |rt: &Arc<RtEntry>| -> Result {
+            let mut visit = |rt: &RtArc| -> Result {
                 let state = rt.lock_state();
                 if state.gateway == *addr || *rt.prefix() == Prefix::host(*addr) {
                     victims.push(rt.clone(), GFP_ATOMIC)?;
@@ -644,15 +648,15 @@ impl RouteTable {
         if let Some(gw) = change.gateway {
             let taken = existing
                 .iter()
-                .any(|p| !Arc::ptr_eq(p, &rt) && p.lock_state().gateway == gw);
+                .any(|p| !RtArc::ptr_eq(p, &rt) && p.lock_state().gateway == gw);
             if taken {
                 return Err(EEXIST);
             }
         }
         let timed = change.preferred.is_some() || change.expires.is_some();
-        let tracked = writer.timed.iter().any(|e| Arc::ptr_eq(e, &rt));
+        let tracked = writer.timed.iter().any(|e| RtArc::ptr_eq(e, &rt));
         if timed && !tracked {
-            writer.timed.push(rt.clone(), GFP_KERNEL)?;
+            writer.timed.push(rt.clone(), GFP_KERNEL_ACCOUNT)?;
         }
         let info = {
             let mut s = rt.lock_state();
@@ -744,7 +748,7 @@ impl RouteTable {
         &self,
         af: Af,
         cursor: &mut Option<(Prefix, u32)>,
-        f: &mut dyn FnMut(&Arc<RtEntry>) -> bool,
+        f: &mut dyn FnMut(&RtArc) -> bool,
     ) -> bool {
         let g = RcuGuard::new();
         match af {
@@ -808,7 +812,7 @@ fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>) -> u32 {
 fn walk<K: Key>(
     trie: &Trie<K, RouteSet>,
     g: &RcuGuard,
-    f: &mut dyn FnMut(&Arc<RtEntry>) -> Result,
+    f: &mut dyn FnMut(&RtArc) -> Result,
 ) -> Result {
     for (_, _, set) in trie.iter(g) {
         for rt in set.paths() {
@@ -822,7 +826,7 @@ fn walk_from<K: AfKey>(
     trie: &Trie<K, RouteSet>,
     cursor: &mut Option<(Prefix, u32)>,
     g: &RcuGuard,
-    f: &mut dyn FnMut(&Arc<RtEntry>) -> bool,
+    f: &mut dyn FnMut(&RtArc) -> bool,
 ) -> bool {
     // Resume at the cursor's prefix itself, skipping its paths already
     // seen, then strictly after it.
