@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! `cargo bench -p rtemu-bench --features bench --bench lpm`: the native LPM benchmark (see
+//! `rtemu_bench::native`) with criterion. Environment:
+//!
+//! - `RTEMU_ASN_DIR`: the unpacked `@ip-location-db/asn` package (default
+//!   `~/.cache/rtemu/data/asn`, where `scripts/setup.sh` puts it);
+//! - `RTEMU_BENCH_QUICK=1`: a short smoke run;
+//! - `RTEMU_BENCH_SEED`: seed of samples and keys (default 1);
+//! - `RTEMU_BENCH_FILTER`: only benchmark ids containing this (e.g. `v4/full`);
+//! - `RTEMU_BENCH_JSON`: where to write the JSON report (default
+//!   `target/rtemu-bench-native.json`).
+//!
+//! Criterion's own results go to `target/criterion/`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rtemu_bench::native::{
+    bench_all,
+    report,
+    table,
+    Config, //
+};
+
+#[global_allocator]
+static ALLOC: rtemu_bench::alloc::Counting = rtemu_bench::alloc::Counting;
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn main() {
+    let asn = env("RTEMU_ASN_DIR").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/rtemu/data/asn")
+        },
+        PathBuf::from,
+    );
+    let cfg = Config {
+        asn,
+        seed: env("RTEMU_BENCH_SEED").map_or(1, |s| s.parse().expect("RTEMU_BENCH_SEED")),
+        quick: env("RTEMU_BENCH_QUICK").is_some_and(|v| v != "0"),
+        filter: env("RTEMU_BENCH_FILTER"),
+    };
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .to_path_buf();
+    let dir = target.join("criterion");
+    let start = Instant::now();
+    let mut c = cfg.criterion().output_directory(&dir).configure_from_args();
+    let plan = bench_all(&mut c, &cfg)
+        .unwrap_or_else(|e| panic!("{}: {e} (set RTEMU_ASN_DIR)", cfg.asn.display()));
+    c.final_summary();
+    let report = report(&cfg, &plan, &dir, start.elapsed());
+    let json = env("RTEMU_BENCH_JSON")
+        .map_or_else(|| target.join("rtemu-bench-native.json"), PathBuf::from);
+    let text = serde_json::to_string_pretty(&report).expect("JSON");
+    std::fs::write(&json, text + "\n").unwrap_or_else(|e| panic!("{}: {e}", json.display()));
+    println!("{}", table(&report));
+    println!("wrote {}", json.display());
+}

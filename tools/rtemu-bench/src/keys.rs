@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Lookup keys for a prefix set.
+
+use crate::data::{
+    host_mask,
+    Addr, //
+};
+use crate::reflpm::RefLpm;
+use crate::rng::SplitMix64;
+
+/// How keys relate to the set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Uniformly random addresses of the whole space.
+    Random,
+    /// A uniformly random address inside a uniformly chosen prefix of the set: always matches.
+    Hit,
+    /// Uniformly random addresses that match no prefix of the set (rejection sampling).
+    Miss,
+}
+
+impl KeyKind {
+    /// All kinds.
+    pub const ALL: [KeyKind; 3] = [KeyKind::Random, KeyKind::Hit, KeyKind::Miss];
+
+    /// `random`, `hit` or `miss`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Random => "random",
+            KeyKind::Hit => "hit",
+            KeyKind::Miss => "miss",
+        }
+    }
+}
+
+/// A uniformly random address.
+pub fn random_addr<A: Addr>(r: &mut SplitMix64) -> A {
+    A::from_u128(r.next_u128())
+}
+
+/// `n` keys of `kind` for `set` (which `lpm` indexes), from `seed`.
+///
+/// Panics for `Hit` on an empty set, and for `Miss` when no miss turns up in a million draws
+/// (a set that covers (nearly) the whole space).
+pub fn generate<A: Addr>(
+    set: &[(A, u8)],
+    lpm: &RefLpm<A>,
+    kind: KeyKind,
+    n: usize,
+    seed: u64,
+) -> Vec<A> {
+    let mut r = SplitMix64::new(seed);
+    let mut out = Vec::with_capacity(n);
+    match kind {
+        KeyKind::Random => out.extend((0..n).map(|_| random_addr::<A>(&mut r))),
+        KeyKind::Hit => {
+            assert!(!set.is_empty(), "hit keys of an empty set");
+            for _ in 0..n {
+                let (p, l) = set[r.below(set.len())];
+                let hm = host_mask(A::BITS, l);
+                out.push(A::from_u128((p.to_u128() & !hm) | (r.next_u128() & hm)));
+            }
+        }
+        KeyKind::Miss => {
+            let mut misses_in_a_row = 0u32;
+            while out.len() < n {
+                let a = random_addr::<A>(&mut r);
+                if lpm.covers(a) {
+                    misses_in_a_row += 1;
+                    assert!(misses_in_a_row < 1_000_000, "the set covers the space");
+                } else {
+                    misses_in_a_row = 0;
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::masked;
+    use crate::reflpm::naive_lpm;
+
+    fn check<A: Addr>(set: &[(A, u8)]) {
+        let lpm = RefLpm::new(set);
+        let hit = generate(set, &lpm, KeyKind::Hit, 3000, 1);
+        assert!(
+            hit.iter().all(|&a| naive_lpm(set, a).is_some()),
+            "a hit key missed"
+        );
+        let miss = generate(set, &lpm, KeyKind::Miss, 3000, 2);
+        assert!(
+            miss.iter().all(|&a| naive_lpm(set, a).is_none()),
+            "a miss key matched"
+        );
+        let random = generate(set, &lpm, KeyKind::Random, 3000, 3);
+        assert_eq!(random, generate(set, &lpm, KeyKind::Random, 3000, 3));
+        assert_eq!(hit, generate(set, &lpm, KeyKind::Hit, 3000, 1));
+        assert_ne!(random, generate(set, &lpm, KeyKind::Random, 3000, 4));
+    }
+
+    #[test]
+    fn hit_keys_match_and_miss_keys_do_not() {
+        let mut r = SplitMix64::new(9);
+        // A set covering about half of the IPv4 space (40 /6s), with nesting.
+        let v4: Vec<(u32, u8)> = (0..200)
+            .map(|_| {
+                let l = [6u8, 8, 16, 24, 32][r.below(5)];
+                (masked(r.next_u64() as u32, l), l)
+            })
+            .collect();
+        check(&v4);
+        let v6: Vec<(u128, u8)> = (0..200)
+            .map(|_| {
+                let l = [8u8, 32, 48, 64, 128][r.below(5)];
+                (masked(r.next_u128(), l), l)
+            })
+            .collect();
+        check(&v6);
+        // Real-looking: a /24 and a /32 inside another /24.
+        check(&[(0x0100_0000u32, 24), (0x0100_0105, 32)]);
+    }
+}

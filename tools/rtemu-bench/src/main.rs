@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! rtemu-bench: real-data prefix sets (`prefixes`) and the native LPM benchmark (`native`).
+
+use std::path::{
+    Path,
+    PathBuf, //
+};
+use std::process::ExitCode;
+
+use clap::{
+    Parser,
+    Subcommand, //
+};
+use serde_json::{
+    json,
+    Map,
+    Value, //
+};
+
+use rtemu_bench::data::{
+    load_asn,
+    Addr, //
+};
+use rtemu_bench::files::{
+    write_bin,
+    write_txt, //
+};
+use rtemu_bench::sample::{
+    permutation,
+    take,
+    SetSize, //
+};
+
+#[global_allocator]
+static ALLOC: rtemu_bench::alloc::Counting = rtemu_bench::alloc::Counting;
+
+/// Benchmarks of rtemu's trie on real routing-table prefixes.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Writes the sampled prefix sets: FAM-SIZE.txt and FAM-SIZE.bin for FAM in v4, v6 and
+    /// SIZE in 1k, 100k, full; prints a one-line JSON summary.
+    Prefixes {
+        /// The unpacked @ip-location-db/asn package (asn-ipv4.csv, asn-ipv6.csv).
+        #[arg(long, value_name = "DIR")]
+        asn: PathBuf,
+        /// Where to write the files (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Seed of the samples.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Native lookup benchmark (criterion): rtemu's trie against other LPM crates; writes all
+    /// results to one JSON file. Needs the `bench` feature.
+    Native {
+        /// The unpacked @ip-location-db/asn package (asn-ipv4.csv, asn-ipv6.csv).
+        #[arg(long, value_name = "DIR")]
+        asn: PathBuf,
+        /// The JSON file to write.
+        #[arg(long, value_name = "OUT")]
+        json: PathBuf,
+        /// Seed of the samples and keys.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A short smoke run (fewer keys, much shorter measurements).
+        #[arg(long)]
+        quick: bool,
+        /// Only benchmarks whose id contains this (e.g. `v4/full`).
+        #[arg(long)]
+        filter: Option<String>,
+    },
+}
+
+fn write_family<A: Addr>(
+    all: &[(A, u8)],
+    seed: u64,
+    out: &Path,
+    files: &mut Map<String, Value>,
+) -> std::io::Result<()> {
+    let perm = permutation(all, seed);
+    for size in SetSize::ALL {
+        let set = take(&perm, size);
+        let stem = format!("{}-{}", A::NAME, size.name());
+        write_txt(&out.join(format!("{stem}.txt")), set)?;
+        write_bin(&out.join(format!("{stem}.bin")), set)?;
+        files.insert(stem, json!(set.len()));
+    }
+    Ok(())
+}
+
+fn prefixes(asn: &Path, out: &Path, seed: u64) -> std::io::Result<Value> {
+    let (v4, v6) = load_asn(asn)?;
+    std::fs::create_dir_all(out)?;
+    let mut files = Map::new();
+    write_family(&v4, seed, out, &mut files)?;
+    write_family(&v6, seed, out, &mut files)?;
+    Ok(json!({
+        "seed": seed,
+        "out": out.display().to_string(),
+        "files": files,
+    }))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match args.cmd {
+        Cmd::Prefixes { asn, out, seed } => match prefixes(&asn, &out, seed) {
+            Ok(v) => {
+                println!("{v}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rtemu-bench prefixes: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Cmd::Native {
+            asn,
+            json,
+            seed,
+            quick,
+            filter,
+        } => native(&asn, &json, seed, quick, filter.as_deref()),
+    }
+}
+
+#[cfg(feature = "bench")]
+fn native(asn: &Path, json: &Path, seed: u64, quick: bool, filter: Option<&str>) -> ExitCode {
+    match rtemu_bench::native::run_to_file(asn, json, seed, quick, filter) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rtemu-bench native: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "bench"))]
+fn native(_: &Path, _: &Path, _: u64, _: bool, _: Option<&str>) -> ExitCode {
+    eprintln!(
+        "rtemu-bench native: built without the `bench` feature; run it as\n  \
+         cargo run --release -p rtemu-bench --features bench -- native ..."
+    );
+    ExitCode::from(2)
+}
