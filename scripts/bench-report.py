@@ -169,9 +169,44 @@ def markdown(doc):
                   [[r["family"], r["size"], r["idle_p50_ns"], r["idle_p99_ns"], r["churn_p50_ns"],
                     r["churn_p99_ns"], r["churn_updates_per_s"]] for r in s["latency"]]), ""]
     native = doc.get("native")
-    if native and native.get("markdown"):
-        out += ["### Native, on the host", "", native["markdown"], ""]
+    if native:
+        out += native_markdown(native)
     return "\n".join(out)
+
+
+def native_markdown(native):
+    """The host run of `rtemu-bench native`: ns per lookup per case and implementation."""
+    rows = native["results"]
+    impls = []
+    for r in rows:
+        if r["implementation"] not in impls:
+            impls.append(r["implementation"])
+    host = native.get("host", {})
+    out = ["### Native lookups on the host (ns per lookup, criterion)", "",
+           f"{host.get('cpu', '?')}, {host.get('cpus', '?')} CPUs; load average at start "
+           f"{host.get('loadavg_at_start', '?')}, at end {host.get('loadavg_at_end', '?')}.", ""]
+    cases = []
+    for r in rows:
+        case = (r["family"], r["set"], r["keys"])
+        if case not in cases:
+            cases.append(case)
+    by = {(r["family"], r["set"], r["keys"], r["implementation"]): r for r in rows}
+    body = []
+    for case in cases:
+        body.append(list(case) + [by.get(case + (i,), {}).get("ns_per_lookup") for i in impls])
+    out += [table(["family", "set", "keys"] + impls, body), ""]
+    out += ["Bytes per prefix (full sets):", ""]
+    body = []
+    for fam in ("v4", "v6"):
+        body.append([fam] + [by.get((fam, "full", "random", i), {}).get("bytes_per_prefix") for i in impls])
+    out += [table(["family"] + impls, body), ""]
+    goals = native.get("goals", {})
+    if goals:
+        out += ["Native goals:", ""]
+        body = [[name, mark(g.get("ok")), json.dumps({k: v for k, v in g.items() if k not in ("ok", "cases")})]
+                for name, g in goals.items()]
+        out += [table(["goal", "met", "numbers"], body), ""]
+    return out
 
 
 def main():

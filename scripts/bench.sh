@@ -21,7 +21,9 @@ kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" perf)
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_BENCH=1
 
 cargo_release() { cargo build --quiet --locked --release --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" "$@"; }
-cargo_release -p rtemuctl -p rtemu-bench
+cargo_release -p rtemuctl
+# The native benchmark's crates (criterion and the peers) come with the feature.
+cargo_release -p rtemu-bench --features bench
 bench=$RTEMU_ROOT/tools/target/release/rtemu-bench
 
 # The prefix samples, from the pinned @ip-location-db/asn package.
