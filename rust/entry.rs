@@ -128,7 +128,8 @@ pub(crate) struct RtEntry {
     flags_seen: Atomic<u32>,
     /// `rt_use`: lookups that returned the entry.
     use_count: Atomic<u64>,
-    /// Boot-time ns of the last lookup that returned the entry (idle clones).
+    /// Boot-time ns of a clone's last lookup (creation time until then), for
+    /// idle-clone collection.
     last_use_ns: Atomic<i64>,
     counters: Arc<EntryCounters>,
     /// `rt_mtx`.
@@ -220,10 +221,13 @@ impl RtEntry {
         self.last_use_ns.load(Relaxed)
     }
 
-    /// Counts a lookup that returned the entry.
-    pub(crate) fn note_use(&self, now_ns: i64) {
+    /// Counts a lookup that returned the entry, and records when for a clone
+    /// (`now_ns`): only idle-clone collection reads the time.
+    pub(crate) fn note_use(&self, now_ns: Option<i64>) {
         self.use_count.fetch_add(1, Relaxed);
-        self.last_use_ns.store(now_ns, Relaxed);
+        if let Some(now) = now_ns {
+            self.last_use_ns.store(now, Relaxed);
+        }
     }
 
     /// Locks the entry without taking a reference, for the table's writer,

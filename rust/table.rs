@@ -241,7 +241,8 @@ impl RouteTable {
     fn lookup_ref(&self, dst: &Addr) -> Option<RtRef> {
         let g = RcuGuard::new();
         let rt = self.lookup_rcu(dst, &g)?;
-        rt.note_use(self.clock.boot_ns());
+        // Reading the clock is for clones only, off the common path.
+        rt.note_use(rt.is_clone().then(|| self.clock.boot_ns()));
         Some(RtRef::new(rt))
     }
 
