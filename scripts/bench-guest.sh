@@ -41,10 +41,10 @@ for m in rtemu rtemu_bench; do
 done
 load_rtemu() { insmod "$work/rtemu.ko" max_routes=4194304; }
 
-ip link add dummy0 type dummy
-ip addr add 192.0.2.1/24 dev dummy0
-ip -6 addr add 2001:db8::1/64 dev dummy0 nodad
-ip link set dummy0 up
+ip link add rtbench0 type dummy
+ip addr add 192.0.2.1/24 dev rtbench0
+ip -6 addr add 2001:db8::1/64 dev rtbench0 nodad
+ip link set rtbench0 up
 
 # Batch files for both loaders from the same prefix list.
 for f in "$data"/*.txt; do
@@ -55,8 +55,8 @@ for f in "$data"/*.txt; do
 	esac
 	sed "s|.*|route add & via $gw|" "$f" >"$work/$name.rtemu"
 	case $name in
-	v4-*) sed "s|.*|route add table $TABLE & via $gw dev dummy0|" "$f" >"$work/$name.ip" ;;
-	v6-*) sed "s|.*|route add & via $gw dev dummy0|" "$f" >"$work/$name.ip" ;;
+	v4-*) sed "s|.*|route add table $TABLE & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
+	v6-*) sed "s|.*|route add & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	esac
 done
 
