@@ -118,7 +118,7 @@ for size in $SIZES; do
 		load_rtemu
 	else
 		fib_flush
-		"$RTEMUCTL" route flush
+		"$RTEMUCTL" route flush >/dev/null
 	fi
 done
 rmmod rtemu

@@ -139,13 +139,13 @@ impl Drop for FileBuf {
 
 /// The prefix records of a file: family, length, two zero bytes, sixteen
 /// address bytes in network order (see `rtemu-bench prefixes`).
-fn parse(bytes: &[u8]) -> Result<KVec<Prefix>> {
+fn parse(bytes: &[u8]) -> Result<KVVec<Prefix>> {
     const RECORD: usize = 20;
     if bytes.len() % RECORD != 0 {
         pr_err!("rtemu_bench: file size {} is not a multiple of {}\n", bytes.len(), RECORD);
         return Err(EINVAL);
     }
-    let mut out = KVec::with_capacity(bytes.len() / RECORD, GFP_KERNEL)?;
+    let mut out = KVVec::with_capacity(bytes.len() / RECORD, GFP_KERNEL)?;
     for r in bytes.chunks_exact(RECORD) {
         let addr = match r[0] {
             4 => Addr::V4([r[4], r[5], r[6], r[7]]),
@@ -230,8 +230,8 @@ impl Keys {
 
 /// `n` keys of a kind for `prefixes` in `t` (fewer misses if the set
 /// covers nearly everything).
-fn keys(t: &RouteTable, prefixes: &[Prefix], v6: bool, kind: Keys, n: usize, rng: &mut Rng) -> Result<KVec<Addr>> {
-    let mut out = KVec::with_capacity(n, GFP_KERNEL)?;
+fn keys(t: &RouteTable, prefixes: &[Prefix], v6: bool, kind: Keys, n: usize, rng: &mut Rng) -> Result<KVVec<Addr>> {
+    let mut out = KVVec::with_capacity(n, GFP_KERNEL)?;
     let mut tries = 0usize;
     while out.len() < n && tries < 64 * n {
         tries += 1;
@@ -316,8 +316,8 @@ fn time_fib(fib4: *mut kernel::ffi::c_void, keys: &[Addr], v4: &[[u8; 4]], v6: &
 }
 
 /// Per-lookup latencies of plain lookups, sorted.
-fn latencies(t: &RouteTable, keys: &[Addr]) -> Result<KVec<u64>> {
-    let mut out = KVec::with_capacity(keys.len(), GFP_KERNEL)?;
+fn latencies(t: &RouteTable, keys: &[Addr]) -> Result<KVVec<u64>> {
+    let mut out = KVVec::with_capacity(keys.len(), GFP_KERNEL)?;
     for k in keys {
         let start = now_ns();
         {
@@ -343,7 +343,7 @@ struct Churn {
 }
 
 impl Churn {
-    fn start(t: &Arc<RouteTable>, prefixes: Arc<KVec<Prefix>>, gw: Addr, period_us: u32, seed: u64) -> Result<Self> {
+    fn start(t: &Arc<RouteTable>, prefixes: Arc<KVVec<Prefix>>, gw: Addr, period_us: u32, seed: u64) -> Result<Self> {
         let churn = Self {
             stop: Arc::new(Atomic::new(0), GFP_KERNEL)?,
             done: Arc::new(Atomic::new(0), GFP_KERNEL)?,
@@ -414,8 +414,9 @@ fn bench_family(file: FileBuf, v6: bool, fib4: *mut kernel::ffi::c_void, n: usiz
     for kind in [Keys::Random, Keys::Hit, Keys::Miss] {
         let keys = keys(&t, &prefixes, v6, kind, n, rng)?;
         // The same keys as the FIB loops take them.
-        let mut raw4: KVec<[u8; 4]> = KVec::new();
-        let mut raw6: KVec<[u8; 16]> = KVec::new();
+        // Arrays this large need kvmalloc (kmalloc stops at 4 MiB).
+        let mut raw4: KVVec<[u8; 4]> = KVVec::new();
+        let mut raw6: KVVec<[u8; 16]> = KVVec::new();
         let mut disagree = 0u32;
         let mut hits = 0u32;
         for k in keys.iter() {
