@@ -809,9 +809,9 @@ impl<K, V> Drop for WriteTxn<'_, K, V> {
 /// The nodes on the path from the root towards a prefix's home (counted handles).
 type Path<V> = [Option<RcuArc<Node<V>>>; MAX_LEVELS];
 
-    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
 impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     /// The trie this transaction writes.
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     pub(crate) fn trie(&self) -> &Trie<K, V> {
         self.trie
     }
