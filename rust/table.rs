@@ -394,10 +394,7 @@ impl RouteTable {
     fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result {
         let set = RouteSet::of(keep, Some(rt))?;
         let prefix = rt.prefix();
-        match prefix.addr() {
-            Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), Some(set))?,
-            Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), Some(set))?,
-        }
+        self.publish_set(prefix, Some(set))?;
         rt.mark_up();
         self.routes_of(prefix.af()).fetch_add(1, Relaxed);
         self.changed();
@@ -534,6 +531,12 @@ impl RouteTable {
     /// are none.
     fn republish(&self, prefix: &Prefix, paths: &[RtArc]) -> Result {
         let set = if paths.is_empty() { None } else { Some(RouteSet::of(paths, None)?) };
+        self.publish_set(prefix, set)
+    }
+
+    /// Publishes `set` as `prefix`'s paths in its family's trie (`None`
+    /// removes the prefix).
+    fn publish_set(&self, prefix: &Prefix, set: Option<RouteSet>) -> Result {
         match prefix.addr() {
             Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set),
             Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set),
