@@ -430,6 +430,26 @@ mod tests {
     }
 
     #[test]
+    fn a_clone_past_its_inherited_preferred_is_born_deprecated() -> Result {
+        let t = table();
+        let mut r = route(v4([10, 7, 0, 0]), 16, GW, RTF_CLONING);
+        r.preferred = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 + SEC as u64)?);
+        t.add(r, &mut Events::new())?;
+        advance(SEC);
+        t.run_lifetimes(i64::MAX, &mut Events::new());
+        let mut ev = Events::new();
+        let clone = t.rtalloc1(&v4([10, 7, 0, 1]), true, 0, &mut ev).expect("clone");
+        assert_eq!(clone.entry().prefix().len(), 32);
+        assert!(clone.entry().is_deprecated());
+        drop(clone);
+        // Deprecated already: the lifetime work has nothing to announce.
+        let mut ev = Events::new();
+        t.run_lifetimes(i64::MAX, &mut ev);
+        assert_eq!(ev.len(), 0);
+        Ok(())
+    }
+
+    #[test]
     fn idle_clones_are_collected() -> Result {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;

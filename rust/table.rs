@@ -359,7 +359,12 @@ impl RouteTable {
         if self.total_routes() >= self.max_routes {
             return Err(ENOSPC);
         }
-        let flags = clone_flags(pflags);
+        let mut flags = clone_flags(pflags);
+        // Deprecated from birth when the inherited preferred-until passed,
+        // as an add would make it, so no deprecate event follows the clone.
+        if preferred.is_some_and(|p| p.boot_ns <= now) {
+            flags |= RTF_DEPRECATED;
+        }
         let state = RtState {
             gateway,
             flags,
