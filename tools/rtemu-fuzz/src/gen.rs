@@ -4,14 +4,15 @@
 //! collisions, overlapping prefixes, clones and multipath happen often.
 //! About one operation in eight is invalid in one way (host bits, prefix
 //! too long, family mismatch, flags a user may not set, bad lifetimes,
-//! unknown hold).
+//! unknown hold). One sequence in [`TIMED_PCT`] lets time pass: its
+//! lifetimes are mostly ticks of the sequence's clock, and waits pass them.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rtemu::consts::flags::*;
 use rtemu::Family;
 
-use crate::op::Op;
+use crate::op::{AddReq, ChangeReq, Op, Time};
 
 /// SplitMix64: small, fast, and the same everywhere.
 #[derive(Debug, Clone)]
@@ -46,8 +47,13 @@ pub fn sequence_seed(seed: u64, index: u64) -> u64 {
     Rng::new(seed ^ index.wrapping_mul(0xa076_1d64_78bd_642f)).next_u64()
 }
 
-/// Valid lifetimes: every preferred-until is before every expires-at, so
-/// any mix of them is in order. Both are decades ahead (time plays no part).
+/// Percentage of sequences that let time pass.
+pub const TIMED_PCT: u64 = 12;
+/// The last tick a timed sequence waits for.
+pub const LAST_TICK: u32 = 4;
+
+/// Absolute lifetimes: every preferred-until is before every expires-at, so
+/// any mix of them is in order. Both are decades ahead: they never pass.
 pub const PREFERRED_BASE: u64 = 4_000_000_000_000_000_000;
 pub const EXPIRES_BASE: u64 = 4_100_000_000_000_000_000;
 const SEC: u64 = 1_000_000_000;
@@ -143,6 +149,9 @@ pub struct Generator {
     prefixes: Vec<(usize, IpAddr, u8, Option<IpAddr>)>,
     holds: Vec<u32>,
     next_hold: u32,
+    /// Whether the current sequence lets time pass, and its last tick passed.
+    timed: bool,
+    tick: u32,
 }
 
 impl Generator {
@@ -153,6 +162,8 @@ impl Generator {
             prefixes: Vec::new(),
             holds: Vec::new(),
             next_hold: 1,
+            timed: false,
+            tick: 0,
         }
     }
 
@@ -160,6 +171,8 @@ impl Generator {
     pub fn sequence(&mut self, len: usize) -> Vec<Op> {
         self.prefixes.clear();
         self.holds.clear();
+        self.timed = self.rng.pct(TIMED_PCT);
+        self.tick = 0;
         (0..len).map(|_| self.op()).collect()
     }
 
@@ -242,16 +255,45 @@ impl Generator {
                 .pick(&[UP, GATEWAY, HOST, WASCLONED, DEPRECATED, 1 << 30])
     }
 
-    fn lifetimes(&mut self) -> (Option<u64>, Option<u64>) {
-        let p = self
-            .rng
-            .pct(15)
-            .then(|| PREFERRED_BASE + self.rng.below(100) * SEC);
-        let e = self
-            .rng
-            .pct(15)
-            .then(|| EXPIRES_BASE + self.rng.below(100) * SEC);
+    /// A valid-looking lifetime: in a timed sequence mostly a tick, from
+    /// the one passed last (`ahead` 0) on.
+    fn time(&mut self, base: u64, ahead: u32) -> Time {
+        if self.timed && self.rng.pct(80) {
+            Time::Tick(self.tick + ahead + self.rng.below(3) as u32)
+        } else {
+            Time::Abs(base + self.rng.below(100) * SEC)
+        }
+    }
+
+    fn lifetimes(&mut self) -> (Option<Time>, Option<Time>) {
+        let pct = if self.timed { 35 } else { 15 };
+        let p = self.rng.pct(pct).then(|| self.time(PREFERRED_BASE, 0));
+        let e = self.rng.pct(pct).then(|| self.time(EXPIRES_BASE, 1));
         (p, e)
+    }
+
+    /// Lifetimes out of order: preferred-until after expires-at.
+    fn disordered(&mut self) -> (Option<Time>, Option<Time>) {
+        if self.timed && self.rng.pct(50) {
+            (
+                Some(Time::Tick(self.tick + 2)),
+                Some(Time::Tick(self.tick + 1)),
+            )
+        } else {
+            (
+                Some(Time::Abs(EXPIRES_BASE + 500 * SEC)),
+                Some(Time::Abs(EXPIRES_BASE)),
+            )
+        }
+    }
+
+    /// An expires-at that is invalid: passed, or beyond `S64_MAX`.
+    fn bad_expiry(&mut self) -> Time {
+        if self.timed && self.rng.pct(25) {
+            Time::Tick(self.tick)
+        } else {
+            Time::Abs(self.rng.pick(&[1_000_000_000, 1 << 63, u64::MAX]))
+        }
     }
 
     /// One way of making a prefix request invalid, applied to its fields.
@@ -271,6 +313,11 @@ impl Generator {
     }
 
     fn op(&mut self) -> Op {
+        if self.timed && self.tick < LAST_TICK && self.rng.pct(6) {
+            let step = if self.rng.pct(25) { 2 } else { 1 };
+            self.tick = (self.tick + step).min(LAST_TICK);
+            return Op::Wait { tick: self.tick };
+        }
         let s = self.space();
         let family = self.spaces[s].family;
         let bad = self.rng.pct(12);
@@ -286,18 +333,13 @@ impl Generator {
                         0 | 1 => self.spoil(s, &mut family, &mut dst, &mut plen),
                         2 => via = self.via(1 - s),
                         3 => flags = self.bad_flags(),
-                        4 => {
-                            preferred = Some(EXPIRES_BASE + 500 * SEC);
-                            expires = Some(EXPIRES_BASE);
-                        }
-                        _ => {
-                            expires = Some(self.rng.pick(&[1_000_000_000, 1 << 63, u64::MAX]));
-                        }
+                        4 => (preferred, expires) = self.disordered(),
+                        _ => expires = Some(self.bad_expiry()),
                     }
                 } else {
                     self.prefixes.push((s, dst, plen, Some(via)));
                 }
-                Op::Add {
+                Op::Add(AddReq {
                     family,
                     dst,
                     plen,
@@ -305,7 +347,7 @@ impl Generator {
                     flags,
                     preferred,
                     expires,
-                }
+                })
             }
             30..=51 => {
                 let ignflags = match self.rng.below(10) {
@@ -363,13 +405,10 @@ impl Generator {
                         1 => via = Some(self.via(1 - s)),
                         2 => new_via = Some(self.via(1 - s)),
                         3 => flags = Some(self.bad_flags()),
-                        _ => {
-                            preferred = Some(EXPIRES_BASE + 500 * SEC);
-                            expires = Some(EXPIRES_BASE);
-                        }
+                        _ => (preferred, expires) = self.disordered(),
                     }
                 }
-                Op::Change {
+                Op::Change(ChangeReq {
                     family,
                     dst,
                     plen,
@@ -378,7 +417,7 @@ impl Generator {
                     flags,
                     preferred,
                     expires,
-                }
+                })
             }
             77..=84 => {
                 let id = self.next_hold;

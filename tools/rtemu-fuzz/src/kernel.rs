@@ -3,17 +3,23 @@
 //! The module as a [`System`]: every operation is built attribute by
 //! attribute (so invalid requests can be sent) and sent through the `rtemu`
 //! crate's [`Handle`].
+//!
+//! Ticks are real time: tick `n` of a sequence is `n` tick lengths after
+//! its reset, and [`Op::Wait`] sleeps until just after it. A reply is only
+//! evidence if no tick that some lifetime names passed while the request was
+//! out; when one did, the sequence counts as [late](System::ran_late) and
+//! runs again.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rtemu::{
     Cmd, Error, Family, Handle, HoldReply, Route, RouteAttr, RouteFlags, RtemuMessage, Typed,
 };
 
-use crate::op::{Op, Reply, RouteView, StatsView};
-use crate::run::System;
+use crate::op::{Op, Reply, RouteView, StatsView, Time};
+use crate::run::{Lag, System};
 
 /// The rtemu module of the caller's network namespace.
 pub struct Kernel {
@@ -27,29 +33,44 @@ pub struct Kernel {
     pub last_extack: Option<String>,
     /// Settles that had to wait for deferred frees.
     pub settles: u64,
+    /// The length of a tick.
+    tick: Duration,
+    /// Tick 0 of the sequence, monotonic and on CLOCK_REALTIME (ns).
+    start: Instant,
+    start_wall_ns: u64,
+    /// The last tick waited for, and the last one a lifetime named.
+    passed: u32,
+    named: u32,
+    /// Whether a reply came after a tick it could have crossed.
+    late: bool,
+    /// Sequences run again because they were late.
+    pub late_runs: u64,
 }
 
-/// How long deferred frees (RCU callbacks) may take to show.
+/// How long deferred frees (RCU callbacks) and the lifetime work may take
+/// to show.
 const SETTLE: Duration = Duration::from_secs(1);
+
+/// How long after a tick a wait ends: the lifetime work runs from a timer
+/// armed to the millisecond after the deadline; settling covers the rest.
+const PAST_TICK: Duration = Duration::from_millis(2);
+
+/// Beyond this many ticks a lifetime is not one of the sequence's ticks.
+const MAX_TICKS: u64 = 1000;
 
 /// Stands for a missing attribute of a reply.
 const MISSING: IpAddr = IpAddr::V4(Ipv4Addr::BROADCAST);
 
-fn view(r: &Route) -> RouteView {
-    RouteView {
-        dst: r.dst.addr(),
-        plen: r.dst.prefix_len(),
-        via: r.via.unwrap_or(MISSING),
-        flags: r.flags().bits(),
-        refcnt: r.refcnt.unwrap_or(u32::MAX),
-        parent: r.parent.map(|p| (p.addr(), p.prefix_len())),
-        preferred: r.preferred_until,
-        expires: r.expires_at,
-    }
+fn wall_clock_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 impl Kernel {
-    pub fn connect() -> Result<Kernel, Error> {
+    /// The module of this namespace, with ticks of `tick`.
+    pub fn connect(tick: Duration) -> Result<Kernel, Error> {
         Ok(Kernel {
             handle: Handle::connect()?,
             holds: BTreeMap::new(),
@@ -57,7 +78,72 @@ impl Kernel {
             base_resolves: 0,
             last_extack: None,
             settles: 0,
+            tick,
+            start: Instant::now(),
+            start_wall_ns: wall_clock_ns(),
+            passed: 0,
+            named: 0,
+            late: false,
+            late_runs: 0,
         })
+    }
+
+    fn tick_ns(&self) -> u64 {
+        self.tick.as_nanos() as u64
+    }
+
+    /// The CLOCK_REALTIME value of `t`.
+    fn wall(&self, t: Time) -> u64 {
+        match t {
+            Time::Abs(ns) => ns,
+            Time::Tick(n) => self.start_wall_ns + u64::from(n) * self.tick_ns(),
+        }
+    }
+
+    /// The lifetime a reply's CLOCK_REALTIME value stands for.
+    fn time(&self, ns: u64) -> Time {
+        let since = ns.wrapping_sub(self.start_wall_ns);
+        match u32::try_from(since / self.tick_ns()) {
+            Ok(n)
+                if ns >= self.start_wall_ns
+                    && since % self.tick_ns() == 0
+                    && u64::from(n) <= MAX_TICKS =>
+            {
+                Time::Tick(n)
+            }
+            _ => Time::Abs(ns),
+        }
+    }
+
+    fn view(&self, r: &Route) -> RouteView {
+        RouteView {
+            dst: r.dst.addr(),
+            plen: r.dst.prefix_len(),
+            via: r.via.unwrap_or(MISSING),
+            flags: r.flags().bits(),
+            refcnt: r.refcnt.unwrap_or(u32::MAX),
+            parent: r.parent.map(|p| (p.addr(), p.prefix_len())),
+            preferred: r.preferred_until.map(|t| self.time(t)),
+            expires: r.expires_at.map(|t| self.time(t)),
+        }
+    }
+
+    /// Sleep until just after tick `n`.
+    fn wait(&mut self, n: u32) {
+        let until = self.start + self.tick * n + PAST_TICK;
+        if let Some(d) = until.checked_duration_since(Instant::now()) {
+            std::thread::sleep(d);
+        }
+        self.passed = self.passed.max(n);
+    }
+
+    /// Note that a reply came now: late if a tick some lifetime names
+    /// passed since the last wait.
+    fn check_time(&mut self) {
+        let next = self.passed + 1;
+        if next <= self.named && Instant::now() >= self.start + self.tick * next {
+            self.late = true;
+        }
     }
 
     fn fail(&mut self, e: Error) -> Reply {
@@ -172,17 +258,32 @@ impl System for Kernel {
         self.base_misses = s.misses;
         self.base_resolves = s.resolves;
         self.last_extack = None;
+        self.start = Instant::now();
+        self.start_wall_ns = wall_clock_ns();
+        self.passed = 0;
+        self.named = 0;
+        self.late = false;
         Ok(())
     }
 
-    fn settle(&mut self, list: &Reply, stats: &Reply) {
+    fn ran_late(&mut self) -> bool {
+        self.late_runs += self.late as u64;
+        self.late
+    }
+
+    fn settle(&mut self, list: &Reply, stats: &Reply, lag: Lag) {
         let deadline = Instant::now() + SETTLE;
         let mut pause = Duration::from_micros(100);
         let mut waited = false;
         loop {
             let (l, s) = (self.apply(&Op::List), self.apply(&Op::Stats));
-            // Wait only while what differs is what deferred frees change.
-            if !lagging(&l, list, &s, stats) || Instant::now() > deadline {
+            // Wait only while what differs is what the lag may explain:
+            // deferred frees change refcnt and trash only.
+            let explained = match lag {
+                Lag::Frees => lagging(&l, list, &s, stats),
+                Lag::Lifetimes => l != *list || s != *stats,
+            };
+            if !explained || Instant::now() > deadline {
                 break;
             }
             waited = true;
@@ -193,21 +294,31 @@ impl System for Kernel {
     }
 
     fn apply(&mut self, op: &Op) -> Reply {
+        for t in op.times().into_iter().flatten() {
+            if let Time::Tick(n) = t {
+                self.named = self.named.max(n);
+            }
+        }
+        let reply = self.request(op);
+        self.check_time();
+        reply
+    }
+}
+
+impl Kernel {
+    fn lifetimes(&self, preferred: Option<Time>, expires: Option<Time>) -> Vec<RouteAttr> {
+        let p = preferred.map(|t| RouteAttr::PreferredUntil(self.wall(t)));
+        let e = expires.map(|t| RouteAttr::ExpiresAt(self.wall(t)));
+        p.into_iter().chain(e).collect()
+    }
+
+    fn request(&mut self, op: &Op) -> Reply {
         match op {
-            Op::Add {
-                family,
-                dst,
-                plen,
-                via,
-                flags,
-                preferred,
-                expires,
-            } => {
-                let mut a = prefix_attrs(*family, dst, *plen);
-                a.push(RouteAttr::Via(*via));
-                a.push(RouteAttr::Flags(RouteFlags(*flags)));
-                a.extend(preferred.map(RouteAttr::PreferredUntil));
-                a.extend(expires.map(RouteAttr::ExpiresAt));
+            Op::Add(r) => {
+                let mut a = prefix_attrs(r.family, &r.dst, r.plen);
+                a.push(RouteAttr::Via(r.via));
+                a.push(RouteAttr::Flags(RouteFlags(r.flags)));
+                a.extend(self.lifetimes(r.preferred, r.expires));
                 self.ack(Cmd::RouteAdd, a)
             }
             Op::RemovePrefix {
@@ -241,29 +352,19 @@ impl System for Kernel {
                 a.extend(ignflags.map(|f| RouteAttr::Ignflags(RouteFlags(f))));
                 match self.send(Cmd::RouteGet, a) {
                     Ok(m) => match m.first().map(|m| Route::from_attrs(m.route_attrs())) {
-                        Some(Ok(r)) => Reply::Route(view(&r)),
+                        Some(Ok(r)) => Reply::Route(self.view(&r)),
                         Some(Err(e)) => self.fail(e.into()),
                         None => Reply::Ok,
                     },
                     Err(e) => self.fail(e),
                 }
             }
-            Op::Change {
-                family,
-                dst,
-                plen,
-                via,
-                new_via,
-                flags,
-                preferred,
-                expires,
-            } => {
-                let mut a = prefix_attrs(*family, dst, *plen);
-                a.extend(via.map(RouteAttr::Via));
-                a.extend(new_via.map(RouteAttr::NewVia));
-                a.extend(flags.map(|f| RouteAttr::Flags(RouteFlags(f))));
-                a.extend(preferred.map(RouteAttr::PreferredUntil));
-                a.extend(expires.map(RouteAttr::ExpiresAt));
+            Op::Change(r) => {
+                let mut a = prefix_attrs(r.family, &r.dst, r.plen);
+                a.extend(r.via.map(RouteAttr::Via));
+                a.extend(r.new_via.map(RouteAttr::NewVia));
+                a.extend(r.flags.map(|f| RouteAttr::Flags(RouteFlags(f))));
+                a.extend(self.lifetimes(r.preferred, r.expires));
                 self.ack(Cmd::RouteChange, a)
             }
             Op::Hold { id, family, addr } => {
@@ -272,7 +373,7 @@ impl System for Kernel {
                     Ok(m) => match m.first().map(HoldReply::from_message) {
                         Some(Ok(h)) => {
                             self.holds.insert(*id, h.handle);
-                            Reply::Hold(view(&h.route))
+                            Reply::Hold(self.view(&h.route))
                         }
                         Some(Err(e)) => self.fail(e.into()),
                         None => Reply::Ok,
@@ -290,9 +391,13 @@ impl System for Kernel {
                 Err(e) => self.fail(e),
             },
             Op::List => match self.handle.route_list(None) {
-                Ok(d) => Reply::List(d.routes.iter().map(view).collect()),
+                Ok(d) => Reply::List(d.routes.iter().map(|r| self.view(r)).collect()),
                 Err(e) => self.fail(e),
             },
+            Op::Wait { tick } => {
+                self.wait(*tick);
+                Reply::Ok
+            }
         }
     }
 }

@@ -4,13 +4,14 @@
 //! model, every reply compared; a mismatch is shrunk to a 1-minimal sequence.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
 use rtemu_fuzz::gen::{sequence_seed, Generator};
 use rtemu_fuzz::kernel::Kernel;
 use rtemu_fuzz::model::Model;
+use rtemu_fuzz::op::Op;
 use rtemu_fuzz::run::{check_sequence, shrink_sequence, FINAL_CHECKS};
 
 /// Differential fuzzing of the rtemu module against a reference model.
@@ -32,6 +33,10 @@ struct Args {
     /// Stop after this many mismatches (each is shrunk and printed).
     #[arg(long, default_value_t = 1)]
     max_mismatches: u64,
+    /// Length of a tick of the sequences that let time pass, in ms. Longer
+    /// ticks make late runs (replies after a tick they may cross) rarer.
+    #[arg(long, default_value_t = 100)]
+    tick_ms: u64,
     /// The module was loaded with this max_routes.
     #[arg(long)]
     max_routes: Option<usize>,
@@ -92,7 +97,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         "fuzz: seed {seed}, {} operations in sequences of {} (rerun: rtemu-fuzz --seed {seed} --ops {} --seq-len {})",
         args.ops, args.seq_len, args.ops, args.seq_len
     ));
-    let mut kernel = match Kernel::connect() {
+    let mut kernel = match Kernel::connect(Duration::from_millis(args.tick_ms.max(1))) {
         Ok(k) => k,
         Err(e) => {
             out.say(&format!("fuzz: cannot reach the rtemu family: {e}"));
@@ -106,6 +111,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
     let seq_len = args.seq_len.max(1) as u64;
     let start = Instant::now();
     let (mut done, mut seqs, mut mismatches) = (0u64, 0u64, 0u64);
+    let (mut timed, mut waits) = (0u64, 0u64);
     let mut shrinking = 0f64;
     let step = (args.ops / 10).max(1000);
     let mut next_progress = step;
@@ -113,6 +119,12 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
     while done < args.ops {
         let len = seq_len.min(args.ops - done);
         let ops = Generator::new(sequence_seed(seed, k)).sequence(len as usize);
+        let waits_here = ops
+            .iter()
+            .filter(|op| matches!(op, Op::Wait { .. }))
+            .count() as u64;
+        timed += (waits_here > 0) as u64;
+        waits += waits_here;
         let result = check_sequence(&mut kernel, &model, &ops).and_then(|r| match r {
             None => Ok(None),
             Some(first) => {
@@ -182,6 +194,10 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         shrinking,
         done as f64 / (t - shrinking).max(1e-9),
         kernel.settles
+    ));
+    out.say(&format!(
+        "fuzz: {timed} sequences let time pass ({waits} waits for ticks of {} ms), {} runs again after a late reply",
+        args.tick_ms, kernel.late_runs
     ));
     out.say(&format!(
         "fuzz: {done} operations, {seqs} sequences, seed {seed}, {mismatches} mismatches"

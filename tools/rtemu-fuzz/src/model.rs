@@ -5,8 +5,11 @@
 //! from prefix to its paths, a linear longest-prefix match, entries that
 //! outlive their deletion while referenced.
 //!
-//! Time is not modelled: the fuzzer only uses lifetimes far in the future,
-//! which are stored and reported as given.
+//! Time moves in ticks: [`Op::Wait`] passes them, and the deadlines they
+//! pass take effect then (a route past its `expires-at` is deleted, one past
+//! its `preferred-until` deprecated). Absolute lifetimes are either long past
+//! or decades ahead, so they never pass during a sequence. Idle clones are
+//! never collected here: the module's `clone_idle_secs` is an hour.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -14,7 +17,7 @@ use std::net::IpAddr;
 use rtemu::consts::flags::*;
 use rtemu::Family;
 
-use crate::op::{Op, Reply, RouteView, StatsView};
+use crate::op::{AddReq, ChangeReq, Op, Reply, RouteView, StatsView, Time};
 
 pub const ENOENT: i32 = 2;
 pub const ESRCH: i32 = 3;
@@ -28,8 +31,8 @@ pub const ENETUNREACH: i32 = 101;
 /// The flags a request may set.
 pub const USER_FLAGS: u32 = CLONING | XRESOLVE | STATIC | REJECT | BLACKHOLE | PRCLONING;
 
-/// Lifetimes at or below this are "in the past" for the model (the fuzzer
-/// uses either tiny values, or values decades ahead).
+/// Absolute lifetimes at or below this are in the past (the fuzzer uses
+/// either tiny values or values decades ahead).
 pub const NOW_NS: u64 = 2_000_000_000_000_000_000;
 
 type Prefix = (IpAddr, u8);
@@ -41,8 +44,8 @@ struct Entry {
     plen: u8,
     via: IpAddr,
     flags: u32,
-    preferred: Option<u64>,
-    expires: Option<u64>,
+    preferred: Option<Time>,
+    expires: Option<Time>,
     /// A clone's cloning parent (the clone references it until freed).
     parent: Option<Id>,
     parent_prefix: Option<Prefix>,
@@ -69,6 +72,8 @@ pub struct Model {
     /// Entries deleted and holds released so far: what frees entries, which
     /// the module does after an RCU grace period.
     pub frees: u64,
+    /// The last tick passed.
+    tick: u32,
 }
 
 fn width(a: &IpAddr) -> u8 {
@@ -145,21 +150,14 @@ fn check_flags(flags: Option<u32>) -> Result<(), i32> {
     }
 }
 
-fn check_lifetimes(preferred: Option<u64>, expires: Option<u64>) -> Result<(), i32> {
-    for t in [preferred, expires].into_iter().flatten() {
-        if t > i64::MAX as u64 {
-            return Err(EOVERFLOW);
-        }
+/// Where `t` falls among all lifetimes: the past, then the ticks, then
+/// decades ahead (and beyond `S64_MAX`).
+fn order(t: Time) -> (u8, u64) {
+    match t {
+        Time::Abs(ns) if ns <= NOW_NS => (0, ns),
+        Time::Tick(n) => (1, n.into()),
+        Time::Abs(ns) => (2, ns),
     }
-    if expires.is_some_and(|e| e <= NOW_NS) {
-        return Err(EINVAL);
-    }
-    if let (Some(p), Some(e)) = (preferred, expires) {
-        if p > e {
-            return Err(EINVAL);
-        }
-    }
-    Ok(())
 }
 
 fn gateway(via: &IpAddr) -> u32 {
@@ -186,15 +184,7 @@ impl Model {
     /// Apply one operation, as the module would.
     pub fn apply(&mut self, op: &Op) -> Reply {
         let r = match op {
-            Op::Add {
-                family,
-                dst,
-                plen,
-                via,
-                flags,
-                preferred,
-                expires,
-            } => self.add(*family, dst, *plen, via, *flags, *preferred, *expires),
+            Op::Add(r) => self.add(r),
             Op::RemovePrefix {
                 family,
                 dst,
@@ -209,29 +199,15 @@ impl Model {
                 report,
                 ignflags,
             } => self.get(*family, addr, *report, ignflags.unwrap_or(0)),
-            Op::Change {
-                family,
-                dst,
-                plen,
-                via,
-                new_via,
-                flags,
-                preferred,
-                expires,
-            } => self.change(
-                *family,
-                dst,
-                *plen,
-                via.as_ref(),
-                new_via.as_ref(),
-                *flags,
-                *preferred,
-                *expires,
-            ),
+            Op::Change(r) => self.change(r),
             Op::Hold { id, family, addr } => self.hold(*id, *family, addr),
             Op::Release { id } => self.release(*id),
             Op::Stats => Ok(Reply::Stats(self.stats())),
             Op::List => Ok(Reply::List(self.list())),
+            Op::Wait { tick } => {
+                self.wait(*tick);
+                Ok(Reply::Ok)
+            }
         };
         self.collect();
         r.unwrap_or_else(Reply::Err)
@@ -283,18 +259,58 @@ impl Model {
         }
     }
 
+    /// Has `t` passed?
+    fn passed(&self, t: Time) -> bool {
+        match t {
+            Time::Abs(ns) => ns <= NOW_NS,
+            Time::Tick(n) => n <= self.tick,
+        }
+    }
+
+    /// A request's lifetimes: beyond `S64_MAX` is EOVERFLOW; expires-at
+    /// passed, or preferred-until after expires-at, is EINVAL.
+    fn check_lifetimes(&self, preferred: Option<Time>, expires: Option<Time>) -> Result<(), i32> {
+        for t in [preferred, expires].into_iter().flatten() {
+            if matches!(t, Time::Abs(ns) if ns > i64::MAX as u64) {
+                return Err(EOVERFLOW);
+            }
+        }
+        if expires.is_some_and(|e| self.passed(e)) {
+            return Err(EINVAL);
+        }
+        if let (Some(p), Some(e)) = (preferred, expires) {
+            if order(p) > order(e) {
+                return Err(EINVAL);
+            }
+        }
+        Ok(())
+    }
+
+    /// RTF_DEPRECATED for a route preferred until `preferred`.
+    fn deprecated(&self, preferred: Option<Time>) -> u32 {
+        match preferred {
+            Some(p) if self.passed(p) => DEPRECATED,
+            _ => 0,
+        }
+    }
+
     fn in_table(&self) -> usize {
         self.table.values().map(Vec::len).sum()
     }
 
     /// Longest-prefix match, linear: the longest prefix containing `a`, and
-    /// of its paths the first (none is ever deprecated here).
+    /// of its paths the first not deprecated, else the first.
     fn lookup(&self, a: &IpAddr) -> Option<Id> {
-        self.table
+        let (_, paths) = self
+            .table
             .iter()
             .filter(|((dst, plen), paths)| !paths.is_empty() && contains(dst, *plen, a))
-            .max_by_key(|((_, plen), _)| *plen)
-            .map(|(_, paths)| paths[0])
+            .max_by_key(|((_, plen), _)| *plen)?;
+        paths
+            .iter()
+            .find(|p| self.entries[p].flags & DEPRECATED == 0)
+            .or(paths.first())
+            .copied()
     }
 
     /// Take `id` out of the table, and its clones with it if it is (still)
@@ -337,21 +353,20 @@ impl Model {
 
     // --------------------------------------------------------- operations
 
-    #[allow(clippy::too_many_arguments)]
-    fn add(
-        &mut self,
-        family: Family,
-        dst: &IpAddr,
-        plen: u8,
-        via: &IpAddr,
-        flags: u32,
-        preferred: Option<u64>,
-        expires: Option<u64>,
-    ) -> Result<Reply, i32> {
+    fn add(&mut self, r: &AddReq) -> Result<Reply, i32> {
+        let AddReq {
+            family,
+            ref dst,
+            plen,
+            ref via,
+            flags,
+            preferred,
+            expires,
+        } = *r;
         check_prefix(family, dst, plen)?;
         check_addr(family, Some(via))?;
         check_flags(Some(flags))?;
-        check_lifetimes(preferred, expires)?;
+        self.check_lifetimes(preferred, expires)?;
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
         if paths
             .iter()
@@ -378,7 +393,7 @@ impl Model {
             dst: *dst,
             plen,
             via: *via,
-            flags: UP | gateway(via) | host | flags,
+            flags: UP | gateway(via) | host | self.deprecated(preferred) | flags,
             preferred,
             expires,
             parent: None,
@@ -479,7 +494,11 @@ impl Model {
             dst: *addr,
             plen: full,
             via: p.via,
-            flags: (p.flags & !(CLONING | STATIC)) | WASCLONED | HOST | UP,
+            flags: (p.flags & !(CLONING | STATIC | DEPRECATED))
+                | WASCLONED
+                | HOST
+                | UP
+                | self.deprecated(p.preferred),
             preferred: p.preferred,
             expires: p.expires,
             parent: Some(rt),
@@ -490,23 +509,23 @@ impl Model {
         Ok(Reply::Route(self.view(clone)))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn change(
-        &mut self,
-        family: Family,
-        dst: &IpAddr,
-        plen: u8,
-        via: Option<&IpAddr>,
-        new_via: Option<&IpAddr>,
-        flags: Option<u32>,
-        preferred: Option<u64>,
-        expires: Option<u64>,
-    ) -> Result<Reply, i32> {
+    fn change(&mut self, r: &ChangeReq) -> Result<Reply, i32> {
+        let ChangeReq {
+            family,
+            ref dst,
+            plen,
+            via,
+            new_via,
+            flags,
+            preferred,
+            expires,
+        } = *r;
+        let (via, new_via) = (via.as_ref(), new_via.as_ref());
         check_prefix(family, dst, plen)?;
         check_addr(family, via)?;
         check_addr(family, new_via)?;
         check_flags(flags)?;
-        check_lifetimes(preferred, expires)?;
+        self.check_lifetimes(preferred, expires)?;
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
         let id = match via {
             Some(v) => *paths
@@ -521,6 +540,7 @@ impl Model {
                 return Err(EEXIST);
             }
         }
+        let deprecated = self.deprecated(preferred);
         let e = self.entries.get_mut(&id).unwrap();
         if let Some(nv) = new_via {
             e.via = *nv;
@@ -531,6 +551,7 @@ impl Model {
         }
         if preferred.is_some() {
             e.preferred = preferred;
+            e.flags = (e.flags & !DEPRECATED) | deprecated;
         }
         if expires.is_some() {
             e.expires = expires;
@@ -556,6 +577,28 @@ impl Model {
         self.frees += 1;
         self.entries.get_mut(&id).unwrap().holds -= 1;
         Ok(Reply::Ok)
+    }
+
+    /// Pass time up to `tick`: routes past their expires-at are deleted,
+    /// those past their preferred-until deprecated.
+    fn wait(&mut self, tick: u32) {
+        if tick <= self.tick {
+            return;
+        }
+        self.tick = tick;
+        let live: Vec<Id> = self.table.values().flatten().copied().collect();
+        for id in live {
+            // An expired parent may have taken this clone already.
+            let Some(e) = self.entries.get(&id).filter(|e| e.in_table) else {
+                continue;
+            };
+            if e.expires.is_some_and(|t| self.passed(t)) {
+                self.delete(id);
+            } else {
+                let deprecated = self.deprecated(e.preferred);
+                self.entries.get_mut(&id).unwrap().flags |= deprecated;
+            }
+        }
     }
 
     /// `stats-get`.

@@ -9,18 +9,47 @@ use std::net::IpAddr;
 
 use rtemu::{Family, RouteFlags};
 
-/// One request to the family.
+/// A lifetime as the fuzzer sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Time {
+    /// CLOCK_REALTIME nanoseconds as sent: long past, decades ahead, or
+    /// beyond `S64_MAX`; never near the present.
+    Abs(u64),
+    /// Tick `n` of the sequence's clock: its start plus `n` ticks. Tick 0
+    /// has passed when the first operation runs; an [`Op::Wait`] passes
+    /// the others.
+    Tick(u32),
+}
+
+/// `route-add`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddReq {
+    pub family: Family,
+    pub dst: IpAddr,
+    pub plen: u8,
+    pub via: IpAddr,
+    pub flags: u32,
+    pub preferred: Option<Time>,
+    pub expires: Option<Time>,
+}
+
+/// `route-change`: the path (`via` picks one of several) and what changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeReq {
+    pub family: Family,
+    pub dst: IpAddr,
+    pub plen: u8,
+    pub via: Option<IpAddr>,
+    pub new_via: Option<IpAddr>,
+    pub flags: Option<u32>,
+    pub preferred: Option<Time>,
+    pub expires: Option<Time>,
+}
+
+/// One request to the family, or the passing of time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Add {
-        family: Family,
-        dst: IpAddr,
-        plen: u8,
-        via: IpAddr,
-        flags: u32,
-        preferred: Option<u64>,
-        expires: Option<u64>,
-    },
+    Add(AddReq),
     /// `route-remove` with dst and prefix-len (and via).
     RemovePrefix {
         family: Family,
@@ -42,16 +71,7 @@ pub enum Op {
         report: bool,
         ignflags: Option<u32>,
     },
-    Change {
-        family: Family,
-        dst: IpAddr,
-        plen: u8,
-        via: Option<IpAddr>,
-        new_via: Option<IpAddr>,
-        flags: Option<u32>,
-        preferred: Option<u64>,
-        expires: Option<u64>,
-    },
+    Change(ChangeReq),
     /// `route-hold`; `id` names the hold for a later [`Op::Release`].
     Hold {
         id: u32,
@@ -65,6 +85,22 @@ pub enum Op {
     },
     Stats,
     List,
+    /// Let time pass until just after tick `tick` of the sequence (nothing,
+    /// if it has passed): the deadlines up to it take effect.
+    Wait {
+        tick: u32,
+    },
+}
+
+impl Op {
+    /// The lifetimes the operation sends.
+    pub fn times(&self) -> [Option<Time>; 2] {
+        match self {
+            Op::Add(r) => [r.preferred, r.expires],
+            Op::Change(r) => [r.preferred, r.expires],
+            _ => [None, None],
+        }
+    }
 }
 
 /// A route as the fuzzer compares it: the attributes the model defines.
@@ -77,8 +113,8 @@ pub struct RouteView {
     pub refcnt: u32,
     /// A clone's parent prefix.
     pub parent: Option<(IpAddr, u8)>,
-    pub preferred: Option<u64>,
-    pub expires: Option<u64>,
+    pub preferred: Option<Time>,
+    pub expires: Option<Time>,
 }
 
 /// The counters of `stats-get`; `misses` and `resolves` count from the
@@ -136,21 +172,16 @@ fn opt<T: fmt::Display>(name: &str, v: &Option<T>) -> String {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Op::Add {
-                family,
-                dst,
-                plen,
-                via,
-                flags,
-                preferred,
-                expires,
-            } => write!(
+            Op::Add(r) => write!(
                 f,
-                "add {} {dst}/{plen} via {via} flags {}{}{}",
-                fam(*family),
-                flag_names(*flags),
-                opt("preferred-until", preferred),
-                opt("expires-at", expires)
+                "add {} {}/{} via {} flags {}{}{}",
+                fam(r.family),
+                r.dst,
+                r.plen,
+                r.via,
+                flag_names(r.flags),
+                opt("preferred-until", &r.preferred),
+                opt("expires-at", &r.expires)
             ),
             Op::RemovePrefix {
                 family,
@@ -177,31 +208,34 @@ impl fmt::Display for Op {
                     .map(|i| format!(" ignflags {}", flag_names(i)))
                     .unwrap_or_default()
             ),
-            Op::Change {
-                family,
-                dst,
-                plen,
-                via,
-                new_via,
-                flags,
-                preferred,
-                expires,
-            } => write!(
+            Op::Change(r) => write!(
                 f,
-                "change {} {dst}/{plen}{}{}{}{}{}",
-                fam(*family),
-                opt("via", via),
-                opt("new-via", new_via),
-                flags
+                "change {} {}/{}{}{}{}{}{}",
+                fam(r.family),
+                r.dst,
+                r.plen,
+                opt("via", &r.via),
+                opt("new-via", &r.new_via),
+                r.flags
                     .map(|x| format!(" flags {}", flag_names(x)))
                     .unwrap_or_default(),
-                opt("preferred-until", preferred),
-                opt("expires-at", expires)
+                opt("preferred-until", &r.preferred),
+                opt("expires-at", &r.expires)
             ),
             Op::Hold { id, family, addr } => write!(f, "hold #{id} {} {addr}", fam(*family)),
             Op::Release { id } => write!(f, "release #{id}"),
             Op::Stats => write!(f, "stats"),
             Op::List => write!(f, "list"),
+            Op::Wait { tick } => write!(f, "wait until tick {tick}"),
+        }
+    }
+}
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Time::Abs(ns) => write!(f, "{ns}"),
+            Time::Tick(n) => write!(f, "tick {n}"),
         }
     }
 }

@@ -9,6 +9,7 @@ use rtemu::consts::flags::*;
 use rtemu::Family;
 use rtemu_fuzz::gen::{sequence_seed, Generator};
 use rtemu_fuzz::model::*;
+use rtemu_fuzz::op::{AddReq, ChangeReq, Time};
 use rtemu_fuzz::{Model, Op, Reply, RouteView};
 
 fn ip(s: &str) -> IpAddr {
@@ -21,7 +22,7 @@ fn fam(a: &IpAddr) -> Family {
 
 fn add(m: &mut Model, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
     let dst = ip(dst);
-    m.apply(&Op::Add {
+    m.apply(&Op::Add(AddReq {
         family: fam(&dst),
         dst,
         plen,
@@ -29,7 +30,7 @@ fn add(m: &mut Model, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
         flags,
         preferred: None,
         expires: None,
-    })
+    }))
 }
 
 fn get(m: &mut Model, addr: &str, report: bool, ignflags: Option<u32>) -> Reply {
@@ -142,7 +143,7 @@ fn validation_errors() {
         Reply::Err(EINVAL),
         "via family"
     );
-    let wrong_family = Op::Add {
+    let wrong_family = Op::Add(AddReq {
         family: Family::Inet6,
         dst: ip("10.0.0.0"),
         plen: 8,
@@ -150,35 +151,52 @@ fn validation_errors() {
         flags: 0,
         preferred: None,
         expires: None,
-    };
+    });
     assert_eq!(m.apply(&wrong_family), Reply::Err(EINVAL), "dst family");
     assert_eq!(
         add(&mut m, "10.0.0.0", 8, "192.0.2.1", WASCLONED),
         Reply::Err(EINVAL)
     );
-    let lifetimes = |preferred, expires| Op::Add {
-        family: Family::Inet,
-        dst: ip("10.0.0.0"),
-        plen: 8,
-        via: ip("192.0.2.1"),
-        flags: 0,
-        preferred,
-        expires,
+    let lifetimes = |preferred, expires| {
+        Op::Add(AddReq {
+            family: Family::Inet,
+            dst: ip("10.0.0.0"),
+            plen: 8,
+            via: ip("192.0.2.1"),
+            flags: 0,
+            preferred,
+            expires,
+        })
     };
     assert_eq!(
-        m.apply(&lifetimes(None, Some(1))),
+        m.apply(&lifetimes(None, Some(Time::Abs(1)))),
         Reply::Err(EINVAL),
         "expired"
     );
     let t = 4_000_000_000_000_000_000;
     assert_eq!(
-        m.apply(&lifetimes(Some(t + 1), Some(t))),
+        m.apply(&lifetimes(Some(Time::Abs(t + 1)), Some(Time::Abs(t)))),
         Reply::Err(EINVAL),
         "order"
     );
     assert_eq!(
-        m.apply(&lifetimes(None, Some(1 << 63))),
+        m.apply(&lifetimes(None, Some(Time::Abs(1 << 63)))),
         Reply::Err(EOVERFLOW)
+    );
+    assert_eq!(
+        m.apply(&lifetimes(None, Some(Time::Tick(0)))),
+        Reply::Err(EINVAL),
+        "tick 0 has passed"
+    );
+    assert_eq!(
+        m.apply(&lifetimes(Some(Time::Tick(3)), Some(Time::Tick(2)))),
+        Reply::Err(EINVAL),
+        "ticks out of order"
+    );
+    assert_eq!(
+        m.apply(&lifetimes(Some(Time::Abs(t)), Some(Time::Tick(2)))),
+        Reply::Err(EINVAL),
+        "decades ahead is after any tick"
     );
     let get_mismatch = Op::Get {
         family: Family::Inet,
@@ -313,7 +331,7 @@ fn xresolve_clone_counts_a_resolve_and_change_resolves_it() {
     let r = route(get(&mut m, "10.3.0.9", true, None));
     assert_eq!(r.flags, UP | HOST | WASCLONED | XRESOLVE);
     assert_eq!(m.stats().resolves, 1);
-    let change = Op::Change {
+    let change = Op::Change(ChangeReq {
         family: Family::Inet,
         dst: ip("10.3.0.9"),
         plen: 32,
@@ -322,7 +340,7 @@ fn xresolve_clone_counts_a_resolve_and_change_resolves_it() {
         flags: None,
         preferred: None,
         expires: None,
-    };
+    });
     assert_eq!(m.apply(&change), Reply::Ok);
     let r = route(get(&mut m, "10.3.0.9", false, None));
     assert_eq!(r.via, ip("192.0.2.77"));
@@ -332,15 +350,17 @@ fn xresolve_clone_counts_a_resolve_and_change_resolves_it() {
 #[test]
 fn change_needs_a_path() {
     let mut m = Model::new();
-    let change = |via: Option<&str>, flags| Op::Change {
-        family: Family::Inet,
-        dst: ip("10.0.0.0"),
-        plen: 8,
-        via: via.map(ip),
-        new_via: None,
-        flags,
-        preferred: None,
-        expires: None,
+    let change = |via: Option<&str>, flags| {
+        Op::Change(ChangeReq {
+            family: Family::Inet,
+            dst: ip("10.0.0.0"),
+            plen: 8,
+            via: via.map(ip),
+            new_via: None,
+            flags,
+            preferred: None,
+            expires: None,
+        })
     };
     assert_eq!(m.apply(&change(None, None)), Reply::Err(ESRCH));
     add(&mut m, "10.0.0.0", 8, "192.0.2.1", STATIC);
@@ -438,7 +458,7 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
     let mut m = Model::new();
     add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
     get(&mut m, "10.1.2.3", true, None);
-    let change = Op::Change {
+    let change = Op::Change(ChangeReq {
         family: Family::Inet,
         dst: ip("10.1.0.0"),
         plen: 16,
@@ -447,7 +467,7 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
         flags: Some(STATIC),
         preferred: None,
         expires: None,
-    };
+    });
     assert_eq!(m.apply(&change), Reply::Ok);
     assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
     // The clone stays, and keeps its deleted parent in the trash.
@@ -464,7 +484,7 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
     // RTF_PRCLONING never clones, but a parent that has it takes its clones.
     add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
     get(&mut m, "10.1.2.3", true, None);
-    m.apply(&Op::Change {
+    m.apply(&Op::Change(ChangeReq {
         family: Family::Inet,
         dst: ip("10.1.0.0"),
         plen: 16,
@@ -473,7 +493,176 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
         flags: Some(PRCLONING),
         preferred: None,
         expires: None,
-    });
+    }));
     assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
     assert!(list(&mut m).is_empty());
+}
+
+fn add_timed(
+    m: &mut Model,
+    dst: &str,
+    plen: u8,
+    via: &str,
+    flags: u32,
+    p: Option<u32>,
+    e: Option<u32>,
+) -> Reply {
+    let dst = ip(dst);
+    m.apply(&Op::Add(AddReq {
+        family: fam(&dst),
+        dst,
+        plen,
+        via: ip(via),
+        flags,
+        preferred: p.map(Time::Tick),
+        expires: e.map(Time::Tick),
+    }))
+}
+
+#[test]
+fn deadlines_deprecate_then_expire_when_their_tick_passes() {
+    let mut m = Model::new();
+    add_timed(&mut m, "10.5.0.0", 16, "192.0.2.1", 0, Some(1), Some(3));
+    let r = route(get(&mut m, "10.5.0.1", false, None));
+    assert_eq!(r.flags, UP | GATEWAY);
+    assert_eq!(
+        (r.preferred, r.expires),
+        (Some(Time::Tick(1)), Some(Time::Tick(3)))
+    );
+    m.apply(&Op::Wait { tick: 2 });
+    assert_eq!(
+        route(get(&mut m, "10.5.0.1", false, None)).flags,
+        UP | GATEWAY | DEPRECATED
+    );
+    // Waiting for a tick already passed changes nothing.
+    m.apply(&Op::Wait { tick: 1 });
+    assert_eq!(m.stats().routes_inet, 1);
+    m.apply(&Op::Wait { tick: 3 });
+    assert_eq!(
+        get(&mut m, "10.5.0.1", false, None),
+        Reply::Err(ENETUNREACH)
+    );
+    assert_eq!(m.stats().routes_inet, 0);
+}
+
+#[test]
+fn a_lookup_prefers_a_path_that_is_not_deprecated() {
+    let mut m = Model::new();
+    add_timed(&mut m, "10.5.0.0", 16, "192.0.2.1", 0, Some(1), None);
+    add(&mut m, "10.5.0.0", 16, "192.0.2.2", 0);
+    assert_eq!(
+        route(get(&mut m, "10.5.0.1", false, None)).via,
+        ip("192.0.2.1")
+    );
+    m.apply(&Op::Wait { tick: 1 });
+    assert_eq!(
+        route(get(&mut m, "10.5.0.1", false, None)).via,
+        ip("192.0.2.2")
+    );
+    // With every path deprecated, the first one again.
+    add_timed(&mut m, "10.6.0.0", 16, "192.0.2.1", 0, Some(0), None);
+    add_timed(&mut m, "10.6.0.0", 16, "192.0.2.2", 0, Some(1), None);
+    let r = route(get(&mut m, "10.6.0.1", false, None));
+    assert_eq!((r.via, r.flags & DEPRECATED), (ip("192.0.2.1"), DEPRECATED));
+}
+
+#[test]
+fn change_moves_deadlines_and_the_deprecated_flag() {
+    let mut m = Model::new();
+    add_timed(&mut m, "10.5.0.0", 16, "192.0.2.1", 0, Some(0), Some(2));
+    assert_ne!(
+        route(get(&mut m, "10.5.0.1", false, None)).flags & DEPRECATED,
+        0
+    );
+    let change = |p: Option<u32>, e: Option<u32>| {
+        Op::Change(ChangeReq {
+            family: Family::Inet,
+            dst: ip("10.5.0.0"),
+            plen: 16,
+            via: None,
+            new_via: None,
+            flags: None,
+            preferred: p.map(Time::Tick),
+            expires: e.map(Time::Tick),
+        })
+    };
+    assert_eq!(m.apply(&change(Some(2), Some(4))), Reply::Ok);
+    assert_eq!(
+        route(get(&mut m, "10.5.0.1", false, None)).flags & DEPRECATED,
+        0
+    );
+    // The old expiry no longer applies.
+    m.apply(&Op::Wait { tick: 2 });
+    let r = route(get(&mut m, "10.5.0.1", false, None));
+    assert_eq!(
+        (r.flags & DEPRECATED, r.expires),
+        (DEPRECATED, Some(Time::Tick(4)))
+    );
+    assert_eq!(
+        m.apply(&change(None, Some(2))),
+        Reply::Err(EINVAL),
+        "expiry passed"
+    );
+    assert_eq!(m.apply(&change(Some(1), None)), Reply::Ok);
+    assert_ne!(
+        route(get(&mut m, "10.5.0.1", false, None)).flags & DEPRECATED,
+        0
+    );
+}
+
+#[test]
+fn clones_inherit_deadlines_and_a_held_expired_route_is_trash() {
+    let mut m = Model::new();
+    add_timed(
+        &mut m,
+        "10.1.0.0",
+        16,
+        "192.0.2.1",
+        CLONING,
+        Some(1),
+        Some(2),
+    );
+    m.apply(&Op::Wait { tick: 1 });
+    // Cloned after its preferred-until passed: deprecated from birth.
+    let c = route(get(&mut m, "10.1.2.3", true, None));
+    assert_eq!(c.flags, UP | GATEWAY | HOST | WASCLONED | DEPRECATED);
+    assert_eq!(
+        (c.preferred, c.expires),
+        (Some(Time::Tick(1)), Some(Time::Tick(2)))
+    );
+    m.apply(&Op::Hold {
+        id: 1,
+        family: Family::Inet,
+        addr: ip("10.1.2.3"),
+    });
+    m.apply(&Op::Wait { tick: 2 });
+    let s = m.stats();
+    assert_eq!((s.routes_inet, s.clones, s.trash), (0, 0, 2));
+    m.apply(&Op::Release { id: 1 });
+    assert_eq!(m.stats().trash, 0);
+}
+
+#[test]
+fn timed_sequences_wait_in_order_and_name_their_ticks() {
+    let (mut timed, mut ticks) = (0, 0);
+    for k in 0..400 {
+        let ops = Generator::new(sequence_seed(7, k)).sequence(40);
+        let waits: Vec<u32> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Wait { tick } => Some(*tick),
+                _ => None,
+            })
+            .collect();
+        assert!(waits.windows(2).all(|w| w[0] < w[1]), "{waits:?}");
+        assert!(waits.iter().all(|t| *t <= rtemu_fuzz::gen::LAST_TICK));
+        timed += !waits.is_empty() as u32;
+        ticks += ops
+            .iter()
+            .flat_map(|op| op.times())
+            .filter(|t| matches!(t, Some(Time::Tick(_))))
+            .count();
+    }
+    assert!((20..100).contains(&timed), "{timed} of 400 sequences wait");
+    assert!(ticks > 100, "only {ticks} lifetimes name ticks");
 }

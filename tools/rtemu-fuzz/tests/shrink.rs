@@ -76,7 +76,7 @@ fn a_failure_in_the_final_dump_shrinks_too() {
         }
         fn apply(&mut self, op: &Op) -> Reply {
             match op {
-                Op::Add { .. } => Reply::Ok,
+                Op::Add(_) => Reply::Ok,
                 _ => self.0.apply(op),
             }
         }
@@ -89,7 +89,7 @@ fn a_failure_in_the_final_dump_shrinks_too() {
         .expect("fails");
     let (min, _) = shrink_sequence(&mut sys, &model, &ops, &first).unwrap();
     assert_eq!(min.len(), 1, "{min:?}");
-    assert!(matches!(min[0], Op::Add { .. }));
+    assert!(matches!(min[0], Op::Add(_)));
 }
 
 #[test]
@@ -104,4 +104,42 @@ fn the_result_is_one_minimal() {
     })
     .unwrap();
     assert_eq!(min, vec![Op::Stats, Op::Stats, Op::Stats]);
+}
+
+#[test]
+fn a_late_run_runs_again_and_always_late_is_an_error() {
+    // The model itself, late on its first `late` runs.
+    struct Slow {
+        model: Model,
+        late: usize,
+        runs: usize,
+    }
+    impl System for Slow {
+        fn reset(&mut self) -> Result<(), String> {
+            self.runs += 1;
+            self.model = Model::new();
+            Ok(())
+        }
+        fn apply(&mut self, op: &Op) -> Reply {
+            self.model.apply(op)
+        }
+        fn ran_late(&mut self) -> bool {
+            self.runs <= self.late
+        }
+    }
+    let ops = Generator::new(sequence_seed(5, 1)).sequence(20);
+    let mut sys = Slow {
+        model: Model::new(),
+        late: 2,
+        runs: 0,
+    };
+    assert_eq!(check_sequence(&mut sys, &Model::new(), &ops), Ok(None));
+    assert_eq!(sys.runs, 3);
+    let mut sys = Slow {
+        model: Model::new(),
+        late: usize::MAX,
+        runs: 0,
+    };
+    assert!(check_sequence(&mut sys, &Model::new(), &ops).is_err());
+    assert_eq!(sys.runs, rtemu_fuzz::run::RUNS_IF_LATE);
 }
