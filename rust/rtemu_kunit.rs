@@ -450,6 +450,29 @@ mod tests {
     }
 
     #[test]
+    fn an_expiry_that_takes_earlier_clones_skips_no_deadline() -> Result {
+        let t = table();
+        // The clone is tracked before its parent, which gets its deadline
+        // by a change; another route with the same deadline comes after.
+        add(&t, v4([10, 8, 0, 0]), 16, GW, RTF_CLONING)?;
+        drop(t.rtalloc1(&v4([10, 8, 0, 1]), true, 0, &mut Events::new()));
+        let soon = || deadline(&CLOCK, CLOCK.real_ns() as u64 + SEC as u64);
+        let change = RouteChange { gateway: None, flags: None, preferred: None, expires: Some(soon()?) };
+        t.change(&Prefix::new(v4([10, 8, 0, 0]), 16).unwrap(), None, change, &mut Events::new())?;
+        let mut r = route(v4([10, 9, 0, 0]), 16, GW, 0);
+        r.expires = Some(soon()?);
+        t.add(r, &mut Events::new())?;
+        advance(SEC);
+        let mut ev = Events::new();
+        t.run_lifetimes(i64::MAX, &mut ev);
+        let expired = ev.iter().filter(|e| matches!(e, Event::Expire(_))).count();
+        assert_eq!(expired, 2);
+        assert_eq!(match_len(&t, v4([10, 9, 0, 1])), None);
+        assert_eq!(t.stats().routes_inet, 0);
+        Ok(())
+    }
+
+    #[test]
     fn idle_clones_are_collected() -> Result {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;

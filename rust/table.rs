@@ -727,7 +727,15 @@ impl RouteTable {
             let idle = rt.is_clone() && rt.refcnt() == 0 && now - rt.last_use_ns() >= idle_ns;
             if (expired || idle) && self.remove_path(&rt).is_ok() {
                 let reason = if expired { None } else { Some(DeleteReason::Idle) };
+                let tracked = writer.timed.len();
                 self.unlink(&rt, &mut writer, reason, ev);
+                // `unlink` took `rt` out of `timed`, so index `i` is the
+                // next entry; but it also took `rt`'s clones, which may sit
+                // before `i`, shifting unseen entries below it. Then scan
+                // again: entries already seen are left as they are.
+                if writer.timed.len() + 1 != tracked {
+                    i = 0;
+                }
                 continue;
             }
             if deprecate {
