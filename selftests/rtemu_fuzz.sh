@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Differential fuzzing: random operations on the module and on the reference
-# model of tools/rtemu-fuzz, every reply and the final dumps compared. A
-# mismatch is printed as a 1-minimal sequence with the seed to rerun it.
+# model of tools/rtemu-fuzz, every reply, every operation's events and the
+# final dumps compared. A mismatch is printed as a 1-minimal sequence with
+# the seed to rerun it.
 #   RTEMU_FUZZ      the rtemu-fuzz binary (default tools/target/debug/rtemu-fuzz)
 #   RTEMU_FUZZ_OPS  operations (default 50000)
 #   RTEMU_FUZZ_SEED seed (default: from the clock; printed either way)
@@ -18,7 +19,9 @@ if [ ! -x "$fuzz" ]; then
 	exit "$KSFT_SKIP"
 fi
 ktap_set_plan 1
-load_rtemu
+# The model predicts every MISS event: no rate limit.
+unload_rtemu
+insmod "$RTEMU_KO" miss_rate=4294967295
 
 args=(--ops "$ops")
 [ -n "${RTEMU_FUZZ_SEED:-}" ] && args+=(--seed "$RTEMU_FUZZ_SEED")

@@ -2,7 +2,8 @@
 
 //! The module as a [`System`]: every operation is built attribute by
 //! attribute (so invalid requests can be sent) and sent through the `rtemu`
-//! crate's [`Handle`].
+//! crate's [`Handle`]. A second socket in the `monitor` and `resolve`
+//! groups collects the events each operation causes.
 //!
 //! Ticks are real time: tick `n` of a sequence is `n` tick lengths after
 //! its reset, and [`Op::Wait`] sleeps until just after it. A reply is only
@@ -15,15 +16,17 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rtemu::{
-    Cmd, Error, Family, Handle, HoldReply, Route, RouteAttr, RouteFlags, RtemuMessage, Typed,
+    Cmd, Error, Event, Family, Handle, HoldReply, Route, RouteAttr, RouteFlags, RtemuMessage, Typed,
 };
 
-use crate::op::{Op, Reply, RouteView, StatsView, Time};
+use crate::op::{fam, EventView, Op, Reply, RouteView, StatsView, Time};
 use crate::run::{Lag, System};
 
 /// The rtemu module of the caller's network namespace.
 pub struct Kernel {
     handle: Handle,
+    /// In the `monitor` and `resolve` groups, read without blocking.
+    monitor: Handle,
     /// Hold id of the sequence -> the kernel's handle.
     holds: BTreeMap<u32, u64>,
     /// Counters at the start of the sequence.
@@ -55,6 +58,10 @@ const SETTLE: Duration = Duration::from_secs(1);
 /// armed to the millisecond after the deadline; settling covers the rest.
 const PAST_TICK: Duration = Duration::from_millis(2);
 
+/// How long the events an operation is expected to cause may take to come:
+/// those of the lifetime work follow its changes to the table.
+const EVENT_WAIT: Duration = Duration::from_millis(500);
+
 /// Beyond this many ticks a lifetime is not one of the sequence's ticks.
 const MAX_TICKS: u64 = 1000;
 
@@ -71,8 +78,13 @@ fn wall_clock_ns() -> u64 {
 impl Kernel {
     /// The module of this namespace, with ticks of `tick`.
     pub fn connect(tick: Duration) -> Result<Kernel, Error> {
+        let mut monitor = Handle::connect()?;
+        monitor.subscribe(&["monitor", "resolve"])?;
+        monitor.socket().set_recv_buffer(4 << 20)?;
+        monitor.socket().raw().set_non_blocking(true)?;
         Ok(Kernel {
             handle: Handle::connect()?,
+            monitor,
             holds: BTreeMap::new(),
             base_misses: 0,
             base_resolves: 0,
@@ -125,6 +137,53 @@ impl Kernel {
             parent: r.parent.map(|p| (p.addr(), p.prefix_len())),
             preferred: r.preferred_until.map(|t| self.time(t)),
             expires: r.expires_at.map(|t| self.time(t)),
+        }
+    }
+
+    /// A route as events show it (see [`EventView`]).
+    fn event_route(&self, r: &Route) -> RouteView {
+        RouteView {
+            refcnt: 0,
+            ..self.view(r)
+        }
+    }
+
+    fn event_view(&self, e: &Event) -> EventView {
+        match e {
+            Event::Add(r) => EventView::Add(self.event_route(r)),
+            Event::Delete { route, reason } => EventView::Delete(
+                self.event_route(route),
+                reason.map_or("none".into(), |r| r.name()),
+            ),
+            Event::Change(r) => EventView::Change(self.event_route(r)),
+            Event::Expire(r) => EventView::Expire(self.event_route(r)),
+            Event::Deprecate(r) => EventView::Deprecate(self.event_route(r)),
+            Event::Clear { family, count, .. } => EventView::Clear {
+                family: family.map(fam),
+                count: count.unwrap_or(u32::MAX),
+            },
+            Event::Resolve(r) => EventView::Resolve(self.event_route(r)),
+            Event::Miss { addr, error, .. } => EventView::Miss {
+                addr: *addr,
+                errno: error.unwrap_or(0),
+            },
+            Event::Unknown(m) => EventView::Unreadable(format!("{m:?}")),
+        }
+    }
+
+    /// Append the events queued on the monitor socket to `out`.
+    fn read_events(&mut self, out: &mut Vec<EventView>) {
+        loop {
+            match self.monitor.next_event() {
+                Ok(e) => out.push(self.event_view(&e)),
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                // Events were lost; the ones after it still count.
+                Err(Error::Overrun) => out.push(EventView::Unreadable("ENOBUFS".into())),
+                Err(e) => {
+                    out.push(EventView::Unreadable(e.to_string()));
+                    return;
+                }
+            }
         }
     }
 
@@ -258,12 +317,26 @@ impl System for Kernel {
         self.base_misses = s.misses;
         self.base_resolves = s.resolves;
         self.last_extack = None;
+        // The clear's event, and any of the last sequence's lifetime work
+        // (its deletions were freed, so their events were sent).
+        self.read_events(&mut Vec::new());
         self.start = Instant::now();
         self.start_wall_ns = wall_clock_ns();
         self.passed = 0;
         self.named = 0;
         self.late = false;
         Ok(())
+    }
+
+    fn events(&mut self, expected: usize) -> Option<Vec<EventView>> {
+        let mut got = Vec::new();
+        self.read_events(&mut got);
+        let deadline = Instant::now() + EVENT_WAIT;
+        while got.len() < expected && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+            self.read_events(&mut got);
+        }
+        Some(got)
     }
 
     fn ran_late(&mut self) -> bool {

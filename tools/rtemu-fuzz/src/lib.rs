@@ -2,13 +2,17 @@
 
 //! Differential fuzzing of rtemu against a reference model.
 //!
-//! - [`op`]: the operations (valid or not) and their replies, printable;
+//! - [`op`]: the operations (valid or not, and waits for a tick of the
+//!   sequence's clock), their replies and events, printable;
 //! - [`model`]: rtemu's semantics written simply (ordered maps, linear
-//!   longest-prefix match), from the README and the spec;
+//!   longest-prefix match), from the README and the spec, with the events
+//!   each operation causes and the deadlines each tick passes;
 //! - [`gen`]: random sequences of operations over a small address space;
 //! - [`run`]: a [`run::System`] (the module, or the model) runs a sequence,
-//!   replies are compared, and failing sequences are shrunk to 1-minimal;
-//! - [`kernel`]: the module through the `rtemu` crate's [`rtemu::Handle`].
+//!   replies and events are compared, and failing sequences are shrunk to
+//!   1-minimal;
+//! - [`kernel`]: the module through the `rtemu` crate's [`rtemu::Handle`],
+//!   with a second socket for the events and ticks in real time.
 
 pub mod gen;
 pub mod kernel;

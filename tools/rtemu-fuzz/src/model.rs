@@ -3,7 +3,8 @@
 //! A reference model of rtemu's route table, written from the README's
 //! "Semantics" section and the spec, as simply as possible: an ordered map
 //! from prefix to its paths, a linear longest-prefix match, entries that
-//! outlive their deletion while referenced.
+//! outlive their deletion while referenced. Each operation also yields the
+//! events the module multicasts for it.
 //!
 //! Time moves in ticks: [`Op::Wait`] passes them, and the deadlines they
 //! pass take effect then (a route past its `expires-at` is deleted, one past
@@ -17,7 +18,7 @@ use std::net::IpAddr;
 use rtemu::consts::flags::*;
 use rtemu::Family;
 
-use crate::op::{AddReq, ChangeReq, Op, Reply, RouteView, StatsView, Time};
+use crate::op::{fam, AddReq, ChangeReq, EventView, Op, Reply, RouteView, StatsView, Time};
 
 pub const ENOENT: i32 = 2;
 pub const ESRCH: i32 = 3;
@@ -53,6 +54,18 @@ struct Entry {
     holds: u32,
     /// In the table (else deleted, kept while referenced: rttrash).
     in_table: bool,
+    /// When the module's lifetime work began to track it (it has or had
+    /// lifetimes, or is a clone): the order in which that work visits.
+    timed: Option<u64>,
+}
+
+/// Why an entry leaves the table, as its event tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gone {
+    Removed,
+    Replaced,
+    ParentDeleted,
+    Expired,
 }
 
 /// The table of one namespace.
@@ -74,6 +87,10 @@ pub struct Model {
     pub frees: u64,
     /// The last tick passed.
     tick: u32,
+    /// Where the next entry the lifetime work tracks goes in its order.
+    next_timed: u64,
+    /// Events of the current operation.
+    events: Vec<EventView>,
 }
 
 fn width(a: &IpAddr) -> u8 {
@@ -213,6 +230,15 @@ impl Model {
         r.unwrap_or_else(Reply::Err)
     }
 
+    /// The events of the operations since the last call, in a canonical
+    /// order (the module's own order within one operation is not part of
+    /// its contract).
+    pub fn take_events(&mut self) -> Vec<EventView> {
+        let mut events = std::mem::take(&mut self.events);
+        events.sort();
+        events
+    }
+
     // ------------------------------------------------------------ helpers
 
     /// References on an entry: its holds and the clones (in the table or
@@ -294,6 +320,25 @@ impl Model {
         }
     }
 
+    /// An entry as its events show it: no refcnt, RTF_UP while in the table.
+    fn event_route(&self, id: Id) -> RouteView {
+        let mut v = self.view(id);
+        v.refcnt = 0;
+        if !self.entries[&id].in_table {
+            v.flags &= !UP;
+        }
+        v
+    }
+
+    /// The lifetime work tracks `id` from now on (if not already).
+    fn track(&mut self, id: Id) {
+        let e = self.entries.get_mut(&id).unwrap();
+        if e.timed.is_none() {
+            e.timed = Some(self.next_timed);
+            self.next_timed += 1;
+        }
+    }
+
     fn in_table(&self) -> usize {
         self.table.values().map(Vec::len).sum()
     }
@@ -315,7 +360,8 @@ impl Model {
 
     /// Take `id` out of the table, and its clones with it if it is (still)
     /// RTF_CLONING or RTF_PRCLONING: RTM_DELETE walks for clones only then.
-    fn delete(&mut self, id: Id) {
+    /// `why` is `None` for a clear, which sends one event for all.
+    fn delete(&mut self, id: Id, why: Option<Gone>) {
         let Some(e) = self.entries.get_mut(&id) else {
             return;
         };
@@ -332,6 +378,15 @@ impl Model {
                 self.table.remove(&key);
             }
         }
+        if let Some(why) = why {
+            let route = self.event_route(id);
+            self.events.push(match why {
+                Gone::Expired => EventView::Expire(route),
+                Gone::Removed => EventView::Delete(route, "removed".into()),
+                Gone::Replaced => EventView::Delete(route, "replaced".into()),
+                Gone::ParentDeleted => EventView::Delete(route, "parent-deleted".into()),
+            });
+        }
         let clones: Vec<Id> = self
             .entries
             .iter()
@@ -339,7 +394,7 @@ impl Model {
             .map(|(cid, _)| *cid)
             .collect();
         for c in clones {
-            self.delete(c);
+            self.delete(c, why.map(|_| Gone::ParentDeleted));
         }
     }
 
@@ -386,10 +441,10 @@ impl Model {
             return Err(ENOSPC);
         }
         for c in clones {
-            self.delete(c);
+            self.delete(c, Some(Gone::Replaced));
         }
         let host = if plen == width(dst) { HOST } else { 0 };
-        self.insert(Entry {
+        let id = self.insert(Entry {
             dst: *dst,
             plen,
             via: *via,
@@ -400,7 +455,12 @@ impl Model {
             parent_prefix: None,
             holds: 0,
             in_table: true,
+            timed: None,
         });
+        if preferred.is_some() || expires.is_some() {
+            self.track(id);
+        }
+        self.events.push(EventView::Add(self.event_route(id)));
         Ok(Reply::Ok)
     }
 
@@ -447,7 +507,7 @@ impl Model {
         for v in victims {
             if self.entries[&v].in_table {
                 n += 1;
-                self.delete(v);
+                self.delete(v, Some(Gone::Removed));
             }
         }
         Ok(Reply::Count(n))
@@ -462,8 +522,12 @@ impl Model {
             .collect();
         let n = victims.len() as u32;
         for v in victims {
-            self.delete(v);
+            self.delete(v, None);
         }
+        self.events.push(EventView::Clear {
+            family: family.map(fam),
+            count: n,
+        });
         Reply::Count(n)
     }
 
@@ -471,7 +535,7 @@ impl Model {
         check_addr(family, Some(addr))?;
         let Some(rt) = self.lookup(addr) else {
             if report {
-                self.misses += 1;
+                self.miss(addr, ENETUNREACH);
             }
             return Err(ENETUNREACH);
         };
@@ -484,11 +548,8 @@ impl Model {
         // Clone a host route; beyond max_routes the parent is returned and
         // a miss counted.
         if self.max_routes.is_some_and(|m| self.in_table() >= m) {
-            self.misses += 1;
+            self.miss(addr, ENOSPC);
             return Ok(Reply::Route(self.view(rt)));
-        }
-        if p.flags & XRESOLVE != 0 {
-            self.resolves += 1;
         }
         let clone = self.insert(Entry {
             dst: *addr,
@@ -505,7 +566,16 @@ impl Model {
             parent_prefix: Some((p.dst, p.plen)),
             holds: 0,
             in_table: true,
+            timed: None,
         });
+        self.track(clone);
+        let route = self.event_route(clone);
+        if p.flags & XRESOLVE != 0 {
+            self.resolves += 1;
+            self.events.push(EventView::Resolve(route));
+        } else {
+            self.events.push(EventView::Add(route));
+        }
         Ok(Reply::Route(self.view(clone)))
     }
 
@@ -556,6 +626,10 @@ impl Model {
         if expires.is_some() {
             e.expires = expires;
         }
+        if preferred.is_some() || expires.is_some() {
+            self.track(id);
+        }
+        self.events.push(EventView::Change(self.event_route(id)));
         Ok(Reply::Ok)
     }
 
@@ -579,24 +653,40 @@ impl Model {
         Ok(Reply::Ok)
     }
 
-    /// Pass time up to `tick`: routes past their expires-at are deleted,
-    /// those past their preferred-until deprecated.
+    /// A lookup with report found nothing, or could not clone.
+    fn miss(&mut self, addr: &IpAddr, errno: i32) {
+        self.misses += 1;
+        self.events.push(EventView::Miss {
+            addr: *addr,
+            errno: errno as u32,
+        });
+    }
+
+    /// Pass time up to `tick`, one tick at a time as the module's lifetime
+    /// work runs at each deadline: in the order that work visits, routes
+    /// past their expires-at are deleted, those past their preferred-until
+    /// deprecated.
     fn wait(&mut self, tick: u32) {
-        if tick <= self.tick {
-            return;
-        }
-        self.tick = tick;
-        let live: Vec<Id> = self.table.values().flatten().copied().collect();
-        for id in live {
-            // An expired parent may have taken this clone already.
-            let Some(e) = self.entries.get(&id).filter(|e| e.in_table) else {
-                continue;
-            };
-            if e.expires.is_some_and(|t| self.passed(t)) {
-                self.delete(id);
-            } else {
-                let deprecated = self.deprecated(e.preferred);
-                self.entries.get_mut(&id).unwrap().flags |= deprecated;
+        while self.tick < tick {
+            self.tick += 1;
+            let mut timed: Vec<(u64, Id)> = self
+                .entries
+                .iter()
+                .filter(|(_, e)| e.in_table)
+                .filter_map(|(id, e)| e.timed.map(|t| (t, *id)))
+                .collect();
+            timed.sort();
+            for (_, id) in timed {
+                // An expired parent may have taken this clone already.
+                let Some(e) = self.entries.get(&id).filter(|e| e.in_table) else {
+                    continue;
+                };
+                if e.expires.is_some_and(|t| self.passed(t)) {
+                    self.delete(id, Some(Gone::Expired));
+                } else if e.flags & DEPRECATED == 0 && self.deprecated(e.preferred) != 0 {
+                    self.entries.get_mut(&id).unwrap().flags |= DEPRECATED;
+                    self.events.push(EventView::Deprecate(self.event_route(id)));
+                }
             }
         }
     }

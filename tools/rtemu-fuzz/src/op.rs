@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 //! Operations as sent on the wire (so they can be invalid: the family is
-//! given apart from the addresses, prefix lengths are plain numbers) and the
-//! replies the fuzzer compares.
+//! given apart from the addresses, prefix lengths are plain numbers), and
+//! the replies and events the fuzzer compares.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -130,6 +130,31 @@ pub struct StatsView {
     pub resolves: u64,
 }
 
+/// An event of the `monitor` or `resolve` group as the fuzzer compares it.
+/// Its route's refcnt is left out (always 0): a snapshot that deferred
+/// frees (RCU) make racy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventView {
+    Add(RouteView),
+    /// With the reason's name (`removed`, `parent-deleted`, `replaced`).
+    Delete(RouteView, String),
+    Change(RouteView),
+    Expire(RouteView),
+    Deprecate(RouteView),
+    Clear {
+        family: Option<&'static str>,
+        count: u32,
+    },
+    Resolve(RouteView),
+    Miss {
+        addr: IpAddr,
+        errno: u32,
+    },
+    /// What the fuzzer could not read as an event (an overrun, a decoding
+    /// error), described.
+    Unreadable(String),
+}
+
 /// The outcome of one operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -145,9 +170,13 @@ pub enum Reply {
     Hold(RouteView),
     Stats(StatsView),
     List(Vec<RouteView>),
+    /// The events an operation caused, in a canonical order (compared after
+    /// its reply; this variant only reports a difference).
+    Events(Vec<EventView>),
 }
 
-fn fam(f: Family) -> &'static str {
+/// The name of a family.
+pub fn fam(f: Family) -> &'static str {
     match f {
         Family::Inet => "inet",
         Family::Inet6 => "inet6",
@@ -279,6 +308,26 @@ impl fmt::Display for StatsView {
     }
 }
 
+impl fmt::Display for EventView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventView::Add(r) => write!(f, "add {r}"),
+            EventView::Delete(r, why) => write!(f, "delete ({why}) {r}"),
+            EventView::Change(r) => write!(f, "change {r}"),
+            EventView::Expire(r) => write!(f, "expire {r}"),
+            EventView::Deprecate(r) => write!(f, "deprecate {r}"),
+            EventView::Clear { family, count } => {
+                write!(f, "clear {} count {count}", family.unwrap_or("all"))
+            }
+            EventView::Resolve(r) => write!(f, "resolve {r}"),
+            EventView::Miss { addr, errno } => {
+                write!(f, "miss {addr} {}", errno_name(*errno as i32))
+            }
+            EventView::Unreadable(what) => write!(f, "unreadable: {what}"),
+        }
+    }
+}
+
 /// Name of the errnos rtemu answers with.
 pub fn errno_name(e: i32) -> String {
     let name = match e {
@@ -311,6 +360,14 @@ impl fmt::Display for Reply {
                 write!(f, "list")?;
                 for r in l {
                     write!(f, "\n        {r}")?;
+                }
+                Ok(())
+            }
+            Reply::Events(e) if e.is_empty() => write!(f, "no events"),
+            Reply::Events(e) => {
+                write!(f, "events")?;
+                for x in e {
+                    write!(f, "\n        {x}")?;
                 }
                 Ok(())
             }

@@ -4,7 +4,7 @@
 //! and shrinking a failing sequence to a 1-minimal one.
 
 use crate::model::Model;
-use crate::op::{Op, Reply};
+use crate::op::{EventView, Op, Reply};
 
 /// Why a system's dump and counters may lag behind the model's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,13 @@ pub trait System {
     /// Wait, within reason, until the dump and the counters read `list` and
     /// `stats`, as far as `lag` explains the difference.
     fn settle(&mut self, _list: &Reply, _stats: &Reply, _lag: Lag) {}
+    /// The events caused since the last call, in any order; `None` if the
+    /// system does not report events. The model expects `expected` of
+    /// them: a system whose events come asynchronously may wait for them,
+    /// within reason.
+    fn events(&mut self, _expected: usize) -> Option<Vec<EventView>> {
+        None
+    }
     /// Did the sequence since the reset run too slowly for its ticks (a
     /// deadline may have passed while a request was out)? Its replies then
     /// prove nothing.
@@ -46,15 +53,19 @@ impl System for Model {
     fn apply(&mut self, op: &Op) -> Reply {
         Model::apply(self, op)
     }
+    fn events(&mut self, _expected: usize) -> Option<Vec<EventView>> {
+        Some(self.take_events())
+    }
 }
 
-/// The first reply where the system and the model disagree.
+/// The first reply, or the first operation's events, where the system and
+/// the model disagree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     /// Index in the sequence; `ops.len()` and after are the final checks.
     pub index: usize,
     pub op: Op,
-    /// The model's reply.
+    /// The model's reply ([`Reply::Events`] when the events differ).
     pub expected: Reply,
     /// The system's reply.
     pub got: Reply,
@@ -113,13 +124,23 @@ fn run_sequence(
             );
             settled = m.frees;
         }
-        if expected != got {
-            return Ok(Some(Mismatch {
+        let mismatch = |expected, got| {
+            Ok(Some(Mismatch {
                 index,
                 op: op.clone(),
                 expected,
                 got,
-            }));
+            }))
+        };
+        if expected != got {
+            return mismatch(expected, got);
+        }
+        let expected_events = m.take_events();
+        if let Some(mut got_events) = sys.events(expected_events.len()) {
+            got_events.sort();
+            if got_events != expected_events {
+                return mismatch(Reply::Events(expected_events), Reply::Events(got_events));
+            }
         }
     }
     Ok(None)

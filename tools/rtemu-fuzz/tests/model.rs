@@ -666,3 +666,87 @@ fn timed_sequences_wait_in_order_and_name_their_ticks() {
     assert!((20..100).contains(&timed), "{timed} of 400 sequences wait");
     assert!(ticks > 100, "only {ticks} lifetimes name ticks");
 }
+
+fn kinds(m: &mut Model) -> Vec<String> {
+    m.take_events()
+        .iter()
+        .map(|e| e.to_string().split(" refcnt").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn each_operation_yields_the_events_the_module_sends() {
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    assert_eq!(
+        kinds(&mut m),
+        ["add 10.1.0.0/16 via 192.0.2.1 flags up,gateway,cloning"]
+    );
+    get(&mut m, "10.1.2.3", true, None);
+    assert_eq!(
+        kinds(&mut m),
+        ["add 10.1.2.3/32 via 192.0.2.1 flags up,gateway,host,wascloned"]
+    );
+    // No match with report is a miss; without report, nothing.
+    get(&mut m, "10.9.0.1", true, None);
+    get(&mut m, "10.9.0.2", false, None);
+    assert_eq!(kinds(&mut m), ["miss 10.9.0.1 ENETUNREACH"]);
+    // Holds and reads send nothing.
+    m.apply(&Op::Hold {
+        id: 1,
+        family: Family::Inet,
+        addr: ip("10.1.2.3"),
+    });
+    m.apply(&Op::List);
+    assert!(kinds(&mut m).is_empty());
+    // A removed parent takes its clone, which is no longer up.
+    remove(&mut m, "10.1.0.0", 16, None);
+    assert_eq!(
+        kinds(&mut m),
+        [
+            "delete (removed) 10.1.0.0/16 via 192.0.2.1 flags gateway,cloning",
+            "delete (parent-deleted) 10.1.2.3/32 via 192.0.2.1 flags gateway,host,wascloned"
+        ]
+    );
+    // A clear is one event, however many routes go.
+    add(&mut m, "10.2.0.0", 16, "192.0.2.1", 0);
+    add(&mut m, "10.3.0.0", 16, "192.0.2.1", 0);
+    m.take_events();
+    m.apply(&Op::Clear {
+        family: Some(Family::Inet),
+    });
+    assert_eq!(kinds(&mut m), ["clear inet count 2"]);
+}
+
+#[test]
+fn time_yields_deprecate_and_expire_events_once() {
+    let mut m = Model::new();
+    add_timed(
+        &mut m,
+        "10.5.0.0",
+        16,
+        "192.0.2.1",
+        XRESOLVE | CLONING,
+        Some(1),
+        Some(3),
+    );
+    get(&mut m, "10.5.0.9", true, None);
+    assert_eq!(
+        kinds(&mut m),
+        [
+            "add 10.5.0.0/16 via 192.0.2.1 flags up,gateway,cloning,xresolve",
+            "resolve 10.5.0.9/32 via 192.0.2.1 flags up,gateway,host,xresolve,wascloned"
+        ]
+    );
+    m.apply(&Op::Wait { tick: 2 });
+    assert_eq!(kinds(&mut m).len(), 2, "parent and clone deprecated");
+    m.apply(&Op::Wait { tick: 3 });
+    // The work visits the parent first: its clone goes with it.
+    assert_eq!(
+        kinds(&mut m),
+        [
+            "delete (parent-deleted) 10.5.0.9/32 via 192.0.2.1 flags gateway,host,xresolve,wascloned,deprecated",
+            "expire 10.5.0.0/16 via 192.0.2.1 flags gateway,cloning,xresolve,deprecated"
+        ]
+    );
+}
