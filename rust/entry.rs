@@ -131,6 +131,9 @@ pub(crate) struct RtEntry {
     /// Boot-time ns of a clone's last lookup (creation time until then), for
     /// idle-clone collection.
     last_use_ns: Atomic<i64>,
+    /// Its place in its table's [`TimedList`](crate::lifetime::TimedList),
+    /// 0 when not in it; used under the table's writer lock only.
+    timed_seq: Atomic<u64>,
     counters: Arc<EntryCounters>,
     /// `rt_mtx`.
     #[pin]
@@ -157,6 +160,7 @@ impl RtEntry {
                 flags_seen: Atomic::new(state.flags),
                 use_count: Atomic::new(0),
                 last_use_ns: Atomic::new(now_ns),
+                timed_seq: Atomic::new(0),
                 counters,
                 state <- new_spinlock!(state, "rtemu_rt_mtx"),
             }),
@@ -219,6 +223,15 @@ impl RtEntry {
 
     pub(crate) fn last_use_ns(&self) -> i64 {
         self.last_use_ns.load(Relaxed)
+    }
+
+    /// Its sequence number in its table's list of timed entries (0: none).
+    pub(crate) fn timed_seq(&self) -> u64 {
+        self.timed_seq.load(Relaxed)
+    }
+
+    pub(crate) fn set_timed_seq(&self, seq: u64) {
+        self.timed_seq.store(seq, Relaxed);
     }
 
     /// Counts a lookup that returned the entry, and records when for a clone

@@ -60,9 +60,9 @@ mod tests {
 
     use crate::{
         addr::{Addr, Prefix},
-        entry::{flags::*, RtRef, LIVE_ENTRIES},
+        entry::{flags::*, EntryCounters, RtArc, RtEntry, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
-        lifetime::{deadline, Clock},
+        lifetime::{deadline, Clock, TimedList},
         platform::{rcu_drain, RcuGuard},
         table::{Lookup, NewRoute, Route, RouteChange, RouteTable},
     };
@@ -469,6 +469,45 @@ mod tests {
         assert_eq!(expired, 2);
         assert_eq!(match_len(&t, v4([10, 9, 0, 1])), None);
         assert_eq!(t.stats().routes_inet, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn the_timed_list_keeps_its_order_as_entries_leave() -> Result {
+        let counters = Arc::new(EntryCounters::new(), GFP_KERNEL)?;
+        let mut entries = KVec::new();
+        for i in 0..6u8 {
+            let state = RtState { gateway: GW, flags: 0, preferred: None, expires: None };
+            let prefix = Prefix::new(v4([10, i, 0, 0]), 16).unwrap();
+            let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
+            entries.push(rt, GFP_KERNEL)?;
+        }
+        let mut timed = TimedList::new();
+        for rt in &entries {
+            timed.reserve_one()?;
+            timed.track(rt);
+            // Tracking twice changes nothing.
+            timed.track(rt);
+        }
+        assert_eq!(timed.len(), 6);
+        /// The second octet of each tracked prefix, in the list's order.
+        fn second(timed: &TimedList) -> impl Iterator<Item = u8> + '_ {
+            timed.iter().map(|rt| rt.prefix().addr().as_bytes()[1])
+        }
+        // Leaving empties a slot in place: indices stay valid during a walk.
+        timed.untrack(&entries[1]);
+        timed.untrack(&entries[4]);
+        assert_eq!(timed.len(), 6);
+        assert!(timed.get(1).is_none() && timed.get(2).is_some());
+        assert!(second(&timed).eq([0, 2, 3, 5]));
+        // Half the slots empty: swept, in order.
+        timed.untrack(&entries[3]);
+        timed.sweep_if_sparse();
+        assert_eq!(timed.len(), 3);
+        assert!(second(&timed).eq([0, 2, 5]));
+        assert_eq!(entries[3].timed_seq(), 0);
+        timed.retain(|rt| rt.prefix().addr().as_bytes()[1] != 2);
+        assert!(second(&timed).eq([0, 5]));
         Ok(())
     }
 

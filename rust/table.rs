@@ -22,7 +22,7 @@ use crate::{
     addr::{Addr, Af, Prefix},
     entry::{clone_flags, clones, flags::*, Deadline, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState},
     event::{DeleteReason, Event, Events, RouteInfo},
-    lifetime::Clock,
+    lifetime::{Clock, TimedList},
     platform::{AllocError, RVec, RcuGuard},
     trie::{Key, Trie, WriteTxn},
 };
@@ -123,8 +123,8 @@ pub(crate) struct TableStats {
 /// What the writer lock protects besides the tries' write side.
 struct WriterState {
     /// Entries with a deadline or that are clones: what the lifetime
-    /// worker scans. Route memory, grown by whoever adds such an entry.
-    timed: RVec<RtArc>,
+    /// work visits.
+    timed: TimedList,
 }
 
 /// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
@@ -178,7 +178,7 @@ impl RouteTable {
             pin_init!(Self {
                 v4: Trie::new(),
                 v6: Trie::new(),
-                writer <- new_mutex!(WriterState { timed: RVec::new() }, "rtemu_table_writer"),
+                writer <- new_mutex!(WriterState { timed: TimedList::new() }, "rtemu_table_writer"),
                 counters,
                 routes_v4: Atomic::new(0),
                 routes_v6: Atomic::new(0),
@@ -372,10 +372,9 @@ impl RouteTable {
             expires,
         };
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
-        writer.timed.reserve(1, GFP_KERNEL_ACCOUNT)?;
+        writer.timed.reserve_one()?;
         self.insert_path(&rt, &[])?;
-        // Cannot fail: reserved above.
-        let _ = writer.timed.push_within_capacity(rt.clone());
+        writer.timed.track(&rt);
         self.clones.fetch_add(1, Relaxed);
         drop(writer);
 
@@ -454,14 +453,13 @@ impl RouteTable {
             return Err(ENOSPC);
         }
         if new.preferred.is_some() || new.expires.is_some() {
-            writer.timed.reserve(1, GFP_KERNEL_ACCOUNT)?;
+            writer.timed.reserve_one()?;
         }
         drop(existing);
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
         if new.preferred.is_some() || new.expires.is_some() {
-            // Cannot fail: reserved above.
-            let _ = writer.timed.push_within_capacity(rt.clone());
+            writer.timed.track(&rt);
         }
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
@@ -486,7 +484,7 @@ impl RouteTable {
         if rt.is_clone() {
             self.clones.fetch_sub(1, Relaxed);
         }
-        writer.timed.retain(|e| !RtArc::ptr_eq(e, rt));
+        writer.timed.untrack(rt);
         self.changed();
         match reason {
             Some(reason) => ev.push(Event::Delete(RouteInfo::of_unlocked(rt), reason)),
@@ -499,15 +497,13 @@ impl RouteTable {
 
     /// Deletes the clones of `parent` (its children die with it).
     fn delete_clones_of(&self, parent: &RtArc, writer: &mut WriterState, ev: &mut Events) {
-        let mut i = 0;
-        while i < writer.timed.len() {
-            let e = writer.timed[i].clone();
+        for i in 0..writer.timed.len() {
+            let Some(e) = writer.timed.get(i).cloned() else {
+                continue;
+            };
             let is_child = e.parent().is_some_and(|p| core::ptr::eq(p, &**parent));
             if is_child && self.remove_path(&e).is_ok() {
                 self.unlink(&e, writer, Some(DeleteReason::ParentDeleted), ev);
-                // `unlink` removed it from `timed`; the same index is next.
-            } else {
-                i += 1;
             }
         }
     }
@@ -569,6 +565,7 @@ impl RouteTable {
         for rt in &gone {
             self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
         }
+        writer.timed.sweep_if_sparse();
         Ok(gone.len() as u32)
     }
 
@@ -600,6 +597,7 @@ impl RouteTable {
             self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
             count += 1;
         }
+        writer.timed.sweep_if_sparse();
         if count == 0 {
             return Err(ESRCH);
         }
@@ -662,10 +660,9 @@ impl RouteTable {
                 return Err(EEXIST);
             }
         }
-        let timed = change.preferred.is_some() || change.expires.is_some();
-        let tracked = writer.timed.iter().any(|e| RtArc::ptr_eq(e, &rt));
-        if timed && !tracked {
-            writer.timed.push(rt.clone(), GFP_KERNEL_ACCOUNT)?;
+        if change.preferred.is_some() || change.expires.is_some() {
+            writer.timed.reserve_one()?;
+            writer.timed.track(&rt);
         }
         let info = {
             let mut s = rt.lock_state();
@@ -709,9 +706,11 @@ impl RouteTable {
         let mut writer = self.writer.lock();
         let mut next: Option<i64> = None;
         let mut soonest = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
-        let mut i = 0;
-        while i < writer.timed.len() {
-            let rt = writer.timed[i].clone();
+        // Entries leave `timed` during the walk, but their slots stay.
+        for i in 0..writer.timed.len() {
+            let Some(rt) = writer.timed.get(i).cloned() else {
+                continue;
+            };
             let (expired, deprecate, info) = {
                 let mut s = rt.lock_state();
                 let expired = s.expires.is_some_and(|e| e.boot_ns <= now);
@@ -727,15 +726,7 @@ impl RouteTable {
             let idle = rt.is_clone() && rt.refcnt() == 0 && now - rt.last_use_ns() >= idle_ns;
             if (expired || idle) && self.remove_path(&rt).is_ok() {
                 let reason = if expired { None } else { Some(DeleteReason::Idle) };
-                let tracked = writer.timed.len();
                 self.unlink(&rt, &mut writer, reason, ev);
-                // `unlink` took `rt` out of `timed`, so index `i` is the
-                // next entry; but it also took `rt`'s clones, which may sit
-                // before `i`, shifting unseen entries below it. Then scan
-                // again: entries already seen are left as they are.
-                if writer.timed.len() + 1 != tracked {
-                    i = 0;
-                }
                 continue;
             }
             if deprecate {
@@ -753,8 +744,8 @@ impl RouteTable {
             if rt.is_clone() {
                 soonest(rt.last_use_ns().saturating_add(idle_ns));
             }
-            i += 1;
         }
+        writer.timed.sweep_if_sparse();
         next
     }
 
