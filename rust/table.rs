@@ -497,6 +497,10 @@ impl RouteTable {
 
     /// Deletes the clones of `parent` (its children die with it).
     fn delete_clones_of(&self, parent: &RtArc, writer: &mut WriterState, ev: &mut Events) {
+        // Each clone references its parent until freed: none, no walk.
+        if parent.refcnt() == 0 {
+            return;
+        }
         for i in 0..writer.timed.len() {
             let Some(e) = writer.timed.get(i).cloned() else {
                 continue;
