@@ -195,12 +195,6 @@ impl RtEntry {
         self.flags_seen.store(state.flags, Relaxed);
     }
 
-    /// The flags as reported, without the lock (they may change meanwhile).
-    pub(crate) fn flags_lockless(&self) -> u32 {
-        let up = if self.is_up() { RTF_UP } else { 0 };
-        self.flags_seen.load(Relaxed) | up
-    }
-
     /// Whether `RTF_DEPRECATED` is set, without the lock.
     pub(crate) fn is_deprecated(&self) -> bool {
         self.flags_seen.load(Relaxed) & RTF_DEPRECATED != 0

@@ -7,7 +7,7 @@ use kernel::prelude::*;
 
 use crate::{
     addr::{Addr, Af, Prefix, PrefixError},
-    entry::{clones, flags::RTF_USER, Deadline},
+    entry::{flags::RTF_USER, Deadline},
     event::{Events, RouteInfo},
     lifetime::{check_order, deadline, LifetimeError},
     netns::{state_of, NetState},
@@ -182,20 +182,12 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
     let dst = addr(af, a, &ex, c"addr length does not match family")?;
     let report = attrs.flag(RTEMU_A_ROUTE_REPORT);
     let ignflags = attrs.get(RTEMU_A_ROUTE_IGNFLAGS).map_or(0, |a| a.u32());
-    if report && !req.net_admin() {
-        // Cloning changes the table: refuse it before looking up with report.
-        let g = crate::platform::RcuGuard::new();
-        let would_clone = st
-            .table
-            .lookup_rcu(&dst, &g)
-            .is_some_and(|rt| clones(rt.flags_lockless(), ignflags));
-        drop(g);
-        if would_clone {
-            return Err(ex.fail(EPERM, c"cloning a route needs CAP_NET_ADMIN", None));
-        }
-    }
     let mut ev = Events::new();
-    let found = st.table.rtalloc1(&dst, report, ignflags, &mut ev);
+    // Cloning changes the table: only for CAP_NET_ADMIN.
+    let found = st
+        .table
+        .rtalloc1_as(&dst, report, ignflags, req.net_admin(), &mut ev)
+        .map_err(|e| ex.fail(e, c"cloning a route needs CAP_NET_ADMIN", None))?;
     let info = found.map(|mut rt| {
         let mut info = rt.info();
         // Our own reference is not the user's concern.

@@ -280,16 +280,34 @@ impl RouteTable {
         ignflags: u32,
         ev: &mut Events,
     ) -> Option<RtLocked> {
+        // Cannot fail: cloning is allowed.
+        self.rtalloc1_as(dst, report, ignflags, true, ev).unwrap_or(None)
+    }
+
+    /// [`RouteTable::rtalloc1`] for a caller that may not change the table
+    /// unless `may_clone`: a lookup that would clone is then `EPERM`,
+    /// decided on the same match the clone would come from.
+    pub(crate) fn rtalloc1_as(
+        &self,
+        dst: &Addr,
+        report: bool,
+        ignflags: u32,
+        may_clone: bool,
+        ev: &mut Events,
+    ) -> Result<Option<RtLocked>> {
         let Some(rt) = self.lookup_ref(dst) else {
             if report {
                 self.miss(dst, ENETUNREACH, ev);
             }
-            return None;
+            return Ok(None);
         };
         let mut rt = rt.lock();
         let flags = rt.flags();
         if !(report && clones(flags, ignflags)) {
-            return Some(rt);
+            return Ok(Some(rt));
+        }
+        if !may_clone {
+            return Err(EPERM);
         }
         // RTM_RESOLVE: clone a host route from the match. The writer lock
         // sleeps, so drop the entry lock first.
@@ -297,13 +315,13 @@ impl RouteTable {
         match self.clone_route(dst, &parent, ev) {
             Ok(clone) => {
                 drop(parent);
-                Some(clone.lock())
+                Ok(Some(clone.lock()))
             }
             Err(err) => {
                 // "If the cloning didn't succeed, maybe what we have will
                 // do": the parent, and a miss.
                 self.miss(dst, err, ev);
-                Some(parent.lock())
+                Ok(Some(parent.lock()))
             }
         }
     }
