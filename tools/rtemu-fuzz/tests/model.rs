@@ -21,16 +21,7 @@ fn fam(a: &IpAddr) -> Family {
 }
 
 fn add(m: &mut Model, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
-    let dst = ip(dst);
-    m.apply(&Op::Add(AddReq {
-        family: fam(&dst),
-        dst,
-        plen,
-        via: ip(via),
-        flags,
-        preferred: None,
-        expires: None,
-    }))
+    add_timed(m, dst, plen, via, flags, None, None)
 }
 
 fn get(m: &mut Model, addr: &str, report: bool, ignflags: Option<u32>) -> Reply {
@@ -498,6 +489,7 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
     assert!(list(&mut m).is_empty());
 }
 
+/// A route-add with lifetimes at ticks `p` and `e`.
 fn add_timed(
     m: &mut Model,
     dst: &str,
