@@ -196,7 +196,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         kernel.settles
     ));
     out.say(&format!(
-        "fuzz: {timed} sequences let time pass ({waits} waits for ticks of {} ms), {} runs again after a late reply",
+        "fuzz: {timed} sequences let time pass ({waits} waits for ticks of {} ms), {} late runs run again",
         args.tick_ms, kernel.late_runs
     ));
     out.say(&format!(
