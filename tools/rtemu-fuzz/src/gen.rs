@@ -314,8 +314,9 @@ impl Generator {
 
     fn op(&mut self) -> Op {
         if self.timed && self.tick < LAST_TICK && self.rng.pct(6) {
-            let step = if self.rng.pct(25) { 2 } else { 1 };
-            self.tick = (self.tick + step).min(LAST_TICK);
+            // One tick at a time: the settle after each wait then proves
+            // the lifetime work handled that tick before the next came.
+            self.tick += 1;
             return Op::Wait { tick: self.tick };
         }
         let s = self.space();
