@@ -512,6 +512,24 @@ mod tests {
     }
 
     #[test]
+    fn a_cloning_host_route_is_the_answer_even_behind_a_deprecated_path() -> Result {
+        let t = table();
+        let host = v4([10, 9, 9, 9]);
+        let mut r = route(host, 32, v4([192, 0, 2, 2]), 0);
+        r.preferred = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 - SEC as u64)?);
+        t.add(r, &mut Events::new())?;
+        add(&t, host, 32, GW, RTF_CLONING)?;
+        let mut ev = Events::new();
+        let mut rt = t.rtalloc1(&host, true, 0, &mut ev).expect("match");
+        assert_eq!(rt.state().gateway, GW);
+        drop(rt);
+        // Nothing cloned, no miss.
+        assert_eq!(ev.len(), 0);
+        assert_eq!((t.stats().clones, t.stats().misses), (0, 0));
+        Ok(())
+    }
+
+    #[test]
     fn idle_clones_are_collected() -> Result {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;

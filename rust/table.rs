@@ -303,7 +303,8 @@ impl RouteTable {
         };
         let mut rt = rt.lock();
         let flags = rt.flags();
-        if !(report && clones(flags, ignflags)) {
+        // A host route has nothing to clone: it is the answer.
+        if !(report && clones(flags, ignflags)) || rt.entry().prefix().is_host() {
             return Ok(Some(rt));
         }
         if !may_clone {
@@ -370,9 +371,12 @@ impl RouteTable {
         if !parent.entry().is_up() {
             return Err(ENETUNREACH);
         }
-        // Another lookup may have cloned the same host route meanwhile.
-        if let Some(existing) = self.get_exact(&prefix).first() {
-            return Ok(RtRef::new(existing));
+        // Another lookup may have cloned the same host route meanwhile, or
+        // someone added it: answer with the path a lookup would give.
+        let existing = self.get_exact(&prefix);
+        let best = existing.iter().find(|rt| !rt.is_deprecated());
+        if let Some(rt) = best.or(existing.first()) {
+            return Ok(RtRef::new(rt));
         }
         if self.total_routes() >= self.max_routes {
             return Err(ENOSPC);
