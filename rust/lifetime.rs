@@ -114,10 +114,15 @@ impl TimedList {
         Ok(())
     }
 
+    /// Whether `rt` is in its table's list.
+    pub(crate) fn tracks(rt: &RtArc) -> bool {
+        rt.timed_seq() != 0
+    }
+
     /// Tracks `rt` from now on, unless it is already; room must have been
     /// reserved with [`TimedList::reserve_one`].
     pub(crate) fn track(&mut self, rt: &RtArc) {
-        if rt.timed_seq() != 0 {
+        if Self::tracks(rt) {
             return;
         }
         let seq = self.next_seq;

@@ -686,7 +686,8 @@ impl RouteTable {
                 return Err(EEXIST);
             }
         }
-        if change.preferred.is_some() || change.expires.is_some() {
+        let timed = change.preferred.is_some() || change.expires.is_some();
+        if timed && !TimedList::tracks(&rt) {
             writer.timed.reserve_one()?;
             writer.timed.track(&rt);
         }
