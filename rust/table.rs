@@ -246,17 +246,27 @@ impl RouteTable {
         Some(RtRef::new(rt))
     }
 
+    /// The set of paths of exactly `prefix`, under `g`.
+    fn set_of<'g>(&'g self, prefix: &Prefix, g: &'g RcuGuard) -> Option<&'g RouteSet> {
+        match prefix.addr() {
+            Addr::V4(_) => self.v4.get(u32::of(&prefix.addr()), prefix.len(), g),
+            Addr::V6(_) => self.v6.get(u128::of(&prefix.addr()), prefix.len(), g),
+        }
+    }
+
+    /// The path of exactly `prefix` a lookup would give, referenced.
+    fn best_exact(&self, prefix: &Prefix) -> Option<RtRef> {
+        let g = RcuGuard::new();
+        self.set_of(prefix, &g)?.best().map(RtRef::new)
+    }
+
     /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
     /// not references in `rt_refcnt`'s sense: the writer uses them, and
     /// what it reports must not count its own bookkeeping.
     pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<RtArc> {
         let g = RcuGuard::new();
         let mut out = KVec::new();
-        let set = match prefix.addr() {
-            Addr::V4(_) => self.v4.get(u32::of(&prefix.addr()), prefix.len(), &g),
-            Addr::V6(_) => self.v6.get(u128::of(&prefix.addr()), prefix.len(), &g),
-        };
-        if let Some(set) = set {
+        if let Some(set) = self.set_of(prefix, &g) {
             // Few paths per prefix: reserve once, outside the RCU section
             // allocations cannot sleep anyway (GFP_ATOMIC).
             if out.reserve(set.paths().len(), GFP_ATOMIC).is_ok() {
@@ -373,10 +383,8 @@ impl RouteTable {
         }
         // Another lookup may have cloned the same host route meanwhile, or
         // someone added it: answer with the path a lookup would give.
-        let existing = self.get_exact(&prefix);
-        let best = existing.iter().find(|rt| !rt.is_deprecated());
-        if let Some(rt) = best.or(existing.first()) {
-            return Ok(RtRef::new(rt));
+        if let Some(existing) = self.best_exact(&prefix) {
+            return Ok(existing);
         }
         if self.total_routes() >= self.max_routes {
             return Err(ENOSPC);
