@@ -7,11 +7,14 @@
 //! cgroup of the task that adds the route): the table's route set holds one
 //! count, every holder another, and a clone one on its parent. FreeBSD's
 //! `rt_refcnt` is kept apart from it and counts holders only: being in the
-//! table is not a reference. An entry is freed once its count is zero and
-//! `RTF_UP` is clear (it left the table); the `RtArc` does exactly that,
-//! because the table drops its count (after an RCU grace period) when it
-//! unlinks the entry, and the memory goes another grace period after the
-//! last count.
+//! table is not a reference, and neither is being a clone's parent (FreeBSD
+//! 7's `rtfree`: "NB: no refcnt on parent"). So `rt_refcnt` and `rttrash`
+//! change when a holder takes or drops a reference, never later, while the
+//! memory waits for RCU readers and a parent's memory for its clones. An
+//! entry is freed once its count is zero and `RTF_UP` is clear (it left the
+//! table); the `RtArc` does exactly that, because the table drops its count
+//! (after an RCU grace period) when it unlinks the entry, and the memory goes
+//! another grace period after the last count.
 //!
 //! The holder types encode the FreeBSD macros:
 //!
@@ -28,9 +31,8 @@
 //!
 //! Reference counting and `RTF_UP` share one atomic word so that a delete
 //! racing with the last release counts the entry in `rttrash` exactly once,
-//! without the entry lock. That lets a clone release its parent from an RCU
-//! callback, where taking the entry lock would mix softirq and process
-//! context.
+//! without the entry lock: a holder of one entry's lock may drop a reference
+//! on another without nesting the locks.
 
 use core::mem::ManuallyDrop;
 
@@ -119,8 +121,11 @@ pub(crate) type RtArc = RcuArc<RtEntry>;
 pub(crate) struct RtEntry {
     /// `rt_key` and `rt_mask`.
     prefix: Prefix,
-    /// `rt_parent`: the cloning route a clone came from, referenced.
-    parent: Option<ParentRef>,
+    /// `rt_parent`: the cloning route a clone came from. Its memory, not a
+    /// reference in `rt_refcnt`'s sense.
+    parent: Option<RtArc>,
+    /// Its clones in the table; changed under the table's writer lock.
+    clones_linked: Atomic<u32>,
     /// `RTF_UP` and `rt_refcnt`, see the module documentation.
     refs_up: Atomic<u32>,
     /// A copy of `state.flags` for lock-free readers, written under the
@@ -149,13 +154,14 @@ impl RtEntry {
         counters: Arc<EntryCounters>,
         now_ns: i64,
     ) -> Result<RtArc> {
-        let parent = parent.map(|p| ParentRef(RtEntry::get_ref(&p.rt)));
+        let parent = parent.map(|p| p.rt.clone());
         // Charged to the memory cgroup of the task adding the route; fails
         // rather than wake the cgroup's OOM killer (see `RouteAlloc`).
         let rt = RcuArc::pin_init(
             pin_init!(Self {
                 prefix,
                 parent,
+                clones_linked: Atomic::new(0),
                 refs_up: Atomic::new(0),
                 flags_seen: Atomic::new(state.flags),
                 use_count: Atomic::new(0),
@@ -175,7 +181,22 @@ impl RtEntry {
 
     /// The cloning route this clone came from.
     pub(crate) fn parent(&self) -> Option<&RtEntry> {
-        self.parent.as_ref().map(|p| &*p.0)
+        self.parent.as_deref()
+    }
+
+    /// How many of its clones are in the table.
+    pub(crate) fn clones_linked(&self) -> u32 {
+        self.clones_linked.load(Relaxed)
+    }
+
+    /// Counts a clone of this entry linked into (`true`) or unlinked from
+    /// the table; the table's writer calls it under its lock.
+    pub(crate) fn note_clone_linked(&self, linked: bool) {
+        if linked {
+            self.clones_linked.fetch_add(1, Relaxed);
+        } else {
+            self.clones_linked.fetch_sub(1, Relaxed);
+        }
     }
 
     /// `rt_refcnt`.
@@ -288,18 +309,6 @@ impl RtEntry {
 impl PinnedDrop for RtEntry {
     fn drop(self: Pin<&mut Self>) {
         LIVE_ENTRIES.fetch_sub(1, Relaxed);
-    }
-}
-
-/// A clone's reference on its parent, dropped when the clone is freed.
-///
-/// Released without the entry lock: the clone may be freed from an RCU
-/// callback.
-struct ParentRef(RtArc);
-
-impl Drop for ParentRef {
-    fn drop(&mut self) {
-        self.0.put_ref();
     }
 }
 

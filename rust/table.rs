@@ -406,6 +406,7 @@ impl RouteTable {
         self.insert_path(&rt, &[])?;
         writer.timed.track(&rt);
         self.clones.fetch_add(1, Relaxed);
+        parent.entry().note_clone_linked(true);
         drop(writer);
 
         // The snapshot comes before our reference, which is not the user's.
@@ -511,8 +512,9 @@ impl RouteTable {
     ) {
         rt.mark_down();
         self.routes_of(rt.prefix().af()).fetch_sub(1, Relaxed);
-        if rt.is_clone() {
+        if let Some(parent) = rt.parent() {
             self.clones.fetch_sub(1, Relaxed);
+            parent.note_clone_linked(false);
         }
         writer.timed.untrack(rt);
         self.changed();
@@ -527,8 +529,7 @@ impl RouteTable {
 
     /// Deletes the clones of `parent` (its children die with it).
     fn delete_clones_of(&self, parent: &RtArc, writer: &mut WriterState, ev: &mut Events) {
-        // Each clone references its parent until freed: none, no walk.
-        if parent.refcnt() == 0 {
+        if parent.clones_linked() == 0 {
             return;
         }
         for i in 0..writer.timed.len() {
@@ -842,6 +843,9 @@ fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>) -> u32 {
         for (_, _, set) in trie.iter(&g) {
             for rt in set.paths() {
                 rt.mark_down();
+                if let Some(parent) = rt.parent() {
+                    parent.note_clone_linked(false);
+                }
                 count += 1;
             }
         }

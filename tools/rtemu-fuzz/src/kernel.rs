@@ -20,7 +20,7 @@ use rtemu::{
 };
 
 use crate::op::{fam, EventView, Op, Reply, RouteView, StatsView, Time};
-use crate::run::{Lag, System};
+use crate::run::System;
 
 /// The rtemu module of the caller's network namespace.
 pub struct Kernel {
@@ -34,8 +34,8 @@ pub struct Kernel {
     base_resolves: u64,
     /// The extack message of the last failed request.
     pub last_extack: Option<String>,
-    /// Settles that had to wait for deferred frees.
-    pub settles: u64,
+    /// Settles after a wait that found the lifetime work behind the tick.
+    pub lifetime_settles: u64,
     /// The length of a tick.
     tick: Duration,
     /// Tick 0 of the sequence, monotonic and on CLOCK_REALTIME (ns).
@@ -50,8 +50,7 @@ pub struct Kernel {
     pub late_runs: u64,
 }
 
-/// How long deferred frees (RCU callbacks) and the lifetime work may take
-/// to show.
+/// How long the lifetime work may take to show after a tick.
 const SETTLE: Duration = Duration::from_secs(1);
 
 /// How long after a tick a wait ends: the lifetime work runs from a timer
@@ -89,7 +88,7 @@ impl Kernel {
             base_misses: 0,
             base_resolves: 0,
             last_extack: None,
-            settles: 0,
+            lifetime_settles: 0,
             tick,
             start: Instant::now(),
             start_wall_ns: wall_clock_ns(),
@@ -255,33 +254,6 @@ impl Kernel {
     }
 }
 
-/// Do the kernel's dump and stats (`l`, `s`) differ from the model's
-/// (`ml`, `ms`) only in refcnt and trash?
-fn lagging(l: &Reply, ml: &Reply, s: &Reply, ms: &Reply) -> bool {
-    let (Reply::List(l), Reply::List(ml), Reply::Stats(s), Reply::Stats(ms)) = (l, ml, s, ms)
-    else {
-        return false;
-    };
-    let same_but_refcnt = l.len() == ml.len()
-        && l.iter().zip(ml).all(|(a, b)| {
-            RouteView {
-                refcnt: 0,
-                ..a.clone()
-            } == RouteView {
-                refcnt: 0,
-                ..b.clone()
-            }
-        });
-    let same_but_trash = StatsView {
-        trash: 0,
-        ..s.clone()
-    } == StatsView {
-        trash: 0,
-        ..ms.clone()
-    };
-    same_but_refcnt && same_but_trash && (l != ml || s != ms)
-}
-
 fn prefix_attrs(family: Family, dst: &IpAddr, plen: u8) -> Vec<RouteAttr> {
     vec![
         RouteAttr::Family(family),
@@ -302,23 +274,17 @@ impl System for Kernel {
             .map_err(|e| format!("route-clear: {e}"))?;
         self.base_misses = 0;
         self.base_resolves = 0;
-        // Deleted entries leave rttrash after an RCU grace period.
-        let deadline = Instant::now() + SETTLE;
-        let s = loop {
-            let s = self.stats().map_err(|e| format!("stats-get: {e}"))?;
-            if s.routes_inet + s.routes_inet6 + s.clones + s.trash + s.holds == 0 {
-                break s;
-            }
-            if Instant::now() > deadline {
-                return Err(format!("the table is not empty after a reset: {s}"));
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        };
+        // The holds went first, so the clear frees every entry at once:
+        // nothing is left in the table or in rttrash.
+        let s = self.stats().map_err(|e| format!("stats-get: {e}"))?;
+        if s.routes_inet + s.routes_inet6 + s.clones + s.trash + s.holds != 0 {
+            return Err(format!("the table is not empty after a reset: {s}"));
+        }
         self.base_misses = s.misses;
         self.base_resolves = s.resolves;
         self.last_extack = None;
-        // The clear's event, and any of the last sequence's lifetime work
-        // (its deletions were freed, so their events were sent).
+        // The clear's event, and any of the last sequence's events left
+        // unread.
         self.read_events(&mut Vec::new());
         self.start = Instant::now();
         self.start_wall_ns = wall_clock_ns();
@@ -344,31 +310,25 @@ impl System for Kernel {
         self.late
     }
 
-    fn settle(&mut self, list: &Reply, stats: &Reply, lag: Lag) {
+    fn settle(&mut self, list: &Reply, stats: &Reply) {
         let deadline = Instant::now() + SETTLE;
         let mut pause = Duration::from_micros(100);
         let mut waited = false;
         loop {
             let (l, s) = (self.apply(&Op::List), self.apply(&Op::Stats));
-            // Wait only while what differs is what the lag may explain:
-            // deferred frees change refcnt and trash only.
-            let explained = match lag {
-                Lag::Frees => lagging(&l, list, &s, stats),
-                Lag::Lifetimes => l != *list || s != *stats,
-            };
-            if !explained {
+            if l == *list && s == *stats {
                 break;
             }
             if Instant::now() > deadline {
                 // The lifetime work did not catch up: too slow to tell.
-                self.late |= lag == Lag::Lifetimes;
+                self.late = true;
                 break;
             }
             waited = true;
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(20));
         }
-        self.settles += waited as u64;
+        self.lifetime_settles += waited as u64;
     }
 
     fn apply(&mut self, op: &Op) -> Reply {

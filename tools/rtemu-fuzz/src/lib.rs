@@ -6,10 +6,13 @@
 //!   sequence's clock), their replies and events, printable;
 //! - [`model`]: rtemu's semantics written simply (ordered maps, linear
 //!   longest-prefix match), from the README and the spec, with the events
-//!   each operation causes and the deadlines each tick passes;
+//!   each operation causes and the deadlines each tick passes; refcnt and
+//!   trash count holders only (a clone takes no reference on its parent),
+//!   so they are exact after every operation;
 //! - [`gen`]: random sequences of operations over a small address space;
 //! - [`run`]: a [`run::System`] (the module, or the model) runs a sequence,
-//!   replies and events are compared, and failing sequences are shrunk to
+//!   replies and events are compared (after a wait, once the lifetime work
+//!   has caught up: the only lag), and failing sequences are shrunk to
 //!   1-minimal;
 //! - [`kernel`]: the module through the `rtemu` crate's [`rtemu::Handle`],
 //!   with a second socket for the events and ticks in real time.

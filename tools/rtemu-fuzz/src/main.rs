@@ -189,11 +189,11 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
     }
     let t = start.elapsed().as_secs_f64();
     out.say(&format!(
-        "fuzz: {:.1} s ({:.1} s shrinking), {:.0} operations/s, {} waits for deferred frees (RCU)",
+        "fuzz: {:.1} s ({:.1} s shrinking), {:.0} operations/s, {} settles waited for the lifetime work after a tick",
         t,
         shrinking,
         done as f64 / (t - shrinking).max(1e-9),
-        kernel.settles
+        kernel.lifetime_settles
     ));
     out.say(&format!(
         "fuzz: {timed} sequences let time pass ({waits} waits for ticks of {} ms), {} late runs run again",

@@ -3,8 +3,14 @@
 //! A reference model of rtemu's route table, written from the README's
 //! "Semantics" section and the spec, as simply as possible: an ordered map
 //! from prefix to its paths, a linear longest-prefix match, entries that
-//! outlive their deletion while referenced. Each operation also yields the
-//! events the module multicasts for it.
+//! outlive their deletion while held. Each operation also yields the events
+//! the module multicasts for it.
+//!
+//! A clone points at its cloning parent without a reference, as in FreeBSD
+//! 7's `rtfree` ("rt->rt_parent = NULL; /* NB: no refcnt on parent */"): an
+//! entry's refcnt counts its holders only, and a deleted entry is freed (and
+//! leaves the trash) the moment its last holder releases it, whatever clones
+//! still point at it.
 //!
 //! Time moves in ticks: [`Op::Wait`] passes them, and the deadlines they
 //! pass take effect then (a route past its `expires-at` is deleted, one past
@@ -47,12 +53,13 @@ struct Entry {
     flags: u32,
     preferred: Option<Time>,
     expires: Option<Time>,
-    /// A clone's cloning parent (the clone references it until freed).
+    /// A clone's cloning parent, pointed at without a reference (FreeBSD 7
+    /// `rtfree`: "no refcnt on parent"); it may be freed before the clone.
     parent: Option<Id>,
     parent_prefix: Option<Prefix>,
     /// References taken by route-hold.
     holds: u32,
-    /// In the table (else deleted, kept while referenced: rttrash).
+    /// In the table (else deleted, kept while held: rttrash).
     in_table: bool,
     /// When the module's lifetime work began to track it (it has or had
     /// lifetimes, or is a clone): the order in which that work visits.
@@ -82,9 +89,6 @@ pub struct Model {
     resolves: u64,
     /// `max_routes`, when the module was loaded with one.
     pub max_routes: Option<usize>,
-    /// Entries deleted and holds released so far: what frees entries, which
-    /// the module does after an RCU grace period.
-    pub frees: u64,
     /// The last tick passed.
     tick: u32,
     /// Where the next entry the lifetime work tracks goes in its order.
@@ -241,34 +245,16 @@ impl Model {
 
     // ------------------------------------------------------------ helpers
 
-    /// References on an entry: its holds and the clones (in the table or
-    /// not) that still point at it.
+    /// References on an entry: its holds only. Clones take none on their
+    /// parent (FreeBSD 7 `rtfree`: "no refcnt on parent").
     fn refcnt(&self, id: Id) -> u32 {
-        let e = &self.entries[&id];
-        e.holds
-            + self
-                .entries
-                .values()
-                .filter(|c| c.parent == Some(id))
-                .count() as u32
+        self.entries[&id].holds
     }
 
-    /// Free deleted entries nobody references (which may free their parent).
+    /// Free the deleted entries nobody holds, at once: the module frees
+    /// them when the last holder releases, and no clone keeps its parent.
     fn collect(&mut self) {
-        loop {
-            let dead: Vec<Id> = self
-                .entries
-                .iter()
-                .filter(|(id, e)| !e.in_table && self.refcnt(**id) == 0)
-                .map(|(id, _)| *id)
-                .collect();
-            if dead.is_empty() {
-                return;
-            }
-            for id in dead {
-                self.entries.remove(&id);
-            }
-        }
+        self.entries.retain(|_, e| e.in_table || e.holds > 0);
     }
 
     fn view(&self, id: Id) -> RouteView {
@@ -369,7 +355,6 @@ impl Model {
             return;
         }
         e.in_table = false;
-        self.frees += 1;
         let cloning = e.flags & (CLONING | PRCLONING) != 0;
         let key = (e.dst, e.plen);
         if let Some(paths) = self.table.get_mut(&key) {
@@ -648,7 +633,6 @@ impl Model {
 
     fn release(&mut self, hold: u32) -> Result<Reply, i32> {
         let id = self.holds.remove(&hold).ok_or(ENOENT)?;
-        self.frees += 1;
         self.entries.get_mut(&id).unwrap().holds -= 1;
         Ok(Reply::Ok)
     }
@@ -698,7 +682,12 @@ impl Model {
             routes_inet: live().filter(|e| e.dst.is_ipv4()).count() as u32,
             routes_inet6: live().filter(|e| e.dst.is_ipv6()).count() as u32,
             clones: live().filter(|e| e.parent.is_some()).count() as u32,
-            trash: self.entries.values().filter(|e| !e.in_table).count() as u32,
+            // Deleted entries still held (the others are freed at once).
+            trash: self
+                .entries
+                .values()
+                .filter(|e| !e.in_table && e.holds > 0)
+                .count() as u32,
             holds: self.holds.len() as u32,
             misses: self.misses,
             resolves: self.resolves,

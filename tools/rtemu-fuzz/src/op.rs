@@ -131,8 +131,9 @@ pub struct StatsView {
 }
 
 /// An event of the `monitor` or `resolve` group as the fuzzer compares it.
-/// Its route's refcnt is left out (always 0): a snapshot that deferred
-/// frees (RCU) make racy.
+/// Its route's refcnt is left out (always 0): an event's snapshot is taken
+/// mid-operation, while the operation may itself hold the entry, and is no
+/// part of the module's contract.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EventView {
     Add(RouteView),

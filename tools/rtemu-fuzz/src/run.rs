@@ -6,17 +6,6 @@
 use crate::model::Model;
 use crate::op::{EventView, Op, Reply};
 
-/// Why a system's dump and counters may lag behind the model's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lag {
-    /// The module frees deleted entries after an RCU grace period, and only
-    /// then drops a clone's reference on its parent and takes entries out of
-    /// `rttrash`: refcnt and trash are eventually consistent.
-    Frees,
-    /// Deadlines passed: the lifetime work runs from a timer, soon after.
-    Lifetimes,
-}
-
 /// Something that answers operations: the module, the model, or a fake.
 pub trait System {
     /// Start a sequence: an empty table, no holds, counters from zero, and
@@ -24,9 +13,11 @@ pub trait System {
     fn reset(&mut self) -> Result<(), String>;
     /// Apply one operation.
     fn apply(&mut self, op: &Op) -> Reply;
-    /// Wait, within reason, until the dump and the counters read `list` and
-    /// `stats`, as far as `lag` explains the difference.
-    fn settle(&mut self, _list: &Reply, _stats: &Reply, _lag: Lag) {}
+    /// After a wait: wait, within reason, until the dump and the counters
+    /// read `list` and `stats`. The deadlines passed take effect from a
+    /// timer, soon after the tick; nothing else lags (refcnt and trash
+    /// change synchronously, with the holds).
+    fn settle(&mut self, _list: &Reply, _stats: &Reply) {}
     /// The events caused since the last call, in any order; `None` if the
     /// system does not report events. The model expects `expected` of
     /// them: a system whose events come asynchronously may wait for them,
@@ -106,24 +97,11 @@ fn run_sequence(
     sys.reset()?;
     let mut m = model.clone();
     System::reset(&mut m)?;
-    // The model's frees at the last settle: when it freed more since,
-    // refcnt and trash may still lag in the module.
-    let mut settled = m.frees;
     for (index, op) in ops.iter().chain(FINAL_CHECKS.iter()).enumerate() {
-        let reads = matches!(op, Op::Get { .. } | Op::Hold { .. } | Op::List | Op::Stats);
-        if reads && m.frees != settled {
-            sys.settle(&Reply::List(m.list()), &Reply::Stats(m.stats()), Lag::Frees);
-            settled = m.frees;
-        }
         let expected = m.apply(op);
         let got = sys.apply(op);
         if let Op::Wait { .. } = op {
-            sys.settle(
-                &Reply::List(m.list()),
-                &Reply::Stats(m.stats()),
-                Lag::Lifetimes,
-            );
-            settled = m.frees;
+            sys.settle(&Reply::List(m.list()), &Reply::Stats(m.stats()));
         }
         let mismatch = |expected, got| {
             Ok(Some(Mismatch {

@@ -282,8 +282,8 @@ fn cloning_and_parent_delete() {
     assert_eq!(r.parent, Some((ip("10.1.0.0"), 16)));
     assert_eq!(r.refcnt, 0);
     assert_eq!(m.stats().clones, 1);
-    // The clone keeps its parent referenced.
-    assert_eq!(route(get(&mut m, "10.1.9.9", false, None)).refcnt, 1);
+    // The clone points at its parent without a reference.
+    assert_eq!(route(get(&mut m, "10.1.9.9", false, None)).refcnt, 0);
     assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
     assert!(list(&mut m).is_empty());
     assert_eq!(m.stats().clones, 0);
@@ -399,7 +399,9 @@ fn hold_release_and_trash() {
 }
 
 #[test]
-fn a_held_clone_keeps_its_deleted_parent_in_the_trash() {
+fn a_held_clone_leaves_only_itself_in_the_trash() {
+    // FreeBSD 7 rtfree: "no refcnt on parent". The deleted parent is freed
+    // at once; only the held clone stays, in the trash.
     let mut m = Model::new();
     add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
     get(&mut m, "10.1.2.3", true, None);
@@ -411,9 +413,46 @@ fn a_held_clone_keeps_its_deleted_parent_in_the_trash() {
     assert_eq!((h.plen, h.refcnt), (32, 1));
     assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
     let s = m.stats();
-    assert_eq!((s.routes_inet, s.clones, s.trash, s.holds), (0, 0, 2, 1));
+    assert_eq!((s.routes_inet, s.clones, s.trash, s.holds), (0, 0, 1, 1));
     m.apply(&Op::Release { id: 7 });
     assert_eq!(m.stats().trash, 0);
+}
+
+#[test]
+fn clones_take_no_reference_on_their_parent() {
+    // FreeBSD 7 rtfree: "rt->rt_parent = NULL; /* NB: no refcnt on parent */".
+    // refcnt counts holders only, and trash the deleted entries still held.
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
+    get(&mut m, "10.1.2.3", true, None);
+    get(&mut m, "10.1.2.4", true, None);
+    assert_eq!(m.stats().clones, 2);
+    let parent = route(get(&mut m, "10.1.9.9", false, None));
+    assert_eq!(
+        (parent.plen, parent.refcnt),
+        (16, 0),
+        "clones are no holders"
+    );
+    let hold = |id, addr| Op::Hold {
+        id,
+        family: Family::Inet,
+        addr: ip(addr),
+    };
+    let h = route(m.apply(&hold(1, "10.1.2.3")));
+    assert_eq!((h.plen, h.refcnt), (32, 1));
+    assert_eq!(route(get(&mut m, "10.1.9.9", false, None)).refcnt, 0);
+    let h = route(m.apply(&hold(2, "10.1.9.9")));
+    assert_eq!((h.plen, h.refcnt), (16, 1), "the parent's own holder only");
+    m.apply(&Op::Release { id: 2 });
+    assert_eq!(route(get(&mut m, "10.1.9.9", false, None)).refcnt, 0);
+    // Deleting the parent takes both clones; only the held clone is trash.
+    assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
+    assert_eq!(m.apply(&Op::List), Reply::List(vec![]));
+    let s = m.stats();
+    assert_eq!((s.routes_inet, s.clones, s.trash, s.holds), (0, 0, 1, 1));
+    // The last holder's release empties the trash at once.
+    m.apply(&Op::Release { id: 1 });
+    assert_eq!((m.stats().trash, m.stats().holds), (0, 0));
 }
 
 #[test]
@@ -461,11 +500,12 @@ fn clones_go_with_a_parent_only_while_it_is_cloning() {
     });
     assert_eq!(m.apply(&change), Reply::Ok);
     assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
-    // The clone stays, and keeps its deleted parent in the trash.
+    // The clone stays (still naming its parent); the unheld parent is freed
+    // at once: the clone takes no reference on it.
     let l = list(&mut m);
     assert_eq!(l, vec![(ip("10.1.2.3"), 32, ip("192.0.2.1"))]);
     let s = m.stats();
-    assert_eq!((s.routes_inet, s.clones, s.trash), (1, 1, 1));
+    assert_eq!((s.routes_inet, s.clones, s.trash), (1, 1, 0));
     assert_eq!(
         route(get(&mut m, "10.1.2.3", false, None)).parent,
         Some((ip("10.1.0.0"), 16))
@@ -628,8 +668,9 @@ fn clones_inherit_deadlines_and_a_held_expired_route_is_trash() {
         addr: ip("10.1.2.3"),
     });
     m.apply(&Op::Wait { tick: 2 });
+    // Only the held clone: its expired parent is not held.
     let s = m.stats();
-    assert_eq!((s.routes_inet, s.clones, s.trash), (0, 0, 2));
+    assert_eq!((s.routes_inet, s.clones, s.trash), (0, 0, 1));
     m.apply(&Op::Release { id: 1 });
     assert_eq!(m.stats().trash, 0);
 }
