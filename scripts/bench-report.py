@@ -138,7 +138,7 @@ def mark(met):
 
 def markdown(doc):
     s, meta = doc["vm"], doc["meta"]
-    out = [f"Kernel `{meta['kernel']}` under **{meta['accel'].upper()}**; prefixes from "
+    out = [f"Kernel `{meta['kernel']}` in **{meta['environment']}**; prefixes from "
            f"`{meta['data']}` (CC BY 4.0, RouteViews and RIR data).", ""]
     out += ["### Goals", "", table(["goal", "measured", "target", "met", "detail"],
             [[g["goal"], g["value"], f"{g['op']} {g['target']}", mark(g["met"]), g["detail"]]
@@ -213,7 +213,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--guest", required=True)
     ap.add_argument("--native")
-    ap.add_argument("--accel", required=True)
+    ap.add_argument("--environment", required=True,
+                    help="where the kernel ran, e.g. 'User-Mode Linux (native)' or 'virtme-ng (TCG)'")
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--json", required=True)
@@ -221,7 +222,7 @@ def main():
     a = ap.parse_args()
     guest = load_guest(a.guest)
     s = summarize(guest)
-    doc = {"meta": {"accel": a.accel, "kernel": a.kernel, "data": a.data}, "vm": s, "goals": goals(s)}
+    doc = {"meta": {"environment": a.environment, "kernel": a.kernel, "data": a.data}, "vm": s, "goals": goals(s)}
     if a.native:
         with open(a.native) as f:
             doc["native"] = json.load(f)

@@ -1,10 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: rtemu side by side with Linux's own FIB and iproute2 in one VM
-# run of the perf kernel, then the trie natively on the host against Rust LPM
+# make bench: rtemu side by side with Linux's own FIB and iproute2 in one boot
+# of the perf kernel, then the trie natively on the host against Rust LPM
 # crates. Prints the results and writes them as JSON.
 #
-#   scripts/bench.sh [--quick]
+#   scripts/bench.sh [uml|vm] [--quick]
+#
+# uml (make bench): the um-perf kernel under User-Mode Linux, which runs
+# natively, caches and all. vm (make bench-vm): the x86-64 perf kernel under
+# virtme-ng, which is TCG on machines without KVM: cache-blind, its figures
+# only ratios between peers measured alike.
 #
 # Results: $RTEMU_CACHE/results/bench-DATE/ (bench.json, report.md, the raw
 # guest and native results). --quick (or RTEMU_BENCH_QUICK=1) runs only the
@@ -13,11 +18,17 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+env=uml
 quick=${RTEMU_BENCH_QUICK:-0}
-[ "${1:-}" = --quick ] && quick=1
+for arg; do
+	case $arg in
+	--quick) quick=1 ;;
+	*) check_env "$arg"; env=$arg ;;
+	esac
+done
 
 "$RTEMU_ROOT/scripts/setup.sh"
-kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" perf)
+kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" "$(env_flavour "$env" perf)")
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_BENCH=1
 
 cargo_release() { cargo build --quiet --locked --release --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" "$@"; }
@@ -47,18 +58,23 @@ else
 	sizes="1k 100k full" keys=200000 native=()
 fi
 
-log "bench: VM run on the perf kernel (guest with 4 GiB)"
-RTEMU_VM_MEMORY=${RTEMU_VM_MEMORY:-4G} "$RTEMU_ROOT/scripts/vm-run.sh" --timeout 5400 "$kdir" \
+if [ "$env" = uml ]; then
+	environment="User-Mode Linux (native)"
+else
+	environment="virtme-ng ($("$RTEMU_ROOT/scripts/vm-run.sh" --choose-accel "$kdir" | tr a-z A-Z))"
+fi
+log "bench: $(basename "$kdir") in $environment (guest with 4 GiB)"
+RTEMU_VM_MEMORY=${RTEMU_VM_MEMORY:-4G} RTEMU_UML_MEMORY=${RTEMU_UML_MEMORY:-4G} \
+	env_run "$env" --timeout 5400 "$kdir" \
 	env RTEMU_BENCH_SIZES="$sizes" RTEMU_BENCH_KEYS="$keys" \
 	"$RTEMU_ROOT/scripts/bench-guest.sh" "$data" "$guest_out"
 cp "$guest_out/guest.jsonl" "$out/"
-accel=$("$RTEMU_ROOT/scripts/vm-run.sh" --choose-accel "$kdir")
 
 log "bench: native lookups on the host"
 "$bench" native --asn "$ASN_DATA_DIR" --json "$out/native.json" "${native[@]}"
 
 python3 "$RTEMU_ROOT/scripts/bench-report.py" \
-	--guest "$out/guest.jsonl" --native "$out/native.json" --accel "$accel" \
+	--guest "$out/guest.jsonl" --native "$out/native.json" --environment "$environment" \
 	--kernel "$(basename "$kdir")" --data "$ASN_DATA_PACKAGE" \
 	--json "$out/bench.json" --markdown "$out/report.md"
 cat "$out/report.md"

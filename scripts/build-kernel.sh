@@ -3,7 +3,11 @@
 # Build (or reuse) the Rust-enabled test kernel of one flavour and print the
 # build directory on standard output.
 #
-#   scripts/build-kernel.sh [debug|perf]
+#   scripts/build-kernel.sh [debug|perf|um-debug|um-perf]
+#
+# debug and perf are x86-64 kernels for virtme-ng (scripts/vm-run.sh); the
+# um- flavours are User-Mode Linux kernels that run as a host process
+# (scripts/uml-run.sh). Each flavour is its fragments, below, on tinyconfig.
 #
 # The build lives under $RTEMU_CACHE/kernel/, keyed by the kernel source
 # version, the config fragments and the compiler versions, so a later run on
@@ -15,8 +19,13 @@ flavour=${1:-debug}
 # Bump when the recipe below changes in a way that changes the kernel.
 RECIPE=1
 
+case $flavour in
+debug|perf) arch=x86 image=bzImage base=vm.config ;;
+um-debug|um-perf) arch=um image=linux base=uml.config ;;
+*) die "unknown kernel flavour '$flavour' (debug, perf, um-debug, um-perf)" ;;
+esac
 fragments=(
-	"$RTEMU_ROOT/scripts/kconfig/vm.config"
+	"$RTEMU_ROOT/scripts/kconfig/$base"
 	"$RTEMU_ROOT/selftests/config"
 	"$RTEMU_ROOT/selftests/config.$flavour"
 )
@@ -24,7 +33,7 @@ for f in "${fragments[@]}"; do [ -f "$f" ] || die "no config fragment $f"; done
 
 src=$(kernel_src) || die "no kernel source: run scripts/setup.sh"
 kernel_env
-mapfile -t vars < <(kmake_vars)
+mapfile -t vars < <(kmake_vars "$arch")
 
 key=$( {
 	echo "recipe $RECIPE"
@@ -60,7 +69,9 @@ log "kernel $flavour: configuring in $out"
 kmake tinyconfig >/dev/null
 "$src/scripts/config" --file "$out/.config" -e 64BIT
 kmake olddefconfig >/dev/null 2>&1
-(cd "$src" && "$RTEMU_VENV/bin/virtme-configkernel" --update O="$out" "${vars[@]}" >/dev/null)
+# virtme-ng's own options for its guests; UML boots without them.
+[ "$arch" = um ] ||
+	(cd "$src" && "$RTEMU_VENV/bin/virtme-configkernel" --update O="$out" "${vars[@]}" >/dev/null)
 cat "${fragments[@]}" >>"$out/.config"
 kmake olddefconfig >/dev/null 2>&1
 
@@ -77,9 +88,9 @@ done < <(cat "${fragments[@]}")
 [ ${#missing[@]} -eq 0 ] || die "options lost by olddefconfig: ${missing[*]}"
 
 jobs=${RTEMU_KERNEL_JOBS:-$(($(nproc) + 1))}
-log "kernel $flavour: building bzImage and modules with -j$jobs (20-30 minutes)"
+log "kernel $flavour: building $image and modules with -j$jobs (15-30 minutes)"
 start=$SECONDS
-kmake -j"$jobs" bzImage modules
+kmake -j"$jobs" "$image" modules
 log "kernel $flavour: built in $((SECONDS - start)) s"
 touch "$out/.rtemu-built"
 echo "$out"

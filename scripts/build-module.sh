@@ -9,6 +9,6 @@ kdir=${KDIR:-}
 [ -n "$kdir" ] || kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" "${FLAVOUR:-debug}")
 [ -f "$kdir/Makefile" ] || die "KDIR=$kdir is not a kernel build tree"
 kernel_env
-mapfile -t vars < <(kmake_vars)
+mapfile -t vars < <(kmake_vars "$(kdir_arch "$kdir")")
 log "module: building against $kdir"
 make -C "$kdir" M="$RTEMU_ROOT" "${vars[@]}" "${@:-modules}"

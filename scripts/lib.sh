@@ -29,8 +29,17 @@ kernel_src() {
 }
 
 # Make variables for building the kernel and out-of-tree modules with the
-# Debian LLVM and rustc-web toolchain.
+# Debian LLVM and rustc-web toolchain, for ARCH x86 (default) or um.
+#
+# UML compiles Rust with -Crelocation-model=pie, whose GOT-relative
+# relocations (R_X86_64_GOTPCREL) the x86 module loader that UML uses refuses
+# ("Unknown rela relocation: 9"); -Crelocation-model=static overflows
+# R_X86_64_32S instead. Direct access to external data leaves only the PC32,
+# PLT32 and 64-bit relocations the loader handles.
 kmake_vars() {
+	if [ "${1:-x86}" = um ]; then
+		printf '%s\n' ARCH=um RUSTFLAGS_MODULE=-Zdirect-access-external-data=yes
+	fi
 	printf '%s\n' \
 		"LLVM=$LLVM_SUFFIX" \
 		"RUSTC=/usr/bin/rustc" \
@@ -38,6 +47,11 @@ kmake_vars() {
 		"RUSTDOC=/usr/bin/rustdoc" \
 		"RUST_LIB_SRC=$(rust_lib_src)" \
 		"BINDGEN=$BINDGEN"
+}
+
+# The ARCH of a configured kernel build tree: um or x86.
+kdir_arch() {
+	if grep -qx 'CONFIG_UML=y' "$1/.config" 2>/dev/null; then echo um; else echo x86; fi
 }
 
 rust_lib_src() {
@@ -50,4 +64,36 @@ rust_lib_src() {
 kernel_env() {
 	export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$RTEMU_TOOLS/bin:$PATH
 	export LIBCLANG_PATH=/usr/lib/llvm${LLVM_SUFFIX}/lib
+}
+
+# The two places the in-kernel tests and benchmarks run (see README, "Where
+# the kernel runs"): uml, User-Mode Linux as a host process (native speed;
+# the default), and vm, an x86-64 kernel under virtme-ng (TCG here).
+check_env() {
+	case $1 in
+	uml|vm) ;;
+	*) die "unknown environment '$1' (uml or vm)" ;;
+	esac
+}
+
+# The kernel flavour of ENV for KIND (debug or perf).
+env_flavour() {
+	check_env "$1"
+	if [ "$1" = uml ]; then echo "um-$2"; else echo "$2"; fi
+}
+
+# Runs COMMAND in a guest of ENV booted from KERNEL_BUILD_DIR:
+#   env_run ENV [--timeout SECONDS] KERNEL_BUILD_DIR COMMAND...
+# Both runners share this interface: a timeout on every boot, the command's
+# exit status back (124 on timeout, 125 when the guest gave none), output
+# streamed, no standard input needed.
+env_run() {
+	check_env "$1"
+	local env=$1
+	shift
+	if [ "$env" = uml ]; then
+		"$RTEMU_ROOT/scripts/uml-run.sh" "$@"
+	else
+		"$RTEMU_ROOT/scripts/vm-run.sh" "$@"
+	fi
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the guest (scripts/check.sh boots it): everything that needs the
-# test kernel, in one boot, as KTAP.
+# Runs inside the guest, User-Mode Linux or the VM alike (scripts/check.sh
+# boots it): everything that needs the test kernel, in one boot, as KTAP.
+# RTEMU_TESTS, when set, names the test programs to run instead of all of
+# them (e.g. "rtemu_nl.sh rtemu_dmesg.sh").
 set -u
 cd "$(dirname "$0")"
 
@@ -9,4 +11,8 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 # Boot-time allocations kmemleak cannot follow are not ours: forget them.
 [ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
-make --no-print-directory KSRC="$KSRC" run_tests
+if [ -n "${RTEMU_TESTS:-}" ]; then
+	make --no-print-directory KSRC="$KSRC" TEST_PROGS="$RTEMU_TESTS" run_tests
+else
+	make --no-print-directory KSRC="$KSRC" run_tests
+fi

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run one command in a User-Mode Linux guest of a kernel build (an um-
+# flavour of scripts/build-kernel.sh) and pass its exit status back. The same
+# interface as scripts/vm-run.sh, natively: UML is the kernel as an ordinary
+# host process, booted in about a second.
+#
+#   scripts/uml-run.sh [--timeout SECONDS] KERNEL_BUILD_DIR COMMAND...
+#
+# The guest's root is the host's / (hostfs), so it sees the tree, the built
+# modules and the host's programs; it gets its own /proc, /sys, /dev and
+# /tmp. The command runs as root in the top of the tree with the caller's
+# PATH. Its output streams to ours as it happens. RTEMU_UML_MEMORY (default
+# 2G) sizes the guest, RTEMU_UML_CPUS (default 2) its CPUs.
+#
+# Exit status: the command's, 124 on timeout, 125 when the guest did not
+# report one. The kernel and every process it started run in a PID namespace
+# of their own, so a timeout, Ctrl-C or the end of this script leaves no
+# stray `linux` process behind.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+timeout=1800
+if [ "${1:-}" = --timeout ]; then
+	timeout=$2
+	shift 2
+fi
+[ $# -ge 2 ] || die "usage: $0 [--timeout SECONDS] KERNEL_BUILD_DIR COMMAND..."
+kdir=$1
+shift
+[ -x "$kdir/linux" ] || die "no User-Mode Linux binary in $kdir (scripts/build-kernel.sh um-debug)"
+
+# The guest reads its command and writes its status here, through hostfs.
+mkdir -p "$RTEMU_CACHE/uml"
+run=$(mktemp -d "$RTEMU_CACHE/uml/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+{
+	echo '#!/bin/bash'
+	printf 'export PATH=%q HOME=%q\n' "$PATH" "$HOME"
+	printf 'cd %q || exit 125\n' "$RTEMU_ROOT"
+	printf 'exec'
+	printf ' %q' "$@"
+	echo
+} >"$run/command"
+
+args=(
+	mem="${RTEMU_UML_MEMORY:-2G}" ncpus="${RTEMU_UML_CPUS:-2}"
+	rootfstype=hostfs rootflags=/ rw
+	init="$RTEMU_ROOT/scripts/uml-init.sh" RTEMU_UML_RUN="$run"
+	con0=fd:0,fd:1 con=null quiet
+)
+log "uml: booting $(basename "$kdir") (timeout ${timeout}s)"
+start=$SECONDS
+# The kernel is PID 1 of a PID namespace: when it dies, everything it
+# started dies with it. --kill-child kills it when unshare dies.
+timeout -k 15 "$timeout" unshare --pid --fork --kill-child \
+	"$kdir/linux" "${args[@]}" </dev/null &
+guest=$!
+# Ctrl-C or a TERM: SIGKILL to the kernel (unshare's child), which ends the
+# namespace, whatever the kernel itself does with the signal.
+stop_guest() {
+	local p
+	for p in $(pgrep -P "$guest" 2>/dev/null); do
+		pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	kill -KILL "$guest" 2>/dev/null
+	wait "$guest" 2>/dev/null
+}
+trap 'stop_guest; log "uml: interrupted"; exit 130' INT
+trap 'stop_guest; log "uml: terminated"; exit 143' TERM
+status=0
+wait "$guest" || status=$?
+trap - INT TERM
+case $status in
+124|137) log "uml: timed out after $((SECONDS - start)) s"; exit 124 ;;
+esac
+if [ ! -s "$run/status" ]; then
+	log "uml: the guest reported no exit status (linux exited with $status after $((SECONDS - start)) s)"
+	exit 125
+fi
+status=$(cat "$run/status")
+log "uml: guest exited with $status after $((SECONDS - start)) s"
+exit "$status"

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The User-Mode Linux runner (scripts/uml-run.sh) keeps the VM runner's
+# promises: the guest command's exit status comes back, output streams, no
+# standard input is needed, a timeout gives 124, and neither a timeout nor
+# Ctrl-C leaves a `linux` process behind. Each boot takes about a second.
+#   KDIR: an um- kernel build (default: the cached um-debug one).
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/scripts/lib.sh"
+run=$root/scripts/uml-run.sh
+kdir=${KDIR:-$("$root/scripts/build-kernel.sh" um-debug 2>/dev/null)}
+fails=0
+ok() { echo "# ok: $*"; }
+fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+strays() { pgrep -f "^$kdir/linux " || true; }
+
+[ -x "$kdir/linux" ] || { echo "# FAIL: no UML kernel at '$kdir'"; exit 1; }
+[ -z "$(strays)" ] || { echo "# FAIL: a UML guest of $kdir is already running"; exit 1; }
+
+"$run" "$kdir" true </dev/null >/dev/null 2>&1
+st=$?
+[ $st = 0 ] && ok "true: 0" || fail "true: exit $st"
+
+out=$("$run" "$kdir" sh -c 'echo "in the guest: $(id -u) $(pwd)"; exit 7' <&- 2>/dev/null)
+st=$?
+[ $st = 7 ] && ok "exit 7 comes back, with standard input closed" || fail "exit 7: got $st"
+grep -qx "in the guest: 0 $root" <<<"${out//$'\r'/}" && ok "output as root in the top of the tree" ||
+	fail "output: $out"
+
+# A guest of its own: /tmp is not the host's, the host's / is there.
+marker=$(mktemp /tmp/rtemu-uml-host.XXXXXX)
+"$run" "$kdir" sh -c "[ ! -e $marker ] && [ -x $root/scripts/uml-run.sh ] && grep -q ' /proc proc' /proc/mounts" \
+	</dev/null >/dev/null 2>&1
+st=$?
+rm -f "$marker"
+[ $st = 0 ] && ok "the guest has its own /tmp and /proc, and sees the tree" || fail "guest filesystems: $st"
+
+SECONDS=0
+"$run" --timeout 5 "$kdir" sleep 600 </dev/null >/dev/null 2>&1
+st=$?
+[ $st = 124 ] && ok "timeout: 124 after ${SECONDS}s" || fail "timeout: exit $st after ${SECONDS}s"
+[ -z "$(strays)" ] && ok "no linux process left after the timeout" || fail "left after the timeout: $(strays)"
+
+# Ctrl-C reaches the whole foreground process group of the runner.
+ready=$RTEMU_CACHE/uml/ready.$$
+rm -f "$ready"
+setsid "$run" "$kdir" sh -c "touch $ready; sleep 600" </dev/null >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ -e "$ready" ] && break; sleep 0.1; done
+if [ -e "$ready" ]; then
+	kill -INT -- -"$pid"
+	wait "$pid"
+	st=$?
+	[ $st != 0 ] && ok "Ctrl-C: the runner fails (exit $st)" || fail "Ctrl-C: exit 0"
+	[ -z "$(strays)" ] && ok "no linux process left after Ctrl-C" || fail "left after Ctrl-C: $(strays)"
+else
+	kill -KILL -- -"$pid" 2>/dev/null
+	fail "the guest never started its command"
+fi
+rm -f "$ready"
+[ $fails -eq 0 ]
