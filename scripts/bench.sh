@@ -63,8 +63,9 @@ if [ "$env" = uml ]; then
 else
 	environment="virtme-ng ($("$RTEMU_ROOT/scripts/vm-run.sh" --choose-accel "$kdir" | tr a-z A-Z))"
 fi
-log "bench: $(basename "$kdir") in $environment (guest with 4 GiB)"
-RTEMU_VM_MEMORY=${RTEMU_VM_MEMORY:-4G} RTEMU_UML_MEMORY=${RTEMU_UML_MEMORY:-4G} \
+log "bench: $(basename "$kdir") in $environment"
+# The VM gets 4 GiB; a UML guest at most 1792M (scripts/uml-run.sh).
+RTEMU_VM_MEMORY=${RTEMU_VM_MEMORY:-4G} RTEMU_UML_MEMORY=${RTEMU_UML_MEMORY:-1792M} \
 	env_run "$env" --timeout 5400 "$kdir" \
 	env RTEMU_BENCH_SIZES="$sizes" RTEMU_BENCH_KEYS="$keys" \
 	"$RTEMU_ROOT/scripts/bench-guest.sh" "$data" "$guest_out"

@@ -42,6 +42,8 @@ key=$( {
 	/usr/bin/rustc --version
 	"clang$LLVM_SUFFIX" --version | head -n1
 	"$BINDGEN" --version
+	# UML adds compiler flags of its own to the toolchain above.
+	[ "$arch" = x86 ] || printf '%s\n' "${vars[@]}"
 } | sha256sum | cut -c1-16)
 out=$RTEMU_CACHE/kernel/$KERNEL_SERIES-$flavour-$key
 

@@ -36,9 +36,18 @@ kernel_src() {
 # ("Unknown rela relocation: 9"); -Crelocation-model=static overflows
 # R_X86_64_32S instead. Direct access to external data leaves only the PC32,
 # PLT32 and 64-bit relocations the loader handles.
+#
+# UML compiles C with -mcmodel=large, where clang puts all data in .ldata
+# and .lbss (a large-data threshold of 0), sections UML's linker script
+# leaves outside _sdata.._edata and __bss_start..__bss_stop. Lockdep then
+# takes static lock keys for dynamic ones ("bad unlock balance" at boot,
+# which turns lockdep off) and kmemleak scans none of that data. A
+# threshold above any object keeps data in .data and .bss (the vDSO, built
+# with the small code model, ignores it).
 kmake_vars() {
 	if [ "${1:-x86}" = um ]; then
-		printf '%s\n' ARCH=um RUSTFLAGS_MODULE=-Zdirect-access-external-data=yes
+		printf '%s\n' ARCH=um RUSTFLAGS_MODULE=-Zdirect-access-external-data=yes \
+			"KCFLAGS=-mlarge-data-threshold=2147483647 -Wno-unused-command-line-argument"
 	fi
 	printf '%s\n' \
 		"LLVM=$LLVM_SUFFIX" \

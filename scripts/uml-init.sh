@@ -9,8 +9,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts devpts /dev/pts
+mkdir -p /dev/shm
 mount -t tmpfs tmpfs /dev/shm
 # The host's /tmp stays the host's: the guest gets one of its own, as under
 # virtme-ng. (The run directory is not under /tmp.)

@@ -11,7 +11,7 @@
 # modules and the host's programs; it gets its own /proc, /sys, /dev and
 # /tmp. The command runs as root in the top of the tree with the caller's
 # PATH. Its output streams to ours as it happens. RTEMU_UML_MEMORY (default
-# 2G) sizes the guest, RTEMU_UML_CPUS (default 2) its CPUs.
+# 1536M, at most 1792M) sizes the guest, RTEMU_UML_CPUS (default 2) its CPUs.
 #
 # Exit status: the command's, 124 on timeout, 125 when the guest did not
 # report one. The kernel and every process it started run in a PID namespace
@@ -43,8 +43,23 @@ trap 'rm -rf "$run"' EXIT
 	echo
 } >"$run/command"
 
+# The module's Rust code reaches the kernel with 32-bit PC-relative
+# addresses (see kmake_vars in lib.sh), and UML maps modules just past its
+# physical memory: from 2 GiB of memory on, insmod hangs. Keep below it.
+memory=${RTEMU_UML_MEMORY:-1536M}
+case $memory in
+*[gG]) mib=$((${memory%[gG]} * 1024)) ;;
+*[mM]) mib=${memory%[mM]} ;;
+*) die "RTEMU_UML_MEMORY=$memory: give it in M or G" ;;
+esac
+[ "$mib" -le 1792 ] || die "RTEMU_UML_MEMORY=$memory: UML guests here get at most 1792M (modules past 2 GiB cannot reach the kernel)"
+cpus=${RTEMU_UML_CPUS:-2}
+# SMP needs UML's seccomp userspace (ptrace mode runs one CPU); it trusts
+# the guest's programs, which are ours.
+seccomp=off
+[ "$cpus" -gt 1 ] && seccomp=on
 args=(
-	mem="${RTEMU_UML_MEMORY:-2G}" ncpus="${RTEMU_UML_CPUS:-2}"
+	mem="$memory" ncpus="$cpus" seccomp=$seccomp
 	rootfstype=hostfs rootflags=/ rw
 	init="$RTEMU_ROOT/scripts/uml-init.sh" RTEMU_UML_RUN="$run"
 	con0=fd:0,fd:1 con=null quiet
@@ -72,9 +87,12 @@ trap 'stop_guest; log "uml: terminated"; exit 143' TERM
 status=0
 wait "$guest" || status=$?
 trap - INT TERM
-case $status in
-124|137) log "uml: timed out after $((SECONDS - start)) s"; exit 124 ;;
-esac
+# timeout(1) gives 124 after its TERM, 137 after its KILL; a KILL from
+# elsewhere gives 137 too, before the time is up.
+if [ "$status" = 124 ] || { [ "$status" = 137 ] && [ $((SECONDS - start)) -ge "$timeout" ]; }; then
+	log "uml: timed out after $((SECONDS - start)) s"
+	exit 124
+fi
 if [ ! -s "$run/status" ]; then
 	log "uml: the guest reported no exit status (linux exited with $status after $((SECONDS - start)) s)"
 	exit 125
