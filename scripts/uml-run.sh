@@ -30,7 +30,11 @@ kdir=$1
 shift
 [ -x "$kdir/linux" ] || die "no User-Mode Linux binary in $kdir (scripts/build-kernel.sh um-debug)"
 
-# The guest reads its command and writes its status here, through hostfs.
+# The guest reads its command and writes its status here, through hostfs;
+# not under /tmp, which the guest has a tmpfs of its own on.
+case $RTEMU_CACHE in
+/tmp|/tmp/*) die "RTEMU_CACHE=$RTEMU_CACHE: the guest does not see the host's /tmp" ;;
+esac
 mkdir -p "$RTEMU_CACHE/uml"
 run=$(mktemp -d "$RTEMU_CACHE/uml/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
