@@ -557,7 +557,15 @@ mod tests {
                 (t.clone(), readers.stop.clone(), readers.done.clone(), readers.bad.clone());
             readers.started.fetch_add(1, Relaxed);
             let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                let mut rounds = 0u32;
                 while stop.load(Relaxed) == 0 {
+                    // Sleep now and then: on one CPU without full preemption
+                    // (User-Mode Linux) a reader that never sleeps would keep
+                    // the writer from running at all.
+                    rounds = rounds.wrapping_add(1);
+                    if rounds % 64 == 0 {
+                        fsleep(Delta::from_micros(20));
+                    }
                     let g = RcuGuard::new();
                     if let Some(rt) = t.lookup_rcu(&Addr::V4([10, 1, 2, 3]), &g) {
                         // The entry stays readable under the guard (KASAN

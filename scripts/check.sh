@@ -68,8 +68,10 @@ if [ "$env" = uml ]; then
 		cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
 	host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
 fi
-host_result "build rtemuctl and rtemu-fuzz for the guest" \
-	cargo build --quiet --release --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemuctl -p rtemu-fuzz
+# rtemuctl.sh drives the debug rtemuctl; the fuzzer runs released.
+host_result "build rtemuctl and rtemu-fuzz for the guest" bash -c "
+	cargo build --quiet --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&
+	cargo build --quiet --release --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl -p rtemu-fuzz"
 
 phase "module"
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
