@@ -7,11 +7,11 @@
 #
 #   scripts/check.sh [uml|vm]
 #
-# uml (make check): the um-debug kernel under User-Mode Linux, natively, and
-# the host tests that need no x86 kernel tree (spec drift, cargo test and
-# clippy, README, make install). vm (make check-vm): the x86-64 debug kernel
-# under virtme-ng, and the host tests that build against its tree (DKMS,
-# make rust-analyzer, make docs). The kselftests are the same in both.
+# Both run the host tests (spec drift, cargo test and clippy, README, make
+# install). uml (make check): the um-debug kernel under User-Mode Linux,
+# natively, and the UML runner's test. vm (make check-vm): the x86-64 debug
+# kernel under virtme-ng, and the host tests that build against its tree
+# (DKMS, make rust-analyzer, make docs). The kselftests are the same in both.
 # RTEMU_TESTS="a.sh b.sh" runs only those kselftests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -55,19 +55,18 @@ kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" "$(env_flavour "$env" debug)")
 src=$(kernel_src)
 
 phase "host tests"
-if [ "$env" = uml ]; then
-	host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
-	host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
+host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
+host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
+[ "$env" = vm ] ||
 	host_result "User-Mode Linux runner" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/uml_run.sh"
-	host_result "UAPI reference matches the spec" "$RTEMU_ROOT/selftests/host/uapi_doc.sh"
-	host_result "README commands and paths exist" "$RTEMU_ROOT/selftests/host/readme.sh"
-	cargo_log=$results/cargo.log
-	host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
-		env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
-	host_result "cargo clippy -D warnings (tools workspace)" \
-		cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
-	host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
-fi
+host_result "UAPI reference matches the spec" "$RTEMU_ROOT/selftests/host/uapi_doc.sh"
+host_result "README commands and paths exist" "$RTEMU_ROOT/selftests/host/readme.sh"
+cargo_log=$results/cargo.log
+host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
+	env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
+host_result "cargo clippy -D warnings (tools workspace)" \
+	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
+host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
 # rtemuctl.sh drives the debug rtemuctl; the fuzzer runs released.
 host_result "build rtemuctl and rtemu-fuzz for the guest" bash -c "
 	cargo build --quiet --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&

@@ -47,6 +47,4 @@ for cmd in "make demo" "make check"; do
 done
 grep -q '^scripts/readme-tour.sh' "$root/.ci/run" && ok ".ci/run runs the tour" ||
 	fail ".ci/run does not run scripts/readme-tour.sh"
-grep -q '^make check-vm' "$root/.ci/run" && ok ".ci/run runs make check-vm" ||
-	fail ".ci/run does not run make check-vm"
 [ $fails -eq 0 ]
