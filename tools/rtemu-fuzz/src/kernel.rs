@@ -9,7 +9,8 @@
 //! its reset, and [`Op::Wait`] sleeps until just after it. A reply is only
 //! evidence if no tick that some lifetime names passed while the request was
 //! out; when one did, the sequence counts as [late](System::ran_late) and
-//! runs again.
+//! runs again with ticks twice as long, up to [`MAX_SLOWDOWN`] times the
+//! length asked for. Runs on time halve them again.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -36,8 +37,11 @@ pub struct Kernel {
     pub last_extack: Option<String>,
     /// Settles after a wait that found the lifetime work behind the tick.
     pub lifetime_settles: u64,
-    /// The length of a tick.
+    /// The length of a tick asked for, and the one in use.
+    base_tick: Duration,
     tick: Duration,
+    /// The longest tick used.
+    pub longest_tick: Duration,
     /// Tick 0 of the sequence, monotonic and on CLOCK_REALTIME (ns).
     start: Instant,
     start_wall_ns: u64,
@@ -50,7 +54,11 @@ pub struct Kernel {
     pub late_runs: u64,
 }
 
-/// How long the lifetime work may take to show after a tick.
+/// How many times the tick asked for a late sequence may stretch to.
+pub const MAX_SLOWDOWN: u32 = 64;
+
+/// How long the lifetime work may take to show after a tick, at the tick
+/// length asked for; it grows with the ticks.
 const SETTLE: Duration = Duration::from_secs(1);
 
 /// How long after a tick a wait ends: the lifetime work runs from a timer
@@ -89,7 +97,9 @@ impl Kernel {
             base_resolves: 0,
             last_extack: None,
             lifetime_settles: 0,
+            base_tick: tick,
             tick,
+            longest_tick: tick,
             start: Instant::now(),
             start_wall_ns: wall_clock_ns(),
             passed: 0,
@@ -310,8 +320,22 @@ impl System for Kernel {
         self.late
     }
 
+    fn slow_down(&mut self) -> bool {
+        if self.tick >= self.base_tick * MAX_SLOWDOWN {
+            return false;
+        }
+        self.tick *= 2;
+        self.longest_tick = self.longest_tick.max(self.tick);
+        true
+    }
+
+    fn speed_up(&mut self) {
+        self.tick = (self.tick / 2).max(self.base_tick);
+    }
+
     fn settle(&mut self, list: &Reply, stats: &Reply) {
-        let deadline = Instant::now() + SETTLE;
+        let slowdown = self.tick.as_nanos() / self.base_tick.as_nanos();
+        let deadline = Instant::now() + SETTLE * slowdown as u32;
         let mut pause = Duration::from_micros(100);
         let mut waited = false;
         loop {

@@ -33,13 +33,17 @@ struct Args {
     /// Stop after this many mismatches (each is shrunk and printed).
     #[arg(long, default_value_t = 1)]
     max_mismatches: u64,
-    /// Length of a tick of the sequences that let time pass, in ms. Longer
-    /// ticks make late runs (replies after a tick they may cross) rarer.
+    /// Length of a tick of the sequences that let time pass, in ms. A
+    /// sequence that runs late (a reply after a tick it may cross) runs
+    /// again with ticks twice as long, up to 64 times this.
     #[arg(long, default_value_t = 100)]
     tick_ms: u64,
     /// The module was loaded with this max_routes.
     #[arg(long)]
     max_routes: Option<usize>,
+    /// Print the operations of the sequences instead of running them.
+    #[arg(long)]
+    print: bool,
     /// Print a KTAP document (diagnostics as "#" lines, one test).
     #[arg(long)]
     ktap: bool,
@@ -72,6 +76,10 @@ fn clock_seed() -> u64 {
 fn main() -> ExitCode {
     let args = Args::parse();
     let out = Out { ktap: args.ktap };
+    if args.print {
+        print_sequences(&args);
+        return ExitCode::SUCCESS;
+    }
     if args.ktap {
         println!("TAP version 13");
         println!("1..1");
@@ -90,6 +98,22 @@ fn main() -> ExitCode {
         );
     }
     ExitCode::from(code)
+}
+
+fn print_sequences(args: &Args) {
+    let seed = args.seed.unwrap_or_else(clock_seed);
+    let seq_len = args.seq_len.max(1) as u64;
+    let (mut done, mut k) = (0u64, args.sequence.unwrap_or(0));
+    while done < args.ops {
+        let len = seq_len.min(args.ops - done);
+        println!("sequence {k} of seed {seed}:");
+        let ops = Generator::new(sequence_seed(seed, k)).sequence(len as usize);
+        for (i, op) in ops.iter().enumerate() {
+            println!("  {:3}. {op}", i + 1);
+        }
+        done += len;
+        k += 1;
+    }
 }
 
 fn run(args: &Args, seed: u64, out: &Out) -> u8 {
@@ -128,11 +152,15 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         let result = check_sequence(&mut kernel, &model, &ops).and_then(|r| match r {
             None => Ok(None),
             Some(first) => {
+                // Printed before shrinking: a mismatch that does not
+                // reproduce is known by this alone.
                 out.say(&format!(
-                    "fuzz: sequence {k}: mismatch at operation {} of {} ({}); shrinking",
+                    "fuzz: sequence {k}: mismatch at operation {} of {} ({})\n    model:  {}\n    module: {}\nshrinking",
                     first.index + 1,
                     ops.len(),
-                    first.op
+                    first.op,
+                    first.expected,
+                    first.got
                 ));
                 let t = Instant::now();
                 let r = shrink_sequence(&mut kernel, &model, &ops, &first).map(Some);
@@ -196,8 +224,10 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         kernel.lifetime_settles
     ));
     out.say(&format!(
-        "fuzz: {timed} sequences let time pass ({waits} waits for ticks of {} ms), {} late runs run again",
-        args.tick_ms, kernel.late_runs
+        "fuzz: {timed} sequences let time pass ({waits} waits for ticks of {} ms), {} late runs run again, the longest tick {} ms",
+        args.tick_ms,
+        kernel.late_runs,
+        kernel.longest_tick.as_millis()
     ));
     out.say(&format!(
         "fuzz: {done} operations, {seqs} sequences, seed {seed}, {mismatches} mismatches"

@@ -32,6 +32,14 @@ pub trait System {
     fn ran_late(&mut self) -> bool {
         false
     }
+    /// After a late run: lengthen the ticks of the runs to come; false if
+    /// they are as long as they may be.
+    fn slow_down(&mut self) -> bool {
+        false
+    }
+    /// After a run on time: shorten the ticks again, down to the length
+    /// asked for.
+    fn speed_up(&mut self) {}
 }
 
 impl System for Model {
@@ -66,24 +74,24 @@ pub struct Mismatch {
 /// The checks after every sequence: the full dump and the counters.
 pub const FINAL_CHECKS: [Op; 2] = [Op::List, Op::Stats];
 
-/// How often a sequence runs while it is late.
-pub const RUNS_IF_LATE: usize = 5;
-
 /// Run `ops` and the final checks on `sys` (after a reset) and on a fresh
 /// copy of `model`; the first mismatch, if any. A run that was late runs
-/// again, up to [`RUNS_IF_LATE`] runs in all; the last one's result counts
-/// even if it was late, so that a module which never catches up with its
-/// deadlines shows as a mismatch.
+/// again with longer ticks, until one runs on time or the ticks are as long
+/// as `sys` allows; that last run's result counts even if it was late, so
+/// that a module which never catches up with its deadlines shows as a
+/// mismatch. A run on time shortens the ticks again.
 pub fn check_sequence(
     sys: &mut dyn System,
     model: &Model,
     ops: &[Op],
 ) -> Result<Option<Mismatch>, String> {
-    let mut runs = 0;
     loop {
         let result = run_sequence(sys, model, ops)?;
-        runs += 1;
-        if !sys.ran_late() || runs == RUNS_IF_LATE {
+        if !sys.ran_late() {
+            sys.speed_up();
+            return Ok(result);
+        }
+        if !sys.slow_down() {
             return Ok(result);
         }
     }

@@ -107,12 +107,15 @@ fn the_result_is_one_minimal() {
 }
 
 #[test]
-fn a_late_run_runs_again_and_the_last_run_counts() {
-    // The model itself, late on its first `late` runs.
+fn a_late_run_runs_again_with_longer_ticks_and_the_last_run_counts() {
+    // The model itself, late on its first `late` runs, with `longer` tick
+    // lengthenings left.
     struct Slow {
         model: Model,
         late: usize,
         runs: usize,
+        longer: usize,
+        shorter: usize,
     }
     impl System for Slow {
         fn reset(&mut self) -> Result<(), String> {
@@ -126,20 +129,32 @@ fn a_late_run_runs_again_and_the_last_run_counts() {
         fn ran_late(&mut self) -> bool {
             self.runs <= self.late
         }
+        fn slow_down(&mut self) -> bool {
+            let more = self.longer > 0;
+            self.longer = self.longer.saturating_sub(1);
+            more
+        }
+        fn speed_up(&mut self) {
+            self.shorter += 1;
+        }
     }
     let ops = Generator::new(sequence_seed(5, 1)).sequence(20);
     let mut sys = Slow {
         model: Model::new(),
         late: 2,
         runs: 0,
+        longer: 6,
+        shorter: 0,
     };
     assert_eq!(check_sequence(&mut sys, &Model::new(), &ops), Ok(None));
-    assert_eq!(sys.runs, 3);
+    assert_eq!((sys.runs, sys.longer, sys.shorter), (3, 4, 1));
     let mut sys = Slow {
         model: Model::new(),
         late: usize::MAX,
         runs: 0,
+        longer: 6,
+        shorter: 0,
     };
     assert_eq!(check_sequence(&mut sys, &Model::new(), &ops), Ok(None));
-    assert_eq!(sys.runs, rtemu_fuzz::run::RUNS_IF_LATE);
+    assert_eq!((sys.runs, sys.longer, sys.shorter), (7, 0, 0));
 }
