@@ -9,6 +9,13 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# devtmpfs has no /dev/fd or /dev/std* (udev makes them on a host, virtme-ng's
+# init in the VM); the kselftest runner writes its tests' output to
+# /dev/stdout, which would otherwise become a file.
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/shm
 mount -t tmpfs tmpfs /dev/shm
 # The host's /tmp stays the host's: the guest gets one of its own, as under

@@ -11,8 +11,25 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 # Boot-time allocations kmemleak cannot follow are not ours: forget them.
 [ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
-if [ -n "${RTEMU_TESTS:-}" ]; then
-	make --no-print-directory KSRC="$KSRC" TEST_PROGS="$RTEMU_TESTS" run_tests
-else
-	make --no-print-directory KSRC="$KSRC" run_tests
-fi
+run_tests() {
+	if [ -n "${RTEMU_TESTS:-}" ]; then
+		make --no-print-directory KSRC="$KSRC" TEST_PROGS="$RTEMU_TESTS" run_tests
+	else
+		make --no-print-directory KSRC="$KSRC" run_tests
+	fi
+}
+
+# Each test program's wall time, as a diagnostic after its result.
+run_tests 2>&1 | {
+	last=$SECONDS
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"ok "*" selftests: "* | "not ok "*" selftests: "*)
+			printf '# took %d s\n' $((SECONDS - last))
+			last=$SECONDS
+			;;
+		esac
+	done
+}
+exit "${PIPESTATUS[0]}"

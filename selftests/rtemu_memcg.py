@@ -12,6 +12,7 @@ everything must give the charges back and let the cgroup go. Run by rtemu_memcg.
 namespace of its own, with the memory controller enabled at RTEMU_CGROOT.
 Prints KTAP.
 """
+import ctypes
 import mmap
 import os
 import struct
@@ -35,6 +36,8 @@ MAX_ADDS = 1 << 16
 # Failed adds after which the child stops.
 FAILS = 20
 VIA = '192.0.2.1'
+LIBC = ctypes.CDLL(None, use_errno=True)
+MCL_CURRENT = 1
 
 # What the child reports in the shared memory: a summary (done, adds that
 # failed, the first errno other than ENOMEM, the first extack), then a byte
@@ -102,6 +105,12 @@ def child(shared, ready_w, go_r):
         # Map the shared pages into this process now (page tables are
         # charged too).
         shared[:] = bytes(len(shared))
+        # Copy every page still shared with the parent since the fork now:
+        # a write to one (a reference count) would otherwise fault in a
+        # page charged to the full cgroup, and the OOM killer would come.
+        # mlock populates private writable mappings for writing.
+        if LIBC.mlockall(MCL_CURRENT) != 0:
+            raise OSError(ctypes.get_errno(), 'mlockall')
         os.write(ready_w, b'r')
         assert os.read(go_r, 1) == b'g'
         fails, err, msg = 0, 0, b''
