@@ -11,7 +11,7 @@
 # modules and the host's programs; it gets its own /proc, /sys, /dev and
 # /tmp. The command runs as root in the top of the tree with the caller's
 # PATH. Its output streams to ours as it happens. RTEMU_UML_MEMORY (default
-# 1536M, at most 1792M) sizes the guest, RTEMU_UML_CPUS (default 1) its CPUs.
+# 1536M, at most 1792M) sizes the guest, RTEMU_UML_CPUS (default 2) its CPUs.
 #
 # Exit status: the command's, 124 on timeout, 125 when the guest did not
 # report one. The kernel and every process it started run in a PID namespace
@@ -57,14 +57,12 @@ case $memory in
 *) die "RTEMU_UML_MEMORY=$memory: give it in M or G" ;;
 esac
 [ "$mib" -le 1792 ] || die "RTEMU_UML_MEMORY=$memory: UML guests here get at most 1792M (modules past 2 GiB cannot reach the kernel)"
-# SMP needs UML's seccomp userspace (ptrace mode runs one CPU), and on
-# these machines (a 6.18 host kernel under Firecracker) the guest's init dies
-# at once under it ("segfault at 0 ip 0"): one CPU by default.
-cpus=${RTEMU_UML_CPUS:-1}
-seccomp=off
-[ "$cpus" -gt 1 ] && seccomp=on
+# UML's seccomp userspace: a guest process traps its system calls into a
+# stub of its own instead of being traced with ptrace. It is faster, SMP
+# needs it, and it trusts the guest's programs (the host's own, here).
+cpus=${RTEMU_UML_CPUS:-2}
 args=(
-	mem="$memory" ncpus="$cpus" seccomp=$seccomp
+	mem="$memory" ncpus="$cpus" seccomp=on
 	rootfstype=hostfs rootflags=/ rw
 	init="$RTEMU_ROOT/scripts/uml-init.sh" RTEMU_UML_RUN="$run"
 	con0=fd:0,fd:1 con=null quiet

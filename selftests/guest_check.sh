@@ -11,6 +11,10 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 # Boot-time allocations kmemleak cannot follow are not ours: forget them.
 [ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
+# What the kernel logs from here on is the tests' (rtemu_dmesg.sh).
+. ./lib.sh
+echo "$KSELFTESTS_MARK" >/dev/kmsg
+
 run_tests() {
 	if [ -n "${RTEMU_TESTS:-}" ]; then
 		make --no-print-directory KSRC="$KSRC" TEST_PROGS="$RTEMU_TESTS" run_tests
@@ -26,7 +30,8 @@ run_tests 2>&1 | {
 		printf '%s\n' "$line"
 		case $line in
 		"ok "*" selftests: "* | "not ok "*" selftests: "*)
-			printf '# took %d s\n' $((SECONDS - last))
+			test=${line##*: }
+			printf '# %s took %d s\n' "${test%% *}" $((SECONDS - last))
 			last=$SECONDS
 			;;
 		esac

@@ -6,6 +6,8 @@ RTEMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RTEMU_KO=${RTEMU_KO:-$RTEMU_ROOT/rtemu.ko}
 RTEMU_PY=${RTEMU_PY:-python3}
 RTEMU_SPEC=$RTEMU_ROOT/include/rtemu.yaml
+# The line guest_check.sh writes to the kernel log before the first test.
+KSELFTESTS_MARK="rtemu-kselftests: begin"
 
 . "$KSRC/tools/testing/selftests/kselftest/ktap_helpers.sh"
 

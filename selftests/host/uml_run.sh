@@ -25,13 +25,13 @@ strays() { pgrep -f "RTEMU_UML_RUN=$own/" || true; }
 # One boot for the plain promises: status, output, standard input closed,
 # a guest of its own (its own /tmp and /proc) that sees the host's tree.
 marker=$(mktemp /tmp/rtemu-uml-host.XXXXXX)
-out=$("$run" "$kdir" sh -c "echo \"in the guest: \$(id -u) \$(pwd)\"
+out=$(env -u RTEMU_UML_CPUS "$run" "$kdir" sh -c "echo \"in the guest: \$(id -u) \$(pwd) \$(nproc) CPUs\"
 	[ ! -e $marker ] && [ -x $root/scripts/uml-run.sh ] && grep -q ' /proc proc' /proc/mounts && exit 7
 	exit 1" <&- 2>/dev/null)
 st=$?
 rm -f "$marker"
 [ $st = 7 ] && ok "exit 7 comes back, with standard input closed" || fail "exit 7: got $st"
-grep -qx "in the guest: 0 $root" <<<"${out//$'\r'/}" && ok "output as root in the top of the tree" ||
+grep -qx "in the guest: 0 $root 2 CPUs" <<<"${out//$'\r'/}" && ok "output as root in the top of the tree, on 2 CPUs" ||
 	fail "output: $out"
 
 SECONDS=0
