@@ -10,7 +10,7 @@
 //! evidence if no tick that some lifetime names passed while the request was
 //! out; when one did, the sequence counts as [late](System::ran_late) and
 //! runs again with ticks twice as long, up to [`MAX_SLOWDOWN`] times the
-//! length asked for. Runs on time halve them again.
+//! length asked for. A streak of timed runs on time halves them again.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -42,6 +42,8 @@ pub struct Kernel {
     tick: Duration,
     /// The longest tick used.
     pub longest_tick: Duration,
+    /// Runs that named ticks and ran on time since the ticks last changed.
+    on_time: u32,
     /// Tick 0 of the sequence, monotonic and on CLOCK_REALTIME (ns).
     start: Instant,
     start_wall_ns: u64,
@@ -56,6 +58,9 @@ pub struct Kernel {
 
 /// How many times the tick asked for a late sequence may stretch to.
 pub const MAX_SLOWDOWN: u32 = 64;
+
+/// Runs on time, of sequences that name ticks, after which the ticks halve.
+const ON_TIME_TO_SPEED_UP: u32 = 8;
 
 /// How long the lifetime work may take to show after a tick, at the tick
 /// length asked for; it grows with the ticks.
@@ -100,6 +105,7 @@ impl Kernel {
             base_tick: tick,
             tick,
             longest_tick: tick,
+            on_time: 0,
             start: Instant::now(),
             start_wall_ns: wall_clock_ns(),
             passed: 0,
@@ -324,13 +330,24 @@ impl System for Kernel {
         if self.tick >= self.base_tick * MAX_SLOWDOWN {
             return false;
         }
+        self.on_time = 0;
         self.tick *= 2;
         self.longest_tick = self.longest_tick.max(self.tick);
         true
     }
 
     fn speed_up(&mut self) {
-        self.tick = (self.tick / 2).max(self.base_tick);
+        // Only runs that named ticks tell whether the ticks are long
+        // enough, and only a streak of them: halving after every one would
+        // make every other timed sequence late again.
+        if self.named == 0 {
+            return;
+        }
+        self.on_time += 1;
+        if self.on_time == ON_TIME_TO_SPEED_UP {
+            self.on_time = 0;
+            self.tick = (self.tick / 2).max(self.base_tick);
+        }
     }
 
     fn settle(&mut self, list: &Reply, stats: &Reply) {
