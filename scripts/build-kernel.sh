@@ -4,6 +4,8 @@
 # build directory on standard output.
 #
 #   scripts/build-kernel.sh [debug|perf|um-debug|um-perf]
+#   scripts/build-kernel.sh --cached FLAVOUR   print the build directory if
+#                                              it is built, else fail; build nothing
 #
 # debug and perf are x86-64 kernels for virtme-ng (scripts/vm-run.sh); the
 # um- flavours are User-Mode Linux kernels that run as a host process
@@ -15,6 +17,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+cached_only=0
+if [ "${1:-}" = --cached ]; then
+	cached_only=1
+	shift
+fi
 flavour=${1:-debug}
 # Bump when the recipe below changes in a way that changes the kernel.
 RECIPE=1
@@ -52,6 +59,7 @@ if [ -f "$out/.rtemu-built" ]; then
 	echo "$out"
 	exit 0
 fi
+[ "$cached_only" = 0 ] || exit 1
 
 mkdir -p "$out"
 exec 9>"$out/.lock"

@@ -43,8 +43,10 @@ for p in $paths; do
 done
 tour=$("$root/scripts/readme-tour.sh" --print) || fail "scripts/readme-tour.sh cannot read the tour"
 for cmd in "make demo" "make check"; do
-	grep -q "^$cmd\b" <<<"$tour" && ok "the tour runs $cmd" || fail "the two-minute tour lacks $cmd"
+	grep -qE "^$cmd( |$)" <<<"$tour" && ok "the tour runs $cmd" || fail "the two-minute tour lacks $cmd"
 done
 grep -q '^scripts/readme-tour.sh' "$root/.ci/run" && ok ".ci/run runs the tour" ||
 	fail ".ci/run does not run scripts/readme-tour.sh"
+grep -qE '^[[:space:]]*make check-vm( |$)' "$root/.ci/run" && ok ".ci/run runs make check-vm" ||
+	fail ".ci/run does not run make check-vm"
 [ $fails -eq 0 ]
