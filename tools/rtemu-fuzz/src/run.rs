@@ -37,8 +37,8 @@ pub trait System {
     fn slow_down(&mut self) -> bool {
         false
     }
-    /// After a run on time: shorten the ticks again, down to the length
-    /// asked for.
+    /// After a run on time: the ticks may shorten again, down to the
+    /// length asked for.
     fn speed_up(&mut self) {}
 }
 
@@ -79,7 +79,7 @@ pub const FINAL_CHECKS: [Op; 2] = [Op::List, Op::Stats];
 /// again with longer ticks, until one runs on time or the ticks are as long
 /// as `sys` allows; that last run's result counts even if it was late, so
 /// that a module which never catches up with its deadlines shows as a
-/// mismatch. A run on time shortens the ticks again.
+/// mismatch. A run on time lets `sys` shorten them again.
 pub fn check_sequence(
     sys: &mut dyn System,
     model: &Model,
