@@ -157,20 +157,18 @@ impl RtEntry {
         let parent = parent.map(|p| p.rt.clone());
         // Charged to the memory cgroup of the task adding the route; fails
         // rather than wake the cgroup's OOM killer (see `RouteAlloc`).
-        let rt = RcuArc::pin_init(
-            pin_init!(Self {
-                prefix,
-                parent,
-                clones_linked: Atomic::new(0),
-                refs_up: Atomic::new(0),
-                flags_seen: Atomic::new(state.flags),
-                use_count: Atomic::new(0),
-                last_use_ns: Atomic::new(now_ns),
-                timed_seq: Atomic::new(0),
-                counters,
-                state <- new_spinlock!(state, "rtemu_rt_mtx"),
-            }),
-        )?;
+        let rt = RcuArc::pin_init(pin_init!(Self {
+            prefix,
+            parent,
+            clones_linked: Atomic::new(0),
+            refs_up: Atomic::new(0),
+            flags_seen: Atomic::new(state.flags),
+            use_count: Atomic::new(0),
+            last_use_ns: Atomic::new(now_ns),
+            timed_seq: Atomic::new(0),
+            counters,
+            state <- new_spinlock!(state, "rtemu_rt_mtx"),
+        }))?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
     }
@@ -322,7 +320,9 @@ impl RtRef {
     /// RT_UNLOCK in FreeBSD, which needs the lock only because its count is
     /// not atomic).
     pub(crate) fn new(rt: &RtArc) -> Self {
-        Self { rt: RtEntry::get_ref(rt) }
+        Self {
+            rt: RtEntry::get_ref(rt),
+        }
     }
 
     /// `RT_LOCK`: lock the entry, keeping the reference.
@@ -340,7 +340,10 @@ impl RtRef {
         &self.rt
     }
 
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     /// Whether two handles refer to the same entry.
     pub(crate) fn same(&self, other: &RtRef) -> bool {
         RtArc::ptr_eq(&self.rt, &other.rt)
@@ -402,7 +405,10 @@ impl RtLocked {
         self.state().flags | up
     }
 
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     /// `RT_ADDREF`: another reference on the locked entry.
     pub(crate) fn addref(&mut self) -> RtRef {
         RtRef {
@@ -410,12 +416,18 @@ impl RtLocked {
         }
     }
 
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     /// `RT_REMREF`: give back a reference on this entry. Never the last: the
     /// caller's own reference remains (as `RT_REMREF` asserts in FreeBSD).
     pub(crate) fn remref(&mut self, other: RtRef) {
         assert!(other.same(&self.rt), "RT_REMREF of another entry");
-        assert!(self.entry().refcnt() >= 2, "RT_REMREF of the last reference");
+        assert!(
+            self.entry().refcnt() >= 2,
+            "RT_REMREF of the last reference"
+        );
         drop(other);
     }
 
@@ -430,7 +442,10 @@ impl RtLocked {
         rt
     }
 
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     /// `rtfree`: release the reference and the lock.
     pub(crate) fn rtfree(self) {
         drop(self)
@@ -450,7 +465,9 @@ impl Drop for RtLocked {
 
 /// The flags a clone of `parent_flags` gets (FreeBSD's RTM_RESOLVE).
 pub(crate) fn clone_flags(parent_flags: u32) -> u32 {
-    (parent_flags & !(RTF_CLONING | RTF_STATIC | RTF_UP | RTF_DEPRECATED)) | RTF_WASCLONED | RTF_HOST
+    (parent_flags & !(RTF_CLONING | RTF_STATIC | RTF_UP | RTF_DEPRECATED))
+        | RTF_WASCLONED
+        | RTF_HOST
 }
 
 /// Whether a route of these flags clones under `ignflags`: only

@@ -39,7 +39,11 @@ pub(crate) struct RouteInfo {
 impl RouteInfo {
     /// A snapshot of `rt`, whose lock guards `state`.
     pub(crate) fn of(rt: &RtEntry, state: &RtState) -> Self {
-        let up = if rt.is_up() { crate::entry::flags::RTF_UP } else { 0 };
+        let up = if rt.is_up() {
+            crate::entry::flags::RTF_UP
+        } else {
+            0
+        };
         Self {
             prefix: *rt.prefix(),
             gateway: state.gateway,
@@ -67,11 +71,17 @@ pub(crate) enum Event {
     Change(RouteInfo),
     Expire(RouteInfo),
     Deprecate(RouteInfo),
-    Clear { af: Option<Af>, count: u32 },
+    Clear {
+        af: Option<Af>,
+        count: u32,
+    },
     /// A clone of an `RTF_XRESOLVE` route awaits resolution.
     Resolve(RouteInfo),
     /// A lookup with `report` set failed.
-    Miss { dst: Addr, err: Error },
+    Miss {
+        dst: Addr,
+        err: Error,
+    },
 }
 
 /// Events of one operation. If one could not be recorded (no memory), the

@@ -15,8 +15,7 @@ use kernel::{
 };
 
 use crate::{
-    ffi,
-    handlers,
+    ffi, handlers,
     nl::{Dump, Request},
     uapi,
 };

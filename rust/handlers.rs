@@ -37,18 +37,36 @@ fn addr(af: Af, a: Attr<'_>, ex: &Extack<'_>, what: &'static CStr) -> Result<Add
     Addr::from_bytes(af, a.bytes()).ok_or_else(|| ex.fail(EINVAL, what, Some(a)))
 }
 
-fn required<'a>(attrs: &Attrs<'a>, ex: &Extack<'_>, ty: u16, msg: &'static CStr) -> Result<Attr<'a>> {
+fn required<'a>(
+    attrs: &Attrs<'a>,
+    ex: &Extack<'_>,
+    ty: u16,
+    msg: &'static CStr,
+) -> Result<Attr<'a>> {
     attrs.get(ty).ok_or_else(|| ex.missing(ty, msg))
 }
 
 /// `dst` and `prefix-len` as a prefix of family `af`.
 fn prefix(attrs: &Attrs<'_>, ex: &Extack<'_>, af: Af) -> Result<Prefix> {
     let dst = required(attrs, ex, RTEMU_A_ROUTE_DST, c"dst is required")?;
-    let len = required(attrs, ex, RTEMU_A_ROUTE_PREFIX_LEN, c"prefix-len is required")?;
+    let len = required(
+        attrs,
+        ex,
+        RTEMU_A_ROUTE_PREFIX_LEN,
+        c"prefix-len is required",
+    )?;
     let addr = addr(af, dst, ex, c"dst length does not match family")?;
     Prefix::new(addr, len.u8()).map_err(|e| match e {
-        PrefixError::TooLong => ex.fail(EINVAL, c"prefix-len exceeds the family's address length", Some(len)),
-        PrefixError::HostBits => ex.fail(EINVAL, c"dst has host bits set beyond prefix-len", Some(dst)),
+        PrefixError::TooLong => ex.fail(
+            EINVAL,
+            c"prefix-len exceeds the family's address length",
+            Some(len),
+        ),
+        PrefixError::HostBits => ex.fail(
+            EINVAL,
+            c"dst has host bits set beyond prefix-len",
+            Some(dst),
+        ),
     })
 }
 
@@ -66,7 +84,10 @@ fn lifetimes(
                 .map_err(|e| ex.fail(e, msg, Some(a))),
         }
     };
-    let preferred = one(RTEMU_A_ROUTE_PREFERRED_UNTIL, c"preferred-until exceeds S64_MAX")?;
+    let preferred = one(
+        RTEMU_A_ROUTE_PREFERRED_UNTIL,
+        c"preferred-until exceeds S64_MAX",
+    )?;
     let expires = one(RTEMU_A_ROUTE_EXPIRES_AT, c"expires-at exceeds S64_MAX")?;
     check_order(clock, preferred.as_ref(), expires.as_ref()).map_err(|e| match e {
         LifetimeError::ExpiresInPast => ex.fail(
@@ -122,8 +143,16 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
         )
         .map_err(|e| match e {
             e if e == EEXIST => ex.fail(e, c"the route exists (same prefix and via)", None),
-            e if e == ENOSPC => ex.fail(e, c"the namespace's route limit (max_routes) is reached", None),
-            e if e == ENOMEM => ex.fail(e, c"out of memory for the route (memory cgroup limit?)", None),
+            e if e == ENOSPC => ex.fail(
+                e,
+                c"the namespace's route limit (max_routes) is reached",
+                None,
+            ),
+            e if e == ENOMEM => ex.fail(
+                e,
+                c"out of memory for the route (memory cgroup limit?)",
+                None,
+            ),
             e => e,
         })?;
     st.publish(&ev);
@@ -152,11 +181,22 @@ pub(crate) fn route_remove(req: &Request<'_>) -> Result {
         };
         st.table.remove(&prefix, via.as_ref(), &mut ev)
     } else {
-        let a = required(&attrs, &ex, RTEMU_A_ROUTE_ADDR, c"dst and prefix-len, or addr, is required")?;
+        let a = required(
+            &attrs,
+            &ex,
+            RTEMU_A_ROUTE_ADDR,
+            c"dst and prefix-len, or addr, is required",
+        )?;
         let ip = addr(af, a, &ex, c"addr length does not match family")?;
         st.table.remove_addr(&ip, &mut ev)
     }
-    .map_err(|e| if e == ESRCH { ex.fail(e, c"no such route", None) } else { e })?;
+    .map_err(|e| {
+        if e == ESRCH {
+            ex.fail(e, c"no such route", None)
+        } else {
+            e
+        }
+    })?;
     st.publish(&ev);
     count_reply(req, RTEMU_CMD_ROUTE_REMOVE, count)
 }
@@ -263,9 +303,13 @@ pub(crate) fn route_hold(req: &Request<'_>) -> Result {
         .ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
     let info = rt.info();
     let held = rt.unlock();
-    let handle = st
-        .hold(req.portid(), held)
-        .map_err(|e| if e == ENOSPC { ex.fail(e, c"the socket's hold limit (max_holds) is reached", None) } else { e })?;
+    let handle = st.hold(req.portid(), held).map_err(|e| {
+        if e == ENOSPC {
+            ex.fail(e, c"the socket's hold limit (max_holds) is reached", None)
+        } else {
+            e
+        }
+    })?;
     let mut m = req.reply(RTEMU_CMD_ROUTE_HOLD)?;
     let pad = RTEMU_A_ROUTE_PAD;
     m.put_u64(RTEMU_A_ROUTE_HANDLE, handle, pad)?;

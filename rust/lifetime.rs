@@ -126,7 +126,11 @@ impl TimedList {
             return;
         }
         let seq = self.next_seq;
-        if self.slots.push_within_capacity((seq, Some(rt.clone()))).is_ok() {
+        if self
+            .slots
+            .push_within_capacity((seq, Some(rt.clone())))
+            .is_ok()
+        {
             self.next_seq += 1;
             rt.set_timed_seq(seq);
         }

@@ -16,15 +16,8 @@ use kernel::{
 };
 
 use crate::{
-    entry::RtRef,
-    event::Events,
-    ffi,
-    lifetime::KERNEL_CLOCK,
-    nl::NetRef,
-    notify,
-    params,
-    platform::RVec,
-    table::RouteTable,
+    entry::RtRef, event::Events, ffi, lifetime::KERNEL_CLOCK, nl::NetRef, notify, params,
+    platform::RVec, table::RouteTable,
 };
 
 /// A userspace reference (`RT_ADDREF` through route-hold).
@@ -151,7 +144,14 @@ impl NetState {
         }
         holds.next_handle += 1;
         let handle = holds.next_handle;
-        holds.list.push(Hold { portid, handle, _rt: rt }, GFP_KERNEL_ACCOUNT)?;
+        holds.list.push(
+            Hold {
+                portid,
+                handle,
+                _rt: rt,
+            },
+            GFP_KERNEL_ACCOUNT,
+        )?;
         Ok(handle)
     }
 

@@ -43,7 +43,10 @@ impl NetRef<'_> {
     /// `net` must point to a live `struct net` for the lifetime `'a`.
     pub(crate) unsafe fn from_raw<'a>(net: *mut bindings::net) -> NetRef<'a> {
         // INVARIANT: by the function's contract.
-        NetRef(NonNull::new(net).expect("null net"), core::marker::PhantomData)
+        NetRef(
+            NonNull::new(net).expect("null net"),
+            core::marker::PhantomData,
+        )
     }
 }
 
@@ -66,7 +69,10 @@ impl<'a> Attr<'a> {
 
     fn int<const N: usize>(&self) -> [u8; N] {
         // The policy fixes integer attributes' sizes; a short one reads as 0.
-        self.bytes().get(..N).and_then(|b| b.try_into().ok()).unwrap_or([0; N])
+        self.bytes()
+            .get(..N)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or([0; N])
     }
 
     pub(crate) fn u8(&self) -> u8 {
@@ -251,7 +257,12 @@ struct Skb(NonNull<bindings::sk_buff>);
 impl Skb {
     fn new() -> Result<Self> {
         // SAFETY: FFI call with plain arguments.
-        let skb = unsafe { bindings::genlmsg_new(bindings::GENLMSG_DEFAULT_SIZE as usize, bindings::GFP_KERNEL) };
+        let skb = unsafe {
+            bindings::genlmsg_new(
+                bindings::GENLMSG_DEFAULT_SIZE as usize,
+                bindings::GFP_KERNEL,
+            )
+        };
         // INVARIANT: a fresh buffer belongs to its allocator's caller.
         NonNull::new(skb).map(Skb).ok_or(ENOMEM)
     }
@@ -282,8 +293,13 @@ pub(crate) unsafe trait PutAttrs {
         let len = i32::try_from(data.len()).map_err(|_| EMSGSIZE)?;
         // SAFETY: the buffer may be appended to (trait contract); `data` is
         // readable for `len` bytes.
-        let ret = unsafe { bindings::nla_put(self.raw_skb(), ty.into(), len, data.as_ptr().cast()) };
-        if ret == 0 { Ok(()) } else { Err(EMSGSIZE) }
+        let ret =
+            unsafe { bindings::nla_put(self.raw_skb(), ty.into(), len, data.as_ptr().cast()) };
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(EMSGSIZE)
+        }
     }
 
     fn put_u8(&mut self, ty: u16, v: u8) -> Result {
@@ -299,9 +315,19 @@ pub(crate) unsafe trait PutAttrs {
         let bytes = v.to_ne_bytes();
         // SAFETY: as in `put_bytes`.
         let ret = unsafe {
-            bindings::nla_put_64bit(self.raw_skb(), ty.into(), 8, bytes.as_ptr().cast(), pad.into())
+            bindings::nla_put_64bit(
+                self.raw_skb(),
+                ty.into(),
+                8,
+                bytes.as_ptr().cast(),
+                pad.into(),
+            )
         };
-        if ret == 0 { Ok(()) } else { Err(EMSGSIZE) }
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(EMSGSIZE)
+        }
     }
 }
 
@@ -424,7 +450,13 @@ impl<'a> Dump<'a> {
         // SAFETY: `cb->ctx` is private to the dump's callbacks, zeroed before
         // the first, large and aligned enough for `DumpCursor` (asserted
         // above; `ctx` is 8-byte aligned in `netlink_callback`).
-        unsafe { &mut *(*self.cb).__bindgen_anon_1.ctx.as_mut_ptr().cast::<DumpCursor>() }
+        unsafe {
+            &mut *(*self.cb)
+                .__bindgen_anon_1
+                .ctx
+                .as_mut_ptr()
+                .cast::<DumpCursor>()
+        }
     }
 
     /// The version in the dump request's generic netlink header.

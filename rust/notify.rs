@@ -92,7 +92,12 @@ fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
 /// to. A message that cannot be built, or events that could not be
 /// recorded, turn into ENOBUFS for the group's listeners (`genl_set_err`),
 /// so they know to resynchronise. `allow_miss` rate-limits MISS events.
-pub(crate) fn send(net: NetRef<'_>, events: &Events, clock: &dyn Clock, allow_miss: &mut dyn FnMut() -> bool) {
+pub(crate) fn send(
+    net: NetRef<'_>,
+    events: &Events,
+    clock: &dyn Clock,
+    allow_miss: &mut dyn FnMut() -> bool,
+) {
     if events.lost() {
         net.set_err(RTEMU_NLGRP_MONITOR, ENOBUFS);
         net.set_err(RTEMU_NLGRP_RESOLVE, ENOBUFS);

@@ -31,9 +31,9 @@ use core::sync::atomic::{
 
 use kernel::alloc::{
     flags::{
+        __GFP_ZERO, //
         GFP_KERNEL,
         GFP_KERNEL_ACCOUNT,
-        __GFP_ZERO, //
     },
     Allocator,
     Box,
@@ -42,8 +42,8 @@ use kernel::alloc::{
     Vec, //
 };
 use kernel::bindings;
-use pin_init::PinInit;
 use kernel::sync::rcu;
+use pin_init::PinInit;
 
 pub(crate) use kernel::alloc::AllocError;
 

@@ -150,7 +150,11 @@ mod tests {
         assert_eq!(match_len(&t, v4([10, 1, 2, 4])), Some(16));
         assert_eq!(match_len(&t, v4([10, 2, 0, 0])), Some(8));
         assert_eq!(match_len(&t, v4([11, 0, 0, 0])), Some(0));
-        t.remove(&Prefix::new(v4([10, 1, 0, 0]), 16).unwrap(), None, &mut Events::new())?;
+        t.remove(
+            &Prefix::new(v4([10, 1, 0, 0]), 16).unwrap(),
+            None,
+            &mut Events::new(),
+        )?;
         assert_eq!(match_len(&t, v4([10, 1, 2, 4])), Some(8));
         Ok(())
     }
@@ -174,7 +178,9 @@ mod tests {
     fn rtalloc1_returns_locked_referenced_entries() -> Result {
         let t = table();
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
-        let mut rt = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        let mut rt = t
+            .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+            .expect("match");
         assert_eq!(rt.entry().refcnt(), 1);
         assert!(rt.flags() & RTF_UP != 0);
         // RT_ADDREF and RT_REMREF under the lock; RT_REMREF keeps ours.
@@ -187,7 +193,9 @@ mod tests {
         assert_eq!(r.entry().refcnt(), 1);
         let again = r.lock();
         again.rtfree();
-        let r = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        let r = t
+            .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+            .expect("match");
         // Earlier references were all released.
         assert_eq!(r.entry().refcnt(), 1);
         Ok(())
@@ -198,8 +206,15 @@ mod tests {
         let base = settled_live_entries();
         let t = table();
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
-        let held = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match").unlock();
-        t.remove(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(), None, &mut Events::new())?;
+        let held = t
+            .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+            .expect("match")
+            .unlock();
+        t.remove(
+            &Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(),
+            None,
+            &mut Events::new(),
+        )?;
         assert!(!held.entry().is_up());
         assert_eq!(t.stats().trash, 1);
         // Still readable.
@@ -223,7 +238,9 @@ mod tests {
         assert_eq!(rt.entry().prefix().len(), 16);
         drop(rt);
         // Bits of ignflags other than cloning change nothing.
-        let rt = t.rtalloc1(&dst, true, RTF_STATIC | RTF_GATEWAY, &mut ev).expect("match");
+        let rt = t
+            .rtalloc1(&dst, true, RTF_STATIC | RTF_GATEWAY, &mut ev)
+            .expect("match");
         assert_eq!(rt.entry().prefix().len(), 32);
         assert_eq!(t.stats().clones, 1);
         Ok(())
@@ -233,7 +250,9 @@ mod tests {
     fn prcloning_is_accepted_but_never_clones() -> Result {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_PRCLONING)?;
-        let mut rt = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()).expect("match");
+        let mut rt = t
+            .rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new())
+            .expect("match");
         assert_eq!(rt.entry().prefix().len(), 16);
         assert!(rt.flags() & RTF_PRCLONING != 0);
         Ok(())
@@ -245,7 +264,9 @@ mod tests {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING | RTF_STATIC)?;
         let mut ev = Events::new();
-        let mut clone = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut ev).expect("clone");
+        let mut clone = t
+            .rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut ev)
+            .expect("clone");
         let f = clone.flags();
         assert_eq!(clone.entry().prefix().len(), 32);
         assert!(f & (RTF_WASCLONED | RTF_HOST | RTF_UP) == RTF_WASCLONED | RTF_HOST | RTF_UP);
@@ -286,9 +307,17 @@ mod tests {
     #[test]
     fn xresolve_clones_are_announced_for_userspace() -> Result {
         let t = table();
-        add(&t, v4([10, 3, 0, 0]), 16, Addr::V4([0; 4]), RTF_CLONING | RTF_XRESOLVE)?;
+        add(
+            &t,
+            v4([10, 3, 0, 0]),
+            16,
+            Addr::V4([0; 4]),
+            RTF_CLONING | RTF_XRESOLVE,
+        )?;
         let mut ev = Events::new();
-        let rt = t.rtalloc1(&v4([10, 3, 0, 9]), true, 0, &mut ev).expect("clone");
+        let rt = t
+            .rtalloc1(&v4([10, 3, 0, 9]), true, 0, &mut ev)
+            .expect("clone");
         assert_eq!(rt.entry().prefix().len(), 32);
         assert_eq!(ev.len(), 1);
         assert!(matches!(ev.iter().next(), Some(Event::Resolve(_))));
@@ -359,16 +388,27 @@ mod tests {
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
         assert_eq!(add(&t, v4([10, 0, 0, 0]), 8, GW, 0), Err(EEXIST));
         add(&t, v4([10, 0, 0, 0]), 8, gw2, 0)?;
-        assert_eq!(t.get_exact(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap()).len(), 2);
+        assert_eq!(
+            t.get_exact(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap())
+                .len(),
+            2
+        );
         // A deprecated first path loses to the next one.
         let p = deadline(&CLOCK, CLOCK.real_ns() as u64 - 1)?;
         t.change(
             &Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(),
             Some(&GW),
-            RouteChange { gateway: None, flags: None, preferred: Some(p), expires: None },
+            RouteChange {
+                gateway: None,
+                flags: None,
+                preferred: Some(p),
+                expires: None,
+            },
             &mut Events::new(),
         )?;
-        let mut rt = t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        let mut rt = t
+            .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+            .expect("match");
         assert_eq!(rt.state().gateway, gw2);
         drop(rt);
         // Adding over a clone replaces it, whatever its via.
@@ -376,7 +416,9 @@ mod tests {
         drop(t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()));
         assert_eq!(t.stats().clones, 1);
         add(&t, v4([10, 1, 2, 3]), 32, gw2, 0)?;
-        let mut rt = t.rtalloc1(&v4([10, 1, 2, 3]), false, 0, &mut Events::new()).expect("match");
+        let mut rt = t
+            .rtalloc1(&v4([10, 1, 2, 3]), false, 0, &mut Events::new())
+            .expect("match");
         assert!(rt.flags() & RTF_WASCLONED == 0);
         assert_eq!(t.stats().clones, 0);
         Ok(())
@@ -399,7 +441,9 @@ mod tests {
         advance(SEC);
         t.run_lifetimes(i64::MAX, &mut ev);
         assert!(matches!(ev.iter().next(), Some(Event::Deprecate(_))));
-        let rt = t.rtalloc1(&v4([10, 5, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        let rt = t
+            .rtalloc1(&v4([10, 5, 0, 1]), false, 0, &mut Events::new())
+            .expect("match");
         assert!(rt.entry().is_deprecated());
         drop(rt);
         // Deprecation is announced once.
@@ -425,7 +469,9 @@ mod tests {
         let mut ev = Events::new();
         t.run_lifetimes(i64::MAX, &mut ev);
         assert_eq!(ev.len(), 0);
-        let rt = t.rtalloc1(&v4([10, 6, 0, 1]), false, 0, &mut Events::new()).expect("match");
+        let rt = t
+            .rtalloc1(&v4([10, 6, 0, 1]), false, 0, &mut Events::new())
+            .expect("match");
         assert!(rt.entry().is_deprecated());
         Ok(())
     }
@@ -439,7 +485,9 @@ mod tests {
         advance(SEC);
         t.run_lifetimes(i64::MAX, &mut Events::new());
         let mut ev = Events::new();
-        let clone = t.rtalloc1(&v4([10, 7, 0, 1]), true, 0, &mut ev).expect("clone");
+        let clone = t
+            .rtalloc1(&v4([10, 7, 0, 1]), true, 0, &mut ev)
+            .expect("clone");
         assert_eq!(clone.entry().prefix().len(), 32);
         assert!(clone.entry().is_deprecated());
         drop(clone);
@@ -458,8 +506,18 @@ mod tests {
         add(&t, v4([10, 8, 0, 0]), 16, GW, RTF_CLONING)?;
         drop(t.rtalloc1(&v4([10, 8, 0, 1]), true, 0, &mut Events::new()));
         let soon = || deadline(&CLOCK, CLOCK.real_ns() as u64 + SEC as u64);
-        let change = RouteChange { gateway: None, flags: None, preferred: None, expires: Some(soon()?) };
-        t.change(&Prefix::new(v4([10, 8, 0, 0]), 16).unwrap(), None, change, &mut Events::new())?;
+        let change = RouteChange {
+            gateway: None,
+            flags: None,
+            preferred: None,
+            expires: Some(soon()?),
+        };
+        t.change(
+            &Prefix::new(v4([10, 8, 0, 0]), 16).unwrap(),
+            None,
+            change,
+            &mut Events::new(),
+        )?;
         let mut r = route(v4([10, 9, 0, 0]), 16, GW, 0);
         r.expires = Some(soon()?);
         t.add(r, &mut Events::new())?;
@@ -478,7 +536,12 @@ mod tests {
         let counters = Arc::new(EntryCounters::new(), GFP_KERNEL)?;
         let mut entries = KVec::new();
         for i in 0..6u8 {
-            let state = RtState { gateway: GW, flags: 0, preferred: None, expires: None };
+            let state = RtState {
+                gateway: GW,
+                flags: 0,
+                preferred: None,
+                expires: None,
+            };
             let prefix = Prefix::new(v4([10, i, 0, 0]), 16).unwrap();
             let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
             entries.push(rt, GFP_KERNEL)?;
@@ -535,12 +598,18 @@ mod tests {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
         drop(t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()));
-        let held = t.rtalloc1(&v4([10, 1, 2, 4]), true, 0, &mut Events::new()).expect("clone").unlock();
+        let held = t
+            .rtalloc1(&v4([10, 1, 2, 4]), true, 0, &mut Events::new())
+            .expect("clone")
+            .unlock();
         assert_eq!(t.stats().clones, 2);
         advance(10 * SEC);
         let mut ev = Events::new();
         t.run_lifetimes(5 * SEC, &mut ev);
-        assert!(matches!(ev.iter().next(), Some(Event::Delete(_, DeleteReason::Idle))));
+        assert!(matches!(
+            ev.iter().next(),
+            Some(Event::Delete(_, DeleteReason::Idle))
+        ));
         // A held clone is not idle.
         assert_eq!(t.stats().clones, 1);
         drop(held);
@@ -553,8 +622,12 @@ mod tests {
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
         let readers = Readers::new()?;
         for _ in 0..2 {
-            let (t, stop, done, bad) =
-                (t.clone(), readers.stop.clone(), readers.done.clone(), readers.bad.clone());
+            let (t, stop, done, bad) = (
+                t.clone(),
+                readers.stop.clone(),
+                readers.done.clone(),
+                readers.bad.clone(),
+            );
             readers.started.fetch_add(1, Relaxed);
             let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
                 let mut rounds = 0u32;
@@ -586,7 +659,12 @@ mod tests {
             }
         }
         let p16 = Prefix::new(v4([10, 1, 0, 0]), 16).unwrap();
-        let change = || RouteChange { gateway: Some(GW), flags: None, preferred: None, expires: None };
+        let change = || RouteChange {
+            gateway: Some(GW),
+            flags: None,
+            preferred: None,
+            expires: None,
+        };
         for i in 0..300u32 {
             let via = Addr::V4([192, 0, 2, (i % 250) as u8 + 2]);
             add(&t, v4([10, 1, 0, 0]), 16, via, 0)?;
@@ -637,8 +715,14 @@ mod tests {
         let mut r = route(v4([10, 5, 0, 0]), 16, GW, 0);
         r.expires = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 + 100 * SEC as u64)?);
         t.add(r, &mut Events::new())?;
-        let clone = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()).expect("clone").unlock();
-        let held = t.rtalloc1(&v4([10, 5, 0, 1]), false, 0, &mut Events::new()).expect("match").unlock();
+        let clone = t
+            .rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new())
+            .expect("clone")
+            .unlock();
+        let held = t
+            .rtalloc1(&v4([10, 5, 0, 1]), false, 0, &mut Events::new())
+            .expect("match")
+            .unlock();
         assert!(LIVE_ENTRIES.load(Relaxed) - base == 3);
         t.destroy();
         drop(t);

@@ -20,7 +20,10 @@ use kernel::{
 
 use crate::{
     addr::{Addr, Af, Prefix},
-    entry::{clone_flags, clones, flags::*, Deadline, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState},
+    entry::{
+        clone_flags, clones, flags::*, Deadline, EntryCounters, RtArc, RtEntry, RtLocked, RtRef,
+        RtState,
+    },
     event::{DeleteReason, Event, Events, RouteInfo},
     lifetime::{Clock, TimedList},
     platform::{AllocError, RVec, RcuGuard},
@@ -134,14 +137,20 @@ struct WriterState {
 pub(crate) type ResolveHook = fn(&Lookup<'_>, &RtRef);
 
 /// Lookups without `report` for the resolve hook.
-#[allow(dead_code, reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one")]
+#[allow(
+    dead_code,
+    reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
+)]
 pub(crate) struct Lookup<'t> {
     table: &'t RouteTable,
 }
 
 impl Lookup<'_> {
     /// `rtalloc1(dst, 0, 0)`.
-    #[allow(dead_code, reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one")]
+    #[allow(
+        dead_code,
+        reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
+    )]
     pub(crate) fn rtalloc1(&self, dst: &Addr) -> Option<RtLocked> {
         self.table.lookup_ref(dst).map(RtRef::lock)
     }
@@ -221,7 +230,9 @@ impl RouteTable {
     }
 
     fn total_routes(&self) -> u32 {
-        self.routes_v4.load(Relaxed).saturating_add(self.routes_v6.load(Relaxed))
+        self.routes_v4
+            .load(Relaxed)
+            .saturating_add(self.routes_v6.load(Relaxed))
     }
 
     fn changed(&self) {
@@ -291,7 +302,8 @@ impl RouteTable {
         ev: &mut Events,
     ) -> Option<RtLocked> {
         // Cannot fail: cloning is allowed.
-        self.rtalloc1_as(dst, report, ignflags, true, ev).unwrap_or(None)
+        self.rtalloc1_as(dst, report, ignflags, true, ev)
+            .unwrap_or(None)
     }
 
     /// [`RouteTable::rtalloc1`] for a caller that may not change the table
@@ -337,7 +349,10 @@ impl RouteTable {
         }
     }
 
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     /// FreeBSD's `rtalloc_ign(ro, ignflags)`: no lookup while the cached
     /// entry is up; otherwise drop it and look up with `report` set. Leaves
     /// the entry unlocked and referenced.
@@ -353,7 +368,10 @@ impl RouteTable {
             .map(RtLocked::unlock);
     }
 
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     /// FreeBSD's `rtalloc(ro)`: `rtalloc_ign(ro, 0)`.
     pub(crate) fn rtalloc(&self, ro: &mut Route, ev: &mut Events) {
         self.rtalloc_ign(ro, 0, ev)
@@ -566,7 +584,11 @@ impl RouteTable {
     /// Publishes `paths` as `prefix`'s set, or removes the prefix when there
     /// are none.
     fn republish(&self, prefix: &Prefix, paths: &[RtArc]) -> Result {
-        let set = if paths.is_empty() { None } else { Some(RouteSet::of(paths, None)?) };
+        let set = if paths.is_empty() {
+            None
+        } else {
+            Some(RouteSet::of(paths, None)?)
+        };
         self.publish_set(prefix, set)
     }
 
@@ -582,7 +604,12 @@ impl RouteTable {
     /// Removes the paths of `prefix` (only the one through `via` if given).
     /// Returns how many were removed; none is `ESRCH`. The prefix's new set
     /// is published once, so a failed allocation removes nothing.
-    pub(crate) fn remove(&self, prefix: &Prefix, via: Option<&Addr>, ev: &mut Events) -> Result<u32> {
+    pub(crate) fn remove(
+        &self,
+        prefix: &Prefix,
+        via: Option<&Addr>,
+        ev: &mut Events,
+    ) -> Result<u32> {
         ev.reserve(4);
         let mut writer = self.writer.lock();
         let existing = self.get_exact(prefix);
@@ -591,7 +618,11 @@ impl RouteTable {
         for path in existing {
             let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
             // Cannot fail: both have room for every path.
-            let _ = if matches { gone.push_within_capacity(path) } else { keep.push_within_capacity(path) };
+            let _ = if matches {
+                gone.push_within_capacity(path)
+            } else {
+                keep.push_within_capacity(path)
+            };
         }
         if gone.is_empty() {
             return Err(ESRCH);
@@ -761,7 +792,11 @@ impl RouteTable {
             };
             let idle = rt.is_clone() && rt.refcnt() == 0 && now - rt.last_use_ns() >= idle_ns;
             if (expired || idle) && self.remove_path(&rt).is_ok() {
-                let reason = if expired { None } else { Some(DeleteReason::Idle) };
+                let reason = if expired {
+                    None
+                } else {
+                    Some(DeleteReason::Idle)
+                };
                 self.unlink(&rt, &mut writer, reason, ev);
                 continue;
             }
@@ -809,14 +844,20 @@ impl RouteTable {
 }
 
 /// FreeBSD's `struct route` for IPv4: a destination and a cached entry.
-#[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+#[allow(
+    dead_code,
+    reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+)]
 pub(crate) struct Route {
     pub(crate) dst: [u8; 4],
     pub(crate) rt: Option<RtRef>,
 }
 
 impl Route {
-    #[allow(dead_code, reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it")]
+    #[allow(
+        dead_code,
+        reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
+    )]
     pub(crate) fn new(dst: [u8; 4]) -> Self {
         Self { dst, rt: None }
     }

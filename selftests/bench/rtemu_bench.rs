@@ -78,11 +78,20 @@ mod glue {
         pub(crate) fn rtemu_bench_seed() -> u64;
         pub(crate) fn rtemu_bench_churn_us() -> u32;
         pub(crate) fn rtemu_bench_now_ns() -> u64;
-        pub(crate) fn rtemu_bench_read(path: *const c_char, buf: *mut *mut c_void, len: *mut usize) -> c_int;
+        pub(crate) fn rtemu_bench_read(
+            path: *const c_char,
+            buf: *mut *mut c_void,
+            len: *mut usize,
+        ) -> c_int;
         pub(crate) fn rtemu_bench_free(buf: *mut c_void);
         pub(crate) fn rtemu_bench_fib4_table() -> *mut c_void;
         pub(crate) fn rtemu_bench_fib4_match(table: *mut c_void, daddr: *const u8) -> c_int;
-        pub(crate) fn rtemu_bench_fib4_loop(table: *mut c_void, daddr: *const [u8; 4], n: u32, hits: *mut u64) -> u64;
+        pub(crate) fn rtemu_bench_fib4_loop(
+            table: *mut c_void,
+            daddr: *const [u8; 4],
+            n: u32,
+            hits: *mut u64,
+        ) -> u64;
         pub(crate) fn rtemu_bench_fib6_match(daddr: *const u8) -> c_int;
         pub(crate) fn rtemu_bench_fib6_loop(daddr: *const [u8; 16], n: u32, hits: *mut u64) -> u64;
     }
@@ -142,7 +151,11 @@ impl Drop for FileBuf {
 fn parse(bytes: &[u8]) -> Result<KVVec<Prefix>> {
     const RECORD: usize = 20;
     if bytes.len() % RECORD != 0 {
-        pr_err!("rtemu_bench: file size {} is not a multiple of {}\n", bytes.len(), RECORD);
+        pr_err!(
+            "rtemu_bench: file size {} is not a multiple of {}\n",
+            bytes.len(),
+            RECORD
+        );
         return Err(EINVAL);
     }
     let mut out = KVVec::with_capacity(bytes.len() / RECORD, GFP_KERNEL)?;
@@ -230,7 +243,14 @@ impl Keys {
 
 /// `n` keys of a kind for `prefixes` in `t` (fewer misses if the set
 /// covers nearly everything).
-fn keys(t: &RouteTable, prefixes: &[Prefix], v6: bool, kind: Keys, n: usize, rng: &mut Rng) -> Result<KVVec<Addr>> {
+fn keys(
+    t: &RouteTable,
+    prefixes: &[Prefix],
+    v6: bool,
+    kind: Keys,
+    n: usize,
+    rng: &mut Rng,
+) -> Result<KVVec<Addr>> {
     let mut out = KVVec::with_capacity(n, GFP_KERNEL)?;
     let mut tries = 0usize;
     while out.len() < n && tries < 64 * n {
@@ -331,7 +351,10 @@ fn latencies(t: &RouteTable, keys: &[Addr]) -> Result<KVVec<u64>> {
 }
 
 fn percentile(sorted: &[u64], p: usize) -> u64 {
-    sorted.get((sorted.len().saturating_sub(1)) * p / 100).copied().unwrap_or(0)
+    sorted
+        .get((sorted.len().saturating_sub(1)) * p / 100)
+        .copied()
+        .unwrap_or(0)
 }
 
 /// A writer that removes and re-adds prefixes of the set, one update every
@@ -343,13 +366,24 @@ struct Churn {
 }
 
 impl Churn {
-    fn start(t: &Arc<RouteTable>, prefixes: Arc<KVVec<Prefix>>, gw: Addr, period_us: u32, seed: u64) -> Result<Self> {
+    fn start(
+        t: &Arc<RouteTable>,
+        prefixes: Arc<KVVec<Prefix>>,
+        gw: Addr,
+        period_us: u32,
+        seed: u64,
+    ) -> Result<Self> {
         let churn = Self {
             stop: Arc::new(Atomic::new(0), GFP_KERNEL)?,
             done: Arc::new(Atomic::new(0), GFP_KERNEL)?,
             updates: Arc::new(Atomic::new(0), GFP_KERNEL)?,
         };
-        let (stop, done, updates, t) = (churn.stop.clone(), churn.done.clone(), churn.updates.clone(), t.clone());
+        let (stop, done, updates, t) = (
+            churn.stop.clone(),
+            churn.done.clone(),
+            churn.updates.clone(),
+            t.clone(),
+        );
         workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
             let mut rng = Rng(seed);
             while stop.load(Relaxed) == 0 {
@@ -387,7 +421,13 @@ fn route(prefix: Prefix, gw: Addr) -> NewRoute {
 }
 
 /// Everything for one family's prefix file.
-fn bench_family(file: FileBuf, v6: bool, fib4: *mut kernel::ffi::c_void, n: usize, rng: &mut Rng) -> Result {
+fn bench_family(
+    file: FileBuf,
+    v6: bool,
+    fib4: *mut kernel::ffi::c_void,
+    n: usize,
+    rng: &mut Rng,
+) -> Result {
     let family = if v6 { "inet6" } else { "inet" };
     let prefixes = Arc::new(parse(file.bytes())?, GFP_KERNEL)?;
     drop(file);
