@@ -11,9 +11,13 @@
 # um- flavours are User-Mode Linux kernels that run as a host process
 # (scripts/uml-run.sh). Each flavour is its fragments, below, on tinyconfig.
 #
+# The um- flavours build a copy of the source with the patches of
+# scripts/kernel-patches/um applied (see its README).
+#
 # The build lives under $RTEMU_CACHE/kernel/, keyed by the kernel source
-# version, the config fragments and the compiler versions, so a later run on
-# the same machine reuses it. RTEMU_KERNEL_JOBS overrides the job count.
+# version, the patches, the config fragments and the compiler versions, so a
+# later run on the same machine reuses it. RTEMU_KERNEL_JOBS overrides the
+# job count.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +41,8 @@ fragments=(
 	"$RTEMU_ROOT/selftests/config.$flavour"
 )
 for f in "${fragments[@]}"; do [ -f "$f" ] || die "no config fragment $f"; done
+patches=()
+[ "$arch" = x86 ] || patches=("$RTEMU_ROOT"/scripts/kernel-patches/um/*.patch)
 
 src=$(kernel_src) || die "no kernel source: run scripts/setup.sh"
 kernel_env
@@ -46,6 +52,7 @@ key=$( {
 	echo "recipe $RECIPE"
 	cat "$KERNEL_SRC_DIR/VERSION"
 	cat "${fragments[@]}"
+	[ ${#patches[@]} -eq 0 ] || cat "${patches[@]}"
 	/usr/bin/rustc --version
 	"clang$LLVM_SUFFIX" --version | head -n1
 	"$BINDGEN" --version
@@ -67,6 +74,26 @@ flock 9
 if [ -f "$out/.rtemu-built" ]; then
 	echo "$out"
 	exit 0
+fi
+
+# The patched source: hard links to the pristine tree, except the files the
+# patches change (patch writes those anew, so the pristine tree is untouched).
+if [ ${#patches[@]} -gt 0 ]; then
+	patched=$src+$(cat "${patches[@]}" | sha256sum | cut -c1-16)
+	exec 8>"$patched.lock"
+	flock 8
+	if [ ! -f "$patched/.rtemu-patched" ]; then
+		log "kernel $flavour: patching a copy of the source in $patched"
+		rm -rf "$patched"
+		cp -al "$src" "$patched"
+		for p in "${patches[@]}"; do
+			patch -d "$patched" -p1 --quiet --no-backup-if-mismatch <"$p" ||
+				die "$p does not apply to $src"
+		done
+		touch "$patched/.rtemu-patched"
+	fi
+	exec 8>&-
+	src=$patched
 fi
 
 kmake() { make -s -C "$src" O="$out" "${vars[@]}" "$@"; }
