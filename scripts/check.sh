@@ -54,7 +54,40 @@ phase "kernel ($(env_flavour "$env" debug))"
 kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" "$(env_flavour "$env" debug)")
 src=$(kernel_src)
 
-phase "host tests"
+# The guest runs the module and programs built here, from copies: the host
+# tests beside it may rebuild the originals.
+phase "build (module, guest programs)"
+KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
+# rtemuctl.sh drives the debug rtemuctl; the fuzzer runs released.
+host_result "build rtemuctl and rtemu-fuzz for the guest" bash -c "
+	cargo build --quiet --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&
+	cargo build --quiet --release --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl -p rtemu-fuzz"
+bin=$results/guest-bin-$env
+rm -rf "$bin"
+mkdir -p "$bin"
+cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$bin/"
+cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/rtemu-fuzz" "$bin/" 2>/dev/null || true
+
+# The kselftests boot the kernel once and run beside the host tests; the
+# guest's output follows theirs (and is in $guest_log as it runs).
+# make check fuzzes with a fixed seed so CI is reproducible; make fuzz
+# draws a new one each run (printed either way).
+guest_log=$results/guest-$env.log
+runner=$RTEMU_ROOT/scripts/$([ "$env" = uml ] && echo uml-run.sh || echo vm-run.sh)
+phase "kselftests ($env), beside the host tests"
+# A session of its own, so that stopping it reaches every process it started.
+setsid "$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
+	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
+	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMUCTL="$bin/rtemuctl" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-25000}" \
+	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" \
+	"$RTEMU_ROOT/selftests/guest_check.sh" >"$guest_log" 2>&1 </dev/null &
+guest=$!
+trap 'kill -TERM -- -"$guest" 2>/dev/null' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+log "the guest runs beside the host tests; its output follows them (and is in $guest_log)"
+
+host_started=$SECONDS
 host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
 host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
 [ "$env" = vm ] ||
@@ -67,33 +100,18 @@ host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
 host_result "cargo clippy -D warnings (tools workspace)" \
 	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
 host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
-# rtemuctl.sh drives the debug rtemuctl; the fuzzer runs released.
-host_result "build rtemuctl and rtemu-fuzz for the guest" bash -c "
-	cargo build --quiet --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&
-	cargo build --quiet --release --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl -p rtemu-fuzz"
-
-phase "module"
-KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
-
 if [ "$env" = vm ]; then
-	phase "host tests against the kernel tree"
 	host_result "dkms build against the test kernel" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/dkms_build.sh"
 	host_result "make rust-analyzer" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/rust_analyzer.sh"
 	host_result "make docs" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/docs.sh"
 fi
+host_time=$((SECONDS - host_started))
+log "host tests done in $host_time s; the guest's output:"
 
-# make check fuzzes with a fixed seed so CI is reproducible; make fuzz
-# draws a new one each run (printed either way).
-phase "kselftests ($env)"
-guest_log=$results/guest-$env.log
+tail -n +1 -f --pid="$guest" "$guest_log"
 status=0
-env_run "$env" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
-	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
-	RTEMU_FUZZ="$RTEMU_ROOT/tools/target/release/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-50000}" \
-	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" \
-	"$RTEMU_ROOT/selftests/guest_check.sh" \
-	2>&1 | tee "$guest_log" || status=$?
-[ "${PIPESTATUS[0]}" = 0 ] || status=${PIPESTATUS[0]}
+wait "$guest" || status=$?
+trap - EXIT INT TERM
 # The guest's console log may carry carriage returns.
 tr -d '\r' <"$guest_log" >>"$ktap"
 if ! grep -qE '^(not )?ok [0-9]+ selftests: ' "$ktap"; then
@@ -103,5 +121,6 @@ fi
 phase ""
 echo "# phases ($env, $(basename "$kdir")):"
 printf '#   %s\n' "${phases[@]}"
+echo "#   (the host tests took $host_time s of the kselftests' time, beside them)"
 echo "#   $(printf '%5d s' "$SECONDS")  in all"
 "$RTEMU_ROOT/scripts/ktap-count.py" "$ktap"

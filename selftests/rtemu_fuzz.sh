@@ -5,12 +5,12 @@
 # final dumps compared. A mismatch is printed as a 1-minimal sequence with
 # the seed to rerun it.
 #   RTEMU_FUZZ      the rtemu-fuzz binary (default tools/target/debug/rtemu-fuzz)
-#   RTEMU_FUZZ_OPS  operations (default 50000)
+#   RTEMU_FUZZ_OPS  operations (default 25000)
 #   RTEMU_FUZZ_SEED seed (default: from the clock; printed either way)
 . "$(dirname "$0")/lib.sh"
 
 fuzz=${RTEMU_FUZZ:-$RTEMU_ROOT/tools/target/debug/rtemu-fuzz}
-ops=${RTEMU_FUZZ_OPS:-50000}
+ops=${RTEMU_FUZZ_OPS:-25000}
 
 ktap_print_header
 require_rtemu

@@ -4,7 +4,7 @@
 release at random for a fixed time while a listener is flooded; the kernel
 log check that runs after this catches any KASAN, lockdep or RCU report.
 
-RTEMU_STRESS_SECONDS (default 60) sets the budget. Prints KTAP.
+RTEMU_STRESS_SECONDS (default 30) sets the budget. Prints KTAP.
 """
 import errno
 import multiprocessing
@@ -20,7 +20,7 @@ SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
 sys.path.insert(0, os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'))
 from lib import YnlFamily, NlError  # noqa: E402
 
-SECONDS = float(os.environ.get('RTEMU_STRESS_SECONDS', '60'))
+SECONDS = float(os.environ.get('RTEMU_STRESS_SECONDS', '30'))
 WORKERS = 4
 
 
