@@ -46,7 +46,12 @@ ip addr add 192.0.2.1/24 dev rtbench0
 ip -6 addr add 2001:db8::1/64 dev rtbench0 nodad
 ip link set rtbench0 up
 
-# Batch files for both loaders from the same prefix list.
+# Batch files for both loaders from the same prefix list, cut into parts of
+# $PART lines; each loader runs once per part. A UML guest process maps each
+# of its pages as a host mapping of its own, and ip -batch grows by about a
+# page per route: past the host's vm.max_map_count (65,530 by default) it
+# stalls (seen at 64,500 routes).
+PART=10000
 for f in "$data"/*.txt; do
 	name=$(basename "$f" .txt)
 	case $name in
@@ -58,7 +63,18 @@ for f in "$data"/*.txt; do
 	v4-*) sed "s|.*|route add table $TABLE & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	v6-*) sed "s|.*|route add & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	esac
+	for loader in rtemu ip; do
+		mkdir "$work/$name.$loader.d"
+		split -l $PART "$work/$name.$loader" "$work/$name.$loader.d/part."
+	done
 done
+# batch LOADER NAME: the batch file NAME, part by part.
+batch() {
+	local loader=$1 part
+	for part in "$work/$2.$([ "$loader" = ip ] && echo ip || echo rtemu).d"/part.*; do
+		"$loader" -batch "$part" || return 1
+	done
+}
 
 fib_flush() {
 	ip route flush table $TABLE
@@ -75,13 +91,13 @@ for size in $SIZES; do
 
 		before=$(kmem)
 		t0=$(now_ns)
-		ip -batch "$work/$name.ip"
+		batch ip "$name"
 		t1=$(now_ns)
 		linux_bytes=$(($(kmem) - before))
 
 		before=$(kmem)
 		t2=$(now_ns)
-		"$RTEMUCTL" -batch "$work/$name.rtemu"
+		batch "$RTEMUCTL" "$name"
 		t3=$(now_ns)
 		rtemu_bytes=$(($(kmem) - before))
 		emit "{\"bench\":\"insert\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t3 - t2)),\"linux_bytes\":$linux_bytes,\"rtemu_bytes\":$rtemu_bytes}"
