@@ -5,7 +5,10 @@
 
 //! Constants of the rtemu generic netlink family, from its YNL spec.
 
-#![allow(dead_code, reason = "the whole table is generated; each user takes what it needs")]
+#![allow(
+    dead_code,
+    reason = "the whole table is generated; each user takes what it needs"
+)]
 
 /// The family name, nul-terminated.
 pub(crate) const RTEMU_FAMILY_NAME: &[u8] = b"rtemu\0";

@@ -76,11 +76,14 @@ guest_log=$results/guest-$env.log
 runner=$RTEMU_ROOT/scripts/$([ "$env" = uml ] && echo uml-run.sh || echo vm-run.sh)
 phase "kselftests ($env), beside the host tests"
 # A session of its own, so that stopping it reaches every process it started.
-setsid "$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
+# The log is written through a pipe: virtme-ng reopens its standard output,
+# and a second open of the file would write over the first from offset 0.
+GUEST_LOG=$guest_log setsid bash -o pipefail -c '"$@" </dev/null 2>&1 | cat >"$GUEST_LOG"' guest \
+	"$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
 	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
 	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMUCTL="$bin/rtemuctl" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-25000}" \
 	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" \
-	"$RTEMU_ROOT/selftests/guest_check.sh" >"$guest_log" 2>&1 </dev/null &
+	"$RTEMU_ROOT/selftests/guest_check.sh" &
 guest=$!
 trap 'kill -TERM -- -"$guest" 2>/dev/null' EXIT
 trap 'exit 130' INT
@@ -97,6 +100,7 @@ host_result "README commands and paths exist" "$RTEMU_ROOT/selftests/host/readme
 cargo_log=$results/cargo.log
 host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
 	env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
+host_result "rustfmt: rust/ with the kernel's .rustfmt.toml, tools/ with cargo fmt" "$RTEMU_ROOT/selftests/host/rustfmt.sh"
 host_result "cargo clippy -D warnings (tools workspace)" \
 	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
 host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
@@ -114,8 +118,15 @@ wait "$guest" || status=$?
 trap - EXIT INT TERM
 # The guest's console log may carry carriage returns.
 tr -d '\r' <"$guest_log" >>"$ktap"
-if ! grep -qE '^(not )?ok [0-9]+ selftests: ' "$ktap"; then
-	echo "not ok $((host_test + 1)) the $env guest produced no kselftest results (status $status)" | tee -a "$ktap"
+# Every kselftest asked for must have reported, or its results were lost.
+if [ -n "${RTEMU_TESTS:-}" ]; then
+	planned=$(wc -w <<<"$RTEMU_TESTS")
+else
+	planned=$(sed -n 's/^TEST_PROGS := //p' "$RTEMU_ROOT/selftests/Makefile" | wc -w)
+fi
+reported=$(grep -cE '^(not )?ok [0-9]+ selftests: ' <(tr -d '\r' <"$guest_log") || true)
+if [ "$reported" != "$planned" ]; then
+	echo "not ok $((host_test + 1)) the $env guest reported $reported of $planned kselftests (status $status)" | tee -a "$ktap"
 fi
 
 phase ""

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Formatting: the kernel crate (rust/, generated rust/uapi.rs included) with
+# the kernel's own .rustfmt.toml, as `make rustfmtcheck` would; the tools
+# workspace with cargo fmt.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/scripts/lib.sh"
+fails=0
+ok() { echo "# ok: $*"; }
+fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+
+src=$(kernel_src) || { echo "# FAIL: no kernel source (scripts/setup.sh)"; exit 1; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+# rustfmt follows the crate root's `mod` items to every file of the crate.
+if rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 --check \
+	"$root/rust/rtemu_main.rs" "$root/rust/rtemu_kunit.rs" >"$out" 2>&1; then
+	ok "rust/ is formatted with the kernel's .rustfmt.toml"
+else
+	fail "rust/ is not formatted (rustfmt --config-path $src/.rustfmt.toml rust/rtemu_main.rs rust/rtemu_kunit.rs):"
+	sed 's/^/#   /' "$out" | head -n 40
+fi
+if cargo fmt --manifest-path "$root/tools/Cargo.toml" --all --check >"$out" 2>&1; then
+	ok "tools/ is formatted (cargo fmt)"
+else
+	fail "tools/ is not formatted (cargo fmt --manifest-path tools/Cargo.toml --all):"
+	sed 's/^/#   /' "$out" | head -n 40
+fi
+[ $fails -eq 0 ]
