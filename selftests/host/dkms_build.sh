@@ -6,12 +6,7 @@
 # --installtree) and the kernel is named with -k and --kernelsourcedir, so
 # /usr/src, /var/lib/dkms and /lib/modules are not touched and the host's
 # running kernel does not matter. Needs root and Debian's dkms package.
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-. "$root/scripts/lib.sh"
-fails=0
-ok() { echo "# ok: $*"; }
-fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 command -v dkms >/dev/null || { echo "# FAIL: dkms is not installed (scripts/setup.sh installs it)"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "# FAIL: dkms add needs root"; exit 1; }

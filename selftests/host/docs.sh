@@ -2,11 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make docs builds the tools workspace's API docs, the module's docs and the
 # UAPI reference, and leaves the committed reference as it was.
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-fails=0
-ok() { echo "# ok: $*"; }
-fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

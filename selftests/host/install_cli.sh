@@ -2,11 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make install puts rtemuctl, its man pages and bash/zsh/fish completions
 # under DESTDIR/PREFIX, and make uninstall takes them away again.
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-fails=0
-ok() { echo "# ok: $*"; }
-fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 

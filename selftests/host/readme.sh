@@ -7,12 +7,8 @@
 # scripts/readme-tour.sh); here it must contain the test command, and CI must
 # run it. The other commands are run by the host tests (dkms_build.sh,
 # install_cli.sh, rust_analyzer.sh, docs.sh).
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 readme=$root/README.md
-fails=0
-ok() { echo "# ok: $*"; }
-fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
 
 # make commands: in inline code (`make ...`) or on a line of a code block.
 targets=$(python3 - "$readme" <<'PY'

@@ -3,12 +3,7 @@
 # Formatting: the kernel crate (rust/, generated rust/uapi.rs included) with
 # the kernel's own .rustfmt.toml, as `make rustfmtcheck` would; the tools
 # workspace with cargo fmt.
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-. "$root/scripts/lib.sh"
-fails=0
-ok() { echo "# ok: $*"; }
-fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 src=$(kernel_src) || { echo "# FAIL: no kernel source (scripts/setup.sh)"; exit 1; }
 out=$(mktemp)

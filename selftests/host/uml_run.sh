@@ -5,14 +5,9 @@
 # standard input is needed, a timeout gives 124, and neither a timeout nor
 # Ctrl-C leaves a `linux` process behind. Each boot takes about a second.
 #   KDIR: an um- kernel build (default: the cached um-debug one).
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-. "$root/scripts/lib.sh"
+. "$(dirname "$0")/lib.sh"
 run=$root/scripts/uml-run.sh
 kdir=${KDIR:-$("$root/scripts/build-kernel.sh" um-debug 2>/dev/null)}
-fails=0
-ok() { echo "# ok: $*"; }
-fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
 [ -x "$kdir/linux" ] || { echo "# FAIL: no UML kernel at '$kdir'"; exit 1; }
 
 # The runner's run directories, and so the guests' command lines, under a
