@@ -26,7 +26,8 @@ pub(crate) const RTEMU_ROUTE_FLAGS_UP: u32 = 0x1;
 pub(crate) const RTEMU_ROUTE_FLAGS_GATEWAY: u32 = 0x2;
 /// RTF_HOST, a host route (full-length prefix).
 pub(crate) const RTEMU_ROUTE_FLAGS_HOST: u32 = 0x4;
-/// RTF_REJECT, lookups that match fail with EHOSTUNREACH.
+/// RTF_REJECT, an output path sending through the route refuses the packet (EHOSTUNREACH in
+/// FreeBSD's ip_output); lookups return the route like any other.
 pub(crate) const RTEMU_ROUTE_FLAGS_REJECT: u32 = 0x8;
 /// RTF_CLONING, lookups with report set spawn host routes.
 pub(crate) const RTEMU_ROUTE_FLAGS_CLONING: u32 = 0x100;
@@ -34,7 +35,8 @@ pub(crate) const RTEMU_ROUTE_FLAGS_CLONING: u32 = 0x100;
 pub(crate) const RTEMU_ROUTE_FLAGS_XRESOLVE: u32 = 0x200;
 /// RTF_STATIC, added by an administrator.
 pub(crate) const RTEMU_ROUTE_FLAGS_STATIC: u32 = 0x800;
-/// RTF_BLACKHOLE, matching packets are silently discarded.
+/// RTF_BLACKHOLE, an output path sending through the route discards the packet silently; lookups
+/// return the route like any other.
 pub(crate) const RTEMU_ROUTE_FLAGS_BLACKHOLE: u32 = 0x1000;
 /// RTF_PRCLONING, obsolete; accepted and reported, never clones.
 pub(crate) const RTEMU_ROUTE_FLAGS_PRCLONING: u32 = 0x10000;

@@ -7,8 +7,12 @@ same information for the Rust module, named the way ynl_gen_c.py names it in
 C so the two can be read side by side.
 """
 import sys
+import textwrap
 
 import yaml
+
+# The kernel's Rust style: lines of at most 100 columns, comments included.
+WIDTH = 100
 
 
 def c_upper(name):
@@ -51,7 +55,8 @@ def main(spec_path):
             value = e.get('value', value)
             shown = (1 << value) if d['type'] == 'flags' else value
             if 'doc' in e:
-                p(f'/// {e["doc"]}')
+                for line in textwrap.wrap(e['doc'], WIDTH - len('/// ')):
+                    p(f'/// {line}')
             p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {shown:#x};'
               if d['type'] == 'flags' else
               f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {shown};')

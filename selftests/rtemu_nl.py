@@ -126,6 +126,20 @@ def add_get_list_v4(y):
 
 
 @test
+def reject_and_blackhole_routes_answer_lookups(y):
+    """As rtalloc1 in FreeBSD 7: refusing or dropping is the output path's
+    business, so a lookup returns such a route like any other."""
+    clear(y)
+    add(y, '10.0.0.0', 8, '192.0.2.1')
+    add(y, '10.9.0.0', 16, '192.0.2.2', flags=['reject'])
+    add(y, '10.8.0.0', 16, '192.0.2.3', flags=['blackhole'])
+    r = get(y, '10.9.1.1')
+    assert r['prefix-len'] == 16 and 'reject' in flags(r), r
+    r = get(y, '10.8.1.1')
+    assert r['prefix-len'] == 16 and 'blackhole' in flags(r), r
+
+
+@test
 def add_get_v6_and_edges(y):
     clear(y)
     add(y, '::', 0, 'fe80::1')

@@ -24,15 +24,17 @@ enum rtemu_af {
  * @RTEMU_ROUTE_FLAGS_GATEWAY: RTF_GATEWAY, the destination is reached through
  *   the via router.
  * @RTEMU_ROUTE_FLAGS_HOST: RTF_HOST, a host route (full-length prefix).
- * @RTEMU_ROUTE_FLAGS_REJECT: RTF_REJECT, lookups that match fail with
- *   EHOSTUNREACH.
+ * @RTEMU_ROUTE_FLAGS_REJECT: RTF_REJECT, an output path sending through the
+ *   route refuses the packet (EHOSTUNREACH in FreeBSD's ip_output); lookups
+ *   return the route like any other.
  * @RTEMU_ROUTE_FLAGS_CLONING: RTF_CLONING, lookups with report set spawn host
  *   routes.
  * @RTEMU_ROUTE_FLAGS_XRESOLVE: RTF_XRESOLVE, clones are announced to userspace
  *   for resolution.
  * @RTEMU_ROUTE_FLAGS_STATIC: RTF_STATIC, added by an administrator.
- * @RTEMU_ROUTE_FLAGS_BLACKHOLE: RTF_BLACKHOLE, matching packets are silently
- *   discarded.
+ * @RTEMU_ROUTE_FLAGS_BLACKHOLE: RTF_BLACKHOLE, an output path sending through
+ *   the route discards the packet silently; lookups return the route like any
+ *   other.
  * @RTEMU_ROUTE_FLAGS_PRCLONING: RTF_PRCLONING, obsolete; accepted and
  *   reported, never clones.
  * @RTEMU_ROUTE_FLAGS_WASCLONED: RTF_WASCLONED, this host route was cloned from
