@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 src=$(kernel_src) || { echo "# FAIL: no kernel source (scripts/setup.sh)"; exit 1; }
+command -v rustfmt >/dev/null || { echo "# FAIL: no rustfmt (rustup component add rustfmt)"; exit 1; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # rustfmt follows the crate root's `mod` items to every file of the crate.
