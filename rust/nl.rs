@@ -291,10 +291,10 @@ pub(crate) unsafe trait PutAttrs {
 
     fn put_bytes(&mut self, ty: u16, data: &[u8]) -> Result {
         let len = i32::try_from(data.len()).map_err(|_| EMSGSIZE)?;
+        let skb = self.raw_skb();
         // SAFETY: the buffer may be appended to (trait contract); `data` is
         // readable for `len` bytes.
-        let ret =
-            unsafe { bindings::nla_put(self.raw_skb(), ty.into(), len, data.as_ptr().cast()) };
+        let ret = unsafe { bindings::nla_put(skb, ty.into(), len, data.as_ptr().cast()) };
         if ret == 0 {
             Ok(())
         } else {
