@@ -63,16 +63,16 @@ for f in "$data"/*.txt; do
 	v4-*) sed "s|.*|route add table $TABLE & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	v6-*) sed "s|.*|route add & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	esac
-	for loader in rtemu ip; do
-		mkdir "$work/$name.$loader.d"
-		split -l $PART "$work/$name.$loader" "$work/$name.$loader.d/part."
+	for batch in "$work/$name.rtemu" "$work/$name.ip"; do
+		mkdir "$batch.d"
+		split -l $PART "$batch" "$batch.d/part."
 	done
 done
-# batch LOADER NAME: the batch file NAME, part by part.
+# batch LOADER FILE: LOADER -batch on each part of the batch file FILE.
 batch() {
-	local loader=$1 part
-	for part in "$work/$2.$([ "$loader" = ip ] && echo ip || echo rtemu).d"/part.*; do
-		"$loader" -batch "$part" || return 1
+	local part
+	for part in "$work/$2.d"/part.*; do
+		"$1" -batch "$part" || return 1
 	done
 }
 
@@ -91,13 +91,13 @@ for size in $SIZES; do
 
 		before=$(kmem)
 		t0=$(now_ns)
-		batch ip "$name"
+		batch ip "$name.ip"
 		t1=$(now_ns)
 		linux_bytes=$(($(kmem) - before))
 
 		before=$(kmem)
 		t2=$(now_ns)
-		batch "$RTEMUCTL" "$name"
+		batch "$RTEMUCTL" "$name.rtemu"
 		t3=$(now_ns)
 		rtemu_bytes=$(($(kmem) - before))
 		emit "{\"bench\":\"insert\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t3 - t2)),\"linux_bytes\":$linux_bytes,\"rtemu_bytes\":$rtemu_bytes}"

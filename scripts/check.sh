@@ -66,6 +66,8 @@ bin=$results/guest-bin-$env
 rm -rf "$bin"
 mkdir -p "$bin"
 cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$bin/"
+# When the build above failed (and failed the run), the guest's tests that
+# need these say they are missing.
 cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/rtemu-fuzz" "$bin/" 2>/dev/null || true
 
 # The kselftests boot the kernel once and run beside the host tests; the
@@ -73,7 +75,7 @@ cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/r
 # make check fuzzes with a fixed seed so CI is reproducible; make fuzz
 # draws a new one each run (printed either way).
 guest_log=$results/guest-$env.log
-runner=$RTEMU_ROOT/scripts/$([ "$env" = uml ] && echo uml-run.sh || echo vm-run.sh)
+runner=$(env_runner "$env")
 phase "kselftests ($env), beside the host tests"
 # A session of its own, so that stopping it reaches every process it started.
 # The log is written through a pipe: virtme-ng reopens its standard output,

@@ -91,18 +91,25 @@ env_flavour() {
 	if [ "$1" = uml ]; then echo "um-$2"; else echo "$2"; fi
 }
 
+# The runner of ENV: scripts/uml-run.sh or scripts/vm-run.sh. Both take
+#   RUNNER [--timeout SECONDS] KERNEL_BUILD_DIR COMMAND...
+# and share these promises: a timeout on every boot, the command's exit
+# status back (124 on timeout, 125 when the guest gave none), output
+# streamed, no standard input needed.
+env_runner() {
+	check_env "$1"
+	if [ "$1" = uml ]; then
+		echo "$RTEMU_ROOT/scripts/uml-run.sh"
+	else
+		echo "$RTEMU_ROOT/scripts/vm-run.sh"
+	fi
+}
+
 # Runs COMMAND in a guest of ENV booted from KERNEL_BUILD_DIR:
 #   env_run ENV [--timeout SECONDS] KERNEL_BUILD_DIR COMMAND...
-# Both runners share this interface: a timeout on every boot, the command's
-# exit status back (124 on timeout, 125 when the guest gave none), output
-# streamed, no standard input needed.
 env_run() {
-	check_env "$1"
-	local env=$1
+	local runner
+	runner=$(env_runner "$1") || exit 1
 	shift
-	if [ "$env" = uml ]; then
-		"$RTEMU_ROOT/scripts/uml-run.sh" "$@"
-	else
-		"$RTEMU_ROOT/scripts/vm-run.sh" "$@"
-	fi
+	"$runner" "$@"
 }
