@@ -9,6 +9,8 @@ KERNEL_SERIES=7.3
 LLVM_SUFFIX=-22
 BINDGEN_VERSION=0.73.2
 VIRTME_NG_VERSION=1.42
+# virtme-ng shares the host's root with the guest through it (else 9p, uncached).
+VIRTIOFSD_VERSION=1.14.0
 # Real routing-table-derived prefixes (RouteViews + RIR data, CC BY 4.0).
 ASN_DATA_PACKAGE=@ip-location-db/asn@2.3.2026061719
 
@@ -16,6 +18,7 @@ RTEMU_TOOLS=$RTEMU_CACHE/tools
 RTEMU_VENV=$RTEMU_CACHE/venv
 KERNEL_SRC_DIR=$RTEMU_CACHE/src
 BINDGEN=$RTEMU_TOOLS/bin/bindgen
+VIRTIOFSD=$RTEMU_TOOLS/bin/virtiofsd
 ASN_DATA_DIR=$RTEMU_CACHE/data/asn
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

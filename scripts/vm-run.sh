@@ -17,8 +17,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 VNG=$RTEMU_VENV/bin/vng
-# vng runs virtme-run and friends from PATH.
-export PATH=$RTEMU_VENV/bin:$PATH
+# vng runs virtme-run and friends from PATH, and shares the host's root
+# through the virtiofsd it finds there (see scripts/setup.sh).
+[ -x "$VIRTIOFSD" ] || die "no $VIRTIOFSD: run make setup"
+export PATH=$RTEMU_VENV/bin:$(dirname "$VIRTIOFSD"):$PATH
 KVM_DEVICE=${RTEMU_KVM_DEVICE:-/dev/kvm}
 PROBE_TIMEOUT=${RTEMU_KVM_PROBE_TIMEOUT:-60}
 
@@ -31,8 +33,12 @@ boot() {
 		--cpus "${RTEMU_VM_CPUS:-2}" --cwd "$RTEMU_ROOT" --rwdir "$RTEMU_CACHE/vm-out")
 	[ "$accel" = tcg ] && args+=(--disable-kvm)
 	mkdir -p "$RTEMU_CACHE/vm-out"
-	timeout -k 15 "$timeout" "$VNG" "${args[@]}" -- "$@" </dev/null
+	timeout -k 15 "$timeout" "$VNG" "${args[@]}" -- sh -c "$root_check"' exec "$@"' guest "$@" </dev/null
 }
+
+# virtme-ng falls back to 9p without a word when virtiofsd does not start.
+root_check='grep -q rootfstype=virtiofs /proc/cmdline ||
+	echo "vm: the root is not virtiofs: every program start reads the host again (slow under TCG)" >&2;'
 
 # The probe: the smallest useful boot, run once per kernel build.
 kvm_probe() {
