@@ -166,4 +166,21 @@ impl Prefix {
     pub(crate) fn is_host(&self) -> bool {
         self.len == self.af().max_len()
     }
+
+    /// Whether `addr` is inside the prefix: same family, same first `len`
+    /// bits.
+    pub(crate) fn contains(&self, addr: &Addr) -> bool {
+        if addr.af() != self.af() {
+            return false;
+        }
+        let len = usize::from(self.len);
+        let (ours, theirs) = (self.addr.as_bytes(), addr.as_bytes());
+        let whole = len / 8;
+        if ours[..whole] != theirs[..whole] {
+            return false;
+        }
+        let rest = len % 8;
+        // The first `rest` bits of the next byte; ours has no bits after them.
+        rest == 0 || ours[whole] == theirs[whole] & !(0xffu8 >> rest)
+    }
 }

@@ -66,9 +66,14 @@ pub(crate) mod flags {
     /// rtemu's own: `preferred_until` has passed.
     pub(crate) const RTF_DEPRECATED: u32 = uapi::RTEMU_ROUTE_FLAGS_DEPRECATED;
 
-    /// Flags a route-add or route-change request may set.
+    /// Flags a route-add request may set.
     pub(crate) const RTF_USER: u32 =
         RTF_CLONING | RTF_XRESOLVE | RTF_STATIC | RTF_REJECT | RTF_BLACKHOLE | RTF_PRCLONING;
+
+    /// Flags a route-change may change: FreeBSD's `RTF_FMASK` (`route.h`)
+    /// within rtemu's flags. Cloning and resolving are what a route is, so
+    /// clones always go with their parent.
+    pub(crate) const RTF_FMASK: u32 = RTF_STATIC | RTF_REJECT | RTF_BLACKHOLE;
 }
 
 use flags::*;
@@ -217,11 +222,6 @@ impl RtEntry {
     /// Whether `RTF_DEPRECATED` is set, without the lock.
     pub(crate) fn is_deprecated(&self) -> bool {
         self.flags_seen.load(Relaxed) & RTF_DEPRECATED != 0
-    }
-
-    /// Whether this entry clones host routes, without the lock.
-    pub(crate) fn is_cloning_parent(&self) -> bool {
-        self.flags_seen.load(Relaxed) & (RTF_CLONING | RTF_PRCLONING) != 0
     }
 
     /// Whether this is a clone (`RTF_WASCLONED`, with its parent).

@@ -21,6 +21,10 @@ pub(crate) enum DeleteReason {
     ParentDeleted,
     Idle,
     Replaced,
+    /// Retired by a covering add or a gateway change (`rt_fixchange`).
+    Superseded,
+    /// Its parent got a new router (`rt_setgate`).
+    ParentChanged,
 }
 
 /// A route as an event or reply shows it, copied under the entry lock.

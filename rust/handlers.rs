@@ -7,7 +7,10 @@ use kernel::prelude::*;
 
 use crate::{
     addr::{Addr, Af, Prefix, PrefixError},
-    entry::{flags::RTF_USER, Deadline},
+    entry::{
+        flags::{RTF_FMASK, RTF_USER},
+        Deadline,
+    },
     event::{Events, RouteInfo},
     lifetime::{check_order, deadline, LifetimeError},
     netns::{state_of, NetState},
@@ -104,7 +107,8 @@ fn lifetimes(
     Ok((preferred, expires))
 }
 
-fn user_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
+/// The flags of a route-add: within [`RTF_USER`].
+fn add_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
     let Some(a) = attrs.get(RTEMU_A_ROUTE_FLAGS) else {
         return Ok(None);
     };
@@ -119,6 +123,23 @@ fn user_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
     Ok(Some(flags))
 }
 
+/// The flags of a route-change: within [`RTF_FMASK`]. FreeBSD ignores the
+/// other bits; refusing them tells the caller its change would not happen.
+fn change_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
+    let Some(a) = attrs.get(RTEMU_A_ROUTE_FLAGS) else {
+        return Ok(None);
+    };
+    let flags = a.u32();
+    if flags & !RTF_FMASK != 0 {
+        return Err(ex.fail(
+            EINVAL,
+            c"route-change can set only static, reject and blackhole (RTF_FMASK)",
+            Some(a),
+        ));
+    }
+    Ok(Some(flags))
+}
+
 /// route-add.
 pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
@@ -126,7 +147,7 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let prefix = prefix(&attrs, &ex, af)?;
     let via = required(&attrs, &ex, RTEMU_A_ROUTE_VIA, c"via is required")?;
     let gateway = addr(af, via, &ex, c"via length does not match family")?;
-    let flags = user_flags(&attrs, &ex)?.unwrap_or(0);
+    let flags = add_flags(&attrs, &ex)?.unwrap_or(0);
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
     let mut ev = Events::new();
     let timed = preferred.is_some() || expires.is_some();
@@ -257,7 +278,7 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
         Some(a) => Some(addr(af, a, &ex, c"new-via length does not match family")?),
         None => None,
     };
-    let flags = user_flags(&attrs, &ex)?;
+    let flags = change_flags(&attrs, &ex)?;
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
     let timed = preferred.is_some() || expires.is_some();
     let mut ev = Events::new();

@@ -43,6 +43,8 @@ fn reason_uapi(reason: DeleteReason) -> u32 {
         DeleteReason::ParentDeleted => RTEMU_DELETE_REASON_PARENT_DELETED,
         DeleteReason::Idle => RTEMU_DELETE_REASON_IDLE,
         DeleteReason::Replaced => RTEMU_DELETE_REASON_REPLACED,
+        DeleteReason::Superseded => RTEMU_DELETE_REASON_SUPERSEDED,
+        DeleteReason::ParentChanged => RTEMU_DELETE_REASON_PARENT_CHANGED,
     }
 }
 

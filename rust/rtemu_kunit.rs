@@ -576,20 +576,158 @@ mod tests {
     }
 
     #[test]
-    fn a_cloning_host_route_is_the_answer_even_behind_a_deprecated_path() -> Result {
+    fn a_host_route_is_the_answer_even_behind_a_deprecated_path() -> Result {
         let t = table();
         let host = v4([10, 9, 9, 9]);
         let mut r = route(host, 32, v4([192, 0, 2, 2]), 0);
         r.preferred = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 - SEC as u64)?);
         t.add(r, &mut Events::new())?;
-        add(&t, host, 32, GW, RTF_CLONING)?;
+        // As rtrequest1: a host route added with RTF_CLONING loses it.
+        let mut ev = Events::new();
+        t.add(route(host, 32, GW, RTF_CLONING | RTF_STATIC), &mut ev)?;
+        assert!(matches!(
+            ev.iter().next(),
+            Some(Event::Add(info)) if info.flags & (RTF_CLONING | RTF_STATIC) == RTF_STATIC
+        ));
         let mut ev = Events::new();
         let mut rt = t.rtalloc1(&host, true, 0, &mut ev).expect("match");
         assert_eq!(rt.state().gateway, GW);
+        assert_eq!(rt.flags() & (RTF_CLONING | RTF_HOST), RTF_HOST);
         drop(rt);
         // Nothing cloned, no miss.
         assert_eq!(ev.len(), 0);
         assert_eq!((t.stats().clones, t.stats().misses), (0, 0));
+        Ok(())
+    }
+
+    /// The delete reasons among `ev`, in order.
+    fn delete_reasons(ev: &Events) -> KVec<DeleteReason> {
+        let mut out = KVec::new();
+        for e in ev.iter() {
+            if let Event::Delete(_, r) = e {
+                out.push(*r, GFP_KERNEL).expect("room for a reason");
+            }
+        }
+        out
+    }
+
+    /// Clones `dst` through `rtalloc1(dst, report)` and releases it.
+    fn clone_of(t: &RouteTable, dst: Addr) {
+        let rt = t
+            .rtalloc1(&dst, true, 0, &mut Events::new())
+            .expect("match");
+        assert!(rt.entry().is_clone());
+    }
+
+    fn gateway_of(t: &RouteTable, dst: Addr) -> Option<Addr> {
+        t.rtalloc1(&dst, false, 0, &mut Events::new())
+            .map(|mut rt| rt.state().gateway)
+    }
+
+    #[test]
+    fn a_covering_add_retires_less_specific_clones() -> Result {
+        let t = table();
+        let (gw2, gw3) = (v4([192, 0, 2, 2]), v4([192, 0, 2, 3]));
+        add(&t, v4([10, 0, 0, 0]), 16, GW, RTF_CLONING)?;
+        // A clone of a more specific parent inside the new route, and a
+        // clone outside it: both stay.
+        add(&t, v4([10, 0, 1, 0]), 25, gw3, RTF_CLONING)?;
+        clone_of(&t, v4([10, 0, 1, 6]));
+        clone_of(&t, v4([10, 0, 2, 5]));
+        // The /16's clone inside it, held.
+        let held = t
+            .rtalloc1(&v4([10, 0, 1, 200]), true, 0, &mut Events::new())
+            .expect("clone")
+            .unlock();
+        assert!(held.entry().is_clone());
+        assert_eq!(t.stats().clones, 3);
+
+        let mut ev = Events::new();
+        t.add(route(v4([10, 0, 1, 0]), 24, gw2, 0), &mut ev)?;
+        assert_eq!(&*delete_reasons(&ev), &[DeleteReason::Superseded]);
+        assert!(matches!(ev.iter().last(), Some(Event::Add(_))));
+        assert!(!held.entry().is_up());
+        assert_eq!((t.stats().clones, t.stats().trash), (2, 1));
+        assert_eq!(match_len(&t, v4([10, 0, 1, 200])), Some(24));
+        assert_eq!(gateway_of(&t, v4([10, 0, 1, 200])), Some(gw2));
+        assert_eq!(match_len(&t, v4([10, 0, 1, 6])), Some(32));
+        assert_eq!(match_len(&t, v4([10, 0, 2, 5])), Some(32));
+        drop(held);
+        assert_eq!(t.stats().trash, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_gateway_change_retires_the_parents_clones() -> Result {
+        let t = table();
+        let gw2 = v4([192, 0, 2, 2]);
+        let p24 = Prefix::new(v4([10, 0, 0, 0]), 24).unwrap();
+        add(&t, v4([10, 0, 0, 0]), 24, GW, RTF_CLONING)?;
+        clone_of(&t, v4([10, 0, 0, 5]));
+        // A change of flags or lifetimes retires nothing.
+        let mut ev = Events::new();
+        let change = |gateway, flags| RouteChange {
+            gateway,
+            flags,
+            preferred: None,
+            expires: None,
+        };
+        t.change(&p24, None, change(None, Some(RTF_STATIC)), &mut ev)?;
+        assert!(delete_reasons(&ev).is_empty());
+        assert_eq!(t.stats().clones, 1);
+        // A new router does, and the next clone goes through it.
+        let mut ev = Events::new();
+        t.change(&p24, None, change(Some(gw2), None), &mut ev)?;
+        assert_eq!(&*delete_reasons(&ev), &[DeleteReason::ParentChanged]);
+        assert!(matches!(ev.iter().last(), Some(Event::Change(_))));
+        assert_eq!(t.stats().clones, 0);
+        assert_eq!(match_len(&t, v4([10, 0, 0, 5])), Some(24));
+        let mut clone = t
+            .rtalloc1(&v4([10, 0, 0, 5]), true, 0, &mut Events::new())
+            .expect("clone");
+        assert!(clone.entry().is_clone());
+        assert_eq!(clone.state().gateway, gw2);
+        drop(clone);
+        // As rt_setgate, the same router again retires them too.
+        let mut ev = Events::new();
+        t.change(&p24, None, change(Some(gw2), None), &mut ev)?;
+        assert_eq!(&*delete_reasons(&ev), &[DeleteReason::ParentChanged]);
+        Ok(())
+    }
+
+    #[test]
+    fn route_change_flags_touch_only_fmask() -> Result {
+        let t = table();
+        let p24 = Prefix::new(v4([10, 0, 0, 0]), 24).unwrap();
+        add(&t, v4([10, 0, 0, 0]), 24, GW, RTF_CLONING | RTF_XRESOLVE)?;
+        clone_of(&t, v4([10, 0, 0, 5]));
+        let flags_of = |t: &RouteTable| {
+            t.rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+                .map(|mut rt| rt.flags())
+        };
+        for (asked, kept) in [
+            (RTF_STATIC | RTF_REJECT, RTF_STATIC | RTF_REJECT),
+            (0, 0),
+            (RTF_BLACKHOLE | RTF_PRCLONING, RTF_BLACKHOLE),
+        ] {
+            let change = RouteChange {
+                gateway: None,
+                flags: Some(asked),
+                preferred: None,
+                expires: None,
+            };
+            t.change(&p24, None, change, &mut Events::new())?;
+            let f = flags_of(&t).expect("the /24");
+            assert_eq!(f & RTF_USER, RTF_CLONING | RTF_XRESOLVE | kept);
+        }
+        // So its clones go with it.
+        let mut ev = Events::new();
+        t.remove(&p24, None, &mut ev)?;
+        assert_eq!(
+            &*delete_reasons(&ev),
+            &[DeleteReason::Removed, DeleteReason::ParentDeleted]
+        );
+        assert_eq!((t.stats().clones, t.stats().trash), (0, 0));
         Ok(())
     }
 

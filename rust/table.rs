@@ -455,7 +455,8 @@ impl RouteTable {
     }
 
     /// Adds a route (`rtrequest1(RTM_ADD)`). A clone in the way is
-    /// replaced; any other path with the same router is `EEXIST`.
+    /// replaced; any other path with the same router is `EEXIST`. Clones
+    /// the new route supersedes go (`rt_fixchange`).
     pub(crate) fn add(&self, new: NewRoute, ev: &mut Events) -> Result {
         let now = self.clock.boot_ns();
         let mut flags = new.flags & RTF_USER;
@@ -463,7 +464,9 @@ impl RouteTable {
             flags |= RTF_GATEWAY;
         }
         if new.prefix.is_host() {
+            // As rtrequest1: a host route has nothing to clone.
             flags |= RTF_HOST;
+            flags &= !RTF_CLONING;
         }
         if new.preferred.is_some_and(|p| p.boot_ns <= now) {
             flags |= RTF_DEPRECATED;
@@ -505,6 +508,7 @@ impl RouteTable {
             writer.timed.reserve_one()?;
         }
         drop(existing);
+        let superseded = self.fixchange_victims(&rt, &writer)?;
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
         if new.preferred.is_some() || new.expires.is_some() {
@@ -513,9 +517,56 @@ impl RouteTable {
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
         }
+        self.retire(&superseded, &mut writer, ev);
         drop(writer);
         ev.push(Event::Add(RouteInfo::of_unlocked(&rt)));
         Ok(())
+    }
+
+    /// FreeBSD's `rt_fixchange` walk for `rt0`, a network route being added
+    /// or given a new router: the clones in the table inside `rt0` whose
+    /// parent is `rt0` (parent-changed) or no more specific than `rt0`
+    /// (superseded). They would otherwise keep answering for `rt0`'s
+    /// addresses with an older route's router. Allocates: call it before
+    /// changing anything.
+    fn fixchange_victims(
+        &self,
+        rt0: &RtArc,
+        writer: &WriterState,
+    ) -> Result<KVec<(RtArc, DeleteReason)>> {
+        let mut victims = KVec::new();
+        let p0 = rt0.prefix();
+        if p0.is_host() || self.clones.load(Relaxed) == 0 {
+            return Ok(victims);
+        }
+        // Every clone is in the timed list.
+        for e in writer.timed.iter() {
+            let Some(parent) = e.parent() else {
+                continue;
+            };
+            if !e.is_up() || !p0.contains(&e.prefix().addr()) {
+                continue;
+            }
+            let reason = if core::ptr::eq(parent, &**rt0) {
+                DeleteReason::ParentChanged
+            } else if parent.prefix().len() <= p0.len() {
+                DeleteReason::Superseded
+            } else {
+                continue;
+            };
+            victims.push((e.clone(), reason), GFP_KERNEL)?;
+        }
+        Ok(victims)
+    }
+
+    /// Deletes the clones [`RouteTable::fixchange_victims`] chose, those
+    /// still in the table.
+    fn retire(&self, victims: &[(RtArc, DeleteReason)], writer: &mut WriterState, ev: &mut Events) {
+        for (clone, reason) in victims {
+            if clone.is_up() && self.remove_path(clone).is_ok() {
+                self.unlink(clone, writer, Some(*reason), ev);
+            }
+        }
     }
 
     /// Takes `rt` out of the accounting after its set was republished
@@ -540,9 +591,9 @@ impl RouteTable {
             Some(reason) => ev.push(Event::Delete(RouteInfo::of_unlocked(rt), reason)),
             None => ev.push(Event::Expire(RouteInfo::of_unlocked(rt))),
         }
-        if rt.is_cloning_parent() {
-            self.delete_clones_of(rt, writer, ev);
-        }
+        // Whatever its flags now: route-change cannot clear RTF_CLONING,
+        // and the clones of a route cannot outlive it in the table.
+        self.delete_clones_of(rt, writer, ev);
     }
 
     /// Deletes the clones of `parent` (its children die with it).
@@ -694,7 +745,9 @@ impl RouteTable {
     }
 
     /// Changes an existing route (RTM_CHANGE). `via` picks one path of a
-    /// multipath prefix; without it the prefix must have one path.
+    /// multipath prefix; without it the prefix must have one path. Only the
+    /// flags in [`RTF_FMASK`] change. A new router retires the clones it
+    /// makes stale, as `rt_setgate` does (whether or not it differs).
     pub(crate) fn change(
         &self,
         prefix: &Prefix,
@@ -726,6 +779,11 @@ impl RouteTable {
                 return Err(EEXIST);
             }
         }
+        let retired = if change.gateway.is_some() {
+            self.fixchange_victims(&rt, &writer)?
+        } else {
+            KVec::new()
+        };
         let timed = change.preferred.is_some() || change.expires.is_some();
         if timed && !TimedList::tracks(&rt) {
             writer.timed.reserve_one()?;
@@ -743,7 +801,7 @@ impl RouteTable {
                 }
             }
             if let Some(f) = change.flags {
-                flags = (flags & !RTF_USER) | (f & RTF_USER);
+                flags = (flags & !RTF_FMASK) | (f & RTF_FMASK);
             }
             if let Some(p) = change.preferred {
                 s.preferred = Some(p);
@@ -760,6 +818,7 @@ impl RouteTable {
             RouteInfo::of(&rt, &s)
         };
         self.changed();
+        self.retire(&retired, &mut writer, ev);
         drop(writer);
         ev.push(Event::Change(info));
         Ok(())

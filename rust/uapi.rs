@@ -29,7 +29,8 @@ pub(crate) const RTEMU_ROUTE_FLAGS_HOST: u32 = 0x4;
 /// RTF_REJECT, an output path sending through the route refuses the packet (EHOSTUNREACH in
 /// FreeBSD's ip_output); lookups return the route like any other.
 pub(crate) const RTEMU_ROUTE_FLAGS_REJECT: u32 = 0x8;
-/// RTF_CLONING, lookups with report set spawn host routes.
+/// RTF_CLONING, lookups with report set spawn host routes. Dropped from host routes at add, as
+/// FreeBSD's rtrequest1 does: they have nothing to clone.
 pub(crate) const RTEMU_ROUTE_FLAGS_CLONING: u32 = 0x100;
 /// RTF_XRESOLVE, clones are announced to userspace for resolution.
 pub(crate) const RTEMU_ROUTE_FLAGS_XRESOLVE: u32 = 0x200;
@@ -54,6 +55,11 @@ pub(crate) const RTEMU_DELETE_REASON_PARENT_DELETED: u32 = 1;
 pub(crate) const RTEMU_DELETE_REASON_IDLE: u32 = 2;
 /// A clone replaced by an added route with the same prefix.
 pub(crate) const RTEMU_DELETE_REASON_REPLACED: u32 = 3;
+/// A clone inside a newly added route, or inside a route that got a new router, whose own parent is
+/// no more specific than that route (FreeBSD's rt_fixchange).
+pub(crate) const RTEMU_DELETE_REASON_SUPERSEDED: u32 = 4;
+/// A clone whose cloning parent got a new router (FreeBSD's rt_setgate, through rt_fixchange).
+pub(crate) const RTEMU_DELETE_REASON_PARENT_CHANGED: u32 = 5;
 
 // attribute-set route
 pub(crate) const RTEMU_A_ROUTE_PAD: u16 = 1;

@@ -307,6 +307,88 @@ def clones_take_no_reference_on_their_parent(y):
     assert (s['trash'], s['holds']) == (0, 0), ('trash follows the release at once', s)
 
 
+def change(y, dst, plen, **kw):
+    fam = 'inet6' if ':' in dst else 'inet'
+    y.do('route-change', dict({'family': fam, 'dst': dst, 'prefix-len': plen}, **kw))
+
+
+def stats(y):
+    return y.do('stats-get', {})
+
+
+@test
+def covering_add_retires_clones(y):
+    """FreeBSD's rtrequest1(RTM_ADD) -> rt_fixchange: clones inside a new
+    route whose parent is no more specific go."""
+    clear(y)
+    add(y, '10.0.0.0', 16, '192.0.2.1', flags=['cloning'])
+    get(y, '10.0.1.5', report=True)
+    get(y, '10.0.2.5', report=True)
+    mon = listener('monitor')
+    add(y, '10.0.1.0', 24, '192.0.2.2')
+    names = sorted((e[0], e[1].get('reason'), e[1]['dst']) for e in events(mon))
+    assert names == [('add-ntf', None, '10.0.1.0'),
+                     ('delete-ntf', 'superseded', '10.0.1.5')], names
+    r = get(y, '10.0.1.5')
+    assert (r['prefix-len'], r['via']) == (24, '192.0.2.2'), r
+    assert get(y, '10.0.2.5')['prefix-len'] == 32, 'the clone outside the new route stays'
+    assert stats(y)['clones'] == 1
+
+
+@test
+def gateway_change_retires_clones(y):
+    """FreeBSD's RTM_CHANGE -> rt_setgate -> rt_fixchange: a new router
+    retires the route's clones; flags alone do not."""
+    clear(y)
+    add(y, '10.0.0.0', 24, '192.0.2.1', flags=['cloning'])
+    get(y, '10.0.0.5', report=True)
+    mon = listener('monitor')
+    change(y, '10.0.0.0', 24, flags=['static'])
+    assert [e[0] for e in events(mon)] == ['change-ntf']
+    change(y, '10.0.0.0', 24, **{'new-via': '192.0.2.3'})
+    names = sorted((e[0], e[1].get('reason')) for e in events(mon))
+    assert names == [('change-ntf', None), ('delete-ntf', 'parent-changed')], names
+    r = get(y, '10.0.0.5')
+    assert (r['prefix-len'], r['via']) == (24, '192.0.2.3'), r
+    r = get(y, '10.0.0.5', report=True)
+    assert (r['prefix-len'], r['via']) == (32, '192.0.2.3'), r
+
+
+@test
+def change_sets_only_fmask_flags(y):
+    """route.h RTF_FMASK: route-change sets static, reject and blackhole
+    only, so it cannot orphan clones by clearing cloning."""
+    clear(y)
+    add(y, '10.0.0.0', 24, '192.0.2.1', flags=['cloning'])
+    get(y, '10.0.0.5', report=True)
+    for f in (['static', 'cloning'], ['xresolve'], ['prcloning']):
+        expect_err(EINVAL, 'only static, reject and blackhole', change, y, '10.0.0.0', 24,
+                   flags=f)
+    change(y, '10.0.0.0', 24, flags=['static'])
+    parent = [r for r in routes(y) if r['prefix-len'] == 24][0]
+    assert {'cloning', 'static'} <= flags(parent), parent
+    mon = listener('monitor')
+    y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 24})
+    names = sorted((e[0], e[1].get('reason')) for e in events(mon))
+    assert names == [('delete-ntf', 'parent-deleted'), ('delete-ntf', 'removed')], names
+    assert routes(y) == []
+    assert (stats(y)['clones'], stats(y)['trash']) == (0, 0)
+
+
+@test
+def host_routes_are_never_cloning(y):
+    """FreeBSD's rtrequest1 drops RTF_CLONING from host routes."""
+    clear(y)
+    add(y, '10.9.9.9', 32, '192.0.2.1', flags=['cloning', 'static'])
+    r = routes(y)[0]
+    assert 'cloning' not in flags(r) and {'host', 'static'} <= flags(r), r
+    mon = listener('monitor')
+    r = get(y, '10.9.9.9', report=True)
+    assert r['prefix-len'] == 32 and 'wascloned' not in flags(r), r
+    assert events(mon) == []
+    assert stats(y)['clones'] == 0
+
+
 @test
 def adding_over_a_clone_replaces_it(y):
     clear(y)

@@ -28,7 +28,8 @@ enum rtemu_af {
  *   route refuses the packet (EHOSTUNREACH in FreeBSD's ip_output); lookups
  *   return the route like any other.
  * @RTEMU_ROUTE_FLAGS_CLONING: RTF_CLONING, lookups with report set spawn host
- *   routes.
+ *   routes. Dropped from host routes at add, as FreeBSD's rtrequest1 does:
+ *   they have nothing to clone.
  * @RTEMU_ROUTE_FLAGS_XRESOLVE: RTF_XRESOLVE, clones are announced to userspace
  *   for resolution.
  * @RTEMU_ROUTE_FLAGS_STATIC: RTF_STATIC, added by an administrator.
@@ -65,12 +66,19 @@ enum rtemu_route_flags {
  *   time.
  * @RTEMU_DELETE_REASON_REPLACED: A clone replaced by an added route with the
  *   same prefix.
+ * @RTEMU_DELETE_REASON_SUPERSEDED: A clone inside a newly added route, or
+ *   inside a route that got a new router, whose own parent is no more specific
+ *   than that route (FreeBSD's rt_fixchange).
+ * @RTEMU_DELETE_REASON_PARENT_CHANGED: A clone whose cloning parent got a new
+ *   router (FreeBSD's rt_setgate, through rt_fixchange).
  */
 enum rtemu_delete_reason {
 	RTEMU_DELETE_REASON_REMOVED,
 	RTEMU_DELETE_REASON_PARENT_DELETED,
 	RTEMU_DELETE_REASON_IDLE,
 	RTEMU_DELETE_REASON_REPLACED,
+	RTEMU_DELETE_REASON_SUPERSEDED,
+	RTEMU_DELETE_REASON_PARENT_CHANGED,
 };
 
 enum {

@@ -248,6 +248,21 @@ impl Generator {
         f
     }
 
+    /// The flags of a route-change: those it may set (RTF_FMASK), and now
+    /// and then one it may not.
+    fn change_flags(&mut self) -> u32 {
+        let mut f = 0;
+        for (bit, pct) in [(STATIC, 30), (REJECT, 10), (BLACKHOLE, 10)] {
+            if self.rng.pct(pct) {
+                f |= bit;
+            }
+        }
+        if self.rng.pct(10) {
+            f |= self.rng.pick(&[CLONING, XRESOLVE, PRCLONING]);
+        }
+        f
+    }
+
     fn bad_flags(&mut self) -> u32 {
         self.user_flags()
             | self
@@ -398,7 +413,7 @@ impl Generator {
                 let mut family = family;
                 let mut via = self.path_via(s, known);
                 let mut new_via = self.rng.pct(50).then(|| self.via(s));
-                let mut flags = self.rng.pct(40).then(|| self.user_flags());
+                let mut flags = self.rng.pct(40).then(|| self.change_flags());
                 let (mut preferred, mut expires) = self.lifetimes();
                 if bad {
                     match self.rng.below(5) {

@@ -35,8 +35,12 @@ pub const ERANGE: i32 = 34;
 pub const EOVERFLOW: i32 = 75;
 pub const ENETUNREACH: i32 = 101;
 
-/// The flags a request may set.
+/// The flags a route-add may set.
 pub const USER_FLAGS: u32 = CLONING | XRESOLVE | STATIC | REJECT | BLACKHOLE | PRCLONING;
+
+/// The flags a route-change may set: FreeBSD's RTF_FMASK (route.h) within
+/// rtemu's. rtemu refuses the others (FreeBSD ignores them).
+pub const FMASK: u32 = STATIC | REJECT | BLACKHOLE;
 
 /// Absolute lifetimes at or below this are in the past (the fuzzer uses
 /// either tiny values or values decades ahead).
@@ -73,6 +77,11 @@ enum Gone {
     Replaced,
     ParentDeleted,
     Expired,
+    /// route.c rt_fixchange: a clone inside an added route, or a route
+    /// given a router, whose parent is no more specific.
+    Superseded,
+    /// route.c rt_setgate -> rt_fixchange: the parent got a router.
+    ParentChanged,
 }
 
 /// The table of one namespace.
@@ -164,9 +173,9 @@ fn check_addr(family: Family, a: Option<&IpAddr>) -> Result<(), i32> {
     }
 }
 
-fn check_flags(flags: Option<u32>) -> Result<(), i32> {
+fn check_flags(flags: Option<u32>, allowed: u32) -> Result<(), i32> {
     match flags {
-        Some(f) if f & !USER_FLAGS != 0 => Err(EINVAL),
+        Some(f) if f & !allowed != 0 => Err(EINVAL),
         _ => Ok(()),
     }
 }
@@ -344,9 +353,10 @@ impl Model {
             .copied()
     }
 
-    /// Take `id` out of the table, and its clones with it if it is (still)
-    /// RTF_CLONING or RTF_PRCLONING: RTM_DELETE walks for clones only then.
-    /// `why` is `None` for a clear, which sends one event for all.
+    /// Take `id` out of the table, and its clones with it (route.c
+    /// rt_fixdelete; RTM_CHANGE cannot clear RTF_CLONING, so a route with
+    /// clones is still cloning). `why` is `None` for a clear, which sends
+    /// one event for all.
     fn delete(&mut self, id: Id, why: Option<Gone>) {
         let Some(e) = self.entries.get_mut(&id) else {
             return;
@@ -355,7 +365,6 @@ impl Model {
             return;
         }
         e.in_table = false;
-        let cloning = e.flags & (CLONING | PRCLONING) != 0;
         let key = (e.dst, e.plen);
         if let Some(paths) = self.table.get_mut(&key) {
             paths.retain(|p| *p != id);
@@ -370,16 +379,41 @@ impl Model {
                 Gone::Removed => EventView::Delete(route, "removed".into()),
                 Gone::Replaced => EventView::Delete(route, "replaced".into()),
                 Gone::ParentDeleted => EventView::Delete(route, "parent-deleted".into()),
+                Gone::Superseded => EventView::Delete(route, "superseded".into()),
+                Gone::ParentChanged => EventView::Delete(route, "parent-changed".into()),
             });
         }
         let clones: Vec<Id> = self
             .entries
             .iter()
-            .filter(|(_, c)| cloning && c.parent == Some(id) && c.in_table)
+            .filter(|(_, c)| c.parent == Some(id) && c.in_table)
             .map(|(cid, _)| *cid)
             .collect();
         for c in clones {
             self.delete(c, why.map(|_| Gone::ParentDeleted));
+        }
+    }
+
+    /// route.c rt_fixchange over `rt0`, a network route just added or
+    /// given a router: the clones in the table inside `rt0` whose parent is
+    /// `rt0`, or no more specific than `rt0`, are deleted.
+    fn fixchange(&mut self, rt0: Id) {
+        let (d0, p0) = (self.entries[&rt0].dst, self.entries[&rt0].plen);
+        if p0 == width(&d0) {
+            return;
+        }
+        let victims: Vec<(Id, Gone)> = self
+            .entries
+            .iter()
+            .filter(|(_, c)| c.in_table && contains(&d0, p0, &c.dst))
+            .filter_map(|(id, c)| match (c.parent, c.parent_prefix) {
+                (Some(p), _) if p == rt0 => Some((*id, Gone::ParentChanged)),
+                (Some(_), Some((_, plen))) if plen <= p0 => Some((*id, Gone::Superseded)),
+                _ => None,
+            })
+            .collect();
+        for (id, why) in victims {
+            self.delete(id, Some(why));
         }
     }
 
@@ -405,7 +439,7 @@ impl Model {
         } = *r;
         check_prefix(family, dst, plen)?;
         check_addr(family, Some(via))?;
-        check_flags(Some(flags))?;
+        check_flags(Some(flags), USER_FLAGS)?;
         self.check_lifetimes(preferred, expires)?;
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
         if paths
@@ -428,7 +462,12 @@ impl Model {
         for c in clones {
             self.delete(c, Some(Gone::Replaced));
         }
-        let host = if plen == width(dst) { HOST } else { 0 };
+        // route.c rtrequest1: a host route has nothing to clone.
+        let (host, flags) = if plen == width(dst) {
+            (HOST, flags & !CLONING)
+        } else {
+            (0, flags)
+        };
         let id = self.insert(Entry {
             dst: *dst,
             plen,
@@ -445,6 +484,7 @@ impl Model {
         if preferred.is_some() || expires.is_some() {
             self.track(id);
         }
+        self.fixchange(id);
         self.events.push(EventView::Add(self.event_route(id)));
         Ok(Reply::Ok)
     }
@@ -526,7 +566,7 @@ impl Model {
         };
         let p = self.entries[&rt].clone();
         let full = width(addr);
-        // A cloning host route has nothing to clone: it is the answer.
+        // A host route is the answer itself (and never cloning).
         if !(report && p.flags & CLONING != 0 && ign & CLONING == 0) || p.plen == full {
             return Ok(Reply::Route(self.view(rt)));
         }
@@ -579,7 +619,7 @@ impl Model {
         check_prefix(family, dst, plen)?;
         check_addr(family, via)?;
         check_addr(family, new_via)?;
-        check_flags(flags)?;
+        check_flags(flags, FMASK)?;
         self.check_lifetimes(preferred, expires)?;
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
         let id = match via {
@@ -602,7 +642,7 @@ impl Model {
             e.flags = (e.flags & !GATEWAY) | gateway(nv);
         }
         if let Some(f) = flags {
-            e.flags = (e.flags & !USER_FLAGS) | f;
+            e.flags = (e.flags & !FMASK) | f;
         }
         if preferred.is_some() {
             e.preferred = preferred;
@@ -613,6 +653,10 @@ impl Model {
         }
         if preferred.is_some() || expires.is_some() {
             self.track(id);
+        }
+        // route.c rt_setgate: any new router, the same or not.
+        if new_via.is_some() {
+            self.fixchange(id);
         }
         self.events.push(EventView::Change(self.event_route(id)));
         Ok(Reply::Ok)

@@ -483,50 +483,115 @@ fn generated_sequences_never_trip_the_model() {
     }
 }
 
-#[test]
-fn clones_go_with_a_parent_only_while_it_is_cloning() {
-    let mut m = Model::new();
-    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
-    get(&mut m, "10.1.2.3", true, None);
-    let change = Op::Change(ChangeReq {
-        family: Family::Inet,
-        dst: ip("10.1.0.0"),
-        plen: 16,
-        via: None,
-        new_via: None,
-        flags: Some(STATIC),
-        preferred: None,
-        expires: None,
-    });
-    assert_eq!(m.apply(&change), Reply::Ok);
-    assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
-    // The clone stays (still naming its parent); the unheld parent is freed
-    // at once: the clone takes no reference on it.
-    let l = list(&mut m);
-    assert_eq!(l, vec![(ip("10.1.2.3"), 32, ip("192.0.2.1"))]);
-    let s = m.stats();
-    assert_eq!((s.routes_inet, s.clones, s.trash), (1, 1, 0));
-    assert_eq!(
-        route(get(&mut m, "10.1.2.3", false, None)).parent,
-        Some((ip("10.1.0.0"), 16))
-    );
-    remove(&mut m, "10.1.2.3", 32, None);
-    assert_eq!(m.stats().trash, 0);
-    // RTF_PRCLONING never clones, but a parent that has it takes its clones.
-    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING);
-    get(&mut m, "10.1.2.3", true, None);
+fn change(m: &mut Model, dst: &str, plen: u8, new_via: Option<&str>, flags: Option<u32>) -> Reply {
+    let dst = ip(dst);
     m.apply(&Op::Change(ChangeReq {
-        family: Family::Inet,
-        dst: ip("10.1.0.0"),
-        plen: 16,
+        family: fam(&dst),
+        dst,
+        plen,
         via: None,
-        new_via: None,
-        flags: Some(PRCLONING),
+        new_via: new_via.map(ip),
+        flags,
         preferred: None,
         expires: None,
-    }));
+    }))
+}
+
+#[test]
+fn route_change_sets_only_fmask_so_clones_always_go_with_their_parent() {
+    let mut m = Model::new();
+    add(&mut m, "10.1.0.0", 16, "192.0.2.1", CLONING | XRESOLVE);
+    get(&mut m, "10.1.2.3", true, None);
+    // route.h RTF_FMASK: static, reject and blackhole; rtemu refuses others.
+    assert_eq!(
+        change(&mut m, "10.1.0.0", 16, None, Some(STATIC)),
+        Reply::Ok
+    );
+    for f in [CLONING, XRESOLVE, PRCLONING, STATIC | CLONING] {
+        assert_eq!(
+            change(&mut m, "10.1.0.0", 16, None, Some(f)),
+            Reply::Err(EINVAL)
+        );
+    }
+    let r = route(get(&mut m, "10.1.0.1", false, None));
+    assert_eq!(r.flags, UP | GATEWAY | CLONING | XRESOLVE | STATIC);
+    assert_eq!(change(&mut m, "10.1.0.0", 16, None, Some(0)), Reply::Ok);
+    let r = route(get(&mut m, "10.1.0.1", false, None));
+    assert_eq!(r.flags, UP | GATEWAY | CLONING | XRESOLVE);
+    m.take_events();
     assert_eq!(remove(&mut m, "10.1.0.0", 16, None), Reply::Count(1));
+    assert_eq!(kinds(&mut m).len(), 2);
     assert!(list(&mut m).is_empty());
+    let s = m.stats();
+    assert_eq!((s.routes_inet, s.clones, s.trash), (0, 0, 0));
+}
+
+#[test]
+fn host_routes_lose_cloning_at_add() {
+    let mut m = Model::new();
+    add(&mut m, "10.9.9.9", 32, "192.0.2.1", CLONING | STATIC);
+    let r = route(get(&mut m, "10.9.9.9", true, None));
+    assert_eq!(r.flags, UP | GATEWAY | HOST | STATIC);
+    assert_eq!(m.stats().clones, 0);
+}
+
+#[test]
+fn a_covering_add_retires_clones_of_no_more_specific_parents() {
+    let mut m = Model::new();
+    add(&mut m, "10.0.0.0", 16, "192.0.2.1", CLONING);
+    add(&mut m, "10.0.1.0", 25, "192.0.2.3", CLONING);
+    get(&mut m, "10.0.1.6", true, None);
+    get(&mut m, "10.0.2.5", true, None);
+    get(&mut m, "10.0.1.200", true, None);
+    m.take_events();
+    add(&mut m, "10.0.1.0", 24, "192.0.2.2", 0);
+    assert_eq!(
+        kinds(&mut m),
+        [
+            "add 10.0.1.0/24 via 192.0.2.2 flags up,gateway",
+            "delete (superseded) 10.0.1.200/32 via 192.0.2.1 flags gateway,host,wascloned",
+        ]
+    );
+    let r = route(get(&mut m, "10.0.1.200", false, None));
+    assert_eq!((r.plen, r.via), (24, ip("192.0.2.2")));
+    // The /25's clone (a more specific parent) and the one outside stay.
+    assert_eq!(route(get(&mut m, "10.0.1.6", false, None)).plen, 32);
+    assert_eq!(route(get(&mut m, "10.0.2.5", false, None)).plen, 32);
+    assert_eq!(m.stats().clones, 2);
+    // A second path of a prefix has the clones' parent's mask: they go.
+    add(&mut m, "10.0.1.0", 25, "192.0.2.4", 0);
+    assert_eq!(
+        kinds(&mut m),
+        [
+            "add 10.0.1.0/25 via 192.0.2.4 flags up,gateway",
+            "delete (superseded) 10.0.1.6/32 via 192.0.2.3 flags gateway,host,wascloned",
+        ]
+    );
+}
+
+#[test]
+fn a_new_router_retires_the_routes_clones() {
+    let mut m = Model::new();
+    add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
+    get(&mut m, "10.0.0.5", true, None);
+    m.take_events();
+    // Flags or lifetimes alone: nothing goes.
+    change(&mut m, "10.0.0.0", 24, None, Some(STATIC));
+    assert_eq!(kinds(&mut m).len(), 1);
+    // route.c rt_setgate: a router, even the same one, retires them.
+    change(&mut m, "10.0.0.0", 24, Some("192.0.2.1"), None);
+    assert_eq!(
+        kinds(&mut m),
+        [
+            "delete (parent-changed) 10.0.0.5/32 via 192.0.2.1 flags gateway,host,wascloned",
+            "change 10.0.0.0/24 via 192.0.2.1 flags up,gateway,cloning,static",
+        ]
+    );
+    get(&mut m, "10.0.0.5", true, None);
+    change(&mut m, "10.0.0.0", 24, Some("192.0.2.7"), None);
+    let r = route(get(&mut m, "10.0.0.5", true, None));
+    assert_eq!((r.plen, r.via), (32, ip("192.0.2.7")));
+    assert_eq!(m.stats().clones, 1);
 }
 
 /// A route-add with lifetimes at ticks `p` and `e`.

@@ -167,6 +167,8 @@ pub enum DeleteReason {
     ParentDeleted,
     Idle,
     Replaced,
+    Superseded,
+    ParentChanged,
     Other(u32),
 }
 
@@ -177,6 +179,8 @@ impl DeleteReason {
             DeleteReason::ParentDeleted => "parent-deleted".into(),
             DeleteReason::Idle => "idle".into(),
             DeleteReason::Replaced => "replaced".into(),
+            DeleteReason::Superseded => "superseded".into(),
+            DeleteReason::ParentChanged => "parent-changed".into(),
             DeleteReason::Other(v) => format!("reason{v}"),
         }
     }
@@ -190,6 +194,8 @@ impl From<u32> for DeleteReason {
             d::PARENT_DELETED => DeleteReason::ParentDeleted,
             d::IDLE => DeleteReason::Idle,
             d::REPLACED => DeleteReason::Replaced,
+            d::SUPERSEDED => DeleteReason::Superseded,
+            d::PARENT_CHANGED => DeleteReason::ParentChanged,
             v => DeleteReason::Other(v),
         }
     }
@@ -203,6 +209,8 @@ impl From<DeleteReason> for u32 {
             DeleteReason::ParentDeleted => d::PARENT_DELETED,
             DeleteReason::Idle => d::IDLE,
             DeleteReason::Replaced => d::REPLACED,
+            DeleteReason::Superseded => d::SUPERSEDED,
+            DeleteReason::ParentChanged => d::PARENT_CHANGED,
             DeleteReason::Other(v) => v,
         }
     }

@@ -103,6 +103,8 @@ pub mod delete_reason {
     pub const PARENT_DELETED: u32 = 1;
     pub const IDLE: u32 = 2;
     pub const REPLACED: u32 = 3;
+    pub const SUPERSEDED: u32 = 4;
+    pub const PARENT_CHANGED: u32 = 5;
 }
 
 /// `struct nlmsgerr` extended-ack attributes (`NLMSGERR_ATTR_*`, linux/netlink.h).

@@ -81,6 +81,11 @@ fn numbers_match_the_uapi_header() {
         ),
         ("RTEMU_DELETE_REASON_IDLE", dr::IDLE as i64),
         ("RTEMU_DELETE_REASON_REPLACED", dr::REPLACED as i64),
+        ("RTEMU_DELETE_REASON_SUPERSEDED", dr::SUPERSEDED as i64),
+        (
+            "RTEMU_DELETE_REASON_PARENT_CHANGED",
+            dr::PARENT_CHANGED as i64,
+        ),
         ("RTEMU_A_ROUTE_PAD", ra::PAD as i64),
         ("RTEMU_A_ROUTE_FAMILY", ra::FAMILY as i64),
         ("RTEMU_A_ROUTE_DST", ra::DST as i64),

@@ -211,9 +211,9 @@ pub enum RouteCmd {
     ///
     /// Changes one route (the path through `via` of a multipath prefix);
     /// this is how a resolver answers a resolve event. `flags` replaces
-    /// the settable flags: cloning, xresolve, static, reject, blackhole,
-    /// prcloning (up, gateway, host, wascloned and deprecated are the
-    /// kernel's). A new-via of 0.0.0.0 or :: makes the route on-link.
+    /// static, reject and blackhole, the flags a change may set (FreeBSD's
+    /// RTF_FMASK). A new-via of 0.0.0.0 or :: makes the route on-link; any
+    /// new-via retires the route's clones.
     Change {
         prefix: IpNet,
         #[arg(
