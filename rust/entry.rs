@@ -39,7 +39,7 @@ use core::mem::ManuallyDrop;
 use kernel::{
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         lock::{spinlock::SpinLockBackend, Guard},
         new_spinlock, Arc, SpinLock,
     },
@@ -47,6 +47,7 @@ use kernel::{
 };
 
 use crate::addr::{Addr, Prefix};
+use crate::lifetime::Clock;
 use crate::platform::RcuArc;
 
 /// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
@@ -96,16 +97,19 @@ pub(crate) struct RtState {
     pub(crate) expires: Option<Deadline>,
 }
 
-/// Counters an entry updates in its table.
+/// What an entry updates in its table.
 pub(crate) struct EntryCounters {
     /// Deleted entries still referenced (FreeBSD's `rttrash`).
     pub(crate) trash: Atomic<u32>,
+    /// The table's clock, which a clone's release reads.
+    clock: &'static dyn Clock,
 }
 
 impl EntryCounters {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(clock: &'static dyn Clock) -> Self {
         Self {
             trash: Atomic::new(0),
+            clock,
         }
     }
 }
@@ -138,9 +142,10 @@ pub(crate) struct RtEntry {
     flags_seen: Atomic<u32>,
     /// `rt_use`: lookups that returned the entry.
     use_count: Atomic<u64>,
-    /// Boot-time ns of a clone's last lookup (creation time until then), for
-    /// idle-clone collection.
-    last_use_ns: Atomic<i64>,
+    /// Boot-time ns of a clone's last release (its creation until then):
+    /// where its idle time starts, as FreeBSD's `in_clsroute` sets
+    /// `rmx_expire` when the last reference goes.
+    idle_since_ns: Atomic<i64>,
     /// Its place in its table's [`TimedList`](crate::lifetime::TimedList),
     /// 0 when not in it; used under the table's writer lock only.
     timed_seq: Atomic<u64>,
@@ -169,7 +174,7 @@ impl RtEntry {
             refs_up: Atomic::new(0),
             flags_seen: Atomic::new(state.flags),
             use_count: Atomic::new(0),
-            last_use_ns: Atomic::new(now_ns),
+            idle_since_ns: Atomic::new(now_ns),
             timed_seq: Atomic::new(0),
             counters,
             state <- new_spinlock!(state, "rtemu_rt_mtx"),
@@ -207,6 +212,18 @@ impl RtEntry {
         self.refs_up.load(Relaxed) & REF_MASK
     }
 
+    /// When an unreferenced clone's idle time began; `None` for a route
+    /// that is not a clone, and while a clone is referenced, which stops
+    /// its clock (FreeBSD's `in_matroute`).
+    pub(crate) fn idle_since_ns(&self) -> Option<i64> {
+        // Acquire: the release that made the count zero stamped the time
+        // first.
+        if self.parent.is_none() || self.refs_up.load(Acquire) & REF_MASK != 0 {
+            return None;
+        }
+        Some(self.idle_since_ns.load(Relaxed))
+    }
+
     /// Whether `RTF_UP` is set: the entry is in a table.
     pub(crate) fn is_up(&self) -> bool {
         self.refs_up.load(Relaxed) & UP_BIT != 0
@@ -234,10 +251,6 @@ impl RtEntry {
         self.use_count.load(Relaxed)
     }
 
-    pub(crate) fn last_use_ns(&self) -> i64 {
-        self.last_use_ns.load(Relaxed)
-    }
-
     /// Its sequence number in its table's list of timed entries (0: none).
     pub(crate) fn timed_seq(&self) -> u64 {
         self.timed_seq.load(Relaxed)
@@ -247,13 +260,9 @@ impl RtEntry {
         self.timed_seq.store(seq, Relaxed);
     }
 
-    /// Counts a lookup that returned the entry, and records when for a clone
-    /// (`now_ns`): only idle-clone collection reads the time.
-    pub(crate) fn note_use(&self, now_ns: Option<i64>) {
+    /// Counts a lookup that returned the entry (`rt_use`).
+    pub(crate) fn note_use(&self) {
         self.use_count.fetch_add(1, Relaxed);
-        if let Some(now) = now_ns {
-            self.last_use_ns.store(now, Relaxed);
-        }
     }
 
     /// Locks the entry without taking a reference, for the table's writer,
@@ -294,9 +303,16 @@ impl RtEntry {
     }
 
     /// Drops one reference (the counting half of `rtfree`); the entry leaves
-    /// `rttrash` when this was the last reference of a deleted entry.
+    /// `rttrash` when this was the last reference of a deleted entry. A
+    /// clone's idle time starts at its last release (`in_clsroute`).
     fn put_ref(&self) {
-        let old = self.refs_up.fetch_sub(1, Relaxed);
+        if self.parent.is_some() {
+            // Stamped before the count drops, so that whoever sees the
+            // count at zero sees this time or a later one.
+            self.idle_since_ns
+                .store(self.counters.clock.boot_ns(), Relaxed);
+        }
+        let old = self.refs_up.fetch_sub(1, Release);
         if old & REF_MASK == 1 && old & UP_BIT == 0 {
             self.counters.trash.fetch_sub(1, Relaxed);
         }

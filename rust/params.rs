@@ -14,8 +14,8 @@ pub(crate) fn max_holds() -> u32 {
     module_parameters::max_holds.value()
 }
 
-/// Seconds an unreferenced clone may stay unused before it is collected
-/// (FreeBSD's `rtexpire`).
+/// Seconds from a clone's last release to its collection (FreeBSD's
+/// `rtq_reallyold`).
 pub(crate) fn clone_idle_secs() -> u32 {
     module_parameters::clone_idle_secs.value()
 }

@@ -533,7 +533,7 @@ mod tests {
 
     #[test]
     fn the_timed_list_keeps_its_order_as_entries_leave() -> Result {
-        let counters = Arc::new(EntryCounters::new(), GFP_KERNEL)?;
+        let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
         let mut entries = KVec::new();
         for i in 0..6u8 {
             let state = RtState {
@@ -732,25 +732,38 @@ mod tests {
     }
 
     #[test]
-    fn idle_clones_are_collected() -> Result {
+    fn idle_time_starts_at_the_last_release_and_stops_while_held() -> Result {
         let t = table();
+        let idle = 6 * SEC;
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
-        drop(t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new()));
+        clone_of(&t, v4([10, 1, 2, 3]));
         let held = t
             .rtalloc1(&v4([10, 1, 2, 4]), true, 0, &mut Events::new())
             .expect("clone")
             .unlock();
         assert_eq!(t.stats().clones, 2);
         advance(10 * SEC);
+        // The released clone goes; the held one is not idle, and the work
+        // looks again a sixth of the idle time later, not at once.
         let mut ev = Events::new();
-        t.run_lifetimes(5 * SEC, &mut ev);
-        assert!(matches!(
-            ev.iter().next(),
-            Some(Event::Delete(_, DeleteReason::Idle))
-        ));
-        // A held clone is not idle.
+        let next = t.run_lifetimes(idle, &mut ev);
+        assert_eq!(&*delete_reasons(&ev), &[DeleteReason::Idle]);
         assert_eq!(t.stats().clones, 1);
+        let now = CLOCK.boot_ns();
+        assert_eq!(next, Some(now + idle / 6));
+        // Released now, it idles from now (in_clsroute), not from its
+        // creation or its last lookup.
         drop(held);
+        let mut ev = Events::new();
+        assert_eq!(t.run_lifetimes(idle, &mut ev), Some(now + idle));
+        assert_eq!(ev.len(), 0);
+        advance(idle - 1);
+        assert_eq!(t.run_lifetimes(idle, &mut Events::new()), Some(now + idle));
+        advance(1);
+        let mut ev = Events::new();
+        assert_eq!(t.run_lifetimes(idle, &mut ev), None);
+        assert_eq!(&*delete_reasons(&ev), &[DeleteReason::Idle]);
+        assert_eq!(t.stats().clones, 0);
         Ok(())
     }
 

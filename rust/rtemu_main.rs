@@ -46,7 +46,7 @@ module! {
         },
         clone_idle_secs: u32 {
             default: 3600,
-            description: "Seconds before an unreferenced, unused clone is collected (rtexpire)",
+            description: "Seconds after its last release before a clone is collected (rtq_reallyold)",
         },
         miss_rate: u32 {
             default: 100,

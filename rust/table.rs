@@ -182,7 +182,7 @@ impl RouteTable {
         clock: &'static dyn Clock,
         resolve_hook: Option<ResolveHook>,
     ) -> Result<Arc<Self>> {
-        let counters = Arc::new(EntryCounters::new(), GFP_KERNEL)?;
+        let counters = Arc::new(EntryCounters::new(clock), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
                 v4: Trie::new(),
@@ -252,8 +252,7 @@ impl RouteTable {
     fn lookup_ref(&self, dst: &Addr) -> Option<RtRef> {
         let g = RcuGuard::new();
         let rt = self.lookup_rcu(dst, &g)?;
-        // Reading the clock is for clones only, off the common path.
-        rt.note_use(rt.is_clone().then(|| self.clock.boot_ns()));
+        rt.note_use();
         Some(RtRef::new(rt))
     }
 
@@ -825,8 +824,11 @@ impl RouteTable {
     }
 
     /// The lifetime work: deprecates and expires routes whose deadlines
-    /// passed and collects clones idle for `idle_ns`. Returns the next
-    /// deadline (boot ns), if any.
+    /// passed and collects clones unreferenced for `idle_ns` since their
+    /// last release (FreeBSD's `in_rtqkill`). Returns when to run next
+    /// (boot ns), if ever: the next deadline, and while clones are held at
+    /// most `idle_ns / 6` ahead, since a release arms nothing (FreeBSD's
+    /// `in_rtqtimo` runs every `RTQ_TIMEOUT`, a sixth of `rtq_reallyold`).
     pub(crate) fn run_lifetimes(&self, idle_ns: i64, ev: &mut Events) -> Option<i64> {
         let now = self.clock.boot_ns();
         let mut writer = self.writer.lock();
@@ -849,7 +851,8 @@ impl RouteTable {
                 }
                 (expired, deprecate, RouteInfo::of(&rt, &s))
             };
-            let idle = rt.is_clone() && rt.refcnt() == 0 && now - rt.last_use_ns() >= idle_ns;
+            let idle_since = rt.idle_since_ns();
+            let idle = idle_since.is_some_and(|t| now - t >= idle_ns);
             if (expired || idle) && self.remove_path(&rt).is_ok() {
                 let reason = if expired {
                     None
@@ -871,8 +874,11 @@ impl RouteTable {
                     soonest(p.boot_ns);
                 }
             }
-            if rt.is_clone() {
-                soonest(rt.last_use_ns().saturating_add(idle_ns));
+            if let Some(t) = idle_since {
+                soonest(t.saturating_add(idle_ns));
+            } else if rt.is_clone() {
+                // Held: look again later, for when it is released.
+                soonest(now.saturating_add((idle_ns / 6).max(1)));
             }
         }
         writer.timed.sweep_if_sparse();

@@ -51,7 +51,8 @@ pub(crate) const RTEMU_ROUTE_FLAGS_DEPRECATED: u32 = 0x1000000;
 pub(crate) const RTEMU_DELETE_REASON_REMOVED: u32 = 0;
 /// A clone whose cloning parent was deleted.
 pub(crate) const RTEMU_DELETE_REASON_PARENT_DELETED: u32 = 1;
-/// An unreferenced clone collected after the idle time.
+/// A clone collected clone_idle_secs after its last release (FreeBSD's in_clsroute); a held clone
+/// is never collected.
 pub(crate) const RTEMU_DELETE_REASON_IDLE: u32 = 2;
 /// A clone replaced by an added route with the same prefix.
 pub(crate) const RTEMU_DELETE_REASON_REPLACED: u32 = 3;

@@ -626,9 +626,42 @@ def limits(y):
     assert y.do('stats-get', {})['misses'] >= 30
 
 
+def idle_clones(y):
+    """Run with rtemu loaded as clone_idle_secs=1. A clone idles from its
+    last release (FreeBSD's in_clsroute) and never while held."""
+    clear(y)
+    add(y, '10.8.0.0', 24, '192.0.2.1', flags=['cloning'])
+    holder = ynl()
+    for _ in range(20):
+        get(y, '10.8.0.5', report=True)
+        h = holder.do('route-hold', {'family': 'inet', 'addr': '10.8.0.5'})
+        if h['prefix-len'] == 32:
+            break
+        # Collected between the two requests (a second passed): again.
+        holder.do('route-release', {'handle': h['handle']})
+    assert h['prefix-len'] == 32, h
+    mon = listener('monitor')
+    held_until = time.monotonic() + 3
+    while time.monotonic() < held_until:
+        assert any(r['prefix-len'] == 32 for r in routes(y)), 'a held clone was collected'
+        time.sleep(0.2)
+    released = time.monotonic()
+    holder.do('route-release', {'handle': h['handle']})
+    seen = None
+    while seen is None and time.monotonic() < released + 60:
+        for name, msg in events(mon, 0.1):
+            if name == 'delete-ntf' and msg['dst'] == '10.8.0.5':
+                assert msg.get('reason') == 'idle', msg
+                seen = time.monotonic()
+    assert seen is not None, 'the released clone was never collected'
+    assert seen - released >= 0.95, ('collected before a second from its release',
+                                     seen - released)
+    assert y.do('stats-get', {})['clones'] == 0
+
+
 def main():
     if sys.argv[1:] == ['limits']:
-        tests[:] = [limits]
+        tests[:] = [limits, idle_clones]
     run(tests, ynl, cleanup=lambda: clear(ynl()))
 
 

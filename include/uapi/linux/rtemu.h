@@ -62,8 +62,8 @@ enum rtemu_route_flags {
  * @RTEMU_DELETE_REASON_REMOVED: Removed by a route-remove request.
  * @RTEMU_DELETE_REASON_PARENT_DELETED: A clone whose cloning parent was
  *   deleted.
- * @RTEMU_DELETE_REASON_IDLE: An unreferenced clone collected after the idle
- *   time.
+ * @RTEMU_DELETE_REASON_IDLE: A clone collected clone_idle_secs after its last
+ *   release (FreeBSD's in_clsroute); a held clone is never collected.
  * @RTEMU_DELETE_REASON_REPLACED: A clone replaced by an added route with the
  *   same prefix.
  * @RTEMU_DELETE_REASON_SUPERSEDED: A clone inside a newly added route, or
