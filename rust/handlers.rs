@@ -364,6 +364,7 @@ pub(crate) fn stats_get(req: &Request<'_>) -> Result {
     m.put_u32(RTEMU_A_STATS_HOLDS, st.hold_count())?;
     m.put_u64(RTEMU_A_STATS_MISSES, s.misses, pad)?;
     m.put_u64(RTEMU_A_STATS_RESOLVES, s.resolves, pad)?;
+    m.put_u64(RTEMU_A_STATS_LIFETIME_RUNS, s.lifetime_runs, pad)?;
     req.send(m)
 }
 

@@ -121,6 +121,7 @@ pub(crate) struct TableStats {
     pub(crate) trash: u32,
     pub(crate) misses: u64,
     pub(crate) resolves: u64,
+    pub(crate) lifetime_runs: u64,
 }
 
 /// What the writer lock protects besides the tries' write side.
@@ -129,6 +130,10 @@ struct WriterState {
     /// work visits.
     timed: TimedList,
 }
+
+/// The shortest wait between two looks at held clones, for a short
+/// `clone_idle_secs` (tests use one second).
+const IDLE_POLL_MIN_NS: i64 = 1_000_000_000;
 
 /// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
 /// `ifa_rtrequest(RTM_RESOLVE, ...)`), with no lock held. It gets a
@@ -169,6 +174,7 @@ pub(crate) struct RouteTable {
     clones: Atomic<u32>,
     misses: Atomic<u64>,
     resolves: Atomic<u64>,
+    lifetime_runs: Atomic<u64>,
     /// Bumped by every change; dumps compare it to flag interruptions.
     generation: Atomic<u32>,
     max_routes: u32,
@@ -194,6 +200,7 @@ impl RouteTable {
                 clones: Atomic::new(0),
                 misses: Atomic::new(0),
                 resolves: Atomic::new(0),
+                lifetime_runs: Atomic::new(0),
                 generation: Atomic::new(0),
                 max_routes,
                 clock,
@@ -219,6 +226,7 @@ impl RouteTable {
             trash: self.counters.trash.load(Relaxed),
             misses: self.misses.load(Relaxed),
             resolves: self.resolves.load(Relaxed),
+            lifetime_runs: self.lifetime_runs.load(Relaxed),
         }
     }
 
@@ -827,9 +835,11 @@ impl RouteTable {
     /// passed and collects clones unreferenced for `idle_ns` since their
     /// last release (FreeBSD's `in_rtqkill`). Returns when to run next
     /// (boot ns), if ever: the next deadline, and while clones are held at
-    /// most `idle_ns / 6` ahead, since a release arms nothing (FreeBSD's
-    /// `in_rtqtimo` runs every `RTQ_TIMEOUT`, a sixth of `rtq_reallyold`).
+    /// most `idle_ns / 6` (at least a second) ahead, since a release arms
+    /// nothing (FreeBSD's `in_rtqtimo` runs every `RTQ_TIMEOUT`, a sixth of
+    /// `rtq_reallyold`).
     pub(crate) fn run_lifetimes(&self, idle_ns: i64, ev: &mut Events) -> Option<i64> {
+        self.lifetime_runs.fetch_add(1, Relaxed);
         let now = self.clock.boot_ns();
         let mut writer = self.writer.lock();
         let mut next: Option<i64> = None;
@@ -878,7 +888,7 @@ impl RouteTable {
                 soonest(t.saturating_add(idle_ns));
             } else if rt.is_clone() {
                 // Held: look again later, for when it is released.
-                soonest(now.saturating_add((idle_ns / 6).max(1)));
+                soonest(now.saturating_add((idle_ns / 6).max(IDLE_POLL_MIN_NS)));
             }
         }
         writer.timed.sweep_if_sparse();

@@ -96,7 +96,8 @@ pub(crate) const RTEMU_A_STATS_TRASH: u16 = 5;
 pub(crate) const RTEMU_A_STATS_HOLDS: u16 = 6;
 pub(crate) const RTEMU_A_STATS_MISSES: u16 = 7;
 pub(crate) const RTEMU_A_STATS_RESOLVES: u16 = 8;
-pub(crate) const RTEMU_A_STATS_MAX: u16 = 8;
+pub(crate) const RTEMU_A_STATS_LIFETIME_RUNS: u16 = 9;
+pub(crate) const RTEMU_A_STATS_MAX: u16 = 9;
 
 // operations
 pub(crate) const RTEMU_CMD_ROUTE_ADD: u8 = 1;

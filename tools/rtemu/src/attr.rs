@@ -441,6 +441,7 @@ pub enum StatsAttr {
     Holds(u32),
     Misses(u64),
     Resolves(u64),
+    LifetimeRuns(u64),
     Other(UnknownAttr),
 }
 
@@ -450,7 +451,7 @@ impl Nla for StatsAttr {
         match self {
             Pad(v) => v.len(),
             RoutesInet(_) | RoutesInet6(_) | Clones(_) | Trash(_) | Holds(_) => 4,
-            Misses(_) | Resolves(_) => 8,
+            Misses(_) | Resolves(_) | LifetimeRuns(_) => 8,
             Other(o) => o.value_len(),
         }
     }
@@ -465,6 +466,7 @@ impl Nla for StatsAttr {
             Holds(_) => sa::HOLDS,
             Misses(_) => sa::MISSES,
             Resolves(_) => sa::RESOLVES,
+            LifetimeRuns(_) => sa::LIFETIME_RUNS,
             Other(o) => o.kind(),
         }
     }
@@ -475,7 +477,7 @@ impl Nla for StatsAttr {
             RoutesInet(v) | RoutesInet6(v) | Clones(v) | Trash(v) | Holds(v) => {
                 buf.copy_from_slice(&v.to_ne_bytes())
             }
-            Misses(v) | Resolves(v) => buf.copy_from_slice(&v.to_ne_bytes()),
+            Misses(v) | Resolves(v) | LifetimeRuns(v) => buf.copy_from_slice(&v.to_ne_bytes()),
             Other(o) => o.emit_value(buf),
         }
     }
@@ -497,6 +499,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for StatsAttr {
             sa::HOLDS => Holds(parse_u32("holds", v)?),
             sa::MISSES => Misses(parse_u64("misses", v)?),
             sa::RESOLVES => Resolves(parse_u64("resolves", v)?),
+            sa::LIFETIME_RUNS => LifetimeRuns(parse_u64("lifetime-runs", v)?),
             _ => Other(unknown(buf)),
         })
     }

@@ -79,7 +79,8 @@ pub mod stats_attr {
     pub const HOLDS: u16 = 6;
     pub const MISSES: u16 = 7;
     pub const RESOLVES: u16 = 8;
-    pub const MAX: u16 = RESOLVES;
+    pub const LIFETIME_RUNS: u16 = 9;
+    pub const MAX: u16 = LIFETIME_RUNS;
 }
 
 /// `enum rtemu_route_flags` bit values (`RTEMU_ROUTE_FLAGS_*`).

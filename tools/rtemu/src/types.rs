@@ -678,6 +678,7 @@ pub struct Stats {
     pub holds: Option<u32>,
     pub misses: Option<u64>,
     pub resolves: Option<u64>,
+    pub lifetime_runs: Option<u64>,
     pub unknown: Vec<UnknownAttr>,
 }
 
@@ -691,6 +692,7 @@ impl Typed for Stats {
         a.extend(self.holds.map(StatsAttr::Holds));
         a.extend(self.misses.map(StatsAttr::Misses));
         a.extend(self.resolves.map(StatsAttr::Resolves));
+        a.extend(self.lifetime_runs.map(StatsAttr::LifetimeRuns));
         a.extend(self.unknown.iter().cloned().map(StatsAttr::Other));
         RtemuMessage {
             cmd: Cmd::StatsGet,
@@ -712,6 +714,7 @@ impl Typed for Stats {
                 StatsAttr::Holds(v) => s.holds = Some(*v),
                 StatsAttr::Misses(v) => s.misses = Some(*v),
                 StatsAttr::Resolves(v) => s.resolves = Some(*v),
+                StatsAttr::LifetimeRuns(v) => s.lifetime_runs = Some(*v),
                 StatsAttr::Other(o) => s.unknown.push(o.clone()),
             }
         }

@@ -120,6 +120,7 @@ fn numbers_match_the_uapi_header() {
         ("RTEMU_A_STATS_HOLDS", sa::HOLDS as i64),
         ("RTEMU_A_STATS_MISSES", sa::MISSES as i64),
         ("RTEMU_A_STATS_RESOLVES", sa::RESOLVES as i64),
+        ("RTEMU_A_STATS_LIFETIME_RUNS", sa::LIFETIME_RUNS as i64),
         ("RTEMU_A_STATS_MAX", sa::MAX as i64),
         ("RTEMU_CMD_ROUTE_ADD", cmd::ROUTE_ADD as i64),
         ("RTEMU_CMD_ROUTE_REMOVE", cmd::ROUTE_REMOVE as i64),

@@ -470,6 +470,7 @@ fn stats_get_request_and_reply() {
         holds: Some(3),
         misses: Some(1 << 40),
         resolves: Some(7),
+        lifetime_runs: Some(12),
         unknown: vec![],
     };
     let want = msg(
@@ -484,6 +485,7 @@ fn stats_get_request_and_reply() {
             u32a(6, 3),
             u64a(7, 1 << 40),
             u64a(8, 7),
+            u64a(9, 12),
         ],
     );
     check_reply(&s, 0, 16, &want);

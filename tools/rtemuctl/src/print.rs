@@ -231,7 +231,8 @@ pub fn stats(s: &Stats) -> Record {
         .opt_num("trash", s.trash.map(u64::from))
         .opt_num("holds", s.holds.map(u64::from))
         .opt_num("misses", s.misses)
-        .opt_num("resolves", s.resolves);
+        .opt_num("resolves", s.resolves)
+        .opt_num("lifetime-runs", s.lifetime_runs);
     unknown_fields(rec, &s.unknown)
 }
 
@@ -383,6 +384,7 @@ expires-left: 4m59s
             holds: Some(2),
             misses: Some(10),
             resolves: Some(1),
+            lifetime_runs: Some(4),
             unknown: vec![UnknownAttr {
                 kind: 30,
                 value: vec![1, 0, 0, 0],
@@ -390,13 +392,17 @@ expires-left: 4m59s
         };
         let out = Printer { json: false }.one(&stats(&s), Style::Block);
         assert!(
-            out.starts_with(" routes-inet: 3\nroutes-inet6: 1\n"),
+            out.starts_with("  routes-inet: 3\n routes-inet6: 1\n"),
             "{out}"
         );
-        assert!(out.ends_with("      attr30: 01000000\n"), "{out}");
+        assert!(
+            out.ends_with("lifetime-runs: 4\n       attr30: 01000000\n"),
+            "{out}"
+        );
         let j: Json =
             serde_json::from_str(&Printer { json: true }.one(&stats(&s), Style::Block)).unwrap();
         assert_eq!(j["misses"], 10);
+        assert_eq!(j["lifetime-runs"], 4);
         assert_eq!(j["attr30"], "01000000");
     }
 
