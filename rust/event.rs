@@ -81,10 +81,11 @@ pub(crate) enum Event {
     },
     /// A clone of an `RTF_XRESOLVE` route awaits resolution.
     Resolve(RouteInfo),
-    /// A lookup with `report` set failed.
+    /// A lookup with `report` set failed: `err` is why a clone failed,
+    /// `None` when nothing matched (FreeBSD's `rtalloc1` sends 0 then).
     Miss {
         dst: Addr,
-        err: Error,
+        err: Option<Error>,
     },
 }
 

@@ -16,8 +16,14 @@ use kernel::{
 };
 
 use crate::{
-    entry::RtRef, event::Events, ffi, lifetime::KERNEL_CLOCK, nl::NetRef, notify, params,
-    platform::RVec, table::RouteTable,
+    entry::RtRef,
+    event::Events,
+    ffi,
+    lifetime::KERNEL_CLOCK,
+    nl::NetRef,
+    notify, params,
+    platform::RVec,
+    table::{Hooks, RouteTable},
 };
 
 /// A userspace reference (`RT_ADDREF` through route-hold).
@@ -220,7 +226,7 @@ unsafe extern "C" fn rtemu_net_init(net: *mut bindings::net) -> c_int {
 }
 
 fn new_state(net: *mut bindings::net) -> Result {
-    let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, None)?;
+    let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, Hooks::default())?;
     let state = Arc::pin_init(
         pin_init!(NetState {
             table,

@@ -84,7 +84,8 @@ fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
         Event::Miss { dst, err } => {
             m.put_u8(RTEMU_A_ROUTE_FAMILY, dst.af().to_uapi())?;
             m.put_bytes(RTEMU_A_ROUTE_ADDR, dst.as_bytes())?;
-            m.put_u32(RTEMU_A_ROUTE_ERROR, err.to_errno().unsigned_abs())?;
+            let errno = err.map_or(0, |e| e.to_errno().unsigned_abs());
+            m.put_u32(RTEMU_A_ROUTE_ERROR, errno)?;
         }
     }
     Ok(m)

@@ -64,7 +64,7 @@ mod tests {
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock, TimedList},
         platform::{rcu_drain, RcuGuard},
-        table::{Lookup, NewRoute, Route, RouteChange, RouteTable},
+        table::{Hooks, Lookup, NewRoute, Route, RouteChange, RouteTable},
     };
 
     /// A clock the tests move by hand.
@@ -102,7 +102,7 @@ mod tests {
     }
 
     fn table() -> Arc<RouteTable> {
-        RouteTable::new(1 << 20, &CLOCK, None).expect("table")
+        RouteTable::new(1 << 20, &CLOCK, Hooks::default()).expect("table")
     }
 
     fn v4(s: [u8; 4]) -> Addr {
@@ -336,7 +336,11 @@ mod tests {
 
     #[test]
     fn the_resolve_hook_runs_for_each_clone_without_recursion() -> Result {
-        let t = RouteTable::new(1 << 20, &CLOCK, Some(hook))?;
+        let hooks = Hooks {
+            resolve: Some(hook),
+            ..Hooks::default()
+        };
+        let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
         add(&t, v4([10, 3, 0, 0]), 16, GW, RTF_CLONING | RTF_XRESOLVE)?;
         let before = HOOK_CALLS.load(Relaxed);
@@ -355,7 +359,11 @@ mod tests {
         let t = table();
         let mut ev = Events::new();
         assert!(t.rtalloc1(&v4([10, 9, 9, 9]), true, 0, &mut ev).is_none());
-        assert!(matches!(ev.iter().next(), Some(Event::Miss { .. })));
+        // As rtalloc1: nothing matched is a miss with no error.
+        assert!(matches!(
+            ev.iter().next(),
+            Some(Event::Miss { err: None, .. })
+        ));
         assert!(t.rtalloc1(&v4([10, 9, 9, 9]), false, 0, &mut ev).is_none());
         // No report, no miss.
         assert_eq!(ev.len(), 1);
@@ -728,6 +736,50 @@ mod tests {
             &[DeleteReason::Removed, DeleteReason::ParentDeleted]
         );
         assert_eq!((t.stats().clones, t.stats().trash), (0, 0));
+        Ok(())
+    }
+
+    /// The before-clone hook of the next test: 10.1.0.0/16 goes between the
+    /// lookup and the clone.
+    fn remove_the_16(t: &RouteTable) {
+        let p16 = Prefix::new(v4([10, 1, 0, 0]), 16).expect("prefix");
+        let _ = t.remove(&p16, None, &mut Events::new());
+    }
+
+    #[test]
+    fn a_parent_deleted_before_cloning_is_never_returned() -> Result {
+        let hooks = Hooks {
+            before_clone: Some(remove_the_16),
+            ..Hooks::default()
+        };
+        let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
+        // As rtalloc1, which holds the tree's lock from lookup to clone: the
+        // answer is what matches once the /16 is gone, up, with no clone
+        // and no miss.
+        let mut ev = Events::new();
+        let rt = t
+            .rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut ev)
+            .expect("the /8");
+        assert!(rt.entry().is_up());
+        assert_eq!(rt.entry().prefix().len(), 8);
+        drop(rt);
+        assert_eq!(ev.len(), 0);
+        assert_eq!(t.stats().clones, 0);
+        // Nothing left to match: no answer, and a miss with no error.
+        t.remove(
+            &Prefix::new(v4([10, 0, 0, 0]), 8).unwrap(),
+            None,
+            &mut Events::new(),
+        )?;
+        add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
+        let mut ev = Events::new();
+        assert!(t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut ev).is_none());
+        assert!(matches!(
+            ev.iter().next(),
+            Some(Event::Miss { err: None, .. })
+        ));
         Ok(())
     }
 

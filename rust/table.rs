@@ -14,6 +14,7 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
+        lock::{mutex::MutexBackend, Guard},
         Arc, Mutex,
     },
 };
@@ -141,6 +142,28 @@ const IDLE_POLL_MIN_NS: i64 = 1_000_000_000;
 /// again and recurse.
 pub(crate) type ResolveHook = fn(&Lookup<'_>, &RtRef);
 
+/// Code a table calls out to.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Hooks {
+    /// See [`ResolveHook`].
+    pub(crate) resolve: Option<ResolveHook>,
+    /// Called between a lookup that is going to clone and the writer lock
+    /// the clone takes, where the table may change; tests change it there.
+    pub(crate) before_clone: Option<fn(&RouteTable)>,
+}
+
+/// What RTM_RESOLVE found under the writer lock.
+enum Resolved {
+    /// A new clone, or the host route someone cloned or added meanwhile.
+    Clone(RtRef),
+    /// The match no longer clones: it is the answer.
+    Match(RtRef),
+    /// Nothing matches any more.
+    Nothing,
+    /// Cloning failed: the parent it would have come from.
+    Failed(Error, RtRef),
+}
+
 /// Lookups without `report` for the resolve hook.
 #[allow(
     dead_code,
@@ -179,14 +202,14 @@ pub(crate) struct RouteTable {
     generation: Atomic<u32>,
     max_routes: u32,
     clock: &'static dyn Clock,
-    resolve_hook: Option<ResolveHook>,
+    hooks: Hooks,
 }
 
 impl RouteTable {
     pub(crate) fn new(
         max_routes: u32,
         clock: &'static dyn Clock,
-        resolve_hook: Option<ResolveHook>,
+        hooks: Hooks,
     ) -> Result<Arc<Self>> {
         let counters = Arc::new(EntryCounters::new(clock), GFP_KERNEL)?;
         Arc::pin_init(
@@ -204,7 +227,7 @@ impl RouteTable {
                 generation: Atomic::new(0),
                 max_routes,
                 clock,
-                resolve_hook,
+                hooks,
             }),
             GFP_KERNEL,
         )
@@ -272,12 +295,6 @@ impl RouteTable {
         }
     }
 
-    /// The path of exactly `prefix` a lookup would give, referenced.
-    fn best_exact(&self, prefix: &Prefix) -> Option<RtRef> {
-        let g = RcuGuard::new();
-        self.set_of(prefix, &g)?.best().map(RtRef::new)
-    }
-
     /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
     /// not references in `rt_refcnt`'s sense: the writer uses them, and
     /// what it reports must not count its own bookkeeping.
@@ -326,7 +343,7 @@ impl RouteTable {
     ) -> Result<Option<RtLocked>> {
         let Some(rt) = self.lookup_ref(dst) else {
             if report {
-                self.miss(dst, ENETUNREACH, ev);
+                self.miss(dst, None, ev);
             }
             return Ok(None);
         };
@@ -339,21 +356,25 @@ impl RouteTable {
         if !may_clone {
             return Err(EPERM);
         }
-        // RTM_RESOLVE: clone a host route from the match. The writer lock
-        // sleeps, so drop the entry lock first.
-        let parent = rt.unlock();
-        match self.clone_route(dst, &parent, ev) {
-            Ok(clone) => {
-                drop(parent);
-                Ok(Some(clone.lock()))
+        // RTM_RESOLVE. The writer lock sleeps, so drop the entry lock and
+        // the reference first: the clone's parent is chosen again under it.
+        drop(rt);
+        if let Some(hook) = self.hooks.before_clone {
+            hook(self);
+        }
+        Ok(match self.resolve(dst, ignflags, ev) {
+            Resolved::Clone(rt) | Resolved::Match(rt) => Some(rt.lock()),
+            Resolved::Nothing => {
+                self.miss(dst, None, ev);
+                None
             }
-            Err(err) => {
+            Resolved::Failed(err, parent) => {
                 // "If the cloning didn't succeed, maybe what we have will
                 // do": the parent, and a miss.
-                self.miss(dst, err, ev);
-                Ok(Some(parent.lock()))
+                self.miss(dst, Some(err), ev);
+                Some(parent.lock())
             }
-        }
+        })
     }
 
     #[allow(
@@ -384,13 +405,44 @@ impl RouteTable {
         self.rtalloc_ign(ro, 0, ev)
     }
 
-    fn miss(&self, dst: &Addr, err: Error, ev: &mut Events) {
+    fn miss(&self, dst: &Addr, err: Option<Error>, ev: &mut Events) {
         self.misses.fetch_add(1, Relaxed);
         ev.push(Event::Miss { dst: *dst, err });
     }
 
-    /// Clones a host route for `dst` from `parent` (RTM_RESOLVE).
-    fn clone_route(&self, dst: &Addr, parent: &RtRef, ev: &mut Events) -> Result<RtRef> {
+    /// RTM_RESOLVE for `dst`: looks up again under the writer lock, as
+    /// FreeBSD's `rtalloc1` holds the tree's lock from its lookup to the
+    /// clone, so a route deleted or added since the caller's lookup is
+    /// seen; then clones from the match if it still clones.
+    fn resolve(&self, dst: &Addr, ignflags: u32, ev: &mut Events) -> Resolved {
+        let writer = self.writer.lock();
+        // Not a use of its own: the caller's lookup counted it.
+        let parent = {
+            let g = RcuGuard::new();
+            self.lookup_rcu(dst, &g).map(RtRef::new)
+        };
+        let Some(parent) = parent else {
+            return Resolved::Nothing;
+        };
+        let flags = parent.entry().lock_state().flags;
+        if !clones(flags, ignflags) || parent.entry().prefix().is_host() {
+            return Resolved::Match(parent);
+        }
+        match self.clone_route(dst, &parent, writer, ev) {
+            Ok(clone) => Resolved::Clone(clone),
+            Err(err) => Resolved::Failed(err, parent),
+        }
+    }
+
+    /// Clones a host route for `dst` from `parent`, which is in the table
+    /// (RTM_RESOLVE); `writer` is held since `parent` was looked up.
+    fn clone_route(
+        &self,
+        dst: &Addr,
+        parent: &RtRef,
+        mut writer: Guard<'_, WriterState, MutexBackend>,
+        ev: &mut Events,
+    ) -> Result<RtRef> {
         let now = self.clock.boot_ns();
         let (pflags, gateway, preferred, expires) = {
             let state = parent.entry().lock_state();
@@ -402,15 +454,6 @@ impl RouteTable {
             )
         };
         let prefix = Prefix::host(*dst);
-        let mut writer = self.writer.lock();
-        if !parent.entry().is_up() {
-            return Err(ENETUNREACH);
-        }
-        // Another lookup may have cloned the same host route meanwhile, or
-        // someone added it: answer with the path a lookup would give.
-        if let Some(existing) = self.best_exact(&prefix) {
-            return Ok(existing);
-        }
         if self.total_routes() >= self.max_routes {
             return Err(ENOSPC);
         }
@@ -442,7 +485,7 @@ impl RouteTable {
             ev.push(Event::Resolve(info));
         } else {
             ev.push(Event::Add(info));
-            if let Some(hook) = self.resolve_hook {
+            if let Some(hook) = self.hooks.resolve {
                 hook(&Lookup { table: self }, &clone);
             }
         }

@@ -560,7 +560,8 @@ impl Model {
         check_addr(family, Some(addr))?;
         let Some(rt) = self.lookup(addr) else {
             if report {
-                self.miss(addr, ENETUNREACH);
+                // rtalloc1: "nothing matched" carries no error.
+                self.miss(addr, 0);
             }
             return Err(ENETUNREACH);
         };

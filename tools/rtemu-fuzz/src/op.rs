@@ -332,6 +332,7 @@ impl fmt::Display for EventView {
 /// Name of the errnos rtemu answers with.
 pub fn errno_name(e: i32) -> String {
     let name = match e {
+        0 => "0",
         1 => "EPERM",
         2 => "ENOENT",
         3 => "ESRCH",

@@ -275,8 +275,8 @@ pub fn event(time_ns: u64, e: &Event) -> Record {
                 .bare(3)
                 .opt_num("error", error.map(u64::from));
             let rec = match error {
-                Some(e) => rec.str("error-msg", rtemu::error::strerror(*e as i32)),
-                None => rec,
+                Some(e) if *e != 0 => rec.str("error-msg", rtemu::error::strerror(*e as i32)),
+                _ => rec,
             };
             unknown_fields(rec, unknown)
         }
