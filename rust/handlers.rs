@@ -164,6 +164,11 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
         )
         .map_err(|e| match e {
             e if e == EEXIST => ex.fail(e, c"the route exists (same prefix and via)", None),
+            e if e == EADDRNOTAVAIL => ex.fail(
+                e,
+                c"a host route cannot go through its own destination",
+                attrs.get(RTEMU_A_ROUTE_VIA),
+            ),
             e if e == ENOSPC => ex.fail(
                 e,
                 c"the namespace's route limit (max_routes) is reached",
@@ -300,6 +305,16 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
             e if e == EEXIST => ex.fail(
                 e,
                 c"another path of the prefix already uses new-via",
+                attrs.get(RTEMU_A_ROUTE_NEW_VIA),
+            ),
+            e if e == EADDRNOTAVAIL => ex.fail(
+                e,
+                c"a host route cannot go through its own destination",
+                attrs.get(RTEMU_A_ROUTE_NEW_VIA),
+            ),
+            e if e == EADDRINUSE => ex.fail(
+                e,
+                c"new-via is reached only through this route",
                 attrs.get(RTEMU_A_ROUTE_NEW_VIA),
             ),
             e => e,

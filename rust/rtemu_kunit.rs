@@ -784,6 +784,59 @@ mod tests {
     }
 
     #[test]
+    fn self_referencing_gateways_are_refused() -> Result {
+        let t = table();
+        let new_via = |gw| RouteChange {
+            gateway: Some(gw),
+            flags: None,
+            preferred: None,
+            expires: None,
+        };
+        // rt_setgate: a host route through its own destination.
+        let host = v4([10, 0, 0, 5]);
+        assert_eq!(add(&t, host, 32, host, 0), Err(EADDRNOTAVAIL));
+        add(&t, host, 32, v4([0, 0, 0, 0]), 0)?;
+        let p32 = Prefix::host(host);
+        let mut ev = Events::new();
+        assert_eq!(
+            t.change(&p32, None, new_via(host), &mut ev),
+            Err(EADDRNOTAVAIL)
+        );
+        assert_eq!(gateway_of(&t, host), Some(v4([0, 0, 0, 0])));
+        assert_eq!(ev.len(), 0);
+        // A router only the route itself reaches; a more specific route
+        // to it is another way.
+        add(&t, v4([10, 0, 0, 0]), 24, GW, 0)?;
+        let p24 = Prefix::new(v4([10, 0, 0, 0]), 24).unwrap();
+        let inside = v4([10, 0, 0, 7]);
+        assert_eq!(
+            t.change(&p24, None, new_via(inside), &mut Events::new()),
+            Err(EADDRINUSE)
+        );
+        assert_eq!(gateway_of(&t, inside), Some(GW));
+        t.change(&p24, None, new_via(host), &mut Events::new())?;
+        assert_eq!(gateway_of(&t, v4([10, 0, 0, 9])), Some(host));
+        // Through a cloning route it is allowed (FreeBSD clones the router).
+        add(&t, v4([10, 2, 0, 0]), 24, GW, RTF_CLONING)?;
+        let p2 = Prefix::new(v4([10, 2, 0, 0]), 24).unwrap();
+        t.change(&p2, None, new_via(v4([10, 2, 0, 9])), &mut Events::new())?;
+        // Cloning the parent's own router fails as RTM_RESOLVE's rt_setgate
+        // does: the parent answers, with a miss.
+        let mut ev = Events::new();
+        let rt = t
+            .rtalloc1(&v4([10, 2, 0, 9]), true, 0, &mut ev)
+            .expect("the /24");
+        assert_eq!(rt.entry().prefix().len(), 24);
+        drop(rt);
+        assert!(matches!(
+            ev.iter().next(),
+            Some(Event::Miss { err: Some(e), .. }) if *e == EADDRNOTAVAIL
+        ));
+        assert_eq!(t.stats().clones, 0);
+        Ok(())
+    }
+
+    #[test]
     fn idle_time_starts_at_the_last_release_and_stops_while_held() -> Result {
         let t = table();
         let idle = 6 * SEC;

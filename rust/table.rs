@@ -454,6 +454,11 @@ impl RouteTable {
             )
         };
         let prefix = Prefix::host(*dst);
+        // rt_setgate, which RTM_RESOLVE goes through too: the parent's
+        // router itself cannot be cloned through it.
+        if via_itself(&prefix, &gateway) {
+            return Err(EADDRNOTAVAIL);
+        }
         if self.total_routes() >= self.max_routes {
             return Err(ENOSPC);
         }
@@ -508,6 +513,9 @@ impl RouteTable {
     /// replaced; any other path with the same router is `EEXIST`. Clones
     /// the new route supersedes go (`rt_fixchange`).
     pub(crate) fn add(&self, new: NewRoute, ev: &mut Events) -> Result {
+        if via_itself(&new.prefix, &new.gateway) {
+            return Err(EADDRNOTAVAIL);
+        }
         let now = self.clock.boot_ns();
         let mut flags = new.flags & RTF_USER;
         if !new.gateway.is_unspecified() {
@@ -828,6 +836,24 @@ impl RouteTable {
             if taken {
                 return Err(EEXIST);
             }
+            // rt_setgate. FreeBSD deletes a host route given itself as its
+            // router; rtemu refuses and keeps it.
+            if via_itself(prefix, &gw) {
+                return Err(EADDRNOTAVAIL);
+            }
+            // rt_setgate's "cloning loop avoidance": a router that only
+            // this route reaches. Through a cloning route FreeBSD's lookup
+            // of the router clones a host route for it (at once retired by
+            // rt_fixchange), so that is allowed, and rtemu skips the clone.
+            if !gw.is_unspecified() && !prefix.is_host() {
+                let g = RcuGuard::new();
+                let through_itself = self
+                    .lookup_rcu(&gw, &g)
+                    .is_some_and(|m| RtArc::ptr_eq(m, &rt));
+                if through_itself && !clones(rt.lock_state().flags, 0) {
+                    return Err(EADDRINUSE);
+                }
+            }
         }
         let retired = if change.gateway.is_some() {
             self.fixchange_victims(&rt, &writer)?
@@ -979,6 +1005,12 @@ impl Route {
     pub(crate) fn new(dst: [u8; 4]) -> Self {
         Self { dst, rt: None }
     }
+}
+
+/// Whether a host route would go through its own destination (FreeBSD's
+/// `rt_setgate`: `EADDRNOTAVAIL`).
+fn via_itself(prefix: &Prefix, gateway: &Addr) -> bool {
+    prefix.is_host() && !gateway.is_unspecified() && *gateway == prefix.addr()
 }
 
 fn publish<K: Key>(trie: &Trie<K, RouteSet>, key: K, len: u8, set: Option<RouteSet>) -> Result {

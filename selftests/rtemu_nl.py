@@ -20,7 +20,7 @@ from lib import YnlFamily, NlError  # noqa: E402
 from rtemu_ktap import run  # noqa: E402
 
 EPERM, ENOENT, ESRCH, EEXIST, EINVAL, ENOSPC, ERANGE = 1, 2, 3, 17, 22, 28, 34
-ENETUNREACH, EOVERFLOW = 101, 75
+ENETUNREACH, EOVERFLOW, EADDRINUSE, EADDRNOTAVAIL = 101, 75, 98, 99
 NS = 1_000_000_000
 
 tests = []
@@ -387,6 +387,25 @@ def host_routes_are_never_cloning(y):
     assert r['prefix-len'] == 32 and 'wascloned' not in flags(r), r
     assert events(mon) == []
     assert stats(y)['clones'] == 0
+
+
+@test
+def routers_through_the_route_itself(y):
+    """FreeBSD's rt_setgate: a host route cannot go through its own
+    destination, nor a route through a router only it reaches; cloning a
+    parent's own router fails with a miss."""
+    clear(y)
+    expect_err(EADDRNOTAVAIL, 'through its own destination', add, y, '10.0.0.5', 32, '10.0.0.5')
+    add(y, '10.0.0.0', 24, '192.0.2.1')
+    expect_err(EADDRINUSE, 'reached only through this route', change, y, '10.0.0.0', 24,
+               **{'new-via': '10.0.0.7'})
+    assert get(y, '10.0.0.9')['via'] == '192.0.2.1'
+    add(y, '10.2.0.0', 24, '10.2.0.9', flags=['cloning'])
+    mon = listener('resolve')
+    r = get(y, '10.2.0.9', report=True)
+    assert r['prefix-len'] == 24, r
+    ev = events(mon)
+    assert [(e[0], e[1]['error']) for e in ev] == [('miss-ntf', EADDRNOTAVAIL)], ev
 
 
 @test

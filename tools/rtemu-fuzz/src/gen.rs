@@ -205,6 +205,18 @@ impl Generator {
         self.rng.pick(&self.spaces[s].vias)
     }
 
+    /// The via of an add or change of `dst/plen`: mostly a router, now and
+    /// then an address the table routes (so routers reached through the
+    /// route itself, and clones of their own router, occur), or for a host
+    /// route its own destination.
+    fn routed_via(&mut self, s: usize, dst: IpAddr, plen: u8) -> IpAddr {
+        match self.rng.below(100) {
+            0..=3 if plen == self.spaces[s].width => dst,
+            0..=7 => self.addr(s),
+            _ => self.via(s),
+        }
+    }
+
     /// A valid prefix: mostly one used before in this sequence, with the
     /// via of one of its paths when known.
     fn path(&mut self, s: usize, reuse: u64) -> (IpAddr, u8, Option<IpAddr>) {
@@ -341,7 +353,7 @@ impl Generator {
             0..=29 => {
                 let (mut dst, mut plen) = self.prefix(s, 25);
                 let mut family = family;
-                let mut via = self.via(s);
+                let mut via = self.routed_via(s, dst, plen);
                 let mut flags = self.user_flags();
                 let (mut preferred, mut expires) = self.lifetimes();
                 if bad {
@@ -412,7 +424,7 @@ impl Generator {
                 let (mut dst, mut plen, known) = self.path(s, 85);
                 let mut family = family;
                 let mut via = self.path_via(s, known);
-                let mut new_via = self.rng.pct(50).then(|| self.via(s));
+                let mut new_via = self.rng.pct(50).then(|| self.routed_via(s, dst, plen));
                 let mut flags = self.rng.pct(40).then(|| self.change_flags());
                 let (mut preferred, mut expires) = self.lifetimes();
                 if bad {

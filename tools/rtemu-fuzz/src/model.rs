@@ -33,6 +33,8 @@ pub const EINVAL: i32 = 22;
 pub const ENOSPC: i32 = 28;
 pub const ERANGE: i32 = 34;
 pub const EOVERFLOW: i32 = 75;
+pub const EADDRINUSE: i32 = 98;
+pub const EADDRNOTAVAIL: i32 = 99;
 pub const ENETUNREACH: i32 = 101;
 
 /// The flags a route-add may set.
@@ -188,6 +190,12 @@ fn order(t: Time) -> (u8, u64) {
         Time::Tick(n) => (1, n.into()),
         Time::Abs(ns) => (2, ns),
     }
+}
+
+/// route.c rt_setgate: a host route whose router is its own destination
+/// (EADDRNOTAVAIL).
+fn via_itself(dst: &IpAddr, plen: u8, via: &IpAddr) -> bool {
+    plen == width(dst) && !unspecified(via) && via == dst
 }
 
 fn gateway(via: &IpAddr) -> u32 {
@@ -441,6 +449,9 @@ impl Model {
         check_addr(family, Some(via))?;
         check_flags(Some(flags), USER_FLAGS)?;
         self.check_lifetimes(preferred, expires)?;
+        if via_itself(dst, plen, via) {
+            return Err(EADDRNOTAVAIL);
+        }
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
         if paths
             .iter()
@@ -571,8 +582,13 @@ impl Model {
         if !(report && p.flags & CLONING != 0 && ign & CLONING == 0) || p.plen == full {
             return Ok(Reply::Route(self.view(rt)));
         }
-        // Clone a host route; beyond max_routes the parent is returned and
-        // a miss counted.
+        // Clone a host route: RTM_RESOLVE goes through rt_setgate, which
+        // refuses the parent's own router; beyond max_routes the parent is
+        // returned and a miss counted.
+        if via_itself(addr, full, &p.via) {
+            self.miss(addr, EADDRNOTAVAIL);
+            return Ok(Reply::Route(self.view(rt)));
+        }
         if self.max_routes.is_some_and(|m| self.in_table() >= m) {
             self.miss(addr, ENOSPC);
             return Ok(Reply::Route(self.view(rt)));
@@ -634,6 +650,20 @@ impl Model {
         if let Some(nv) = new_via {
             if paths.iter().any(|p| *p != id && self.entries[p].via == *nv) {
                 return Err(EEXIST);
+            }
+            // rt_setgate: EADDRNOTAVAIL for a host route through itself
+            // (rtemu keeps the route), EADDRINUSE for a router only this
+            // route reaches, unless it clones (FreeBSD clones the router).
+            if via_itself(dst, plen, nv) {
+                return Err(EADDRNOTAVAIL);
+            }
+            let e = &self.entries[&id];
+            if !unspecified(nv)
+                && plen < width(dst)
+                && self.lookup(nv) == Some(id)
+                && e.flags & CLONING == 0
+            {
+                return Err(EADDRINUSE);
             }
         }
         let deprecated = self.deprecated(preferred);

@@ -341,6 +341,8 @@ pub fn errno_name(e: i32) -> String {
         28 => "ENOSPC",
         71 => "EPROTO",
         75 => "EOVERFLOW",
+        98 => "EADDRINUSE",
+        99 => "EADDRNOTAVAIL",
         101 => "ENETUNREACH",
         113 => "EHOSTUNREACH",
         _ => return format!("errno {e}"),

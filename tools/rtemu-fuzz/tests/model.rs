@@ -594,6 +594,39 @@ fn a_new_router_retires_the_routes_clones() {
     assert_eq!(m.stats().clones, 1);
 }
 
+#[test]
+fn routers_through_the_route_itself_are_refused() {
+    let mut m = Model::new();
+    // route.c rt_setgate.
+    assert_eq!(
+        add(&mut m, "10.0.0.5", 32, "10.0.0.5", 0),
+        Reply::Err(EADDRNOTAVAIL)
+    );
+    add(&mut m, "10.0.0.5", 32, "0.0.0.0", 0);
+    assert_eq!(
+        change(&mut m, "10.0.0.5", 32, Some("10.0.0.5"), None),
+        Reply::Err(EADDRNOTAVAIL)
+    );
+    add(&mut m, "10.0.0.0", 24, "192.0.2.1", 0);
+    assert_eq!(
+        change(&mut m, "10.0.0.0", 24, Some("10.0.0.7"), None),
+        Reply::Err(EADDRINUSE)
+    );
+    assert_eq!(
+        change(&mut m, "10.0.0.0", 24, Some("10.0.0.5"), None),
+        Reply::Ok
+    );
+    add(&mut m, "10.2.0.0", 24, "192.0.2.1", CLONING);
+    assert_eq!(
+        change(&mut m, "10.2.0.0", 24, Some("10.2.0.9"), None),
+        Reply::Ok
+    );
+    m.take_events();
+    let r = route(get(&mut m, "10.2.0.9", true, None));
+    assert_eq!(r.plen, 24);
+    assert_eq!(kinds(&mut m), ["miss 10.2.0.9 EADDRNOTAVAIL"]);
+}
+
 /// A route-add with lifetimes at ticks `p` and `e`.
 fn add_timed(
     m: &mut Model,
