@@ -107,37 +107,43 @@ fn lifetimes(
     Ok((preferred, expires))
 }
 
-/// The flags of a route-add: within [`RTF_USER`].
-fn add_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
+/// The `flags` of a request, if given, refused with `msg` unless within
+/// `allowed`.
+fn flags_within(
+    attrs: &Attrs<'_>,
+    ex: &Extack<'_>,
+    allowed: u32,
+    msg: &'static CStr,
+) -> Result<Option<u32>> {
     let Some(a) = attrs.get(RTEMU_A_ROUTE_FLAGS) else {
         return Ok(None);
     };
     let flags = a.u32();
-    if flags & !RTF_USER != 0 {
-        return Err(ex.fail(
-            EINVAL,
-            c"only cloning, xresolve, static, reject, blackhole and prcloning can be set",
-            Some(a),
-        ));
+    if flags & !allowed != 0 {
+        return Err(ex.fail(EINVAL, msg, Some(a)));
     }
     Ok(Some(flags))
+}
+
+/// The flags of a route-add: within [`RTF_USER`].
+fn add_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
+    flags_within(
+        attrs,
+        ex,
+        RTF_USER,
+        c"only cloning, xresolve, static, reject, blackhole and prcloning can be set",
+    )
 }
 
 /// The flags of a route-change: within [`RTF_FMASK`]. FreeBSD ignores the
 /// other bits; refusing them tells the caller its change would not happen.
 fn change_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
-    let Some(a) = attrs.get(RTEMU_A_ROUTE_FLAGS) else {
-        return Ok(None);
-    };
-    let flags = a.u32();
-    if flags & !RTF_FMASK != 0 {
-        return Err(ex.fail(
-            EINVAL,
-            c"route-change can set only static, reject and blackhole (RTF_FMASK)",
-            Some(a),
-        ));
-    }
-    Ok(Some(flags))
+    flags_within(
+        attrs,
+        ex,
+        RTF_FMASK,
+        c"route-change can set only static, reject and blackhole (RTF_FMASK)",
+    )
 }
 
 /// route-add.
