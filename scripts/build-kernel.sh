@@ -21,6 +21,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Callers read the build directory from standard output, so only that goes
+# there (fd 3); everything else, the kernel's own build output included
+# (UML's "LINK linux" is printed even by make -s), goes to standard error.
+exec 3>&1 1>&2
+print_out() { echo "$out" >&3; }
+
 cached_only=0
 if [ "${1:-}" = --cached ]; then
 	cached_only=1
@@ -63,7 +69,7 @@ out=$RTEMU_CACHE/kernel/$KERNEL_SERIES-$flavour-$key
 
 if [ -f "$out/.rtemu-built" ]; then
 	log "kernel $flavour: cached at $out"
-	echo "$out"
+	print_out
 	exit 0
 fi
 [ "$cached_only" = 0 ] || exit 1
@@ -72,7 +78,7 @@ mkdir -p "$out"
 exec 9>"$out/.lock"
 flock 9
 if [ -f "$out/.rtemu-built" ]; then
-	echo "$out"
+	print_out
 	exit 0
 fi
 
@@ -99,7 +105,11 @@ fi
 kmake() { make -s -C "$src" O="$out" "${vars[@]}" "$@"; }
 
 log "kernel $flavour: checking the Rust toolchain"
-kmake rustavailable | tee /dev/stderr | grep -q "Rust is available!" ||
+# Echoed through a variable: tee /dev/stderr would open a log file that
+# standard error names anew, and truncate it.
+rustavailable=$(kmake rustavailable 2>&1) || true
+printf '%s\n' "$rustavailable"
+grep -q "Rust is available!" <<<"$rustavailable" ||
 	die "the kernel does not accept the Rust toolchain"
 
 log "kernel $flavour: configuring in $out"
@@ -130,4 +140,4 @@ start=$SECONDS
 kmake -j"$jobs" "$image" modules
 log "kernel $flavour: built in $((SECONDS - start)) s"
 touch "$out/.rtemu-built"
-echo "$out"
+print_out
