@@ -19,4 +19,5 @@ env_run "$env" --timeout 7200 "$kdir" \
 	env KSRC="$(kernel_src)" RTEMU_PY="$RTEMU_VENV/bin/python" \
 	RTEMU_FUZZ="$RTEMU_ROOT/tools/target/release/rtemu-fuzz" \
 	RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-1000000}" ${RTEMU_FUZZ_SEED:+RTEMU_FUZZ_SEED=$RTEMU_FUZZ_SEED} \
-	bash -c 'cd "'"$RTEMU_ROOT"'" && selftests/rtemu_fuzz.sh; status=$?; selftests/rtemu_dmesg.sh || status=1; exit $status'
+	bash -c 'cd "'"$RTEMU_ROOT"'/selftests" && . ./lib.sh && begin_tests_log &&
+		{ ./rtemu_fuzz.sh; status=$?; ./rtemu_dmesg.sh || status=1; exit $status; }'

@@ -7,13 +7,8 @@
 set -u
 cd "$(dirname "$0")"
 
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-# Boot-time allocations kmemleak cannot follow are not ours: forget them.
-[ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
-
-# What the kernel logs from here on is the tests' (rtemu_dmesg.sh).
 . ./lib.sh
-echo "$KSELFTESTS_MARK" >/dev/kmsg
+begin_tests_log
 
 run_tests() {
 	if [ -n "${RTEMU_TESTS:-}" ]; then

@@ -9,6 +9,15 @@ RTEMU_SPEC=$RTEMU_ROOT/include/rtemu.yaml
 # The line guest_check.sh writes to the kernel log before the first test.
 KSELFTESTS_MARK="rtemu-kselftests: begin"
 
+# In a fresh guest, before the first test: what the kernel logs and leaks
+# from here on is the tests' (rtemu_dmesg.sh). Boot-time allocations
+# kmemleak cannot follow are not ours, so they are forgotten.
+begin_tests_log() {
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	[ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
+	echo "$KSELFTESTS_MARK" >/dev/kmsg
+}
+
 . "$KSRC/tools/testing/selftests/kselftest/ktap_helpers.sh"
 
 # The kernel's own YNL CLI, driven by our spec only.
