@@ -627,6 +627,16 @@ mod tests {
         assert!(rt.entry().is_clone());
     }
 
+    /// A route-change of the router or flags, lifetimes untouched.
+    fn change(gateway: Option<Addr>, flags: Option<u32>) -> RouteChange {
+        RouteChange {
+            gateway,
+            flags,
+            preferred: None,
+            expires: None,
+        }
+    }
+
     fn gateway_of(t: &RouteTable, dst: Addr) -> Option<Addr> {
         t.rtalloc1(&dst, false, 0, &mut Events::new())
             .map(|mut rt| rt.state().gateway)
@@ -674,12 +684,6 @@ mod tests {
         clone_of(&t, v4([10, 0, 0, 5]));
         // A change of flags or lifetimes retires nothing.
         let mut ev = Events::new();
-        let change = |gateway, flags| RouteChange {
-            gateway,
-            flags,
-            preferred: None,
-            expires: None,
-        };
         t.change(&p24, None, change(None, Some(RTF_STATIC)), &mut ev)?;
         assert!(delete_reasons(&ev).is_empty());
         assert_eq!(t.stats().clones, 1);
@@ -718,13 +722,7 @@ mod tests {
             (0, 0),
             (RTF_BLACKHOLE | RTF_PRCLONING, RTF_BLACKHOLE),
         ] {
-            let change = RouteChange {
-                gateway: None,
-                flags: Some(asked),
-                preferred: None,
-                expires: None,
-            };
-            t.change(&p24, None, change, &mut Events::new())?;
+            t.change(&p24, None, change(None, Some(asked)), &mut Events::new())?;
             let f = flags_of(&t).expect("the /24");
             assert_eq!(f & RTF_USER, RTF_CLONING | RTF_XRESOLVE | kept);
         }
@@ -786,12 +784,7 @@ mod tests {
     #[test]
     fn self_referencing_gateways_are_refused() -> Result {
         let t = table();
-        let new_via = |gw| RouteChange {
-            gateway: Some(gw),
-            flags: None,
-            preferred: None,
-            expires: None,
-        };
+        let new_via = |gw| change(Some(gw), None);
         // rt_setgate: a host route through its own destination.
         let host = v4([10, 0, 0, 5]);
         assert_eq!(add(&t, host, 32, host, 0), Err(EADDRNOTAVAIL));

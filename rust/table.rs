@@ -154,10 +154,10 @@ pub(crate) struct Hooks {
 
 /// What RTM_RESOLVE found under the writer lock.
 enum Resolved {
-    /// A new clone, or the host route someone cloned or added meanwhile.
-    Clone(RtRef),
-    /// The match no longer clones: it is the answer.
-    Match(RtRef),
+    /// The answer: a new clone, or a match that does not clone (the host
+    /// route someone cloned or added meanwhile, or a route that replaced
+    /// the parent).
+    Found(RtRef),
     /// Nothing matches any more.
     Nothing,
     /// Cloning failed: the parent it would have come from.
@@ -349,8 +349,7 @@ impl RouteTable {
         };
         let mut rt = rt.lock();
         let flags = rt.flags();
-        // A host route has nothing to clone: it is the answer.
-        if !(report && clones(flags, ignflags)) || rt.entry().prefix().is_host() {
+        if !(report && would_clone(rt.entry(), flags, ignflags)) {
             return Ok(Some(rt));
         }
         if !may_clone {
@@ -363,7 +362,7 @@ impl RouteTable {
             hook(self);
         }
         Ok(match self.resolve(dst, ignflags, ev) {
-            Resolved::Clone(rt) | Resolved::Match(rt) => Some(rt.lock()),
+            Resolved::Found(rt) => Some(rt.lock()),
             Resolved::Nothing => {
                 self.miss(dst, None, ev);
                 None
@@ -425,11 +424,11 @@ impl RouteTable {
             return Resolved::Nothing;
         };
         let flags = parent.entry().lock_state().flags;
-        if !clones(flags, ignflags) || parent.entry().prefix().is_host() {
-            return Resolved::Match(parent);
+        if !would_clone(parent.entry(), flags, ignflags) {
+            return Resolved::Found(parent);
         }
         match self.clone_route(dst, &parent, writer, ev) {
-            Ok(clone) => Resolved::Clone(clone),
+            Ok(clone) => Resolved::Found(clone),
             Err(err) => Resolved::Failed(err, parent),
         }
     }
@@ -1005,6 +1004,12 @@ impl Route {
     pub(crate) fn new(dst: [u8; 4]) -> Self {
         Self { dst, rt: None }
     }
+}
+
+/// Whether a lookup with `report` that matches `rt` (with `flags`) clones
+/// from it; a host route has nothing to clone: it is the answer.
+fn would_clone(rt: &RtEntry, flags: u32, ignflags: u32) -> bool {
+    clones(flags, ignflags) && !rt.prefix().is_host()
 }
 
 /// Whether a host route would go through its own destination (FreeBSD's
