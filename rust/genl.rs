@@ -31,10 +31,11 @@ pub(crate) struct Registration(());
 impl Registration {
     /// Registers the family with genetlink (`genl_register_family`).
     pub(crate) fn register() -> Result<Self> {
-        // SAFETY: `rtemu_nl_family` is a valid, statically allocated family
-        // whose ops, policies and groups are static too; nothing else
-        // registers it, so this is the only registration.
-        to_result(unsafe { bindings::genl_register_family(&raw mut ffi::rtemu_nl_family) })?;
+        let family = &raw mut ffi::rtemu_nl_family;
+        // SAFETY: `family` is a valid, statically allocated family whose ops,
+        // policies and groups are static too; nothing else registers it, so
+        // this is the only registration.
+        to_result(unsafe { bindings::genl_register_family(family) })?;
         // INVARIANT: the family was just registered.
         Ok(Self(()))
     }
@@ -42,9 +43,10 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        let family = &raw mut ffi::rtemu_nl_family;
         // SAFETY: by the type invariant the family is registered, and this
         // drop is the only place that unregisters it.
-        unsafe { bindings::genl_unregister_family(&raw mut ffi::rtemu_nl_family) };
+        unsafe { bindings::genl_unregister_family(family) };
     }
 }
 
@@ -57,6 +59,13 @@ fn version_ok(version: u8) -> bool {
 /// Defines the `doit` entry points of the family's operations.
 macro_rules! doit {
     ($($name:ident => $handler:path, $maxattr:expr;)*) => {$(
+        /// The `doit` callback of one operation, called by genetlink.
+        ///
+        /// # Safety
+        ///
+        /// `skb` and `info` are the request being processed, parsed with the
+        /// operation's policy into `info->attrs` of `maxattr + 1` entries,
+        /// and valid for the whole call.
         #[no_mangle]
         unsafe extern "C" fn $name(
             skb: *mut bindings::sk_buff,
@@ -88,6 +97,14 @@ doit! {
     rtemu_nl_stats_get_doit => handlers::stats_get, uapi::RTEMU_STATS_GET_DO_MAXATTR;
 }
 
+/// The `dumpit` callback of `route-list`, called by netlink for each part
+/// of the dump.
+///
+/// # Safety
+///
+/// `skb` is the buffer to fill and `cb` the running dump, whose context
+/// holds rtemu's cursor (zeroed by netlink at the start); both are valid for
+/// the whole call.
 #[no_mangle]
 unsafe extern "C" fn rtemu_nl_route_list_dumpit(
     skb: *mut bindings::sk_buff,

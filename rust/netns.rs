@@ -65,11 +65,10 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        // SAFETY: the timer is live and ours; it is idle once cancelled.
-        unsafe {
-            ffi::rtemu_timer_cancel_sync(self.0);
-            ffi::rtemu_timer_free(self.0);
-        }
+        self.cancel_sync();
+        // SAFETY: the timer is live and ours (type invariant), and idle now
+        // that it is cancelled; nothing uses it after this drop.
+        unsafe { ffi::rtemu_timer_free(self.0) };
     }
 }
 
@@ -87,10 +86,12 @@ pub(crate) struct NetState {
     miss_window: Atomic<i64>,
 }
 
-// SAFETY: `net` is only used to send events while the namespace lives; the
-// rest is thread safe.
+// SAFETY: `net` is only used to send events while the namespace lives, from
+// any thread; every other field is `Send`.
 unsafe impl Send for NetState {}
-// SAFETY: as above.
+// SAFETY: shared access reads `net` only to send events, which the genetlink
+// core serialises itself; every other field is `Sync` (atomics, a mutex, an
+// `Arc` of the table).
 unsafe impl Sync for NetState {}
 
 impl NetState {
@@ -207,8 +208,10 @@ impl NetState {
 
 /// The state of `net`.
 pub(crate) fn state_of<'a>(net: NetRef<'a>) -> Option<ArcBorrow<'a, NetState>> {
-    // SAFETY: the slot is rtemu's, in a live namespace.
-    let ptr = unsafe { *ffi::rtemu_net_slot(net.as_ptr()) };
+    // SAFETY: `net` is a live namespace.
+    let slot = unsafe { ffi::rtemu_net_slot(net.as_ptr()) };
+    // SAFETY: the slot is rtemu's pernet pointer, valid while `net` lives.
+    let ptr = unsafe { *slot };
     if ptr.is_null() {
         return None;
     }
@@ -217,6 +220,12 @@ pub(crate) fn state_of<'a>(net: NetRef<'a>) -> Option<ArcBorrow<'a, NetState>> {
     Some(unsafe { ArcBorrow::from_raw(ptr.cast::<NetState>()) })
 }
 
+/// The pernet `init` operation: sets up rtemu's state in a new namespace.
+///
+/// # Safety
+///
+/// `net` is a namespace being set up, whose rtemu slot is null; the pernet
+/// core calls this once per namespace, before any request runs in it.
 #[no_mangle]
 unsafe extern "C" fn rtemu_net_init(net: *mut bindings::net) -> c_int {
     match new_state(net) {
@@ -250,17 +259,27 @@ fn new_state(net: *mut bindings::net) -> Result {
     // SAFETY: nothing else sees the state yet; setting the field before
     // publishing it in the slot is the only write.
     unsafe { (*raw).timer = Some(Timer(timer)) };
-    // SAFETY: the slot is rtemu's, in the namespace being set up.
-    unsafe { *ffi::rtemu_net_slot(net) = raw.cast() };
+    // SAFETY: `net` is the namespace being set up.
+    let slot = unsafe { ffi::rtemu_net_slot(net) };
+    // SAFETY: the slot is rtemu's pernet pointer, which nothing else writes
+    // while the namespace is set up.
+    unsafe { *slot = raw.cast() };
     Ok(())
 }
 
+/// The pernet `exit` operation: tears down rtemu's state in a namespace.
+///
+/// # Safety
+///
+/// `net` is a namespace being dismantled, in which no request runs any more;
+/// the pernet core calls this once per namespace, after `rtemu_net_init`.
 #[no_mangle]
 unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
-    // SAFETY: the slot is rtemu's, in the namespace being dismantled.
+    // SAFETY: `net` is the namespace being dismantled, still valid.
     let slot = unsafe { ffi::rtemu_net_slot(net) };
-    // SAFETY: as above.
-    let ptr = unsafe { core::mem::replace(&mut *slot, core::ptr::null_mut()) };
+    // SAFETY: the slot is rtemu's pernet pointer; nothing else reads or
+    // writes it once no request runs in the namespace.
+    let ptr = unsafe { slot.replace(core::ptr::null_mut()) };
     if ptr.is_null() {
         return;
     }
@@ -275,6 +294,11 @@ unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
     state.table.destroy();
 }
 
+/// The netlink notifier's callback for a released socket.
+///
+/// # Safety
+///
+/// `net` is the namespace of the socket being released, live for the call.
 #[no_mangle]
 unsafe extern "C" fn rtemu_sock_release(net: *mut bindings::net, portid: u32) {
     // SAFETY: the notifier runs while the namespace of the socket lives.
@@ -284,6 +308,12 @@ unsafe extern "C" fn rtemu_sock_release(net: *mut bindings::net, portid: u32) {
     }
 }
 
+/// The lifetime timer's callback.
+///
+/// # Safety
+///
+/// `ctx` is the `NetState` the timer was created for (`rtemu_timer_new`),
+/// alive for the call.
 #[no_mangle]
 unsafe extern "C" fn rtemu_timer_fire(ctx: *mut c_void) {
     // SAFETY: `ctx` is the state the timer belongs to; the state's exit
@@ -299,7 +329,8 @@ impl Registration {
     pub(crate) fn register() -> Result<Self> {
         // SAFETY: registers static operations implemented above.
         to_result(unsafe { ffi::rtemu_register_pernet() })?;
-        // SAFETY: as above.
+        // SAFETY: registers a static notifier whose callback is implemented
+        // above; the pernet state it looks up is registered.
         if let Err(e) = to_result(unsafe { ffi::rtemu_register_release_notifier() }) {
             // SAFETY: registered just above.
             unsafe { ffi::rtemu_unregister_pernet() };
@@ -311,10 +342,10 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // SAFETY: both were registered by `register`.
-        unsafe {
-            ffi::rtemu_unregister_release_notifier();
-            ffi::rtemu_unregister_pernet();
-        }
+        // SAFETY: registered by `register`; unregistered only here.
+        unsafe { ffi::rtemu_unregister_release_notifier() };
+        // SAFETY: registered by `register`; unregistered only here, after
+        // the notifier that looks up its state.
+        unsafe { ffi::rtemu_unregister_pernet() };
     }
 }

@@ -60,11 +60,14 @@ impl<'a> Attr<'a> {
     /// The payload.
     pub(crate) fn bytes(&self) -> &'a [u8] {
         let len = usize::from(self.raw.nla_len).saturating_sub(NLA_HDRLEN);
-        let data = (self.raw as *const bindings::nlattr).cast::<u8>();
+        let attr = core::ptr::from_ref(self.raw).cast::<u8>();
         // SAFETY: netlink validated `nla_len` against the message when it
-        // parsed the attributes, so the payload after the 4-byte header is
-        // readable for the request's lifetime.
-        unsafe { core::slice::from_raw_parts(data.add(NLA_HDRLEN), len) }
+        // parsed the attributes, so the attribute spans at least its 4-byte
+        // header: the payload starts inside or one past its end.
+        let payload = unsafe { attr.add(NLA_HDRLEN) };
+        // SAFETY: by the same validation the `len` bytes after the header are
+        // part of the message, readable for the request's lifetime.
+        unsafe { core::slice::from_raw_parts(payload, len) }
     }
 
     fn int<const N: usize>(&self) -> [u8; N] {
@@ -114,7 +117,10 @@ impl<'a> Attrs<'a> {
         }
         // SAFETY: `ty <= max` and the array has `max + 1` entries, by the
         // type invariant.
-        let attr = unsafe { *self.attrs.add(usize::from(ty)) };
+        let slot = unsafe { self.attrs.add(usize::from(ty)) };
+        // SAFETY: `slot` is one of the array's entries, which netlink
+        // initialized (to null for an absent attribute).
+        let attr = unsafe { *slot };
         let attr = NonNull::new(attr)?;
         // SAFETY: non-null entries are attributes netlink validated against
         // the message, alive for `'a` (type invariant).
@@ -146,11 +152,11 @@ impl Extack<'_> {
 
     /// Fails with `EINVAL` because attribute `ty` is missing.
     pub(crate) fn missing(&self, ty: u16, msg: &'static CStr) -> Error {
-        // SAFETY: as in `fail`.
-        unsafe {
-            ffi::rtemu_set_attr_missing(self.raw, ty.into());
-            ffi::rtemu_set_err_msg(self.raw, msg.as_char_ptr(), core::ptr::null());
-        }
+        // SAFETY: `raw` is null or the request's extack.
+        unsafe { ffi::rtemu_set_attr_missing(self.raw, ty.into()) };
+        // SAFETY: `raw` is null or the request's extack; the message is
+        // static and no attribute is named.
+        unsafe { ffi::rtemu_set_err_msg(self.raw, msg.as_char_ptr(), core::ptr::null()) };
         EINVAL
     }
 }
@@ -208,8 +214,10 @@ impl<'a> Request<'a> {
     }
 
     pub(crate) fn net(&self) -> NetRef<'a> {
+        // SAFETY: `info` is valid (type invariant).
+        let net = unsafe { ffi::rtemu_genl_info_net(self.info) };
         // SAFETY: the request's namespace lives while the request does.
-        unsafe { NetRef::from_raw(ffi::rtemu_genl_info_net(self.info)) }
+        unsafe { NetRef::from_raw(net) }
     }
 
     /// Whether the sender has CAP_NET_ADMIN over the request's namespace.
@@ -220,9 +228,11 @@ impl<'a> Request<'a> {
 
     /// The version in the request's generic netlink header.
     pub(crate) fn version(&self) -> u8 {
-        // SAFETY: `info` is valid (type invariant) and genetlink checked the
-        // message holds a full generic netlink header.
-        unsafe { (*(*self.info).genlhdr).version }
+        // SAFETY: `info` is valid (type invariant).
+        let hdr = unsafe { (*self.info).genlhdr };
+        // SAFETY: genetlink checked that the message holds a full generic
+        // netlink header, which `genlhdr` points to.
+        unsafe { (*hdr).version }
     }
 
     /// The sender's netlink port, which names its socket.
@@ -256,13 +266,12 @@ struct Skb(NonNull<bindings::sk_buff>);
 
 impl Skb {
     fn new() -> Result<Self> {
-        // SAFETY: FFI call with plain arguments.
-        let skb = unsafe {
-            bindings::genlmsg_new(
-                bindings::GENLMSG_DEFAULT_SIZE as usize,
-                bindings::GFP_KERNEL,
-            )
-        };
+        // SAFETY: allocates a buffer; the size and flags are plain values,
+        // and GFP_KERNEL may sleep because messages are built in process
+        // context (requests, the lifetime work), never under a spinlock or
+        // RCU.
+        let skb =
+            unsafe { bindings::genlmsg_new(bindings::GENLMSG_DEFAULT_SIZE, bindings::GFP_KERNEL) };
         // INVARIANT: a fresh buffer belongs to its allocator's caller.
         NonNull::new(skb).map(Skb).ok_or(ENOMEM)
     }
@@ -313,7 +322,8 @@ pub(crate) unsafe trait PutAttrs {
     /// A u64, aligned with a pad attribute of type `pad` when needed.
     fn put_u64(&mut self, ty: u16, v: u64, pad: u16) -> Result {
         let bytes = v.to_ne_bytes();
-        // SAFETY: as in `put_bytes`.
+        // SAFETY: the buffer may be appended to (trait contract); `bytes` is
+        // readable for its 8 bytes.
         let ret = unsafe {
             bindings::nla_put_64bit(
                 self.raw_skb(),
@@ -428,8 +438,10 @@ impl<'a> Dump<'a> {
     }
 
     pub(crate) fn net(&self) -> NetRef<'a> {
+        // SAFETY: `cb` is the running dump (type invariant).
+        let net = unsafe { ffi::rtemu_cb_net(self.cb) };
         // SAFETY: the dumping socket's namespace lives while the dump runs.
-        unsafe { NetRef::from_raw(ffi::rtemu_cb_net(self.cb)) }
+        unsafe { NetRef::from_raw(net) }
     }
 
     /// The request's attributes.
@@ -447,16 +459,15 @@ impl<'a> Dump<'a> {
 
     /// The cursor kept across `recvmsg` calls (zeroed on the first).
     pub(crate) fn cursor(&mut self) -> &mut DumpCursor {
+        // SAFETY: `cb` is the running dump (type invariant); the projection
+        // makes no reference.
+        let ctx = unsafe { &raw mut (*self.cb).__bindgen_anon_1.ctx };
+        let cursor = ctx.cast::<DumpCursor>();
         // SAFETY: `cb->ctx` is private to the dump's callbacks, zeroed before
         // the first, large and aligned enough for `DumpCursor` (asserted
-        // above; `ctx` is 8-byte aligned in `netlink_callback`).
-        unsafe {
-            &mut *(*self.cb)
-                .__bindgen_anon_1
-                .ctx
-                .as_mut_ptr()
-                .cast::<DumpCursor>()
-        }
+        // above; `ctx` is 8-byte aligned in `netlink_callback`); `&mut self`
+        // makes this the only reference to it.
+        unsafe { &mut *cursor }
     }
 
     /// The version in the dump request's generic netlink header.

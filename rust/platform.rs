@@ -183,7 +183,8 @@ pub(crate) struct RcuArc<T> {
 // SAFETY: The value is shared between CPUs (`Sync`) and dropped in whichever context frees it
 // (`Send`); `pin_init` only accepts such values.
 unsafe impl<T: Send + Sync> Send for RcuArc<T> {}
-// SAFETY: As above; the count is atomic.
+// SAFETY: Shared handles only read the value (`T: Sync`) and change the count, which is atomic;
+// the last one may drop the value on another CPU (`T: Send`).
 unsafe impl<T: Send + Sync> Sync for RcuArc<T> {}
 
 impl<T: Send + Sync + 'static> RcuArc<T> {
@@ -197,14 +198,20 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
     pub(crate) fn pin_init(init: impl PinInit<T>) -> Result<Self, AllocError> {
         let mut b = RBox::<ArcInner<T>>::new_uninit(GFP_KERNEL_ACCOUNT)?;
         let p = b.as_mut_ptr();
-        // SAFETY: `p` is valid for writes of an uninitialized `ArcInner<T>`, and each field is
-        // written once. `value` is initialized in place, where it stays until `free_cb` drops it
-        // (nothing moves it out), so it is pinned as `raw_init` requires.
-        unsafe {
-            (&raw mut (*p).head).write(UnsafeCell::new(bindings::callback_head::default()));
-            (&raw mut (*p).refs).write(AtomicUsize::new(1));
-            pin_init::raw_init(&raw mut (*p).value, init);
-        }
+        // SAFETY: `p` points to an allocation of an `ArcInner<T>`; projecting a field makes no
+        // reference to the uninitialized memory.
+        let head = unsafe { &raw mut (*p).head };
+        // SAFETY: as for `head`, the projection of an allocated field.
+        let refs = unsafe { &raw mut (*p).refs };
+        // SAFETY: as for `head`, the projection of an allocated field.
+        let value = unsafe { &raw mut (*p).value };
+        // SAFETY: `head` is valid for writes and written once.
+        unsafe { head.write(UnsafeCell::new(bindings::callback_head::default())) };
+        // SAFETY: `refs` is valid for writes and written once.
+        unsafe { refs.write(AtomicUsize::new(1)) };
+        // SAFETY: `value` is valid for writes and initialized in place, where it stays until
+        // `free_cb` drops it (nothing moves it out), so it is pinned as `raw_init` requires.
+        unsafe { pin_init::raw_init(value, init) };
         // SAFETY: Every field was initialized above.
         let b = unsafe { b.assume_init() };
         // INVARIANT: A fresh `RBox` allocation whose one count the handle owns; its value was
@@ -301,14 +308,11 @@ impl<T> Drop for RcuArc<T> {
         // read `value` and `refs`, never `head`, which is in an `UnsafeCell` anyway.
         PENDING.fetch_add(1, Ordering::Relaxed);
         let p = self.ptr.as_ptr();
-        // SAFETY: `p` is live (the count was ours until now); its `head` is passed to `call_rcu`
-        // once, as the count reaches zero only once. `free_cb::<T>` matches the allocation.
-        unsafe {
-            bindings::call_rcu(
-                UnsafeCell::raw_get(&raw const (*p).head),
-                Some(free_cb::<T>),
-            )
-        };
+        // SAFETY: `p` is live (the count was ours until now); the projection makes no reference.
+        let head = UnsafeCell::raw_get(unsafe { &raw const (*p).head });
+        // SAFETY: `head` is passed to `call_rcu` once, as the count reaches zero only once, and
+        // `free_cb::<T>` matches the allocation.
+        unsafe { bindings::call_rcu(head, Some(free_cb::<T>)) };
     }
 }
 

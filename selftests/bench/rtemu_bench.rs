@@ -57,7 +57,7 @@ use addr::{Addr, Prefix};
 use event::Events;
 use lifetime::KERNEL_CLOCK;
 use platform::{rcu_drain, RcuGuard};
-use table::{NewRoute, RouteTable};
+use table::{Hooks, NewRoute, RouteTable};
 
 module! {
     type: RtemuBench,
@@ -124,7 +124,8 @@ impl FileBuf {
         // `buf` and `len` are valid for writes.
         let err = unsafe { glue::rtemu_bench_read(path, &mut buf, &mut len) };
         if err < 0 {
-            // SAFETY: as above, a NUL-terminated string that outlives this call.
+            // SAFETY: `path` is the module parameter's NUL-terminated string,
+            // which outlives this call.
             let name = unsafe { CStr::from_char_ptr(path) };
             pr_err!("rtemu_bench: cannot read {}: {}\n", name, err);
             return Err(Error::from_errno(err));
@@ -195,7 +196,7 @@ impl Rng {
     /// unicast space 2000::/3 (where every routed prefix lives).
     fn addr(&mut self, v6: bool) -> Addr {
         if v6 {
-            let key = ((self.next() as u128) << 64) | self.next() as u128;
+            let key = (u128::from(self.next()) << 64) | u128::from(self.next());
             Addr::from_v6_key((key >> 3) | (1u128 << 125))
         } else {
             Addr::from_v4_key(self.next() as u32)
@@ -217,7 +218,7 @@ impl Rng {
                 Addr::from_v4_key(u32::from_be_bytes(a) | (self.next() as u32 & mask))
             }
             Addr::V6(a) => {
-                let r = ((self.next() as u128) << 64) | self.next() as u128;
+                let r = (u128::from(self.next()) << 64) | u128::from(self.next());
                 Addr::from_v6_key(u128::from_be_bytes(a) | (r & host(128, p.len())))
             }
         }
@@ -277,14 +278,12 @@ fn match_len(t: &RouteTable, a: &Addr) -> Option<u8> {
 
 /// The FIB's match for `a` (IPv4: the spare table; IPv6: local, then main).
 fn fib_match_len(fib4: *mut kernel::ffi::c_void, a: &Addr) -> Option<u8> {
-    // SAFETY: `fib4` is the spare table from `rtemu_bench_fib4_table`, which
-    // lives as long as the namespace; `a`'s bytes are 4 or 16 long as each
-    // function reads.
-    let plen = unsafe {
-        match a {
-            Addr::V4(b) => glue::rtemu_bench_fib4_match(fib4, b.as_ptr()),
-            Addr::V6(b) => glue::rtemu_bench_fib6_match(b.as_ptr()),
-        }
+    let plen = match a {
+        // SAFETY: `fib4` is the spare table from `rtemu_bench_fib4_table`,
+        // which lives as long as the namespace; `b` holds the 4 bytes read.
+        Addr::V4(b) => unsafe { glue::rtemu_bench_fib4_match(fib4, b.as_ptr()) },
+        // SAFETY: `b` holds the 16 bytes read.
+        Addr::V6(b) => unsafe { glue::rtemu_bench_fib6_match(b.as_ptr()) },
     };
     u8::try_from(plen).ok()
 }
@@ -322,14 +321,13 @@ fn time_referenced(t: &RouteTable, keys: &[Addr]) -> u64 {
 fn time_fib(fib4: *mut kernel::ffi::c_void, keys: &[Addr], v4: &[[u8; 4]], v6: &[[u8; 16]]) -> u64 {
     let mut hits = 0;
     let n = keys.len() as u32;
-    // SAFETY: the arrays hold `n` keys each (one of them is used); `fib4`
-    // is the spare table, alive with the namespace.
-    let ns = unsafe {
-        if v6.is_empty() {
-            glue::rtemu_bench_fib4_loop(fib4, v4.as_ptr(), n, &mut hits)
-        } else {
-            glue::rtemu_bench_fib6_loop(v6.as_ptr(), n, &mut hits)
-        }
+    let ns = if v6.is_empty() {
+        // SAFETY: `v4` holds the `n` keys read; `fib4` is the spare table,
+        // alive with the namespace.
+        unsafe { glue::rtemu_bench_fib4_loop(fib4, v4.as_ptr(), n, &mut hits) }
+    } else {
+        // SAFETY: `v6` holds the `n` keys read.
+        unsafe { glue::rtemu_bench_fib6_loop(v6.as_ptr(), n, &mut hits) }
     };
     black_box(hits);
     ns
@@ -439,7 +437,7 @@ fn bench_family(
     } else {
         Addr::V4([192, 0, 2, 2])
     };
-    let t = RouteTable::new(u32::MAX, &KERNEL_CLOCK, None)?;
+    let t = RouteTable::new(u32::MAX, &KERNEL_CLOCK, Hooks::default())?;
     let start = now_ns();
     for p in prefixes.iter() {
         t.add(route(*p, gw), &mut Events::new())?;
@@ -517,15 +515,14 @@ struct RtemuBench;
 
 impl kernel::Module for RtemuBench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: the getters read module parameters; no preconditions.
-        let (n, seed, v4, v6) = unsafe {
-            (
-                glue::rtemu_bench_keys() as usize,
-                glue::rtemu_bench_seed(),
-                glue::rtemu_bench_v4_file(),
-                glue::rtemu_bench_v6_file(),
-            )
-        };
+        // SAFETY: reads a module parameter, set before `init` runs.
+        let n = unsafe { glue::rtemu_bench_keys() } as usize;
+        // SAFETY: reads a module parameter, set before `init` runs.
+        let seed = unsafe { glue::rtemu_bench_seed() };
+        // SAFETY: reads a module parameter, set before `init` runs.
+        let v4 = unsafe { glue::rtemu_bench_v4_file() };
+        // SAFETY: reads a module parameter, set before `init` runs.
+        let v6 = unsafe { glue::rtemu_bench_v6_file() };
         // SAFETY: creates or finds the spare table of the initial namespace.
         let fib4 = unsafe { glue::rtemu_bench_fib4_table() };
         if fib4.is_null() {
