@@ -47,7 +47,7 @@ use kernel::{
 };
 
 use crate::addr::{Addr, Prefix};
-use crate::lifetime::Clock;
+use crate::lifetime::{Clock, Deadline};
 use crate::platform::RcuArc;
 
 /// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
@@ -78,14 +78,6 @@ pub(crate) mod flags {
 }
 
 use flags::*;
-
-/// A deadline as the user gave it (CLOCK_REALTIME ns) and as it is kept:
-/// on the boot-time clock, so later wall-clock jumps do not move it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Deadline {
-    pub(crate) wall_ns: u64,
-    pub(crate) boot_ns: i64,
-}
 
 /// What the entry lock protects.
 pub(crate) struct RtState {
@@ -146,7 +138,7 @@ pub(crate) struct RtEntry {
     /// where its idle time starts, as FreeBSD's `in_clsroute` sets
     /// `rmx_expire` when the last reference goes.
     idle_since_ns: Atomic<i64>,
-    /// Its place in its table's [`TimedList`](crate::lifetime::TimedList),
+    /// Its place in its table's [`TimedList`](crate::timed::TimedList),
     /// 0 when not in it; used under the table's writer lock only.
     timed_seq: Atomic<u64>,
     counters: Arc<EntryCounters>,
@@ -395,24 +387,28 @@ impl RtLocked {
 
     /// The fields the entry lock protects.
     pub(crate) fn state(&mut self) -> &mut RtState {
+        self.parts().1
+    }
+
+    /// The entry and the fields its lock protects, at once.
+    pub(crate) fn parts(&mut self) -> (&RtEntry, &mut RtState) {
+        let rt: &RtEntry = &self.rt.rt;
         // SAFETY: by the type invariant the lock is held and owned by `self`;
         // the guard is a view of that ownership and is never dropped, so the
         // lock stays held.
-        let guard = unsafe { Guard::new(&self.rt.rt.state, ()) };
+        let guard = unsafe { Guard::new(&rt.state, ()) };
         let mut guard = ManuallyDrop::new(guard);
         let state: *mut RtState = &mut **guard;
-        // SAFETY: the lock is held for as long as `self` is borrowed mutably,
-        // which bounds the returned reference.
-        unsafe { &mut *state }
+        // SAFETY: the lock is held, and owned by `self`, for as long as `self`
+        // is borrowed mutably, which bounds the returned reference; the
+        // entry's other fields are not behind the lock.
+        (rt, unsafe { &mut *state })
     }
 
     /// A snapshot of the locked entry.
-    pub(crate) fn info(&mut self) -> crate::event::RouteInfo {
-        let state: *const RtState = self.state();
-        // SAFETY: `state` points into the entry, which the reference keeps
-        // alive, and the lock we hold guards it; nothing writes it while
-        // `self` is borrowed here.
-        crate::event::RouteInfo::of(self.entry(), unsafe { &*state })
+    pub(crate) fn info(&mut self) -> RouteInfo {
+        let (rt, state) = self.parts();
+        RouteInfo::of(rt, state)
     }
 
     /// The flags as reported, `RTF_UP` included.
@@ -476,6 +472,42 @@ impl Drop for RtLocked {
         // guard releases it.
         drop(unsafe { Guard::new(&rt.rt.state, ()) });
         drop(rt);
+    }
+}
+
+/// A route as an event or reply shows it, copied under the entry lock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteInfo {
+    pub(crate) prefix: Prefix,
+    pub(crate) gateway: Addr,
+    pub(crate) flags: u32,
+    pub(crate) preferred: Option<Deadline>,
+    pub(crate) expires: Option<Deadline>,
+    pub(crate) refcnt: u32,
+    pub(crate) use_count: u64,
+    pub(crate) parent: Option<Prefix>,
+}
+
+impl RouteInfo {
+    /// A snapshot of `rt`, whose lock guards `state`.
+    pub(crate) fn of(rt: &RtEntry, state: &RtState) -> Self {
+        let up = if rt.is_up() { RTF_UP } else { 0 };
+        Self {
+            prefix: *rt.prefix(),
+            gateway: state.gateway,
+            flags: state.flags | up,
+            preferred: state.preferred,
+            expires: state.expires,
+            refcnt: rt.refcnt(),
+            use_count: rt.use_count(),
+            parent: rt.parent().map(|p| *p.prefix()),
+        }
+    }
+
+    /// A snapshot of `rt`, taking its lock.
+    pub(crate) fn of_unlocked(rt: &RtEntry) -> Self {
+        let state = rt.lock_state();
+        Self::of(rt, &state)
     }
 }
 

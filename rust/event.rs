@@ -10,8 +10,8 @@
 use kernel::prelude::*;
 
 use crate::{
-    addr::{Addr, Af, Prefix},
-    entry::{Deadline, RtEntry, RtState},
+    addr::{Addr, Af},
+    entry::RouteInfo,
 };
 
 /// Why a route left the table (the `delete-reason` enum of the spec).
@@ -25,46 +25,6 @@ pub(crate) enum DeleteReason {
     Superseded,
     /// Its parent got a new router (`rt_setgate`).
     ParentChanged,
-}
-
-/// A route as an event or reply shows it, copied under the entry lock.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RouteInfo {
-    pub(crate) prefix: Prefix,
-    pub(crate) gateway: Addr,
-    pub(crate) flags: u32,
-    pub(crate) preferred: Option<Deadline>,
-    pub(crate) expires: Option<Deadline>,
-    pub(crate) refcnt: u32,
-    pub(crate) use_count: u64,
-    pub(crate) parent: Option<Prefix>,
-}
-
-impl RouteInfo {
-    /// A snapshot of `rt`, whose lock guards `state`.
-    pub(crate) fn of(rt: &RtEntry, state: &RtState) -> Self {
-        let up = if rt.is_up() {
-            crate::entry::flags::RTF_UP
-        } else {
-            0
-        };
-        Self {
-            prefix: *rt.prefix(),
-            gateway: state.gateway,
-            flags: state.flags | up,
-            preferred: state.preferred,
-            expires: state.expires,
-            refcnt: rt.refcnt(),
-            use_count: rt.use_count(),
-            parent: rt.parent().map(|p| *p.prefix()),
-        }
-    }
-
-    /// A snapshot of `rt`, taking its lock.
-    pub(crate) fn of_unlocked(rt: &RtEntry) -> Self {
-        let state = rt.lock_state();
-        Self::of(rt, &state)
-    }
 }
 
 /// One event, in the order it happened.

@@ -9,10 +9,10 @@ use crate::{
     addr::{Addr, Af, Prefix, PrefixError},
     entry::{
         flags::{RTF_FMASK, RTF_USER},
-        Deadline,
+        RouteInfo,
     },
-    event::{Events, RouteInfo},
-    lifetime::{check_order, deadline, LifetimeError},
+    event::Events,
+    lifetime::{check_order, deadline, Deadline, LifetimeError},
     netns::{state_of, NetState},
     nl::{Attr, Attrs, Dump, Extack, PutAttrs, Request},
     notify::put_route,

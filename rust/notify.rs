@@ -5,7 +5,8 @@
 use kernel::prelude::*;
 
 use crate::{
-    event::{DeleteReason, Event, Events, RouteInfo},
+    entry::RouteInfo,
+    event::{DeleteReason, Event, Events},
     lifetime::{remaining, Clock},
     nl::{Msg, NetRef, PutAttrs},
     uapi::*,

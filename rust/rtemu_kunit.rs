@@ -21,6 +21,7 @@ mod event;
 mod lifetime;
 mod platform;
 mod table;
+mod timed;
 mod trie;
 mod uapi;
 
@@ -62,9 +63,10 @@ mod tests {
         addr::{Addr, Prefix},
         entry::{flags::*, EntryCounters, RtArc, RtEntry, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
-        lifetime::{deadline, Clock, TimedList},
+        lifetime::{deadline, Clock},
         platform::{rcu_drain, RcuGuard},
         table::{Hooks, Lookup, NewRoute, Route, RouteChange, RouteTable},
+        timed::TimedList,
     };
 
     /// A clock the tests move by hand.

@@ -5,11 +5,14 @@
 //! A generic netlink family (`rtemu`, see `include/rtemu.yaml`) over a
 //! per-namespace route table with FreeBSD rtalloc(9) semantics.
 //!
-//! Rooms: `addr` (prefixes), `trie` over `platform` (the RCU LPM trie and
-//! its seam), `entry` (rtentry and the reference rules), `table` (the table
-//! and rtalloc1), `lifetime` (deadlines), `event` and `notify` (events),
-//! `netns` (a table per namespace, holds, lifetime work), `handlers` (the
-//! requests), and the thin C boundary: `genl`, `nl`, `ffi`.
+//! Rooms, each using only those before it: `platform` (the seam to the
+//! kernel's RCU and allocator), `lifetime` (clocks and deadlines), `addr`
+//! (prefixes), `trie` (the RCU LPM trie), `entry` (rtentry, the reference
+//! rules and its snapshot), `event` (what the table reports), `timed` (the
+//! entries with deadlines), `table` (the table and rtalloc1), `notify`
+//! (events on the wire), `netns` (a table per namespace, holds, lifetime
+//! work), `handlers` (the requests), and the thin C boundary: `genl`, `nl`,
+//! `ffi`. `selftests/host/module_cycles.sh` keeps it so.
 
 use kernel::prelude::*;
 
@@ -26,6 +29,7 @@ mod notify;
 mod params;
 mod platform;
 mod table;
+mod timed;
 mod trie;
 mod uapi;
 

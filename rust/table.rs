@@ -22,12 +22,13 @@ use kernel::{
 use crate::{
     addr::{Addr, Af, Prefix},
     entry::{
-        clone_flags, clones, flags::*, Deadline, EntryCounters, RtArc, RtEntry, RtLocked, RtRef,
+        clone_flags, clones, flags::*, EntryCounters, RouteInfo, RtArc, RtEntry, RtLocked, RtRef,
         RtState,
     },
-    event::{DeleteReason, Event, Events, RouteInfo},
-    lifetime::{Clock, TimedList},
+    event::{DeleteReason, Event, Events},
+    lifetime::{Clock, Deadline},
     platform::{AllocError, RVec, RcuGuard},
+    timed::TimedList,
     trie::{Key, Trie, WriteTxn},
 };
 

@@ -48,6 +48,8 @@ mod lifetime;
 mod platform;
 #[path = "../../rust/table.rs"]
 mod table;
+#[path = "../../rust/timed.rs"]
+mod timed;
 #[path = "../../rust/trie.rs"]
 mod trie;
 #[path = "../../rust/uapi.rs"]
