@@ -48,7 +48,7 @@ use kernel::{
 
 use crate::addr::{Addr, Prefix};
 use crate::lifetime::{Clock, Deadline};
-use crate::platform::RcuArc;
+use crate::platform::{AllocError, RcuArc};
 
 /// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
 pub(crate) mod flags {
@@ -155,7 +155,7 @@ impl RtEntry {
         parent: Option<&RtRef>,
         counters: Arc<EntryCounters>,
         now_ns: i64,
-    ) -> Result<RtArc> {
+    ) -> Result<RtArc, AllocError> {
         let parent = parent.map(|p| p.rt.clone());
         // Charged to the memory cgroup of the task adding the route; fails
         // rather than wake the cgroup's OOM killer (see `RouteAlloc`).

@@ -16,7 +16,7 @@ use crate::{
     netns::{state_of, NetState},
     nl::{Attr, Attrs, Dump, Extack, PutAttrs, Request},
     notify::put_route,
-    table::{NewRoute, RouteChange},
+    table::{NewRoute, RouteChange, TableError},
     uapi::*,
 };
 
@@ -146,6 +146,27 @@ fn change_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
     )
 }
 
+/// The table's refusal `e`, with its message; `router` is the attribute
+/// that named the router at fault (`via`, or `new-via` of a change).
+fn refused(ex: &Extack<'_>, e: TableError, router: Option<Attr<'_>>) -> Error {
+    let (msg, attr) = match e {
+        TableError::PathExists => (c"the route exists (same prefix and via)", None),
+        TableError::RouterTaken => (c"another path of the prefix already uses new-via", router),
+        TableError::NoSuchRoute => (c"no such route", None),
+        TableError::SeveralPaths => (c"the prefix has several paths: give via", None),
+        TableError::ViaItself => (
+            c"a host route cannot go through its own destination",
+            router,
+        ),
+        TableError::ViaOnlyItself => (c"new-via is reached only through this route", router),
+        TableError::Full => (c"the namespace's route limit (max_routes) is reached", None),
+        TableError::CloneNotPermitted => (c"cloning a route needs CAP_NET_ADMIN", None),
+        TableError::NoMemory => (c"out of memory for the route (memory cgroup limit?)", None),
+        TableError::WriterBusy => (c"the table has another writer (a bug)", None),
+    };
+    ex.fail(e.into(), msg, attr)
+}
+
 /// route-add.
 pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
@@ -168,25 +189,7 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
             },
             &mut ev,
         )
-        .map_err(|e| match e {
-            e if e == EEXIST => ex.fail(e, c"the route exists (same prefix and via)", None),
-            e if e == EADDRNOTAVAIL => ex.fail(
-                e,
-                c"a host route cannot go through its own destination",
-                attrs.get(RTEMU_A_ROUTE_VIA),
-            ),
-            e if e == ENOSPC => ex.fail(
-                e,
-                c"the namespace's route limit (max_routes) is reached",
-                None,
-            ),
-            e if e == ENOMEM => ex.fail(
-                e,
-                c"out of memory for the route (memory cgroup limit?)",
-                None,
-            ),
-            e => e,
-        })?;
+        .map_err(|e| refused(&ex, e, Some(via)))?;
     st.publish(&ev);
     if timed {
         st.kick_lifetimes();
@@ -222,13 +225,7 @@ pub(crate) fn route_remove(req: &Request<'_>) -> Result {
         let ip = addr(af, a, &ex, c"addr length does not match family")?;
         st.table.remove_addr(&ip, &mut ev)
     }
-    .map_err(|e| {
-        if e == ESRCH {
-            ex.fail(e, c"no such route", None)
-        } else {
-            e
-        }
-    })?;
+    .map_err(|e| refused(&ex, e, None))?;
     st.publish(&ev);
     count_reply(req, RTEMU_CMD_ROUTE_REMOVE, count)
 }
@@ -241,7 +238,10 @@ pub(crate) fn route_clear(req: &Request<'_>) -> Result {
         None => None,
     };
     let mut ev = Events::new();
-    let count = st.table.clear(af, &mut ev);
+    let count = st
+        .table
+        .clear(af, &mut ev)
+        .map_err(|e| refused(&ex, e, None))?;
     st.publish(&ev);
     count_reply(req, RTEMU_CMD_ROUTE_CLEAR, count)
 }
@@ -259,7 +259,7 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
     let found = st
         .table
         .rtalloc1_as(&dst, report, ignflags, req.net_admin(), &mut ev)
-        .map_err(|e| ex.fail(e, c"cloning a route needs CAP_NET_ADMIN", None))?;
+        .map_err(|e| refused(&ex, e, None))?;
     let info = found.map(|mut rt| {
         let mut info = rt.info();
         // Our own reference is not the user's concern.
@@ -305,26 +305,7 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
             },
             &mut ev,
         )
-        .map_err(|e| match e {
-            e if e == ESRCH => ex.fail(e, c"no such route", None),
-            e if e == EINVAL => ex.fail(e, c"the prefix has several paths: give via", None),
-            e if e == EEXIST => ex.fail(
-                e,
-                c"another path of the prefix already uses new-via",
-                attrs.get(RTEMU_A_ROUTE_NEW_VIA),
-            ),
-            e if e == EADDRNOTAVAIL => ex.fail(
-                e,
-                c"a host route cannot go through its own destination",
-                attrs.get(RTEMU_A_ROUTE_NEW_VIA),
-            ),
-            e if e == EADDRINUSE => ex.fail(
-                e,
-                c"new-via is reached only through this route",
-                attrs.get(RTEMU_A_ROUTE_NEW_VIA),
-            ),
-            e => e,
-        })?;
+        .map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))?;
     st.publish(&ev);
     if timed {
         st.kick_lifetimes();

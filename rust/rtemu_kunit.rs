@@ -66,7 +66,7 @@ mod tests {
         lifetime::{deadline, Clock},
         platform::{rcu_drain, RcuGuard},
         table::{Hooks, Lookup, NewRoute, Route, RouteChange, RouteTable},
-        timed::TimedList,
+        timed::{TimedList, TimedRooms},
     };
 
     /// A clock the tests move by hand.
@@ -129,7 +129,7 @@ mod tests {
     }
 
     fn add(t: &RouteTable, addr: Addr, len: u8, via: Addr, flags: u32) -> Result {
-        t.add(route(addr, len, via, flags), &mut Events::new())
+        Ok(t.add(route(addr, len, via, flags), &mut Events::new())?)
     }
 
     /// The prefix length `rtalloc1(dst, 0, 0)` finds.
@@ -556,12 +556,25 @@ mod tests {
             let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
             entries.push(rt, GFP_KERNEL)?;
         }
+        // Rooms made together each get their slot; one dropped unused gives
+        // its slot back.
+        let rooms = TimedRooms::new();
         let mut timed = TimedList::new();
+        let first = timed.reserve_one(&rooms)?;
+        let second_room = timed.reserve_one(&rooms)?;
+        let unused = timed.reserve_one(&rooms)?;
+        drop(unused);
+        timed.track(&entries[0], first);
+        timed.track(&entries[1], second_room);
+        assert!(TimedList::tracks(&entries[0]) && TimedList::tracks(&entries[1]));
+        for rt in &entries[2..] {
+            let room = timed.reserve_one(&rooms)?;
+            timed.track(rt, room);
+        }
         for rt in &entries {
-            timed.reserve_one()?;
-            timed.track(rt);
             // Tracking twice changes nothing.
-            timed.track(rt);
+            let room = timed.reserve_one(&rooms)?;
+            timed.track(rt, room);
         }
         assert_eq!(timed.len(), 6);
         /// The second octet of each tracked prefix, in the list's order.
@@ -794,7 +807,8 @@ mod tests {
         let p32 = Prefix::host(host);
         let mut ev = Events::new();
         assert_eq!(
-            t.change(&p32, None, new_via(host), &mut ev),
+            t.change(&p32, None, new_via(host), &mut ev)
+                .map_err(Error::from),
             Err(EADDRNOTAVAIL)
         );
         assert_eq!(gateway_of(&t, host), Some(v4([0, 0, 0, 0])));
@@ -805,7 +819,8 @@ mod tests {
         let p24 = Prefix::new(v4([10, 0, 0, 0]), 24).unwrap();
         let inside = v4([10, 0, 0, 7]);
         assert_eq!(
-            t.change(&p24, None, new_via(inside), &mut Events::new()),
+            t.change(&p24, None, new_via(inside), &mut Events::new())
+                .map_err(Error::from),
             Err(EADDRINUSE)
         );
         assert_eq!(gateway_of(&t, inside), Some(GW));

@@ -28,7 +28,7 @@ use crate::{
     event::{DeleteReason, Event, Events},
     lifetime::{Clock, Deadline},
     platform::{AllocError, RVec, RcuGuard},
-    timed::TimedList,
+    timed::{TimedList, TimedRooms},
     trie::{Key, Trie, WriteTxn},
 };
 
@@ -97,6 +97,59 @@ impl AfKey for u128 {
     }
 }
 
+/// Why the table refused an operation. Each is one errno on the wire
+/// ([`Error::from`]); the request handlers say which attribute is at fault.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TableError {
+    /// route-add of a path (prefix and router) that exists: `EEXIST`.
+    PathExists,
+    /// route-change to a router another path of the prefix uses: `EEXIST`.
+    RouterTaken,
+    /// No route of that prefix (and router), or none for that address:
+    /// `ESRCH`.
+    NoSuchRoute,
+    /// route-change of a prefix with several paths, none chosen: `EINVAL`.
+    SeveralPaths,
+    /// A host route through its own destination (`rt_setgate`):
+    /// `EADDRNOTAVAIL`.
+    ViaItself,
+    /// A router that only the route itself reaches (`rt_setgate`):
+    /// `EADDRINUSE`.
+    ViaOnlyItself,
+    /// The namespace's `max_routes` is reached: `ENOSPC`.
+    Full,
+    /// A lookup that would clone, by a caller that may not change the
+    /// table: `EPERM`.
+    CloneNotPermitted,
+    /// No memory, or the memory cgroup's limit: `ENOMEM`.
+    NoMemory,
+    /// A second writer of a trie, which the writer lock excludes: a bug,
+    /// reported when it happens. `EBUSY`.
+    WriterBusy,
+}
+
+impl From<AllocError> for TableError {
+    fn from(_: AllocError) -> Self {
+        Self::NoMemory
+    }
+}
+
+impl From<TableError> for Error {
+    fn from(e: TableError) -> Self {
+        match e {
+            TableError::PathExists | TableError::RouterTaken => EEXIST,
+            TableError::NoSuchRoute => ESRCH,
+            TableError::SeveralPaths => EINVAL,
+            TableError::ViaItself => EADDRNOTAVAIL,
+            TableError::ViaOnlyItself => EADDRINUSE,
+            TableError::Full => ENOSPC,
+            TableError::CloneNotPermitted => EPERM,
+            TableError::NoMemory => ENOMEM,
+            TableError::WriterBusy => EBUSY,
+        }
+    }
+}
+
 /// A route to add (FreeBSD's `rt_addrinfo` for RTM_ADD).
 pub(crate) struct NewRoute {
     pub(crate) prefix: Prefix,
@@ -162,7 +215,7 @@ enum Resolved {
     /// Nothing matches any more.
     Nothing,
     /// Cloning failed: the parent it would have come from.
-    Failed(Error, RtRef),
+    Failed(TableError, RtRef),
 }
 
 /// Lookups without `report` for the resolve hook.
@@ -192,6 +245,8 @@ pub(crate) struct RouteTable {
     v6: Trie<u128, RouteSet>,
     #[pin]
     writer: Mutex<WriterState>,
+    /// The rooms made in the writer's timed list and not yet filled.
+    timed_rooms: TimedRooms,
     counters: Arc<EntryCounters>,
     routes_v4: Atomic<u32>,
     routes_v6: Atomic<u32>,
@@ -218,6 +273,7 @@ impl RouteTable {
                 v4: Trie::new(),
                 v6: Trie::new(),
                 writer <- new_mutex!(WriterState { timed: TimedList::new() }, "rtemu_table_writer"),
+                timed_rooms: TimedRooms::new(),
                 counters,
                 routes_v4: Atomic::new(0),
                 routes_v6: Atomic::new(0),
@@ -341,7 +397,7 @@ impl RouteTable {
         ignflags: u32,
         may_clone: bool,
         ev: &mut Events,
-    ) -> Result<Option<RtLocked>> {
+    ) -> Result<Option<RtLocked>, TableError> {
         let Some(rt) = self.lookup_ref(dst) else {
             if report {
                 self.miss(dst, None, ev);
@@ -354,7 +410,7 @@ impl RouteTable {
             return Ok(Some(rt));
         }
         if !may_clone {
-            return Err(EPERM);
+            return Err(TableError::CloneNotPermitted);
         }
         // RTM_RESOLVE. The writer lock sleeps, so drop the entry lock and
         // the reference first: the clone's parent is chosen again under it.
@@ -371,7 +427,7 @@ impl RouteTable {
             Resolved::Failed(err, parent) => {
                 // "If the cloning didn't succeed, maybe what we have will
                 // do": the parent, and a miss.
-                self.miss(dst, Some(err), ev);
+                self.miss(dst, Some(err.into()), ev);
                 Some(parent.lock())
             }
         })
@@ -442,7 +498,7 @@ impl RouteTable {
         parent: &RtRef,
         mut writer: Guard<'_, WriterState, MutexBackend>,
         ev: &mut Events,
-    ) -> Result<RtRef> {
+    ) -> Result<RtRef, TableError> {
         let now = self.clock.boot_ns();
         let (pflags, gateway, preferred, expires) = {
             let state = parent.entry().lock_state();
@@ -457,10 +513,10 @@ impl RouteTable {
         // rt_setgate, which RTM_RESOLVE goes through too: the parent's
         // router itself cannot be cloned through it.
         if via_itself(&prefix, &gateway) {
-            return Err(EADDRNOTAVAIL);
+            return Err(TableError::ViaItself);
         }
         if self.total_routes() >= self.max_routes {
-            return Err(ENOSPC);
+            return Err(TableError::Full);
         }
         let mut flags = clone_flags(pflags);
         // Deprecated from birth when the inherited preferred-until passed,
@@ -475,9 +531,9 @@ impl RouteTable {
             expires,
         };
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
-        writer.timed.reserve_one()?;
+        let room = writer.timed.reserve_one(&self.timed_rooms)?;
         self.insert_path(&rt, &[])?;
-        writer.timed.track(&rt);
+        writer.timed.track(&rt, room);
         self.clones.fetch_add(1, Relaxed);
         parent.entry().note_clone_linked(true);
         drop(writer);
@@ -499,7 +555,7 @@ impl RouteTable {
 
     /// Publishes a new set for `rt`'s prefix: `keep` plus `rt`. On error
     /// the table is unchanged.
-    fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result {
+    fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result<(), TableError> {
         let set = RouteSet::of(keep, Some(rt))?;
         let prefix = rt.prefix();
         self.publish_set(prefix, Some(set))?;
@@ -512,9 +568,9 @@ impl RouteTable {
     /// Adds a route (`rtrequest1(RTM_ADD)`). A clone in the way is
     /// replaced; any other path with the same router is `EEXIST`. Clones
     /// the new route supersedes go (`rt_fixchange`).
-    pub(crate) fn add(&self, new: NewRoute, ev: &mut Events) -> Result {
+    pub(crate) fn add(&self, new: NewRoute, ev: &mut Events) -> Result<(), TableError> {
         if via_itself(&new.prefix, &new.gateway) {
-            return Err(EADDRNOTAVAIL);
+            return Err(TableError::ViaItself);
         }
         let now = self.clock.boot_ns();
         let mut flags = new.flags & RTF_USER;
@@ -554,23 +610,25 @@ impl RouteTable {
             if pflags & RTF_WASCLONED != 0 {
                 replaced.push(path.clone(), GFP_KERNEL)?;
             } else if gw == new.gateway {
-                return Err(EEXIST);
+                return Err(TableError::PathExists);
             } else {
                 keep.push(path.clone(), GFP_KERNEL)?;
             }
         }
         if self.total_routes() - replaced.len() as u32 >= self.max_routes {
-            return Err(ENOSPC);
+            return Err(TableError::Full);
         }
-        if new.preferred.is_some() || new.expires.is_some() {
-            writer.timed.reserve_one()?;
-        }
+        let room = if new.preferred.is_some() || new.expires.is_some() {
+            Some(writer.timed.reserve_one(&self.timed_rooms)?)
+        } else {
+            None
+        };
         drop(existing);
         let superseded = self.fixchange_victims(&rt, &writer)?;
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
-        if new.preferred.is_some() || new.expires.is_some() {
-            writer.timed.track(&rt);
+        if let Some(room) = room {
+            writer.timed.track(&rt, room);
         }
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
@@ -591,7 +649,7 @@ impl RouteTable {
         &self,
         rt0: &RtArc,
         writer: &WriterState,
-    ) -> Result<KVec<(RtArc, DeleteReason)>> {
+    ) -> Result<KVec<(RtArc, DeleteReason)>, AllocError> {
         let mut victims = KVec::new();
         let p0 = rt0.prefix();
         if p0.is_host() || self.clones.load(Relaxed) == 0 {
@@ -671,7 +729,7 @@ impl RouteTable {
     }
 
     /// Republishes `rt`'s prefix without `rt`.
-    fn remove_path(&self, rt: &RtArc) -> Result {
+    fn remove_path(&self, rt: &RtArc) -> Result<(), TableError> {
         let prefix = *rt.prefix();
         let existing = self.get_exact(&prefix);
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
@@ -685,14 +743,14 @@ impl RouteTable {
         }
         drop(existing);
         if !found {
-            return Err(ESRCH);
+            return Err(TableError::NoSuchRoute);
         }
         self.republish(&prefix, &keep)
     }
 
     /// Publishes `paths` as `prefix`'s set, or removes the prefix when there
     /// are none.
-    fn republish(&self, prefix: &Prefix, paths: &[RtArc]) -> Result {
+    fn republish(&self, prefix: &Prefix, paths: &[RtArc]) -> Result<(), TableError> {
         let set = if paths.is_empty() {
             None
         } else {
@@ -703,7 +761,7 @@ impl RouteTable {
 
     /// Publishes `set` as `prefix`'s paths in its family's trie (`None`
     /// removes the prefix).
-    fn publish_set(&self, prefix: &Prefix, set: Option<RouteSet>) -> Result {
+    fn publish_set(&self, prefix: &Prefix, set: Option<RouteSet>) -> Result<(), TableError> {
         match prefix.addr() {
             Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set),
             Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set),
@@ -718,7 +776,7 @@ impl RouteTable {
         prefix: &Prefix,
         via: Option<&Addr>,
         ev: &mut Events,
-    ) -> Result<u32> {
+    ) -> Result<u32, TableError> {
         ev.reserve(4);
         let mut writer = self.writer.lock();
         let existing = self.get_exact(prefix);
@@ -734,7 +792,7 @@ impl RouteTable {
             };
         }
         if gone.is_empty() {
-            return Err(ESRCH);
+            return Err(TableError::NoSuchRoute);
         }
         self.republish(prefix, &keep)?;
         for rt in &gone {
@@ -746,11 +804,11 @@ impl RouteTable {
 
     /// WASIX `port_route_remove(ip)`: every route whose router is `addr`
     /// and the host route to `addr`. Returns how many; none is `ESRCH`.
-    pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events) -> Result<u32> {
+    pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events) -> Result<u32, TableError> {
         let mut victims = KVec::new();
         {
             let g = RcuGuard::new();
-            let mut visit = |rt: &RtArc| -> Result {
+            let mut visit = |rt: &RtArc| -> Result<(), AllocError> {
                 let state = rt.lock_state();
                 if state.gateway == *addr || *rt.prefix() == Prefix::host(*addr) {
                     victims.push(rt.clone(), GFP_ATOMIC)?;
@@ -774,21 +832,29 @@ impl RouteTable {
         }
         writer.timed.sweep_if_sparse();
         if count == 0 {
-            return Err(ESRCH);
+            return Err(TableError::NoSuchRoute);
         }
         Ok(count)
     }
 
     /// Removes every route, or those of one family, with one clear event.
-    pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events) -> u32 {
+    pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events) -> Result<u32, TableError> {
         let mut writer = self.writer.lock();
+        let v4 = match af {
+            Some(Af::Inet6) => None,
+            _ => Some(write_txn(&self.v4)?),
+        };
+        let v6 = match af {
+            Some(Af::Inet) => None,
+            _ => Some(write_txn(&self.v6)?),
+        };
         let mut count = 0;
-        if af != Some(Af::Inet6) {
-            count += clear_trie(&self.v4);
+        if let Some(txn) = v4 {
+            count += clear_trie(&self.v4, txn);
             self.routes_v4.store(0, Relaxed);
         }
-        if af != Some(Af::Inet) {
-            count += clear_trie(&self.v6);
+        if let Some(txn) = v6 {
+            count += clear_trie(&self.v6, txn);
             self.routes_v6.store(0, Relaxed);
         }
         writer.timed.retain(|rt| rt.is_up());
@@ -799,7 +865,7 @@ impl RouteTable {
         self.changed();
         drop(writer);
         ev.push(Event::Clear { af, count });
-        count
+        Ok(count)
     }
 
     /// Changes an existing route (RTM_CHANGE). `via` picks one path of a
@@ -812,7 +878,7 @@ impl RouteTable {
         via: Option<&Addr>,
         change: RouteChange,
         ev: &mut Events,
-    ) -> Result {
+    ) -> Result<(), TableError> {
         let now = self.clock.boot_ns();
         let mut writer = self.writer.lock();
         let existing = self.get_exact(prefix);
@@ -821,12 +887,12 @@ impl RouteTable {
             let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
             if matches {
                 if chosen.is_some() {
-                    return Err(EINVAL);
+                    return Err(TableError::SeveralPaths);
                 }
                 chosen = Some(path.clone());
             }
         }
-        let rt = chosen.ok_or(ESRCH)?;
+        let rt = chosen.ok_or(TableError::NoSuchRoute)?;
         // A new router another path of the prefix already uses would make
         // two paths the same route, which an add refuses.
         if let Some(gw) = change.gateway {
@@ -834,12 +900,12 @@ impl RouteTable {
                 .iter()
                 .any(|p| !RtArc::ptr_eq(p, &rt) && p.lock_state().gateway == gw);
             if taken {
-                return Err(EEXIST);
+                return Err(TableError::RouterTaken);
             }
             // rt_setgate. FreeBSD deletes a host route given itself as its
             // router; rtemu refuses and keeps it.
             if via_itself(prefix, &gw) {
-                return Err(EADDRNOTAVAIL);
+                return Err(TableError::ViaItself);
             }
             // rt_setgate's "cloning loop avoidance": a router that only
             // this route reaches. Through a cloning route FreeBSD's lookup
@@ -851,7 +917,7 @@ impl RouteTable {
                     .lookup_rcu(&gw, &g)
                     .is_some_and(|m| RtArc::ptr_eq(m, &rt));
                 if through_itself && !clones(rt.lock_state().flags, 0) {
-                    return Err(EADDRINUSE);
+                    return Err(TableError::ViaOnlyItself);
                 }
             }
         }
@@ -862,8 +928,8 @@ impl RouteTable {
         };
         let timed = change.preferred.is_some() || change.expires.is_some();
         if timed && !TimedList::tracks(&rt) {
-            writer.timed.reserve_one()?;
-            writer.timed.track(&rt);
+            let room = writer.timed.reserve_one(&self.timed_rooms)?;
+            writer.timed.track(&rt, room);
         }
         let info = {
             let mut s = rt.lock_state();
@@ -983,7 +1049,9 @@ impl RouteTable {
     /// Drops every route; for a namespace that goes away (no events).
     pub(crate) fn destroy(&self) {
         let mut ev = Events::new();
-        self.clear(None, &mut ev);
+        // Its only failure, a second writer, is a bug `write_txn` reports;
+        // the routes then stay until the table's memory goes.
+        let _ = self.clear(None, &mut ev);
     }
 }
 
@@ -1019,8 +1087,24 @@ fn via_itself(prefix: &Prefix, gateway: &Addr) -> bool {
     prefix.is_host() && !gateway.is_unspecified() && *gateway == prefix.addr()
 }
 
-fn publish<K: Key>(trie: &Trie<K, RouteSet>, key: K, len: u8, set: Option<RouteSet>) -> Result {
-    let mut txn: WriteTxn<'_, K, RouteSet> = trie.writer().ok_or(EBUSY)?;
+/// The write side of `trie`, for a caller that holds the table's writer
+/// lock, which serialises the table's writers: another open transaction is
+/// a bug, reported once and refused.
+fn write_txn<K: Key>(trie: &Trie<K, RouteSet>) -> Result<WriteTxn<'_, K, RouteSet>, TableError> {
+    let txn = trie.writer();
+    if kernel::warn_on!(txn.is_none()) {
+        return Err(TableError::WriterBusy);
+    }
+    txn.ok_or(TableError::WriterBusy)
+}
+
+fn publish<K: Key>(
+    trie: &Trie<K, RouteSet>,
+    key: K,
+    len: u8,
+    set: Option<RouteSet>,
+) -> Result<(), TableError> {
+    let mut txn = write_txn(trie)?;
     match set {
         Some(set) => {
             txn.insert(key, len, set)?;
@@ -1032,8 +1116,9 @@ fn publish<K: Key>(trie: &Trie<K, RouteSet>, key: K, len: u8, set: Option<RouteS
     Ok(())
 }
 
-/// Removes everything from `trie`, clearing `RTF_UP` on each entry.
-fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>) -> u32 {
+/// Removes everything from `trie` through its open transaction `txn`,
+/// clearing `RTF_UP` on each entry.
+fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>, mut txn: WriteTxn<'_, K, RouteSet>) -> u32 {
     let mut count = 0;
     {
         let g = RcuGuard::new();
@@ -1047,17 +1132,15 @@ fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>) -> u32 {
             }
         }
     }
-    if let Some(mut txn) = trie.writer() {
-        txn.clear();
-    }
+    txn.clear();
     count
 }
 
-fn walk<K: Key>(
+fn walk<K: Key, E>(
     trie: &Trie<K, RouteSet>,
     g: &RcuGuard,
-    f: &mut dyn FnMut(&RtArc) -> Result,
-) -> Result {
+    f: &mut dyn FnMut(&RtArc) -> Result<(), E>,
+) -> Result<(), E> {
     for (_, _, set) in trie.iter(g) {
         for rt in set.paths() {
             f(rt)?;

@@ -3,9 +3,43 @@
 //! The entries a table's lifetime work visits, in the order they began to be
 //! tracked.
 
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
 use kernel::prelude::*;
 
-use crate::{entry::RtArc, platform::RVec};
+use crate::{
+    entry::RtArc,
+    platform::{AllocError, RVec},
+};
+
+/// The rooms a [`TimedList`] has made and not yet filled. It lives beside
+/// the list, outside the lock that guards it, so that a [`TimedRoom`] can
+/// give its room back when it is dropped unused.
+pub(crate) struct TimedRooms(AtomicUsize);
+
+impl TimedRooms {
+    pub(crate) const fn new() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+}
+
+/// Room for one more entry in a [`TimedList`], made before the table
+/// changes ([`TimedList::reserve_one`]); [`TimedList::track`] takes it, so
+/// tracking cannot fail. Dropped unused, it gives the room back.
+///
+/// # Invariants
+///
+/// Counted in `rooms` until dropped.
+#[must_use = "an entry with a deadline is tracked with the room made for it"]
+pub(crate) struct TimedRoom<'a> {
+    rooms: &'a TimedRooms,
+}
+
+impl Drop for TimedRoom<'_> {
+    fn drop(&mut self) {
+        self.rooms.0.fetch_sub(1, Relaxed);
+    }
+}
 
 /// The entries a table's lifetime work visits: those with a deadline, and
 /// the clones (idle collection), in the order they began to be tracked.
@@ -19,7 +53,9 @@ use crate::{entry::RtArc, platform::RVec};
 ///
 /// `slots` is sorted by sequence number; an entry whose
 /// [`timed_seq`](crate::entry::RtEntry::timed_seq) is not 0 is in the slot
-/// with that number, and `vacant` counts the empty slots.
+/// with that number, and `vacant` counts the empty slots. The spare capacity
+/// of `slots` is at least the count of the list's [`TimedRooms`]: every
+/// live [`TimedRoom`] has its slot.
 pub(crate) struct TimedList {
     slots: RVec<(u64, Option<RtArc>)>,
     vacant: usize,
@@ -35,12 +71,19 @@ impl TimedList {
         }
     }
 
-    /// Makes room for one more entry, so that [`TimedList::track`] cannot
-    /// fail. Route memory, charged to the caller.
-    pub(crate) fn reserve_one(&mut self) -> Result {
+    /// Makes room for one more entry, on top of the rooms already made
+    /// (`rooms`, this list's), so that [`TimedList::track`] cannot fail.
+    /// Route memory, charged to the caller.
+    pub(crate) fn reserve_one<'a>(
+        &mut self,
+        rooms: &'a TimedRooms,
+    ) -> Result<TimedRoom<'a>, AllocError> {
         self.sweep_if_sparse();
-        self.slots.reserve(1, GFP_KERNEL_ACCOUNT)?;
-        Ok(())
+        let made = rooms.0.load(Relaxed);
+        self.slots.reserve(made + 1, GFP_KERNEL_ACCOUNT)?;
+        rooms.0.fetch_add(1, Relaxed);
+        // INVARIANT: counted in `rooms`, whose every room has a slot.
+        Ok(TimedRoom { rooms })
     }
 
     /// Whether `rt` is in its table's list.
@@ -48,21 +91,21 @@ impl TimedList {
         rt.timed_seq() != 0
     }
 
-    /// Tracks `rt` from now on, unless it is already; room must have been
-    /// reserved with [`TimedList::reserve_one`].
-    pub(crate) fn track(&mut self, rt: &RtArc) {
+    /// Tracks `rt` from now on, in the room made for it, unless it is
+    /// tracked already.
+    pub(crate) fn track(&mut self, rt: &RtArc, room: TimedRoom<'_>) {
         if Self::tracks(rt) {
             return;
         }
         let seq = self.next_seq;
-        if self
-            .slots
-            .push_within_capacity((seq, Some(rt.clone())))
-            .is_ok()
-        {
+        // Cannot fail: `room`'s slot is spare until `room` is dropped below
+        // (type invariant).
+        let pushed = self.slots.push_within_capacity((seq, Some(rt.clone())));
+        if !kernel::warn_on!(pushed.is_err()) {
             self.next_seq += 1;
             rt.set_timed_seq(seq);
         }
+        drop(room);
     }
 
     /// Stops tracking `rt`, if it is.
