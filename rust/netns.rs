@@ -182,27 +182,9 @@ impl NetState {
     }
 
     fn release_socket(&self, portid: u32) {
-        let mut gone = KVec::new();
-        {
-            let mut holds = self.holds.lock();
-            let mine = holds.list.iter().filter(|h| h.portid == portid).count();
-            // Without room the holds are dropped under the lock instead.
-            let _ = gone.reserve(mine, GFP_KERNEL);
-            let mut i = 0;
-            while i < holds.list.len() {
-                if holds.list[i].portid == portid {
-                    // Dropped outside the lock when there is room, else here.
-                    if let Ok(h) = holds.list.remove(i) {
-                        if let Err(e) = gone.push_within_capacity(h) {
-                            drop(e);
-                        }
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        }
-        drop(gone);
+        // Releasing a reference takes no lock (`RtRef`'s drop), so the holds
+        // go under the holds' mutex.
+        self.holds.lock().list.retain(|h| h.portid != portid);
     }
 }
 

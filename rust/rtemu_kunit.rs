@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(add(&t, v4([10, 0, 0, 0]), 8, GW, 0), Err(EEXIST));
         add(&t, v4([10, 0, 0, 0]), 8, gw2, 0)?;
         assert_eq!(
-            t.get_exact(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap())
+            t.get_exact(&Prefix::new(v4([10, 0, 0, 0]), 8).unwrap())?
                 .len(),
             2
         );

@@ -43,12 +43,10 @@ impl RouteSet {
     fn of(keep: &[RtArc], extra: Option<&RtArc>) -> Result<Self, AllocError> {
         let n = keep.len() + usize::from(extra.is_some());
         let mut v = RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?;
-        // Cannot fail: there is room for every path.
-        for p in keep {
-            let _ = v.push_within_capacity(p.clone());
-        }
+        // Within the capacity: neither allocates.
+        v.extend_from_slice(keep, GFP_KERNEL_ACCOUNT)?;
         if let Some(p) = extra {
-            let _ = v.push_within_capacity(p.clone());
+            v.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
         }
         Ok(Self { paths: v })
     }
@@ -65,6 +63,23 @@ impl RouteSet {
             .find(|rt| !rt.is_deprecated())
             .or_else(|| self.paths.first())
     }
+}
+
+/// Evaluates `$body` with `$trie` bound to `$table`'s trie of the family
+/// `$af`; inside it, [`AfKey::of`] makes keys of that trie's type.
+macro_rules! on_trie {
+    ($table:expr, $af:expr, |$trie:ident| $body:expr) => {
+        match $af {
+            Af::Inet => {
+                let $trie = &$table.v4;
+                $body
+            }
+            Af::Inet6 => {
+                let $trie = &$table.v6;
+                $body
+            }
+        }
+    };
 }
 
 /// The trie key of each family.
@@ -329,10 +344,9 @@ impl RouteTable {
 
     /// The longest match for `dst` under `g`.
     pub(crate) fn lookup_rcu<'g>(&'g self, dst: &Addr, g: &'g RcuGuard) -> Option<&'g RtArc> {
-        let set = match dst {
-            Addr::V4(_) => self.v4.lookup(u32::of(dst), g).map(|(_, _, s)| s),
-            Addr::V6(_) => self.v6.lookup(u128::of(dst), g).map(|(_, _, s)| s),
-        }?;
+        let set = on_trie!(self, dst.af(), |trie| trie
+            .lookup(AfKey::of(dst), g)
+            .map(|(_, _, s)| s))?;
         set.best()
     }
 
@@ -346,28 +360,25 @@ impl RouteTable {
 
     /// The set of paths of exactly `prefix`, under `g`.
     fn set_of<'g>(&'g self, prefix: &Prefix, g: &'g RcuGuard) -> Option<&'g RouteSet> {
-        match prefix.addr() {
-            Addr::V4(_) => self.v4.get(u32::of(&prefix.addr()), prefix.len(), g),
-            Addr::V6(_) => self.v6.get(u128::of(&prefix.addr()), prefix.len(), g),
-        }
+        on_trie!(self, prefix.af(), |trie| trie.get(
+            AfKey::of(&prefix.addr()),
+            prefix.len(),
+            g
+        ))
     }
 
     /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
     /// not references in `rt_refcnt`'s sense: the writer uses them, and
     /// what it reports must not count its own bookkeeping.
-    pub(crate) fn get_exact(&self, prefix: &Prefix) -> KVec<RtArc> {
+    pub(crate) fn get_exact(&self, prefix: &Prefix) -> Result<KVec<RtArc>, AllocError> {
         let g = RcuGuard::new();
         let mut out = KVec::new();
         if let Some(set) = self.set_of(prefix, &g) {
-            // Few paths per prefix: reserve once, outside the RCU section
-            // allocations cannot sleep anyway (GFP_ATOMIC).
-            if out.reserve(set.paths().len(), GFP_ATOMIC).is_ok() {
-                for rt in set.paths() {
-                    let _ = out.push_within_capacity(rt.clone());
-                }
-            }
+            // Few paths per prefix; inside the RCU section allocations
+            // cannot sleep (GFP_ATOMIC).
+            out.extend_from_slice(set.paths(), GFP_ATOMIC)?;
         }
-        out
+        Ok(out)
     }
 
     /// FreeBSD's `rtalloc1(dst, report, ignflags)`: the longest match,
@@ -599,7 +610,7 @@ impl RouteTable {
         )?;
         ev.reserve(2);
         let mut writer = self.writer.lock();
-        let existing = self.get_exact(&new.prefix);
+        let existing = self.get_exact(&new.prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut replaced = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         for path in &existing {
@@ -731,7 +742,7 @@ impl RouteTable {
     /// Republishes `rt`'s prefix without `rt`.
     fn remove_path(&self, rt: &RtArc) -> Result<(), TableError> {
         let prefix = *rt.prefix();
-        let existing = self.get_exact(&prefix);
+        let existing = self.get_exact(&prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut found = false;
         for path in &existing {
@@ -762,10 +773,12 @@ impl RouteTable {
     /// Publishes `set` as `prefix`'s paths in its family's trie (`None`
     /// removes the prefix).
     fn publish_set(&self, prefix: &Prefix, set: Option<RouteSet>) -> Result<(), TableError> {
-        match prefix.addr() {
-            Addr::V4(_) => publish(&self.v4, u32::of(&prefix.addr()), prefix.len(), set),
-            Addr::V6(_) => publish(&self.v6, u128::of(&prefix.addr()), prefix.len(), set),
-        }
+        on_trie!(self, prefix.af(), |trie| publish(
+            trie,
+            AfKey::of(&prefix.addr()),
+            prefix.len(),
+            set
+        ))
     }
 
     /// Removes the paths of `prefix` (only the one through `via` if given).
@@ -779,17 +792,17 @@ impl RouteTable {
     ) -> Result<u32, TableError> {
         ev.reserve(4);
         let mut writer = self.writer.lock();
-        let existing = self.get_exact(prefix);
+        let existing = self.get_exact(prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut gone = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         for path in existing {
             let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
-            // Cannot fail: both have room for every path.
-            let _ = if matches {
-                gone.push_within_capacity(path)
+            // Both have room for every path: no allocation.
+            if matches {
+                gone.push(path, GFP_KERNEL)?;
             } else {
-                keep.push_within_capacity(path)
-            };
+                keep.push(path, GFP_KERNEL)?;
+            }
         }
         if gone.is_empty() {
             return Err(TableError::NoSuchRoute);
@@ -815,10 +828,7 @@ impl RouteTable {
                 }
                 Ok(())
             };
-            match addr {
-                Addr::V4(_) => walk(&self.v4, &g, &mut visit)?,
-                Addr::V6(_) => walk(&self.v6, &g, &mut visit)?,
-            }
+            on_trie!(self, addr.af(), |trie| walk(trie, &g, &mut visit))?;
         }
         let mut writer = self.writer.lock();
         let mut count = 0;
@@ -881,7 +891,7 @@ impl RouteTable {
     ) -> Result<(), TableError> {
         let now = self.clock.boot_ns();
         let mut writer = self.writer.lock();
-        let existing = self.get_exact(prefix);
+        let existing = self.get_exact(prefix)?;
         let mut chosen = None;
         for path in &existing {
             let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
@@ -1040,10 +1050,7 @@ impl RouteTable {
         f: &mut dyn FnMut(&RtArc) -> bool,
     ) -> bool {
         let g = RcuGuard::new();
-        match af {
-            Af::Inet => walk_from(&self.v4, cursor, &g, f),
-            Af::Inet6 => walk_from(&self.v6, cursor, &g, f),
-        }
+        on_trie!(self, af, |trie| walk_from(trie, cursor, &g, f))
     }
 
     /// Drops every route; for a namespace that goes away (no events).

@@ -260,9 +260,14 @@ impl<T> Edit<T> {
     }
 }
 
+/// Appends to an array sized for every element it gets: its capacity is the popcount of the
+/// bitmap the elements are counted from.
 fn push<T>(v: &mut FixedVec<T>, x: T) {
-    let r = v.push(x);
-    debug_assert!(r.is_ok(), "trie: node array capacity");
+    let pushed = v.push(x);
+    assert!(
+        pushed.is_ok(),
+        "trie: a node array sized below its bitmap's popcount"
+    );
 }
 
 /// Fills `out` with new counts on the objects of `old`, applying `edit` at `pos`.
@@ -816,12 +821,14 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         self.trie
     }
 
-    /// Handles on the nodes from the root down to depth `d` along `p`; returns how many exist.
-    fn descend(&self, p: K, d: usize) -> (Path<V>, usize) {
+    /// Handles on the nodes from the root down to depth `d` along `p`, how many exist (all of
+    /// `path[..found]`, none after), and the deepest of them.
+    fn descend(&self, p: K, d: usize) -> (Path<V>, usize, Option<RcuArc<Node<V>>>) {
         let mut path: Path<V> = [const { None }; MAX_LEVELS];
         let g = RcuGuard::new();
         let mut next = self.trie.root.load_arc(&g);
         let mut found = 0;
+        let mut deepest = None;
         while let Some(n) = next {
             let i = found;
             next = if i < d {
@@ -830,14 +837,14 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
             } else {
                 None
             };
-            if let Some(slot) = path.get_mut(i) {
-                *slot = Some(n);
-                found += 1;
-            } else {
+            let Some(slot) = path.get_mut(i) else {
                 break;
-            }
+            };
+            *slot = Some(n.clone());
+            deepest = Some(n);
+            found += 1;
         }
-        (path, found)
+        (path, found, deepest)
     }
 
     /// Publishes `new` in place of the node at depth `i` of `path` (towards `p`).
@@ -845,11 +852,12 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         let old = if i == 0 {
             self.trie.root.swap(new)
         } else {
-            let parent = path.get(i - 1).and_then(|x| x.as_ref());
-            match parent.and_then(|n| n.child_slot(usize::from(p.byte(i - 1)))) {
-                Some(slot) => slot.swap(new),
-                None => None,
-            }
+            // The node at depth `i` was reached through this slot of its parent.
+            let slot = path[i - 1]
+                .as_ref()
+                .and_then(|n| n.child_slot(usize::from(p.byte(i - 1))));
+            slot.expect("trie: a node on the path is linked from its parent")
+                .swap(new)
         };
         // The old node (if any) is released here; its memory goes after a grace period.
         drop(old);
@@ -890,11 +898,8 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         let p = prefix.masked(len);
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
-        let (path, found) = self.descend(p, d);
-        if found == d + 1 {
-            let Some(n) = path.get(d).and_then(|x| x.as_ref()) else {
-                return Ok(None);
-            };
+        let (path, found, deepest) = self.descend(p, d);
+        if let Some(n) = deepest.as_ref().filter(|_| found == d + 1) {
             if let Some(slot) = n.value_slot(idx) {
                 // Existing prefix: a new value, no node changes.
                 return Ok(slot.swap(Some(value)));
@@ -908,19 +913,17 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
             for i in (found..d).rev() {
                 chain = Node::build(None, Edit::Keep, Edit::Add(usize::from(p.byte(i)), chain))?;
             }
-            if found == 0 {
-                drop(self.trie.root.swap(Some(chain)));
-            } else {
-                let e = found - 1;
-                let Some(n) = path.get(e).and_then(|x| x.as_ref()) else {
-                    return Ok(None);
-                };
-                let new = Node::build(
-                    Some(n),
-                    Edit::Keep,
-                    Edit::Add(usize::from(p.byte(e)), chain),
-                )?;
-                self.publish(&path, p, e, Some(new));
+            match deepest {
+                None => drop(self.trie.root.swap(Some(chain))),
+                Some(n) => {
+                    let e = found - 1;
+                    let new = Node::build(
+                        Some(&n),
+                        Edit::Keep,
+                        Edit::Add(usize::from(p.byte(e)), chain),
+                    )?;
+                    self.publish(&path, p, e, Some(new));
+                }
             }
         }
         self.trie.len.fetch_add(1, Ordering::Relaxed);
@@ -936,11 +939,8 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         let p = prefix.masked(len);
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
-        let (path, found) = self.descend(p, d);
-        if found != d + 1 {
-            return Ok(None);
-        }
-        let Some(n) = path.get(d).and_then(|x| x.as_ref()) else {
+        let (path, found, deepest) = self.descend(p, d);
+        let Some(n) = deepest.filter(|_| found == d + 1) else {
             return Ok(None);
         };
         let Some(slot) = n.value_slot(idx) else {
@@ -951,26 +951,22 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
             slot.load_arc(&g)
         };
         if n.npfx() == 1 && n.nkids() == 0 {
-            // The node empties: so do the ancestors whose only content is the path to it.
-            let mut top = d;
-            while top > 0 {
-                match path.get(top - 1).and_then(|x| x.as_ref()) {
-                    Some(a) if a.npfx() == 0 && a.nkids() == 1 => top -= 1,
-                    _ => break,
+            // The node empties: so do the ancestors whose only content is the path to it. The
+            // first one, going up, that keeps something else loses its child towards `p`.
+            let keeper = path[..d].iter().enumerate().rev().find_map(|(i, a)| {
+                a.as_ref()
+                    .filter(|a| a.npfx() != 0 || a.nkids() != 1)
+                    .map(|a| (i, a))
+            });
+            match keeper {
+                None => self.publish(&path, p, 0, None),
+                Some((i, a)) => {
+                    let new = Node::build(Some(a), Edit::Keep, Edit::Del(usize::from(p.byte(i))))?;
+                    self.publish(&path, p, i, Some(new));
                 }
             }
-            if top == 0 {
-                self.publish(&path, p, 0, None);
-            } else {
-                let Some(a) = path.get(top - 1).and_then(|x| x.as_ref()) else {
-                    return Ok(None);
-                };
-                let new =
-                    Node::build(Some(a), Edit::Keep, Edit::Del(usize::from(p.byte(top - 1))))?;
-                self.publish(&path, p, top - 1, Some(new));
-            }
         } else {
-            let new = Node::build(Some(n), Edit::Del(idx), Edit::Keep)?;
+            let new = Node::build(Some(&n), Edit::Del(idx), Edit::Keep)?;
             self.publish(&path, p, d, Some(new));
         }
         self.trie.len.fetch_sub(1, Ordering::Relaxed);
