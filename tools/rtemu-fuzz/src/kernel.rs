@@ -6,7 +6,8 @@
 //! groups collects the events each operation causes.
 //!
 //! Ticks are real time: tick `n` of a sequence is `n` tick lengths after
-//! its reset, and [`Op::Wait`] sleeps until just after it. A reply is only
+//! its reset on CLOCK_REALTIME, the clock lifetimes are given on, and
+//! [`Op::Wait`] sleeps until that clock is just past it. A reply is only
 //! evidence if no tick that some lifetime names passed while the request was
 //! out; when one did, the sequence counts as [late](System::ran_late) and
 //! runs again with ticks twice as long, up to [`MAX_SLOWDOWN`] times the
@@ -44,8 +45,9 @@ pub struct Kernel {
     pub longest_tick: Duration,
     /// Runs that named ticks and ran on time since the ticks last changed.
     on_time: u32,
-    /// Tick 0 of the sequence, monotonic and on CLOCK_REALTIME (ns).
-    start: Instant,
+    /// Tick 0 of the sequence on CLOCK_REALTIME (ns). One clock: a
+    /// monotonic start read apart from it would let the two disagree by
+    /// however long the reads were apart on a busy machine.
     start_wall_ns: u64,
     /// The last tick waited for, and the last one a lifetime named.
     passed: u32,
@@ -106,7 +108,6 @@ impl Kernel {
             tick,
             longest_tick: tick,
             on_time: 0,
-            start: Instant::now(),
             start_wall_ns: wall_clock_ns(),
             passed: 0,
             named: 0,
@@ -202,11 +203,15 @@ impl Kernel {
         }
     }
 
-    /// Sleep until just after tick `n`.
+    /// Sleep until CLOCK_REALTIME is just past tick `n`.
     fn wait(&mut self, n: u32) {
-        let until = self.start + self.tick * n + PAST_TICK;
-        if let Some(d) = until.checked_duration_since(Instant::now()) {
-            std::thread::sleep(d);
+        let until = self.wall(Time::Tick(n)) + PAST_TICK.as_nanos() as u64;
+        loop {
+            let now = wall_clock_ns();
+            if now >= until {
+                break;
+            }
+            std::thread::sleep(Duration::from_nanos(until - now));
         }
         self.passed = self.passed.max(n);
     }
@@ -215,7 +220,7 @@ impl Kernel {
     /// passed since the last wait.
     fn check_time(&mut self) {
         let next = self.passed + 1;
-        if next <= self.named && Instant::now() >= self.start + self.tick * next {
+        if next <= self.named && wall_clock_ns() >= self.wall(Time::Tick(next)) {
             self.late = true;
         }
     }
@@ -302,7 +307,6 @@ impl System for Kernel {
         // The clear's event, and any of the last sequence's events left
         // unread.
         self.read_events(&mut Vec::new());
-        self.start = Instant::now();
         self.start_wall_ns = wall_clock_ns();
         self.passed = 0;
         self.named = 0;
