@@ -190,7 +190,7 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
             &mut ev,
         )
         .map_err(|e| refused(&ex, e, Some(via)))?;
-    st.publish(&ev);
+    st.send_events(&ev);
     if timed {
         st.kick_lifetimes();
     }
@@ -226,7 +226,7 @@ pub(crate) fn route_remove(req: &Request<'_>) -> Result {
         st.table.remove_addr(&ip, &mut ev)
     }
     .map_err(|e| refused(&ex, e, None))?;
-    st.publish(&ev);
+    st.send_events(&ev);
     count_reply(req, RTEMU_CMD_ROUTE_REMOVE, count)
 }
 
@@ -242,7 +242,7 @@ pub(crate) fn route_clear(req: &Request<'_>) -> Result {
         .table
         .clear(af, &mut ev)
         .map_err(|e| refused(&ex, e, None))?;
-    st.publish(&ev);
+    st.send_events(&ev);
     count_reply(req, RTEMU_CMD_ROUTE_CLEAR, count)
 }
 
@@ -266,7 +266,7 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
         info.refcnt = info.refcnt.saturating_sub(1);
         info
     });
-    st.publish(&ev);
+    st.send_events(&ev);
     if ev.len() > 0 && report {
         st.kick_lifetimes();
     }
@@ -306,7 +306,7 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
             &mut ev,
         )
         .map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))?;
-    st.publish(&ev);
+    st.send_events(&ev);
     if timed {
         st.kick_lifetimes();
     }

@@ -101,7 +101,7 @@ impl NetState {
     }
 
     /// Sends `events` and arms the lifetime work if they may need it.
-    pub(crate) fn publish(&self, events: &Events) {
+    pub(crate) fn send_events(&self, events: &Events) {
         let mut allow_miss = || self.allow_miss();
         notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
     }
@@ -118,7 +118,7 @@ impl NetState {
         let mut ev = Events::new();
         let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
         let next = self.table.run_lifetimes(idle_ns, &mut ev);
-        self.publish(&ev);
+        self.send_events(&ev);
         if let (Some(next), Some(t)) = (next, &self.timer) {
             let now = self.table.clock().boot_ns();
             let ms = next.saturating_sub(now).max(0) / 1_000_000;

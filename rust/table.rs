@@ -57,7 +57,7 @@ impl RouteSet {
 
     /// The path a lookup returns: the first that is not deprecated, else the
     /// first.
-    pub(crate) fn best(&self) -> Option<&RtArc> {
+    pub(crate) fn chosen(&self) -> Option<&RtArc> {
         self.paths
             .iter()
             .find(|rt| !rt.is_deprecated())
@@ -347,7 +347,7 @@ impl RouteTable {
         let set = on_trie!(self, dst.af(), |trie| trie
             .lookup(AfKey::of(dst), g)
             .map(|(_, _, s)| s))?;
-        set.best()
+        set.chosen()
     }
 
     /// The longest match for `dst`, referenced.

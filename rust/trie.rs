@@ -388,7 +388,7 @@ impl<V> Node<V> {
 
     /// Heap index of the longest local prefix covering `c`, or 0.
     #[inline(always)]
-    fn best(&self, c: usize) -> usize {
+    fn longest_covering(&self, c: usize) -> usize {
         let i8 = 256 | c;
         let i7 = 128 | (c >> 1);
         let i6 = 64 | (c >> 2);
@@ -531,7 +531,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         let mut depth = 0;
         loop {
             let c = usize::from(key.byte(depth));
-            let idx = node.best(c);
+            let idx = node.longest_covering(c);
             if idx != 0 {
                 best = Some((node, idx, depth));
             }
