@@ -19,9 +19,50 @@ def c_upper(name):
     return name.upper().replace('-', '_')
 
 
-def main(spec_path):
-    with open(spec_path, encoding='utf-8') as f:
-        spec = yaml.safe_load(f)
+# The numbering rules of ynl_gen_c.py.
+
+def definition_entries(d):
+    """(entry, number) of an enum or flags definition; a flags entry's number
+    is its bit index."""
+    out = []
+    value = d.get('value-start', 0)
+    for e in d['entries']:
+        if isinstance(e, str):
+            e = {'name': e}
+        value = e.get('value', value)
+        out.append((e, value))
+        value += 1
+    return out
+
+
+def attr_ids(aset):
+    out = []
+    value = 1
+    for a in aset['attributes']:
+        value = a.get('value', value)
+        out.append((a, value))
+        value += 1
+    return out
+
+
+def op_ids(spec):
+    out = []
+    value = 1
+    for op in spec['operations']['list']:
+        value = op.get('value', value)
+        out.append((op, value))
+        value += 1
+    return out
+
+
+def doc_lines(text, indent=0, prefix='/// '):
+    if not text:
+        return []
+    width = WIDTH - indent - len(prefix)
+    return [prefix + line for line in textwrap.wrap(text, width)]
+
+
+def kernel(spec):
     fam = c_upper(spec['name'])
     out = []
     p = out.append
@@ -48,48 +89,31 @@ def main(spec_path):
         prefix = f'{fam}_{c_upper(d["name"])}_'
         p('')
         p(f'// {d["type"]} {d["name"]}')
-        value = d.get('value-start', 0)
-        for e in d['entries']:
-            if isinstance(e, str):
-                e = {'name': e}
-            value = e.get('value', value)
-            shown = (1 << value) if d['type'] == 'flags' else value
-            if 'doc' in e:
-                for line in textwrap.wrap(e['doc'], WIDTH - len('/// ')):
-                    p(f'/// {line}')
-            p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {shown:#x};'
-              if d['type'] == 'flags' else
-              f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {shown};')
-            value += 1
+        for e, value in definition_entries(d):
+            out.extend(doc_lines(e.get('doc')))
+            if d['type'] == 'flags':
+                p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {1 << value:#x};')
+            else:
+                p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {value};')
 
     for aset in spec['attribute-sets']:
         prefix = f'{fam}_A_{c_upper(aset["name"])}_'
         p('')
         p(f'// attribute-set {aset["name"]}')
-        value = 1
-        for a in aset['attributes']:
-            value = a.get('value', value)
+        ids = attr_ids(aset)
+        for a, value in ids:
             p(f'pub(crate) const {prefix}{c_upper(a["name"])}: u16 = {value};')
-            value += 1
-        p(f'pub(crate) const {prefix}MAX: u16 = {value - 1};')
+        p(f'pub(crate) const {prefix}MAX: u16 = {ids[-1][1]};')
 
     p('')
     p('// operations')
-    value = 1
-    for op in spec['operations']['list']:
-        value = op.get('value', value)
+    for op, value in op_ids(spec):
         p(f'pub(crate) const {fam}_CMD_{c_upper(op["name"])}: u8 = {value};')
-        value += 1
 
     # The size of each op's parsed attribute array, as ynl_gen_c.py sizes
     # its policy: the highest attribute of the request.
-    ids = {}
-    for aset in spec['attribute-sets']:
-        value = 1
-        for a in aset['attributes']:
-            value = a.get('value', value)
-            ids[(aset['name'], a['name'])] = value
-            value += 1
+    ids = {(aset['name'], a['name']): value
+           for aset in spec['attribute-sets'] for a, value in attr_ids(aset)}
     p('')
     p('// highest request attribute of each op (its policy\'s maxattr)')
     for op in spec['operations']['list']:
@@ -104,7 +128,13 @@ def main(spec_path):
     p('// multicast groups, in the order of the family\'s mcgrps array')
     for i, g in enumerate(spec['mcast-groups']['list']):
         p(f'pub(crate) const {fam}_NLGRP_{c_upper(g["name"])}: u32 = {i};')
-    print('\n'.join(out))
+    return out
+
+
+def main(spec_path):
+    with open(spec_path, encoding='utf-8') as f:
+        spec = yaml.safe_load(f)
+    print('\n'.join(kernel(spec)))
 
 
 if __name__ == '__main__':
