@@ -10,7 +10,8 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use netlink_packet_core::{DecodeError, Nla, NlaBuffer, NlasIterator, Parseable};
+use bitflags::{Bits, Flags};
+use netlink_packet_core::{DecodeError, ErrorContext, Nla, NlaBuffer, NlasIterator, Parseable};
 
 use crate::consts::{self, route_attr as ra, stats_attr as sa};
 
@@ -239,6 +240,12 @@ impl Nla for UnknownAttr {
     }
     fn emit_value(&self, buffer: &mut [u8]) {
         buffer.copy_from_slice(&self.value);
+    }
+}
+
+impl UnknownAttr {
+    pub(crate) fn from_buffer<T: AsRef<[u8]> + ?Sized>(buf: &NlaBuffer<&T>) -> UnknownAttr {
+        unknown(buf)
     }
 }
 
@@ -542,4 +549,132 @@ pub fn route_attr_name(kind: u16) -> Option<&'static str> {
         ra::NEW_VIA => "new-via",
         _ => return None,
     })
+}
+
+/// The type of an attribute's value, as the spec names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttrType {
+    /// Alignment padding; any length.
+    Pad,
+    /// Present or absent, no payload.
+    Flag,
+    U8,
+    U32,
+    U64,
+    /// Bytes; an address where the spec hints `ipv4-or-v6`.
+    Binary,
+}
+
+/// What the spec says about one attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AttrSpec {
+    pub id: u16,
+    /// The spec's name (`prefix-len`).
+    pub name: &'static str,
+    pub ty: AttrType,
+    /// The enum or flags definition that names its values (`enum:` in the spec).
+    pub enum_name: Option<&'static str>,
+}
+
+/// A value as an attribute carries it: integers in host byte order,
+/// addresses as their 4 or 16 bytes, bytes as they are.
+pub(crate) trait AttrValue: Sized {
+    fn wire_len(&self) -> usize;
+    fn write(&self, buf: &mut [u8]);
+    fn read(bytes: &[u8]) -> Result<Self, DecodeError>;
+}
+
+impl AttrValue for u8 {
+    fn wire_len(&self) -> usize {
+        1
+    }
+    fn write(&self, buf: &mut [u8]) {
+        buf[0] = *self;
+    }
+    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
+        netlink_packet_core::parse_u8(bytes)
+    }
+}
+
+impl AttrValue for u32 {
+    fn wire_len(&self) -> usize {
+        4
+    }
+    fn write(&self, buf: &mut [u8]) {
+        buf.copy_from_slice(&self.to_ne_bytes());
+    }
+    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
+        netlink_packet_core::parse_u32(bytes)
+    }
+}
+
+impl AttrValue for u64 {
+    fn wire_len(&self) -> usize {
+        8
+    }
+    fn write(&self, buf: &mut [u8]) {
+        buf.copy_from_slice(&self.to_ne_bytes());
+    }
+    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
+        netlink_packet_core::parse_u64(bytes)
+    }
+}
+
+impl AttrValue for IpAddr {
+    fn wire_len(&self) -> usize {
+        ip_len(self)
+    }
+    fn write(&self, buf: &mut [u8]) {
+        emit_ip(self, buf)
+    }
+    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
+        netlink_packet_core::parse_ip(bytes)
+    }
+}
+
+impl AttrValue for Vec<u8> {
+    fn wire_len(&self) -> usize {
+        self.len()
+    }
+    fn write(&self, buf: &mut [u8]) {
+        buf.copy_from_slice(self);
+    }
+    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Ok(bytes.to_vec())
+    }
+}
+
+/// Read the value of attribute `name`; an error names the attribute.
+pub(crate) fn read_value<V: AttrValue>(bytes: &[u8], name: &str) -> Result<V, DecodeError> {
+    V::read(bytes).with_context(|| format!("attribute {name}"))
+}
+
+/// Check the payload of flag attribute `name`: a flag has none.
+pub(crate) fn read_flag(bytes: &[u8], name: &str) -> Result<(), DecodeError> {
+    if bytes.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("attribute {name}: a flag with a payload").into())
+    }
+}
+
+/// Names of the flags of `set` found in `names`, in its order; the bits
+/// left over as one `0x...`.
+pub(crate) fn flag_names<F>(set: F, names: &[(F, &str)]) -> Vec<String>
+where
+    F: Flags + Copy,
+    F::Bits: fmt::LowerHex,
+{
+    let mut out = Vec::new();
+    let mut rest = set.bits();
+    for (flag, name) in names {
+        if set.contains(*flag) {
+            out.push((*name).to_string());
+            rest = rest & !flag.bits();
+        }
+    }
+    if rest != F::Bits::EMPTY {
+        out.push(format!("{rest:#x}"));
+    }
+    out
 }

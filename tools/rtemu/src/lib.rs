@@ -19,6 +19,7 @@ pub mod consts;
 pub mod error;
 pub mod handle;
 pub mod message;
+pub mod proto;
 pub mod socket;
 pub mod types;
 pub mod wasix;
