@@ -4,6 +4,7 @@
 #   include/uapi/linux/rtemu.h       the UAPI header        (kernel's ynl_gen_c.py)
 #   rust/rtemu_nl_gen.{c,h}          policies, op table, family (ynl_gen_c.py)
 #   rust/uapi.rs                     constants for the Rust module (scripts/ynl_gen_rust.py)
+#   tools/rtemu/src/proto.rs         the userspace library's protocol module (ynl_gen_rust.py)
 #
 #   scripts/ynl-regen.sh           regenerate in place
 #   scripts/ynl-regen.sh --check   fail if any generated file differs (drift)
@@ -21,7 +22,8 @@ gen=$src/tools/net/ynl/pyynl/ynl_gen_c.py
 # levels above the spec; give it a small tree of that shape.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/tree/include" "$work/out/include/uapi/linux" "$work/out/rust"
+mkdir -p "$work/tree/include" "$work/out/include/uapi/linux" "$work/out/rust" \
+	"$work/out/tools/rtemu/src"
 : >"$work/tree/MAINTAINERS"
 cp "$RTEMU_ROOT/include/rtemu.yaml" "$work/tree/include/rtemu.yaml"
 ln -s "$src/Documentation/netlink/genetlink.yaml" "$work/tree/genetlink.yaml"
@@ -30,7 +32,10 @@ spec=$work/tree/include/rtemu.yaml
 "$py" "$gen" --mode uapi --header --spec "$spec" -o "$work/out/include/uapi/linux/rtemu.h"
 "$py" "$gen" --mode kernel --source --spec "$spec" -o "$work/out/rust/rtemu_nl_gen.c"
 "$py" "$gen" --mode kernel --header --spec "$spec" -o "$work/out/rust/rtemu_nl_gen.h"
-"$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" "$spec" >"$work/out/rust/uapi.rs"
+"$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode kernel "$spec" >"$work/out/rust/uapi.rs"
+# Formatted as cargo fmt checks the tools workspace (edition 2021, defaults).
+"$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode user "$spec" |
+	rustfmt --edition 2021 >"$work/out/tools/rtemu/src/proto.rs"
 
 # kmemleak does not scan a module's __ro_after_init section, so the
 # xarray genetlink hangs off the family would be reported as leaked while the
@@ -39,7 +44,8 @@ sed -i 's/^struct genl_family rtemu_nl_family __ro_after_init = {/struct genl_fa
 # The tool names its own regeneration script; name ours.
 sed -i 's|tools/net/ynl/ynl-regen.sh|scripts/ynl-regen.sh|' "$work"/out/include/uapi/linux/rtemu.h "$work"/out/rust/rtemu_nl_gen.[ch]
 
-files=(include/uapi/linux/rtemu.h rust/rtemu_nl_gen.c rust/rtemu_nl_gen.h rust/uapi.rs)
+files=(include/uapi/linux/rtemu.h rust/rtemu_nl_gen.c rust/rtemu_nl_gen.h rust/uapi.rs
+	tools/rtemu/src/proto.rs)
 status=0
 for f in "${files[@]}"; do
 	if [ $mode = check ]; then

@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use rtemu::consts::flags::*;
+use rtemu::proto::route_flags::*;
 use rtemu::Family;
 
 use crate::op::{AddReq, ChangeReq, Op, Time};

@@ -400,7 +400,7 @@ impl Kernel {
             Op::Add(r) => {
                 let mut a = prefix_attrs(r.family, &r.dst, r.plen);
                 a.push(RouteAttr::Via(r.via));
-                a.push(RouteAttr::Flags(RouteFlags(r.flags)));
+                a.push(RouteAttr::Flags(RouteFlags::from_bits_retain(r.flags)));
                 a.extend(self.lifetimes(r.preferred, r.expires));
                 self.ack(Cmd::RouteAdd, a)
             }
@@ -432,7 +432,7 @@ impl Kernel {
                 if *report {
                     a.push(RouteAttr::Report);
                 }
-                a.extend(ignflags.map(|f| RouteAttr::Ignflags(RouteFlags(f))));
+                a.extend(ignflags.map(|f| RouteAttr::Ignflags(RouteFlags::from_bits_retain(f))));
                 match self.send(Cmd::RouteGet, a) {
                     Ok(m) => match m.first().map(|m| Route::from_attrs(m.route_attrs())) {
                         Some(Ok(r)) => Reply::Route(self.view(&r)),
@@ -446,7 +446,10 @@ impl Kernel {
                 let mut a = prefix_attrs(r.family, &r.dst, r.plen);
                 a.extend(r.via.map(RouteAttr::Via));
                 a.extend(r.new_via.map(RouteAttr::NewVia));
-                a.extend(r.flags.map(|f| RouteAttr::Flags(RouteFlags(f))));
+                a.extend(
+                    r.flags
+                        .map(|f| RouteAttr::Flags(RouteFlags::from_bits_retain(f))),
+                );
                 a.extend(self.lifetimes(r.preferred, r.expires));
                 self.ack(Cmd::RouteChange, a)
             }

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use rtemu::consts::flags::*;
+use rtemu::proto::route_flags::*;
 use rtemu::Family;
 
 use crate::op::{fam, AddReq, ChangeReq, EventView, Op, Reply, RouteView, StatsView, Time};

@@ -178,18 +178,14 @@ pub enum Reply {
 
 /// The name of a family.
 pub fn fam(f: Family) -> &'static str {
-    match f {
-        Family::Inet => "inet",
-        Family::Inet6 => "inet6",
-        Family::Other(_) => "af?",
-    }
+    f.spec_name().unwrap_or("af?")
 }
 
 fn flag_names(f: u32) -> String {
     if f == 0 {
         "-".into()
     } else {
-        RouteFlags(f).to_string()
+        RouteFlags::from_bits_retain(f).to_string()
     }
 }
 

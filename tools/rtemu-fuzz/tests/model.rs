@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use rtemu::consts::flags::*;
+use rtemu::proto::route_flags::*;
 use rtemu::Family;
 use rtemu_fuzz::gen::{sequence_seed, Generator};
 use rtemu_fuzz::model::*;

@@ -7,8 +7,15 @@ use std::io;
 
 use netlink_packet_core::{DecodeError, NlasIterator, NLM_F_ACK_TLVS, NLM_F_CAPPED};
 
-use crate::attr::route_attr_name;
-use crate::consts::nlmsgerr_attr;
+use crate::proto::route_attr;
+
+/// `struct nlmsgerr` extended-ack attributes (`NLMSGERR_ATTR_*`, linux/netlink.h).
+mod nlmsgerr_attr {
+    pub const MSG: u16 = 1;
+    pub const OFFS: u16 = 2;
+    pub const MISS_TYPE: u16 = 5;
+    pub const MISS_NEST: u16 = 6;
+}
 
 /// The extended ack the kernel attached to an error or a dump's done.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,7 +95,7 @@ impl Extack {
                 let mut pos = attrs_at;
                 for nla in NlasIterator::new(&echoed[attrs_at..orig_len]).flatten() {
                     if pos == off {
-                        e.bad_attr = route_attr_name(nla.kind()).map(str::to_string);
+                        e.bad_attr = route_attr::name(nla.kind()).map(str::to_string);
                         break;
                     }
                     pos += (nla.length() as usize).div_ceil(4) * 4;
@@ -115,7 +122,7 @@ impl fmt::Display for Extack {
         if let Some(t) = self.missing_type {
             parts.push(format!(
                 "missing attribute {}",
-                route_attr_name(t)
+                route_attr::name(t)
                     .map(str::to_string)
                     .unwrap_or_else(|| t.to_string())
             ));

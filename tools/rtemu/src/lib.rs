@@ -4,8 +4,11 @@
 //! the `rtemu` generic netlink family.
 //!
 //! Layers, as in the rust-netlink crates:
-//! - [`attr`] and [`message`]: attributes and the generic netlink payload,
-//!   framed by `netlink-packet-core` / `netlink-packet-generic`;
+//! - [`proto`]: the family as `include/rtemu.yaml` defines it, generated from
+//!   it (`scripts/ynl-regen.sh`): numbers and names, commands, the attribute
+//!   enums with their codec, enums and flags;
+//! - [`attr`] and [`message`]: attribute values and the generic netlink
+//!   payload, framed by `netlink-packet-core` / `netlink-packet-generic`;
 //! - [`types`]: typed requests, replies and events for every operation;
 //! - [`socket`]: family/group resolution, requests with ack and extack,
 //!   dumps, events, batches (over `netlink-sys`);
@@ -15,20 +18,21 @@
 //! Timestamps are `u64` nanoseconds on CLOCK_REALTIME.
 
 pub mod attr;
-pub mod consts;
 pub mod error;
 pub mod handle;
 pub mod message;
+pub mod proto;
 pub mod socket;
 pub mod types;
 pub mod wasix;
 
-pub use attr::{DeleteReason, Family, RouteAttr, RouteFlags, StatsAttr, UnknownAttr};
+pub use attr::{Family, UnknownAttr};
 pub use error::{Error, Extack, KernelError, Result};
 pub use handle::{Handle, RouteDump};
 pub use ipnet::IpNet;
-pub use message::{Attrs, Cmd, RtemuMessage};
+pub use message::RtemuMessage;
 pub use netlink_packet_core::DecodeError;
+pub use proto::{Attrs, Cmd, DeleteReason, RouteAttr, RouteFlags, StatsAttr};
 pub use socket::{BatchReport, FamilyInfo, Replies, Socket};
 pub use types::{
     now, CountReply, Event, HoldReply, Request, Route, RouteAdd, RouteChange, RouteClear, RouteGet,

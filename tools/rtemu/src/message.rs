@@ -10,115 +10,15 @@ use netlink_packet_core::{
 };
 use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 
-use crate::attr::{parse_all, RouteAttr, StatsAttr};
-use crate::consts::{self, cmd as c};
-
-/// A command of the family (`RTEMU_CMD_*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Cmd {
-    RouteAdd,
-    RouteRemove,
-    RouteClear,
-    RouteGet,
-    RouteList,
-    RouteChange,
-    RouteHold,
-    RouteRelease,
-    StatsGet,
-    AddNtf,
-    DeleteNtf,
-    ChangeNtf,
-    ExpireNtf,
-    DeprecateNtf,
-    ClearNtf,
-    ResolveNtf,
-    MissNtf,
-    /// A command this crate does not know.
-    Other(u8),
-}
-
-impl From<u8> for Cmd {
-    fn from(v: u8) -> Cmd {
-        match v {
-            c::ROUTE_ADD => Cmd::RouteAdd,
-            c::ROUTE_REMOVE => Cmd::RouteRemove,
-            c::ROUTE_CLEAR => Cmd::RouteClear,
-            c::ROUTE_GET => Cmd::RouteGet,
-            c::ROUTE_LIST => Cmd::RouteList,
-            c::ROUTE_CHANGE => Cmd::RouteChange,
-            c::ROUTE_HOLD => Cmd::RouteHold,
-            c::ROUTE_RELEASE => Cmd::RouteRelease,
-            c::STATS_GET => Cmd::StatsGet,
-            c::ADD_NTF => Cmd::AddNtf,
-            c::DELETE_NTF => Cmd::DeleteNtf,
-            c::CHANGE_NTF => Cmd::ChangeNtf,
-            c::EXPIRE_NTF => Cmd::ExpireNtf,
-            c::DEPRECATE_NTF => Cmd::DeprecateNtf,
-            c::CLEAR_NTF => Cmd::ClearNtf,
-            c::RESOLVE_NTF => Cmd::ResolveNtf,
-            c::MISS_NTF => Cmd::MissNtf,
-            v => Cmd::Other(v),
-        }
-    }
-}
-
-impl From<Cmd> for u8 {
-    fn from(v: Cmd) -> u8 {
-        match v {
-            Cmd::RouteAdd => c::ROUTE_ADD,
-            Cmd::RouteRemove => c::ROUTE_REMOVE,
-            Cmd::RouteClear => c::ROUTE_CLEAR,
-            Cmd::RouteGet => c::ROUTE_GET,
-            Cmd::RouteList => c::ROUTE_LIST,
-            Cmd::RouteChange => c::ROUTE_CHANGE,
-            Cmd::RouteHold => c::ROUTE_HOLD,
-            Cmd::RouteRelease => c::ROUTE_RELEASE,
-            Cmd::StatsGet => c::STATS_GET,
-            Cmd::AddNtf => c::ADD_NTF,
-            Cmd::DeleteNtf => c::DELETE_NTF,
-            Cmd::ChangeNtf => c::CHANGE_NTF,
-            Cmd::ExpireNtf => c::EXPIRE_NTF,
-            Cmd::DeprecateNtf => c::DEPRECATE_NTF,
-            Cmd::ClearNtf => c::CLEAR_NTF,
-            Cmd::ResolveNtf => c::RESOLVE_NTF,
-            Cmd::MissNtf => c::MISS_NTF,
-            Cmd::Other(v) => v,
-        }
-    }
-}
+use crate::proto::{self, Attrs, Cmd, RouteAttr};
 
 impl Cmd {
-    /// Spec name of the command (`route-add`, `add-ntf`, ...).
+    /// The spec's name (`route-add`, `add-ntf`, ...), `cmd` and the number for
+    /// a command it does not name.
     pub fn name(self) -> String {
-        match self {
-            Cmd::RouteAdd => "route-add".into(),
-            Cmd::RouteRemove => "route-remove".into(),
-            Cmd::RouteClear => "route-clear".into(),
-            Cmd::RouteGet => "route-get".into(),
-            Cmd::RouteList => "route-list".into(),
-            Cmd::RouteChange => "route-change".into(),
-            Cmd::RouteHold => "route-hold".into(),
-            Cmd::RouteRelease => "route-release".into(),
-            Cmd::StatsGet => "stats-get".into(),
-            Cmd::AddNtf => "add-ntf".into(),
-            Cmd::DeleteNtf => "delete-ntf".into(),
-            Cmd::ChangeNtf => "change-ntf".into(),
-            Cmd::ExpireNtf => "expire-ntf".into(),
-            Cmd::DeprecateNtf => "deprecate-ntf".into(),
-            Cmd::ClearNtf => "clear-ntf".into(),
-            Cmd::ResolveNtf => "resolve-ntf".into(),
-            Cmd::MissNtf => "miss-ntf".into(),
-            Cmd::Other(v) => format!("cmd{v}"),
-        }
+        self.spec_name()
+            .map_or_else(|| format!("cmd{}", u8::from(self)), str::to_string)
     }
-}
-
-/// The attributes of a message: `stats-get` uses the `stats` set, every other
-/// command the `route` set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attrs {
-    Route(Vec<RouteAttr>),
-    Stats(Vec<StatsAttr>),
 }
 
 /// One rtemu generic netlink payload (after the genlmsghdr).
@@ -187,39 +87,29 @@ impl RtemuMessage {
 
 impl GenlFamily for RtemuMessage {
     fn family_name() -> &'static str {
-        consts::FAMILY_NAME
+        proto::FAMILY_NAME
     }
     fn command(&self) -> u8 {
         self.cmd.into()
     }
     fn version(&self) -> u8 {
-        consts::FAMILY_VERSION
+        proto::FAMILY_VERSION
     }
 }
 
 impl Emitable for RtemuMessage {
     fn buffer_len(&self) -> usize {
-        match &self.attrs {
-            Attrs::Route(a) => a.as_slice().buffer_len(),
-            Attrs::Stats(a) => a.as_slice().buffer_len(),
-        }
+        self.attrs.buffer_len()
     }
     fn emit(&self, buffer: &mut [u8]) {
-        match &self.attrs {
-            Attrs::Route(a) => a.as_slice().emit(buffer),
-            Attrs::Stats(a) => a.as_slice().emit(buffer),
-        }
+        self.attrs.emit(buffer)
     }
 }
 
 impl ParseableParametrized<[u8], GenlHeader> for RtemuMessage {
     fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
         let cmd = Cmd::from(header.cmd);
-        let attrs = if cmd == Cmd::StatsGet {
-            Attrs::Stats(parse_all(buf)?)
-        } else {
-            Attrs::Route(parse_all(buf)?)
-        };
+        let attrs = Attrs::parse(cmd, buf)?;
         Ok(RtemuMessage { cmd, attrs })
     }
 }

@@ -24,9 +24,9 @@ use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 use netlink_packet_generic::GenlMessage;
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket as NlSocket, SocketAddr};
 
-use crate::consts;
 use crate::error::{Error, Extack, KernelError, Result};
-use crate::message::{Cmd, RtemuMessage};
+use crate::message::RtemuMessage;
+use crate::proto;
 use crate::types::{Event, Request, Typed};
 
 /// Requests sent in one `sendmsg` by [`Socket::batch`] before a barrier.
@@ -97,7 +97,7 @@ fn header_of(raw: &[u8]) -> Result<NetlinkHeader> {
 impl Socket {
     /// Open a socket and resolve the rtemu family and its groups.
     pub fn connect() -> Result<Socket> {
-        Self::connect_family(consts::FAMILY_NAME)
+        Self::connect_family(proto::FAMILY_NAME)
     }
 
     /// Open a socket and resolve a family of the given name (tests and
@@ -239,7 +239,7 @@ impl Socket {
                 match NetlinkMessage::<GenlMessage<RtemuMessage>>::deserialize(raw)?.payload {
                     // A notification stamped with our request's seq and port
                     // (genl_notify with the request's info) is an event.
-                    NetlinkPayload::InnerMessage(m) if is_notification(m.payload.cmd) => {
+                    NetlinkPayload::InnerMessage(m) if m.payload.cmd.is_notification() => {
                         self.pending.push_back(m.payload)
                     }
                     NetlinkPayload::InnerMessage(m) => out.msgs.push(m.payload),
@@ -403,21 +403,6 @@ impl Socket {
     }
 }
 
-/// Commands that only ever travel as multicast events.
-fn is_notification(cmd: Cmd) -> bool {
-    matches!(
-        cmd,
-        Cmd::AddNtf
-            | Cmd::DeleteNtf
-            | Cmd::ChangeNtf
-            | Cmd::ExpireNtf
-            | Cmd::DeprecateNtf
-            | Cmd::ClearNtf
-            | Cmd::ResolveNtf
-            | Cmd::MissNtf
-    )
-}
-
 /// An nlctrl get-family of our own family, with NLM_F_ACK: its ack marks
 /// the end of a batch chunk (netlink handles a socket's messages in order).
 fn barrier_message(family: &FamilyInfo, seq: u32) -> Vec<u8> {
@@ -481,6 +466,7 @@ impl From<Error> for io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::Cmd;
 
     #[test]
     fn split_two_messages() {
@@ -499,11 +485,11 @@ mod tests {
 
     #[test]
     fn notifications_are_told_apart_from_replies() {
-        assert!(is_notification(Cmd::ResolveNtf));
-        assert!(is_notification(Cmd::ClearNtf));
-        assert!(!is_notification(Cmd::RouteGet));
-        assert!(!is_notification(Cmd::RouteList));
-        assert!(!is_notification(Cmd::Other(200)));
+        assert!(Cmd::ResolveNtf.is_notification());
+        assert!(Cmd::ClearNtf.is_notification());
+        assert!(!Cmd::RouteGet.is_notification());
+        assert!(!Cmd::RouteList.is_notification());
+        assert!(!Cmd::Other(200).is_notification());
     }
 
     #[test]

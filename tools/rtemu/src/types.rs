@@ -11,8 +11,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use netlink_packet_core::DecodeError;
 
-use crate::attr::{DeleteReason, Family, RouteAttr, RouteFlags, StatsAttr, UnknownAttr};
-use crate::message::{Attrs, Cmd, RtemuMessage};
+use crate::attr::{Family, UnknownAttr};
+use crate::message::RtemuMessage;
+use crate::proto::{Attrs, Cmd, DeleteReason, RouteAttr, RouteFlags, StatsAttr};
 
 /// Nanoseconds since the epoch on CLOCK_REALTIME.
 pub type Timestamp = u64;

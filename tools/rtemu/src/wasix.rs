@@ -12,9 +12,9 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::attr::RouteFlags;
 use crate::error::Error;
 use crate::handle::Handle;
+use crate::proto::RouteFlags;
 use crate::types::{RouteAdd, RouteRemove, Timestamp};
 
 /// A WASI errno (`__wasi_errno_t`).

@@ -764,7 +764,7 @@ fn cmd_numbers_round_trip() {
         assert_eq!(u8::from(Cmd::from(v)), v);
     }
     for v in 1u16..=A_NEW_VIA {
-        assert!(rtemu::attr::route_attr_name(v).is_some());
+        assert!(rtemu::proto::route_attr::name(v).is_some());
     }
     let _ = (
         A_PREFERRED_LEFT,

@@ -175,14 +175,12 @@ pub fn route_get(addr: IpAddr, args: &[String]) -> Result<RouteGet, String> {
 
 /// The flags a request may carry (the kernel's RTF_USER); up, gateway,
 /// host, wascloned and deprecated follow from the route itself.
-const SETTABLE: RouteFlags = RouteFlags(
-    RouteFlags::CLONING.bits()
-        | RouteFlags::XRESOLVE.bits()
-        | RouteFlags::STATIC.bits()
-        | RouteFlags::REJECT.bits()
-        | RouteFlags::BLACKHOLE.bits()
-        | RouteFlags::PRCLONING.bits(),
-);
+const SETTABLE: RouteFlags = RouteFlags::CLONING
+    .union(RouteFlags::XRESOLVE)
+    .union(RouteFlags::STATIC)
+    .union(RouteFlags::REJECT)
+    .union(RouteFlags::BLACKHOLE)
+    .union(RouteFlags::PRCLONING);
 const SETTABLE_NAMES: &str = "cloning,xresolve,static,reject,blackhole,prcloning";
 
 /// `route change PREFIX [via ADDR] [new-via ADDR] [flags F,F..] [lifetimes]`.
@@ -207,7 +205,7 @@ pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<Ro
                 let mut f = RouteFlags::empty();
                 if v != "none" {
                     for name in v.split(',') {
-                        let flag = RouteFlags::from_name(name)
+                        let flag = RouteFlags::from_spec_name(name)
                             .ok_or_else(|| format!("unknown flag {name:?}"))?;
                         if !SETTABLE.contains(flag) {
                             return Err(format!(

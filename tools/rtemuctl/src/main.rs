@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use rtemu::{now, Error, Event, Handle, Route, RouteChange, RouteFlags};
+use rtemu::{now, proto, Error, Event, Handle, Route, RouteChange, RouteFlags};
 
 use cli::{Cli, Command, Groups, RouteCmd};
 use print::{Printer, Record, Style};
@@ -235,11 +235,9 @@ fn monitor(groups: Groups, rcvbuf: Option<usize>, p: Printer) -> Res<ExitCode> {
     let mut req = Handle::connect()?;
     set_rcvbuf(&mut h, rcvbuf)?;
     match groups {
-        Groups::Monitor => h.subscribe(&[rtemu::consts::MCGRP_MONITOR])?,
-        Groups::Resolve => h.subscribe(&[rtemu::consts::MCGRP_RESOLVE])?,
-        Groups::All => {
-            h.subscribe(&[rtemu::consts::MCGRP_MONITOR, rtemu::consts::MCGRP_RESOLVE])?
-        }
+        Groups::Monitor => h.subscribe(&[proto::MCGRP_MONITOR])?,
+        Groups::Resolve => h.subscribe(&[proto::MCGRP_RESOLVE])?,
+        Groups::All => h.subscribe(proto::MCGRPS)?,
     }
     loop {
         match h.next_event() {
@@ -298,7 +296,7 @@ fn resolve(
     let mut h = Handle::connect()?;
     let mut req = Handle::connect()?;
     set_rcvbuf(&mut h, rcvbuf)?;
-    h.subscribe(&[rtemu::consts::MCGRP_RESOLVE])?;
+    h.subscribe(&[proto::MCGRP_RESOLVE])?;
     let mut answered = 0u64;
     let done = |n: u64| count.is_some_and(|c| n >= c);
     if done(0) {
