@@ -1,8 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The KTAP runner the Python selftests share: one socket per test, a
-traceback as KTAP diagnostics for each failure, totals, exit status."""
+"""What the Python selftests share: `check`, and the KTAP runner (one socket
+per test, a traceback as KTAP diagnostics for each failure, totals, exit
+status)."""
 import sys
 import traceback
+
+
+def check(condition, what=None):
+    """Fails the test (AssertionError, with `what` when given) unless
+    `condition` holds. The tests' `assert`: one that `python -O` and
+    PYTHONOPTIMIZE do not remove."""
+    if not condition:
+        raise AssertionError() if what is None else AssertionError(what)
 
 
 def run(tests, new_socket, cleanup=None):

@@ -25,7 +25,7 @@ SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
 SCHEMA = os.path.join(KSRC, 'Documentation', 'netlink', 'genetlink.yaml')
 sys.path.insert(0, os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'))
 from lib import YnlFamily, NlError  # noqa: E402
-from rtemu_ktap import run  # noqa: E402
+from rtemu_ktap import check, run  # noqa: E402
 
 ENOMEM, EEXIST = 12, 17
 CGROUP = os.path.join(os.environ.get('RTEMU_CGROOT', '/sys/fs/cgroup'), f'rtemu-memcg-{os.getpid()}')
@@ -100,7 +100,7 @@ def child(shared, ready_w, go_r):
         try:
             y.do('route-add', add_req(MAX_ADDS - 1))
         except NlError as e:
-            assert e.error == EEXIST and (e.nl_msg.extack or {}).get('msg')
+            check(e.error == EEXIST and (e.nl_msg.extack or {}).get('msg'))
         y.do('route-clear', {})
         # Map the shared pages into this process now (page tables are
         # charged too).
@@ -112,7 +112,7 @@ def child(shared, ready_w, go_r):
         if LIBC.mlockall(MCL_CURRENT) != 0:
             raise OSError(ctypes.get_errno(), 'mlockall')
         os.write(ready_w, b'r')
-        assert os.read(go_r, 1) == b'g'
+        check(os.read(go_r, 1) == b'g')
         fails, err, msg = 0, 0, b''
         for i in range(MAX_ADDS):
             try:
@@ -145,7 +145,7 @@ def add_in_full_cgroup_fails_with_enomem(y):
     if pid == 0:
         child(shared, ready_w, go_r)
     state['pid'] = pid
-    assert os.read(ready_r, 1) == b'r', 'the child did not get ready'
+    check(os.read(ready_r, 1) == b'r', 'the child did not get ready')
     cg_write('cgroup.procs', pid)
     base = int(cg_read('memory.current'))
     cg_write('memory.max', base + HEADROOM)
@@ -165,15 +165,15 @@ def add_in_full_cgroup_fails_with_enomem(y):
           f'{fails} failures, all ENOMEM: {not err} {msg!r}; slab {state["slab"]} '
           f'memory.current {cg_read("memory.current").strip()} (joined at {base}, max {base + HEADROOM}); '
           f'memory.events {events}')
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, \
-        f'child status {status:#x} (signal {os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0}): {msg}'
-    assert done == 1, msg
-    assert events['oom'] == 0 and events['oom_kill'] == 0, events
-    assert events['max'] > 0, ('the cgroup never reached memory.max', events)
-    assert first_fail > 0, 'not even one route fit'
-    assert fails == FAILS, f'only {fails} adds failed'
-    assert err == 0, f'errno {err}, wanted ENOMEM'
-    assert 'out of memory' in msg, f'extack {msg!r}'
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+          f'child status {status:#x} (signal {os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0}): {msg}')
+    check(done == 1, msg)
+    check(events['oom'] == 0 and events['oom_kill'] == 0, events)
+    check(events['max'] > 0, ('the cgroup never reached memory.max', events))
+    check(first_fail > 0, 'not even one route fit')
+    check(fails == FAILS, f'only {fails} adds failed')
+    check(err == 0, f'errno {err}, wanted ENOMEM')
+    check('out of memory' in msg, f'extack {msg!r}')
 
 
 @test
@@ -181,11 +181,11 @@ def exactly_the_added_routes_are_there(y):
     added = state['added']
     got = [(r['dst'], r['prefix-len'], r['via']) for r in y.dump('route-list', {'family': 'inet'})]
     want = [(dst(i), 24, VIA) for i in added]
-    assert got == want, (len(got), len(want), sorted(set(got) ^ set(want))[:5])
-    assert y.do('stats-get', {})['routes-inet'] == len(added)
+    check(got == want, (len(got), len(want), sorted(set(got) ^ set(want))[:5]))
+    check(y.do('stats-get', {})['routes-inet'] == len(added))
     last = added[-1]
     r = y.do('route-get', {'family': 'inet', 'addr': dst(last)[:-1] + '1'})
-    assert (r['dst'], r['prefix-len']) == (dst(last), 24), r
+    check((r['dst'], r['prefix-len']) == (dst(last), 24), r)
 
 
 @test
@@ -193,7 +193,7 @@ def add_outside_the_cgroup_works(y):
     n = len(state['added'])
     y.do('route-add', add_req(MAX_ADDS - 1))
     y.do('route-add', {'family': 'inet6', 'dst': '2001:db8::', 'prefix-len': 32, 'via': 'fe80::1'})
-    assert y.do('stats-get', {})['routes-inet'] == n + 1
+    check(y.do('stats-get', {})['routes-inet'] == n + 1)
     state['added'].append(MAX_ADDS - 1)
 
 
@@ -203,7 +203,7 @@ def delete_all_returns_the_charges_and_the_cgroup_goes(y):
     for i in state['added']:
         y.do('route-remove', {'family': 'inet', 'dst': dst(i), 'prefix-len': 24})
     y.do('route-clear', {})
-    assert y.dump('route-list', {}) == []
+    check(y.dump('route-list', {}) == [])
     # The routes' memory goes back to the cgroup after RCU grace periods
     # (memory.current would also count the charges cached per CPU).
     deadline = time.monotonic() + 20
@@ -213,7 +213,7 @@ def delete_all_returns_the_charges_and_the_cgroup_goes(y):
             break
         time.sleep(0.5)
     print(f'# slab {slab} after the deletes (was {state["slab"]})')
-    assert slab <= state['slab'] // 8, (slab, state['slab'])
+    check(slab <= state['slab'] // 8, (slab, state['slab']))
     os.rmdir(CGROUP)
 
 

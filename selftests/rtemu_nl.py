@@ -17,7 +17,7 @@ SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
 SCHEMA = os.path.join(KSRC, 'Documentation', 'netlink', 'genetlink.yaml')
 sys.path.insert(0, os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'))
 from lib import YnlFamily, NlError  # noqa: E402
-from rtemu_ktap import run  # noqa: E402
+from rtemu_ktap import check, run  # noqa: E402
 
 EPERM, ENOENT, ESRCH, EEXIST, EINVAL, ENOSPC, ERANGE = 1, 2, 3, 17, 22, 28, 34
 ENETUNREACH, EOVERFLOW, EADDRINUSE, EADDRNOTAVAIL = 101, 75, 98, 99
@@ -48,10 +48,10 @@ def expect_err(errno, text, fn, *args, **kw):
     try:
         fn(*args, **kw)
     except NlError as e:
-        assert e.error == errno, f'errno {e.error}, wanted {errno}: {e}'
+        check(e.error == errno, f'errno {e.error}, wanted {errno}: {e}')
         extack = e.nl_msg.extack or {}
         msg = extack.get('msg', '')
-        assert text in msg, f'extack {msg!r} lacks {text!r}'
+        check(text in msg, f'extack {msg!r} lacks {text!r}')
         return e
     raise AssertionError(f'no error, wanted errno {errno}')
 
@@ -125,13 +125,13 @@ def add_get_list_v4(y):
     add(y, '10.0.0.0', 8, '192.0.2.1')
     add(y, '10.1.0.0', 16, '192.0.2.2')
     r = get(y, '10.1.2.3')
-    assert r['dst'] == '10.1.0.0' and r['prefix-len'] == 16, r
-    assert r['via'] == '192.0.2.2', r
-    assert {'up', 'gateway'} <= flags(r), r
+    check(r['dst'] == '10.1.0.0' and r['prefix-len'] == 16, r)
+    check(r['via'] == '192.0.2.2', r)
+    check({'up', 'gateway'} <= flags(r), r)
     r = get(y, '10.2.0.1')
-    assert r['prefix-len'] == 8, r
+    check(r['prefix-len'] == 8, r)
     lst = routes(y)
-    assert [(x['dst'], x['prefix-len']) for x in lst] == [('10.0.0.0', 8), ('10.1.0.0', 16)], lst
+    check([(x['dst'], x['prefix-len']) for x in lst] == [('10.0.0.0', 8), ('10.1.0.0', 16)], lst)
 
 
 @test
@@ -143,9 +143,9 @@ def reject_and_blackhole_routes_answer_lookups(y):
     add(y, '10.9.0.0', 16, '192.0.2.2', flags=['reject'])
     add(y, '10.8.0.0', 16, '192.0.2.3', flags=['blackhole'])
     r = get(y, '10.9.1.1')
-    assert r['prefix-len'] == 16 and 'reject' in flags(r), r
+    check(r['prefix-len'] == 16 and 'reject' in flags(r), r)
     r = get(y, '10.8.1.1')
-    assert r['prefix-len'] == 16 and 'blackhole' in flags(r), r
+    check(r['prefix-len'] == 16 and 'blackhole' in flags(r), r)
 
 
 @test
@@ -154,15 +154,15 @@ def add_get_v6_and_edges(y):
     add(y, '::', 0, 'fe80::1')
     add(y, '2001:db8::', 32, 'fe80::2')
     add(y, '2001:db8::1', 128, 'fe80::3')
-    assert get(y, '2001:db8::1')['prefix-len'] == 128
-    assert get(y, '2001:db8::2')['prefix-len'] == 32
-    assert get(y, '3000::1')['prefix-len'] == 0
+    check(get(y, '2001:db8::1')['prefix-len'] == 128)
+    check(get(y, '2001:db8::2')['prefix-len'] == 32)
+    check(get(y, '3000::1')['prefix-len'] == 0)
     add(y, '0.0.0.0', 0, '192.0.2.9')
     add(y, '198.51.100.7', 32, '192.0.2.9')
-    assert get(y, '198.51.100.7')['prefix-len'] == 32
-    assert 'host' in flags(get(y, '198.51.100.7'))
-    assert get(y, '198.51.100.8')['prefix-len'] == 0
-    assert len(routes(y, 'inet6')) == 3 and len(routes(y, 'inet')) == 2
+    check(get(y, '198.51.100.7')['prefix-len'] == 32)
+    check('host' in flags(get(y, '198.51.100.7')))
+    check(get(y, '198.51.100.8')['prefix-len'] == 0)
+    check(len(routes(y, 'inet6')) == 3 and len(routes(y, 'inet')) == 2)
 
 
 @test
@@ -200,7 +200,7 @@ def validation_errors_name_the_attribute(y):
                **{'new-via': '192.0.2.9'})
     expect_err(ERANGE, 'integer out of range', y.do, 'route-add',
                {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 129, 'via': '192.0.2.1'})
-    assert routes(y) == []
+    check(routes(y) == [])
 
 
 @test
@@ -209,20 +209,20 @@ def duplicate_is_eexist_and_multipath(y):
     add(y, '10.0.0.0', 8, '192.0.2.1')
     expect_err(EEXIST, 'exists', add, y, '10.0.0.0', 8, '192.0.2.1')
     add(y, '10.0.0.0', 8, '192.0.2.2')
-    assert [r['via'] for r in routes(y)] == ['192.0.2.1', '192.0.2.2']
+    check([r['via'] for r in routes(y)] == ['192.0.2.1', '192.0.2.2'])
     expect_err(EEXIST, 'already uses new-via', y.do, 'route-change',
                {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': '192.0.2.2',
                 'new-via': '192.0.2.1'})
     r = y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8,
                               'via': '192.0.2.1'})
-    assert r['count'] == 1, r
-    assert [r['via'] for r in routes(y)] == ['192.0.2.2']
+    check(r['count'] == 1, r)
+    check([r['via'] for r in routes(y)] == ['192.0.2.2'])
     expect_err(ESRCH, 'no such route', y.do, 'route-remove',
                {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': '192.0.2.1'})
     add(y, '10.0.0.0', 8, '192.0.2.3')
     r = y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
-    assert r['count'] == 2, r
-    assert routes(y) == []
+    check(r['count'] == 2, r)
+    check(routes(y) == [])
 
 
 @test
@@ -233,8 +233,8 @@ def remove_by_address(y):
     add(y, '10.2.0.0', 16, '192.0.2.2')
     add(y, '192.0.2.1', 32, '192.0.2.254')
     r = y.do('route-remove', {'family': 'inet', 'addr': '192.0.2.1'})
-    assert r['count'] == 3, r
-    assert [x['dst'] for x in routes(y)] == ['10.2.0.0']
+    check(r['count'] == 3, r)
+    check([x['dst'] for x in routes(y)] == ['10.2.0.0'])
 
 
 @test
@@ -245,11 +245,11 @@ def clear_counts_and_sends_one_event(y):
     add(y, '2001:db8::', 32, 'fe80::1')
     mon = listener('monitor')
     r = y.do('route-clear', {'family': 'inet'})
-    assert r['count'] == 5, r
+    check(r['count'] == 5, r)
     ev = events(mon)
-    assert [e[0] for e in ev] == ['clear-ntf'], ev
-    assert ev[0][1]['count'] == 5 and ev[0][1]['family'] == 'inet', ev
-    assert len(routes(y)) == 1
+    check([e[0] for e in ev] == ['clear-ntf'], ev)
+    check(ev[0][1]['count'] == 5 and ev[0][1]['family'] == 'inet', ev)
+    check(len(routes(y)) == 1)
 
 
 @test
@@ -261,11 +261,11 @@ def events_for_add_delete_change(y):
                           'new-via': '192.0.2.7'})
     y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
     ev = events(mon)
-    assert [e[0] for e in ev] == ['add-ntf', 'change-ntf', 'delete-ntf'], ev
-    assert ev[1][1]['via'] == '192.0.2.7', ev
-    assert ev[2][1]['reason'] == 'removed', ev
+    check([e[0] for e in ev] == ['add-ntf', 'change-ntf', 'delete-ntf'], ev)
+    check(ev[1][1]['via'] == '192.0.2.7', ev)
+    check(ev[2][1]['reason'] == 'removed', ev)
     # Events count holders only, not the request's own bookkeeping.
-    assert [e[1]['refcnt'] for e in ev] == [0, 0, 0], ev
+    check([e[1]['refcnt'] for e in ev] == [0, 0, 0], ev)
 
 
 @test
@@ -273,26 +273,26 @@ def cloning_and_parent_delete(y):
     clear(y)
     add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning', 'static'])
     r = get(y, '10.1.2.3')
-    assert r['prefix-len'] == 16, ('a get without report never clones', r)
+    check(r['prefix-len'] == 16, ('a get without report never clones', r))
     r = get(y, '10.1.2.3', report=True, ignflags=['cloning'])
-    assert r['prefix-len'] == 16, ('ignflags cloning suppresses cloning', r)
+    check(r['prefix-len'] == 16, ('ignflags cloning suppresses cloning', r))
     mon = listener('monitor')
     r = get(y, '10.1.2.3', report=True)
-    assert r['dst'] == '10.1.2.3' and r['prefix-len'] == 32, r
+    check(r['dst'] == '10.1.2.3' and r['prefix-len'] == 32, r)
     f = flags(r)
-    assert {'wascloned', 'host', 'up'} <= f and 'cloning' not in f and 'static' not in f, r
-    assert r['parent-dst'] == '10.1.0.0' and r['parent-prefix-len'] == 16, r
-    assert y.do('stats-get', {})['clones'] == 1
+    check({'wascloned', 'host', 'up'} <= f and 'cloning' not in f and 'static' not in f, r)
+    check(r['parent-dst'] == '10.1.0.0' and r['parent-prefix-len'] == 16, r)
+    check(y.do('stats-get', {})['clones'] == 1)
     parent = [x for x in routes(y) if x['prefix-len'] == 16][0]
-    assert parent['refcnt'] == 0, ('a clone is no reference on its parent', parent)
+    check(parent['refcnt'] == 0, ('a clone is no reference on its parent', parent))
     y.do('route-remove', {'family': 'inet', 'dst': '10.1.0.0', 'prefix-len': 16})
     ev = events(mon)
     names = [(e[0], e[1].get('reason')) for e in ev]
-    assert names == [('add-ntf', None), ('delete-ntf', 'removed'),
-                     ('delete-ntf', 'parent-deleted')], names
-    assert ev[0][1]['refcnt'] == 0, ('the clone is not held by anyone', ev)
-    assert routes(y) == []
-    assert y.do('stats-get', {})['clones'] == 0
+    check(names == [('add-ntf', None), ('delete-ntf', 'removed'),
+                    ('delete-ntf', 'parent-deleted')], names)
+    check(ev[0][1]['refcnt'] == 0, ('the clone is not held by anyone', ev))
+    check(routes(y) == [])
+    check(y.do('stats-get', {})['clones'] == 0)
 
 
 @test
@@ -303,17 +303,17 @@ def clones_take_no_reference_on_their_parent(y):
     add(y, '10.2.0.0', 24, '192.0.2.1', flags=['cloning'])
     get(y, '10.2.0.5', report=True)
     get(y, '10.2.0.6', report=True)
-    assert y.do('stats-get', {})['clones'] == 2
+    check(y.do('stats-get', {})['clones'] == 2)
     r = get(y, '10.2.0.7')
-    assert r['prefix-len'] == 24 and r['refcnt'] == 0, ('two clones, no holder', r)
+    check(r['prefix-len'] == 24 and r['refcnt'] == 0, ('two clones, no holder', r))
     h = y.do('route-hold', {'family': 'inet', 'addr': '10.2.0.5'})
-    assert h['prefix-len'] == 32 and h['refcnt'] == 1, h
+    check(h['prefix-len'] == 32 and h['refcnt'] == 1, h)
     y.do('route-remove', {'family': 'inet', 'dst': '10.2.0.0', 'prefix-len': 24})
     s = y.do('stats-get', {})
-    assert (s['clones'], s['trash'], s['holds']) == (0, 1, 1), ('only the held clone is trash', s)
+    check((s['clones'], s['trash'], s['holds']) == (0, 1, 1), ('only the held clone is trash', s))
     y.do('route-release', {'handle': h['handle']})
     s = y.do('stats-get', {})
-    assert (s['trash'], s['holds']) == (0, 0), ('trash follows the release at once', s)
+    check((s['trash'], s['holds']) == (0, 0), ('trash follows the release at once', s))
 
 
 def change(y, dst, plen, **kw):
@@ -336,12 +336,12 @@ def covering_add_retires_clones(y):
     mon = listener('monitor')
     add(y, '10.0.1.0', 24, '192.0.2.2')
     names = sorted((e[0], e[1].get('reason'), e[1]['dst']) for e in events(mon))
-    assert names == [('add-ntf', None, '10.0.1.0'),
-                     ('delete-ntf', 'superseded', '10.0.1.5')], names
+    check(names == [('add-ntf', None, '10.0.1.0'),
+                    ('delete-ntf', 'superseded', '10.0.1.5')], names)
     r = get(y, '10.0.1.5')
-    assert (r['prefix-len'], r['via']) == (24, '192.0.2.2'), r
-    assert get(y, '10.0.2.5')['prefix-len'] == 32, 'the clone outside the new route stays'
-    assert stats(y)['clones'] == 1
+    check((r['prefix-len'], r['via']) == (24, '192.0.2.2'), r)
+    check(get(y, '10.0.2.5')['prefix-len'] == 32, 'the clone outside the new route stays')
+    check(stats(y)['clones'] == 1)
 
 
 @test
@@ -353,14 +353,14 @@ def gateway_change_retires_clones(y):
     get(y, '10.0.0.5', report=True)
     mon = listener('monitor')
     change(y, '10.0.0.0', 24, flags=['static'])
-    assert [e[0] for e in events(mon)] == ['change-ntf']
+    check([e[0] for e in events(mon)] == ['change-ntf'])
     change(y, '10.0.0.0', 24, **{'new-via': '192.0.2.3'})
     names = sorted((e[0], e[1].get('reason')) for e in events(mon))
-    assert names == [('change-ntf', None), ('delete-ntf', 'parent-changed')], names
+    check(names == [('change-ntf', None), ('delete-ntf', 'parent-changed')], names)
     r = get(y, '10.0.0.5')
-    assert (r['prefix-len'], r['via']) == (24, '192.0.2.3'), r
+    check((r['prefix-len'], r['via']) == (24, '192.0.2.3'), r)
     r = get(y, '10.0.0.5', report=True)
-    assert (r['prefix-len'], r['via']) == (32, '192.0.2.3'), r
+    check((r['prefix-len'], r['via']) == (32, '192.0.2.3'), r)
 
 
 @test
@@ -375,13 +375,13 @@ def change_sets_only_fmask_flags(y):
                    flags=f)
     change(y, '10.0.0.0', 24, flags=['static'])
     parent = [r for r in routes(y) if r['prefix-len'] == 24][0]
-    assert {'cloning', 'static'} <= flags(parent), parent
+    check({'cloning', 'static'} <= flags(parent), parent)
     mon = listener('monitor')
     y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 24})
     names = sorted((e[0], e[1].get('reason')) for e in events(mon))
-    assert names == [('delete-ntf', 'parent-deleted'), ('delete-ntf', 'removed')], names
-    assert routes(y) == []
-    assert (stats(y)['clones'], stats(y)['trash']) == (0, 0)
+    check(names == [('delete-ntf', 'parent-deleted'), ('delete-ntf', 'removed')], names)
+    check(routes(y) == [])
+    check((stats(y)['clones'], stats(y)['trash']) == (0, 0))
 
 
 @test
@@ -390,12 +390,12 @@ def host_routes_are_never_cloning(y):
     clear(y)
     add(y, '10.9.9.9', 32, '192.0.2.1', flags=['cloning', 'static'])
     r = routes(y)[0]
-    assert 'cloning' not in flags(r) and {'host', 'static'} <= flags(r), r
+    check('cloning' not in flags(r) and {'host', 'static'} <= flags(r), r)
     mon = listener('monitor')
     r = get(y, '10.9.9.9', report=True)
-    assert r['prefix-len'] == 32 and 'wascloned' not in flags(r), r
-    assert events(mon) == []
-    assert stats(y)['clones'] == 0
+    check(r['prefix-len'] == 32 and 'wascloned' not in flags(r), r)
+    check(events(mon) == [])
+    check(stats(y)['clones'] == 0)
 
 
 @test
@@ -408,13 +408,13 @@ def routers_through_the_route_itself(y):
     add(y, '10.0.0.0', 24, '192.0.2.1')
     expect_err(EADDRINUSE, 'reached only through this route', change, y, '10.0.0.0', 24,
                **{'new-via': '10.0.0.7'})
-    assert get(y, '10.0.0.9')['via'] == '192.0.2.1'
+    check(get(y, '10.0.0.9')['via'] == '192.0.2.1')
     add(y, '10.2.0.0', 24, '10.2.0.9', flags=['cloning'])
     mon = listener('resolve')
     r = get(y, '10.2.0.9', report=True)
-    assert r['prefix-len'] == 24, r
+    check(r['prefix-len'] == 24, r)
     ev = events(mon)
-    assert [(e[0], e[1]['error']) for e in ev] == [('miss-ntf', EADDRNOTAVAIL)], ev
+    check([(e[0], e[1]['error']) for e in ev] == [('miss-ntf', EADDRNOTAVAIL)], ev)
 
 
 @test
@@ -424,7 +424,7 @@ def adding_over_a_clone_replaces_it(y):
     get(y, '10.1.2.3', report=True)
     add(y, '10.1.2.3', 32, '192.0.2.50')
     lst = [(x['dst'], x['prefix-len'], x['via']) for x in routes(y)]
-    assert lst == [('10.1.0.0', 16, '192.0.2.1'), ('10.1.2.3', 32, '192.0.2.50')], lst
+    check(lst == [('10.1.0.0', 16, '192.0.2.1'), ('10.1.2.3', 32, '192.0.2.50')], lst)
 
 
 @test
@@ -432,16 +432,16 @@ def xresolve_goes_to_userspace(y):
     clear(y)
     mon = listener('resolve', 'monitor')
     add(y, '10.3.0.0', 16, '0.0.0.0', flags=['cloning', 'xresolve'])
-    assert [e[0] for e in events(mon, 0.2)] == ['add-ntf']
+    check([e[0] for e in events(mon, 0.2)] == ['add-ntf'])
     get(y, '10.3.0.9', report=True)
     ev = events(mon)
-    assert [e[0] for e in ev] == ['resolve-ntf'], ev
-    assert ev[0][1]['dst'] == '10.3.0.9', ev
-    assert y.do('stats-get', {})['resolves'] == 1
+    check([e[0] for e in ev] == ['resolve-ntf'], ev)
+    check(ev[0][1]['dst'] == '10.3.0.9', ev)
+    check(y.do('stats-get', {})['resolves'] == 1)
     y.do('route-change', {'family': 'inet', 'dst': '10.3.0.9', 'prefix-len': 32,
                           'new-via': '192.0.2.77'})
     r = get(y, '10.3.0.9')
-    assert r['via'] == '192.0.2.77' and 'gateway' in flags(r), r
+    check(r['via'] == '192.0.2.77' and 'gateway' in flags(r), r)
 
 
 @test
@@ -451,10 +451,10 @@ def miss_events(y):
     expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.9', report=True)
     expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.8')
     ev = events(mon)
-    assert [e[0] for e in ev] == ['miss-ntf'], ev
+    check([e[0] for e in ev] == ['miss-ntf'], ev)
     # As FreeBSD's rtalloc1: "nothing matched" is a miss with error 0; the
     # request's own answer is still ENETUNREACH.
-    assert ev[0][1]['addr'] == '10.9.9.9' and ev[0][1]['error'] == 0, ev
+    check(ev[0][1]['addr'] == '10.9.9.9' and ev[0][1]['error'] == 0, ev)
 
 
 @test
@@ -473,11 +473,11 @@ def unprivileged_reads_but_cannot_change_or_clone(y):
         '    except NlError as e:\n'
         '        print(op, e.error, (e.nl_msg.extack or {}).get("msg", ""))\n')
     lines = out.strip().splitlines()
-    assert lines[:3] == ['1', '16', '1'], out
-    assert lines[3].startswith('route-add 1'), out
-    assert lines[4].startswith('route-clear 1'), out
-    assert lines[5] == 'route-get 1 cloning a route needs CAP_NET_ADMIN', out
-    assert len(routes(y)) == 1
+    check(lines[:3] == ['1', '16', '1'], out)
+    check(lines[3].startswith('route-add 1'), out)
+    check(lines[4].startswith('route-clear 1'), out)
+    check(lines[5] == 'route-get 1 cloning a route needs CAP_NET_ADMIN', out)
+    check(len(routes(y)) == 1)
 
 
 @test
@@ -485,15 +485,15 @@ def hold_release_and_trash(y):
     clear(y)
     add(y, '10.0.0.0', 8, '192.0.2.1')
     h = y.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
-    assert h['dst'] == '10.0.0.0' and h['refcnt'] == 1, h
-    assert get(y, '10.0.0.1')['refcnt'] == 1
+    check(h['dst'] == '10.0.0.0' and h['refcnt'] == 1, h)
+    check(get(y, '10.0.0.1')['refcnt'] == 1)
     s = y.do('stats-get', {})
-    assert s['holds'] == 1 and s['trash'] == 0, s
+    check(s['holds'] == 1 and s['trash'] == 0, s)
     y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
-    assert y.do('stats-get', {})['trash'] == 1, 'a deleted, held entry is in rttrash'
+    check(y.do('stats-get', {})['trash'] == 1, 'a deleted, held entry is in rttrash')
     y.do('route-release', {'handle': h['handle']})
     s = y.do('stats-get', {})
-    assert s['holds'] == 0 and s['trash'] == 0, s
+    check(s['holds'] == 0 and s['trash'] == 0, s)
     expect_err(ENOENT, 'no such hold', y.do, 'route-release', {'handle': h['handle']})
 
 
@@ -504,15 +504,15 @@ def holds_end_with_their_socket(y):
     other = ynl()
     other.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
     other.do('route-hold', {'family': 'inet', 'addr': '10.0.0.2'})
-    assert y.do('stats-get', {})['holds'] == 2
+    check(y.do('stats-get', {})['holds'] == 2)
     other.sock.close()
     del other
     for _ in range(500):
         if y.do('stats-get', {})['holds'] == 0:
             break
         time.sleep(0.01)
-    assert y.do('stats-get', {})['holds'] == 0
-    assert get(y, '10.0.0.1')['refcnt'] == 0
+    check(y.do('stats-get', {})['holds'] == 0)
+    check(get(y, '10.0.0.1')['refcnt'] == 0)
 
 
 @test
@@ -524,13 +524,13 @@ def expiry_and_deprecation_without_lookups(y):
                                             'expires-at': t + 3 * NS})
     add(y, '10.6.0.0', 16, '192.0.2.1', **{'preferred-until': t - NS})
     r = [x for x in routes(y) if x['dst'] == '10.6.0.0'][0]
-    assert 'deprecated' in flags(r), ('preferred-until in the past adds it deprecated', r)
+    check('deprecated' in flags(r), ('preferred-until in the past adds it deprecated', r))
     r = [x for x in routes(y) if x['dst'] == '10.5.0.0'][0]
-    assert 0 < r['expires-left'] <= 3 * NS and r['expires-at'] == t + 3 * NS, r
+    check(0 < r['expires-left'] <= 3 * NS and r['expires-at'] == t + 3 * NS, r)
     ev = events(mon, 8)
     names = [e[0] for e in ev]
-    assert names == ['add-ntf', 'add-ntf', 'deprecate-ntf', 'expire-ntf'], names
-    assert [x['dst'] for x in routes(y)] == ['10.6.0.0']
+    check(names == ['add-ntf', 'add-ntf', 'deprecate-ntf', 'expire-ntf'], names)
+    check([x['dst'] for x in routes(y)] == ['10.6.0.0'])
 
 
 @test
@@ -539,7 +539,7 @@ def extending_preferred_clears_deprecated(y):
     add(y, '10.6.0.0', 16, '192.0.2.1', **{'preferred-until': now_ns() - NS})
     y.do('route-change', {'family': 'inet', 'dst': '10.6.0.0', 'prefix-len': 16,
                           'preferred-until': now_ns() + 100 * NS})
-    assert 'deprecated' not in flags(routes(y)[0])
+    check('deprecated' not in flags(routes(y)[0]))
 
 
 @test
@@ -547,7 +547,7 @@ def deprecated_path_loses_to_preferred_one(y):
     clear(y)
     add(y, '10.7.0.0', 16, '192.0.2.1', **{'preferred-until': now_ns() - NS})
     add(y, '10.7.0.0', 16, '192.0.2.2')
-    assert get(y, '10.7.1.1')['via'] == '192.0.2.2'
+    check(get(y, '10.7.1.1')['via'] == '192.0.2.2')
 
 
 @test
@@ -557,17 +557,17 @@ def dump_larger_than_one_message(y):
     for i in range(n):
         add(y, f'10.{i // 256}.{i % 256}.0', 24, '192.0.2.1')
     lst = routes(y)
-    assert len(lst) == n, len(lst)
+    check(len(lst) == n, len(lst))
     keys = [tuple(int(p) for p in x['dst'].split('.')) for x in lst]
-    assert keys == sorted(keys) and len(set(keys)) == n
-    assert y.do('stats-get', {})['routes-inet'] == n
+    check(keys == sorted(keys) and len(set(keys)) == n)
+    check(y.do('stats-get', {})['routes-inet'] == n)
     # A change between two parts of a dump marks it interrupted.
     parts = raw_dump_with_change(y, lambda: add(y, '10.250.0.0', 16, '192.0.2.1'))
-    assert parts['messages'] >= n and parts['done'], parts
-    assert parts['intr'], ('NLM_F_DUMP_INTR after a change mid-dump', parts)
+    check(parts['messages'] >= n and parts['done'], parts)
+    check(parts['intr'], ('NLM_F_DUMP_INTR after a change mid-dump', parts))
     parts = raw_dump_with_change(y, lambda: None)
-    assert not parts['intr'], ('no change, no NLM_F_DUMP_INTR', parts)
-    assert y.do('route-clear', {})['count'] == n + 1
+    check(not parts['intr'], ('no change, no NLM_F_DUMP_INTR', parts))
+    check(y.do('route-clear', {})['count'] == n + 1)
 
 
 def raw_dump_with_change(y, change):
@@ -603,7 +603,7 @@ def raw_dump_with_change(y, change):
             first = False
             change()
     sk.close()
-    assert out['parts'] > 2, out
+    check(out['parts'] > 2, out)
     return out
 
 
@@ -619,8 +619,8 @@ def namespaces_do_not_share_tables(y):
                 os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl'), SPEC, ''))
     out = subprocess.run(['unshare', '--net', '--', sys.executable, '-c', prog],
                          capture_output=True, text=True, timeout=300)
-    assert out.stdout.split() == ['0', '1'], out.stdout + out.stderr
-    assert [x['dst'] for x in routes(y)] == ['10.0.0.0']
+    check(out.stdout.split() == ['0', '1'], out.stdout + out.stderr)
+    check([x['dst'] for x in routes(y)] == ['10.0.0.0'])
 
 
 def limits(y):
@@ -632,9 +632,9 @@ def limits(y):
     expect_err(ENOSPC, 'max_routes', add, y, '10.3.0.0', 16, '192.0.2.1')
     mon = listener('resolve')
     r = get(y, '10.1.2.3', report=True)
-    assert r['prefix-len'] == 16, ('a failed clone returns its parent', r)
+    check(r['prefix-len'] == 16, ('a failed clone returns its parent', r))
     ev = events(mon)
-    assert [(e[0], e[1]['error']) for e in ev] == [('miss-ntf', ENOSPC)], ev
+    check([(e[0], e[1]['error']) for e in ev] == [('miss-ntf', ENOSPC)], ev)
     y.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
     y.do('route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
     expect_err(ENOSPC, 'max_holds', y.do, 'route-hold', {'family': 'inet', 'addr': '10.0.0.1'})
@@ -652,8 +652,8 @@ def limits(y):
         expect_err(ENETUNREACH, 'no route', get, y, f'172.16.0.{i}', report=True)
     windows = int(time.clock_gettime(time.CLOCK_BOOTTIME)) - first + 1
     misses = [e for e in events(mon) if e[0] == 'miss-ntf']
-    assert 5 <= len(misses) <= 5 * windows, (len(misses), windows)
-    assert y.do('stats-get', {})['misses'] >= 30
+    check(5 <= len(misses) <= 5 * windows, (len(misses), windows))
+    check(y.do('stats-get', {})['misses'] >= 30)
 
 
 def idle_clones(y):
@@ -669,29 +669,29 @@ def idle_clones(y):
             break
         # Collected between the two requests (a second passed): again.
         holder.do('route-release', {'handle': h['handle']})
-    assert h['prefix-len'] == 32, h
+    check(h['prefix-len'] == 32, h)
     mon = listener('monitor')
     runs = y.do('stats-get', {})['lifetime-runs']
     held_until = time.monotonic() + 4
     while time.monotonic() < held_until:
-        assert any(r['prefix-len'] == 32 for r in routes(y)), 'a held clone was collected'
+        check(any(r['prefix-len'] == 32 for r in routes(y)), 'a held clone was collected')
         time.sleep(0.2)
     # A held clone has no deadline: the work wakes about once a second
     # (the poll for releases), not continuously.
     runs = y.do('stats-get', {})['lifetime-runs'] - runs
-    assert runs <= 6, f'the lifetime work ran {runs} times in 4 s for a held clone'
+    check(runs <= 6, f'the lifetime work ran {runs} times in 4 s for a held clone')
     released = time.monotonic()
     holder.do('route-release', {'handle': h['handle']})
     seen = None
     while seen is None and time.monotonic() < released + 60:
         for name, msg in events(mon, 0.1):
             if name == 'delete-ntf' and msg['dst'] == '10.8.0.5':
-                assert msg.get('reason') == 'idle', msg
+                check(msg.get('reason') == 'idle', msg)
                 seen = time.monotonic()
-    assert seen is not None, 'the released clone was never collected'
-    assert seen - released >= 0.95, ('collected before a second from its release',
-                                     seen - released)
-    assert y.do('stats-get', {})['clones'] == 0
+    check(seen is not None, 'the released clone was never collected')
+    check(seen - released >= 0.95, ('collected before a second from its release',
+                                    seen - released))
+    check(y.do('stats-get', {})['clones'] == 0)
 
 
 def main():

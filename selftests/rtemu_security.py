@@ -20,7 +20,7 @@ SPEC = os.path.join(ROOT, 'include', 'rtemu.yaml')
 PYYNL = os.path.join(KSRC, 'tools', 'net', 'ynl', 'pyynl')
 sys.path.insert(0, PYYNL)
 from lib import YnlFamily, NlError  # noqa: E402
-from rtemu_ktap import run  # noqa: E402
+from rtemu_ktap import check, run  # noqa: E402
 
 EPERM, ENOENT, EINVAL, ERANGE, EOPNOTSUPP = 1, 2, 22, 34, 95
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
@@ -133,7 +133,7 @@ def malformed_messages_fail_with_specific_errnos(y):
     # The socket and the family still work after all that.
     raw.sk.close()
     y.do('route-clear', {})
-    assert not bad, bad
+    check(not bad, bad)
     print(f'# malformed-message catalogue: {len(cases)} cases')
 
 
@@ -194,8 +194,8 @@ def a_non_root_user_reads_but_changes_nothing(y):
     lines, out = run_child(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'], staged)
     want = ['route-add 1', 'route-remove 1', 'route-clear 1', 'route-change 1', 'route-hold 1',
             'route-release 1', 'route-get 1', 'route-get 0', 'stats-get 0', 'list 2']
-    assert lines[:len(want)] == want, out
-    assert len(y.dump('route-list', {})) == 2, 'nothing changed'
+    check(lines[:len(want)] == want, out)
+    check(len(y.dump('route-list', {})) == 2, 'nothing changed')
 
 
 @test
@@ -208,13 +208,13 @@ def a_user_namespace_administers_only_its_own_table(y):
     # Root of a new user namespace, still in the initial network namespace:
     # no CAP_NET_ADMIN over it.
     lines, out = run_child(['unshare', '--user', '--map-root-user'], staged)
-    assert lines[0] == 'route-add 1' and lines[2] == 'route-clear 1', out
+    check(lines[0] == 'route-add 1' and lines[2] == 'route-clear 1', out)
     # With a network namespace of its own, it administers that table.
     lines, out = run_child(['unshare', '--user', '--map-root-user', '--net'], staged)
-    assert lines[0] == 'route-add 0', out
-    assert lines[1] == 'route-remove 3', ('its table has no 10/8', out)
-    assert lines[-2] == 'list 0' or lines[-1] == 'list 0' or 'list 0' in lines, out
-    assert len(y.dump('route-list', {})) == 2, 'the initial table is untouched'
+    check(lines[0] == 'route-add 0', out)
+    check(lines[1] == 'route-remove 3', ('its table has no 10/8', out))
+    check(lines[-2] == 'list 0' or lines[-1] == 'list 0' or 'list 0' in lines, out)
+    check(len(y.dump('route-list', {})) == 2, 'the initial table is untouched')
 
 
 @test
@@ -224,10 +224,10 @@ def a_namespace_going_away_frees_its_table(y):
                          "'prefix-len': 16, 'via': '192.0.2.1'}) for i in range(50)]\nprint('list'")
     r = subprocess.run(['unshare', '--net', '/usr/bin/python3', '-c', prog, staged],
                        capture_output=True, text=True, timeout=300)
-    assert 'list 50' in r.stdout or 'list 51' in r.stdout, r.stdout + r.stderr
+    check('list 50' in r.stdout or 'list 51' in r.stdout, r.stdout + r.stderr)
     # The table's entries are freed (kmemleak in rtemu_dmesg.sh would see a
     # leak); the initial namespace is unaffected.
-    assert y.do('stats-get', {})['routes-inet'] == 2
+    check(y.do('stats-get', {})['routes-inet'] == 2)
 
 
 def main():
