@@ -887,17 +887,12 @@ mod tests {
         let t = table();
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
         let readers = Readers::new()?;
-        for _ in 0..2 {
-            let (t, stop, done, bad) = (
-                t.clone(),
-                readers.stop.clone(),
-                readers.done.clone(),
-                readers.bad.clone(),
-            );
+        for reader in 0..READERS {
+            let (t, race) = (t.clone(), readers.race.clone());
             readers.started.fetch_add(1, Relaxed);
             let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
                 let mut rounds = 0u32;
-                while stop.load(Relaxed) == 0 {
+                while race.stop.load(Relaxed) == 0 {
                     // Sleep now and then: on one CPU without full preemption
                     // (User-Mode Linux) a reader that never sleeps would keep
                     // the writer from running at all.
@@ -905,25 +900,32 @@ mod tests {
                     if rounds % 64 == 0 {
                         fsleep(Delta::from_micros(20));
                     }
+                    let writing = race.writing.load(Relaxed) != 0;
                     let g = RcuGuard::new();
                     if let Some(rt) = t.lookup_rcu(&Addr::V4([10, 1, 2, 3]), &g) {
                         // The entry stays readable under the guard (KASAN
                         // checks the reads); it is the /16 or the /8.
                         let len = rt.prefix().len();
                         if len != 16 && len != 8 {
-                            bad.fetch_add(1, Relaxed);
+                            race.bad.fetch_add(1, Relaxed);
                         }
                     }
                     drop(g);
                     // Taking and dropping references races the writer too.
                     drop(t.rtalloc1(&Addr::V4([10, 1, 2, 3]), false, 0, &mut Events::new()));
+                    if writing && race.writing.load(Relaxed) != 0 {
+                        race.lookups_while_writing[reader].fetch_add(1, Relaxed);
+                    }
                 }
-                done.fetch_add(1, Relaxed);
+                race.done.fetch_add(1, Relaxed);
             });
             if spawned.is_err() {
                 readers.started.fetch_sub(1, Relaxed);
+                // Dropping `readers` stops those already started.
+                return Err(ENOMEM);
             }
         }
+        let race = readers.race.clone();
         let p16 = Prefix::new(v4([10, 1, 0, 0]), 16).unwrap();
         let change = || RouteChange {
             gateway: Some(GW),
@@ -931,34 +933,87 @@ mod tests {
             preferred: None,
             expires: None,
         };
-        for i in 0..300u32 {
+        race.writing.store(1, Relaxed);
+        let mut i = 0u32;
+        // The writer goes on past its minimum until every reader has looked
+        // up while it was at work, sleeping between rounds from then on: on
+        // a busy or single CPU the readers may only get one once it sleeps.
+        while i < MIN_WRITER_ROUNDS || !race.each_reader_looked_up_while_writing() {
+            if i == MAX_WRITER_ROUNDS {
+                break;
+            }
+            if i >= MIN_WRITER_ROUNDS {
+                fsleep(Delta::from_micros(20));
+            }
             let via = Addr::V4([192, 0, 2, (i % 250) as u8 + 2]);
             add(&t, v4([10, 1, 0, 0]), 16, via, 0)?;
             t.change(&p16, None, change(), &mut Events::new())?;
             t.remove(&p16, None, &mut Events::new())?;
             add(&t, v4([11, (i / 256) as u8, (i % 256) as u8, 0]), 24, GW, 0)?;
+            i += 1;
         }
-        let bad = readers.bad.clone();
+        race.writing.store(0, Relaxed);
         drop(readers);
-        assert_eq!(bad.load(Relaxed), 0);
+        let bad = race.bad.load(Relaxed);
+        let every_reader_looked_up_while_writing = race.each_reader_looked_up_while_writing();
+        // A failed assertion ends the test at once, past every destructor:
+        // the shared state goes first, so a failure is not also a leak.
+        drop(race);
+        assert_eq!(bad, 0);
+        assert!(every_reader_looked_up_while_writing);
         Ok(())
+    }
+
+    /// Reader work items of the race test.
+    const READERS: usize = 2;
+    /// Rounds of add, change and remove the race test's writer always makes.
+    const MIN_WRITER_ROUNDS: u32 = 300;
+    /// Rounds after which the writer gives up waiting for readers that do
+    /// not run, so the test fails instead of hanging. Below 65,536: each
+    /// round adds a /24 of its own.
+    const MAX_WRITER_ROUNDS: u32 = 2_000;
+
+    /// What the race test's readers and its writer share.
+    struct Race {
+        stop: Atomic<u32>,
+        /// Set while the writer changes the table.
+        writing: Atomic<u32>,
+        done: Atomic<u32>,
+        /// Lookups that found neither the /8 nor the /16.
+        bad: Atomic<u32>,
+        /// Per reader, the lookups that began and ended while the writer was
+        /// changing the table: the race really happened.
+        lookups_while_writing: [Atomic<u32>; READERS],
+    }
+
+    impl Race {
+        fn each_reader_looked_up_while_writing(&self) -> bool {
+            self.lookups_while_writing
+                .iter()
+                .all(|n| n.load(Relaxed) > 0)
+        }
     }
 
     /// Reader work items of a test; dropping this stops them and waits, so
     /// none outlives the test (or the module).
     struct Readers {
-        stop: Arc<Atomic<u32>>,
-        done: Arc<Atomic<u32>>,
-        bad: Arc<Atomic<u32>>,
+        race: Arc<Race>,
         started: Atomic<u32>,
     }
 
     impl Readers {
         fn new() -> Result<Self> {
             Ok(Self {
-                stop: Arc::new(Atomic::new(0), GFP_KERNEL)?,
-                done: Arc::new(Atomic::new(0), GFP_KERNEL)?,
-                bad: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+                race: Arc::new(
+                    Race {
+                        stop: Atomic::new(0),
+                        writing: Atomic::new(0),
+                        done: Atomic::new(0),
+                        bad: Atomic::new(0),
+                        lookups_while_writing: [const { Atomic::new(0) }; READERS],
+                    },
+                    GFP_KERNEL,
+                )?,
                 started: Atomic::new(0),
             })
         }
@@ -966,8 +1021,8 @@ mod tests {
 
     impl Drop for Readers {
         fn drop(&mut self) {
-            self.stop.store(1, Relaxed);
-            while self.done.load(Relaxed) != self.started.load(Relaxed) {
+            self.race.stop.store(1, Relaxed);
+            while self.race.done.load(Relaxed) != self.started.load(Relaxed) {
                 fsleep(Delta::from_millis(10));
             }
         }
