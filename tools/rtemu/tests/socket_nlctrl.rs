@@ -3,17 +3,32 @@
 //! The socket layer against the running kernel's nlctrl family, which is
 //! always there: family resolution, errors with acks, batches with their
 //! barrier. The rtemu family itself is exercised by the VM tests.
+//!
+//! Without generic netlink (a kernel built without it, a sandbox that
+//! refuses netlink sockets) these tests fail, unless
+//! `RTEMU_SKIP_GENL_TESTS` is set: then each says it skipped, and passes.
+
+use std::io::Write;
 
 use rtemu::{Cmd, Error, RouteAttr, RtemuMessage, Socket};
+
+const SKIP_VAR: &str = "RTEMU_SKIP_GENL_TESTS";
 
 fn nlctrl() -> Option<Socket> {
     match Socket::connect_family("nlctrl") {
         Ok(s) => Some(s),
-        Err(Error::Io(e)) => {
-            eprintln!("skipped: no generic netlink here: {e}");
+        Err(Error::Io(e)) if std::env::var_os(SKIP_VAR).is_some() => {
+            // To the real standard error, which the test harness does not
+            // capture as it does eprintln!: the skip shows, even in a pass.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped ({SKIP_VAR} is set): no generic netlink here: {e}"
+            );
             None
         }
-        Err(e) => panic!("resolving nlctrl: {e}"),
+        Err(e) => {
+            panic!("resolving nlctrl: {e} (set {SKIP_VAR}=1 where there is no generic netlink)")
+        }
     }
 }
 
