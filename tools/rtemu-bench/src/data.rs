@@ -271,7 +271,7 @@ mod tests {
         ] {
             check_cover(lo, hi, 32);
         }
-        let mut r = crate::rng::SplitMix64::new(7);
+        let mut r = rtemu_testkit::rng::SplitMix64::new(7);
         for _ in 0..500 {
             let (a, b) = (r.next_u128(), r.next_u128());
             check_cover(a.min(b), a.max(b), 128);

@@ -2,12 +2,13 @@
 
 //! Lookup keys for a prefix set.
 
+use rtemu_testkit::rng::SplitMix64;
+
 use crate::data::{
     host_mask,
     Addr, //
 };
 use crate::reflpm::RefLpm;
-use crate::rng::SplitMix64;
 
 /// How keys relate to the set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //!
 //! - [`data`]: the `@ip-location-db/asn` CSVs (inclusive address ranges, RouteViews + RIR data,
 //!   CC BY 4.0) split into deduplicated CIDR blocks.
-//! - [`rng`], [`sample`]: a self-contained seeded PRNG (splitmix64) and the 1k / 100k / full
-//!   samples drawn with it, so that a seed names the same sets on every machine.
+//! - [`sample`]: the 1k / 100k / full samples, drawn with the workspace's seeded PRNG
+//!   ([`rtemu_testkit::rng`]), so that a seed names the same sets on every machine.
 //! - [`keys`]: lookup keys for a set (`random`, `hit`, `miss`), checked with [`reflpm`].
 //! - [`files`]: the `prefixes` subcommand's `.txt` / `.bin` formats.
 //! - [`rtemu_trie`]: the host build of `rust/trie.rs` (the module's trie), as `rtemu-trie` builds
@@ -18,7 +18,6 @@ pub mod data;
 pub mod files;
 pub mod keys;
 pub mod reflpm;
-pub mod rng;
 pub mod rtemu_trie;
 pub mod sample;
 

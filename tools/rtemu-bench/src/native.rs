@@ -37,6 +37,7 @@ use criterion::{
     Criterion,
     Throughput, //
 };
+use rtemu_testkit::rng::derive_seed;
 use serde_json::{
     json,
     Value, //
@@ -52,7 +53,6 @@ use crate::keys::{
     KeyKind, //
 };
 use crate::reflpm::RefLpm;
-use crate::rng::derive_seed;
 use crate::rtemu_trie::{
     settle,
     Guard,
@@ -907,7 +907,7 @@ mod tests {
     /// Every implementation agrees with the reference on a small nested set.
     #[test]
     fn implementations_agree() {
-        let mut r = crate::rng::SplitMix64::new(3);
+        let mut r = rtemu_testkit::rng::SplitMix64::new(3);
         let set: Vec<(u32, u8)> = (0..300)
             .map(|_| {
                 let l = [7u8, 8, 13, 16, 22, 24, 31, 32][r.below(8)];

@@ -85,7 +85,7 @@ pub fn naive_lpm<A: Addr>(set: &[(A, u8)], a: A) -> Option<(A, u8)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SplitMix64;
+    use rtemu_testkit::rng::SplitMix64;
 
     #[test]
     fn agrees_with_naive() {

@@ -81,7 +81,7 @@ family!(u128);
 mod tests {
     use super::*;
     use crate::reflpm::naive_lpm;
-    use crate::rng::SplitMix64;
+    use rtemu_testkit::rng::SplitMix64;
 
     #[test]
     fn host_trie_matches_naive() {

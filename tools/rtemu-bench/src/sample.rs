@@ -6,11 +6,12 @@
 //! list: `1k` is the first 1,000 prefixes of it, `100k` the first 100,000, `full` all of them
 //! (so 1k ⊂ 100k ⊂ full, and the order within each is the permutation's).
 
-use crate::data::Addr;
-use crate::rng::{
+use rtemu_testkit::rng::{
     derive_seed,
     SplitMix64, //
 };
+
+use crate::data::Addr;
 
 /// The set sizes benchmarked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,27 +11,23 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rtemu::proto::route_flags::*;
 use rtemu::Family;
+use rtemu_testkit::rng::SplitMix64;
 
 use crate::op::{AddReq, ChangeReq, Op, Time};
 
-/// SplitMix64: small, fast, and the same everywhere.
+/// The fuzzer's draws from the workspace's PRNG. `below` reduces by
+/// modulo, not by [`SplitMix64::below`]'s multiply-shift: the recorded seeds
+/// name the sequences this gives.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        Rng(SplitMix64::new(seed))
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
+        self.0.next_u64() % n
     }
     /// True with probability `pct` percent.
     pub fn pct(&mut self, pct: u64) -> bool {
@@ -44,7 +40,7 @@ impl Rng {
 
 /// The seed of sequence `index` of a run with `seed`.
 pub fn sequence_seed(seed: u64, index: u64) -> u64 {
-    Rng::new(seed ^ index.wrapping_mul(0xa076_1d64_78bd_642f)).next_u64()
+    SplitMix64::new(seed ^ index.wrapping_mul(0xa076_1d64_78bd_642f)).next_u64()
 }
 
 /// Percentage of sequences that let time pass.

@@ -8,6 +8,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
+use rtemu_testkit::rng::SplitMix64;
+
 #[expect(dead_code)]
 #[path = "../src/platform.rs"]
 mod platform;
@@ -65,22 +67,11 @@ fn kmalloc_round(n: usize) -> usize {
         .unwrap_or(n.next_multiple_of(4096))
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// A synthetic table shaped like a BGP full table: ~60% /24, dense in a limited set of /16s.
 fn v4_table(n: usize) -> Vec<(u32, u8)> {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = SplitMix64::new(0x1234_5678_9abc_def1);
     let slash16: Vec<u32> = (0..24_000)
-        .map(|_| (rng.next() as u32) & 0xffff_0000)
+        .map(|_| (rng.next_u64() as u32) & 0xffff_0000)
         .collect();
     let lens: [(u8, u32); 12] = [
         (24, 600),
@@ -99,7 +90,7 @@ fn v4_table(n: usize) -> Vec<(u32, u8)> {
     let total: u32 = lens.iter().map(|x| x.1).sum();
     (0..n)
         .map(|_| {
-            let mut r = (rng.next() % u64::from(total)) as u32;
+            let mut r = (rng.next_u64() % u64::from(total)) as u32;
             let len = lens
                 .iter()
                 .find(|&&(_, w)| {
@@ -112,18 +103,18 @@ fn v4_table(n: usize) -> Vec<(u32, u8)> {
                 })
                 .unwrap()
                 .0;
-            let a = slash16[rng.next() as usize % slash16.len()] | (rng.next() as u32 & 0xffff);
+            let a = slash16[rng.below(slash16.len())] | (rng.next_u64() as u32 & 0xffff);
             (a, len)
         })
         .collect()
 }
 
 fn v6_table(n: usize) -> Vec<(u128, u8)> {
-    let mut rng = Rng(0xfeed_face_0bad_cafe);
+    let mut rng = SplitMix64::new(0xfeed_face_0bad_cafe);
     let slash32: Vec<u128> = (0..20_000)
         .map(|_| {
-            (0x2000u128 | u128::from(rng.next() as u16 & 0x0fff)) << 112
-                | u128::from(rng.next() as u16) << 96
+            (0x2000u128 | u128::from(rng.next_u64() as u16 & 0x0fff)) << 112
+                | u128::from(rng.next_u64() as u16) << 96
         })
         .collect();
     let lens: [(u8, u32); 7] = [
@@ -138,7 +129,7 @@ fn v6_table(n: usize) -> Vec<(u128, u8)> {
     let total: u32 = lens.iter().map(|x| x.1).sum();
     (0..n)
         .map(|_| {
-            let mut r = (rng.next() % u64::from(total)) as u32;
+            let mut r = (rng.next_u64() % u64::from(total)) as u32;
             let len = lens
                 .iter()
                 .find(|&&(_, w)| {
@@ -151,7 +142,7 @@ fn v6_table(n: usize) -> Vec<(u128, u8)> {
                 })
                 .unwrap()
                 .0;
-            let a = slash32[rng.next() as usize % slash32.len()] | (u128::from(rng.next()) << 32);
+            let a = slash32[rng.below(slash32.len())] | (u128::from(rng.next_u64()) << 32);
             (a, len)
         })
         .collect()
@@ -180,9 +171,9 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     let g = RcuGuard::new();
     // Probes in random order, so that the caches see a realistic mix.
     let mut probes: Vec<K> = table.iter().map(|x| x.0).collect();
-    let mut rng = Rng(42);
+    let mut rng = SplitMix64::new(42);
     for i in (1..probes.len()).rev() {
-        probes.swap(i, rng.next() as usize % (i + 1));
+        probes.swap(i, rng.below(i + 1));
     }
     let start = Instant::now();
     let mut hits = 0u64;

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rtemu_testkit::rng::SplitMix64;
+
 use crate::platform::{rcu_drain, rcu_pending, RcuGuard};
 use crate::trie::{Key, Trie};
 
@@ -52,18 +54,6 @@ impl<K> Drop for Canary<K> {
     }
 }
 
-/// Small xorshift PRNG (deterministic per thread).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn race<K: Key>(pool: Vec<(K, u8)>, keys: Vec<K>, writes: usize) {
     let live = Arc::new(AtomicUsize::new(0));
     let trie = Arc::new(Trie::<K, Canary<K>>::new());
@@ -74,12 +64,12 @@ fn race<K: Key>(pool: Vec<(K, u8)>, keys: Vec<K>, writes: usize) {
         .map(|r| {
             let (trie, stop, keys, seen) = (trie.clone(), stop.clone(), keys.clone(), seen.clone());
             std::thread::spawn(move || {
-                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (r + 1));
+                let mut rng = SplitMix64::new(r);
                 while !stop.load(Ordering::Relaxed) {
                     let g = RcuGuard::new();
                     let mut held = Vec::new();
                     for _ in 0..64 {
-                        let k = keys[rng.next() as usize % keys.len()];
+                        let k = keys[rng.below(keys.len())];
                         if let Some((p, l, v)) = trie.lookup(k, &g) {
                             v.check();
                             assert_eq!((v.prefix, v.len), (p, l));
@@ -87,7 +77,7 @@ fn race<K: Key>(pool: Vec<(K, u8)>, keys: Vec<K>, writes: usize) {
                             held.push(v);
                         }
                     }
-                    if rng.next() % 8 == 0 {
+                    if rng.next_u64() % 8 == 0 {
                         for (p, l, v) in trie.iter(&g).take(200) {
                             v.check();
                             assert_eq!((v.prefix, v.len), (p, l));
@@ -103,12 +93,12 @@ fn race<K: Key>(pool: Vec<(K, u8)>, keys: Vec<K>, writes: usize) {
             })
         })
         .collect();
-    let mut rng = Rng(12345);
+    let mut rng = SplitMix64::new(12345);
     let start = Instant::now();
     for i in 0..writes {
-        let (p, l) = pool[rng.next() as usize % pool.len()];
+        let (p, l) = pool[rng.below(pool.len())];
         let mut w = trie.writer().unwrap();
-        match rng.next() % 16 {
+        match rng.next_u64() % 16 {
             0..=8 => {
                 w.insert(p, l, Canary::new(p.masked(l), l, &live)).unwrap();
             }
@@ -150,35 +140,34 @@ fn race<K: Key>(pool: Vec<(K, u8)>, keys: Vec<K>, writes: usize) {
 
 #[test]
 fn v4_readers_race_writer() {
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::new(7);
     let mut pool = Vec::new();
     for _ in 0..3000 {
-        let base = [0x0a00_0000u32, 0xc0a8_0000, 0xac10_0000][rng.next() as usize % 3];
-        let a = base ^ (rng.next() as u32 >> (8 + rng.next() % 8));
-        let l = [0u8, 8, 12, 16, 20, 22, 24, 24, 24, 25, 28, 32][rng.next() as usize % 12];
+        let base = [0x0a00_0000u32, 0xc0a8_0000, 0xac10_0000][rng.below(3)];
+        let a = base ^ (rng.next_u64() as u32 >> (8 + rng.next_u64() % 8));
+        let l = [0u8, 8, 12, 16, 20, 22, 24, 24, 24, 25, 28, 32][rng.below(12)];
         pool.push((a, l));
     }
     let keys = pool
         .iter()
-        .map(|&(a, _)| a ^ (rng.next() as u32 & 0xff))
+        .map(|&(a, _)| a ^ (rng.next_u64() as u32 & 0xff))
         .collect();
     race(pool, keys, 60_000);
 }
 
 #[test]
 fn v6_readers_race_writer() {
-    let mut rng = Rng(11);
+    let mut rng = SplitMix64::new(11);
     let mut pool = Vec::new();
     for _ in 0..2000 {
         let base = 0x2001_0db8u128 << 96;
-        let a = base
-            ^ ((u128::from(rng.next()) << 64 | u128::from(rng.next())) >> (32 + rng.next() % 32));
-        let l = [0u8, 32, 40, 48, 48, 56, 64, 64, 96, 127, 128][rng.next() as usize % 11];
+        let a = base ^ (rng.next_u128() >> (32 + rng.next_u64() % 32));
+        let l = [0u8, 32, 40, 48, 48, 56, 64, 64, 96, 127, 128][rng.below(11)];
         pool.push((a, l));
     }
     let keys = pool
         .iter()
-        .map(|&(a, _)| a ^ u128::from(rng.next() & 0xffff))
+        .map(|&(a, _)| a ^ u128::from(rng.next_u64() & 0xffff))
         .collect();
     race(pool, keys, 30_000);
 }
