@@ -24,7 +24,7 @@ use rtemu_bench::native::{
 };
 
 #[global_allocator]
-static ALLOC: rtemu_bench::alloc::Counting = rtemu_bench::alloc::Counting;
+static ALLOC: rtemu_testkit::alloc::Counting = rtemu_testkit::alloc::Counting;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

@@ -10,10 +10,8 @@
 //! - [`files`]: the `prefixes` subcommand's `.txt` / `.bin` formats.
 //! - [`rtemu_trie`]: the host build of `rust/trie.rs` (the module's trie), as `rtemu-trie` builds
 //!   it; its items are crate-private, so this crate includes the sources itself.
-//! - [`alloc`]: a counting global allocator for bytes per prefix.
 //! - `native` (feature `bench`): the criterion benchmark against other LPM crates.
 
-pub mod alloc;
 pub mod data;
 pub mod files;
 pub mod keys;

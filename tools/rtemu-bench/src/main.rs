@@ -33,7 +33,7 @@ use rtemu_bench::sample::{
 };
 
 #[global_allocator]
-static ALLOC: rtemu_bench::alloc::Counting = rtemu_bench::alloc::Counting;
+static ALLOC: rtemu_testkit::alloc::Counting = rtemu_testkit::alloc::Counting;
 
 /// Benchmarks of rtemu's trie on real routing-table prefixes.
 #[derive(Parser, Debug)]

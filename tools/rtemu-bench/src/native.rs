@@ -6,8 +6,8 @@
 //! For each family (v4, v6), set (1k, 100k, full: [`crate::sample`]) and key kind (random,
 //! hit, miss: [`crate::keys`]) every implementation is built from the same prefixes (the value
 //! of a prefix is its index in the set), its heap bytes measured with the counting allocator
-//! ([`crate::alloc`], around the build, after deferred frees ran), its answers checked against
-//! [`RefLpm`] on the first keys, and then timed by criterion: one criterion iteration is one
+//! ([`rtemu_testkit::alloc`], around the build, after deferred frees ran), its answers checked
+//! against [`RefLpm`] on the first keys, and then timed by criterion: one criterion iteration is one
 //! lookup of the next key of a pre-generated array (cycled), whose result is consumed with
 //! `black_box`. The results are gathered from criterion's `estimates.json` files into one JSON
 //! report ([`run_to_file`]), with the goals of the benchmark evaluated.
@@ -37,13 +37,13 @@ use criterion::{
     Criterion,
     Throughput, //
 };
+use rtemu_testkit::alloc::live_bytes;
 use rtemu_testkit::rng::derive_seed;
 use serde_json::{
     json,
     Value, //
 };
 
-use crate::alloc::live_bytes;
 use crate::data::{
     load_asn,
     Addr, //

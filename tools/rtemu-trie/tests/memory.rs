@@ -4,10 +4,9 @@
 //! other test allocates meanwhile). The trie sources are included directly because the trie's
 //! items are crate-private.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
+use rtemu_testkit::alloc::{live_bytes, Counting};
 use rtemu_testkit::rng::SplitMix64;
 
 #[expect(dead_code)]
@@ -21,27 +20,8 @@ mod trie;
 use platform::RcuGuard;
 use trie::Trie;
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
 /// The tests of this binary measure the one global counter: one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-// SAFETY: Forwards to `System`, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
-        // SAFETY: Same contract as ours.
-        unsafe { System.alloc(l) }
-    }
-
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
-        // SAFETY: Same contract as ours.
-        unsafe { System.dealloc(p, l) }
-    }
-}
 
 /// Runs our deferred frees, then lets crossbeam-epoch free its own garbage bags (which it also
 /// frees in a deferred way).
@@ -150,7 +130,7 @@ fn v6_table(n: usize) -> Vec<(u128, u8)> {
 
 fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     settle();
-    let base = LIVE.load(Ordering::Relaxed);
+    let base = live_bytes();
     let t = Trie::<K, u64>::new();
     let start = Instant::now();
     {
@@ -161,7 +141,7 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     }
     let load = start.elapsed();
     settle();
-    let bytes = (LIVE.load(Ordering::Relaxed) - base) as usize;
+    let bytes = (live_bytes() - base) as usize;
     let n = t.len();
     let st = t.stats();
     // The host seam's objects: an 8-byte count before the value, no rounding.
@@ -206,7 +186,7 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     drop(probes);
     drop(t);
     settle();
-    let left = LIVE.load(Ordering::Relaxed) - base;
+    let left = live_bytes() - base;
     assert!(left.abs() < 64 << 10, "leak: {left} bytes");
 }
 
@@ -222,7 +202,7 @@ fn bytes_per_prefix() {
 fn drop_frees_everything() {
     let _serial = SERIAL.lock().unwrap();
     settle();
-    let base = LIVE.load(Ordering::Relaxed);
+    let base = live_bytes();
     for n in [1usize, 2, 100, 10_000] {
         let t = Trie::<u32, u64>::new();
         {
@@ -234,7 +214,7 @@ fn drop_frees_everything() {
         }
         drop(t);
         settle();
-        let left = LIVE.load(Ordering::Relaxed) - base;
+        let left = live_bytes() - base;
         assert!(left < 16 << 10, "{n}: {left} bytes left");
     }
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! A counting global allocator: the binary and the bench install [`Counting`] with
-//! `#[global_allocator]`, and [`live_bytes`] before and after building a structure gives its
-//! heap bytes (requested sizes, the same way for every implementation).
+//! A counting global allocator: a program (or test binary) that installs [`Counting`] with
+//! `#[global_allocator]` gets from [`live_bytes`] before and after building a structure its heap
+//! bytes (requested sizes, the same way for every implementation). There is one count per
+//! program, so what measures with it must not run beside anything else that allocates.
 
 use std::alloc::{
     GlobalAlloc,
