@@ -8,7 +8,7 @@
 #   make fuzz       the differential fuzzer against the module: 1,000,000 operations (UML)
 #   make bench      rtemu against Linux's FIB and iproute2 (um-perf, native), and the Rust crates
 #   make demo       boot User-Mode Linux and show the module at work (demo-vm: virtme-ng)
-#   make regen      regenerate the UAPI header, policies and the Rust code (module, tools) from the spec
+#   make regen      regenerate the UAPI header, policies, the Rust code (module, tools) and the UAPI reference from the spec
 #   make check-spec fail if the generated files drifted from include/rtemu.yaml
 #   make setup      install the toolchain and fetch the kernel source (idempotent)
 #   make kernel     build the test kernel of FLAVOUR (debug, perf, um-debug or um-perf)
@@ -55,6 +55,7 @@ bench-vm:
 
 regen:
 	scripts/ynl-regen.sh
+	scripts/docs.sh uapi
 
 check-spec:
 	scripts/ynl-regen.sh --check
