@@ -14,8 +14,11 @@ use kernel::{bindings, prelude::*};
 pub(crate) trait Clock: Sync {
     /// CLOCK_BOOTTIME, ns.
     fn boot_ns(&self) -> i64;
-    /// CLOCK_REALTIME, ns.
-    fn real_ns(&self) -> i64;
+    /// CLOCK_REALTIME minus CLOCK_BOOTTIME, ns: the offset between the two,
+    /// which moves only when the wall clock is set. Read as one value, not
+    /// as two clocks read one after the other, between which the caller
+    /// could be preempted for any time.
+    fn real_minus_boot_ns(&self) -> i64;
 }
 
 /// The kernel's clocks.
@@ -27,9 +30,15 @@ impl Clock for KernelClock {
         unsafe { bindings::ktime_get_boottime() }
     }
 
-    fn real_ns(&self) -> i64 {
-        // SAFETY: always safe outside NMI context.
-        unsafe { bindings::ktime_get_real() }
+    fn real_minus_boot_ns(&self) -> i64 {
+        // Each offset is from CLOCK_MONOTONIC: real - boot is their
+        // difference.
+        // SAFETY: reads the timekeeper's offset under its seqcount; no
+        // preconditions.
+        let real = unsafe { bindings::ktime_mono_to_any(0, bindings::tk_offsets_TK_OFFS_REAL) };
+        // SAFETY: as for `real`, the boot offset.
+        let boot = unsafe { bindings::ktime_mono_to_any(0, bindings::tk_offsets_TK_OFFS_BOOT) };
+        real - boot
     }
 }
 
@@ -46,9 +55,7 @@ pub(crate) struct Deadline {
 /// The deadline of a CLOCK_REALTIME time; above `S64_MAX` is `EOVERFLOW`.
 pub(crate) fn deadline(clock: &dyn Clock, wall_ns: u64) -> Result<Deadline> {
     let wall = i64::try_from(wall_ns).map_err(|_| EOVERFLOW)?;
-    let boot_ns = clock
-        .boot_ns()
-        .saturating_add(wall.saturating_sub(clock.real_ns()));
+    let boot_ns = wall.saturating_sub(clock.real_minus_boot_ns());
     Ok(Deadline { wall_ns, boot_ns })
 }
 

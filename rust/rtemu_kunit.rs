@@ -79,6 +79,12 @@ mod tests {
         fn boot_ns(&self) -> i64 {
             self.boot.load(Relaxed)
         }
+        fn real_minus_boot_ns(&self) -> i64 {
+            self.real.load(Relaxed) - self.boot.load(Relaxed)
+        }
+    }
+
+    impl FakeClock {
         fn real_ns(&self) -> i64 {
             self.real.load(Relaxed)
         }
