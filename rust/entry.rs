@@ -390,7 +390,8 @@ impl RtLocked {
         self.parts().1
     }
 
-    /// The entry and the fields its lock protects, at once.
+    /// The entry and the fields its lock protects, at once. The lock is
+    /// held: taking it again through the entry (`lock_state`) deadlocks.
     pub(crate) fn parts(&mut self) -> (&RtEntry, &mut RtState) {
         let rt: &RtEntry = &self.rt.rt;
         // SAFETY: by the type invariant the lock is held and owned by `self`;
@@ -400,8 +401,9 @@ impl RtLocked {
         let mut guard = ManuallyDrop::new(guard);
         let state: *mut RtState = &mut **guard;
         // SAFETY: the lock is held, and owned by `self`, for as long as `self`
-        // is borrowed mutably, which bounds the returned reference; the
-        // entry's other fields are not behind the lock.
+        // is borrowed mutably, which bounds the returned reference, so it is
+        // the only one. The state lives in the lock's `UnsafeCell`, so the
+        // shared `rt` does not alias it.
         (rt, unsafe { &mut *state })
     }
 

@@ -14,10 +14,10 @@ use kernel::{bindings, prelude::*};
 pub(crate) trait Clock: Sync {
     /// CLOCK_BOOTTIME, ns.
     fn boot_ns(&self) -> i64;
-    /// CLOCK_REALTIME minus CLOCK_BOOTTIME, ns: the offset between the two,
-    /// which moves only when the wall clock is set. Read as one value, not
-    /// as two clocks read one after the other, between which the caller
-    /// could be preempted for any time.
+    /// CLOCK_REALTIME minus CLOCK_BOOTTIME, ns. Unlike the two clocks read
+    /// one after the other, between which the caller may be preempted for
+    /// any time, the offset between them moves only when the wall clock is
+    /// set or the system resumes.
     fn real_minus_boot_ns(&self) -> i64;
 }
 
@@ -33,10 +33,10 @@ impl Clock for KernelClock {
     fn real_minus_boot_ns(&self) -> i64 {
         // Each offset is from CLOCK_MONOTONIC: real - boot is their
         // difference.
-        // SAFETY: reads the timekeeper's offset under its seqcount; no
-        // preconditions.
+        // SAFETY: reads one of the timekeeper's offsets; `TK_OFFS_REAL` is
+        // below `TK_OFFS_MAX`, the bound of the array it indexes.
         let real = unsafe { bindings::ktime_mono_to_any(0, bindings::tk_offsets_TK_OFFS_REAL) };
-        // SAFETY: as for `real`, the boot offset.
+        // SAFETY: `TK_OFFS_BOOT` is below `TK_OFFS_MAX` too.
         let boot = unsafe { bindings::ktime_mono_to_any(0, bindings::tk_offsets_TK_OFFS_BOOT) };
         real - boot
     }

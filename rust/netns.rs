@@ -89,9 +89,9 @@ pub(crate) struct NetState {
 // SAFETY: `net` is only used to send events while the namespace lives, from
 // any thread; every other field is `Send`.
 unsafe impl Send for NetState {}
-// SAFETY: shared access reads `net` only to send events, which the genetlink
-// core serialises itself; every other field is `Sync` (atomics, a mutex, an
-// `Arc` of the table).
+// SAFETY: shared access only reads `net`, to send events, which netlink
+// allows from any number of threads at once; every other field is `Sync`
+// (atomics, a mutex, an `Arc` of the table).
 unsafe impl Sync for NetState {}
 
 impl NetState {

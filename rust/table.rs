@@ -370,12 +370,16 @@ impl RouteTable {
     /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
     /// not references in `rt_refcnt`'s sense: the writer uses them, and
     /// what it reports must not count its own bookkeeping.
+    /// Fails only for want of memory. May sleep.
     pub(crate) fn get_exact(&self, prefix: &Prefix) -> Result<KVec<RtArc>, AllocError> {
+        let paths = |g: &RcuGuard| self.set_of(prefix, g).map_or(0, |s| s.paths().len());
+        let n = paths(&RcuGuard::new());
+        let mut out = KVec::with_capacity(n, GFP_KERNEL)?;
         let g = RcuGuard::new();
-        let mut out = KVec::new();
         if let Some(set) = self.set_of(prefix, &g) {
-            // Few paths per prefix; inside the RCU section allocations
-            // cannot sleep (GFP_ATOMIC).
+            // Within the capacity under the writer lock, which every caller
+            // but the tests holds; otherwise the set may have grown, and
+            // inside the RCU section an allocation cannot sleep.
             out.extend_from_slice(set.paths(), GFP_ATOMIC)?;
         }
         Ok(out)
@@ -832,17 +836,26 @@ impl RouteTable {
         }
         let mut writer = self.writer.lock();
         let mut count = 0;
+        let mut failed = None;
         for rt in &victims {
             // Already gone with a parent, or removed meanwhile.
-            if !rt.is_up() || self.remove_path(rt).is_err() {
+            if !rt.is_up() {
                 continue;
             }
-            self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
-            count += 1;
+            match self.remove_path(rt) {
+                Ok(()) => {
+                    self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
+                    count += 1;
+                }
+                Err(TableError::NoSuchRoute) => {}
+                Err(e) => failed = Some(e),
+            }
         }
         writer.timed.sweep_if_sparse();
+        // Some removed: the count says how many (their events go out).
+        // None removed: why, if one could not be.
         if count == 0 {
-            return Err(TableError::NoSuchRoute);
+            return Err(failed.unwrap_or(TableError::NoSuchRoute));
         }
         Ok(count)
     }
@@ -860,11 +873,11 @@ impl RouteTable {
         };
         let mut count = 0;
         if let Some(txn) = v4 {
-            count += clear_trie(&self.v4, txn);
+            count += clear_trie(txn);
             self.routes_v4.store(0, Relaxed);
         }
         if let Some(txn) = v6 {
-            count += clear_trie(&self.v6, txn);
+            count += clear_trie(txn);
             self.routes_v6.store(0, Relaxed);
         }
         writer.timed.retain(|rt| rt.is_up());
@@ -1096,13 +1109,13 @@ fn via_itself(prefix: &Prefix, gateway: &Addr) -> bool {
 
 /// The write side of `trie`, for a caller that holds the table's writer
 /// lock, which serialises the table's writers: another open transaction is
-/// a bug, reported once and refused.
+/// a bug, reported (WARN) and refused.
 fn write_txn<K: Key>(trie: &Trie<K, RouteSet>) -> Result<WriteTxn<'_, K, RouteSet>, TableError> {
-    let txn = trie.writer();
-    if kernel::warn_on!(txn.is_none()) {
+    let Some(txn) = trie.writer() else {
+        kernel::warn_on!(true);
         return Err(TableError::WriterBusy);
-    }
-    txn.ok_or(TableError::WriterBusy)
+    };
+    Ok(txn)
 }
 
 fn publish<K: Key>(
@@ -1125,11 +1138,11 @@ fn publish<K: Key>(
 
 /// Removes everything from `trie` through its open transaction `txn`,
 /// clearing `RTF_UP` on each entry.
-fn clear_trie<K: Key>(trie: &Trie<K, RouteSet>, mut txn: WriteTxn<'_, K, RouteSet>) -> u32 {
+fn clear_trie<K: Key>(mut txn: WriteTxn<'_, K, RouteSet>) -> u32 {
     let mut count = 0;
     {
         let g = RcuGuard::new();
-        for (_, _, set) in trie.iter(&g) {
+        for (_, _, set) in txn.trie().iter(&g) {
             for rt in set.paths() {
                 rt.mark_down();
                 if let Some(parent) = rt.parent() {

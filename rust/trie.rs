@@ -816,7 +816,6 @@ type Path<V> = [Option<RcuArc<Node<V>>>; MAX_LEVELS];
 
 impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     /// The trie this transaction writes.
-    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     pub(crate) fn trie(&self) -> &Trie<K, V> {
         self.trie
     }
@@ -953,11 +952,15 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         if n.npfx() == 1 && n.nkids() == 0 {
             // The node empties: so do the ancestors whose only content is the path to it. The
             // first one, going up, that keeps something else loses its child towards `p`.
-            let keeper = path[..d].iter().enumerate().rev().find_map(|(i, a)| {
-                a.as_ref()
-                    .filter(|a| a.npfx() != 0 || a.nkids() != 1)
-                    .map(|a| (i, a))
-            });
+            let keeper = path[..d]
+                .iter()
+                .map(|a| {
+                    a.as_ref()
+                        .expect("trie: every node above `d` is on the path")
+                })
+                .enumerate()
+                .rev()
+                .find(|(_, a)| a.npfx() != 0 || a.nkids() != 1);
             match keeper {
                 None => self.publish(&path, p, 0, None),
                 Some((i, a)) => {

@@ -22,7 +22,10 @@ fi
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-cp -r "$root/Kbuild" "$root/rust" "$root/include" "$root/selftests" "$t/"
+# The sources only (tracked, or new and not ignored): copied build products
+# could look up to date, and clippy would not run.
+git -C "$root" ls-files -z --cached --others --exclude-standard -- Kbuild rust include selftests |
+	(cd "$root" && xargs -0 cp --parents -t "$t")
 kernel_env
 mapfile -t vars < <(kmake_vars "$(kdir_arch "$kdir")")
 log=$t/clippy.log
