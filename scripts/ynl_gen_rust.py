@@ -39,35 +39,28 @@ def snake(name):
 def definition_entries(d):
     """(entry, number) of an enum or flags definition; a flags entry's number
     is its bit index."""
+    entries = [{'name': e} if isinstance(e, str) else e for e in d['entries']]
+    return numbered(entries, d.get('value-start', 0))
+
+
+def numbered(items, start):
+    """(item, number) of a YNL list: numbers count up from `start`, and an
+    item's own `value` sets its number and those after it."""
     out = []
-    value = d.get('value-start', 0)
-    for e in d['entries']:
-        if isinstance(e, str):
-            e = {'name': e}
-        value = e.get('value', value)
-        out.append((e, value))
+    value = start
+    for item in items:
+        value = item.get('value', value)
+        out.append((item, value))
         value += 1
     return out
 
 
 def attr_ids(aset):
-    out = []
-    value = 1
-    for a in aset['attributes']:
-        value = a.get('value', value)
-        out.append((a, value))
-        value += 1
-    return out
+    return numbered(aset['attributes'], 1)
 
 
 def op_ids(spec):
-    out = []
-    value = 1
-    for op in spec['operations']['list']:
-        value = op.get('value', value)
-        out.append((op, value))
-        value += 1
-    return out
+    return numbered(spec['operations']['list'], 1)
 
 
 def doc_lines(text, indent=0, prefix='/// '):
