@@ -266,12 +266,12 @@ struct Skb(NonNull<bindings::sk_buff>);
 
 impl Skb {
     fn new() -> Result<Self> {
+        let (size, flags) = (bindings::GENLMSG_DEFAULT_SIZE, bindings::GFP_KERNEL);
         // SAFETY: allocates a buffer; the size and flags are plain values,
         // and GFP_KERNEL may sleep because messages are built in process
         // context (requests, the lifetime work), never under a spinlock or
         // RCU.
-        let skb =
-            unsafe { bindings::genlmsg_new(bindings::GENLMSG_DEFAULT_SIZE, bindings::GFP_KERNEL) };
+        let skb = unsafe { bindings::genlmsg_new(size, flags) };
         // INVARIANT: a fresh buffer belongs to its allocator's caller.
         NonNull::new(skb).map(Skb).ok_or(ENOMEM)
     }

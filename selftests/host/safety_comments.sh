@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every unsafe block of the kernel crates has a `// SAFETY:` comment right
+# above it (the comment block that ends on the line before, or before the
+# statement the block starts on that line), as the kernel's Rust guidelines
+# ask; rustfmt can move a block away from its comment. Stricter than clippy's
+# undocumented_unsafe_blocks, which also takes a comment above a statement
+# whose unsafe block rustfmt wrapped onto a later line.
+. "$(dirname "$0")/lib.sh"
+
+missing=$(python3 - "$root"/rust/*.rs "$root"/selftests/bench/*.rs <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    lines = open(path).read().split('\n')
+    for i, line in enumerate(lines):
+        code = line.split('//')[0]
+        if not re.search(r'\bunsafe\s*\{', code):
+            continue
+        j = i - 1
+        comment = []
+        while j >= 0 and lines[j].strip().startswith('//'):
+            comment.append(lines[j])
+            j -= 1
+        if not any('SAFETY:' in c for c in comment):
+            print(f'{path.split("/")[-1]}:{i + 1}: {line.strip()}')
+PY
+)
+if [ -z "$missing" ]; then
+	ok "every unsafe block in rust/ and selftests/bench/ has a SAFETY comment right above it"
+else
+	fail "unsafe blocks without a SAFETY comment right above them:"
+	sed 's/^/#   /' <<<"$missing"
+fi
+[ $fails -eq 0 ]
