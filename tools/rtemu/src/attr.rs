@@ -139,41 +139,24 @@ pub(crate) trait AttrValue: Sized {
     fn read(bytes: &[u8]) -> Result<Self, DecodeError>;
 }
 
-impl AttrValue for u8 {
-    fn wire_len(&self) -> usize {
-        1
-    }
-    fn write(&self, buf: &mut [u8]) {
-        buf[0] = *self;
-    }
-    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
-        parse_u8(bytes)
-    }
+/// Integers in host byte order, parsed with netlink-packet-core's parsers.
+macro_rules! int_attr_value {
+    ($($t:ty => $parse:ident),*) => {$(
+        impl AttrValue for $t {
+            fn wire_len(&self) -> usize {
+                size_of::<$t>()
+            }
+            fn write(&self, buf: &mut [u8]) {
+                buf.copy_from_slice(&self.to_ne_bytes());
+            }
+            fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
+                $parse(bytes)
+            }
+        }
+    )*};
 }
 
-impl AttrValue for u32 {
-    fn wire_len(&self) -> usize {
-        4
-    }
-    fn write(&self, buf: &mut [u8]) {
-        buf.copy_from_slice(&self.to_ne_bytes());
-    }
-    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
-        parse_u32(bytes)
-    }
-}
-
-impl AttrValue for u64 {
-    fn wire_len(&self) -> usize {
-        8
-    }
-    fn write(&self, buf: &mut [u8]) {
-        buf.copy_from_slice(&self.to_ne_bytes());
-    }
-    fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
-        parse_u64(bytes)
-    }
-}
+int_attr_value!(u8 => parse_u8, u32 => parse_u32, u64 => parse_u64);
 
 impl AttrValue for IpAddr {
     fn wire_len(&self) -> usize {
