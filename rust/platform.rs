@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel seam under `trie.rs`: RCU read-side guards, counted objects freed with
-//! `call_rcu`, atomic RCU pointer slots and fallible arrays; and [`RouteAlloc`], the allocator of
-//! everything a route adds.
+//! `call_rcu` (values, and tree nodes with their slots in one allocation), atomic RCU pointer
+//! slots; and [`RouteAlloc`], the allocator of everything a route adds.
 //!
 //! Route allocations are charged to the memory cgroup of the task that adds routes, and fail
 //! (instead of invoking the memory cgroup's OOM killer) when that cgroup is at its limit.
@@ -344,15 +344,6 @@ impl<T> RcuSlot<T> {
         }
     }
 
-    /// A slot holding `v`.
-    pub(crate) fn new(v: Option<RcuArc<T>>) -> Self {
-        // INVARIANT: `v`'s count moves into the slot.
-        RcuSlot {
-            ptr: AtomicPtr::new(v.map_or(ptr::null_mut(), RcuArc::into_raw)),
-            _p: PhantomData,
-        }
-    }
-
     #[inline(always)]
     fn load_inner<'g>(&'g self, _g: &'g RcuGuard) -> Option<&'g ArcInner<T>> {
         let p = self.ptr.load(Ordering::Acquire);
@@ -410,26 +401,335 @@ impl<T> Drop for RcuSlot<T> {
     }
 }
 
-/// A [`RouteAlloc`] array of fixed capacity.
-pub(crate) struct FixedVec<T>(RVec<T>);
+/// The allocation behind an [`RcuNode`]: `head` first (as in [`ArcInner`]), the counts, the
+/// header, then (in the same allocation) `nvals` value slots and `nkids` child slots, all one
+/// pointer in size and alignment.
+#[repr(C)]
+struct NodeInner<H, A> {
+    head: UnsafeCell<bindings::callback_head>,
+    refs: AtomicUsize,
+    nvals: u16,
+    nkids: u16,
+    header: H,
+    _p: PhantomData<(RcuSlot<A>, NodeSlot<H, A>)>,
+}
 
-impl<T> FixedVec<T> {
-    /// An empty array with room for `n` elements (no allocation when `n == 0`; may sleep).
-    pub(crate) fn try_with_capacity(n: usize) -> Result<Self, AllocError> {
-        Ok(FixedVec(RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?))
-    }
+/// The layout of a node with `n` slots, and the byte offset of its first slot.
+fn node_layout<H, A>(n: usize) -> Option<(Layout, usize)> {
+    let (layout, offset) = Layout::new::<NodeInner<H, A>>()
+        .extend(Layout::array::<RcuSlot<A>>(n).ok()?)
+        .ok()?;
+    Some((layout.pad_to_align(), offset))
+}
 
-    /// Appends `x`, or gives it back when the array is full. Never allocates.
-    pub(crate) fn push(&mut self, x: T) -> Result<(), T> {
-        self.0.push_within_capacity(x).map_err(|e| e.0)
+/// Byte offset of a node's first slot (the offset [`node_layout`] gives for any `n`).
+const fn tail_offset<H, A>() -> usize {
+    core::mem::size_of::<NodeInner<H, A>>().next_multiple_of(core::mem::align_of::<RcuSlot<A>>())
+}
+
+/// A counted tree node in one allocation: a header `H`, value slots ([`RcuSlot<A>`]) and child
+/// slots ([`NodeSlot<H, A>`]), freed with `call_rcu` once the last count is dropped (as
+/// [`RcuArc`]). A new node's slots are empty; its builder fills them before publishing it.
+///
+/// # Invariants
+///
+/// `ptr` points at a live node allocated by [`RcuNode::try_new`], on which this handle owns one
+/// count; its `nvals + nkids` slots follow the header and are initialized. `H` and `A` are
+/// `Send + Sync + 'static` (only `try_new` creates nodes).
+pub(crate) struct RcuNode<H, A> {
+    ptr: NonNull<NodeInner<H, A>>,
+    _p: PhantomData<NodeInner<H, A>>,
+}
+
+// SAFETY: As for `RcuArc`: the node is shared between CPUs (`Sync`) and dropped in whichever
+// context frees it (`Send`).
+unsafe impl<H: Send + Sync, A: Send + Sync> Send for RcuNode<H, A> {}
+// SAFETY: Shared handles only read the node and change the count, which is atomic; the slots
+// change only through atomics.
+unsafe impl<H: Send + Sync, A: Send + Sync> Sync for RcuNode<H, A> {}
+
+/// A node borrowed for `'a` (an [`RcuGuard`] or a counted handle keeps it alive).
+///
+/// # Invariants
+///
+/// `ptr` points at a node as described by [`RcuNode`]'s invariants that stays live for `'a`.
+pub(crate) struct NodeRef<'a, H, A> {
+    ptr: NonNull<NodeInner<H, A>>,
+    _p: PhantomData<&'a NodeInner<H, A>>,
+}
+
+impl<H, A> Clone for NodeRef<'_, H, A> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-impl<T> Deref for FixedVec<T> {
-    type Target = [T];
+impl<H, A> Copy for NodeRef<'_, H, A> {}
 
-    #[inline]
-    fn deref(&self) -> &[T] {
-        self.0.as_slice()
+impl<'a, H, A> NodeRef<'a, H, A> {
+    #[inline(always)]
+    fn inner(self) -> &'a NodeInner<H, A> {
+        // SAFETY: By the type invariants the node is live for `'a`.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The node's header.
+    #[inline(always)]
+    pub(crate) fn header(self) -> &'a H {
+        &self.inner().header
+    }
+
+    /// Slot `i` (value slots first, then child slots) as a raw pointer with the provenance of
+    /// the whole allocation.
+    #[inline(always)]
+    fn slot_ptr(self, i: usize) -> *mut u8 {
+        self.ptr
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(tail_offset::<H, A>() + i * core::mem::size_of::<RcuSlot<A>>())
+    }
+
+    /// The value slots.
+    #[inline(always)]
+    pub(crate) fn vals(self) -> &'a [RcuSlot<A>] {
+        let n = usize::from(self.inner().nvals);
+        // SAFETY: By the type invariants `n` initialized value slots start at slot 0 and live
+        // for `'a`; they change only through their atomics.
+        unsafe { core::slice::from_raw_parts(self.slot_ptr(0).cast::<RcuSlot<A>>(), n) }
+    }
+
+    /// The child slots.
+    #[inline(always)]
+    pub(crate) fn kids(self) -> &'a [NodeSlot<H, A>] {
+        let inner = self.inner();
+        let first = self
+            .slot_ptr(usize::from(inner.nvals))
+            .cast::<NodeSlot<H, A>>();
+        // SAFETY: By the type invariants `nkids` initialized child slots follow the value slots
+        // and live for `'a`; they change only through their atomics.
+        unsafe { core::slice::from_raw_parts(first, usize::from(inner.nkids)) }
+    }
+}
+
+impl<H: Send + Sync + 'static, A: Send + Sync + 'static> RcuNode<H, A> {
+    /// Allocates a node with `header`, `nvals` empty value slots and `nkids` empty child slots
+    /// ([`RouteAlloc`]: may sleep).
+    pub(crate) fn try_new(header: H, nvals: usize, nkids: usize) -> Result<Self, AllocError> {
+        let nv = u16::try_from(nvals).map_err(|_| AllocError)?;
+        let nk = u16::try_from(nkids).map_err(|_| AllocError)?;
+        let (layout, _) = node_layout::<H, A>(nvals + nkids).ok_or(AllocError)?;
+        let p = RouteAlloc::alloc(layout, GFP_KERNEL_ACCOUNT, NumaNode::NO_NODE)?;
+        let inner = p.cast::<NodeInner<H, A>>();
+        // SAFETY: `inner` is a fresh allocation of `layout`, which starts with a `NodeInner`
+        // (aligned: the layout has its alignment); written once.
+        unsafe {
+            inner.as_ptr().write(NodeInner {
+                head: UnsafeCell::new(bindings::callback_head::default()),
+                refs: AtomicUsize::new(1),
+                nvals: nv,
+                nkids: nk,
+                header,
+                _p: PhantomData,
+            })
+        };
+        let r = NodeRef::<'_, H, A> {
+            ptr: inner,
+            _p: PhantomData,
+        };
+        for i in 0..nvals + nkids {
+            // Value and child slots alike are an empty `AtomicPtr`.
+            let slot = r.slot_ptr(i).cast::<RcuSlot<A>>();
+            // SAFETY: Slot `i` lies within the allocation (the layout holds `nvals + nkids`
+            // slots after the header) and is aligned; it is written once.
+            unsafe { slot.write(RcuSlot::empty()) };
+        }
+        // INVARIANT: A fresh, initialized node whose one count the handle owns.
+        Ok(RcuNode {
+            ptr: inner,
+            _p: PhantomData,
+        })
+    }
+}
+
+impl<H, A> RcuNode<H, A> {
+    /// The node, borrowed for as long as this handle.
+    #[inline(always)]
+    pub(crate) fn get(&self) -> NodeRef<'_, H, A> {
+        // INVARIANT: The handle's count keeps the node live while it is borrowed.
+        NodeRef {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+
+    /// Gives up the handle without dropping its count.
+    fn into_raw(self) -> *mut NodeInner<H, A> {
+        let p = self.ptr.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+
+    /// Takes over a count given up by [`RcuNode::into_raw`] (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// `p` must be null or come from [`RcuNode::into_raw`], and its count must not be used
+    /// otherwise afterwards.
+    unsafe fn from_raw(p: *mut NodeInner<H, A>) -> Option<Self> {
+        // INVARIANT: By the safety requirements the count is transferred to the new handle.
+        NonNull::new(p).map(|ptr| RcuNode {
+            ptr,
+            _p: PhantomData,
+        })
+    }
+}
+
+impl<H, A> Clone for RcuNode<H, A> {
+    fn clone(&self) -> Self {
+        // Counts are bounded by the number of slots and handles: no overflow.
+        self.get().inner().refs.fetch_add(1, Ordering::Relaxed);
+        // INVARIANT: The count just taken is owned by the new handle.
+        RcuNode {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+}
+
+/// Drops a node's slots and header and frees it after its grace period.
+///
+/// # Safety
+///
+/// `head` must be the `head` field of a node allocated by [`RcuNode::try_new`] whose last count
+/// was dropped, passed to `call_rcu` exactly once.
+unsafe extern "C" fn free_node_cb<H, A>(head: *mut bindings::callback_head) {
+    // `head` is the first field of the `#[repr(C)]` `NodeInner` (and `UnsafeCell` is
+    // `#[repr(transparent)]`), so the pointers are the same.
+    let p = head.cast::<NodeInner<H, A>>();
+    // SAFETY: `p` is not null: `call_rcu` passes the `head` it was given.
+    let ptr = unsafe { NonNull::new_unchecked(p) };
+    // INVARIANT: The node stays live until it is freed at the end of this function.
+    let r = NodeRef::<'_, H, A> {
+        ptr,
+        _p: PhantomData,
+    };
+    let nvals = r.vals().len();
+    let n = nvals + r.kids().len();
+    for i in 0..n {
+        let slot = r.slot_ptr(i);
+        if i < nvals {
+            // SAFETY: An initialized value slot of an unreachable node (safety requirements),
+            // dropped once; dropping here is allowed since `A: Send` (type invariant).
+            unsafe { ptr::drop_in_place(slot.cast::<RcuSlot<A>>()) };
+        } else {
+            // SAFETY: As above, a child slot.
+            unsafe { ptr::drop_in_place(slot.cast::<NodeSlot<H, A>>()) };
+        }
+    }
+    // SAFETY: `p` is live; the projection makes no reference.
+    let header = unsafe { &raw mut (*p).header };
+    // SAFETY: The header is initialized and dropped once, in place; `H: Send`.
+    unsafe { ptr::drop_in_place(header) };
+    if let Some((layout, _)) = node_layout::<H, A>(n) {
+        // SAFETY: `ptr` was allocated by `RouteAlloc` with this layout (`try_new` computed it
+        // from the same slot count) and nothing uses it any more.
+        unsafe { RouteAlloc::free(ptr.cast(), layout) };
+    }
+    PENDING.fetch_sub(1, Ordering::Release);
+}
+
+impl<H, A> Drop for RcuNode<H, A> {
+    fn drop(&mut self) {
+        if self.get().inner().refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        // As for `RcuArc`: no slot holds the node any more; free it after the current readers
+        // are done. They may still read everything but `head`.
+        PENDING.fetch_add(1, Ordering::Relaxed);
+        let p = self.ptr.as_ptr();
+        // SAFETY: `p` is live (the count was ours until now); the projection makes no reference.
+        let head = UnsafeCell::raw_get(unsafe { &raw const (*p).head });
+        // SAFETY: `head` is passed to `call_rcu` once, as the count reaches zero only once, and
+        // `free_node_cb::<H, A>` matches the allocation.
+        unsafe { bindings::call_rcu(head, Some(free_node_cb::<H, A>)) };
+    }
+}
+
+/// An atomic pointer to an [`RcuNode`] (or null), holding one count on it; loads and swaps as
+/// [`RcuSlot`]'s.
+///
+/// # Invariants
+///
+/// `ptr` is null or comes from [`RcuNode::into_raw`]; the slot owns that count.
+pub(crate) struct NodeSlot<H, A> {
+    ptr: AtomicPtr<NodeInner<H, A>>,
+    _p: PhantomData<RcuNode<H, A>>,
+}
+
+// SAFETY: Like `RcuNode<H, A>`, which it owns.
+unsafe impl<H: Send + Sync, A: Send + Sync> Send for NodeSlot<H, A> {}
+// SAFETY: All access to the pointer is atomic; the node is `RcuNode`-like.
+unsafe impl<H: Send + Sync, A: Send + Sync> Sync for NodeSlot<H, A> {}
+
+impl<H, A> NodeSlot<H, A> {
+    /// An empty slot.
+    pub(crate) const fn empty() -> Self {
+        // INVARIANT: null.
+        NodeSlot {
+            ptr: AtomicPtr::new(ptr::null_mut()),
+            _p: PhantomData,
+        }
+    }
+
+    /// The current node; the reference is valid for as long as the guard.
+    #[inline(always)]
+    pub(crate) fn load<'g>(&'g self, _g: &'g RcuGuard) -> Option<NodeRef<'g, H, A>> {
+        let p = self.ptr.load(Ordering::Acquire);
+        // INVARIANT: The slot counted the node when it was loaded, so it was live; its memory
+        // is freed with `call_rcu`, only after the section the guard proves has ended.
+        NonNull::new(p).map(|ptr| NodeRef {
+            ptr,
+            _p: PhantomData,
+        })
+    }
+
+    /// A new counted handle on the current node (`None` if empty, or if a concurrent writer
+    /// just dropped its last count).
+    pub(crate) fn load_arc(&self, g: &RcuGuard) -> Option<RcuNode<H, A>> {
+        let r = self.load(g)?;
+        let refs = &r.inner().refs;
+        let mut n = refs.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return None;
+            }
+            match refs.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(m) => n = m,
+            }
+        }
+        // INVARIANT: The count just taken (from a non-zero one) is owned by the new handle.
+        Some(RcuNode {
+            ptr: r.ptr,
+            _p: PhantomData,
+        })
+    }
+
+    /// Publishes `v` (release) and returns the previous node with the slot's count on it.
+    pub(crate) fn swap(&self, v: Option<RcuNode<H, A>>) -> Option<RcuNode<H, A>> {
+        let new = v.map_or(ptr::null_mut(), RcuNode::into_raw);
+        // INVARIANT: `new`'s count moves into the slot.
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        // SAFETY: By the type invariants `old` is null or carries the slot's count, now ours.
+        unsafe { RcuNode::from_raw(old) }
+    }
+}
+
+impl<H, A> Drop for NodeSlot<H, A> {
+    fn drop(&mut self) {
+        let p = *self.ptr.get_mut();
+        // SAFETY: By the type invariants `p` is null or carries the slot's count.
+        drop(unsafe { RcuNode::from_raw(p) });
     }
 }

@@ -14,8 +14,9 @@
 //!   set when the node holds the prefix of local length `l` (0..=8) whose top `l` bits are those
 //!   of `chunk`;
 //! - a 256-bit child bitmap `kid`: bit `chunk` is set when the node has a child for that byte;
-//! - the values and children themselves in two arrays compressed by popcount: the value of heap
-//!   index `i` is `vals[rank(pfx, i)]`, the child for `chunk` is `kids[rank(kid, chunk)]`, where
+//! - after these bitmaps ([`Bits`]), in the node's own allocation ([`RcuNode`]), one slot per
+//!   value and one per child, compressed by popcount: the value of heap index `i` is in
+//!   `vals[rank(pfx, i)]`, the child for `chunk` in `kids[rank(kid, chunk)]`, where
 //!   `rank` counts the set bits below a position (helped by per-word running counts).
 //!
 //! A prefix of length `L` lives at depth `d = max(0, ceil(L / 8) - 1)` with local length
@@ -29,11 +30,12 @@
 //! # Concurrency
 //!
 //! Readers are lock-free under RCU: they hold an [`RcuGuard`] and only ever load [`RcuSlot`]s
-//! (acquire loads). Writers are serialized by the caller (a mutex); to make that exclusion a fact
-//! that the trie can rely on, updates go through a [`WriteTxn`], of which a trie hands out at most
-//! one at a time ([`Trie::writer`]).
+//! and [`NodeSlot`]s (acquire loads). Writers are serialized by the caller (a mutex); to make
+//! that exclusion a fact that the trie can rely on, updates go through a [`WriteTxn`], of which
+//! a trie hands out at most one at a time ([`Trie::writer`]).
 //!
-//! Every node and every value is an [`RcuArc`]: a reference-counted allocation whose memory is
+//! Every node is an [`RcuNode`] and every value an [`RcuArc`]: a reference-counted allocation
+//! (a node's slots are part of it, so a lookup loads one object per level) whose memory is
 //! released only after an RCU grace period once its count drops to zero (a deferred,
 //! `call_rcu`-style free; never a `synchronize_rcu`). Each slot that points at an object holds one
 //! count on it. An update:
@@ -79,9 +81,11 @@ use core::sync::atomic::{
 
 use crate::platform::{
     AllocError,
-    FixedVec,
+    NodeRef,
+    NodeSlot,
     RcuArc,
     RcuGuard,
+    RcuNode,
     RcuSlot, //
 };
 
@@ -233,20 +237,63 @@ fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
     }
 }
 
-/// One trie node (8 key bits). See the module documentation for the layout and invariants.
-pub(crate) struct Node<V> {
+/// A node's bitmaps: which local prefixes and which children it has, with running counts for
+/// ranking. The node's slots follow it in the same allocation ([`RcuNode`]).
+pub(crate) struct Bits {
     pfx: [u64; 8],
     kid: [u64; 4],
     pfx_base: [u16; 8],
     kid_base: [u8; 4],
-    vals: FixedVec<RcuSlot<V>>,
-    kids: FixedVec<RcuSlot<Node<V>>>,
 }
 
-/// A change to one of a node's two arrays while copying it.
+/// A counted trie node: its [`Bits`], then one value slot per prefix and one child slot per
+/// child, in one allocation.
+type NodeArc<V> = RcuNode<Bits, V>;
+
+/// One trie node (8 key bits), borrowed. See the module documentation for the layout and
+/// invariants.
+pub(crate) struct Node<'a, V>(NodeRef<'a, Bits, V>);
+
+impl<V> Clone for Node<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V> Copy for Node<'_, V> {}
+
+/// A slot of a node: an atomic pointer holding a count on what it points at.
+trait Slot {
+    /// A counted handle on what the slot points at.
+    type Arc;
+    fn load_arc(&self, g: &RcuGuard) -> Option<Self::Arc>;
+    fn swap(&self, v: Option<Self::Arc>) -> Option<Self::Arc>;
+}
+
+impl<V: Send + Sync + 'static> Slot for RcuSlot<V> {
+    type Arc = RcuArc<V>;
+    fn load_arc(&self, g: &RcuGuard) -> Option<RcuArc<V>> {
+        RcuSlot::load_arc(self, g)
+    }
+    fn swap(&self, v: Option<RcuArc<V>>) -> Option<RcuArc<V>> {
+        RcuSlot::swap(self, v)
+    }
+}
+
+impl<V: Send + Sync + 'static> Slot for NodeSlot<Bits, V> {
+    type Arc = NodeArc<V>;
+    fn load_arc(&self, g: &RcuGuard) -> Option<NodeArc<V>> {
+        NodeSlot::load_arc(self, g)
+    }
+    fn swap(&self, v: Option<NodeArc<V>>) -> Option<NodeArc<V>> {
+        NodeSlot::swap(self, v)
+    }
+}
+
+/// A change to one of a node's two slot arrays while copying it.
 enum Edit<T> {
     Keep,
-    Add(usize, RcuArc<T>),
+    Add(usize, T),
     Del(usize),
 }
 
@@ -260,54 +307,62 @@ impl<T> Edit<T> {
     }
 }
 
-/// Appends to an array sized for every element it gets: its capacity is the popcount of the
-/// bitmap the elements are counted from.
-fn push<T>(v: &mut FixedVec<T>, x: T) {
-    let pushed = v.push(x);
-    assert!(
-        pushed.is_ok(),
-        "trie: a node array sized below its bitmap's popcount"
-    );
-}
-
-/// Fills `out` with new counts on the objects of `old`, applying `edit` at `pos`.
-fn fill<T: Send + Sync + 'static>(
-    out: &mut FixedVec<RcuSlot<T>>,
-    old: &[RcuSlot<T>],
-    edit: Edit<T>,
-    pos: usize,
-    g: &RcuGuard,
-) {
+/// Fills the empty slots `out` of a new node with new counts on the objects of `old`, applying
+/// `edit` at `pos`. `out` has exactly one slot per object the edited array holds.
+fn fill<S: Slot>(out: &[S], old: &[S], edit: Edit<S::Arc>, pos: usize, g: &RcuGuard) {
     let (mut add, del) = match edit {
         Edit::Keep => (None, usize::MAX),
         Edit::Add(_, x) => (Some(x), usize::MAX),
         Edit::Del(_) => (None, pos),
     };
+    let mut out = out.iter();
+    let mut put = |x: Option<S::Arc>| {
+        let slot = out
+            .next()
+            .expect("trie: a node has fewer slots than its bitmap's popcount");
+        // The new node is not published yet: nothing else sees the slot.
+        drop(slot.swap(x));
+    };
     for (j, s) in old.iter().enumerate() {
         if j == pos {
             if let Some(x) = add.take() {
-                push(out, RcuSlot::new(Some(x)));
+                put(Some(x));
             }
         }
         if j != del {
-            push(out, RcuSlot::new(s.load_arc(g)));
+            put(s.load_arc(g));
         }
     }
     if let Some(x) = add {
-        push(out, RcuSlot::new(Some(x)));
+        put(Some(x));
     }
+    assert!(
+        out.next().is_none(),
+        "trie: a node has more slots than its bitmap's popcount"
+    );
 }
 
-impl<V: Send + Sync + 'static> Node<V> {
+/// Running popcounts of `words` (the number of set bits before each word).
+fn bases<const N: usize>(words: &[u64; N]) -> [u16; N] {
+    let mut out = [0u16; N];
+    let mut acc = 0u16;
+    for (b, w) in out.iter_mut().zip(words.iter()) {
+        *b = acc;
+        acc += w.count_ones() as u16;
+    }
+    out
+}
+
+impl<'a, V: Send + Sync + 'static> Node<'a, V> {
     /// Builds a copy of `old` (or an empty node) with the two edits applied.
     ///
     /// All memory is allocated before anything is shared; on failure nothing changed.
     fn build(
-        old: Option<&Self>,
-        pe: Edit<V>,
-        ke: Edit<Node<V>>,
-    ) -> Result<RcuArc<Self>, AllocError> {
-        let (mut pfx, mut kid) = old.map_or(([0; 8], [0; 4]), |o| (o.pfx, o.kid));
+        old: Option<Node<'_, V>>,
+        pe: Edit<RcuArc<V>>,
+        ke: Edit<NodeArc<V>>,
+    ) -> Result<NodeArc<V>, AllocError> {
+        let (mut pfx, mut kid) = old.map_or(([0; 8], [0; 4]), |o| (o.bits().pfx, o.bits().kid));
         let ppos = match &pe {
             Edit::Add(i, _) | Edit::Del(i) => rank(&pfx, *i),
             Edit::Keep => 0,
@@ -318,81 +373,62 @@ impl<V: Send + Sync + 'static> Node<V> {
         };
         pe.apply_bit(&mut pfx);
         ke.apply_bit(&mut kid);
-        let mut vals = FixedVec::try_with_capacity(popcount(&pfx))?;
-        let mut kids = FixedVec::try_with_capacity(popcount(&kid))?;
-        {
-            let g = RcuGuard::new();
-            fill(
-                &mut vals,
-                old.map_or(&[][..], |o| &o.vals[..]),
-                pe,
-                ppos,
-                &g,
-            );
-            fill(
-                &mut kids,
-                old.map_or(&[][..], |o| &o.kids[..]),
-                ke,
-                kpos,
-                &g,
-            );
-        }
-        let mut pfx_base = [0u16; 8];
-        let mut acc = 0u16;
-        for (b, w) in pfx_base.iter_mut().zip(pfx.iter()) {
-            *b = acc;
-            acc += w.count_ones() as u16;
-        }
-        let mut kid_base = [0u8; 4];
-        let mut acc = 0u8;
-        for (b, w) in kid_base.iter_mut().zip(kid.iter()) {
-            *b = acc;
-            // At most 192 before the last word: fits.
-            acc = acc.wrapping_add(w.count_ones() as u8);
-        }
-        RcuArc::try_new(Node {
+        // At most 256 children: each running count before the last word fits in a byte.
+        let kid_base = bases(&kid).map(|b| b as u8);
+        let bits = Bits {
             pfx,
             kid,
-            pfx_base,
+            pfx_base: bases(&pfx),
             kid_base,
-            vals,
-            kids,
-        })
+        };
+        let new = RcuNode::try_new(bits, popcount(&pfx), popcount(&kid))?;
+        {
+            let g = RcuGuard::new();
+            let n = new.get();
+            fill(n.vals(), old.map_or(&[][..], |o| o.0.vals()), pe, ppos, &g);
+            fill(n.kids(), old.map_or(&[][..], |o| o.0.kids()), ke, kpos, &g);
+        }
+        Ok(new)
     }
 }
 
-impl<V> Node<V> {
+impl<'a, V> Node<'a, V> {
     #[inline(always)]
-    fn has_pfx(&self, idx: usize) -> bool {
-        (self.pfx[(idx >> 6) & 7] >> (idx & 63)) & 1 != 0
+    fn bits(self) -> &'a Bits {
+        self.0.header()
     }
 
     #[inline(always)]
-    fn has_kid(&self, c: usize) -> bool {
-        (self.kid[(c >> 6) & 3] >> (c & 63)) & 1 != 0
+    fn has_pfx(self, idx: usize) -> bool {
+        (self.bits().pfx[(idx >> 6) & 7] >> (idx & 63)) & 1 != 0
     }
 
     #[inline(always)]
-    fn pfx_rank(&self, idx: usize) -> usize {
+    fn has_kid(self, c: usize) -> bool {
+        (self.bits().kid[(c >> 6) & 3] >> (c & 63)) & 1 != 0
+    }
+
+    #[inline(always)]
+    fn pfx_rank(self, idx: usize) -> usize {
+        let b = self.bits();
         let w = (idx >> 6) & 7;
-        usize::from(self.pfx_base[w])
-            + (self.pfx[w] & ((1u64 << (idx & 63)) - 1)).count_ones() as usize
+        usize::from(b.pfx_base[w]) + (b.pfx[w] & ((1u64 << (idx & 63)) - 1)).count_ones() as usize
     }
 
     #[inline(always)]
-    fn kid_rank(&self, c: usize) -> usize {
+    fn kid_rank(self, c: usize) -> usize {
+        let b = self.bits();
         let w = (c >> 6) & 3;
-        usize::from(self.kid_base[w])
-            + (self.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
+        usize::from(b.kid_base[w]) + (b.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
     }
 
     /// Heap index of the longest local prefix covering `c`, or 0.
     #[inline(always)]
-    fn longest_covering(&self, c: usize) -> usize {
+    fn longest_covering(self, c: usize) -> usize {
         let i8 = 256 | c;
         let i7 = 128 | (c >> 1);
         let i6 = 64 | (c >> 2);
-        let w0 = self.pfx[0] & ANC0[(c >> 3) & 31];
+        let w0 = self.bits().pfx[0] & ANC0[(c >> 3) & 31];
         let mut r = if w0 == 0 {
             0
         } else {
@@ -411,52 +447,59 @@ impl<V> Node<V> {
     }
 
     #[inline(always)]
-    fn child<'g>(&'g self, c: usize, g: &'g RcuGuard) -> Option<&'g Node<V>> {
+    fn child<'g>(self, c: usize, g: &'g RcuGuard) -> Option<Node<'g, V>>
+    where
+        'a: 'g,
+    {
         if !self.has_kid(c) {
             return None;
         }
-        self.kids.get(self.kid_rank(c))?.load(g)
+        self.0.kids().get(self.kid_rank(c))?.load(g).map(Node)
     }
 
     #[inline(always)]
-    fn value<'g>(&'g self, idx: usize, g: &'g RcuGuard) -> Option<&'g V> {
-        self.vals.get(self.pfx_rank(idx))?.load(g)
+    fn value<'g>(self, idx: usize, g: &'g RcuGuard) -> Option<&'g V>
+    where
+        'a: 'g,
+    {
+        self.0.vals().get(self.pfx_rank(idx))?.load(g)
     }
 
-    fn child_slot(&self, c: usize) -> Option<&RcuSlot<Node<V>>> {
+    fn child_slot(self, c: usize) -> Option<&'a NodeSlot<Bits, V>> {
         if self.has_kid(c) {
-            self.kids.get(self.kid_rank(c))
+            self.0.kids().get(self.kid_rank(c))
         } else {
             None
         }
     }
 
-    fn value_slot(&self, idx: usize) -> Option<&RcuSlot<V>> {
+    fn value_slot(self, idx: usize) -> Option<&'a RcuSlot<V>> {
         if self.has_pfx(idx) {
-            self.vals.get(self.pfx_rank(idx))
+            self.0.vals().get(self.pfx_rank(idx))
         } else {
             None
         }
     }
 
-    fn npfx(&self) -> usize {
-        self.vals.len()
+    fn npfx(self) -> usize {
+        self.0.vals().len()
     }
 
-    fn nkids(&self) -> usize {
-        self.kids.len()
+    fn nkids(self) -> usize {
+        self.0.kids().len()
     }
 
     /// First chunk `>= from` that starts a local prefix or has a child; 256 if none.
-    fn next_chunk(&self, from: usize) -> usize {
+    fn next_chunk(self, from: usize) -> usize {
         if from >= 256 {
             return 256;
         }
-        let mut best = next_set(&self.kid, from, 256).unwrap_or(256);
+        let b = self.bits();
+        let mut best = next_set(&b.kid, from, 256).unwrap_or(256);
         for l in 0..=8 {
             let sh = 8 - l;
             let start = (1 << l) + ((from + (1 << sh) - 1) >> sh);
-            if let Some(i) = next_set(&self.pfx, start, 1 << (l + 1)) {
+            if let Some(i) = next_set(&b.pfx, start, 1 << (l + 1)) {
                 best = best.min((i - (1 << l)) << sh);
             }
         }
@@ -488,7 +531,7 @@ pub(crate) struct Stats {
 /// on the caller's lock: every object is counted, and the writer flag only keeps concurrent
 /// updates from losing each other's changes.
 pub(crate) struct Trie<K, V> {
-    root: RcuSlot<Node<V>>,
+    root: NodeSlot<Bits, V>,
     len: AtomicUsize,
     writer: AtomicBool,
     _key: PhantomData<fn(K) -> K>,
@@ -504,7 +547,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     /// An empty trie. Does not allocate.
     pub(crate) const fn new() -> Self {
         Trie {
-            root: RcuSlot::empty(),
+            root: NodeSlot::empty(),
             len: AtomicUsize::new(0),
             writer: AtomicBool::new(false),
             _key: PhantomData,
@@ -526,8 +569,8 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     /// Longest-prefix match for `key`: the matching prefix, its length and its value.
     #[inline]
     pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, &'g V)> {
-        let mut node = self.root.load(g)?;
-        let mut best: Option<(&'g Node<V>, usize, usize)> = None;
+        let mut node = Node(self.root.load(g)?);
+        let mut best: Option<(Node<'g, V>, usize, usize)> = None;
         let mut depth = 0;
         loop {
             let c = usize::from(key.byte(depth));
@@ -555,9 +598,9 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         prefix: K,
         len: u8,
         g: &'g RcuGuard,
-    ) -> Option<(&'g Node<V>, usize)> {
+    ) -> Option<(Node<'g, V>, usize)> {
         let (d, l) = home(len);
-        let mut node = self.root.load(g)?;
+        let mut node = Node(self.root.load(g)?);
         for i in 0..d {
             node = node.child(usize::from(prefix.byte(i)), g)?;
         }
@@ -592,7 +635,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
             base: K::ZERO,
             g,
         };
-        let Some(mut node) = self.root.load(g) else {
+        let Some(mut node) = self.root.load(g).map(Node) else {
             return it;
         };
         let Some((p, len)) = after else {
@@ -647,8 +690,8 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     pub(crate) fn stats(&self) -> Stats {
         let g = RcuGuard::new();
         let mut st = Stats::default();
-        let mut stack: [(Option<&Node<V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
-        let Some(root) = self.root.load(&g) else {
+        let mut stack: [(Option<Node<'_, V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
+        let Some(root) = self.root.load(&g).map(Node) else {
             return st;
         };
         stack[0] = (Some(root), 0);
@@ -662,7 +705,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
                 st.prefixes += n.npfx();
                 st.links += n.nkids();
             }
-            match n.kids.get(next).and_then(|s| s.load(&g)) {
+            match n.0.kids().get(next).and_then(|s| s.load(&g)).map(Node) {
                 Some(ch) if sp < MAX_LEVELS => {
                     stack[sp - 1].1 = next + 1;
                     stack[sp] = (Some(ch), 0);
@@ -678,16 +721,18 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Bytes of memory the trie uses, for a seam whose counted objects carry `arc_header` bytes
     /// before the value and whose allocator hands out `round(n)` bytes for a request of `n`.
-    /// Values count as `size_of::<V>()` (not what they own themselves). Walks every node.
+    /// A node is its counted-object header, its two slot counts (padded to 8 bytes), its
+    /// [`Bits`] and its slots. Values count as `size_of::<V>()` (not what they own themselves).
+    /// Walks every node.
     pub(crate) fn footprint(&self, arc_header: usize, round: impl Fn(usize) -> usize) -> usize {
         let slot = core::mem::size_of::<RcuSlot<V>>();
-        let node = round(arc_header + core::mem::size_of::<Node<V>>());
+        let node =
+            |slots: usize| round(arc_header + 8 + core::mem::size_of::<Bits>() + slots * slot);
         let value = round(arc_header + core::mem::size_of::<V>());
-        let arr = |n: usize| if n == 0 { 0 } else { round(n * slot) };
         let g = RcuGuard::new();
         let mut total = 0;
-        let mut stack: [(Option<&Node<V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
-        let Some(root) = self.root.load(&g) else {
+        let mut stack: [(Option<Node<'_, V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
+        let Some(root) = self.root.load(&g).map(Node) else {
             return 0;
         };
         stack[0] = (Some(root), 0);
@@ -697,9 +742,9 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
                 break;
             };
             if next == 0 {
-                total += node + arr(n.npfx()) + arr(n.nkids()) + n.npfx() * value;
+                total += node(n.npfx() + n.nkids()) + n.npfx() * value;
             }
-            match n.kids.get(next).and_then(|s| s.load(&g)) {
+            match n.0.kids().get(next).and_then(|s| s.load(&g)).map(Node) {
                 Some(ch) if sp < MAX_LEVELS => {
                     stack[sp - 1].1 = next + 1;
                     stack[sp] = (Some(ch), 0);
@@ -726,7 +771,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
 /// Position of an [`Iter`] in one node: chunk `c`, phase `ph` (0..=8: next local length to
 /// consider at `c`; 9: the child at `c`).
 struct Frame<'g, V> {
-    node: Option<&'g Node<V>>,
+    node: Option<Node<'g, V>>,
     c: u16,
     ph: u8,
 }
@@ -812,7 +857,7 @@ impl<K, V> Drop for WriteTxn<'_, K, V> {
 }
 
 /// The nodes on the path from the root towards a prefix's home (counted handles).
-type Path<V> = [Option<RcuArc<Node<V>>>; MAX_LEVELS];
+type Path<V> = [Option<NodeArc<V>>; MAX_LEVELS];
 
 impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     /// The trie this transaction writes.
@@ -822,7 +867,7 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
 
     /// Handles on the nodes from the root down to depth `d` along `p`, how many exist (all of
     /// `path[..found]`, none after), and the deepest of them.
-    fn descend(&self, p: K, d: usize) -> (Path<V>, usize, Option<RcuArc<Node<V>>>) {
+    fn descend(&self, p: K, d: usize) -> (Path<V>, usize, Option<NodeArc<V>>) {
         let mut path: Path<V> = [const { None }; MAX_LEVELS];
         let g = RcuGuard::new();
         let mut next = self.trie.root.load_arc(&g);
@@ -831,7 +876,8 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         while let Some(n) = next {
             let i = found;
             next = if i < d {
-                n.child_slot(usize::from(p.byte(i)))
+                Node(n.get())
+                    .child_slot(usize::from(p.byte(i)))
                     .and_then(|s| s.load_arc(&g))
             } else {
                 None
@@ -847,14 +893,14 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     }
 
     /// Publishes `new` in place of the node at depth `i` of `path` (towards `p`).
-    fn publish(&self, path: &Path<V>, p: K, i: usize, new: Option<RcuArc<Node<V>>>) {
+    fn publish(&self, path: &Path<V>, p: K, i: usize, new: Option<NodeArc<V>>) {
         let old = if i == 0 {
             self.trie.root.swap(new)
         } else {
             // The node at depth `i` was reached through this slot of its parent.
             let slot = path[i - 1]
                 .as_ref()
-                .and_then(|n| n.child_slot(usize::from(p.byte(i - 1))));
+                .and_then(|n| Node(n.get()).child_slot(usize::from(p.byte(i - 1))));
             slot.expect("trie: a node on the path is linked from its parent")
                 .swap(new)
         };
@@ -899,6 +945,7 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         let idx = heap(l, usize::from(p.byte(d)));
         let (path, found, deepest) = self.descend(p, d);
         if let Some(n) = deepest.as_ref().filter(|_| found == d + 1) {
+            let n = Node(n.get());
             if let Some(slot) = n.value_slot(idx) {
                 // Existing prefix: a new value, no node changes.
                 return Ok(slot.swap(Some(value)));
@@ -917,7 +964,7 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
                 Some(n) => {
                     let e = found - 1;
                     let new = Node::build(
-                        Some(&n),
+                        Some(Node(n.get())),
                         Edit::Keep,
                         Edit::Add(usize::from(p.byte(e)), chain),
                     )?;
@@ -939,9 +986,10 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
         let (path, found, deepest) = self.descend(p, d);
-        let Some(n) = deepest.filter(|_| found == d + 1) else {
+        let Some(n_arc) = deepest.filter(|_| found == d + 1) else {
             return Ok(None);
         };
+        let n = Node(n_arc.get());
         let Some(slot) = n.value_slot(idx) else {
             return Ok(None);
         };
@@ -955,8 +1003,11 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
             let keeper = path[..d]
                 .iter()
                 .map(|a| {
-                    a.as_ref()
-                        .expect("trie: every node above `d` is on the path")
+                    Node(
+                        a.as_ref()
+                            .expect("trie: every node above `d` is on the path")
+                            .get(),
+                    )
                 })
                 .enumerate()
                 .rev()
@@ -969,7 +1020,7 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
                 }
             }
         } else {
-            let new = Node::build(Some(&n), Edit::Del(idx), Edit::Keep)?;
+            let new = Node::build(Some(n), Edit::Del(idx), Edit::Keep)?;
             self.publish(&path, p, d, Some(new));
         }
         self.trie.len.fetch_sub(1, Ordering::Relaxed);

@@ -8,6 +8,7 @@
 //!   was pinned when the last count went away has unpinned (a real deferred free).
 //! - Fallible allocation is `std`'s, with fault injection for tests: see [`fail_allocs_after`].
 
+use std::alloc::Layout;
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -230,14 +231,6 @@ impl<T> RcuSlot<T> {
         }
     }
 
-    /// A slot holding `v`.
-    pub(crate) fn new(v: Option<RcuArc<T>>) -> Self {
-        RcuSlot {
-            ptr: AtomicPtr::new(v.map_or(ptr::null_mut(), RcuArc::into_raw)),
-            _p: PhantomData,
-        }
-    }
-
     /// The current object, valid for as long as the guard.
     #[inline(always)]
     pub(crate) fn load<'g>(&'g self, _g: &'g RcuGuard) -> Option<&'g T> {
@@ -293,35 +286,309 @@ impl<T> Drop for RcuSlot<T> {
     }
 }
 
-/// A heap array of fixed capacity, allocated fallibly.
-pub(crate) struct FixedVec<T>(Vec<T>);
+/// The allocation behind an [`RcuNode`]: the counts, the header, then (in the same allocation)
+/// `nvals` value slots and `nkids` child slots, all pointer-sized.
+#[repr(C)]
+struct NodeInner<H, A> {
+    refs: AtomicUsize,
+    nvals: u16,
+    nkids: u16,
+    header: H,
+    _p: PhantomData<(RcuSlot<A>, NodeSlot<H, A>)>,
+}
 
-impl<T> FixedVec<T> {
-    /// An empty array with room for `n` elements (no allocation when `n == 0`).
-    pub(crate) fn try_with_capacity(n: usize) -> Result<Self, AllocError> {
-        if n == 0 {
-            return Ok(FixedVec(Vec::new()));
-        }
-        may_alloc()?;
-        let mut v = Vec::new();
-        v.try_reserve_exact(n).map_err(|_| AllocError)?;
-        Ok(FixedVec(v))
-    }
+/// Byte offset of the first slot, and the layout, of a node with `n` slots.
+fn node_layout<H, A>(n: usize) -> Option<(usize, Layout)> {
+    let (layout, offset) = Layout::new::<NodeInner<H, A>>()
+        .extend(Layout::array::<RcuSlot<A>>(n).ok()?)
+        .ok()?;
+    Some((offset, layout.pad_to_align()))
+}
 
-    /// Appends `x`, or gives it back when the array is full.
-    pub(crate) fn push(&mut self, x: T) -> Result<(), T> {
-        if self.0.len() == self.0.capacity() {
-            return Err(x);
-        }
-        self.0.push(x);
-        Ok(())
+/// A counted tree node in one allocation: a header `H`, value slots ([`RcuSlot<A>`]) and child
+/// slots ([`NodeSlot<H, A>`]), freed after a grace period once the last count is dropped (as
+/// [`RcuArc`]). A new node's slots are empty; the builder fills them before publishing it.
+///
+/// # Invariants
+///
+/// `ptr` points at a live node allocated by [`RcuNode::try_new`], on which this handle owns
+/// one count. Its `nvals + nkids` slots follow the header and are initialized.
+pub(crate) struct RcuNode<H, A> {
+    ptr: NonNull<NodeInner<H, A>>,
+    _p: PhantomData<NodeInner<H, A>>,
+}
+
+// SAFETY: As for `RcuArc`: the node is shared (`Sync`) and dropped anywhere (`Send`).
+unsafe impl<H: Send + Sync, A: Send + Sync> Send for RcuNode<H, A> {}
+// SAFETY: As above.
+unsafe impl<H: Send + Sync, A: Send + Sync> Sync for RcuNode<H, A> {}
+
+/// A node borrowed for `'a` (a guard or a counted handle keeps it alive).
+///
+/// # Invariants
+///
+/// `ptr` points at a node as described by [`RcuNode`]'s invariants that stays live for `'a`.
+pub(crate) struct NodeRef<'a, H, A> {
+    ptr: NonNull<NodeInner<H, A>>,
+    _p: PhantomData<&'a NodeInner<H, A>>,
+}
+
+impl<H, A> Clone for NodeRef<'_, H, A> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-impl<T> Deref for FixedVec<T> {
-    type Target = [T];
+impl<H, A> Copy for NodeRef<'_, H, A> {}
 
-    fn deref(&self) -> &[T] {
-        &self.0
+impl<'a, H, A> NodeRef<'a, H, A> {
+    #[inline(always)]
+    fn inner(self) -> &'a NodeInner<H, A> {
+        // SAFETY: By the type invariants the node is live for `'a`.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The node's header.
+    #[inline(always)]
+    pub(crate) fn header(self) -> &'a H {
+        &self.inner().header
+    }
+
+    /// The first slot (value slots, then child slots), as a raw pointer with the provenance of
+    /// the whole allocation.
+    #[inline(always)]
+    fn tail(self) -> *mut u8 {
+        let off = core::mem::size_of::<NodeInner<H, A>>()
+            .next_multiple_of(core::mem::align_of::<RcuSlot<A>>());
+        self.ptr.as_ptr().cast::<u8>().wrapping_add(off)
+    }
+
+    /// The value slots.
+    #[inline(always)]
+    pub(crate) fn vals(self) -> &'a [RcuSlot<A>] {
+        let n = usize::from(self.inner().nvals);
+        // SAFETY: By the type invariants `n` initialized value slots start at the tail and live
+        // for `'a`; they are only changed through atomics.
+        unsafe { std::slice::from_raw_parts(self.tail().cast::<RcuSlot<A>>(), n) }
+    }
+
+    /// The child slots.
+    #[inline(always)]
+    pub(crate) fn kids(self) -> &'a [NodeSlot<H, A>] {
+        let inner = self.inner();
+        let first = self
+            .tail()
+            .wrapping_add(usize::from(inner.nvals) * core::mem::size_of::<RcuSlot<A>>());
+        // SAFETY: By the type invariants `nkids` initialized child slots follow the value slots
+        // (both are one pointer in size and alignment) and live for `'a`.
+        unsafe {
+            std::slice::from_raw_parts(first.cast::<NodeSlot<H, A>>(), usize::from(inner.nkids))
+        }
+    }
+}
+
+impl<H: Send + Sync + 'static, A: Send + Sync + 'static> RcuNode<H, A> {
+    /// Allocates a node with `header`, `nvals` empty value slots and `nkids` empty child slots.
+    pub(crate) fn try_new(header: H, nvals: usize, nkids: usize) -> Result<Self, AllocError> {
+        let nv = u16::try_from(nvals).map_err(|_| AllocError)?;
+        let nk = u16::try_from(nkids).map_err(|_| AllocError)?;
+        let (offset, layout) = node_layout::<H, A>(nvals + nkids).ok_or(AllocError)?;
+        may_alloc()?;
+        // SAFETY: The layout is not zero-sized (it holds the counts).
+        let p = unsafe { std::alloc::alloc(layout) };
+        let p = NonNull::new(p).ok_or(AllocError)?;
+        let inner = p.cast::<NodeInner<H, A>>();
+        // SAFETY: `inner` is a fresh allocation of `layout`, which starts with a `NodeInner`.
+        unsafe {
+            inner.as_ptr().write(NodeInner {
+                refs: AtomicUsize::new(1),
+                nvals: nv,
+                nkids: nk,
+                header,
+                _p: PhantomData,
+            })
+        };
+        for i in 0..nvals + nkids {
+            // Value and child slots alike are an empty `AtomicPtr`.
+            let slot = p
+                .as_ptr()
+                .wrapping_add(offset + i * core::mem::size_of::<RcuSlot<A>>());
+            // SAFETY: Slot `i` lies within the allocation (the layout holds `nvals + nkids`) and
+            // is aligned (the layout aligns the array); it is written once.
+            unsafe { slot.cast::<RcuSlot<A>>().write(RcuSlot::empty()) };
+        }
+        // INVARIANT: A fresh, initialized node whose one count the handle owns.
+        Ok(RcuNode {
+            ptr: inner,
+            _p: PhantomData,
+        })
+    }
+}
+
+impl<H, A> RcuNode<H, A> {
+    /// The node, borrowed for as long as this handle.
+    #[inline(always)]
+    pub(crate) fn get(&self) -> NodeRef<'_, H, A> {
+        // INVARIANT: The handle's count keeps the node live while it is borrowed.
+        NodeRef {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+
+    fn into_raw(self) -> *mut NodeInner<H, A> {
+        let p = self.ptr.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    /// # Safety
+    ///
+    /// `p` must be null or come from [`RcuNode::into_raw`], whose count is transferred.
+    unsafe fn from_raw(p: *mut NodeInner<H, A>) -> Option<Self> {
+        NonNull::new(p).map(|ptr| RcuNode {
+            ptr,
+            _p: PhantomData,
+        })
+    }
+}
+
+impl<H, A> Clone for RcuNode<H, A> {
+    fn clone(&self) -> Self {
+        self.get().inner().refs.fetch_add(1, Ordering::Relaxed);
+        // INVARIANT: The count just taken is owned by the new handle.
+        RcuNode {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+}
+
+struct SendNode<H, A>(*mut NodeInner<H, A>);
+
+/// Drops a node's slots and header and frees it.
+///
+/// # Safety
+///
+/// `p` must be an unreachable node (see [`RcuNode`]) that nothing else frees or uses.
+unsafe fn free_node<H, A>(p: *mut NodeInner<H, A>) {
+    let r = NodeRef::<'_, H, A> {
+        // SAFETY: `p` is not null (safety requirements).
+        ptr: unsafe { NonNull::new_unchecked(p) },
+        _p: PhantomData,
+    };
+    let n = r.vals().len() + r.kids().len();
+    let first = r.tail();
+    for i in 0..n {
+        let slot = first.wrapping_add(i * core::mem::size_of::<RcuSlot<A>>());
+        if i < r.vals().len() {
+            // SAFETY: An initialized value slot that nothing uses any more, dropped once.
+            unsafe { ptr::drop_in_place(slot.cast::<RcuSlot<A>>()) };
+        } else {
+            // SAFETY: As above, a child slot.
+            unsafe { ptr::drop_in_place(slot.cast::<NodeSlot<H, A>>()) };
+        }
+    }
+    // SAFETY: The header is initialized and dropped once.
+    unsafe { ptr::drop_in_place(&raw mut (*p).header) };
+    if let Some((_, layout)) = node_layout::<H, A>(n) {
+        // SAFETY: `p` was allocated with this layout by `try_new`.
+        unsafe { std::alloc::dealloc(p.cast(), layout) };
+    }
+}
+
+impl<H, A> Drop for RcuNode<H, A> {
+    fn drop(&mut self) {
+        if self.get().inner().refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        let p = SendNode(self.ptr.as_ptr());
+        PENDING.fetch_add(1, Ordering::Relaxed);
+        let g = crossbeam_epoch::pin();
+        // SAFETY: As for `RcuArc`: the node is unreachable for new readers (its count hit zero
+        // once) and freed after every thread pinned now has unpinned. `H` and `A` are `Send`
+        // and `'static` (`try_new`).
+        unsafe {
+            g.defer_unchecked(move || {
+                let p = p;
+                free_node(p.0);
+                PENDING.fetch_sub(1, Ordering::Release);
+            });
+        }
+    }
+}
+
+/// An atomic pointer to an [`RcuNode`] (or null), holding one count on it.
+///
+/// # Invariants
+///
+/// `ptr` is null or comes from [`RcuNode::into_raw`]; the slot owns that count.
+pub(crate) struct NodeSlot<H, A> {
+    ptr: AtomicPtr<NodeInner<H, A>>,
+    _p: PhantomData<RcuNode<H, A>>,
+}
+
+// SAFETY: Like `RcuNode`, which it owns.
+unsafe impl<H: Send + Sync, A: Send + Sync> Send for NodeSlot<H, A> {}
+// SAFETY: All access is through atomics.
+unsafe impl<H: Send + Sync, A: Send + Sync> Sync for NodeSlot<H, A> {}
+
+impl<H, A> NodeSlot<H, A> {
+    /// An empty slot.
+    pub(crate) const fn empty() -> Self {
+        NodeSlot {
+            ptr: AtomicPtr::new(ptr::null_mut()),
+            _p: PhantomData,
+        }
+    }
+
+    /// The current node, valid for as long as the guard.
+    #[inline(always)]
+    pub(crate) fn load<'g>(&'g self, _g: &'g RcuGuard) -> Option<NodeRef<'g, H, A>> {
+        let p = self.ptr.load(Ordering::Acquire);
+        // INVARIANT: The slot counted the node when it was loaded; even if that count goes
+        // away, the memory is freed only after the guard's section ends.
+        NonNull::new(p).map(|ptr| NodeRef {
+            ptr,
+            _p: PhantomData,
+        })
+    }
+
+    /// A new counted handle on the current node.
+    pub(crate) fn load_arc(&self, g: &RcuGuard) -> Option<RcuNode<H, A>> {
+        let r = self.load(g)?;
+        let refs = &r.inner().refs;
+        let mut n = refs.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return None;
+            }
+            match refs.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(m) => n = m,
+            }
+        }
+        // INVARIANT: The count just taken is owned by the new handle.
+        Some(RcuNode {
+            ptr: r.ptr,
+            _p: PhantomData,
+        })
+    }
+
+    /// Publishes `v` (release) and returns the previous node with the slot's count on it.
+    pub(crate) fn swap(&self, v: Option<RcuNode<H, A>>) -> Option<RcuNode<H, A>> {
+        let new = v.map_or(ptr::null_mut(), RcuNode::into_raw);
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        // SAFETY: By the invariants `old` is null or carries the slot's count, now ours.
+        unsafe { RcuNode::from_raw(old) }
+    }
+}
+
+impl<H, A> Drop for NodeSlot<H, A> {
+    fn drop(&mut self) {
+        let p = *self.ptr.get_mut();
+        // SAFETY: By the invariants `p` is null or carries the slot's count.
+        drop(unsafe { RcuNode::from_raw(p) });
     }
 }
