@@ -401,16 +401,16 @@ impl<T> Drop for RcuSlot<T> {
     }
 }
 
-/// The allocation behind an [`RcuNode`]: `head` first (as in [`ArcInner`]), the counts, the
-/// header, then (in the same allocation) `nvals` value slots and `nkids` child slots, all one
-/// pointer in size and alignment.
+/// The allocation behind an [`RcuNode`]: the counts, the header, `head` (last: readers never
+/// touch it, so the header starts in the first cache line), then (in the same allocation)
+/// `nvals` value slots and `nkids` child slots, all one pointer in size and alignment.
 #[repr(C)]
 struct NodeInner<H, A> {
-    head: UnsafeCell<bindings::callback_head>,
     refs: AtomicUsize,
     nvals: u16,
     nkids: u16,
     header: H,
+    head: UnsafeCell<bindings::callback_head>,
     _p: PhantomData<(RcuSlot<A>, NodeSlot<H, A>)>,
 }
 
@@ -603,9 +603,11 @@ impl<H, A> Clone for RcuNode<H, A> {
 /// `head` must be the `head` field of a node allocated by [`RcuNode::try_new`] whose last count
 /// was dropped, passed to `call_rcu` exactly once.
 unsafe extern "C" fn free_node_cb<H, A>(head: *mut bindings::callback_head) {
-    // `head` is the first field of the `#[repr(C)]` `NodeInner` (and `UnsafeCell` is
-    // `#[repr(transparent)]`), so the pointers are the same.
-    let p = head.cast::<NodeInner<H, A>>();
+    // `head` is the `head` field of a `NodeInner` (and `UnsafeCell` is `#[repr(transparent)]`);
+    // it came from a pointer to the whole node, whose provenance it keeps.
+    let p = head
+        .wrapping_byte_sub(core::mem::offset_of!(NodeInner<H, A>, head))
+        .cast::<NodeInner<H, A>>();
     // SAFETY: `p` is not null: `call_rcu` passes the `head` it was given.
     let ptr = unsafe { NonNull::new_unchecked(p) };
     // INVARIANT: The node stays live until it is freed at the end of this function.

@@ -35,33 +35,52 @@ use crate::{
 /// The paths of one prefix; never empty in a published set. Route memory
 /// (see `RouteAlloc`), as is the set itself in the trie.
 pub(crate) struct RouteSet {
-    paths: RVec<RtArc>,
+    paths: Paths,
+}
+
+/// A set's paths: the single path most prefixes have is stored inline, so a
+/// lookup goes from the set straight to the entry.
+enum Paths {
+    One(RtArc),
+    Many(RVec<RtArc>),
 }
 
 impl RouteSet {
     /// A set of `keep` and then `extra`. May sleep.
     fn of(keep: &[RtArc], extra: Option<&RtArc>) -> Result<Self, AllocError> {
-        let n = keep.len() + usize::from(extra.is_some());
-        let mut v = RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?;
-        // Within the capacity: neither allocates.
-        v.extend_from_slice(keep, GFP_KERNEL_ACCOUNT)?;
-        if let Some(p) = extra {
-            v.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
-        }
-        Ok(Self { paths: v })
+        let paths = match (keep, extra) {
+            ([one], None) | ([], Some(one)) => Paths::One(one.clone()),
+            _ => {
+                let n = keep.len() + usize::from(extra.is_some());
+                let mut v = RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?;
+                // Within the capacity: neither allocates.
+                v.extend_from_slice(keep, GFP_KERNEL_ACCOUNT)?;
+                if let Some(p) = extra {
+                    v.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
+                }
+                Paths::Many(v)
+            }
+        };
+        Ok(Self { paths })
     }
 
     pub(crate) fn paths(&self) -> &[RtArc] {
-        &self.paths
+        match &self.paths {
+            Paths::One(rt) => core::slice::from_ref(rt),
+            Paths::Many(v) => v,
+        }
     }
 
     /// The path a lookup returns: the first that is not deprecated, else the
     /// first.
     pub(crate) fn chosen(&self) -> Option<&RtArc> {
-        self.paths
-            .iter()
-            .find(|rt| !rt.is_deprecated())
-            .or_else(|| self.paths.first())
+        match &self.paths {
+            Paths::One(rt) => Some(rt),
+            Paths::Many(v) => v
+                .iter()
+                .find(|rt| !rt.is_deprecated())
+                .or_else(|| v.first()),
+        }
     }
 }
 

@@ -58,7 +58,7 @@
 //! # Invariants
 //!
 //! - A node's `vals` holds exactly `popcount(pfx)` slots, `kids` exactly `popcount(kid)`, in
-//!   heap-index and chunk order respectively; `pfx_base`/`kid_base` are the running popcounts.
+//!   heap-index and chunk order respectively; `kid_base` holds the running popcounts of `kid`.
 //! - Slots in a published node are never empty.
 //! - Only the root may have bit 1 (local length 0) set; nodes at depth `K::LEVELS - 1` have no
 //!   children.
@@ -237,13 +237,17 @@ fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
     }
 }
 
-/// A node's bitmaps: which local prefixes and which children it has, with running counts for
-/// ranking. The node's slots follow it in the same allocation ([`RcuNode`]).
+/// A node's bitmaps: which children and which local prefixes it has, with running counts of
+/// children for ranking them. The node's slots follow it in the same allocation ([`RcuNode`]).
+///
+/// In the order a lookup reads them at each level (the child bitmap and counts, then the
+/// prefixes), so that they share the node's first two cache lines with the seam's counts. Values
+/// are ranked once per lookup, by popcounts of the words below.
+#[repr(C)]
 pub(crate) struct Bits {
-    pfx: [u64; 8],
     kid: [u64; 4],
-    pfx_base: [u16; 8],
     kid_base: [u8; 4],
+    pfx: [u64; 8],
 }
 
 /// A counted trie node: its [`Bits`], then one value slot per prefix and one child slot per
@@ -342,13 +346,15 @@ fn fill<S: Slot>(out: &[S], old: &[S], edit: Edit<S::Arc>, pos: usize, g: &RcuGu
     );
 }
 
-/// Running popcounts of `words` (the number of set bits before each word).
-fn bases<const N: usize>(words: &[u64; N]) -> [u16; N] {
-    let mut out = [0u16; N];
-    let mut acc = 0u16;
+/// Running popcounts of `words` (the number of set bits before each word), for at most 256
+/// bits.
+fn bases(words: &[u64; 4]) -> [u8; 4] {
+    let mut out = [0u8; 4];
+    let mut acc = 0u8;
     for (b, w) in out.iter_mut().zip(words.iter()) {
         *b = acc;
-        acc += w.count_ones() as u16;
+        // At most 192 before the last word: fits.
+        acc = acc.wrapping_add(w.count_ones() as u8);
     }
     out
 }
@@ -373,13 +379,10 @@ impl<'a, V: Send + Sync + 'static> Node<'a, V> {
         };
         pe.apply_bit(&mut pfx);
         ke.apply_bit(&mut kid);
-        // At most 256 children: each running count before the last word fits in a byte.
-        let kid_base = bases(&kid).map(|b| b as u8);
         let bits = Bits {
-            pfx,
             kid,
-            pfx_base: bases(&pfx),
-            kid_base,
+            kid_base: bases(&kid),
+            pfx,
         };
         let new = RcuNode::try_new(bits, popcount(&pfx), popcount(&kid))?;
         {
@@ -410,9 +413,7 @@ impl<'a, V> Node<'a, V> {
 
     #[inline(always)]
     fn pfx_rank(self, idx: usize) -> usize {
-        let b = self.bits();
-        let w = (idx >> 6) & 7;
-        usize::from(b.pfx_base[w]) + (b.pfx[w] & ((1u64 << (idx & 63)) - 1)).count_ones() as usize
+        rank(&self.bits().pfx, idx & 511)
     }
 
     #[inline(always)]
