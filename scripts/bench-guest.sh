@@ -59,11 +59,14 @@ for f in "$data"/*.txt; do
 	v6-*) gw=2001:db8::2 ;;
 	esac
 	sed "s|.*|route add & via $gw|" "$f" >"$work/$name.rtemu"
+	# The same routes with both lifetimes (far enough out that none expires
+	# during the run): what tracking deadlines adds to a bulk add.
+	sed "s|.*|route add & via $gw preferred 2h expires 3h|" "$f" >"$work/$name.rtemu-timed"
 	case $name in
 	v4-*) sed "s|.*|route add table $TABLE & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	v6-*) sed "s|.*|route add & via $gw dev rtbench0|" "$f" >"$work/$name.ip" ;;
 	esac
-	for batch in "$work/$name.rtemu" "$work/$name.ip"; do
+	for batch in "$work/$name.rtemu" "$work/$name.rtemu-timed" "$work/$name.ip"; do
 		mkdir "$batch.d"
 		split -l $PART "$batch" "$batch.d/part."
 	done
@@ -111,6 +114,13 @@ for size in $SIZES; do
 		linux_lines=$(if [ $fam = v4 ]; then ip route show table $TABLE; else ip -6 route show table main proto boot; fi | wc -l)
 		rtemu_lines=$("$RTEMUCTL" route show "$family" | wc -l)
 		emit "{\"bench\":\"dump\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t2 - t1)),\"linux_lines\":$linux_lines,\"rtemu_lines\":$rtemu_lines}"
+
+		# The same add again with lifetimes, on an empty rtemu table.
+		"$RTEMUCTL" route flush "$family" >/dev/null
+		t0=$(now_ns)
+		batch "$RTEMUCTL" "$name.rtemu-timed"
+		t1=$(now_ns)
+		emit "{\"bench\":\"insert_timed\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"plain_ns\":$((t3 - t2)),\"timed_ns\":$((t1 - t0))}"
 	done
 
 	log "$size: in-kernel lookups"

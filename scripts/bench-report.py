@@ -46,7 +46,7 @@ def goal(name, value, op, target, detail):
 
 
 def summarize(guest):
-    lookups, inserts, memory, dumps, latency = [], [], [], [], []
+    lookups, inserts, timed, memory, dumps, latency = [], [], [], [], [], []
     for r in pick(guest, "lookup"):
         n = r["lookups"] or 1
         lookups.append({
@@ -72,6 +72,12 @@ def summarize(guest):
             "linux_bytes_per_route": round(r["linux_bytes"] / n, 1),
             "ratio": ratio(r["rtemu_bytes"], r["linux_bytes"]),
         })
+    for r in pick(guest, "insert_timed"):
+        timed.append({
+            "family": r["family"], "size": r["size"], "prefixes": r["prefixes"],
+            "plain_ms": round(r["plain_ns"] / 1e6, 1), "timed_ms": round(r["timed_ns"] / 1e6, 1),
+            "ratio": ratio(r["timed_ns"], r["plain_ns"]),
+        })
     for r in pick(guest, "dump"):
         dumps.append({
             "family": r["family"], "size": r["size"], "prefixes": r["prefixes"],
@@ -89,7 +95,7 @@ def summarize(guest):
     if t:
         teardown = {"size": t["size"], "rtemu_ms": round(t["rtemu_ns"] / 1e6, 1),
                     "linux_ms": round(t["linux_ns"] / 1e6, 1), "ratio": ratio(t["rtemu_ns"], t["linux_ns"])}
-    return {"lookup": lookups, "insert": inserts, "memory": memory, "dump": dumps,
+    return {"lookup": lookups, "insert": inserts, "insert_timed": timed, "memory": memory, "dump": dumps,
             "latency": latency, "teardown": teardown}
 
 
@@ -112,6 +118,16 @@ def goals(s):
         r = largest(s["insert"], family=fam)
         out.append(goal(f"insertion {fam}, rtemu/iproute2 routes/s", r and r["speedup"], ">=", 2,
                         r and f"{r['size']} set: {r['rtemu_routes_per_s']} vs {r['linux_routes_per_s']} routes/s"))
+    for fam in FAMILIES:
+        r = [x for x in s.get("insert_timed", []) if x["family"] == fam and x["size"] == "100k"]
+        r = r[0] if r else None
+        out.append(goal(f"bulk add of 100k {fam} routes, with lifetimes / without", r and r["ratio"], "<=", 1.2,
+                        r and f"{r['timed_ms']} vs {r['plain_ms']} ms"))
+    over = [(round(x["rtemu_ref_ns"] - x["rtemu_ns"], 1), x) for x in s["lookup"]]
+    worst = max(over, key=lambda o: o[0], default=None)
+    out.append(goal("referenced lookup minus plain lookup, ns (worst row)", worst and worst[0], "<=", 10,
+                    worst and f"{worst[1]['family']} {worst[1]['size']} {worst[1]['keys']}: "
+                    f"{worst[1]['rtemu_ref_ns']} vs {worst[1]['rtemu_ns']} ns"))
     r = largest(s["memory"], family="inet")
     out.append(goal("memory inet, bytes per route", r and r["rtemu_bytes_per_route"], "<=", 96,
                     r and f"{r['size']} set; Linux {r['linux_bytes_per_route']} B"))
@@ -152,6 +168,11 @@ def markdown(doc):
             table(["family", "set", "prefixes", "rtemu", "iproute2", "speed-up"],
                   [[r["family"], r["size"], r["prefixes"], r["rtemu_routes_per_s"], r["linux_routes_per_s"],
                     r["speedup"]] for r in s["insert"]]), ""]
+    if s.get("insert_timed"):
+        out += ["### Bulk add with lifetimes (ms: rtemuctl -batch of the same routes without and with lifetimes)", "",
+                table(["family", "set", "prefixes", "without", "with", "ratio"],
+                      [[r["family"], r["size"], r["prefixes"], r["plain_ms"], r["timed_ms"], r["ratio"]]
+                       for r in s["insert_timed"]]), ""]
     out += ["### Memory (bytes per route: slab + vmalloc growth)", "",
             table(["family", "set", "prefixes", "rtemu", "Linux", "ratio"],
                   [[r["family"], r["size"], r["prefixes"], r["rtemu_bytes_per_route"],
