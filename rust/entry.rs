@@ -118,15 +118,13 @@ const REF_MASK: u32 = UP_BIT - 1;
 pub(crate) type RtArc = RcuArc<RtEntry>;
 
 /// A route entry (FreeBSD's `struct rtentry`).
+///
+/// `#[repr(C)]`, in the order a referenced lookup touches the fields (the
+/// count, the flags, the use count, the prefix, the lock): with the
+/// allocation's own count before them they share its first cache line.
+#[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
-    /// `rt_key` and `rt_mask`.
-    prefix: Prefix,
-    /// `rt_parent`: the cloning route a clone came from. Its memory, not a
-    /// reference in `rt_refcnt`'s sense.
-    parent: Option<RtArc>,
-    /// Its clones in the table; changed under the table's writer lock.
-    clones_linked: Atomic<u32>,
     /// `RTF_UP` and `rt_refcnt`, see the module documentation.
     refs_up: Atomic<u32>,
     /// A copy of `state.flags` for lock-free readers, written under the
@@ -134,6 +132,16 @@ pub(crate) struct RtEntry {
     flags_seen: Atomic<u32>,
     /// `rt_use`: lookups that returned the entry.
     use_count: Atomic<u64>,
+    /// `rt_key` and `rt_mask`.
+    prefix: Prefix,
+    /// `rt_mtx`.
+    #[pin]
+    state: SpinLock<RtState>,
+    /// `rt_parent`: the cloning route a clone came from. Its memory, not a
+    /// reference in `rt_refcnt`'s sense.
+    parent: Option<RtArc>,
+    /// Its clones in the table; changed under the table's writer lock.
+    clones_linked: Atomic<u32>,
     /// Boot-time ns of a clone's last release (its creation until then):
     /// where its idle time starts, as FreeBSD's `in_clsroute` sets
     /// `rmx_expire` when the last reference goes.
@@ -142,9 +150,6 @@ pub(crate) struct RtEntry {
     /// 0 when not in it; used under the table's writer lock only.
     timed_seq: Atomic<u64>,
     counters: Arc<EntryCounters>,
-    /// `rt_mtx`.
-    #[pin]
-    state: SpinLock<RtState>,
 }
 
 impl RtEntry {

@@ -157,13 +157,13 @@ impl Default for RcuGuard {
     }
 }
 
-/// The allocation behind an [`RcuArc`]. `head` comes first so that the `call_rcu` callback can
-/// turn the `callback_head` pointer back into the allocation.
+/// The allocation behind an [`RcuArc`]: the count and the value first, where readers look, and
+/// `head` (which only the writer that drops the last count touches) last.
 #[repr(C)]
 struct ArcInner<T> {
-    head: UnsafeCell<bindings::callback_head>,
     refs: AtomicUsize,
     value: T,
+    head: UnsafeCell<bindings::callback_head>,
 }
 
 /// A counted, immutable heap object whose memory is freed with `call_rcu` once the last count is
@@ -287,9 +287,11 @@ impl<T> Deref for RcuArc<T> {
 /// `head` must be the `head` field of an `ArcInner<T>` allocated by [`RBox`] whose last count
 /// was dropped, passed to `call_rcu` exactly once.
 unsafe extern "C" fn free_cb<T>(head: *mut bindings::callback_head) {
-    // `head` is the first field of the `#[repr(C)]` `ArcInner<T>` (and `UnsafeCell` is
-    // `#[repr(transparent)]`), so the pointers are the same.
-    let p = head.cast::<ArcInner<T>>();
+    // `head` is the `head` field of an `ArcInner<T>` (and `UnsafeCell` is `#[repr(transparent)]`);
+    // it came from a pointer to the whole allocation, whose provenance it keeps.
+    let p = head
+        .wrapping_byte_sub(core::mem::offset_of!(ArcInner<T>, head))
+        .cast::<ArcInner<T>>();
     // SAFETY: By the safety requirements `p` is an unreachable `RBox` allocation that nothing
     // else frees; dropping `T` here is allowed since `T: Send` (type invariant of `RcuArc`), and
     // it is dropped in place, as a pinned value must be.
