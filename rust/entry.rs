@@ -4,8 +4,9 @@
 //! rtalloc(9).
 //!
 //! An entry's memory is an [`RtArc`] (an [`RcuArc`], charged to the memory
-//! cgroup of the task that adds the route): the table's route set holds one
-//! count, every holder another, and a clone one on its parent. FreeBSD's
+//! cgroup of the task that adds the route): the table holds one count (its
+//! trie for a prefix's first path, the first path's list for the others),
+//! every holder another, and a clone one on its parent. FreeBSD's
 //! `rt_refcnt` is kept apart from it and counts holders only: being in the
 //! table is not a reference, and neither is being a clone's parent (FreeBSD
 //! 7's `rtfree`: "NB: no refcnt on parent"). So `rt_refcnt` and `rttrash`
@@ -48,7 +49,7 @@ use kernel::{
 
 use crate::addr::{Addr, Prefix};
 use crate::lifetime::{Clock, Deadline};
-use crate::platform::{AllocError, RcuArc};
+use crate::platform::{AllocError, RVec, RcuArc, RcuGuard, RcuSlot};
 
 /// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
 pub(crate) mod flags {
@@ -117,6 +118,10 @@ const REF_MASK: u32 = UP_BIT - 1;
 /// sense.
 pub(crate) type RtArc = RcuArc<RtEntry>;
 
+/// The paths of a prefix after its first, in the order they were added.
+/// Each holds the entry's memory, not a reference in `rt_refcnt`'s sense.
+pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
+
 /// A route entry (FreeBSD's `struct rtentry`).
 ///
 /// `#[repr(C)]`, in the order a referenced lookup touches the fields (the
@@ -134,6 +139,9 @@ pub(crate) struct RtEntry {
     use_count: Atomic<u64>,
     /// `rt_key` and `rt_mask`.
     prefix: Prefix,
+    /// The prefix's other paths, while this entry is its first (the one its
+    /// table's trie holds); changed under the table's writer lock.
+    other_paths: RcuSlot<OtherPaths>,
     /// `rt_mtx`.
     #[pin]
     state: SpinLock<RtState>,
@@ -166,6 +174,7 @@ impl RtEntry {
         // rather than wake the cgroup's OOM killer (see `RouteAlloc`).
         let rt = RcuArc::pin_init(pin_init!(Self {
             prefix,
+            other_paths: RcuSlot::empty(),
             parent,
             clones_linked: Atomic::new(0),
             refs_up: Atomic::new(0),
@@ -178,6 +187,22 @@ impl RtEntry {
         }))?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
+    }
+
+    /// The prefix's other paths while this entry is its first in a table
+    /// (none otherwise), as of `g`.
+    pub(crate) fn other_paths<'g>(&'g self, g: &'g RcuGuard) -> &'g [RtArc] {
+        self.other_paths.load(g).map_or(&[], |o| &o.get().0)
+    }
+
+    /// Makes `paths` the prefix's other paths, for an entry that is or is
+    /// about to be its first; returns the previous ones. Under the table's
+    /// writer lock.
+    pub(crate) fn set_other_paths(
+        &self,
+        paths: Option<RcuArc<OtherPaths>>,
+    ) -> Option<RcuArc<OtherPaths>> {
+        self.other_paths.swap(paths)
     }
 
     pub(crate) fn prefix(&self) -> &Prefix {
@@ -329,6 +354,12 @@ pub(crate) struct RtRef {
 }
 
 impl RtRef {
+    /// Takes a reference on an entry whose handle the caller gives up.
+    pub(crate) fn from_arc(rt: RtArc) -> Self {
+        rt.refs_up.fetch_add(1, Relaxed);
+        Self { rt }
+    }
+
     /// Takes a reference on an entry found in a table (RT_LOCK, RT_ADDREF,
     /// RT_UNLOCK in FreeBSD, which needs the lock only because its count is
     /// not atomic).

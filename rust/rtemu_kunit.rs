@@ -441,6 +441,39 @@ mod tests {
     }
 
     #[test]
+    fn removing_the_first_path_promotes_the_next() -> Result {
+        let t = table();
+        let gw2 = v4([192, 0, 2, 2]);
+        let gw3 = v4([192, 0, 2, 3]);
+        let p = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        for gw in [GW, gw2, gw3] {
+            add(&t, v4([10, 0, 0, 0]), 8, gw, 0)?;
+        }
+        let first = t.get_exact(&p)?[0].clone();
+        assert_eq!(first.other_paths(&RcuGuard::new()).len(), 2);
+        t.remove(&p, Some(&GW), &mut Events::new())?;
+        let paths = t.get_exact(&p)?;
+        let gateways: KVec<Addr> = {
+            let mut v = KVec::new();
+            for rt in paths.iter() {
+                let gateway = rt.lock_state().gateway;
+                v.push(gateway, GFP_KERNEL)?;
+            }
+            v
+        };
+        assert_eq!(&gateways[..], &[gw2, gw3]);
+        // The new first holds the remaining path; the old first, which a
+        // holder may keep for long, lets go of the others.
+        assert_eq!(paths[0].other_paths(&RcuGuard::new()).len(), 1);
+        assert!(first.other_paths(&RcuGuard::new()).is_empty());
+        let mut rt = t
+            .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+            .expect("match");
+        assert_eq!(rt.state().gateway, gw2);
+        Ok(())
+    }
+
+    #[test]
     fn lifetimes_deprecate_then_expire() -> Result {
         let t = table();
         let now = CLOCK.real_ns() as u64;

@@ -2,11 +2,11 @@
 
 //! A namespace's route table: FreeBSD's routing tree and `rtrequest1`.
 //!
-//! Two tries (IPv4 and IPv6) map each prefix to its [`RouteSet`]: the paths of
-//! that prefix through different routers, in the order they were added (as
-//! OpenBSD's multipath list). Readers look up without locks under RCU;
-//! writers are serialized by the table's mutex and publish copy-on-write
-//! route sets. Entries leave the table by [`RtEntry::mark_down`] and are
+//! Two tries (IPv4 and IPv6) map each prefix to its first path's entry; the
+//! prefix's other paths (through different routers, in the order they were
+//! added, as OpenBSD's multipath list) hang off that entry ([`Paths`]).
+//! Readers look up without locks under RCU; writers are serialized by the
+//! table's mutex and publish copy-on-write lists of other paths. Entries leave the table by [`RtEntry::mark_down`] and are
 //! freed when their last holder lets go (see `entry.rs`).
 
 use kernel::{
@@ -22,65 +22,89 @@ use kernel::{
 use crate::{
     addr::{Addr, Af, Prefix},
     entry::{
-        clone_flags, clones, flags::*, EntryCounters, RouteInfo, RtArc, RtEntry, RtLocked, RtRef,
-        RtState,
+        clone_flags, clones, flags::*, EntryCounters, OtherPaths, RouteInfo, RtArc, RtEntry,
+        RtLocked, RtRef, RtState,
     },
     event::{DeleteReason, Event, Events},
     lifetime::{Clock, Deadline},
-    platform::{AllocError, RVec, RcuGuard},
+    platform::{AllocError, RVec, RcuArc, RcuGuard, RcuRef},
     timed::{TimedList, TimedRooms},
     trie::{Key, Trie, WriteTxn},
 };
 
-/// The paths of one prefix; never empty in a published set. Route memory
-/// (see `RouteAlloc`), as is the set itself in the trie.
-pub(crate) struct RouteSet {
-    paths: Paths,
+/// The paths of one prefix as a reader sees them: the first, which the trie
+/// holds, and the others, which hang off it.
+#[derive(Clone, Copy)]
+pub(crate) struct Paths<'g> {
+    first: RcuRef<'g, RtEntry>,
+    others: &'g [RtArc],
 }
 
-/// A set's paths: the single path most prefixes have is stored inline, so a
-/// lookup goes from the set straight to the entry.
-enum Paths {
-    One(RtArc),
-    Many(RVec<RtArc>),
+/// One path of a [`Paths`].
+#[derive(Clone, Copy)]
+pub(crate) enum PathRef<'g> {
+    First(RcuRef<'g, RtEntry>),
+    Other(&'g RtArc),
 }
 
-impl RouteSet {
-    /// A set of `keep` and then `extra`. May sleep.
-    fn of(keep: &[RtArc], extra: Option<&RtArc>) -> Result<Self, AllocError> {
-        let paths = match (keep, extra) {
-            ([one], None) | ([], Some(one)) => Paths::One(one.clone()),
-            _ => {
-                let n = keep.len() + usize::from(extra.is_some());
-                let mut v = RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?;
-                // Within the capacity: neither allocates.
-                v.extend_from_slice(keep, GFP_KERNEL_ACCOUNT)?;
-                if let Some(p) = extra {
-                    v.push(p.clone(), GFP_KERNEL_ACCOUNT)?;
-                }
-                Paths::Many(v)
-            }
-        };
-        Ok(Self { paths })
+impl PathRef<'_> {
+    /// A handle on the entry's memory; `None` if the entry just left the
+    /// table and nothing else holds it.
+    pub(crate) fn to_arc(self) -> Option<RtArc> {
+        match self {
+            PathRef::First(rt) => rt.to_arc(),
+            PathRef::Other(rt) => Some(rt.clone()),
+        }
     }
 
-    pub(crate) fn paths(&self) -> &[RtArc] {
-        match &self.paths {
-            Paths::One(rt) => core::slice::from_ref(rt),
-            Paths::Many(v) => v,
+    /// Whether this is `rt`'s entry.
+    pub(crate) fn is(self, rt: &RtArc) -> bool {
+        match self {
+            PathRef::First(p) => p.is(rt),
+            PathRef::Other(p) => RtArc::ptr_eq(p, rt),
         }
+    }
+}
+
+impl core::ops::Deref for PathRef<'_> {
+    type Target = RtEntry;
+
+    fn deref(&self) -> &RtEntry {
+        match self {
+            PathRef::First(rt) => rt,
+            PathRef::Other(rt) => rt,
+        }
+    }
+}
+
+impl<'g> Paths<'g> {
+    fn of(first: RcuRef<'g, RtEntry>, g: &'g RcuGuard) -> Self {
+        Self {
+            first,
+            others: first.get().other_paths(g),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        1 + self.others.len()
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = PathRef<'g>> {
+        Iterator::chain(
+            core::iter::once(PathRef::First(self.first)),
+            self.others.iter().map(PathRef::Other),
+        )
     }
 
     /// The path a lookup returns: the first that is not deprecated, else the
     /// first.
-    pub(crate) fn chosen(&self) -> Option<&RtArc> {
-        match &self.paths {
-            Paths::One(rt) => Some(rt),
-            Paths::Many(v) => v
-                .iter()
-                .find(|rt| !rt.is_deprecated())
-                .or_else(|| v.first()),
+    pub(crate) fn chosen(self) -> PathRef<'g> {
+        if self.others.is_empty() {
+            return PathRef::First(self.first);
         }
+        self.iter()
+            .find(|rt| !rt.is_deprecated())
+            .unwrap_or(PathRef::First(self.first))
     }
 }
 
@@ -275,8 +299,8 @@ impl Lookup<'_> {
 /// A namespace's route table.
 #[pin_data]
 pub(crate) struct RouteTable {
-    v4: Trie<u32, RouteSet>,
-    v6: Trie<u128, RouteSet>,
+    v4: Trie<u32, RtEntry>,
+    v6: Trie<u128, RtEntry>,
     #[pin]
     writer: Mutex<WriterState>,
     /// The rooms made in the writer's timed list and not yet filled.
@@ -362,28 +386,30 @@ impl RouteTable {
     }
 
     /// The longest match for `dst` under `g`.
-    pub(crate) fn lookup_rcu<'g>(&'g self, dst: &Addr, g: &'g RcuGuard) -> Option<&'g RtArc> {
-        let set = on_trie!(self, dst.af(), |trie| trie
+    pub(crate) fn lookup_rcu<'g>(&'g self, dst: &Addr, g: &'g RcuGuard) -> Option<PathRef<'g>> {
+        let first = on_trie!(self, dst.af(), |trie| trie
             .lookup(AfKey::of(dst), g)
-            .map(|(_, _, s)| s))?;
-        set.chosen()
+            .map(|(_, _, first)| first))?;
+        Some(Paths::of(first, g).chosen())
     }
 
-    /// The longest match for `dst`, referenced.
+    /// The longest match for `dst`, referenced. A match that leaves the
+    /// table meanwhile, held by nothing, is a miss.
     fn lookup_ref(&self, dst: &Addr) -> Option<RtRef> {
         let g = RcuGuard::new();
-        let rt = self.lookup_rcu(dst, &g)?;
+        let rt = self.lookup_rcu(dst, &g)?.to_arc()?;
         rt.note_use();
-        Some(RtRef::new(rt))
+        Some(RtRef::from_arc(rt))
     }
 
     /// The set of paths of exactly `prefix`, under `g`.
-    fn set_of<'g>(&'g self, prefix: &Prefix, g: &'g RcuGuard) -> Option<&'g RouteSet> {
-        on_trie!(self, prefix.af(), |trie| trie.get(
+    fn set_of<'g>(&'g self, prefix: &Prefix, g: &'g RcuGuard) -> Option<Paths<'g>> {
+        let first = on_trie!(self, prefix.af(), |trie| trie.get(
             AfKey::of(&prefix.addr()),
             prefix.len(),
             g
-        ))
+        ))?;
+        Some(Paths::of(first, g))
     }
 
     /// The paths of exactly `prefix`. The `RtArc`s keep the entries' memory,
@@ -391,7 +417,7 @@ impl RouteTable {
     /// what it reports must not count its own bookkeeping.
     /// Fails only for want of memory. May sleep.
     pub(crate) fn get_exact(&self, prefix: &Prefix) -> Result<KVec<RtArc>, AllocError> {
-        let paths = |g: &RcuGuard| self.set_of(prefix, g).map_or(0, |s| s.paths().len());
+        let paths = |g: &RcuGuard| self.set_of(prefix, g).map_or(0, |s| s.len());
         let n = paths(&RcuGuard::new());
         let mut out = KVec::with_capacity(n, GFP_KERNEL)?;
         let g = RcuGuard::new();
@@ -399,7 +425,11 @@ impl RouteTable {
             // Within the capacity under the writer lock, which every caller
             // but the tests holds; otherwise the set may have grown, and
             // inside the RCU section an allocation cannot sleep.
-            out.extend_from_slice(set.paths(), GFP_ATOMIC)?;
+            // A path that left meanwhile (only without the writer lock) is
+            // skipped.
+            for rt in set.iter().filter_map(PathRef::to_arc) {
+                out.push(rt, GFP_ATOMIC)?;
+            }
         }
         Ok(out)
     }
@@ -509,7 +539,9 @@ impl RouteTable {
         // Not a use of its own: the caller's lookup counted it.
         let parent = {
             let g = RcuGuard::new();
-            self.lookup_rcu(dst, &g).map(RtRef::new)
+            self.lookup_rcu(dst, &g)
+                .and_then(PathRef::to_arc)
+                .map(RtRef::from_arc)
         };
         let Some(parent) = parent else {
             return Resolved::Nothing;
@@ -590,9 +622,8 @@ impl RouteTable {
     /// Publishes a new set for `rt`'s prefix: `keep` plus `rt`. On error
     /// the table is unchanged.
     fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result<(), TableError> {
-        let set = RouteSet::of(keep, Some(rt))?;
         let prefix = rt.prefix();
-        self.publish_set(prefix, Some(set))?;
+        self.publish_paths(prefix, keep, Some(rt))?;
         rt.mark_up();
         self.routes_of(prefix.af()).fetch_add(1, Relaxed);
         self.changed();
@@ -785,22 +816,23 @@ impl RouteTable {
     /// Publishes `paths` as `prefix`'s set, or removes the prefix when there
     /// are none.
     fn republish(&self, prefix: &Prefix, paths: &[RtArc]) -> Result<(), TableError> {
-        let set = if paths.is_empty() {
-            None
-        } else {
-            Some(RouteSet::of(paths, None)?)
-        };
-        self.publish_set(prefix, set)
+        self.publish_paths(prefix, paths, None)
     }
 
-    /// Publishes `set` as `prefix`'s paths in its family's trie (`None`
-    /// removes the prefix).
-    fn publish_set(&self, prefix: &Prefix, set: Option<RouteSet>) -> Result<(), TableError> {
+    /// Publishes `keep` and then `extra` as `prefix`'s paths in its family's
+    /// trie (none removes the prefix).
+    fn publish_paths(
+        &self,
+        prefix: &Prefix,
+        keep: &[RtArc],
+        extra: Option<&RtArc>,
+    ) -> Result<(), TableError> {
         on_trie!(self, prefix.af(), |trie| publish(
             trie,
             AfKey::of(&prefix.addr()),
             prefix.len(),
-            set
+            keep,
+            extra
         ))
     }
 
@@ -844,10 +876,12 @@ impl RouteTable {
         let mut victims = KVec::new();
         {
             let g = RcuGuard::new();
-            let mut visit = |rt: &RtArc| -> Result<(), AllocError> {
+            let mut visit = |rt: PathRef<'_>| -> Result<(), AllocError> {
                 let state = rt.lock_state();
                 if state.gateway == *addr || *rt.prefix() == Prefix::host(*addr) {
-                    victims.push(rt.clone(), GFP_ATOMIC)?;
+                    if let Some(rt) = rt.to_arc() {
+                        victims.push(rt, GFP_ATOMIC)?;
+                    }
                 }
                 Ok(())
             };
@@ -955,9 +989,7 @@ impl RouteTable {
             // rt_fixchange), so that is allowed, and rtemu skips the clone.
             if !gw.is_unspecified() && !prefix.is_host() {
                 let g = RcuGuard::new();
-                let through_itself = self
-                    .lookup_rcu(&gw, &g)
-                    .is_some_and(|m| RtArc::ptr_eq(m, &rt));
+                let through_itself = self.lookup_rcu(&gw, &g).is_some_and(|m| m.is(&rt));
                 if through_itself && !clones(rt.lock_state().flags, 0) {
                     return Err(TableError::ViaOnlyItself);
                 }
@@ -1079,7 +1111,7 @@ impl RouteTable {
         &self,
         af: Af,
         cursor: &mut Option<(Prefix, u32)>,
-        f: &mut dyn FnMut(&RtArc) -> bool,
+        f: &mut dyn FnMut(&RtEntry) -> bool,
     ) -> bool {
         let g = RcuGuard::new();
         on_trie!(self, af, |trie| walk_from(trie, cursor, &g, f))
@@ -1129,7 +1161,7 @@ fn via_itself(prefix: &Prefix, gateway: &Addr) -> bool {
 /// The write side of `trie`, for a caller that holds the table's writer
 /// lock, which serialises the table's writers: another open transaction is
 /// a bug, reported (WARN) and refused.
-fn write_txn<K: Key>(trie: &Trie<K, RouteSet>) -> Result<WriteTxn<'_, K, RouteSet>, TableError> {
+fn write_txn<K: Key>(trie: &Trie<K, RtEntry>) -> Result<WriteTxn<'_, K, RtEntry>, TableError> {
     let Some(txn) = trie.writer() else {
         kernel::warn_on!(true);
         return Err(TableError::WriterBusy);
@@ -1137,19 +1169,58 @@ fn write_txn<K: Key>(trie: &Trie<K, RouteSet>) -> Result<WriteTxn<'_, K, RouteSe
     Ok(txn)
 }
 
+/// Publishes `keep` and then `extra` as the paths of `(key, len)`: the first
+/// in the trie, the others hanging off it; none removes the prefix. The new
+/// list of other paths is allocated before anything changes, so on error
+/// the table is unchanged.
+///
+/// A reader sees the old paths or the new ones: a first that stays first
+/// gets its new list in one swap; a new first gets its list before the trie
+/// points at it, and the old first, no longer first, lets go of its list.
 fn publish<K: Key>(
-    trie: &Trie<K, RouteSet>,
+    trie: &Trie<K, RtEntry>,
     key: K,
     len: u8,
-    set: Option<RouteSet>,
+    keep: &[RtArc],
+    extra: Option<&RtArc>,
 ) -> Result<(), TableError> {
     let mut txn = write_txn(trie)?;
-    match set {
-        Some(set) => {
-            txn.insert(key, len, set)?;
+    let mut paths = Iterator::chain(keep.iter(), extra);
+    let Some(first) = paths.next() else {
+        if let Some(old) = txn.remove(key, len)? {
+            drop(old.set_other_paths(None));
         }
-        None => {
-            txn.remove(key, len)?;
+        return Ok(());
+    };
+    let n = keep.len() + usize::from(extra.is_some()) - 1;
+    let others = if n == 0 {
+        None
+    } else {
+        let mut v = RVec::with_capacity(n, GFP_KERNEL_ACCOUNT)?;
+        for rt in paths {
+            // Within the capacity: no allocation.
+            v.push(rt.clone(), GFP_KERNEL_ACCOUNT)?;
+        }
+        Some(RcuArc::try_new(OtherPaths(v))?)
+    };
+    match txn.get(key, len) {
+        Some(current) if RtArc::ptr_eq(&current, first) => {
+            drop(first.set_other_paths(others));
+        }
+        _ => {
+            let before = first.set_other_paths(others);
+            match txn.insert_arc(key, len, first.clone()) {
+                Ok(old) => {
+                    if let Some(old) = old {
+                        drop(old.set_other_paths(None));
+                    }
+                    drop(before);
+                }
+                Err(e) => {
+                    drop(first.set_other_paths(before));
+                    return Err(e.into());
+                }
+            }
         }
     }
     Ok(())
@@ -1157,18 +1228,19 @@ fn publish<K: Key>(
 
 /// Removes everything from `trie` through its open transaction `txn`,
 /// clearing `RTF_UP` on each entry.
-fn clear_trie<K: Key>(mut txn: WriteTxn<'_, K, RouteSet>) -> u32 {
+fn clear_trie<K: Key>(mut txn: WriteTxn<'_, K, RtEntry>) -> u32 {
     let mut count = 0;
     {
         let g = RcuGuard::new();
-        for (_, _, set) in txn.trie().iter(&g) {
-            for rt in set.paths() {
+        for (_, _, first) in txn.trie().iter(&g) {
+            for rt in Paths::of(first, &g).iter() {
                 rt.mark_down();
                 if let Some(parent) = rt.parent() {
                     parent.note_clone_linked(false);
                 }
                 count += 1;
             }
+            drop(first.set_other_paths(None));
         }
     }
     txn.clear();
@@ -1176,12 +1248,12 @@ fn clear_trie<K: Key>(mut txn: WriteTxn<'_, K, RouteSet>) -> u32 {
 }
 
 fn walk<K: Key, E>(
-    trie: &Trie<K, RouteSet>,
+    trie: &Trie<K, RtEntry>,
     g: &RcuGuard,
-    f: &mut dyn FnMut(&RtArc) -> Result<(), E>,
+    f: &mut dyn FnMut(PathRef<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
-    for (_, _, set) in trie.iter(g) {
-        for rt in set.paths() {
+    for (_, _, first) in trie.iter(g) {
+        for rt in Paths::of(first, g).iter() {
             f(rt)?;
         }
     }
@@ -1189,10 +1261,10 @@ fn walk<K: Key, E>(
 }
 
 fn walk_from<K: AfKey>(
-    trie: &Trie<K, RouteSet>,
+    trie: &Trie<K, RtEntry>,
     cursor: &mut Option<(Prefix, u32)>,
     g: &RcuGuard,
-    f: &mut dyn FnMut(&RtArc) -> bool,
+    f: &mut dyn FnMut(&RtEntry) -> bool,
 ) -> bool {
     // Resume at the cursor's prefix itself, skipping its paths already
     // seen, then strictly after it.
@@ -1200,10 +1272,10 @@ fn walk_from<K: AfKey>(
     let iter = match resume_at {
         Some((p, seen)) => {
             let key = K::of(&p.addr());
-            if let Some(set) = trie.get(key, p.len(), g) {
+            if let Some(first) = trie.get(key, p.len(), g) {
                 let mut n = seen;
-                for rt in set.paths().iter().skip(seen as usize) {
-                    if !f(rt) {
+                for rt in Paths::of(first, g).iter().skip(seen as usize) {
+                    if !f(&rt) {
                         return false;
                     }
                     n += 1;
@@ -1214,13 +1286,13 @@ fn walk_from<K: AfKey>(
         }
         None => trie.iter(g),
     };
-    for (key, len, set) in iter {
+    for (key, len, first) in iter {
         let Ok(prefix) = Prefix::new(key.addr(), len) else {
             continue;
         };
         let mut seen = 0;
-        for rt in set.paths() {
-            if !f(rt) {
+        for rt in Paths::of(first, g).iter() {
+            if !f(&rt) {
                 return false;
             }
             seen += 1;

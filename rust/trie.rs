@@ -86,6 +86,7 @@ use crate::platform::{
     RcuArc,
     RcuGuard,
     RcuNode,
+    RcuRef,
     RcuSlot, //
 };
 
@@ -459,7 +460,7 @@ impl<'a, V> Node<'a, V> {
     }
 
     #[inline(always)]
-    fn value<'g>(self, idx: usize, g: &'g RcuGuard) -> Option<&'g V>
+    fn value<'g>(self, idx: usize, g: &'g RcuGuard) -> Option<RcuRef<'g, V>>
     where
         'a: 'g,
     {
@@ -569,7 +570,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
 
     /// Longest-prefix match for `key`: the matching prefix, its length and its value.
     #[inline]
-    pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, &'g V)> {
+    pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, RcuRef<'g, V>)> {
         let mut node = Node(self.root.load(g)?);
         let mut best: Option<(Node<'g, V>, usize, usize)> = None;
         let mut depth = 0;
@@ -609,7 +610,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
     }
 
     /// The value of exactly `(prefix, len)`; the host bits of `prefix` are ignored.
-    pub(crate) fn get<'g>(&'g self, prefix: K, len: u8, g: &'g RcuGuard) -> Option<&'g V> {
+    pub(crate) fn get<'g>(&'g self, prefix: K, len: u8, g: &'g RcuGuard) -> Option<RcuRef<'g, V>> {
         if len > K::BITS {
             return None;
         }
@@ -794,7 +795,7 @@ pub(crate) struct Iter<'g, K, V> {
 }
 
 impl<'g, K: Key, V> Iterator for Iter<'g, K, V> {
-    type Item = (K, u8, &'g V);
+    type Item = (K, u8, RcuRef<'g, V>);
 
     fn next(&mut self) -> Option<Self::Item> {
         while self.sp > 0 {
@@ -920,6 +921,7 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         n.value_slot(idx)?.load_arc(&g)
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Inserts `(prefix, len)` with `value`, or replaces its value.
     ///
     /// Returns the replaced value, if any. Host bits of `prefix` are ignored; `len` is clamped to

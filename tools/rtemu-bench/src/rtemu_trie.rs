@@ -58,7 +58,7 @@ macro_rules! family {
             /// Longest-prefix match: (prefix, length, value).
             #[inline]
             pub fn lookup<'g>(&'g self, a: $a, g: &'g Guard) -> Option<($a, u8, &'g V)> {
-                self.t.lookup(a, &g.0)
+                self.t.lookup(a, &g.0).map(|(p, l, v)| (p, l, v.get()))
             }
 
             /// Number of prefixes.

@@ -207,6 +207,68 @@ impl<T> Drop for RcuArc<T> {
 
 struct SendPtr<T>(*mut ArcInner<T>);
 
+/// An object found through an [`RcuSlot`] under an [`RcuGuard`]: readable for as long as the
+/// guard, and able to take a count of its own while the object is still counted somewhere.
+pub(crate) struct RcuRef<'g, T> {
+    inner: &'g ArcInner<T>,
+}
+
+impl<T> Clone for RcuRef<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for RcuRef<'_, T> {}
+
+impl<'g, T> RcuRef<'g, T> {
+    /// The object, for as long as the guard.
+    #[allow(
+        dead_code,
+        reason = "the kernel's seam has it; the benchmark crate uses it"
+    )]
+    #[inline(always)]
+    pub(crate) fn get(self) -> &'g T {
+        &self.inner.value
+    }
+
+    /// A new counted handle on the object, unless its last count is gone (it was unpublished
+    /// and nothing else counts it: it only waits for the grace period to be freed).
+    pub(crate) fn to_arc(self) -> Option<RcuArc<T>> {
+        let refs = &self.inner.refs;
+        let mut n = refs.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return None;
+            }
+            match refs.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(m) => n = m,
+            }
+        }
+        // INVARIANT: The count just taken (from a non-zero one) is owned by the new handle.
+        Some(RcuArc {
+            ptr: NonNull::from(self.inner),
+            _p: PhantomData,
+        })
+    }
+
+    /// Whether `arc` counts this object.
+    #[allow(dead_code, reason = "the kernel's seam has it; its table uses it")]
+    pub(crate) fn is(self, arc: &RcuArc<T>) -> bool {
+        ptr::eq(self.inner, arc.ptr.as_ptr())
+    }
+}
+
+impl<T> Deref for RcuRef<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        &self.inner.value
+    }
+}
+
 /// An atomic pointer to an [`RcuArc`] object, holding one count on it.
 ///
 /// # Invariants
@@ -231,41 +293,22 @@ impl<T> RcuSlot<T> {
         }
     }
 
-    /// The current object, valid for as long as the guard.
+    /// The current object, readable for as long as the guard.
     #[inline(always)]
-    pub(crate) fn load<'g>(&'g self, _g: &'g RcuGuard) -> Option<&'g T> {
-        let p = self.ptr.load(Ordering::Acquire);
-        // SAFETY: The slot counted the object when it was loaded; even if that count goes away,
-        // the memory is freed only after the guard's section ends.
-        unsafe { p.as_ref() }.map(|i| &i.value)
+    pub(crate) fn load<'g>(&'g self, g: &'g RcuGuard) -> Option<RcuRef<'g, T>> {
+        self.load_inner(g).map(|inner| RcuRef { inner })
     }
 
-    /// A new counted handle on the current object.
+    /// A new counted handle on the current object (`None` if empty, or if a concurrent writer
+    /// just dropped its last count).
     pub(crate) fn load_arc(&self, g: &RcuGuard) -> Option<RcuArc<T>> {
-        let inner = self.load_inner(g)?;
-        let mut n = inner.refs.load(Ordering::Relaxed);
-        loop {
-            if n == 0 {
-                return None;
-            }
-            match inner
-                .refs
-                .compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => break,
-                Err(m) => n = m,
-            }
-        }
-        // INVARIANT: The count just taken is owned by the new handle.
-        Some(RcuArc {
-            ptr: NonNull::from(inner),
-            _p: PhantomData,
-        })
+        self.load(g)?.to_arc()
     }
 
     fn load_inner<'g>(&'g self, _g: &'g RcuGuard) -> Option<&'g ArcInner<T>> {
         let p = self.ptr.load(Ordering::Acquire);
-        // SAFETY: As in `load`.
+        // SAFETY: The slot counted the object when it was loaded; even if that count goes away,
+        // the memory is freed only after the guard's section ends.
         unsafe { p.as_ref() }
     }
 

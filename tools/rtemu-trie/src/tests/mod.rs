@@ -52,7 +52,7 @@ pub(crate) fn check_same<K: Key>(t: &Trie<K, u64>, m: &Naive<K>, keys: &[K]) {
     let all: Vec<_> = t.iter(&g).map(|(p, l, v)| (p, l, *v)).collect();
     assert_eq!(all, m.after(None));
     for (&(p, l), &v) in &m.map {
-        assert_eq!(t.get(p, l, &g).copied(), Some(v));
+        assert_eq!(t.get(p, l, &g).map(|v| *v), Some(v));
         assert_eq!(t.lookup(p, &g).map(|(a, b, c)| (a, b, *c)), m.lookup(p));
     }
     for &k in keys {
