@@ -12,7 +12,7 @@ use crate::{
         RouteInfo,
     },
     event::Events,
-    lifetime::{check_order, deadline, Deadline, LifetimeError},
+    lifetime::{check_order, deadline, earliest_boot_ns, Deadline, LifetimeError},
     netns::{state_of, NetState},
     nl::{Attr, Attrs, Dump, Extack, PutAttrs, Request},
     notify::put_route,
@@ -177,7 +177,7 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let flags = add_flags(&attrs, &ex)?.unwrap_or(0);
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
     let mut ev = Events::new();
-    let timed = preferred.is_some() || expires.is_some();
+    let due = earliest_boot_ns(preferred.as_ref(), expires.as_ref());
     st.table
         .add(
             NewRoute {
@@ -191,8 +191,8 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
         )
         .map_err(|e| refused(&ex, e, Some(via)))?;
     st.send_events(&ev);
-    if timed {
-        st.kick_lifetimes();
+    if let Some(at_ns) = due {
+        st.kick_lifetimes(at_ns);
     }
     Ok(())
 }
@@ -268,7 +268,8 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
     });
     st.send_events(&ev);
     if ev.len() > 0 && report {
-        st.kick_lifetimes();
+        // A new clone: its idle time is the work's to watch from now.
+        st.kick_lifetimes(st.table.clock().boot_ns());
     }
     let info = info.ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
     let mut m = req.reply(RTEMU_CMD_ROUTE_GET)?;
@@ -291,7 +292,7 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
     };
     let flags = change_flags(&attrs, &ex)?;
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
-    let timed = preferred.is_some() || expires.is_some();
+    let due = earliest_boot_ns(preferred.as_ref(), expires.as_ref());
     let mut ev = Events::new();
     st.table
         .change(
@@ -307,8 +308,8 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
         )
         .map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))?;
     st.send_events(&ev);
-    if timed {
-        st.kick_lifetimes();
+    if let Some(at_ns) = due {
+        st.kick_lifetimes(at_ns);
     }
     Ok(())
 }

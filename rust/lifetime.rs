@@ -52,6 +52,15 @@ pub(crate) struct Deadline {
     pub(crate) boot_ns: i64,
 }
 
+/// Boot time of the earlier of two optional deadlines.
+pub(crate) fn earliest_boot_ns(a: Option<&Deadline>, b: Option<&Deadline>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.boot_ns.min(b.boot_ns)),
+        (Some(d), None) | (None, Some(d)) => Some(d.boot_ns),
+        (None, None) => None,
+    }
+}
+
 /// The deadline of a CLOCK_REALTIME time; above `S64_MAX` is `EOVERFLOW`.
 pub(crate) fn deadline(clock: &dyn Clock, wall_ns: u64) -> Result<Deadline> {
     let wall = i64::try_from(wall_ns).map_err(|_| EOVERFLOW)?;

@@ -52,6 +52,7 @@ unsafe impl Send for Timer {}
 unsafe impl Sync for Timer {}
 
 impl Timer {
+    /// Makes the work run within `delay_ms`, unless it is due sooner.
     fn arm(&self, delay_ms: u64) {
         // SAFETY: the timer is live (type invariant).
         unsafe { ffi::rtemu_timer_arm(self.0, delay_ms.try_into().unwrap_or(c_ulong::MAX)) }
@@ -106,11 +107,15 @@ impl NetState {
         notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
     }
 
-    /// Runs the lifetime work soon: after an add or change with deadlines,
-    /// or a new clone.
-    pub(crate) fn kick_lifetimes(&self) {
+    /// Makes the lifetime work run by boot time `at_ns` (or at once, when
+    /// that is past), unless it is due sooner: after an add or change with
+    /// deadlines (the earliest of them), or a new clone (now).
+    pub(crate) fn kick_lifetimes(&self, at_ns: i64) {
         if let Some(t) = &self.timer {
-            t.arm(0);
+            let now = self.table.clock().boot_ns();
+            let ms = at_ns.saturating_sub(now).max(0) / 1_000_000;
+            // Rounded up, as below, unless it is due now.
+            t.arm(if at_ns <= now { 0 } else { ms as u64 + 1 });
         }
     }
 

@@ -167,6 +167,8 @@ void rtemu_unregister_release_notifier(void)
 /* A table's lifetime work: delayed work that calls back into Rust. */
 struct rtemu_timer {
 	struct delayed_work work;
+	/* Orders the check and the arming in rtemu_timer_arm. */
+	spinlock_t lock;
 	void *ctx;
 };
 
@@ -185,14 +187,25 @@ struct rtemu_timer *rtemu_timer_new(void *ctx)
 	if (!timer)
 		return NULL;
 	INIT_DELAYED_WORK(&timer->work, rtemu_timer_work);
+	spin_lock_init(&timer->lock);
 	timer->ctx = ctx;
 	return timer;
 }
 
-/* (Re)arms the work to run after delay_ms, replacing an earlier arming. */
+/*
+ * Arms the work to run within delay_ms, unless it is due sooner already:
+ * never postpones it, so that each caller's time holds, and a burst of
+ * callers with later times leaves the work alone.
+ */
 void rtemu_timer_arm(struct rtemu_timer *timer, unsigned long delay_ms)
 {
-	mod_delayed_work(system_wq, &timer->work, msecs_to_jiffies(delay_ms));
+	unsigned long delay = msecs_to_jiffies(delay_ms);
+
+	spin_lock_bh(&timer->lock);
+	if (!delayed_work_pending(&timer->work) ||
+	    time_before(jiffies + delay, timer->work.timer.expires))
+		mod_delayed_work(system_wq, &timer->work, delay);
+	spin_unlock_bh(&timer->lock);
 }
 
 void rtemu_timer_cancel_sync(struct rtemu_timer *timer)

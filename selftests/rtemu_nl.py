@@ -534,6 +534,21 @@ def expiry_and_deprecation_without_lookups(y):
 
 
 @test
+def a_sooner_deadline_added_after_a_later_one_expires_on_time(y):
+    clear(y)
+    t = now_ns()
+    # The lifetime work waits for the first route's hour; the second route
+    # must bring it forward.
+    add(y, '10.8.0.0', 16, '192.0.2.1', **{'expires-at': t + 3600 * NS})
+    add(y, '10.9.0.0', 16, '192.0.2.1', **{'expires-at': t + 2 * NS})
+    deadline = time.time() + 60
+    while time.time() < deadline and '10.9.0.0' in [x['dst'] for x in routes(y)]:
+        time.sleep(0.1)
+    check([x['dst'] for x in routes(y)] == ['10.8.0.0'], routes(y))
+    check(now_ns() >= t + 2 * NS)
+
+
+@test
 def extending_preferred_clears_deprecated(y):
     clear(y)
     add(y, '10.6.0.0', 16, '192.0.2.1', **{'preferred-until': now_ns() - NS})
