@@ -176,6 +176,10 @@ pub enum Error {
     /// and the listener must resynchronise with a dump.
     #[error("events lost: receive buffer overrun (ENOBUFS)")]
     Overrun,
+    /// A datagram larger than the buffer it was received into: its tail
+    /// is lost, so what it carried is not used.
+    #[error("netlink datagram of {len} bytes does not fit the {room}-byte receive buffer")]
+    Truncated { len: usize, room: usize },
     #[error("unexpected netlink traffic: {0}")]
     Protocol(String),
 }
@@ -187,6 +191,7 @@ impl Error {
             Error::Kernel(k) => Some(k.errno),
             Error::Io(e) => e.raw_os_error(),
             Error::Overrun => Some(libc::ENOBUFS),
+            Error::Truncated { .. } => Some(libc::EMSGSIZE),
             Error::FamilyNotFound(_) | Error::GroupNotFound(_) => Some(libc::ENOENT),
             Error::Decode(_) | Error::Protocol(_) => Some(libc::EPROTO),
         }

@@ -5,12 +5,13 @@
 use std::net::IpAddr;
 
 use crate::attr::Family;
+use crate::dump::RawRouteDump;
 use crate::error::Result;
 use crate::message::RtemuMessage;
 use crate::socket::{BatchReport, Socket};
 use crate::types::{
     Event, HoldReply, Route, RouteAdd, RouteChange, RouteClear, RouteGet, RouteHold, RouteList,
-    RouteRelease, RouteRemove, Stats, StatsGet,
+    RouteRelease, RouteRemove, Stats, StatsGet, Typed,
 };
 
 /// The routes of a dump, and whether the table changed while it ran.
@@ -67,11 +68,7 @@ impl Handle {
 
     /// `route-list` dump of every family, or one.
     pub fn route_list(&mut self, family: Option<Family>) -> Result<RouteDump> {
-        let (routes, interrupted) = self.sock.dump(&RouteList { family })?;
-        Ok(RouteDump {
-            routes,
-            interrupted,
-        })
+        self.route_list_raw(family)?.decode()
     }
 
     /// `route-list`, repeated (up to `tries` times) while the kernel marks
@@ -81,14 +78,44 @@ impl Handle {
         family: Option<Family>,
         tries: usize,
     ) -> Result<RouteDump> {
-        let mut dump = self.route_list(family)?;
-        for _ in 1..tries.max(1) {
+        self.route_list_raw_consistent(family, tries)?.decode()
+    }
+
+    /// `route-list`, kept as received and decoded when read: for large
+    /// tables, a few bytes a route until they are used.
+    pub fn route_list_raw(&mut self, family: Option<Family>) -> Result<RawRouteDump> {
+        let mut dump = RawRouteDump::default();
+        self.route_list_into(family, &mut dump)?;
+        Ok(dump)
+    }
+
+    /// [`Handle::route_list_raw`], repeated as
+    /// [`Handle::route_list_consistent`] does.
+    pub fn route_list_raw_consistent(
+        &mut self,
+        family: Option<Family>,
+        tries: usize,
+    ) -> Result<RawRouteDump> {
+        let mut dump = RawRouteDump::default();
+        for _ in 0..tries.max(1) {
+            self.route_list_into(family, &mut dump)?;
             if !dump.interrupted {
                 break;
             }
-            dump = self.route_list(family)?;
         }
         Ok(dump)
+    }
+
+    /// One `route-list` dump into `dump`, replacing what it held.
+    fn route_list_into(&mut self, family: Option<Family>, dump: &mut RawRouteDump) -> Result<()> {
+        dump.clear();
+        dump.interrupted = self
+            .sock
+            .dump_each(RouteList { family }.to_message(), |msg| {
+                dump.push(msg);
+                Ok(())
+            })?;
+        Ok(())
     }
 
     /// `route-change`.

@@ -13,11 +13,13 @@
 //! - [`socket`]: family/group resolution, requests with ack and extack,
 //!   dumps, events, batches (over `netlink-sys`);
 //! - [`handle`]: one method per operation;
+//! - [`dump`]: route dumps kept as received, decoded route by route;
 //! - [`wasix`]: the WASIX `port_route_*` shape with WASI errno values.
 //!
 //! Timestamps are `u64` nanoseconds on CLOCK_REALTIME.
 
 pub mod attr;
+pub mod dump;
 pub mod error;
 pub mod handle;
 pub mod message;
@@ -27,6 +29,7 @@ pub mod types;
 pub mod wasix;
 
 pub use attr::{Family, UnknownAttr};
+pub use dump::RawRouteDump;
 pub use error::{Error, Extack, KernelError, Result};
 pub use handle::{Handle, RouteDump};
 pub use ipnet::IpNet;

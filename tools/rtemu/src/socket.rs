@@ -5,32 +5,45 @@
 //! Family and multicast groups are resolved by name through nlctrl. Requests
 //! are sent with NLM_F_ACK and their reply and ack collected; errors carry
 //! the kernel's extack. Dumps are read across as many `recvmsg` calls as the
-//! kernel needs until NLMSG_DONE. Events that arrive while a request is in
-//! flight are queued for [`Socket::next_event`]. A receive buffer overrun
-//! (ENOBUFS) is surfaced as [`Error::Overrun`]; one during a dump is reported
-//! by the next [`Socket::next_event`] instead, after the dump completes. A
-//! request's own ack can be dropped too when the buffer is full of events,
-//! so listeners are best paired with a second socket for their requests.
+//! kernel needs until NLMSG_DONE, each reply handed over as received
+//! ([`Socket::dump_each`]) or decoded ([`Socket::dump`]). Every datagram is
+//! received into one reused buffer of [`RECV_BUF_LEN`] bytes. Events that
+//! arrive while a request is in flight are queued for [`Socket::next_event`].
+//! A receive buffer overrun (ENOBUFS) is surfaced as [`Error::Overrun`]; one
+//! during a dump is reported by the next [`Socket::next_event`] instead,
+//! after the dump completes. A request's own ack can be dropped too when the
+//! buffer is full of events, so listeners are best paired with a second
+//! socket for their requests.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
 
 use netlink_packet_core::{
-    NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP,
-    NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload, NLMSG_DONE, NLMSG_ERROR,
+    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
+use netlink_packet_generic::constants::GENL_HDRLEN;
 use netlink_packet_generic::ctrl::nlas::{GenlCtrlAttrs, McastGrpAttrs};
 use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
-use netlink_packet_generic::GenlMessage;
+use netlink_packet_generic::{GenlHeader, GenlMessage};
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket as NlSocket, SocketAddr};
 
 use crate::error::{Error, Extack, KernelError, Result};
 use crate::message::RtemuMessage;
-use crate::proto;
+use crate::proto::{self, Cmd};
 use crate::types::{Event, Request, Typed};
 
 /// Requests sent in one `sendmsg` by [`Socket::batch`] before a barrier.
 pub const BATCH_CHUNK: usize = 64;
+
+/// Bytes of the buffer every datagram is received into. The kernel sizes
+/// the datagrams of a dump by the largest buffer the socket has received
+/// into (`max_recvmsg_len` in `netlink_recvmsg()`, capped there at
+/// `SKB_WITH_OVERHEAD(32768)`), so receiving into 32 KiB, as iproute2 does,
+/// gets about 380 IPv4 routes a datagram where a page-sized buffer gets 45.
+/// Nothing the family sends is larger; a datagram that is anyway is
+/// reported as [`Error::Truncated`], never cut short silently.
+pub const RECV_BUF_LEN: usize = 32 * 1024;
 
 /// A resolved family: its id and multicast groups by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,12 +73,41 @@ pub struct BatchReport {
 /// A generic netlink socket talking to the rtemu family.
 pub struct Socket {
     sock: NlSocket,
+    rx: RecvBuf,
     family: FamilyInfo,
     seq: u32,
     port: u32,
     pending: VecDeque<RtemuMessage>,
     /// ENOBUFS seen during a dump, not yet reported by `next_event`.
     overrun: bool,
+}
+
+/// The buffer datagrams are received into, reused for each.
+struct RecvBuf(Box<[u8]>);
+
+impl RecvBuf {
+    fn new() -> RecvBuf {
+        RecvBuf(vec![0; RECV_BUF_LEN].into_boxed_slice())
+    }
+
+    /// Receive one datagram. MSG_TRUNC makes the kernel return the
+    /// datagram's full length, so one that did not fit is detected (and
+    /// reported: its tail is gone) rather than parsed as if it were whole.
+    fn recv(&mut self, sock: &NlSocket) -> Result<&[u8]> {
+        let mut room = &mut self.0[..];
+        let len = match sock.recv(&mut room, libc::MSG_TRUNC) {
+            Ok(len) => len,
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => return Err(Error::Overrun),
+            Err(e) => return Err(Error::Io(e)),
+        };
+        if len > self.0.len() {
+            return Err(Error::Truncated {
+                len,
+                room: self.0.len(),
+            });
+        }
+        Ok(&self.0[..len])
+    }
 }
 
 fn kernel_error(flags: u16, code: i32, echoed: &[u8], family_id: u16) -> Error {
@@ -94,6 +136,23 @@ fn header_of(raw: &[u8]) -> Result<NetlinkHeader> {
     Ok(NetlinkHeader::parse(&NetlinkBuffer::new_checked(raw)?)?)
 }
 
+/// The command and the attribute bytes of one generic netlink message.
+pub fn genl_parts(raw: &[u8]) -> Result<(Cmd, &[u8])> {
+    let payload = NetlinkBuffer::new_checked(raw)?.payload();
+    let cmd = GenlHeader::parse(payload)?.cmd;
+    Ok((Cmd::from(cmd), &payload[GENL_HDRLEN..]))
+}
+
+/// Keep an event that arrived while waiting for a reply: a message of the
+/// family stamped with no request's sequence number.
+fn stash(pending: &mut VecDeque<RtemuMessage>, family_id: u16, raw: &[u8], hdr: &NetlinkHeader) {
+    if hdr.message_type == family_id && hdr.sequence_number == 0 {
+        if let Ok((_, m)) = RtemuMessage::decode(raw) {
+            pending.push_back(m);
+        }
+    }
+}
+
 impl Socket {
     /// Open a socket and resolve the rtemu family and its groups.
     pub fn connect() -> Result<Socket> {
@@ -109,6 +168,7 @@ impl Socket {
         let _ = sock.set_ext_ack(true);
         let mut s = Socket {
             sock,
+            rx: RecvBuf::new(),
             family: FamilyInfo {
                 id: 0,
                 version: 0,
@@ -148,14 +208,6 @@ impl Socket {
         Ok(())
     }
 
-    fn recv(&self) -> Result<Vec<u8>> {
-        match self.sock.recv_from_full() {
-            Ok((buf, _)) => Ok(buf),
-            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Err(Error::Overrun),
-            Err(e) => Err(Error::Io(e)),
-        }
-    }
-
     /// Resolve a generic netlink family and its multicast groups by name.
     pub fn resolve_family(&mut self, name: &str) -> Result<FamilyInfo> {
         let seq = self.next_seq();
@@ -177,8 +229,8 @@ impl Socket {
 
         let mut info = None;
         loop {
-            let dgram = self.recv()?;
-            for raw in split(&dgram)? {
+            let dgram = self.rx.recv(&self.sock)?;
+            for raw in split(dgram)? {
                 let hdr = header_of(raw)?;
                 if hdr.sequence_number != seq {
                     continue;
@@ -207,15 +259,31 @@ impl Socket {
     /// Send one request and collect its replies up to the ack (or, for a
     /// dump, up to NLMSG_DONE).
     pub fn transact(&mut self, msg: RtemuMessage, dump: bool) -> Result<Replies> {
+        let mut msgs = Vec::new();
+        let interrupted = self.exchange(msg, dump, |raw| {
+            msgs.push(RtemuMessage::decode(raw)?.1);
+            Ok(())
+        })?;
+        Ok(Replies { msgs, interrupted })
+    }
+
+    /// Send one request and hand each of its replies to `reply`, as the
+    /// complete netlink message received ([`genl_parts`] splits it), up to
+    /// the ack (or, for a dump, up to NLMSG_DONE). Returns whether the
+    /// kernel marked the dump interrupted. Notifications and other
+    /// traffic that arrive meanwhile are kept for [`Socket::next_event`].
+    fn exchange(
+        &mut self,
+        msg: RtemuMessage,
+        dump: bool,
+        mut reply: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<bool> {
         let seq = self.next_seq();
         let flags = if dump { NLM_F_DUMP } else { NLM_F_ACK };
         self.send(&msg.encode_request(self.family.id, flags, seq))?;
-        let mut out = Replies {
-            msgs: Vec::new(),
-            interrupted: false,
-        };
+        let mut interrupted = false;
         loop {
-            let dgram = match self.recv() {
+            let dgram = match self.rx.recv(&self.sock) {
                 // ENOBUFS on a socket that also listens: events were lost,
                 // not the dump (the kernel queues dump parts only when there
                 // is room). Finish the dump, which also keeps the socket
@@ -227,24 +295,32 @@ impl Socket {
                 }
                 r => r?,
             };
-            for raw in split(&dgram)? {
+            for raw in split(dgram)? {
                 let hdr = header_of(raw)?;
                 if hdr.sequence_number != seq || hdr.port_number != self.port {
-                    self.stash(raw, &hdr);
+                    stash(&mut self.pending, self.family.id, raw, &hdr);
                     continue;
                 }
                 if hdr.flags & NLM_F_DUMP_INTR != 0 {
-                    out.interrupted = true;
+                    interrupted = true;
+                }
+                if !matches!(
+                    hdr.message_type,
+                    NLMSG_NOOP | NLMSG_ERROR | NLMSG_DONE | NLMSG_OVERRUN
+                ) {
+                    // A notification stamped with our request's seq and
+                    // port (genl_notify with the request's info) is an
+                    // event; anything else of ours is a reply.
+                    if genl_parts(raw)?.0.is_notification() {
+                        self.pending.push_back(RtemuMessage::decode(raw)?.1);
+                    } else {
+                        reply(raw)?;
+                    }
+                    continue;
                 }
                 match NetlinkMessage::<GenlMessage<RtemuMessage>>::deserialize(raw)?.payload {
-                    // A notification stamped with our request's seq and port
-                    // (genl_notify with the request's info) is an event.
-                    NetlinkPayload::InnerMessage(m) if m.payload.cmd.is_notification() => {
-                        self.pending.push_back(m.payload)
-                    }
-                    NetlinkPayload::InnerMessage(m) => out.msgs.push(m.payload),
                     NetlinkPayload::Error(e) => match e.code {
-                        None => return Ok(out),
+                        None => return Ok(interrupted),
                         Some(c) => {
                             return Err(kernel_error(hdr.flags, c.get(), &e.header, self.family.id))
                         }
@@ -256,20 +332,11 @@ impl Socket {
                                 extack: Extack::parse(&d.extended_ack),
                             }));
                         }
-                        return Ok(out);
+                        return Ok(interrupted);
                     }
                     NetlinkPayload::Overrun(_) => return Err(Error::Overrun),
                     _ => {}
                 }
-            }
-        }
-    }
-
-    /// Keep an event that arrived while waiting for a reply.
-    fn stash(&mut self, raw: &[u8], hdr: &NetlinkHeader) {
-        if hdr.message_type == self.family.id && hdr.sequence_number == 0 {
-            if let Ok((_, m)) = RtemuMessage::decode(raw) {
-                self.pending.push_back(m);
             }
         }
     }
@@ -285,6 +352,18 @@ impl Socket {
         let replies = self.transact(req.to_message(), true)?;
         let intr = replies.interrupted;
         Ok((R::reply(replies.msgs)?, intr))
+    }
+
+    /// Send a dump request and hand each reply to `reply` as the netlink
+    /// message received, without decoding it: for callers that keep or
+    /// skim large dumps ([`crate::RawRouteDump`]). Returns whether the
+    /// kernel marked the dump interrupted (NLM_F_DUMP_INTR).
+    pub fn dump_each(
+        &mut self,
+        msg: RtemuMessage,
+        reply: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<bool> {
+        self.exchange(msg, true, reply)
     }
 
     /// Join a multicast group of the family by name (`monitor`, `resolve`).
@@ -319,8 +398,8 @@ impl Socket {
             if let Some(m) = self.pending.pop_front() {
                 return Ok(Event::from_message(&m)?);
             }
-            let dgram = self.recv()?;
-            for raw in split(&dgram)? {
+            let dgram = self.rx.recv(&self.sock)?;
+            for raw in split(dgram)? {
                 let hdr = header_of(raw)?;
                 if hdr.message_type == self.family.id {
                     let (_, m) = RtemuMessage::decode(raw)?;
@@ -365,11 +444,11 @@ impl Socket {
             self.send(&buf)?;
             report.sent += seqs.len();
             'chunk: loop {
-                let dgram = self.recv()?;
-                for raw in split(&dgram)? {
+                let dgram = self.rx.recv(&self.sock)?;
+                for raw in split(dgram)? {
                     let hdr = header_of(raw)?;
                     if hdr.port_number != self.port {
-                        self.stash(raw, &hdr);
+                        stash(&mut self.pending, self.family.id, raw, &hdr);
                         continue;
                     }
                     if hdr.message_type != netlink_packet_core::NLMSG_ERROR {
@@ -481,6 +560,44 @@ mod tests {
         let parts = split(&buf).unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[1].len(), 20);
+    }
+
+    /// A datagram socket pair, one end as the netlink socket type: the
+    /// receive path only calls recv(2) on it, which works the same there.
+    fn dgram_pair() -> (NlSocket, std::os::fd::OwnedFd) {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors socketpair writes.
+        let r = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM, 0, fds.as_mut_ptr()) };
+        assert_eq!(r, 0, "socketpair: {}", io::Error::last_os_error());
+        // SAFETY: both descriptors were just opened and nothing else owns them.
+        unsafe { (NlSocket::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    }
+
+    fn send(fd: &std::os::fd::OwnedFd, len: usize) {
+        use std::os::fd::AsRawFd;
+        let buf = vec![7u8; len];
+        // SAFETY: `buf` is valid for `len` bytes for the whole call.
+        let n = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), len, 0) };
+        assert_eq!(n, len as isize, "send: {}", io::Error::last_os_error());
+    }
+
+    #[test]
+    fn a_datagram_too_large_for_the_buffer_is_an_error() {
+        let (sock, peer) = dgram_pair();
+        let mut rx = RecvBuf::new();
+        send(&peer, RECV_BUF_LEN);
+        send(&peer, RECV_BUF_LEN + 1);
+        send(&peer, 20);
+        assert_eq!(rx.recv(&sock).unwrap().len(), RECV_BUF_LEN);
+        match rx.recv(&sock) {
+            Err(Error::Truncated { len, room }) => {
+                assert_eq!((len, room), (RECV_BUF_LEN + 1, RECV_BUF_LEN))
+            }
+            other => panic!("{other:?}"),
+        }
+        // The next datagram is whole again.
+        assert_eq!(rx.recv(&sock).unwrap(), [7u8; 20]);
     }
 
     #[test]

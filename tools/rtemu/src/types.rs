@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use netlink_packet_core::DecodeError;
+use netlink_packet_core::{DecodeError, NlasIterator, Parseable};
 
 use crate::attr::{Family, UnknownAttr};
 use crate::message::RtemuMessage;
@@ -121,41 +121,83 @@ impl Route {
     /// Like [`Route::from_attrs`], returning the known attributes that are
     /// not part of a route (handle, reason, count, ...).
     pub fn from_attrs_rest(attrs: &[RouteAttr]) -> Result<(Route, Vec<RouteAttr>), DecodeError> {
-        let mut family = None;
-        let mut dst = None;
-        let mut plen = None;
-        let mut pdst = None;
-        let mut pplen = None;
-        let mut rest = Vec::new();
-        let mut r = Route::new(IpNet::default());
-        for a in attrs {
-            match a {
-                RouteAttr::Pad(_) => {}
-                RouteAttr::Family(f) => family = Some(*f),
-                RouteAttr::Dst(d) => dst = Some(*d),
-                RouteAttr::PrefixLen(l) => plen = Some(*l),
-                RouteAttr::Via(v) => r.via = Some(*v),
-                RouteAttr::Flags(f) => r.flags = Some(*f),
-                RouteAttr::PreferredUntil(v) => r.preferred_until = Some(*v),
-                RouteAttr::ExpiresAt(v) => r.expires_at = Some(*v),
-                RouteAttr::PreferredLeft(v) => r.preferred_left = Some(*v),
-                RouteAttr::ExpiresLeft(v) => r.expires_left = Some(*v),
-                RouteAttr::Refcnt(v) => r.refcnt = Some(*v),
-                RouteAttr::Use(v) => r.use_count = Some(*v),
-                RouteAttr::ParentDst(v) => pdst = Some(*v),
-                RouteAttr::ParentPrefixLen(v) => pplen = Some(*v),
-                RouteAttr::Other(o) => r.unknown.push(o.clone()),
-                other => rest.push(other.clone()),
-            }
+        let mut b = RouteBuilder::new();
+        let rest = attrs.iter().filter_map(|a| b.take(a.clone())).collect();
+        Ok((b.finish()?, rest))
+    }
+
+    /// Build from the attribute bytes of a message (what follows its
+    /// genlmsghdr), as [`Route::from_attrs`] does from parsed attributes,
+    /// without collecting them first.
+    pub fn parse_attrs(buf: &[u8]) -> Result<Route, DecodeError> {
+        let mut b = RouteBuilder::new();
+        for nla in NlasIterator::new(buf) {
+            // What is not part of a route is no concern of a route.
+            let _ = b.take(RouteAttr::parse(&nla?)?);
         }
-        let dst = dst.ok_or("route without dst")?;
-        let plen = plen.ok_or("route without prefix-len")?;
-        check_family(family, &dst, "dst")?;
+        b.finish()
+    }
+}
+
+/// A route's attributes gathered one by one; the prefixes are built once
+/// all are in, whatever their order.
+struct RouteBuilder {
+    route: Route,
+    family: Option<Family>,
+    dst: Option<IpAddr>,
+    plen: Option<u8>,
+    pdst: Option<IpAddr>,
+    pplen: Option<u8>,
+}
+
+impl RouteBuilder {
+    fn new() -> RouteBuilder {
+        RouteBuilder {
+            route: Route::new(IpNet::default()),
+            family: None,
+            dst: None,
+            plen: None,
+            pdst: None,
+            pplen: None,
+        }
+    }
+
+    /// Take one attribute; a known attribute that is not part of a route
+    /// (handle, reason, count, ...) is given back.
+    #[must_use]
+    fn take(&mut self, a: RouteAttr) -> Option<RouteAttr> {
+        let r = &mut self.route;
+        match a {
+            RouteAttr::Pad(_) => {}
+            RouteAttr::Family(f) => self.family = Some(f),
+            RouteAttr::Dst(d) => self.dst = Some(d),
+            RouteAttr::PrefixLen(l) => self.plen = Some(l),
+            RouteAttr::Via(v) => r.via = Some(v),
+            RouteAttr::Flags(f) => r.flags = Some(f),
+            RouteAttr::PreferredUntil(v) => r.preferred_until = Some(v),
+            RouteAttr::ExpiresAt(v) => r.expires_at = Some(v),
+            RouteAttr::PreferredLeft(v) => r.preferred_left = Some(v),
+            RouteAttr::ExpiresLeft(v) => r.expires_left = Some(v),
+            RouteAttr::Refcnt(v) => r.refcnt = Some(v),
+            RouteAttr::Use(v) => r.use_count = Some(v),
+            RouteAttr::ParentDst(v) => self.pdst = Some(v),
+            RouteAttr::ParentPrefixLen(v) => self.pplen = Some(v),
+            RouteAttr::Other(o) => r.unknown.push(o),
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn finish(self) -> Result<Route, DecodeError> {
+        let mut r = self.route;
+        let dst = self.dst.ok_or("route without dst")?;
+        let plen = self.plen.ok_or("route without prefix-len")?;
+        check_family(self.family, &dst, "dst")?;
         r.dst = prefix(dst, plen)?;
-        if let (Some(a), Some(l)) = (pdst, pplen) {
+        if let (Some(a), Some(l)) = (self.pdst, self.pplen) {
             r.parent = Some(prefix(a, l)?);
         }
-        Ok((r, rest))
+        Ok(r)
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::io::Write;
 
+use rtemu::socket::genl_parts;
 use rtemu::{Cmd, Error, RouteAttr, RtemuMessage, Socket};
 
 const SKIP_VAR: &str = "RTEMU_SKIP_GENL_TESTS";
@@ -103,4 +104,25 @@ fn extack_message_from_the_kernel() {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("resolved"),
     }
+}
+
+#[test]
+fn dump_each_hands_over_every_reply_as_received() {
+    let Some(mut s) = nlctrl() else { return };
+    // CTRL_CMD_GETFAMILY as a dump: one CTRL_CMD_NEWFAMILY reply a family.
+    const GETFAMILY: u8 = 3;
+    const NEWFAMILY: u8 = 1;
+    let mut cmds = Vec::new();
+    let interrupted = s
+        .dump_each(RtemuMessage::route(Cmd::Other(GETFAMILY), vec![]), |raw| {
+            cmds.push(u8::from(genl_parts(raw)?.0));
+            Ok(())
+        })
+        .unwrap();
+    assert!(!interrupted);
+    // nlctrl itself, at least.
+    assert!(!cmds.is_empty());
+    assert!(cmds.iter().all(|&c| c == NEWFAMILY), "{cmds:?}");
+    // The socket is ready for the next request.
+    assert_eq!(s.resolve_family("nlctrl").unwrap().id, 0x10);
 }
