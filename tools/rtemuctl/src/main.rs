@@ -17,7 +17,7 @@ use clap::{CommandFactory, Parser};
 use rtemu::{now, proto, Error, Event, Handle, Route, RouteChange, RouteFlags};
 
 use cli::{Cli, Command, Groups, RouteCmd};
-use print::{Printer, Record, Style};
+use print::{Fields, Printer, Record, RouteWriter, Style};
 
 /// Why a command failed, and so its exit status.
 enum Fail {
@@ -41,11 +41,16 @@ impl From<io::Error> for Fail {
 
 type Res<T> = Result<T, Fail>;
 
-/// Write to stdout and flush (monitor lines must not sit in a buffer). A
-/// closed pipe (`rtemuctl monitor | head`) ends the program quietly.
+/// Write to stdout and flush (monitor lines must not sit in a buffer).
 fn out(s: &str) -> Res<()> {
     let mut o = io::stdout().lock();
-    match o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
+    written(o.write_all(s.as_bytes()).and_then(|_| o.flush()))
+}
+
+/// The outcome of a write to stdout. A closed pipe (`rtemuctl monitor |
+/// head`) ends the program quietly.
+fn written(r: io::Result<()>) -> Res<()> {
+    match r {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
         r => Ok(r?),
     }
@@ -142,12 +147,17 @@ fn route(rc: RouteCmd, p: Printer) -> Res<ExitCode> {
             out(&p.one(&print::route_get(addr, &r), Style::Block))?;
         }
         RouteCmd::Show { family } => {
-            let dump = Handle::connect()?.route_list_consistent(family.map(Into::into), 3)?;
+            // Kept as received until known consistent, then printed as
+            // each route is decoded.
+            let dump = Handle::connect()?.route_list_raw_consistent(family.map(Into::into), 3)?;
             if dump.interrupted {
                 eprintln!("rtemuctl: the table kept changing during the dump; the list may be inconsistent");
             }
-            let recs: Vec<Record> = dump.routes.iter().map(print::route).collect();
-            out(&p.many(&recs))?;
+            let mut w = RouteWriter::new(p, io::stdout().lock());
+            for r in dump.routes() {
+                written(w.route(&r?))?;
+            }
+            written(w.finish())?;
         }
         RouteCmd::Flush { family } => {
             let count = Handle::connect()?.route_clear(family.map(Into::into))?;

@@ -5,7 +5,13 @@
 //! keys. Text comes in two styles: `Line` (`ip route` / `ip monitor`: the
 //! leading `bare` fields as values, the rest as `key value`) and `Block`
 //! (FreeBSD `route get`: right-aligned `key: value` lines).
+//!
+//! `route show` prints hundreds of thousands of routes of one shape, so a
+//! route's fields are described once, for any [`Fields`]: a [`Record`], or
+//! a [`Line`] written straight out by [`RouteWriter`] without keeping them.
 
+use std::fmt::{Display, Write as _};
+use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 
 use rtemu::{Event, HoldReply, Route, Stats, UnknownAttr};
@@ -31,37 +37,106 @@ pub struct Record {
     pub bare: usize,
 }
 
-impl Record {
-    pub fn new() -> Self {
-        Record::default()
-    }
-    pub fn str(mut self, k: &str, v: impl ToString) -> Self {
-        self.fields.push((k.into(), Value::Str(v.to_string())));
-        self
-    }
-    pub fn num(mut self, k: &str, v: u64) -> Self {
-        self.fields.push((k.into(), Value::Num(v)));
-        self
-    }
-    pub fn list(mut self, k: &str, v: Vec<String>) -> Self {
-        self.fields.push((k.into(), Value::List(v)));
-        self
-    }
-    pub fn flag(mut self, k: &str, v: bool) -> Self {
-        self.fields.push((k.into(), Value::Flag(v)));
-        self
-    }
-    pub fn opt_str(self, k: &str, v: Option<impl ToString>) -> Self {
+/// Takes a record's fields in order.
+pub trait Fields: Sized {
+    fn str(self, k: &str, v: impl Display) -> Self;
+    fn num(self, k: &str, v: u64) -> Self;
+    /// Comma-separated in text (`none` when empty), an array in JSON.
+    fn list(self, k: &str, v: Vec<String>) -> Self;
+
+    fn opt_str(self, k: &str, v: Option<impl Display>) -> Self {
         match v {
             Some(v) => self.str(k, v),
             None => self,
         }
     }
-    pub fn opt_num(self, k: &str, v: Option<u64>) -> Self {
+    fn opt_num(self, k: &str, v: Option<u64>) -> Self {
         match v {
             Some(v) => self.num(k, v),
             None => self,
         }
+    }
+}
+
+impl Fields for Record {
+    fn str(mut self, k: &str, v: impl Display) -> Self {
+        self.fields.push((k.into(), Value::Str(v.to_string())));
+        self
+    }
+    fn num(mut self, k: &str, v: u64) -> Self {
+        self.fields.push((k.into(), Value::Num(v)));
+        self
+    }
+    fn list(mut self, k: &str, v: Vec<String>) -> Self {
+        self.fields.push((k.into(), Value::List(v)));
+        self
+    }
+}
+
+/// A record written into a line of text as it is made, byte for byte what
+/// [`Record::to_line`] renders of the same fields.
+pub struct Line<'a> {
+    out: &'a mut String,
+    /// Fields that print without their key, as [`Record::bare`].
+    bare: usize,
+    written: usize,
+}
+
+impl<'a> Line<'a> {
+    /// A line appended to `out`, without its newline.
+    pub fn new(out: &'a mut String, bare: usize) -> Self {
+        Line {
+            out,
+            bare,
+            written: 0,
+        }
+    }
+
+    /// Start a field: the separator, then its key unless it is bare.
+    fn key(&mut self, k: &str) {
+        if self.written > 0 {
+            self.out.push(' ');
+        }
+        if self.written >= self.bare {
+            self.out.push_str(k);
+            self.out.push(' ');
+        }
+        self.written += 1;
+    }
+}
+
+impl Fields for Line<'_> {
+    fn str(mut self, k: &str, v: impl Display) -> Self {
+        self.key(k);
+        // A String takes every write; only a Display impl could fail one.
+        let _ = write!(self.out, "{v}");
+        self
+    }
+    fn num(self, k: &str, v: u64) -> Self {
+        self.str(k, v)
+    }
+    fn list(mut self, k: &str, v: Vec<String>) -> Self {
+        self.key(k);
+        if v.is_empty() {
+            self.out.push_str("none");
+        }
+        for (i, item) in v.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(item);
+        }
+        self
+    }
+}
+
+impl Record {
+    pub fn new() -> Self {
+        Record::default()
+    }
+    pub fn flag(mut self, k: &str, v: bool) -> Self {
+        self.fields.push((k.into(), Value::Flag(v)));
+        self
     }
     pub fn bare(mut self, n: usize) -> Self {
         self.bare = n;
@@ -178,7 +253,55 @@ impl Printer {
     }
 }
 
-fn unknown_fields(mut rec: Record, unknown: &[UnknownAttr]) -> Record {
+/// Writes the routes of `route show` as they come: byte for byte what
+/// [`Printer::many`] renders of their [`route`] records, without keeping
+/// them. Text lines are made in one reused string; JSON is one array.
+pub struct RouteWriter<W: Write> {
+    json: bool,
+    out: BufWriter<W>,
+    line: String,
+    written: usize,
+}
+
+impl<W: Write> RouteWriter<W> {
+    pub fn new(p: Printer, out: W) -> Self {
+        RouteWriter {
+            json: p.json,
+            // Large writes: each is a system call, costly in a VM.
+            out: BufWriter::with_capacity(64 * 1024, out),
+            line: String::new(),
+            written: 0,
+        }
+    }
+
+    pub fn route(&mut self, r: &Route) -> io::Result<()> {
+        if self.json {
+            self.out
+                .write_all(if self.written == 0 { b"[" } else { b"," })?;
+            serde_json::to_writer(&mut self.out, &route(r).to_json())?;
+        } else {
+            self.line.clear();
+            route_fields(Line::new(&mut self.line, 1), r);
+            self.line.push('\n');
+            self.out.write_all(self.line.as_bytes())?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Close the JSON array and flush.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.json {
+            if self.written == 0 {
+                self.out.write_all(b"[")?;
+            }
+            self.out.write_all(b"]\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+fn unknown_fields<F: Fields>(mut rec: F, unknown: &[UnknownAttr]) -> F {
     for u in unknown {
         let hex: String = u.value.iter().map(|b| format!("{b:02x}")).collect();
         rec = rec.str(
@@ -191,8 +314,12 @@ fn unknown_fields(mut rec: Record, unknown: &[UnknownAttr]) -> Record {
 
 /// A route's fields: dst first (bare in line style).
 pub fn route(r: &Route) -> Record {
-    let mut rec = Record::new().str("dst", r.dst).bare(1);
-    rec = rec.opt_str("via", r.via);
+    route_fields(Record::new(), r).bare(1)
+}
+
+/// A route's fields, dst first.
+fn route_fields<F: Fields>(rec: F, r: &Route) -> F {
+    let mut rec = rec.str("dst", r.dst).opt_str("via", r.via);
     if let Some(f) = r.flags {
         rec = rec.list("flags", f.names());
     }
@@ -348,6 +475,70 @@ mod tests {
         assert_eq!(v[1]["flags"], Json::Array(vec![]));
         assert_eq!(pj.many(&[]), "[]\n");
         assert_eq!(p.many(&[]), "");
+    }
+
+    /// Routes with every field, none, and the odd ones: unknown flag bits,
+    /// unknown attributes (one empty), a clone with its parent.
+    fn assorted_routes() -> Vec<Route> {
+        let mut all = sample();
+        all.preferred_until = Some(T1);
+        all.preferred_left = Some(0);
+        all.parent = Some("10.0.0.0/8".parse().unwrap());
+        all.unknown = vec![
+            UnknownAttr {
+                kind: 40,
+                value: vec![0xab, 1],
+            },
+            UnknownAttr {
+                kind: 41,
+                value: vec![],
+            },
+        ];
+        let bare = Route::new("0.0.0.0/0".parse::<IpNet>().unwrap());
+        let mut v6 = Route::new("2001:db8::/32".parse::<IpNet>().unwrap());
+        v6.via = Some("fe80::1".parse().unwrap());
+        v6.flags = Some(RouteFlags::empty());
+        let mut odd = Route::new("192.0.2.7/32".parse::<IpNet>().unwrap());
+        odd.flags = Some(RouteFlags::from_bits_retain(0x8000_0001));
+        odd.use_count = Some(u64::MAX);
+        vec![sample(), all, bare, v6, odd]
+    }
+
+    fn written(p: Printer, routes: &[Route]) -> String {
+        let mut out = Vec::new();
+        let mut w = RouteWriter::new(p, &mut out);
+        for r in routes {
+            w.route(r).unwrap();
+        }
+        w.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn route_writer_writes_what_records_render() {
+        let routes = assorted_routes();
+        let recs: Vec<Record> = routes.iter().map(route).collect();
+        for json in [false, true] {
+            let p = Printer { json };
+            assert_eq!(written(p, &routes), p.many(&recs), "json {json}");
+            assert_eq!(written(p, &[]), p.many(&[]), "json {json}");
+            assert_eq!(written(p, &routes[..1]), p.many(&recs[..1]), "json {json}");
+        }
+        assert_eq!(
+            written(Printer { json: false }, &routes[4..]),
+            "192.0.2.7/32 flags up,0x80000000 use 18446744073709551615\n"
+        );
+    }
+
+    #[test]
+    fn line_keys_all_but_the_bare_fields() {
+        let mut s = String::new();
+        Line::new(&mut s, 2)
+            .str("a", "x")
+            .num("b", 1)
+            .list("c", vec![])
+            .list("d", vec!["p".into(), "q".into()]);
+        assert_eq!(s, "x 1 c none d p,q");
     }
 
     #[test]
