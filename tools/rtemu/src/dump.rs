@@ -48,8 +48,9 @@ impl RawRouteDump {
         self.interrupted = false;
     }
 
-    /// Keep one reply message (a complete netlink message).
-    pub(crate) fn push(&mut self, msg: &[u8]) {
+    /// Keep one reply message (a complete netlink message), as a dump
+    /// does with each it receives.
+    pub fn push(&mut self, msg: &[u8]) {
         self.msgs.extend_from_slice(msg);
         self.msgs.resize(self.msgs.len().next_multiple_of(ALIGN), 0);
         self.len += 1;

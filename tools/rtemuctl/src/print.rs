@@ -530,6 +530,85 @@ mod tests {
         );
     }
 
+    /// `route show` after the dump, old against new, on `ROUTES` synthetic
+    /// reply messages like the kernel's: decoding every message, every
+    /// route and a record each into one string, against keeping the
+    /// messages and writing each route as it is decoded. Best of 5 runs.
+    #[test]
+    #[ignore = "timing: cargo test --release -p rtemuctl route_show_timing -- --ignored --nocapture"]
+    fn route_show_timing() {
+        use rtemu::{Cmd, RawRouteDump, Request, RouteList, RtemuMessage};
+        use std::time::{Duration, Instant};
+
+        let n: u32 = std::env::var("ROUTES").map_or(100_000, |v| v.parse().unwrap());
+        let msgs: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                let dst = std::net::Ipv4Addr::from(0x0a00_0000 + (i << 8));
+                let mut r = Route::new(IpNet::new(dst.into(), 24).unwrap());
+                r.via = Some("192.0.2.2".parse().unwrap());
+                r.flags = Some(RouteFlags::UP | RouteFlags::GATEWAY | RouteFlags::STATIC);
+                r.refcnt = Some(0);
+                r.use_count = Some(0);
+                RtemuMessage::route(Cmd::RouteList, r.to_attrs()).encode(0x1c, 0x2, 1)
+            })
+            .collect();
+        /// Where the output goes: counted, not kept, as into /dev/null.
+        struct Count(usize);
+        impl Write for Count {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0 += b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let best = |f: &dyn Fn() -> usize| {
+            let mut best = Duration::MAX;
+            let mut bytes = 0;
+            for _ in 0..5 {
+                let t = Instant::now();
+                bytes = f();
+                best = best.min(t.elapsed());
+            }
+            (best, bytes)
+        };
+        for json in [false, true] {
+            let p = Printer { json };
+            let old = best(&|| {
+                let decoded = msgs
+                    .iter()
+                    .map(|m| RtemuMessage::decode(m).unwrap().1)
+                    .collect();
+                let routes = RouteList::reply(decoded).unwrap();
+                let recs: Vec<Record> = routes.iter().map(route).collect();
+                let mut out = Count(0);
+                out.write_all(p.many(&recs).as_bytes()).unwrap();
+                out.0
+            });
+            let new = best(&|| {
+                let mut dump = RawRouteDump::default();
+                for m in &msgs {
+                    dump.push(m);
+                }
+                let mut out = Count(0);
+                let mut w = RouteWriter::new(p, &mut out);
+                for r in dump.routes() {
+                    w.route(&r.unwrap()).unwrap();
+                }
+                w.finish().unwrap();
+                out.0
+            });
+            assert_eq!(old.1, new.1);
+            println!(
+                "{n} routes, json {json}: old {:?}, new {:?}, new/old {:.3}",
+                old.0,
+                new.0,
+                new.0.as_secs_f64() / old.0.as_secs_f64()
+            );
+        }
+    }
+
     #[test]
     fn line_keys_all_but_the_bare_fields() {
         let mut s = String::new();
