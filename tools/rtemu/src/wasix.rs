@@ -274,6 +274,11 @@ mod tests {
         );
         assert_eq!(errno_of(&Error::Overrun), errno::ENOBUFS);
         assert_eq!(errno_of(&Error::Decode("x".into())), errno::EPROTO);
+        let cut = Error::Truncated {
+            len: 40_000,
+            room: 32_768,
+        };
+        assert_eq!(errno_of(&cut), errno::EMSGSIZE);
         let io = Error::Io(std::io::Error::from_raw_os_error(libc::EACCES));
         assert_eq!(errno_of(&io), errno::EACCES);
     }
