@@ -207,6 +207,21 @@ impl<T> Drop for RcuArc<T> {
 
 struct SendPtr<T>(*mut ArcInner<T>);
 
+/// Takes one more count on an object whose count `refs` is, unless that count is already zero
+/// (the object only waits for its grace period to be freed, and must not come back).
+fn take_count(refs: &AtomicUsize) -> bool {
+    let mut n = refs.load(Ordering::Relaxed);
+    loop {
+        if n == 0 {
+            return false;
+        }
+        match refs.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return true,
+            Err(m) => n = m,
+        }
+    }
+}
+
 /// An object found through an [`RcuSlot`] under an [`RcuGuard`]: readable for as long as the
 /// guard, and able to take a count of its own while the object is still counted somewhere.
 pub(crate) struct RcuRef<'g, T> {
@@ -235,16 +250,8 @@ impl<'g, T> RcuRef<'g, T> {
     /// A new counted handle on the object, unless its last count is gone (it was unpublished
     /// and nothing else counts it: it only waits for the grace period to be freed).
     pub(crate) fn to_arc(self) -> Option<RcuArc<T>> {
-        let refs = &self.inner.refs;
-        let mut n = refs.load(Ordering::Relaxed);
-        loop {
-            if n == 0 {
-                return None;
-            }
-            match refs.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(m) => n = m,
-            }
+        if !take_count(&self.inner.refs) {
+            return None;
         }
         // INVARIANT: The count just taken (from a non-zero one) is owned by the new handle.
         Some(RcuArc {
@@ -601,16 +608,8 @@ impl<H, A> NodeSlot<H, A> {
     /// A new counted handle on the current node.
     pub(crate) fn load_arc(&self, g: &RcuGuard) -> Option<RcuNode<H, A>> {
         let r = self.load(g)?;
-        let refs = &r.inner().refs;
-        let mut n = refs.load(Ordering::Relaxed);
-        loop {
-            if n == 0 {
-                return None;
-            }
-            match refs.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(m) => n = m,
-            }
+        if !take_count(&r.inner().refs) {
+            return None;
         }
         // INVARIANT: The count just taken is owned by the new handle.
         Some(RcuNode {
