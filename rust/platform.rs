@@ -62,16 +62,18 @@ pub(crate) fn rcu_drain() {
 const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
 const GFP_ACCOUNT: bindings::gfp_t = 1 << bindings::___GFP_ACCOUNT_BIT;
 
-/// The allocator of route objects: `kmalloc` memory charged to the caller's memory cgroup that
-/// fails when the cgroup is at its limit.
+/// The allocator of route objects: `kvmalloc` memory (`kmalloc`, and `vmalloc` for what is
+/// larger than `kmalloc` gives, such as the timed list of a table with hundreds of thousands of
+/// timed routes) charged to the caller's memory cgroup that fails when the cgroup is at its
+/// limit.
 ///
 /// A plain `GFP_KERNEL_ACCOUNT` charge over the cgroup's `memory.max` invokes the cgroup's OOM
 /// killer and retries; a route add must fail with `ENOMEM` instead. So allocations that may sleep
 /// (`flags` has all of [`GFP_KERNEL`]) use `GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN`:
 /// reclaim once, then give up. Others use `GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN`, which
 /// never reaches into atomic reserves or over the limit. Of `flags` only that and [`__GFP_ZERO`]
-/// count. Otherwise it behaves as the kernel's `Kmalloc` (same alignment rules, same
-/// `krealloc_node_align`), so memory from one may not be passed to the other.
+/// count. Otherwise it behaves as the kernel's `KVmalloc` (same alignment rules, same
+/// `kvrealloc_node_align`), so memory from one may not be passed to the other.
 pub(crate) struct RouteAlloc;
 
 /// A box of route memory.
@@ -79,11 +81,11 @@ pub(crate) type RBox<T> = Box<T, RouteAlloc>;
 /// A vector of route memory.
 pub(crate) type RVec<T> = Vec<T, RouteAlloc>;
 
-// SAFETY: `realloc` hands `krealloc_node_align` only null or live `kmalloc` memory (the
-// allocator's own: `kmalloc` and `krealloc` are one allocator) and returns what it returns:
-// memory that stays valid until passed back, aligned as `Kmalloc` guarantees for a layout padded
-// to its alignment, its contents kept up to the smaller size, the old buffer untouched on
-// failure. `MIN_ALIGN` is `kmalloc`'s.
+// SAFETY: `realloc` hands `kvrealloc_node_align` only null or live `kvmalloc` memory (the
+// allocator's own: `kvmalloc`, `kvrealloc` and `kvfree` are one allocator) and returns what it
+// returns: memory that stays valid until passed back, aligned as `KVmalloc` guarantees for a
+// layout padded to its alignment, its contents kept up to the smaller size, the old buffer
+// untouched on failure. `MIN_ALIGN` is `kmalloc`'s, which `vmalloc`'s page alignment exceeds.
 unsafe impl Allocator for RouteAlloc {
     const MIN_ALIGN: usize = bindings::ARCH_KMALLOC_MINALIGN;
 
@@ -94,7 +96,7 @@ unsafe impl Allocator for RouteAlloc {
         flags: Flags,
         _nid: NumaNode,
     ) -> Result<NonNull<[u8]>, AllocError> {
-        // As `Kmalloc`: a size that is a multiple of the alignment gets an aligned object.
+        // As `KVmalloc`: a size that is a multiple of the alignment gets an aligned object.
         let layout = layout.pad_to_align();
         let size = layout.size();
         // A zero-sized old layout means a dangling pointer, not an allocation.
@@ -105,7 +107,7 @@ unsafe impl Allocator for RouteAlloc {
         if size == 0 {
             // SAFETY: `old` is null or a live allocation of this allocator (safety requirements
             // of `realloc`), which the caller gives up.
-            unsafe { bindings::kfree(old.cast()) };
+            unsafe { bindings::kvfree(old.cast()) };
             let dangling = ptr::without_provenance_mut::<u8>(layout.align());
             return NonNull::new(dangling)
                 .map(|p| NonNull::slice_from_raw_parts(p, 0))
@@ -120,10 +122,10 @@ unsafe impl Allocator for RouteAlloc {
         if flags.contains(__GFP_ZERO) {
             gfp |= bindings::__GFP_ZERO;
         }
-        // SAFETY: `old` is null or a live allocation of this allocator, which `krealloc` frees
+        // SAFETY: `old` is null or a live allocation of this allocator, which `kvrealloc` frees
         // only on success; `size` is not zero.
         let p = unsafe {
-            bindings::krealloc_node_align(
+            bindings::kvrealloc_node_align(
                 old.cast(),
                 size,
                 layout.align(),

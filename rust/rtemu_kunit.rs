@@ -64,7 +64,7 @@ mod tests {
         entry::{flags::*, EntryCounters, RtArc, RtEntry, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
-        platform::{rcu_drain, RcuGuard},
+        platform::{rcu_drain, RVec, RcuGuard},
         table::{Hooks, Lookup, NewRoute, Route, RouteChange, RouteTable},
         timed::{TimedList, TimedRooms},
     };
@@ -437,6 +437,18 @@ mod tests {
             .expect("match");
         assert!(rt.flags() & RTF_WASCLONED == 0);
         assert_eq!(t.stats().clones, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn route_memory_holds_arrays_beyond_kmalloc() -> Result {
+        // 16 B per entry of a timed list: 2^20 entries need 16 MiB, more
+        // than `kmalloc` gives at once (`KMALLOC_MAX_SIZE`), which once
+        // capped a table at 262,144 timed routes.
+        let mut v = RVec::<(u64, u64)>::new();
+        v.reserve(1 << 20, GFP_KERNEL)?;
+        v.push((1, 2), GFP_KERNEL)?;
+        assert_eq!(v[0], (1, 2));
         Ok(())
     }
 
