@@ -347,12 +347,17 @@ struct NodeInner<H, A> {
     _p: PhantomData<(RcuSlot<A>, NodeSlot<H, A>)>,
 }
 
-/// Byte offset of the first slot, and the layout, of a node with `n` slots.
-fn node_layout<H, A>(n: usize) -> Option<(usize, Layout)> {
-    let (layout, offset) = Layout::new::<NodeInner<H, A>>()
+/// The layout of a node with `n` slots.
+fn node_layout<H, A>(n: usize) -> Option<Layout> {
+    let (layout, _) = Layout::new::<NodeInner<H, A>>()
         .extend(Layout::array::<RcuSlot<A>>(n).ok()?)
         .ok()?;
-    Some((offset, layout.pad_to_align()))
+    Some(layout.pad_to_align())
+}
+
+/// Byte offset of a node's first slot (where [`node_layout`] puts it for any `n`).
+const fn tail_offset<H, A>() -> usize {
+    core::mem::size_of::<NodeInner<H, A>>().next_multiple_of(core::mem::align_of::<RcuSlot<A>>())
 }
 
 /// A counted tree node in one allocation: a header `H`, value slots ([`RcuSlot<A>`]) and child
@@ -404,13 +409,14 @@ impl<'a, H, A> NodeRef<'a, H, A> {
         &self.inner().header
     }
 
-    /// The first slot (value slots, then child slots), as a raw pointer with the provenance of
+    /// Slot `i` (value slots first, then child slots) as a raw pointer with the provenance of
     /// the whole allocation.
     #[inline(always)]
-    fn tail(self) -> *mut u8 {
-        let off = core::mem::size_of::<NodeInner<H, A>>()
-            .next_multiple_of(core::mem::align_of::<RcuSlot<A>>());
-        self.ptr.as_ptr().cast::<u8>().wrapping_add(off)
+    fn slot_ptr(self, i: usize) -> *mut u8 {
+        self.ptr
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(tail_offset::<H, A>() + i * core::mem::size_of::<RcuSlot<A>>())
     }
 
     /// The value slots.
@@ -419,16 +425,14 @@ impl<'a, H, A> NodeRef<'a, H, A> {
         let n = usize::from(self.inner().nvals);
         // SAFETY: By the type invariants `n` initialized value slots start at the tail and live
         // for `'a`; they are only changed through atomics.
-        unsafe { std::slice::from_raw_parts(self.tail().cast::<RcuSlot<A>>(), n) }
+        unsafe { std::slice::from_raw_parts(self.slot_ptr(0).cast::<RcuSlot<A>>(), n) }
     }
 
     /// The child slots.
     #[inline(always)]
     pub(crate) fn kids(self) -> &'a [NodeSlot<H, A>] {
         let inner = self.inner();
-        let first = self
-            .tail()
-            .wrapping_add(usize::from(inner.nvals) * core::mem::size_of::<RcuSlot<A>>());
+        let first = self.slot_ptr(usize::from(inner.nvals));
         // SAFETY: By the type invariants `nkids` initialized child slots follow the value slots
         // (both are one pointer in size and alignment) and live for `'a`.
         unsafe {
@@ -442,7 +446,7 @@ impl<H: Send + Sync + 'static, A: Send + Sync + 'static> RcuNode<H, A> {
     pub(crate) fn try_new(header: H, nvals: usize, nkids: usize) -> Result<Self, AllocError> {
         let nv = u16::try_from(nvals).map_err(|_| AllocError)?;
         let nk = u16::try_from(nkids).map_err(|_| AllocError)?;
-        let (offset, layout) = node_layout::<H, A>(nvals + nkids).ok_or(AllocError)?;
+        let layout = node_layout::<H, A>(nvals + nkids).ok_or(AllocError)?;
         may_alloc()?;
         // SAFETY: The layout is not zero-sized (it holds the counts).
         let p = unsafe { std::alloc::alloc(layout) };
@@ -458,11 +462,13 @@ impl<H: Send + Sync + 'static, A: Send + Sync + 'static> RcuNode<H, A> {
                 _p: PhantomData,
             })
         };
+        let r = NodeRef::<'_, H, A> {
+            ptr: inner,
+            _p: PhantomData,
+        };
         for i in 0..nvals + nkids {
             // Value and child slots alike are an empty `AtomicPtr`.
-            let slot = p
-                .as_ptr()
-                .wrapping_add(offset + i * core::mem::size_of::<RcuSlot<A>>());
+            let slot = r.slot_ptr(i);
             // SAFETY: Slot `i` lies within the allocation (the layout holds `nvals + nkids`) and
             // is aligned (the layout aligns the array); it is written once.
             unsafe { slot.cast::<RcuSlot<A>>().write(RcuSlot::empty()) };
@@ -527,11 +533,11 @@ unsafe fn free_node<H, A>(p: *mut NodeInner<H, A>) {
         ptr: unsafe { NonNull::new_unchecked(p) },
         _p: PhantomData,
     };
-    let n = r.vals().len() + r.kids().len();
-    let first = r.tail();
+    let nvals = r.vals().len();
+    let n = nvals + r.kids().len();
     for i in 0..n {
-        let slot = first.wrapping_add(i * core::mem::size_of::<RcuSlot<A>>());
-        if i < r.vals().len() {
+        let slot = r.slot_ptr(i);
+        if i < nvals {
             // SAFETY: An initialized value slot that nothing uses any more, dropped once.
             unsafe { ptr::drop_in_place(slot.cast::<RcuSlot<A>>()) };
         } else {
@@ -541,7 +547,7 @@ unsafe fn free_node<H, A>(p: *mut NodeInner<H, A>) {
     }
     // SAFETY: The header is initialized and dropped once.
     unsafe { ptr::drop_in_place(&raw mut (*p).header) };
-    if let Some((_, layout)) = node_layout::<H, A>(n) {
+    if let Some(layout) = node_layout::<H, A>(n) {
         // SAFETY: `p` was allocated with this layout by `try_new`.
         unsafe { std::alloc::dealloc(p.cast(), layout) };
     }
