@@ -1177,6 +1177,7 @@ fn write_txn<K: Key>(trie: &Trie<K, RtEntry>) -> Result<WriteTxn<'_, K, RtEntry>
 /// A reader sees the old paths or the new ones: a first that stays first
 /// gets its new list in one swap; a new first gets its list before the trie
 /// points at it, and the old first, no longer first, lets go of its list.
+/// One descent of the trie: an existing prefix's slot is swapped in place.
 fn publish<K: Key>(
     trie: &Trie<K, RtEntry>,
     key: K,
@@ -1203,24 +1204,19 @@ fn publish<K: Key>(
         }
         Some(RcuArc::try_new(OtherPaths(v))?)
     };
-    match txn.get(key, len) {
-        Some(current) if RtArc::ptr_eq(&current, first) => {
-            drop(first.set_other_paths(others));
-        }
-        _ => {
-            let before = first.set_other_paths(others);
-            match txn.insert_arc(key, len, first.clone()) {
-                Ok(old) => {
-                    if let Some(old) = old {
-                        drop(old.set_other_paths(None));
-                    }
-                    drop(before);
-                }
-                Err(e) => {
-                    drop(first.set_other_paths(before));
-                    return Err(e.into());
-                }
+    // Whether `first` is new there or was first already, it gets its list
+    // before the trie's slot points at it (again).
+    let before = first.set_other_paths(others);
+    match txn.insert_arc(key, len, first.clone()) {
+        Ok(old) => {
+            if let Some(old) = old.filter(|old| !RtArc::ptr_eq(old, first)) {
+                drop(old.set_other_paths(None));
             }
+            drop(before);
+        }
+        Err(e) => {
+            drop(first.set_other_paths(before));
+            return Err(e.into());
         }
     }
     Ok(())
