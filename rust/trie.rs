@@ -360,7 +360,7 @@ fn bases(words: &[u64; 4]) -> [u8; 4] {
     out
 }
 
-impl<'a, V: Send + Sync + 'static> Node<'a, V> {
+impl<V: Send + Sync + 'static> Node<'_, V> {
     /// Builds a copy of `old` (or an empty node) with the two edits applied.
     ///
     /// All memory is allocated before anything is shared; on failure nothing changed.

@@ -229,7 +229,8 @@ class UserModule:
              else [])
         ours = (['flag_names'] if has_flags else []) + ['parse_all'] + \
             (['read_flag'] if any(a['type'] == 'flag' for _, a in attrs) else []) + \
-            ['read_value', 'AttrSpec', 'AttrType', 'AttrValue', 'UnknownAttr']
+            ['read_value'] + (['write_flag_names'] if has_flags else []) + \
+            ['AttrSpec', 'AttrType', 'AttrValue', 'UnknownAttr']
         for line in std:
             p(line)
         if std:
@@ -408,7 +409,7 @@ class UserModule:
         p(f'/// The names of the set flags, comma-separated.')
         p(f'impl fmt::Display for {name} {{')
         p('    fn fmt(&self, f: &mut fmt::Formatter<\'_>) -> fmt::Result {')
-        p('        f.write_str(&self.names().join(","))')
+        p('        write_flag_names(f, *self, Self::SPEC_NAMES)')
         p('    }')
         p('}')
         self.attr_value_impl(name, int, 'self.bits()', f'{name}::from_bits_retain')

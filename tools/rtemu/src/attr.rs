@@ -223,6 +223,31 @@ where
     out
 }
 
+/// Writes what [`flag_names`] returns, comma-separated, without allocating.
+pub(crate) fn write_flag_names<F>(
+    f: &mut fmt::Formatter<'_>,
+    set: F,
+    names: &[(F, &str)],
+) -> fmt::Result
+where
+    F: Flags + Copy,
+    F::Bits: fmt::LowerHex,
+{
+    let mut sep = "";
+    let mut rest = set.bits();
+    for (flag, name) in names {
+        if set.contains(*flag) {
+            write!(f, "{sep}{name}")?;
+            sep = ",";
+            rest = rest & !flag.bits();
+        }
+    }
+    if rest != F::Bits::EMPTY {
+        write!(f, "{sep}{rest:#x}")?;
+    }
+    Ok(())
+}
+
 /// Parse a run of attributes with `netlink-packet-core`'s iterator.
 pub(crate) fn parse_all<A>(buf: &[u8]) -> Result<Vec<A>, DecodeError>
 where

@@ -15,7 +15,8 @@ use std::net::IpAddr;
 use netlink_packet_core::{DecodeError, Emitable, Nla, NlaBuffer, Parseable};
 
 use crate::attr::{
-    flag_names, parse_all, read_flag, read_value, AttrSpec, AttrType, AttrValue, UnknownAttr,
+    flag_names, parse_all, read_flag, read_value, write_flag_names, AttrSpec, AttrType, AttrValue,
+    UnknownAttr,
 };
 
 /// Generic netlink family name.
@@ -198,7 +199,7 @@ impl RouteFlags {
 /// The names of the set flags, comma-separated.
 impl fmt::Display for RouteFlags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.names().join(","))
+        write_flag_names(f, *self, Self::SPEC_NAMES)
     }
 }
 

@@ -6,7 +6,7 @@
 //! are sent with NLM_F_ACK and their reply and ack collected; errors carry
 //! the kernel's extack. Dumps are read across as many `recvmsg` calls as the
 //! kernel needs until NLMSG_DONE, each reply handed over as received
-//! ([`Socket::dump_each`]) or decoded ([`Socket::dump`]). Every datagram is
+//! ([`Socket::dump_each`]) or collected ([`Socket::transact`]). Every datagram is
 //! received into one reused buffer of [`RECV_BUF_LEN`] bytes. Events that
 //! arrive while a request is in flight are queued for [`Socket::next_event`].
 //! A receive buffer overrun (ENOBUFS) is surfaced as [`Error::Overrun`]; one
@@ -345,13 +345,6 @@ impl Socket {
     pub fn request<R: Request>(&mut self, req: &R) -> Result<R::Reply> {
         let replies = self.transact(req.to_message(), R::DUMP)?;
         Ok(R::reply(replies.msgs)?)
-    }
-
-    /// Do a typed dump request; also tells whether the dump was interrupted.
-    pub fn dump<R: Request>(&mut self, req: &R) -> Result<(R::Reply, bool)> {
-        let replies = self.transact(req.to_message(), true)?;
-        let intr = replies.interrupted;
-        Ok((R::reply(replies.msgs)?, intr))
     }
 
     /// Send a dump request and hand each reply to `reply` as the netlink
