@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 data=$1
 out=$2
 RTEMUCTL=${RTEMUCTL:-$PWD/tools/target/release/rtemuctl}
+RTEMU_BENCH=${RTEMU_BENCH:-$PWD/tools/target/release/rtemu-bench}
 TABLE=100
 KEYS=${RTEMU_BENCH_KEYS:-200000}
 SEED=${RTEMU_BENCH_SEED:-20261122}
@@ -115,6 +116,9 @@ for size in $SIZES; do
 		linux_lines=$(if [ $fam = v4 ]; then ip route show table $TABLE; else ip -6 route show table main proto boot; fi | wc -l)
 		rtemu_lines=$("$RTEMUCTL" route show "$family" | wc -l)
 		emit "{\"bench\":\"dump\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t2 - t1)),\"linux_lines\":$linux_lines,\"rtemu_lines\":$rtemu_lines}"
+		# The kernel's dump alone: received and kept, not decoded or printed.
+		raw=$("$RTEMU_BENCH" dump "$family")
+		emit "{\"bench\":\"dump_raw\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,${raw#\{}"
 
 		# The same add again with lifetimes, on an empty rtemu table.
 		"$RTEMUCTL" route flush "$family" >/dev/null

@@ -11,6 +11,8 @@ unsigned int rtemu_bench_keys(void);
 u64 rtemu_bench_seed(void);
 unsigned int rtemu_bench_churn_us(void);
 u64 rtemu_bench_now_ns(void);
+u64 rtemu_bench_cycles(void);
+void rtemu_bench_cond_resched(void);
 int rtemu_bench_read(const char *path, void **buf, size_t *len);
 void rtemu_bench_free(void *buf);
 void *rtemu_bench_fib4_table(void);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! rtemu-bench: real-data prefix sets (`prefixes`) and the native LPM benchmark (`native`).
+//! rtemu-bench: real-data prefix sets (`prefixes`), the native LPM benchmark (`native`), and the
+//! rate of the kernel's route dump (`dump`).
 
 use std::path::{
     Path,
     PathBuf, //
 };
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{
     Parser,
@@ -77,6 +79,42 @@ enum Cmd {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Times one `route-list` dump of the loaded module's table, kept as received and not
+    /// decoded (what the kernel and the socket cost, without any printing); prints a one-line
+    /// JSON result.
+    Dump {
+        /// Only this family's routes.
+        #[arg(value_enum)]
+        family: Option<DumpFamily>,
+    },
+}
+
+/// The families `dump` can list.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum DumpFamily {
+    Inet,
+    Inet6,
+}
+
+impl From<DumpFamily> for rtemu::Family {
+    fn from(f: DumpFamily) -> Self {
+        match f {
+            DumpFamily::Inet => rtemu::Family::Inet,
+            DumpFamily::Inet6 => rtemu::Family::Inet6,
+        }
+    }
+}
+
+fn dump(family: Option<DumpFamily>) -> rtemu::Result<Value> {
+    let mut handle = rtemu::Handle::connect()?;
+    let start = Instant::now();
+    let dump = handle.route_list_raw(family.map(Into::into))?;
+    let ns = start.elapsed().as_nanos();
+    Ok(json!({
+        "routes": dump.len(),
+        "ns": ns,
+        "interrupted": dump.interrupted,
+    }))
 }
 
 fn write_family<A: Addr>(
@@ -129,6 +167,16 @@ fn main() -> ExitCode {
             quick,
             filter,
         } => native(&asn, &json, seed, quick, filter.as_deref()),
+        Cmd::Dump { family } => match dump(family) {
+            Ok(v) => {
+                println!("{v}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rtemu-bench dump: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
