@@ -35,6 +35,7 @@
 //! without the entry lock: a holder of one entry's lock may drop a reference
 //! on another without nesting the locks.
 
+use core::ffi::c_void;
 use core::mem::ManuallyDrop;
 
 use kernel::{
@@ -112,7 +113,10 @@ pub(crate) static LIVE_ENTRIES: Atomic<i64> = Atomic::new(0);
 
 /// `RTF_UP`'s place in the shared word; the low bits are `rt_refcnt`.
 const UP_BIT: u32 = 1 << 31;
-const REF_MASK: u32 = UP_BIT - 1;
+/// Set for the life of a clone: the release path learns it from the word it
+/// changes anyway, not from `parent`, a cache line further into the entry.
+const CLONE_BIT: u32 = 1 << 30;
+const REF_MASK: u32 = CLONE_BIT - 1;
 
 /// The memory of an entry: a count on it, not a reference in `rt_refcnt`'s
 /// sense.
@@ -130,12 +134,13 @@ pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
-    /// `RTF_UP` and `rt_refcnt`, see the module documentation.
+    /// `RTF_UP`, whether this is a clone, and `rt_refcnt`; see the module
+    /// documentation.
     refs_up: Atomic<u32>,
     /// A copy of `state.flags` for lock-free readers, written under the
     /// lock by [`RtEntry::set_flags`].
     flags_seen: Atomic<u32>,
-    /// `rt_use`: lookups that returned the entry.
+    /// `rt_use`: lookups that returned the entry; counted under the lock.
     use_count: Atomic<u64>,
     /// `rt_key` and `rt_mask`.
     prefix: Prefix,
@@ -170,6 +175,7 @@ impl RtEntry {
         now_ns: i64,
     ) -> Result<RtArc, AllocError> {
         let parent = parent.map(|p| p.rt.clone());
+        let clone_bit = if parent.is_some() { CLONE_BIT } else { 0 };
         // Charged to the memory cgroup of the task adding the route; fails
         // rather than wake the cgroup's OOM killer (see `RouteAlloc`).
         let rt = RcuArc::pin_init(pin_init!(Self {
@@ -177,7 +183,7 @@ impl RtEntry {
             other_paths: RcuSlot::empty(),
             parent,
             clones_linked: Atomic::new(0),
-            refs_up: Atomic::new(0),
+            refs_up: Atomic::new(clone_bit),
             flags_seen: Atomic::new(state.flags),
             use_count: Atomic::new(0),
             idle_since_ns: Atomic::new(now_ns),
@@ -282,11 +288,6 @@ impl RtEntry {
         self.timed_seq.store(seq, Relaxed);
     }
 
-    /// Counts a lookup that returned the entry (`rt_use`).
-    pub(crate) fn note_use(&self) {
-        self.use_count.fetch_add(1, Relaxed);
-    }
-
     /// Locks the entry without taking a reference, for the table's writer,
     /// which keeps the entry alive through the table.
     pub(crate) fn lock_state(&self) -> Guard<'_, RtState, SpinLockBackend> {
@@ -328,7 +329,7 @@ impl RtEntry {
     /// `rttrash` when this was the last reference of a deleted entry. A
     /// clone's idle time starts at its last release (`in_clsroute`).
     fn put_ref(&self) {
-        if self.parent.is_some() {
+        if self.refs_up.load(Relaxed) & CLONE_BIT != 0 {
             // Stamped before the count drops, so that whoever sees the
             // count at zero sees this time or a later one.
             self.idle_since_ns
@@ -403,6 +404,105 @@ impl Drop for RtRef {
     }
 }
 
+/// The C API's side of the rules (`api.rs`): a reference that C holds is an
+/// [`RtRef`] given up as an opaque pointer (`struct rtentry *`), and whether
+/// its lock is held is the C caller's to know, and lockdep's to check.
+impl RtRef {
+    /// Gives the reference to C.
+    pub(crate) fn into_c(self) -> *mut c_void {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so its handle moves out once.
+        let rt = unsafe { core::ptr::read(&this.rt) };
+        rt.into_opaque()
+    }
+
+    /// Takes back a reference given to C (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]),
+    /// and the reference it stands for is not used otherwise afterwards.
+    pub(crate) unsafe fn from_c(p: *mut c_void) -> Option<Self> {
+        // SAFETY: by the safety requirements, a count and a reference given
+        // up by `into_c`, handed over once.
+        unsafe { RtArc::from_opaque(p) }.map(|rt| Self { rt })
+    }
+
+    /// The entry of a reference that C holds (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]),
+    /// and its reference is held for `'a`.
+    pub(crate) unsafe fn borrow_c<'a>(p: *const c_void) -> Option<&'a RtEntry> {
+        // SAFETY: the held reference keeps the entry's memory for `'a`.
+        unsafe { RtArc::borrow_opaque(p) }
+    }
+
+    /// `RT_ADDREF` for C: one more reference, given to C at the same
+    /// pointer.
+    ///
+    /// # Safety
+    ///
+    /// `p` comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]), and its
+    /// reference is held for the call.
+    pub(crate) unsafe fn addref_c(p: *const c_void) {
+        // SAFETY: by the safety requirements the object is counted by the
+        // held reference while its count is cloned.
+        let rt = unsafe { RtArc::clone_opaque(p) };
+        let p2 = Self::new(&rt).into_c();
+        debug_assert!(core::ptr::eq(p2, p));
+    }
+}
+
+impl RtEntry {
+    /// `RT_LOCK` for C: takes the lock and leaves it held, for
+    /// [`RtEntry::unlock_c`] or [`RtLocked::from_c`].
+    pub(crate) fn lock_c(&self) {
+        core::mem::forget(self.state.lock());
+    }
+
+    /// `RT_UNLOCK` for C.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock (lockdep checks it), taken by
+    /// [`RtEntry::lock_c`] or returned locked by [`RtLocked::into_c`].
+    pub(crate) unsafe fn unlock_c(&self) {
+        // SAFETY: by the safety requirements the lock is held, by nothing
+        // else in Rust: dropping this guard releases it.
+        drop(unsafe { Guard::new(&self.state, ()) });
+    }
+
+    /// What the lock guards, for C, which holds the lock.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock (lockdep checks it) for as long as the
+    /// returned reference lives, and nothing changes the state meanwhile.
+    pub(crate) unsafe fn state_c(&self) -> &RtState {
+        // SAFETY: by the safety requirements the lock is held; the guard
+        // view checks that with lockdep and is never dropped, so it never
+        // unlocks.
+        let guard = ManuallyDrop::new(unsafe { Guard::new(&self.state, ()) });
+        let state: *const RtState = &**guard;
+        // SAFETY: the lock is held for the reference's lifetime (safety
+        // requirements), so nothing writes the state meanwhile.
+        unsafe { &*state }
+    }
+
+    /// Checks, with lockdep, that the caller holds the lock.
+    ///
+    /// # Safety
+    ///
+    /// The caller claims to hold the lock; lockdep verifies it.
+    pub(crate) unsafe fn assert_locked_c(&self) {
+        // SAFETY: the view of the (claimed) held lock is never dropped, so it
+        // never unlocks; creating it asserts the lock is held.
+        let _view = ManuallyDrop::new(unsafe { Guard::new(&self.state, ()) });
+    }
+}
+
 /// A referenced, locked entry: what `rtalloc1` returns.
 ///
 /// The lock is a spinlock: do not sleep while holding an `RtLocked`.
@@ -449,6 +549,15 @@ impl RtLocked {
         RouteInfo::of(rt, state)
     }
 
+    /// Counts a lookup that returned the entry (`rt_use`). Every count is
+    /// made under the entry lock, so a plain increment loses none (and
+    /// costs no locked instruction); readers without the lock see the count
+    /// before or after it.
+    pub(crate) fn note_use(&mut self) {
+        let rt = self.entry();
+        rt.use_count.store(rt.use_count.load(Relaxed) + 1, Relaxed);
+    }
+
     /// The flags as reported, `RTF_UP` included.
     pub(crate) fn flags(&mut self) -> u32 {
         let up = if self.entry().is_up() { RTF_UP } else { 0 };
@@ -479,6 +588,34 @@ impl RtLocked {
             "RT_REMREF of the last reference"
         );
         drop(other);
+    }
+
+    /// Gives the locked, referenced entry to C: the lock stays held.
+    pub(crate) fn into_c(self) -> *mut c_void {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is not used again after its handle is taken out; its
+        // lock stays held, now C's to release.
+        let rt = unsafe { ManuallyDrop::take(&mut this.rt) };
+        rt.into_c()
+    }
+
+    /// Takes back a locked, referenced entry from C (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// As for [`RtRef::from_c`], and the caller holds the entry's lock,
+    /// which it gives up with the reference.
+    pub(crate) unsafe fn from_c(p: *mut c_void) -> Option<Self> {
+        // SAFETY: by the safety requirements.
+        let rt = unsafe { RtRef::from_c(p) }?;
+        // SAFETY: the caller holds the lock; the view asserts that (lockdep)
+        // and is never dropped.
+        let _view = ManuallyDrop::new(unsafe { Guard::new(&rt.rt.state, ()) });
+        // INVARIANT: the lock is held and handed over by the caller.
+        Some(RtLocked {
+            rt: ManuallyDrop::new(rt),
+            _not_send: NotThreadSafe,
+        })
     }
 
     /// `RT_UNLOCK`: unlock, keeping the reference.

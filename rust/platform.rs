@@ -16,7 +16,9 @@
 
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
+use core::ffi::c_void;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::ops::Deref;
 use core::ptr::{
     self,
@@ -246,6 +248,50 @@ impl<T> RcuArc<T> {
             ptr,
             _p: PhantomData,
         })
+    }
+
+    /// Gives up the handle as an opaque pointer for C to keep; the count
+    /// comes back with [`RcuArc::from_opaque`].
+    pub(crate) fn into_opaque(self) -> *mut c_void {
+        self.into_raw().cast()
+    }
+
+    /// Takes back a count given to C (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or comes from [`RcuArc::into_opaque`] of an `RcuArc<T>`,
+    /// and its count is not used otherwise afterwards.
+    pub(crate) unsafe fn from_opaque(p: *mut c_void) -> Option<Self> {
+        // SAFETY: by the safety requirements `p` came from `into_raw`.
+        unsafe { Self::from_raw(p.cast()) }
+    }
+
+    /// The value behind an opaque pointer (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or comes from [`RcuArc::into_opaque`] of an `RcuArc<T>`
+    /// whose count stays given up for `'a`.
+    pub(crate) unsafe fn borrow_opaque<'a>(p: *const c_void) -> Option<&'a T> {
+        let p = p.cast::<ArcInner<T>>();
+        // SAFETY: the count given up keeps the object live for `'a`.
+        (!p.is_null()).then(|| unsafe { &(*p).value })
+    }
+
+    /// One more count on the object behind an opaque pointer.
+    ///
+    /// # Safety
+    ///
+    /// `p` comes from [`RcuArc::into_opaque`] of an `RcuArc<T>` whose count
+    /// stays given up for the call.
+    pub(crate) unsafe fn clone_opaque(p: *const c_void) -> Self {
+        // SAFETY: by the safety requirements `p` came from `into_raw`; the
+        // borrowed handle is never dropped, so the count stays C's.
+        let held = ManuallyDrop::new(unsafe { Self::from_raw(p.cast_mut().cast()) });
+        held.as_ref()
+            .expect("rtemu: a null pointer given as a counted object")
+            .clone()
     }
 
     /// Whether two handles count the same object.

@@ -40,10 +40,45 @@ void rtemu_timer_arm(struct rtemu_timer *timer, unsigned long delay_ms);
 void rtemu_timer_cancel_sync(struct rtemu_timer *timer);
 void rtemu_timer_free(struct rtemu_timer *timer);
 
+/* An address as rust/api.rs takes it: IPv4 in the first 4 bytes. */
+struct rtemu_addr {
+	bool v6;
+	u8 bytes[16];
+};
+
+/* What rtemu_rs_state() copies out under the entry lock. */
+struct rtemu_rs_state {
+	struct rtemu_addr gateway;
+	bool has_gateway;
+	u32 flags;
+	u64 preferred_ns;
+	u64 expires_ns;
+};
+
+struct rtentry;
+
 /* Implemented in Rust. */
 int rtemu_net_init(struct net *net);
 void rtemu_net_exit(struct net *net);
 void rtemu_sock_release(struct net *net, u32 portid);
 void rtemu_timer_fire(void *ctx);
+
+/* The API of include/linux/rtemu.h, implemented in Rust (rust/api.rs). */
+struct rtentry *rtemu_rs_rtalloc1(struct net *net, const struct rtemu_addr *dst,
+				  bool report, u32 ignflags);
+void rtemu_rs_rtfree(struct rtentry *rt);
+void rtemu_rs_rtfree_unlocked(struct rtentry *rt);
+void rtemu_rs_lock(struct rtentry *rt);
+void rtemu_rs_unlock(struct rtentry *rt);
+void rtemu_rs_addref(struct rtentry *rt);
+void rtemu_rs_remref(struct rtentry *rt);
+bool rtemu_rs_is_up(const struct rtentry *rt);
+u8 rtemu_rs_key(const struct rtentry *rt, struct rtemu_addr *dst);
+void rtemu_rs_state(struct rtentry *rt, struct rtemu_rs_state *state);
+u32 rtemu_rs_refcnt(const struct rtentry *rt);
+int rtemu_rs_route_add(struct net *net, const struct rtemu_addr *dst, u8 plen,
+		       const struct rtemu_addr *gateway, u32 flags);
+int rtemu_rs_route_delete(struct net *net, const struct rtemu_addr *dst, u8 plen,
+			  const struct rtemu_addr *gateway);
 
 #endif /* _RTEMU_GLUE_H */

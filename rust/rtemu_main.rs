@@ -13,11 +13,13 @@
 //! deadlines), `table` (the table and rtalloc1), `nl` (netlink messages),
 //! `notify` (events on the wire), `netns` (a table per namespace, holds,
 //! lifetime work), `handlers` (the requests), `genl` (the family's entry
-//! points). `selftests/host/module_cycles.sh` fails on an import cycle.
+//! points), `api` (the in-kernel C API of `include/linux/rtemu.h`).
+//! `selftests/host/module_cycles.sh` fails on an import cycle.
 
 use kernel::prelude::*;
 
 mod addr;
+mod api;
 mod entry;
 mod event;
 mod ffi;

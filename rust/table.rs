@@ -292,7 +292,7 @@ impl Lookup<'_> {
         reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
     )]
     pub(crate) fn rtalloc1(&self, dst: &Addr) -> Option<RtLocked> {
-        self.table.lookup_ref(dst).map(RtRef::lock)
+        self.table.lookup_locked(dst)
     }
 }
 
@@ -393,13 +393,17 @@ impl RouteTable {
         Some(Paths::of(first, g).chosen())
     }
 
-    /// The longest match for `dst`, referenced. A match that leaves the
-    /// table meanwhile, held by nothing, is a miss.
-    fn lookup_ref(&self, dst: &Addr) -> Option<RtRef> {
-        let g = RcuGuard::new();
-        let rt = self.lookup_rcu(dst, &g)?.to_arc()?;
+    /// The longest match for `dst`, referenced and locked, its use
+    /// counted. A match that leaves the table meanwhile, held by nothing, is
+    /// a miss.
+    fn lookup_locked(&self, dst: &Addr) -> Option<RtLocked> {
+        let rt = {
+            let g = RcuGuard::new();
+            self.lookup_rcu(dst, &g)?.to_arc()?
+        };
+        let mut rt = RtRef::from_arc(rt).lock();
         rt.note_use();
-        Some(RtRef::from_arc(rt))
+        Some(rt)
     }
 
     /// The set of paths of exactly `prefix`, under `g`.
@@ -462,15 +466,19 @@ impl RouteTable {
         may_clone: bool,
         ev: &mut Events,
     ) -> Result<Option<RtLocked>, TableError> {
-        let Some(rt) = self.lookup_ref(dst) else {
+        let Some(mut rt) = self.lookup_locked(dst) else {
             if report {
                 self.miss(dst, None, ev);
             }
             return Ok(None);
         };
-        let mut rt = rt.lock();
+        // Without `report` the flags do not matter, and they lie on a cache
+        // line of the entry that a lookup does not otherwise touch.
+        if !report {
+            return Ok(Some(rt));
+        }
         let flags = rt.flags();
-        if !(report && would_clone(rt.entry(), flags, ignflags)) {
+        if !would_clone(rt.entry(), flags, ignflags) {
             return Ok(Some(rt));
         }
         if !may_clone {

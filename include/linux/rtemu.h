@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rtemu's in-kernel API: FreeBSD 7's rtalloc(9) over rtemu's route table of
+ * a network namespace, for C and Rust modules (GPL-only exports of rtemu.ko).
+ *
+ * An entry (struct rtentry, opaque) is returned referenced and, by
+ * rtemu_rtalloc1(), locked. The rules are FreeBSD's:
+ *
+ *  - A reference keeps the entry valid: deleting its route clears RTF_UP
+ *    (the entry leaves the table) but the entry, its key and its state stay
+ *    readable until the last reference is dropped.
+ *  - The entry lock (RT_LOCK) is a spinlock: never sleep while holding it.
+ *    It guards what rtemu_rt_state() reads and is required by
+ *    RT_ADDREF/RT_REMREF and rtemu_rtfree(); lockdep checks that it is held.
+ *  - Every reference is given back exactly once: rtemu_rtfree() with the
+ *    lock held (it also unlocks), or RTFREE() without it. A release of an
+ *    entry that has no reference left, and RT_REMREF of the last reference,
+ *    are refused with a warning, never carried out.
+ *
+ * Addresses are struct sockaddr_in or sockaddr_in6 (sin_port and the like
+ * ignored); routes of both families live in each namespace's table.
+ */
+#ifndef _LINUX_RTEMU_H
+#define _LINUX_RTEMU_H
+
+#include <linux/socket.h>
+#include <linux/types.h>
+#include <uapi/linux/rtemu.h>
+
+struct net;
+struct sockaddr;
+
+/* rtemu's route entry (FreeBSD's struct rtentry); only a pointer to it is used. */
+struct rtentry;
+
+/* FreeBSD's struct route: a destination and the entry cached for it. */
+struct route {
+	struct rtentry *ro_rt;		/* referenced, unlocked, or NULL */
+	struct sockaddr_storage ro_dst;	/* AF_INET or AF_INET6 */
+};
+
+/* What rtemu_rt_state() copies out under the entry lock. */
+struct rtemu_rt_state {
+	struct sockaddr_storage gateway;	/* AF_UNSPEC when the route has no router */
+	u32 flags;				/* RTEMU_ROUTE_FLAGS_*, RTF_UP included */
+	u64 preferred_ns;			/* CLOCK_REALTIME ns; 0: none */
+	u64 expires_ns;				/* CLOCK_REALTIME ns; 0: none */
+};
+
+/*
+ * rtalloc1(dst, report, ignflags): the longest match for @dst in @net's
+ * table, referenced and locked, or NULL (no route, no table, or an address
+ * family other than AF_INET/AF_INET6). With @report, a match that clones
+ * (RTEMU_ROUTE_FLAGS_CLONING, unless in @ignflags) is cloned into a host
+ * route, which is returned instead (RTM_RESOLVE), and a miss is reported
+ * to the family's listeners; @report may sleep (it takes the table's
+ * writer lock), so pass 0 from atomic context. Without @report it never
+ * sleeps: call it in any context that may take a spinlock.
+ */
+struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
+			       int report, u32 ignflags);
+
+/*
+ * rtalloc_ign(ro, ignflags): keeps ro->ro_rt if it is still up, else drops
+ * it and looks up ro->ro_dst with report; leaves the new entry referenced
+ * and unlocked in ro->ro_rt (NULL when there is no route). May sleep.
+ */
+void rtemu_rtalloc_ign(struct net *net, struct route *ro, u32 ignflags);
+/* rtalloc(ro): rtemu_rtalloc_ign(net, ro, 0). */
+void rtemu_rtalloc(struct net *net, struct route *ro);
+
+/* rtfree(rt): drops a reference on a locked entry and unlocks it. */
+void rtemu_rtfree(struct rtentry *rt);
+/* RTFREE(rt): drops a reference on an unlocked entry. */
+void rtemu_rtfree_unlocked(struct rtentry *rt);
+
+/* RT_LOCK(rt), RT_UNLOCK(rt): the entry lock of a referenced entry. */
+void rtemu_rt_lock(struct rtentry *rt);
+void rtemu_rt_unlock(struct rtentry *rt);
+/* RT_ADDREF(rt), RT_REMREF(rt): another reference, or one given back
+ * (never the last); the lock is held. */
+void rtemu_rt_addref(struct rtentry *rt);
+void rtemu_rt_remref(struct rtentry *rt);
+
+/*
+ * The entry's key (rt_key and rt_mask): writes its network address to @dst
+ * and returns its prefix length. The key never changes, so no lock is
+ * needed.
+ */
+u8 rtemu_rt_key(const struct rtentry *rt, struct sockaddr_storage *dst);
+/* The router, flags and lifetimes, copied under the lock, which is held. */
+void rtemu_rt_state(struct rtentry *rt, struct rtemu_rt_state *state);
+/* rt_refcnt: the references held, the caller's included. */
+u32 rtemu_rt_refcnt(const struct rtentry *rt);
+
+/*
+ * Adds the route @dst/@plen via @gateway (NULL: none) with @flags (of
+ * CLONING, XRESOLVE, STATIC, REJECT and BLACKHOLE in RTEMU_ROUTE_FLAGS_*)
+ * to @net's table, as route-add does, telling the family's listeners. 0 or
+ * a negative errno (-EEXIST, -EINVAL, -ENOSPC, -ENOMEM, -ENOENT without a
+ * table, ...). May sleep.
+ */
+int rtemu_route_add(struct net *net, const struct sockaddr *dst, u8 plen,
+		    const struct sockaddr *gateway, u32 flags);
+/*
+ * Deletes the paths of @dst/@plen (only the one via @gateway unless NULL)
+ * as route-del does. 0 or a negative errno (-ESRCH: no such route). May
+ * sleep.
+ */
+int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
+		       const struct sockaddr *gateway);
+
+/* FreeBSD's names. */
+#define RT_LOCK(rt)		rtemu_rt_lock(rt)
+#define RT_UNLOCK(rt)		rtemu_rt_unlock(rt)
+#define RT_ADDREF(rt)		rtemu_rt_addref(rt)
+#define RT_REMREF(rt)		rtemu_rt_remref(rt)
+#define RTFREE_LOCKED(rt)	rtemu_rtfree(rt)
+#define RTFREE(rt)		rtemu_rtfree_unlocked(rt)
+
+#endif /* _LINUX_RTEMU_H */

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The in-kernel C API of `include/linux/rtemu.h`: FreeBSD's rtalloc(9) for
+//! other modules. `rtemu_api.c` exports it and converts socket addresses;
+//! this file is the thin layer under it that turns C's pointers back into
+//! the types that keep the rules ([`RtRef`], [`RtLocked`]).
+//!
+//! An entry pointer C holds (`struct rtentry *`) stands for one reference
+//! ([`RtRef::into_c`]). Releasing an entry that has no reference left, or
+//! `RT_REMREF` of the last one, is refused with a warning; the lock rules
+//! are checked by lockdep where the kernel has it.
+
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+
+use kernel::{bindings, prelude::*, task::might_sleep};
+
+use crate::{
+    addr::{Addr, Prefix},
+    entry::{flags::*, RtEntry, RtLocked, RtRef},
+    event::Events,
+    netns::{state_of, NetState},
+    nl::NetRef,
+    table::NewRoute,
+};
+
+/// `struct rtemu_addr` of `rtemu_glue.h`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct CAddr {
+    v6: bool,
+    bytes: [u8; 16],
+}
+
+impl CAddr {
+    fn addr(&self) -> Addr {
+        if self.v6 {
+            Addr::V6(self.bytes)
+        } else {
+            let mut b = [0; 4];
+            b.copy_from_slice(&self.bytes[..4]);
+            Addr::V4(b)
+        }
+    }
+
+    fn of(a: &Addr) -> Self {
+        let mut bytes = [0; 16];
+        bytes[..a.as_bytes().len()].copy_from_slice(a.as_bytes());
+        Self {
+            v6: matches!(a, Addr::V6(_)),
+            bytes,
+        }
+    }
+}
+
+/// `struct rtemu_rs_state` of `rtemu_glue.h`.
+#[repr(C)]
+pub(crate) struct CState {
+    gateway: CAddr,
+    has_gateway: bool,
+    flags: u32,
+    preferred_ns: u64,
+    expires_ns: u64,
+}
+
+/// The state of the namespace `net`, if rtemu has set it up.
+///
+/// # Safety
+///
+/// `net` is a live namespace for `'a`.
+unsafe fn state<'a>(net: *mut bindings::net) -> Option<kernel::sync::ArcBorrow<'a, NetState>> {
+    if net.is_null() {
+        return None;
+    }
+    // SAFETY: the namespace is live for `'a` (safety requirements).
+    state_of(unsafe { NetRef::from_raw(net) })
+}
+
+/// The entry behind a pointer C passes in, or a warning for null.
+///
+/// # Safety
+///
+/// `rt` is null or an entry pointer C holds a reference on for `'a`.
+unsafe fn entry<'a>(rt: *const c_void) -> Option<&'a RtEntry> {
+    // SAFETY: by the safety requirements.
+    let e = unsafe { RtRef::borrow_c(rt) };
+    if e.is_none() {
+        kernel::warn_on!(true);
+    }
+    e
+}
+
+/// Whether a release of `rt` may go ahead: a reference must be left.
+fn releasable(rt: &RtEntry, keep: u32) -> bool {
+    let ok = rt.refcnt() > keep;
+    if !ok {
+        kernel::warn_on!(true);
+    }
+    ok
+}
+
+/// `rtemu_rtalloc1`.
+///
+/// # Safety
+///
+/// `net` is a live namespace and `dst` a valid address, for the call.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_rtalloc1(
+    net: *mut bindings::net,
+    dst: *const CAddr,
+    report: bool,
+    ignflags: u32,
+) -> *mut c_void {
+    if report {
+        might_sleep();
+    }
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return null_mut();
+    };
+    // SAFETY: `dst` is valid for the call (safety requirements).
+    let dst = unsafe { &*dst }.addr();
+    let mut ev = Events::new();
+    let rt = st.table.rtalloc1(&dst, report, ignflags, &mut ev);
+    if ev.len() == 0 {
+        return rt.map_or(null_mut(), RtLocked::into_c);
+    }
+    // Only a lookup with `report` has events (a clone, a miss). Sending
+    // them may sleep: not under the entry lock.
+    let rt = rt.map(RtLocked::unlock);
+    st.send_events(&ev);
+    // A new clone: its idle time is the lifetime work's to watch.
+    st.kick_lifetimes(st.table.clock().boot_ns());
+    rt.map_or(null_mut(), |rt| rt.lock().into_c())
+}
+
+/// `rtemu_rtfree`: `rtfree` of a locked entry.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer whose reference the caller gives up, with the
+/// entry's lock, which it holds.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_rtfree(rt: *mut c_void) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return;
+    };
+    if releasable(e, 0) {
+        // SAFETY: the caller gives up the reference and the held lock.
+        drop(unsafe { RtLocked::from_c(rt) });
+    }
+}
+
+/// `rtemu_rtfree_unlocked`: `RTFREE`.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer whose reference the caller gives up.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_rtfree_unlocked(rt: *mut c_void) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return;
+    };
+    if releasable(e, 0) {
+        // SAFETY: the caller gives up the reference.
+        drop(unsafe { RtRef::from_c(rt) });
+    }
+}
+
+/// `rtemu_rt_lock`: `RT_LOCK`.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_lock(rt: *mut c_void) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    if let Some(e) = unsafe { entry(rt) } {
+        e.lock_c();
+    }
+}
+
+/// `rtemu_rt_unlock`: `RT_UNLOCK`.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference and the lock on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_unlock(rt: *mut c_void) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    if let Some(e) = unsafe { entry(rt) } {
+        // SAFETY: the caller holds the lock (safety requirements; lockdep
+        // checks it).
+        unsafe { e.unlock_c() };
+    }
+}
+
+/// `rtemu_rt_addref`: `RT_ADDREF`, with the lock held.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference and the lock on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_addref(rt: *mut c_void) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return;
+    };
+    // SAFETY: the caller claims the lock; lockdep checks the claim.
+    unsafe { e.assert_locked_c() };
+    // SAFETY: the pointer's reference is held for the call.
+    unsafe { RtRef::addref_c(rt) };
+}
+
+/// `rtemu_rt_remref`: `RT_REMREF`, never of the last reference.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds the lock on and (at least) two
+/// references, one of which it gives up.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_remref(rt: *mut c_void) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return;
+    };
+    // SAFETY: the caller claims the lock; lockdep checks the claim.
+    unsafe { e.assert_locked_c() };
+    if releasable(e, 1) {
+        // SAFETY: the caller gives up one of its references.
+        drop(unsafe { RtRef::from_c(rt) });
+    }
+}
+
+/// Whether the entry is in its table (`RTF_UP`), read without the lock.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_is_up(rt: *const c_void) -> bool {
+    // SAFETY: the reference is held for the call (safety requirements).
+    unsafe { entry(rt) }.is_some_and(RtEntry::is_up)
+}
+
+/// `rtemu_rt_key`: writes the prefix's address to `dst`, returns its length.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference on; `dst` is valid
+/// for writes.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_key(rt: *const c_void, dst: *mut CAddr) -> u8 {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return 0;
+    };
+    let p = e.prefix();
+    // SAFETY: `dst` is valid for writes (safety requirements).
+    unsafe { dst.write(CAddr::of(&p.addr())) };
+    p.len()
+}
+
+/// `rtemu_rt_state`: the router, flags and lifetimes, under the held lock.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference and the lock on;
+/// `out` is valid for writes.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_state(rt: *mut c_void, out: *mut CState) {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return;
+    };
+    // SAFETY: the caller holds the lock for the call (lockdep checks it).
+    let s = unsafe { e.state_c() };
+    let up = if e.is_up() { RTF_UP } else { 0 };
+    let state = CState {
+        gateway: CAddr::of(&s.gateway),
+        has_gateway: !s.gateway.is_unspecified(),
+        flags: s.flags | up,
+        preferred_ns: s.preferred.map_or(0, |d| d.wall_ns),
+        expires_ns: s.expires.map_or(0, |d| d.wall_ns),
+    };
+    // SAFETY: `out` is valid for writes (safety requirements).
+    unsafe { out.write(state) };
+}
+
+/// `rtemu_rt_refcnt`.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_refcnt(rt: *const c_void) -> u32 {
+    // SAFETY: the reference is held for the call (safety requirements).
+    unsafe { entry(rt) }.map_or(0, RtEntry::refcnt)
+}
+
+/// `rtemu_route_add`.
+///
+/// # Safety
+///
+/// `net` is a live namespace; `dst` and `gateway` are valid addresses.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_route_add(
+    net: *mut bindings::net,
+    dst: *const CAddr,
+    plen: u8,
+    gateway: *const CAddr,
+    flags: u32,
+) -> c_int {
+    might_sleep();
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return ENOENT.to_errno();
+    };
+    if flags & !RTF_USER != 0 {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `dst` is valid for the call (safety requirements).
+    let dst = unsafe { &*dst }.addr();
+    // SAFETY: `gateway` is valid for the call (safety requirements).
+    let gateway = unsafe { &*gateway }.addr();
+    let Ok(prefix) = Prefix::new(dst, plen) else {
+        return EINVAL.to_errno();
+    };
+    let mut ev = Events::new();
+    let new = NewRoute {
+        prefix,
+        gateway,
+        flags,
+        preferred: None,
+        expires: None,
+    };
+    match st.table.add(new, &mut ev) {
+        Ok(()) => {
+            st.send_events(&ev);
+            0
+        }
+        Err(e) => Error::from(e).to_errno(),
+    }
+}
+
+/// `rtemu_route_delete`.
+///
+/// # Safety
+///
+/// `net` is a live namespace; `dst` is a valid address and `gateway` one or
+/// null.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_route_delete(
+    net: *mut bindings::net,
+    dst: *const CAddr,
+    plen: u8,
+    gateway: *const CAddr,
+) -> c_int {
+    might_sleep();
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return ENOENT.to_errno();
+    };
+    // SAFETY: `dst` is valid for the call.
+    let dst = unsafe { &*dst }.addr();
+    // SAFETY: `gateway` is null or valid for the call.
+    let via = unsafe { gateway.as_ref() }.map(CAddr::addr);
+    let Ok(prefix) = Prefix::new(dst, plen) else {
+        return EINVAL.to_errno();
+    };
+    let mut ev = Events::new();
+    match st.table.remove(&prefix, via.as_ref(), &mut ev) {
+        Ok(_) => {
+            st.send_events(&ev);
+            0
+        }
+        Err(e) => Error::from(e).to_errno(),
+    }
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exported C API of include/linux/rtemu.h: each function converts
+ * socket addresses to and from rtemu's own form and calls the Rust
+ * implementation in rust/api.rs (declared in rtemu_glue.h), which keeps the
+ * reference and lock rules.
+ */
+#include <linux/export.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/rtemu.h>
+#include <linux/string.h>
+
+#include "rtemu_glue.h"
+
+/* @sa as rtemu's address; false for another family or none. */
+static bool addr_from_sockaddr(const struct sockaddr *sa, struct rtemu_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!sa)
+		return false;
+	switch (sa->sa_family) {
+	case AF_INET:
+		out->v6 = false;
+		memcpy(out->bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	case AF_INET6:
+		out->v6 = true;
+		memcpy(out->bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void addr_to_sockaddr(const struct rtemu_addr *a, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a->v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a->bytes, 4);
+	}
+}
+
+struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
+			       int report, u32 ignflags)
+{
+	struct rtemu_addr a;
+
+	if (!addr_from_sockaddr(dst, &a))
+		return NULL;
+	return rtemu_rs_rtalloc1(net, &a, report, ignflags);
+}
+EXPORT_SYMBOL_GPL(rtemu_rtalloc1);
+
+void rtemu_rtalloc_ign(struct net *net, struct route *ro, u32 ignflags)
+{
+	struct rtentry *rt = ro->ro_rt;
+
+	if (rt) {
+		if (rtemu_rs_is_up(rt))
+			return;
+		RTFREE(rt);
+		ro->ro_rt = NULL;
+	}
+	ro->ro_rt = rtemu_rtalloc1(net, (const struct sockaddr *)&ro->ro_dst, 1, ignflags);
+	if (ro->ro_rt)
+		RT_UNLOCK(ro->ro_rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rtalloc_ign);
+
+void rtemu_rtalloc(struct net *net, struct route *ro)
+{
+	rtemu_rtalloc_ign(net, ro, 0);
+}
+EXPORT_SYMBOL_GPL(rtemu_rtalloc);
+
+void rtemu_rtfree(struct rtentry *rt)
+{
+	rtemu_rs_rtfree(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rtfree);
+
+void rtemu_rtfree_unlocked(struct rtentry *rt)
+{
+	rtemu_rs_rtfree_unlocked(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rtfree_unlocked);
+
+void rtemu_rt_lock(struct rtentry *rt)
+{
+	rtemu_rs_lock(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_lock);
+
+void rtemu_rt_unlock(struct rtentry *rt)
+{
+	rtemu_rs_unlock(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_unlock);
+
+void rtemu_rt_addref(struct rtentry *rt)
+{
+	rtemu_rs_addref(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_addref);
+
+void rtemu_rt_remref(struct rtentry *rt)
+{
+	rtemu_rs_remref(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_remref);
+
+u8 rtemu_rt_key(const struct rtentry *rt, struct sockaddr_storage *dst)
+{
+	struct rtemu_addr a;
+	u8 plen = rtemu_rs_key(rt, &a);
+
+	addr_to_sockaddr(&a, dst);
+	return plen;
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_key);
+
+void rtemu_rt_state(struct rtentry *rt, struct rtemu_rt_state *state)
+{
+	struct rtemu_rs_state s;
+
+	rtemu_rs_state(rt, &s);
+	if (s.has_gateway)
+		addr_to_sockaddr(&s.gateway, &state->gateway);
+	else
+		memset(&state->gateway, 0, sizeof(state->gateway));
+	state->flags = s.flags;
+	state->preferred_ns = s.preferred_ns;
+	state->expires_ns = s.expires_ns;
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_state);
+
+u32 rtemu_rt_refcnt(const struct rtentry *rt)
+{
+	return rtemu_rs_refcnt(rt);
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_refcnt);
+
+int rtemu_route_add(struct net *net, const struct sockaddr *dst, u8 plen,
+		    const struct sockaddr *gateway, u32 flags)
+{
+	struct rtemu_addr d, g;
+
+	if (!addr_from_sockaddr(dst, &d))
+		return -EAFNOSUPPORT;
+	if (gateway) {
+		if (!addr_from_sockaddr(gateway, &g))
+			return -EAFNOSUPPORT;
+		if (g.v6 != d.v6)
+			return -EINVAL;
+	} else {
+		g = d;
+		memset(g.bytes, 0, sizeof(g.bytes));
+	}
+	return rtemu_rs_route_add(net, &d, plen, &g, flags);
+}
+EXPORT_SYMBOL_GPL(rtemu_route_add);
+
+int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
+		       const struct sockaddr *gateway)
+{
+	struct rtemu_addr d, g;
+
+	if (!addr_from_sockaddr(dst, &d))
+		return -EAFNOSUPPORT;
+	if (gateway && !addr_from_sockaddr(gateway, &g))
+		return -EAFNOSUPPORT;
+	if (gateway && g.v6 != d.v6)
+		return -EINVAL;
+	return rtemu_rs_route_delete(net, &d, plen, gateway ? &g : NULL);
+}
+EXPORT_SYMBOL_GPL(rtemu_route_delete);
