@@ -16,42 +16,14 @@ use core::ptr::null_mut;
 use kernel::{bindings, prelude::*, task::might_sleep};
 
 use crate::{
-    addr::{Addr, Prefix},
+    addr::Prefix,
     entry::{flags::*, RtEntry, RtLocked, RtRef},
     event::Events,
+    ffi::CAddr,
     netns::{state_of, NetState},
     nl::NetRef,
     table::NewRoute,
 };
-
-/// `struct rtemu_addr` of `rtemu_glue.h`.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub(crate) struct CAddr {
-    v6: bool,
-    bytes: [u8; 16],
-}
-
-impl CAddr {
-    fn addr(&self) -> Addr {
-        if self.v6 {
-            Addr::V6(self.bytes)
-        } else {
-            let mut b = [0; 4];
-            b.copy_from_slice(&self.bytes[..4]);
-            Addr::V4(b)
-        }
-    }
-
-    fn of(a: &Addr) -> Self {
-        let mut bytes = [0; 16];
-        bytes[..a.as_bytes().len()].copy_from_slice(a.as_bytes());
-        Self {
-            v6: matches!(a, Addr::V6(_)),
-            bytes,
-        }
-    }
-}
 
 /// `struct rtemu_rs_state` of `rtemu_glue.h`.
 #[repr(C)]

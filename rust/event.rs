@@ -12,6 +12,7 @@ use kernel::prelude::*;
 use crate::{
     addr::{Addr, Af},
     entry::RouteInfo,
+    uapi::*,
 };
 
 /// Why a route left the table (the `delete-reason` enum of the spec).
@@ -25,6 +26,20 @@ pub(crate) enum DeleteReason {
     Superseded,
     /// Its parent got a new router (`rt_setgate`).
     ParentChanged,
+}
+
+impl DeleteReason {
+    /// Its value in the spec's `delete-reason` enum.
+    pub(crate) fn to_uapi(self) -> u32 {
+        match self {
+            DeleteReason::Removed => RTEMU_DELETE_REASON_REMOVED,
+            DeleteReason::ParentDeleted => RTEMU_DELETE_REASON_PARENT_DELETED,
+            DeleteReason::Idle => RTEMU_DELETE_REASON_IDLE,
+            DeleteReason::Replaced => RTEMU_DELETE_REASON_REPLACED,
+            DeleteReason::Superseded => RTEMU_DELETE_REASON_SUPERSEDED,
+            DeleteReason::ParentChanged => RTEMU_DELETE_REASON_PARENT_CHANGED,
+        }
+    }
 }
 
 /// One event, in the order it happened.

@@ -1,11 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Raw declarations of the C shims in `rtemu_glue.c` (see `rtemu_glue.h`)
-//! and of what the generated `rtemu_nl_gen.c` defines. Only the thin layers
-//! (`nl.rs`, `genl.rs`, `netns.rs`) call these.
+//! Raw declarations of the C shims in `rtemu_glue.c` and `rtemu_trace.c`
+//! (see `rtemu_glue.h`), of what the generated `rtemu_nl_gen.c` defines,
+//! and the C form of an address. Only the thin layers (`nl.rs`, `genl.rs`,
+//! `netns.rs`, `trace.rs`, `api.rs`) call these.
 
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
+
+use crate::addr::Addr;
+
+/// `struct rtemu_addr` of `rtemu_glue.h`.
+#[repr(C)]
+pub(crate) struct CAddr {
+    pub(crate) v6: bool,
+    pub(crate) bytes: [u8; 16],
+}
+
+impl CAddr {
+    pub(crate) fn of(a: &Addr) -> Self {
+        let mut bytes = [0; 16];
+        bytes[..a.as_bytes().len()].copy_from_slice(a.as_bytes());
+        Self {
+            v6: matches!(a, Addr::V6(_)),
+            bytes,
+        }
+    }
+
+    pub(crate) fn addr(&self) -> Addr {
+        if self.v6 {
+            Addr::V6(self.bytes)
+        } else {
+            let mut b = [0; 4];
+            b.copy_from_slice(&self.bytes[..4]);
+            Addr::V4(b)
+        }
+    }
+}
+
+/// The tracepoint kinds of `rtemu_trace_route` (`rtemu_glue.h`).
+pub(crate) const RTEMU_TRACE_ADD: u32 = 0;
+pub(crate) const RTEMU_TRACE_CLONE: u32 = 1;
+pub(crate) const RTEMU_TRACE_RESOLVE: u32 = 2;
+pub(crate) const RTEMU_TRACE_CHANGE: u32 = 3;
+pub(crate) const RTEMU_TRACE_EXPIRE: u32 = 4;
+pub(crate) const RTEMU_TRACE_DEPRECATE: u32 = 5;
+pub(crate) const RTEMU_TRACE_DELETE: u32 = 6;
 
 #[expect(
     improper_ctypes,
@@ -65,4 +105,16 @@ extern "C" {
     pub(crate) fn rtemu_timer_arm(timer: *mut c_void, delay_ms: kernel::ffi::c_ulong);
     pub(crate) fn rtemu_timer_cancel_sync(timer: *mut c_void);
     pub(crate) fn rtemu_timer_free(timer: *mut c_void);
+
+    pub(crate) fn rtemu_trace_route(
+        net: *const bindings::net,
+        kind: u32,
+        dst: *const CAddr,
+        plen: u8,
+        gateway: *const CAddr,
+        flags: u32,
+        reason: *const c_char,
+    );
+    pub(crate) fn rtemu_trace_miss(net: *const bindings::net, dst: *const CAddr, err: c_int);
+    pub(crate) fn rtemu_trace_clear(net: *const bindings::net, family: u8, count: u32);
 }

@@ -24,6 +24,7 @@ use crate::{
     notify, params,
     platform::RVec,
     table::{Hooks, RouteTable},
+    trace,
 };
 
 /// A userspace reference (`RT_ADDREF` through route-hold).
@@ -101,8 +102,9 @@ impl NetState {
         unsafe { NetRef::from_raw(self.net) }
     }
 
-    /// Sends `events` and arms the lifetime work if they may need it.
+    /// Fires the tracepoints of `events` and sends them to the listeners.
     pub(crate) fn send_events(&self, events: &Events) {
+        trace::events(self.net(), events);
         let mut allow_miss = || self.allow_miss();
         notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
     }

@@ -6,7 +6,7 @@ use kernel::prelude::*;
 
 use crate::{
     entry::RouteInfo,
-    event::{DeleteReason, Event, Events},
+    event::{Event, Events},
     lifetime::{remaining, Clock},
     nl::{Msg, NetRef, PutAttrs},
     uapi::*,
@@ -38,17 +38,6 @@ pub(crate) fn put_route(m: &mut impl PutAttrs, info: &RouteInfo, clock: &dyn Clo
     Ok(())
 }
 
-fn reason_uapi(reason: DeleteReason) -> u32 {
-    match reason {
-        DeleteReason::Removed => RTEMU_DELETE_REASON_REMOVED,
-        DeleteReason::ParentDeleted => RTEMU_DELETE_REASON_PARENT_DELETED,
-        DeleteReason::Idle => RTEMU_DELETE_REASON_IDLE,
-        DeleteReason::Replaced => RTEMU_DELETE_REASON_REPLACED,
-        DeleteReason::Superseded => RTEMU_DELETE_REASON_SUPERSEDED,
-        DeleteReason::ParentChanged => RTEMU_DELETE_REASON_PARENT_CHANGED,
-    }
-}
-
 /// The command and group of an event.
 fn route_of(event: &Event) -> (u8, u32) {
     match event {
@@ -74,7 +63,7 @@ fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
         | Event::Resolve(info) => put_route(&mut m, info, clock)?,
         Event::Delete(info, reason) => {
             put_route(&mut m, info, clock)?;
-            m.put_u32(RTEMU_A_ROUTE_REASON, reason_uapi(*reason))?;
+            m.put_u32(RTEMU_A_ROUTE_REASON, reason.to_uapi())?;
         }
         Event::Clear { af, count } => {
             if let Some(af) = af {

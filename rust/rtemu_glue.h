@@ -63,6 +63,24 @@ void rtemu_net_exit(struct net *net);
 void rtemu_sock_release(struct net *net, u32 portid);
 void rtemu_timer_fire(void *ctx);
 
+/* The tracepoints of rtemu_trace.h, by kind (rtemu_trace.c); rust/ffi.rs
+ * has the same values. */
+enum {
+	RTEMU_TRACE_ADD = 0,
+	RTEMU_TRACE_CLONE = 1,
+	RTEMU_TRACE_RESOLVE = 2,
+	RTEMU_TRACE_CHANGE = 3,
+	RTEMU_TRACE_EXPIRE = 4,
+	RTEMU_TRACE_DEPRECATE = 5,
+	RTEMU_TRACE_DELETE = 6,
+};
+/* @gateway NULL: none; @reason for RTEMU_TRACE_DELETE only. */
+void rtemu_trace_route(const struct net *net, u32 kind, const struct rtemu_addr *dst,
+		       u8 plen, const struct rtemu_addr *gateway, u32 flags,
+		       const char *reason);
+void rtemu_trace_miss(const struct net *net, const struct rtemu_addr *dst, int err);
+void rtemu_trace_clear(const struct net *net, u8 family, u32 count);
+
 /* The API of include/linux/rtemu.h, implemented in Rust (rust/api.rs). */
 struct rtentry *rtemu_rs_rtalloc1(struct net *net, const struct rtemu_addr *dst,
 				  bool report, u32 ignflags);

@@ -5,16 +5,17 @@
 //! A generic netlink family (`rtemu`, see `include/rtemu.yaml`) over a
 //! per-namespace route table with FreeBSD rtalloc(9) semantics.
 //!
-//! Rooms, each using only those before it: `ffi` (the C glue), `uapi`
-//! (generated from the spec), `params`, `platform` (the seam to the kernel's
-//! RCU and allocator), `lifetime` (clocks and deadlines), `addr` (prefixes),
-//! `trie` (the RCU LPM trie), `entry` (rtentry, the reference rules and its
-//! snapshot), `event` (what the table reports), `timed` (the entries with
-//! deadlines), `table` (the table and rtalloc1), `nl` (netlink messages),
-//! `notify` (events on the wire), `netns` (a table per namespace, holds,
-//! lifetime work), `handlers` (the requests), `genl` (the family's entry
-//! points), `api` (the in-kernel C API of `include/linux/rtemu.h`).
-//! `selftests/host/module_cycles.sh` fails on an import cycle.
+//! Rooms, each using only those before it: `uapi` (generated from the
+//! spec), `params`, `platform` (the seam to the kernel's RCU and
+//! allocator), `lifetime` (clocks and deadlines), `addr` (prefixes), `ffi`
+//! (the C glue), `trie` (the RCU LPM trie), `entry` (rtentry, the reference
+//! rules and its snapshot), `event` (what the table reports), `timed` (the
+//! entries with deadlines), `table` (the table and rtalloc1), `nl` (netlink
+//! messages), `notify` (events on the wire), `trace` (their tracepoints),
+//! `netns` (a table per namespace, holds, lifetime work), `handlers` (the
+//! requests), `genl` (the family's entry points), `api` (the in-kernel C API
+//! of `include/linux/rtemu.h`). `selftests/host/module_cycles.sh` fails on
+//! an import cycle.
 
 use kernel::prelude::*;
 
@@ -33,6 +34,7 @@ mod params;
 mod platform;
 mod table;
 mod timed;
+mod trace;
 mod trie;
 mod uapi;
 

@@ -18,6 +18,14 @@ pub(crate) const RTEMU_FAMILY_VERSION: u32 = 1;
 // enum af
 pub(crate) const RTEMU_AF_INET: u32 = 2;
 pub(crate) const RTEMU_AF_INET6: u32 = 10;
+/// The spec's name of a `af` value.
+pub(crate) fn rtemu_af_name(value: u32) -> Option<&'static core::ffi::CStr> {
+    match value {
+        RTEMU_AF_INET => Some(c"inet"),
+        RTEMU_AF_INET6 => Some(c"inet6"),
+        _ => None,
+    }
+}
 
 // flags route-flags
 /// RTF_UP, the route is in the table.
@@ -61,6 +69,18 @@ pub(crate) const RTEMU_DELETE_REASON_REPLACED: u32 = 3;
 pub(crate) const RTEMU_DELETE_REASON_SUPERSEDED: u32 = 4;
 /// A clone whose cloning parent got a new router (FreeBSD's rt_setgate, through rt_fixchange).
 pub(crate) const RTEMU_DELETE_REASON_PARENT_CHANGED: u32 = 5;
+/// The spec's name of a `delete-reason` value.
+pub(crate) fn rtemu_delete_reason_name(value: u32) -> Option<&'static core::ffi::CStr> {
+    match value {
+        RTEMU_DELETE_REASON_REMOVED => Some(c"removed"),
+        RTEMU_DELETE_REASON_PARENT_DELETED => Some(c"parent-deleted"),
+        RTEMU_DELETE_REASON_IDLE => Some(c"idle"),
+        RTEMU_DELETE_REASON_REPLACED => Some(c"replaced"),
+        RTEMU_DELETE_REASON_SUPERSEDED => Some(c"superseded"),
+        RTEMU_DELETE_REASON_PARENT_CHANGED => Some(c"parent-changed"),
+        _ => None,
+    }
+}
 
 // attribute-set route
 pub(crate) const RTEMU_A_ROUTE_PAD: u16 = 1;

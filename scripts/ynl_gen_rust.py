@@ -105,6 +105,16 @@ def kernel(spec):
                 p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {1 << value:#x};')
             else:
                 p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {value};')
+        if d['type'] == 'enum':
+            fn = f'{snake(spec["name"])}_{snake(d["name"])}_name'
+            p(f'/// The spec\'s name of a `{d["name"]}` value.')
+            p(f'pub(crate) fn {fn}(value: u32) -> Option<&\'static core::ffi::CStr> {{')
+            p('    match value {')
+            for e, value in definition_entries(d):
+                p(f'        {prefix}{c_upper(e["name"])} => Some(c"{e["name"]}"),')
+            p('        _ => None,')
+            p('    }')
+            p('}')
 
     for aset in spec['attribute-sets']:
         prefix = f'{fam}_A_{c_upper(aset["name"])}_'
