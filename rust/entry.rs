@@ -321,8 +321,19 @@ impl RtEntry {
 
     /// Takes one reference (the counting half of `RT_ADDREF`).
     fn get_ref(rt: &RtArc) -> RtArc {
-        rt.refs_up.fetch_add(1, Relaxed);
+        rt.take_ref();
         rt.clone()
+    }
+
+    /// Counts one more reference. A lookup under RCU can find an entry
+    /// that left its table, unreferenced, a moment before: its first new
+    /// reference puts it in `rttrash` (deleted and still referenced), which
+    /// the release of the last one takes it out of again.
+    fn take_ref(&self) {
+        let old = self.refs_up.fetch_add(1, Relaxed);
+        if old & UP_BIT == 0 && old & REF_MASK == 0 {
+            self.counters.trash.fetch_add(1, Relaxed);
+        }
     }
 
     /// Drops one reference (the counting half of `rtfree`); the entry leaves
@@ -357,7 +368,7 @@ pub(crate) struct RtRef {
 impl RtRef {
     /// Takes a reference on an entry whose handle the caller gives up.
     pub(crate) fn from_arc(rt: RtArc) -> Self {
-        rt.refs_up.fetch_add(1, Relaxed);
+        rt.take_ref();
         Self { rt }
     }
 

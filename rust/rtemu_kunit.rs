@@ -236,6 +236,25 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_taken_after_the_delete_counts_in_rttrash() -> Result {
+        // A lookup under RCU can find an entry just before it leaves the
+        // table and reference it just after: the entry is then deleted and
+        // referenced, so in rttrash until that reference goes.
+        let t = table();
+        let prefix = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let found = t.get_exact(&prefix)?.pop().expect("the route's entry");
+        t.remove(&prefix, None, &mut Events::new())?;
+        assert_eq!(t.stats().trash, 0);
+        let late = RtRef::from_arc(found);
+        assert!(!late.entry().is_up());
+        assert_eq!(t.stats().trash, 1);
+        drop(late);
+        assert_eq!(t.stats().trash, 0);
+        Ok(())
+    }
+
+    #[test]
     fn report_zero_or_ignflags_never_clone() -> Result {
         let t = table();
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING | RTF_STATIC)?;
