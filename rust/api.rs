@@ -22,7 +22,7 @@ use crate::{
     ffi::CAddr,
     netns::{state_of, NetState},
     nl::NetRef,
-    table::NewRoute,
+    table::{NewRoute, RouteChange},
 };
 
 /// `struct rtemu_rs_state` of `rtemu_glue.h`.
@@ -345,6 +345,51 @@ unsafe extern "C" fn rtemu_rs_route_delete(
     let mut ev = Events::new();
     match st.table.remove(&prefix, via.as_ref(), &mut ev) {
         Ok(_) => {
+            st.send_events(&ev);
+            0
+        }
+        Err(e) => Error::from(e).to_errno(),
+    }
+}
+
+/// `rtemu_route_change`.
+///
+/// # Safety
+///
+/// `net` is a live namespace; `dst` is a valid address and `gateway` one or
+/// null.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_route_change(
+    net: *mut bindings::net,
+    dst: *const CAddr,
+    plen: u8,
+    gateway: *const CAddr,
+    flags: u32,
+) -> c_int {
+    might_sleep();
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return ENOENT.to_errno();
+    };
+    if flags & !RTF_FMASK != 0 {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `dst` is valid for the call.
+    let dst = unsafe { &*dst }.addr();
+    // SAFETY: `gateway` is null or valid for the call.
+    let gateway = unsafe { gateway.as_ref() }.map(CAddr::addr);
+    let Ok(prefix) = Prefix::new(dst, plen) else {
+        return EINVAL.to_errno();
+    };
+    let change = RouteChange {
+        gateway,
+        flags: Some(flags),
+        preferred: None,
+        expires: None,
+    };
+    let mut ev = Events::new();
+    match st.table.change(&prefix, None, change, &mut ev) {
+        Ok(()) => {
             st.send_events(&ev);
             0
         }

@@ -11,7 +11,7 @@ use kernel::prelude::*;
 
 use crate::{
     addr::{Addr, Af},
-    entry::RouteInfo,
+    entry::{RouteInfo, RtArc},
     uapi::*,
 };
 
@@ -68,6 +68,9 @@ pub(crate) enum Event {
 /// listeners are told they lost events rather than nothing.
 pub(crate) struct Events {
     list: KVec<Event>,
+    /// The entry of each event about one route, by its index in `list`,
+    /// for the in-kernel hooks.
+    entries: KVec<(usize, RtArc)>,
     lost: bool,
 }
 
@@ -75,6 +78,7 @@ impl Events {
     pub(crate) fn new() -> Self {
         Self {
             list: KVec::new(),
+            entries: KVec::new(),
             lost: false,
         }
     }
@@ -84,6 +88,33 @@ impl Events {
         if self.list.push(event, GFP_ATOMIC).is_err() {
             self.lost = true;
         }
+    }
+
+    /// Records an event about the route of `rt`, and `rt` with it.
+    pub(crate) fn push_route(&mut self, event: Event, rt: &RtArc) {
+        let index = self.list.len();
+        self.push(event);
+        if self.list.len() > index {
+            self.attach(rt);
+        }
+    }
+
+    /// Records `rt` as one more route of the last event (a clear's).
+    pub(crate) fn attach(&mut self, rt: &RtArc) {
+        let Some(index) = self.list.len().checked_sub(1) else {
+            return;
+        };
+        if self.entries.push((index, rt.clone()), GFP_ATOMIC).is_err() {
+            self.lost = true;
+        }
+    }
+
+    /// The events about routes, each with its entry, in order (a clear once
+    /// per route it removed).
+    pub(crate) fn routes(&self) -> impl Iterator<Item = (&Event, &RtArc)> {
+        self.entries
+            .iter()
+            .filter_map(|(i, rt)| self.list.get(*i).map(|e| (e, rt)))
     }
 
     /// Makes room for `n` more events ahead of taking locks.

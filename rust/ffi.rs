@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Raw declarations of the C shims in `rtemu_glue.c` and `rtemu_trace.c`
-//! (see `rtemu_glue.h`), of what the generated `rtemu_nl_gen.c` defines,
-//! and the C form of an address. Only the thin layers (`nl.rs`, `genl.rs`,
-//! `netns.rs`, `trace.rs`, `api.rs`) call these.
+//! Raw declarations of the C shims in `rtemu_glue.c`, `rtemu_trace.c` and
+//! `rtemu_api.c` (see `rtemu_glue.h`), of what the generated
+//! `rtemu_nl_gen.c` defines, and the C form of an address. Only the thin
+//! layers (`nl.rs`, `genl.rs`, `netns.rs`, `trace.rs`, `hooks.rs`, `api.rs`)
+//! call these.
 
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
@@ -117,4 +118,7 @@ extern "C" {
     );
     pub(crate) fn rtemu_trace_miss(net: *const bindings::net, dst: *const CAddr, err: c_int);
     pub(crate) fn rtemu_trace_clear(net: *const bindings::net, family: u8, count: u32);
+
+    pub(crate) fn rtemu_rtrequest_hooked() -> bool;
+    pub(crate) fn rtemu_call_rtrequest(net: *mut bindings::net, req: c_int, rt: *mut c_void);
 }

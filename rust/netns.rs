@@ -18,7 +18,7 @@ use kernel::{
 use crate::{
     entry::RtRef,
     event::Events,
-    ffi,
+    ffi, hooks,
     lifetime::KERNEL_CLOCK,
     nl::NetRef,
     notify, params,
@@ -102,9 +102,11 @@ impl NetState {
         unsafe { NetRef::from_raw(self.net) }
     }
 
-    /// Fires the tracepoints of `events` and sends them to the listeners.
+    /// Fires the tracepoints of `events`, calls the in-kernel hooks for
+    /// them, and sends them to the listeners.
     pub(crate) fn send_events(&self, events: &Events) {
         trace::events(self.net(), events);
+        hooks::call(self.net(), events);
         let mut allow_miss = || self.allow_miss();
         notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
     }
@@ -224,7 +226,11 @@ unsafe extern "C" fn rtemu_net_init(net: *mut bindings::net) -> c_int {
 }
 
 fn new_state(net: *mut bindings::net) -> Result {
-    let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, Hooks::default())?;
+    let table_hooks = Hooks {
+        wants_cleared: Some(hooks::hooked),
+        ..Hooks::default()
+    };
+    let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, table_hooks)?;
     let state = Arc::pin_init(
         pin_init!(NetState {
             table,

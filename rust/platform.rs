@@ -256,6 +256,12 @@ impl<T> RcuArc<T> {
         self.into_raw().cast()
     }
 
+    /// The opaque pointer [`RcuArc::into_opaque`] would give, without giving
+    /// up the count: valid while `self` lives.
+    pub(crate) fn as_opaque(&self) -> *mut c_void {
+        self.ptr.as_ptr().cast()
+    }
+
     /// Takes back a count given to C (`None` for null).
     ///
     /// # Safety

@@ -8,6 +8,8 @@
 #include <linux/export.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/rtemu.h>
 #include <linux/string.h>
 
@@ -183,3 +185,58 @@ int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
 	return rtemu_rs_route_delete(net, &d, plen, gateway ? &g : NULL);
 }
 EXPORT_SYMBOL_GPL(rtemu_route_delete);
+
+int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
+		       const struct sockaddr *gateway, u32 flags)
+{
+	struct rtemu_addr d, g;
+
+	if (!addr_from_sockaddr(dst, &d))
+		return -EAFNOSUPPORT;
+	if (gateway && !addr_from_sockaddr(gateway, &g))
+		return -EAFNOSUPPORT;
+	if (gateway && g.v6 != d.v6)
+		return -EINVAL;
+	return rtemu_rs_route_change(net, &d, plen, gateway ? &g : NULL, flags);
+}
+EXPORT_SYMBOL_GPL(rtemu_route_change);
+
+/* The rtrequest hooks: read under RCU, changed under the mutex. */
+static LIST_HEAD(rtrequest_hooks);
+static DEFINE_MUTEX(rtrequest_hooks_lock);
+
+int rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook)
+{
+	if (!hook || !hook->rtrequest)
+		return -EINVAL;
+	mutex_lock(&rtrequest_hooks_lock);
+	list_add_tail_rcu(&hook->list, &rtrequest_hooks);
+	mutex_unlock(&rtrequest_hooks_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(rtemu_register_rtrequest);
+
+void rtemu_unregister_rtrequest(struct rtemu_rtrequest_hook *hook)
+{
+	mutex_lock(&rtrequest_hooks_lock);
+	list_del_rcu(&hook->list);
+	mutex_unlock(&rtrequest_hooks_lock);
+	/* Unregistering is rare; a call in progress finishes first. */
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(rtemu_unregister_rtrequest);
+
+bool rtemu_rtrequest_hooked(void)
+{
+	return !list_empty_careful(&rtrequest_hooks);
+}
+
+void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt)
+{
+	struct rtemu_rtrequest_hook *hook;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(hook, &rtrequest_hooks, list)
+		hook->rtrequest(net, req, rt);
+	rcu_read_unlock();
+}

@@ -81,6 +81,10 @@ void rtemu_trace_route(const struct net *net, u32 kind, const struct rtemu_addr 
 void rtemu_trace_miss(const struct net *net, const struct rtemu_addr *dst, int err);
 void rtemu_trace_clear(const struct net *net, u8 family, u32 count);
 
+/* The rtrequest hooks of include/linux/rtemu.h (rtemu_api.c). */
+bool rtemu_rtrequest_hooked(void);
+void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt);
+
 /* The API of include/linux/rtemu.h, implemented in Rust (rust/api.rs). */
 struct rtentry *rtemu_rs_rtalloc1(struct net *net, const struct rtemu_addr *dst,
 				  bool report, u32 ignflags);
@@ -98,5 +102,7 @@ int rtemu_rs_route_add(struct net *net, const struct rtemu_addr *dst, u8 plen,
 		       const struct rtemu_addr *gateway, u32 flags);
 int rtemu_rs_route_delete(struct net *net, const struct rtemu_addr *dst, u8 plen,
 			  const struct rtemu_addr *gateway);
+int rtemu_rs_route_change(struct net *net, const struct rtemu_addr *dst, u8 plen,
+			  const struct rtemu_addr *gateway, u32 flags);
 
 #endif /* _RTEMU_GLUE_H */

@@ -299,6 +299,8 @@ mod tests {
         assert!(f & (RTF_WASCLONED | RTF_HOST | RTF_UP) == RTF_WASCLONED | RTF_HOST | RTF_UP);
         assert!(f & (RTF_CLONING | RTF_STATIC) == 0);
         assert!(matches!(ev.iter().next(), Some(Event::Add(_))));
+        // The events keep the entries they are about.
+        drop(ev);
         let parent = clone.entry().parent().expect("parent");
         assert_eq!(parent.prefix().len(), 16);
         // A clone is no reference on its parent (FreeBSD 7's rtfree: "no
@@ -316,6 +318,7 @@ mod tests {
         assert_eq!(reasons.next(), Some(DeleteReason::Removed));
         assert_eq!(reasons.next(), Some(DeleteReason::ParentDeleted));
         assert_eq!(reasons.next(), None);
+        drop(reasons);
         assert!(!clone.entry().is_up());
         assert!(!clone.entry().parent().expect("parent").is_up());
         assert_eq!(t.stats().clones, 0);
@@ -325,6 +328,7 @@ mod tests {
         // rttrash follows the last release at once, not a grace period.
         drop(clone);
         assert_eq!(t.stats().trash, 0);
+        drop(ev);
         drop(t);
         rcu_drain();
         assert_eq!(LIVE_ENTRIES.load(Relaxed), base);

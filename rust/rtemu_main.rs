@@ -12,6 +12,7 @@
 //! rules and its snapshot), `event` (what the table reports), `timed` (the
 //! entries with deadlines), `table` (the table and rtalloc1), `nl` (netlink
 //! messages), `notify` (events on the wire), `trace` (their tracepoints),
+//! `hooks` (the in-kernel rtrequest hooks they call),
 //! `netns` (a table per namespace, holds, lifetime work), `handlers` (the
 //! requests), `genl` (the family's entry points), `api` (the in-kernel C API
 //! of `include/linux/rtemu.h`). `selftests/host/module_cycles.sh` fails on
@@ -26,6 +27,7 @@ mod event;
 mod ffi;
 mod genl;
 mod handlers;
+mod hooks;
 mod lifetime;
 mod netns;
 mod nl;

@@ -262,6 +262,9 @@ pub(crate) struct Hooks {
     /// Called between a lookup that is going to clone and the writer lock
     /// the clone takes, where the table may change; tests change it there.
     pub(crate) before_clone: Option<fn(&RouteTable)>,
+    /// Whether anything wants the entries a clear removes (the in-kernel
+    /// rtrequest hooks): the clear then hands them over with its event.
+    pub(crate) wants_cleared: Option<fn() -> bool>,
 }
 
 /// What RTM_RESOLVE found under the writer lock.
@@ -617,9 +620,9 @@ impl RouteTable {
         let clone = RtRef::new(&rt);
         if flags & RTF_XRESOLVE != 0 {
             self.resolves.fetch_add(1, Relaxed);
-            ev.push(Event::Resolve(info));
+            ev.push_route(Event::Resolve(info), &rt);
         } else {
-            ev.push(Event::Add(info));
+            ev.push_route(Event::Add(info), &rt);
             if let Some(hook) = self.hooks.resolve {
                 hook(&Lookup { table: self }, &clone);
             }
@@ -708,7 +711,7 @@ impl RouteTable {
         }
         self.retire(&superseded, &mut writer, ev);
         drop(writer);
-        ev.push(Event::Add(RouteInfo::of_unlocked(&rt)));
+        ev.push_route(Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
         Ok(())
     }
 
@@ -777,8 +780,8 @@ impl RouteTable {
         writer.timed.untrack(rt);
         self.changed();
         match reason {
-            Some(reason) => ev.push(Event::Delete(RouteInfo::of_unlocked(rt), reason)),
-            None => ev.push(Event::Expire(RouteInfo::of_unlocked(rt))),
+            Some(reason) => ev.push_route(Event::Delete(RouteInfo::of_unlocked(rt), reason), rt),
+            None => ev.push_route(Event::Expire(RouteInfo::of_unlocked(rt)), rt),
         }
         // Whatever its flags now: route-change cannot clear RTF_CLONING,
         // and the clones of a route cannot outlive it in the table.
@@ -924,6 +927,11 @@ impl RouteTable {
     /// Removes every route, or those of one family, with one clear event.
     pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events) -> Result<u32, TableError> {
         let mut writer = self.writer.lock();
+        let cleared = if self.hooks.wants_cleared.is_some_and(|f| f()) {
+            self.entries_of(af)?
+        } else {
+            KVec::new()
+        };
         let v4 = match af {
             Some(Af::Inet6) => None,
             _ => Some(write_txn(&self.v4)?),
@@ -949,7 +957,36 @@ impl RouteTable {
         self.changed();
         drop(writer);
         ev.push(Event::Clear { af, count });
+        for rt in &cleared {
+            ev.attach(rt);
+        }
         Ok(count)
+    }
+
+    /// Every entry of the table, or of one family. Under the writer lock,
+    /// which keeps the routes as they are counted. May sleep.
+    fn entries_of(&self, af: Option<Af>) -> Result<KVec<RtArc>, AllocError> {
+        let n = match af {
+            Some(af) => self.routes_of(af).load(Relaxed),
+            None => self.total_routes(),
+        };
+        let mut out = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        let g = RcuGuard::new();
+        let mut keep = |rt: PathRef<'_>| -> Result<(), AllocError> {
+            if let Some(rt) = rt.to_arc() {
+                // Within the capacity: the writer lock keeps the count.
+                out.push_within_capacity(rt).map_err(|_| AllocError)?;
+            }
+            Ok(())
+        };
+        if af != Some(Af::Inet6) {
+            walk(&self.v4, &g, &mut keep)?;
+        }
+        if af != Some(Af::Inet) {
+            walk(&self.v6, &g, &mut keep)?;
+        }
+        drop(g);
+        Ok(out)
     }
 
     /// Changes an existing route (RTM_CHANGE). `via` picks one path of a
@@ -1044,7 +1081,7 @@ impl RouteTable {
         self.changed();
         self.retire(&retired, &mut writer, ev);
         drop(writer);
-        ev.push(Event::Change(info));
+        ev.push_route(Event::Change(info), &rt);
         Ok(())
     }
 

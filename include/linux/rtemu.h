@@ -23,6 +23,7 @@
 #ifndef _LINUX_RTEMU_H
 #define _LINUX_RTEMU_H
 
+#include <linux/list.h>
 #include <linux/socket.h>
 #include <linux/types.h>
 #include <uapi/linux/rtemu.h>
@@ -109,6 +110,43 @@ int rtemu_route_add(struct net *net, const struct sockaddr *dst, u8 plen,
  */
 int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway);
+
+/*
+ * Changes the route @dst/@plen (it must have one path) as route-change
+ * does: a new router unless @gateway is NULL, and @flags for the flags a
+ * change may set (STATIC, REJECT and BLACKHOLE in RTEMU_ROUTE_FLAGS_*;
+ * others are -EINVAL). 0 or a negative errno. May sleep.
+ */
+int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
+		       const struct sockaddr *gateway, u32 flags);
+
+/*
+ * FreeBSD's ifa_rtrequest: a hook told of every change to the routes of
+ * every namespace, as FreeBSD calls it: RTEMU_RTM_ADD after an add and
+ * after a change (FreeBSD's RTM_CHANGE calls it so), RTEMU_RTM_RESOLVE for
+ * a new clone, RTEMU_RTM_DELETE after a delete, an expiry, and for each
+ * route a clear removes (RTF_UP is clear then). The hooks run in the order
+ * of the changes of one operation, once the table's own locks are dropped
+ * (so the entry may have changed again since: its flags tell), from the
+ * task that made the change or the lifetime work, inside an RCU read-side
+ * section and with @rt locked: a hook must not sleep, unlock @rt, or
+ * change routes; it may read @rt, RT_ADDREF it to keep it, and look up
+ * other routes without report. @rt's references are those it has (maybe
+ * none): RT_ADDREF is the hook's way to keep it past the call.
+ */
+#define RTEMU_RTM_ADD		0x1
+#define RTEMU_RTM_DELETE	0x2
+#define RTEMU_RTM_RESOLVE	0xb
+
+struct rtemu_rtrequest_hook {
+	void (*rtrequest)(struct net *net, int req, struct rtentry *rt);
+	struct list_head list;	/* rtemu's */
+};
+
+/* Registers @hook (0, or -EINVAL without a function). May sleep. */
+int rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook);
+/* Unregisters @hook; no call of it runs once this returns. May sleep. */
+void rtemu_unregister_rtrequest(struct rtemu_rtrequest_hook *hook);
 
 /* FreeBSD's names. */
 #define RT_LOCK(rt)		rtemu_rt_lock(rt)

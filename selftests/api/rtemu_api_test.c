@@ -2,8 +2,8 @@
 /*
  * A consumer of rtemu's in-kernel API written in C, using only
  * <linux/rtemu.h>: KUnit tests of lookups, references held across a
- * delete, cloning through report, rtalloc()'s route cache, and
- * RT_ADDREF/RT_REMREF. Built with make RTEMU_KUNIT=1; loading
+ * delete, cloning through report, rtalloc()'s route cache,
+ * RT_ADDREF/RT_REMREF, and the rtrequest hook. Built with make RTEMU_KUNIT=1; loading
  * rtemu_api_test.ko (after rtemu.ko) runs them in the initial namespace on
  * prefixes of 198.18.0.0/15 and 2001:db8:ffff::/48, each removed again
  * when its test ends.
@@ -14,6 +14,7 @@
 #include <linux/in6.h>
 #include <linux/module.h>
 #include <linux/rtemu.h>
+#include <linux/spinlock.h>
 #include <net/net_namespace.h>
 
 #define UP RTEMU_ROUTE_FLAGS_UP
@@ -267,6 +268,77 @@ static void route_add_refuses_what_route_add_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rtemu_route_delete(&init_net, sa(&hostbits), 32, NULL), -ESRCH);
 }
 
+/* What the hook below saw: calls about routes in 198.18.70.0/24. */
+struct hook_call {
+	int req;
+	struct sockaddr_storage key;
+	u8 plen;
+	u32 flags;
+};
+
+static struct hook_call hook_calls[8];
+static int hook_ncalls;
+static DEFINE_SPINLOCK(hook_lock);
+
+static void record_rtrequest(struct net *net, int req, struct rtentry *rt)
+{
+	struct sockaddr_storage key;
+	struct rtemu_rt_state st;
+	u8 plen = rtemu_rt_key(rt, &key);
+	const u8 *a = (const u8 *)&((struct sockaddr_in *)&key)->sin_addr;
+
+	if (net != &init_net || key.ss_family != AF_INET || a[0] != 198 || a[1] != 18 ||
+	    a[2] != 70)
+		return;
+	/* The entry comes locked. */
+	rtemu_rt_state(rt, &st);
+	spin_lock(&hook_lock);
+	if (hook_ncalls < ARRAY_SIZE(hook_calls))
+		hook_calls[hook_ncalls++] = (struct hook_call){ req, key, plen, st.flags };
+	spin_unlock(&hook_lock);
+}
+
+static struct rtemu_rtrequest_hook hook = { .rtrequest = record_rtrequest };
+
+static void expect_call(struct kunit *test, int i, int req, u8 plen, u32 flags)
+{
+	KUNIT_ASSERT_LT(test, i, hook_ncalls);
+	KUNIT_EXPECT_EQ_MSG(test, hook_calls[i].req, req, "call %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, hook_calls[i].plen, plen, "call %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, hook_calls[i].flags, flags, "call %d", i);
+}
+
+static void the_rtrequest_hook_sees_each_change_as_freebsd_calls_it(struct kunit *test)
+{
+	struct sockaddr_storage gw = v4(192, 0, 2, 1), prefix = v4(198, 18, 70, 0);
+	struct sockaddr_storage dst = v4(198, 18, 70, 9);
+	struct rtentry *rt;
+
+	hook_ncalls = 0;
+	KUNIT_ASSERT_EQ(test, rtemu_register_rtrequest(&hook), 0);
+	KUNIT_EXPECT_EQ(test, rtemu_route_add(&init_net, sa(&prefix), 24, sa(&gw), CLONING), 0);
+	rt = rtemu_rtalloc1(&init_net, sa(&dst), 1, 0);
+	KUNIT_EXPECT_NOT_NULL(test, rt);
+	if (rt)
+		rtemu_rtfree(rt);
+	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, NULL,
+						 RTEMU_ROUTE_FLAGS_STATIC), 0);
+	KUNIT_EXPECT_EQ(test, rtemu_route_delete(&init_net, sa(&prefix), 24, NULL), 0);
+	rtemu_unregister_rtrequest(&hook);
+	/* Not called once unregistered. */
+	KUNIT_EXPECT_EQ(test, rtemu_route_add(&init_net, sa(&prefix), 24, sa(&gw), 0), 0);
+	KUNIT_EXPECT_EQ(test, rtemu_route_delete(&init_net, sa(&prefix), 24, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, hook_ncalls, 5);
+	expect_call(test, 0, RTEMU_RTM_ADD, 24, UP | GATEWAY | CLONING);
+	expect_call(test, 1, RTEMU_RTM_RESOLVE, 32, UP | GATEWAY | HOST | WASCLONED);
+	/* A change calls it with RTM_ADD, as FreeBSD's RTM_CHANGE does. */
+	expect_call(test, 2, RTEMU_RTM_ADD, 24, UP | GATEWAY | CLONING | RTEMU_ROUTE_FLAGS_STATIC);
+	/* Deleted: RTF_UP is clear; the clone goes with its parent. */
+	expect_call(test, 3, RTEMU_RTM_DELETE, 24, GATEWAY | CLONING | RTEMU_ROUTE_FLAGS_STATIC);
+	expect_call(test, 4, RTEMU_RTM_DELETE, 32, GATEWAY | HOST | WASCLONED);
+}
+
 static struct kunit_case rtemu_api_cases[] = {
 	KUNIT_CASE(rtalloc1_returns_the_longest_match_referenced_and_locked),
 	KUNIT_CASE(rtalloc1_finds_ipv6_routes),
@@ -275,6 +347,7 @@ static struct kunit_case rtemu_api_cases[] = {
 	KUNIT_CASE(rtalloc_keeps_its_cached_entry_while_it_is_up),
 	KUNIT_CASE(addref_and_remref_count_references),
 	KUNIT_CASE(route_add_refuses_what_route_add_refuses),
+	KUNIT_CASE(the_rtrequest_hook_sees_each_change_as_freebsd_calls_it),
 	{}
 };
 
