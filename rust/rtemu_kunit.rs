@@ -60,7 +60,7 @@ mod tests {
     };
 
     use crate::{
-        addr::{Addr, Prefix},
+        addr::{Addr, Af, Prefix},
         entry::{flags::*, EntryCounters, RtArc, RtEntry, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
@@ -251,6 +251,35 @@ mod tests {
         assert_eq!(t.stats().trash, 1);
         drop(late);
         assert_eq!(t.stats().trash, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_clear_hands_its_routes_over_only_when_wanted() -> Result {
+        fn wanted() -> bool {
+            true
+        }
+        for wants in [false, true] {
+            let hooks = Hooks {
+                wants_cleared: wants.then_some(wanted as fn() -> bool),
+                ..Hooks::default()
+            };
+            let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
+            add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+            add(&t, v6(0x2001, 0), 16, v6(0xfe80, 1), 0)?;
+            add(&t, v4([10, 1, 0, 0]), 16, GW, 0)?;
+            let mut ev = Events::new();
+            assert_eq!(t.clear(Some(Af::Inet), &mut ev)?, 2);
+            let mut cleared: KVec<u8> = KVec::new();
+            for (e, rt) in ev.routes() {
+                assert!(matches!(e, Event::Clear { count: 2, .. }));
+                assert!(!rt.is_up());
+                cleared.push(rt.prefix().len(), GFP_KERNEL)?;
+            }
+            cleared.sort_unstable();
+            let want: &[u8] = if wants { &[8, 16] } else { &[] };
+            assert_eq!(&cleared[..], want);
+        }
         Ok(())
     }
 
