@@ -48,6 +48,26 @@ unsafe fn state<'a>(net: *mut bindings::net) -> Option<kernel::sync::ArcBorrow<'
     state_of(unsafe { NetRef::from_raw(net) })
 }
 
+/// For a change to the routes: the namespace's state and the prefix
+/// `dst`/`plen` (`ENOENT` without a table, `EINVAL` for a bad prefix).
+///
+/// # Safety
+///
+/// `net` is a live namespace for `'a`; `dst` is a valid address.
+unsafe fn change_args<'a>(
+    net: *mut bindings::net,
+    dst: *const CAddr,
+    plen: u8,
+) -> Result<(kernel::sync::ArcBorrow<'a, NetState>, Prefix)> {
+    might_sleep();
+    // SAFETY: the namespace is live for `'a` (safety requirements).
+    let st = unsafe { state(net) }.ok_or(ENOENT)?;
+    // SAFETY: `dst` is valid for the call (safety requirements).
+    let dst = unsafe { &*dst }.addr();
+    let prefix = Prefix::new(dst, plen).map_err(|_| EINVAL)?;
+    Ok((st, prefix))
+}
+
 /// The entry behind a pointer C passes in, or a warning for null.
 ///
 /// # Safety
@@ -106,14 +126,14 @@ unsafe extern "C" fn rtemu_rs_rtalloc1(
     rt.map_or(null_mut(), |rt| rt.lock().into_c())
 }
 
-/// `rtemu_rtfree`: `rtfree` of a locked entry.
+/// `rtfree` of a locked entry.
 ///
 /// # Safety
 ///
 /// `rt` is an entry pointer whose reference the caller gives up, with the
 /// entry's lock, which it holds.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_rtfree(rt: *mut c_void) {
+unsafe extern "C" fn rtemu_rtfree(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
     let Some(e) = (unsafe { entry(rt) }) else {
         return;
@@ -130,7 +150,7 @@ unsafe extern "C" fn rtemu_rs_rtfree(rt: *mut c_void) {
 ///
 /// `rt` is an entry pointer whose reference the caller gives up.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_rtfree_unlocked(rt: *mut c_void) {
+unsafe extern "C" fn rtemu_rtfree_unlocked(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
     let Some(e) = (unsafe { entry(rt) }) else {
         return;
@@ -147,7 +167,7 @@ unsafe extern "C" fn rtemu_rs_rtfree_unlocked(rt: *mut c_void) {
 ///
 /// `rt` is an entry pointer the caller holds a reference on.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_lock(rt: *mut c_void) {
+unsafe extern "C" fn rtemu_rt_lock(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
     if let Some(e) = unsafe { entry(rt) } {
         e.lock_c();
@@ -160,7 +180,7 @@ unsafe extern "C" fn rtemu_rs_lock(rt: *mut c_void) {
 ///
 /// `rt` is an entry pointer the caller holds a reference and the lock on.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_unlock(rt: *mut c_void) {
+unsafe extern "C" fn rtemu_rt_unlock(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
     if let Some(e) = unsafe { entry(rt) } {
         // SAFETY: the caller holds the lock (safety requirements; lockdep
@@ -175,7 +195,7 @@ unsafe extern "C" fn rtemu_rs_unlock(rt: *mut c_void) {
 ///
 /// `rt` is an entry pointer the caller holds a reference and the lock on.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_addref(rt: *mut c_void) {
+unsafe extern "C" fn rtemu_rt_addref(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
     let Some(e) = (unsafe { entry(rt) }) else {
         return;
@@ -193,7 +213,7 @@ unsafe extern "C" fn rtemu_rs_addref(rt: *mut c_void) {
 /// `rt` is an entry pointer the caller holds the lock on and (at least) two
 /// references, one of which it gives up.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_remref(rt: *mut c_void) {
+unsafe extern "C" fn rtemu_rt_remref(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
     let Some(e) = (unsafe { entry(rt) }) else {
         return;
@@ -267,7 +287,7 @@ unsafe extern "C" fn rtemu_rs_state(rt: *mut c_void, out: *mut CState) {
 ///
 /// `rt` is an entry pointer the caller holds a reference on.
 #[no_mangle]
-unsafe extern "C" fn rtemu_rs_refcnt(rt: *const c_void) -> u32 {
+unsafe extern "C" fn rtemu_rt_refcnt(rt: *const c_void) -> u32 {
     // SAFETY: the reference is held for the call (safety requirements).
     unsafe { entry(rt) }.map_or(0, RtEntry::refcnt)
 }
@@ -285,21 +305,16 @@ unsafe extern "C" fn rtemu_rs_route_add(
     gateway: *const CAddr,
     flags: u32,
 ) -> c_int {
-    might_sleep();
-    // SAFETY: the namespace is live for the call (safety requirements).
-    let Some(st) = (unsafe { state(net) }) else {
-        return ENOENT.to_errno();
-    };
     if flags & !RTF_USER != 0 {
         return EINVAL.to_errno();
     }
-    // SAFETY: `dst` is valid for the call (safety requirements).
-    let dst = unsafe { &*dst }.addr();
+    // SAFETY: by the safety requirements.
+    let (st, prefix) = match unsafe { change_args(net, dst, plen) } {
+        Ok(args) => args,
+        Err(e) => return e.to_errno(),
+    };
     // SAFETY: `gateway` is valid for the call (safety requirements).
     let gateway = unsafe { &*gateway }.addr();
-    let Ok(prefix) = Prefix::new(dst, plen) else {
-        return EINVAL.to_errno();
-    };
     let mut ev = Events::new();
     let new = NewRoute {
         prefix,
@@ -330,18 +345,13 @@ unsafe extern "C" fn rtemu_rs_route_delete(
     plen: u8,
     gateway: *const CAddr,
 ) -> c_int {
-    might_sleep();
-    // SAFETY: the namespace is live for the call (safety requirements).
-    let Some(st) = (unsafe { state(net) }) else {
-        return ENOENT.to_errno();
+    // SAFETY: by the safety requirements.
+    let (st, prefix) = match unsafe { change_args(net, dst, plen) } {
+        Ok(args) => args,
+        Err(e) => return e.to_errno(),
     };
-    // SAFETY: `dst` is valid for the call.
-    let dst = unsafe { &*dst }.addr();
     // SAFETY: `gateway` is null or valid for the call.
     let via = unsafe { gateway.as_ref() }.map(CAddr::addr);
-    let Ok(prefix) = Prefix::new(dst, plen) else {
-        return EINVAL.to_errno();
-    };
     let mut ev = Events::new();
     match st.table.remove(&prefix, via.as_ref(), &mut ev) {
         Ok(_) => {
@@ -366,21 +376,16 @@ unsafe extern "C" fn rtemu_rs_route_change(
     gateway: *const CAddr,
     flags: u32,
 ) -> c_int {
-    might_sleep();
-    // SAFETY: the namespace is live for the call (safety requirements).
-    let Some(st) = (unsafe { state(net) }) else {
-        return ENOENT.to_errno();
-    };
     if flags & !RTF_FMASK != 0 {
         return EINVAL.to_errno();
     }
-    // SAFETY: `dst` is valid for the call.
-    let dst = unsafe { &*dst }.addr();
+    // SAFETY: by the safety requirements.
+    let (st, prefix) = match unsafe { change_args(net, dst, plen) } {
+        Ok(args) => args,
+        Err(e) => return e.to_errno(),
+    };
     // SAFETY: `gateway` is null or valid for the call.
     let gateway = unsafe { gateway.as_ref() }.map(CAddr::addr);
-    let Ok(prefix) = Prefix::new(dst, plen) else {
-        return EINVAL.to_errno();
-    };
     let change = RouteChange {
         gateway,
         flags: Some(flags),

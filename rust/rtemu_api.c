@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exported C API of include/linux/rtemu.h: each function converts
- * socket addresses to and from rtemu's own form and calls the Rust
- * implementation in rust/api.rs (declared in rtemu_glue.h), which keeps the
- * reference and lock rules.
+ * The exported C API of include/linux/rtemu.h. The functions that take or
+ * give socket addresses convert them to and from rtemu's own form here and
+ * call the Rust implementation in rust/api.rs (declared in rtemu_glue.h),
+ * which keeps the reference and lock rules; the others are defined in
+ * rust/api.rs under their header names and only exported here.
  */
 #include <linux/export.h>
 #include <linux/in.h>
@@ -84,41 +85,20 @@ void rtemu_rtalloc(struct net *net, struct route *ro)
 }
 EXPORT_SYMBOL_GPL(rtemu_rtalloc);
 
-void rtemu_rtfree(struct rtentry *rt)
-{
-	rtemu_rs_rtfree(rt);
-}
+/* Defined in Rust (rust/api.rs) under their header names: no address to convert. */
 EXPORT_SYMBOL_GPL(rtemu_rtfree);
-
-void rtemu_rtfree_unlocked(struct rtentry *rt)
-{
-	rtemu_rs_rtfree_unlocked(rt);
-}
 EXPORT_SYMBOL_GPL(rtemu_rtfree_unlocked);
-
-void rtemu_rt_lock(struct rtentry *rt)
-{
-	rtemu_rs_lock(rt);
-}
 EXPORT_SYMBOL_GPL(rtemu_rt_lock);
-
-void rtemu_rt_unlock(struct rtentry *rt)
-{
-	rtemu_rs_unlock(rt);
-}
 EXPORT_SYMBOL_GPL(rtemu_rt_unlock);
-
-void rtemu_rt_addref(struct rtentry *rt)
-{
-	rtemu_rs_addref(rt);
-}
 EXPORT_SYMBOL_GPL(rtemu_rt_addref);
-
-void rtemu_rt_remref(struct rtentry *rt)
-{
-	rtemu_rs_remref(rt);
-}
 EXPORT_SYMBOL_GPL(rtemu_rt_remref);
+EXPORT_SYMBOL_GPL(rtemu_rt_refcnt);
+
+
+
+
+
+
 
 u8 rtemu_rt_key(const struct rtentry *rt, struct sockaddr_storage *dst)
 {
@@ -145,25 +125,33 @@ void rtemu_rt_state(struct rtentry *rt, struct rtemu_rt_state *state)
 }
 EXPORT_SYMBOL_GPL(rtemu_rt_state);
 
-u32 rtemu_rt_refcnt(const struct rtentry *rt)
+
+/*
+ * @dst, and @gateway unless NULL, as rtemu's addresses, of one family: 0,
+ * or -EAFNOSUPPORT or -EINVAL.
+ */
+static int route_addrs(const struct sockaddr *dst, const struct sockaddr *gateway,
+		       struct rtemu_addr *d, struct rtemu_addr *g)
 {
-	return rtemu_rs_refcnt(rt);
+	if (!addr_from_sockaddr(dst, d))
+		return -EAFNOSUPPORT;
+	if (!gateway)
+		return 0;
+	if (!addr_from_sockaddr(gateway, g))
+		return -EAFNOSUPPORT;
+	return g->v6 == d->v6 ? 0 : -EINVAL;
 }
-EXPORT_SYMBOL_GPL(rtemu_rt_refcnt);
 
 int rtemu_route_add(struct net *net, const struct sockaddr *dst, u8 plen,
 		    const struct sockaddr *gateway, u32 flags)
 {
 	struct rtemu_addr d, g;
+	int err = route_addrs(dst, gateway, &d, &g);
 
-	if (!addr_from_sockaddr(dst, &d))
-		return -EAFNOSUPPORT;
-	if (gateway) {
-		if (!addr_from_sockaddr(gateway, &g))
-			return -EAFNOSUPPORT;
-		if (g.v6 != d.v6)
-			return -EINVAL;
-	} else {
+	if (err)
+		return err;
+	if (!gateway) {
+		/* No router: the family's unspecified address. */
 		g = d;
 		memset(g.bytes, 0, sizeof(g.bytes));
 	}
@@ -175,13 +163,10 @@ int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway)
 {
 	struct rtemu_addr d, g;
+	int err = route_addrs(dst, gateway, &d, &g);
 
-	if (!addr_from_sockaddr(dst, &d))
-		return -EAFNOSUPPORT;
-	if (gateway && !addr_from_sockaddr(gateway, &g))
-		return -EAFNOSUPPORT;
-	if (gateway && g.v6 != d.v6)
-		return -EINVAL;
+	if (err)
+		return err;
 	return rtemu_rs_route_delete(net, &d, plen, gateway ? &g : NULL);
 }
 EXPORT_SYMBOL_GPL(rtemu_route_delete);
@@ -190,13 +175,10 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway, u32 flags)
 {
 	struct rtemu_addr d, g;
+	int err = route_addrs(dst, gateway, &d, &g);
 
-	if (!addr_from_sockaddr(dst, &d))
-		return -EAFNOSUPPORT;
-	if (gateway && !addr_from_sockaddr(gateway, &g))
-		return -EAFNOSUPPORT;
-	if (gateway && g.v6 != d.v6)
-		return -EINVAL;
+	if (err)
+		return err;
 	return rtemu_rs_route_change(net, &d, plen, gateway ? &g : NULL, flags);
 }
 EXPORT_SYMBOL_GPL(rtemu_route_change);

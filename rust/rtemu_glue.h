@@ -88,16 +88,9 @@ void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt);
 /* The API of include/linux/rtemu.h, implemented in Rust (rust/api.rs). */
 struct rtentry *rtemu_rs_rtalloc1(struct net *net, const struct rtemu_addr *dst,
 				  bool report, u32 ignflags);
-void rtemu_rs_rtfree(struct rtentry *rt);
-void rtemu_rs_rtfree_unlocked(struct rtentry *rt);
-void rtemu_rs_lock(struct rtentry *rt);
-void rtemu_rs_unlock(struct rtentry *rt);
-void rtemu_rs_addref(struct rtentry *rt);
-void rtemu_rs_remref(struct rtentry *rt);
 bool rtemu_rs_is_up(const struct rtentry *rt);
 u8 rtemu_rs_key(const struct rtentry *rt, struct rtemu_addr *dst);
 void rtemu_rs_state(struct rtentry *rt, struct rtemu_rs_state *state);
-u32 rtemu_rs_refcnt(const struct rtentry *rt);
 int rtemu_rs_route_add(struct net *net, const struct rtemu_addr *dst, u8 plen,
 		       const struct rtemu_addr *gateway, u32 flags);
 int rtemu_rs_route_delete(struct net *net, const struct rtemu_addr *dst, u8 plen,

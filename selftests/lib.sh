@@ -53,3 +53,24 @@ require_rtemu() {
 	[ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 	[ -f "$RTEMU_KO" ] || ktap_exit_fail_msg "no module at $RTEMU_KO"
 }
+
+# kunit_module KO MODULE SUITE [CHECK]: loads the KUnit module KO (named
+# MODULE), which runs SUITE, prints the suite's KTAP results from debugfs,
+# runs CHECK (a command) while the module is loaded, and unloads it. Fails
+# when a case failed, CHECK failed, or the module did not unload.
+kunit_module() {
+	local ko=$1 module=$2 suite=$3 check=${4:-true} results status=0
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	insmod "$ko" || { echo "Bail out! insmod $ko failed"; return 1; }
+	results=/sys/kernel/debug/kunit/$suite/results
+	if [ ! -r "$results" ]; then
+		rmmod "$module"
+		echo "Bail out! no KUnit results at $results"
+		return 1
+	fi
+	cat "$results"
+	grep -q "^not ok\|^    not ok" "$results" && status=1
+	$check || status=1
+	rmmod "$module" || status=1
+	return $status
+}

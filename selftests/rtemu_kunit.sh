@@ -12,16 +12,4 @@ if [ ! -f "$KO" ]; then
 	ktap_skip_all "no $KO (build with make RTEMU_KUNIT=1)"
 	exit "$KSFT_SKIP"
 fi
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-insmod "$KO" || { echo "Bail out! insmod $KO failed"; exit 1; }
-results=/sys/kernel/debug/kunit/$SUITE/results
-if [ ! -r "$results" ]; then
-	rmmod rtemu_kunit
-	echo "Bail out! no KUnit results at $results"
-	exit 1
-fi
-cat "$results"
-status=0
-grep -q "^not ok\|^    not ok" "$results" && status=1
-rmmod rtemu_kunit || status=1
-exit $status
+kunit_module "$KO" rtemu_kunit "$SUITE"
