@@ -356,8 +356,10 @@ fn latencies(t: &RouteTable, keys: &[Addr]) -> Result<KVVec<u64>> {
         let _ = out.push_within_capacity(cycles() - start);
     }
     let (ns, c) = (now_ns() - ns0, (cycles() - c0).max(1));
+    // Cycles per lookup times ns per pass fit in 64 bits (the kernel has no
+    // 128-bit division); a lookup held up for seconds saturates.
     for d in out.iter_mut() {
-        *d = (u128::from(*d) * u128::from(ns) / u128::from(c)) as u64;
+        *d = d.saturating_mul(ns) / c;
     }
     out.sort_unstable();
     Ok(out)
