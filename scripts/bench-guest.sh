@@ -120,12 +120,26 @@ for size in $SIZES; do
 		raw=$("$RTEMU_BENCH" dump "$family")
 		emit "{\"bench\":\"dump_raw\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,${raw#\{}"
 
-		# The same add again with lifetimes, on an empty rtemu table.
-		"$RTEMUCTL" route flush "$family" >/dev/null
-		t0=$(now_ns)
-		batch "$RTEMUCTL" "$name.rtemu-timed"
-		t1=$(now_ns)
-		emit "{\"bench\":\"insert_timed\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"plain_ns\":$rtemu_ns,\"timed_ns\":$((t1 - t0))}"
+		# The same add with lifetimes, against the add without, each on an
+		# emptied table and each the faster of two passes: one pass through
+		# UML's system calls varies by a fifth from run to run.
+		plain_ns=$rtemu_ns
+		timed_ns=
+		for pass in plain timed plain timed; do
+			"$RTEMUCTL" route flush "$family" >/dev/null
+			file=$name.rtemu
+			[ $pass = timed ] && file=$name.rtemu-timed
+			t0=$(now_ns)
+			batch "$RTEMUCTL" "$file"
+			t1=$(now_ns)
+			ns=$((t1 - t0))
+			if [ $pass = plain ]; then
+				[ "$ns" -lt "$plain_ns" ] && plain_ns=$ns
+			elif [ -z "$timed_ns" ] || [ "$ns" -lt "$timed_ns" ]; then
+				timed_ns=$ns
+			fi
+		done
+		emit "{\"bench\":\"insert_timed\",\"family\":\"$family\",\"size\":\"$size\",\"prefixes\":$n,\"plain_ns\":$plain_ns,\"timed_ns\":$timed_ns}"
 	done
 
 	log "$size: in-kernel lookups"
