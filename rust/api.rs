@@ -82,9 +82,18 @@ unsafe fn entry<'a>(rt: *const c_void) -> Option<&'a RtEntry> {
     e
 }
 
-/// Whether a release of `rt` may go ahead: a reference must be left.
-fn releasable(rt: &RtEntry, keep: u32) -> bool {
-    let ok = rt.refcnt() > keep;
+/// Whether a release of `rt` may go ahead: not null, and more than `keep`
+/// references left (a warning otherwise).
+///
+/// # Safety
+///
+/// As for [`entry`].
+unsafe fn releasable(rt: *const c_void, keep: u32) -> bool {
+    // SAFETY: by the safety requirements.
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return false;
+    };
+    let ok = e.refcnt() > keep;
     if !ok {
         kernel::warn_on!(true);
     }
@@ -117,12 +126,9 @@ unsafe extern "C" fn rtemu_rs_rtalloc1(
     if ev.len() == 0 {
         return rt.map_or(null_mut(), RtLocked::into_c);
     }
-    // Only a lookup with `report` has events (a clone, a miss). Sending
-    // them may sleep: not under the entry lock.
+    // Sending may sleep: not under the entry lock.
     let rt = rt.map(RtLocked::unlock);
-    st.send_events(&ev);
-    // A new clone: its idle time is the lifetime work's to watch.
-    st.kick_lifetimes(st.table.clock().boot_ns());
+    st.send_lookup_events(&ev);
     rt.map_or(null_mut(), |rt| rt.lock().into_c())
 }
 
@@ -135,10 +141,7 @@ unsafe extern "C" fn rtemu_rs_rtalloc1(
 #[no_mangle]
 unsafe extern "C" fn rtemu_rtfree(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
-    let Some(e) = (unsafe { entry(rt) }) else {
-        return;
-    };
-    if releasable(e, 0) {
+    if unsafe { releasable(rt, 0) } {
         // SAFETY: the caller gives up the reference and the held lock.
         drop(unsafe { RtLocked::from_c(rt) });
     }
@@ -152,10 +155,7 @@ unsafe extern "C" fn rtemu_rtfree(rt: *mut c_void) {
 #[no_mangle]
 unsafe extern "C" fn rtemu_rtfree_unlocked(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
-    let Some(e) = (unsafe { entry(rt) }) else {
-        return;
-    };
-    if releasable(e, 0) {
+    if unsafe { releasable(rt, 0) } {
         // SAFETY: the caller gives up the reference.
         drop(unsafe { RtRef::from_c(rt) });
     }
@@ -220,7 +220,8 @@ unsafe extern "C" fn rtemu_rt_remref(rt: *mut c_void) {
     };
     // SAFETY: the caller claims the lock; lockdep checks the claim.
     unsafe { e.assert_locked_c() };
-    if releasable(e, 1) {
+    // SAFETY: the references are held for the call (safety requirements).
+    if unsafe { releasable(rt, 1) } {
         // SAFETY: the caller gives up one of its references.
         drop(unsafe { RtRef::from_c(rt) });
     }

@@ -266,11 +266,7 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
         info.refcnt = info.refcnt.saturating_sub(1);
         info
     });
-    st.send_events(&ev);
-    if ev.len() > 0 && report {
-        // A new clone: its idle time is the work's to watch from now.
-        st.kick_lifetimes(st.table.clock().boot_ns());
-    }
+    st.send_lookup_events(&ev);
     let info = info.ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
     let mut m = req.reply(RTEMU_CMD_ROUTE_GET)?;
     put_route(&mut m, &info, st.table.clock())?;

@@ -111,6 +111,17 @@ impl NetState {
         notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
     }
 
+    /// Sends the events of a lookup with `report` (a clone, a miss; none
+    /// without `report`): a new clone's idle time is the lifetime work's
+    /// to watch from now.
+    pub(crate) fn send_lookup_events(&self, events: &Events) {
+        if events.len() == 0 {
+            return;
+        }
+        self.send_events(events);
+        self.kick_lifetimes(self.table.clock().boot_ns());
+    }
+
     /// Makes the lifetime work run by boot time `at_ns` (or at once, when
     /// that is past), unless it is due sooner: after an add or change with
     /// deadlines (the earliest of them), or a new clone (now).
@@ -227,7 +238,7 @@ unsafe extern "C" fn rtemu_net_init(net: *mut bindings::net) -> c_int {
 
 fn new_state(net: *mut bindings::net) -> Result {
     let table_hooks = Hooks {
-        wants_cleared: Some(hooks::hooked),
+        wants_entries: Some(hooks::hooked),
         ..Hooks::default()
     };
     let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, table_hooks)?;

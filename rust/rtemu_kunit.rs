@@ -261,7 +261,7 @@ mod tests {
         }
         for wants in [false, true] {
             let hooks = Hooks {
-                wants_cleared: wants.then_some(wanted as fn() -> bool),
+                wants_entries: wants.then_some(wanted as fn() -> bool),
                 ..Hooks::default()
             };
             let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
@@ -328,7 +328,7 @@ mod tests {
         assert!(f & (RTF_WASCLONED | RTF_HOST | RTF_UP) == RTF_WASCLONED | RTF_HOST | RTF_UP);
         assert!(f & (RTF_CLONING | RTF_STATIC) == 0);
         assert!(matches!(ev.iter().next(), Some(Event::Add(_))));
-        // The events keep the entries they are about.
+        // Events may keep the entries they are about (for hooks).
         drop(ev);
         let parent = clone.entry().parent().expect("parent");
         assert_eq!(parent.prefix().len(), 16);

@@ -262,9 +262,10 @@ pub(crate) struct Hooks {
     /// Called between a lookup that is going to clone and the writer lock
     /// the clone takes, where the table may change; tests change it there.
     pub(crate) before_clone: Option<fn(&RouteTable)>,
-    /// Whether anything wants the entries a clear removes (the in-kernel
-    /// rtrequest hooks): the clear then hands them over with its event.
-    pub(crate) wants_cleared: Option<fn() -> bool>,
+    /// Whether anything wants the entries the events are about (the
+    /// in-kernel rtrequest hooks): each event about a route then carries
+    /// its entry, and a clear hands over those it removed.
+    pub(crate) wants_entries: Option<fn() -> bool>,
 }
 
 /// What RTM_RESOLVE found under the writer lock.
@@ -368,6 +369,20 @@ impl RouteTable {
             misses: self.misses.load(Relaxed),
             resolves: self.resolves.load(Relaxed),
             lifetime_runs: self.lifetime_runs.load(Relaxed),
+        }
+    }
+
+    fn wants_entries(&self) -> bool {
+        self.hooks.wants_entries.is_some_and(|f| f())
+    }
+
+    /// Records an event about `rt`'s route, with `rt` when something wants
+    /// the entries (no count taken on it otherwise).
+    fn push_route(&self, ev: &mut Events, event: Event, rt: &RtArc) {
+        if self.wants_entries() {
+            ev.push_route(event, rt);
+        } else {
+            ev.push(event);
         }
     }
 
@@ -620,9 +635,9 @@ impl RouteTable {
         let clone = RtRef::new(&rt);
         if flags & RTF_XRESOLVE != 0 {
             self.resolves.fetch_add(1, Relaxed);
-            ev.push_route(Event::Resolve(info), &rt);
+            self.push_route(ev, Event::Resolve(info), &rt);
         } else {
-            ev.push_route(Event::Add(info), &rt);
+            self.push_route(ev, Event::Add(info), &rt);
             if let Some(hook) = self.hooks.resolve {
                 hook(&Lookup { table: self }, &clone);
             }
@@ -711,7 +726,7 @@ impl RouteTable {
         }
         self.retire(&superseded, &mut writer, ev);
         drop(writer);
-        ev.push_route(Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
+        self.push_route(ev, Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
         Ok(())
     }
 
@@ -780,8 +795,10 @@ impl RouteTable {
         writer.timed.untrack(rt);
         self.changed();
         match reason {
-            Some(reason) => ev.push_route(Event::Delete(RouteInfo::of_unlocked(rt), reason), rt),
-            None => ev.push_route(Event::Expire(RouteInfo::of_unlocked(rt)), rt),
+            Some(reason) => {
+                self.push_route(ev, Event::Delete(RouteInfo::of_unlocked(rt), reason), rt)
+            }
+            None => self.push_route(ev, Event::Expire(RouteInfo::of_unlocked(rt)), rt),
         }
         // Whatever its flags now: route-change cannot clear RTF_CLONING,
         // and the clones of a route cannot outlive it in the table.
@@ -927,7 +944,7 @@ impl RouteTable {
     /// Removes every route, or those of one family, with one clear event.
     pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events) -> Result<u32, TableError> {
         let mut writer = self.writer.lock();
-        let cleared = if self.hooks.wants_cleared.is_some_and(|f| f()) {
+        let cleared = if self.wants_entries() {
             self.entries_of(af)?
         } else {
             KVec::new()
@@ -1081,7 +1098,7 @@ impl RouteTable {
         self.changed();
         self.retire(&retired, &mut writer, ev);
         drop(writer);
-        ev.push_route(Event::Change(info), &rt);
+        self.push_route(ev, Event::Change(info), &rt);
         Ok(())
     }
 
