@@ -42,13 +42,14 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{Acquire, Atomic, Relaxed, Release},
-        lock::{spinlock::SpinLockBackend, Guard},
-        new_spinlock, Arc, SpinLock,
+        lock::Guard,
+        Arc,
     },
     types::NotThreadSafe,
 };
 
 use crate::addr::{Addr, Prefix};
+use crate::bhlock::{SpinLockBh, SpinLockBhGuard};
 use crate::lifetime::{Clock, Deadline};
 use crate::platform::{AllocError, RVec, RcuArc, RcuGuard, RcuSlot};
 
@@ -149,7 +150,7 @@ pub(crate) struct RtEntry {
     other_paths: RcuSlot<OtherPaths>,
     /// `rt_mtx`.
     #[pin]
-    state: SpinLock<RtState>,
+    state: SpinLockBh<RtState>,
     /// `rt_parent`: the cloning route a clone came from. Its memory, not a
     /// reference in `rt_refcnt`'s sense.
     parent: Option<RtArc>,
@@ -189,7 +190,7 @@ impl RtEntry {
             idle_since_ns: Atomic::new(now_ns),
             timed_seq: Atomic::new(0),
             counters,
-            state <- new_spinlock!(state, "rtemu_rt_mtx"),
+            state <- SpinLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
         }))?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
@@ -290,7 +291,7 @@ impl RtEntry {
 
     /// Locks the entry without taking a reference, for the table's writer,
     /// which keeps the entry alive through the table.
-    pub(crate) fn lock_state(&self) -> Guard<'_, RtState, SpinLockBackend> {
+    pub(crate) fn lock_state(&self) -> SpinLockBhGuard<'_, RtState> {
         self.state.lock()
     }
 

@@ -16,6 +16,7 @@
 use kernel::prelude::*;
 
 mod addr;
+mod bhlock;
 mod entry;
 mod event;
 mod lifetime;

@@ -22,6 +22,7 @@ use kernel::prelude::*;
 
 mod addr;
 mod api;
+mod bhlock;
 mod entry;
 mod event;
 mod ffi;

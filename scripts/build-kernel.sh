@@ -62,6 +62,8 @@ key=$( {
 	/usr/bin/rustc --version
 	"clang$LLVM_SUFFIX" --version | head -n1
 	"$BINDGEN" --version
+	# pahole encodes BTF, when a fragment asks for it.
+	! grep -qx 'CONFIG_DEBUG_INFO_BTF=y' "${fragments[@]}" || pahole --version
 	# UML adds compiler flags of its own to the toolchain above.
 	[ "$arch" = x86 ] || printf '%s\n' "${vars[@]}"
 } | sha256sum | cut -c1-16)

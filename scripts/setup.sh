@@ -16,6 +16,7 @@ PACKAGES=(
 	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils make gcc patch
 	qemu-system-x86 busybox-static udev
 	dkms
+	dwarves libbpf-dev linux-libc-dev
 	libseccomp-dev libcap-ng-dev
 	python3 python3-venv python3-yaml
 	iproute2 util-linux procps debian-archive-keyring

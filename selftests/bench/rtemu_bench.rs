@@ -38,6 +38,8 @@ use kernel::{
 
 #[path = "../../rust/addr.rs"]
 mod addr;
+#[path = "../../rust/bhlock.rs"]
+mod bhlock;
 #[path = "../../rust/entry.rs"]
 mod entry;
 #[path = "../../rust/event.rs"]
