@@ -35,6 +35,14 @@ pub(crate) struct CState {
     expires_ns: u64,
 }
 
+/// Registers the BPF kfuncs of `rtemu_bpf.c`, which are built on this API,
+/// or logs why the kernel cannot have them; the module works either way.
+pub(crate) fn register_bpf_kfuncs() {
+    // SAFETY: no preconditions; the namespaces' state the kfuncs look up
+    // through is registered before (the module's init calls this last).
+    unsafe { crate::ffi::rtemu_bpf_register() }
+}
+
 /// The state of the namespace `net`, if rtemu has set it up.
 ///
 /// # Safety

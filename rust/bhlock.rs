@@ -37,11 +37,7 @@ unsafe impl Backend for SpinLockBhBackend {
     type State = bindings::spinlock_t;
     type GuardState = ();
 
-    unsafe fn init(
-        ptr: *mut Self::State,
-        name: *const c_char,
-        key: *mut bindings::lock_class_key,
-    ) {
+    unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
         // SAFETY: the caller guarantees `ptr` is valid for writes and that
         // `name` and `key` stay valid for reads indefinitely.
         unsafe { bindings::__spin_lock_init(ptr, name, key) }

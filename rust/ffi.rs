@@ -119,6 +119,8 @@ extern "C" {
     pub(crate) fn rtemu_trace_miss(net: *const bindings::net, dst: *const CAddr, err: c_int);
     pub(crate) fn rtemu_trace_clear(net: *const bindings::net, family: u8, count: u32);
 
+    pub(crate) fn rtemu_bpf_register();
+
     pub(crate) fn rtemu_rtrequest_hooked() -> bool;
     pub(crate) fn rtemu_call_rtrequest(net: *mut bindings::net, req: c_int, rt: *mut c_void);
 }

@@ -81,6 +81,9 @@ void rtemu_trace_route(const struct net *net, u32 kind, const struct rtemu_addr 
 void rtemu_trace_miss(const struct net *net, const struct rtemu_addr *dst, int err);
 void rtemu_trace_clear(const struct net *net, u8 family, u32 count);
 
+/* Registers the BPF kfuncs, or logs why not (rtemu_bpf.c). */
+void rtemu_bpf_register(void);
+
 /* The rtrequest hooks of include/linux/rtemu.h (rtemu_api.c). */
 bool rtemu_rtrequest_hooked(void);
 void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt);

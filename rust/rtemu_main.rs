@@ -85,6 +85,7 @@ impl kernel::InPlaceModule for Rtemu {
                     "rtemu: generic netlink family \"rtemu\" version {} registered\n",
                     uapi::RTEMU_FAMILY_VERSION
                 );
+                api::register_bpf_kfuncs();
                 Some(family)
             },
         })

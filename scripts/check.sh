@@ -69,6 +69,9 @@ cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$RTEMU_ROOT/rtemu_api_te
 # When the build above failed (and failed the run), the guest's tests that
 # need these say they are missing.
 cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/rtemu-fuzz" "$bin/" 2>/dev/null || true
+mkdir -p "$bin/bpf"
+host_result "build the BPF programs and their loader for the guest" \
+	make -s -C "$RTEMU_ROOT/selftests/bpf" OUT="$bin/bpf" LLVM_SUFFIX="$LLVM_SUFFIX"
 
 # The kselftests boot the kernel once and run beside the host tests; the
 # guest's output follows theirs (and is in $guest_log as it runs).
@@ -91,7 +94,7 @@ phase "kselftests ($env), beside the host tests"
 GUEST_LOG=$guest_log setsid bash -o pipefail -c '"$@" </dev/null 2>&1 | cat >"$GUEST_LOG"' guest \
 	"$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
 	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
-	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMUCTL="$bin/rtemuctl" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
+	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
 	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" RTEMU_LOAD_CYCLES="${RTEMU_LOAD_CYCLES:-$load_cycles}" \
 	"$RTEMU_ROOT/selftests/guest_check.sh" &
 guest=$!

@@ -15,7 +15,8 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$RTEMU_ROOT/dkms.conf")
 dest=${1:-${DESTDIR:-}/usr/src/rtemu-$version}
 
 cd "$RTEMU_ROOT"
-files=(dkms.conf Kbuild include/rtemu.yaml include/uapi/linux/rtemu.h include/linux/rtemu.h
+files=(dkms.conf Kbuild include/rtemu.yaml include/uapi/linux/rtemu.h include/uapi/linux/rtemu_bpf.h
+	include/linux/rtemu.h
 	rust/*.rs rust/*.c rust/*.h)
 rm -rf "$dest"
 mkdir -p "$dest"

@@ -9,7 +9,8 @@
  *  - A reference keeps the entry valid: deleting its route clears RTF_UP
  *    (the entry leaves the table) but the entry, its key and its state stay
  *    readable until the last reference is dropped.
- *  - The entry lock (RT_LOCK) is a spinlock: never sleep while holding it.
+ *  - The entry lock (RT_LOCK) is a spinlock that disables bottom halves
+ *    (BPF programs in softirq take it too): never sleep while holding it.
  *    It guards what rtemu_rt_state() reads and is required by
  *    RT_ADDREF/RT_REMREF and rtemu_rtfree(); lockdep checks that it is held.
  *  - Every reference is given back exactly once: rtemu_rtfree() with the
@@ -56,7 +57,7 @@ struct rtemu_rt_state {
  * route, which is returned instead (RTM_RESOLVE), and a miss is reported
  * to the family's listeners; @report may sleep (it takes the table's
  * writer lock), so pass 0 from atomic context. Without @report it never
- * sleeps: call it in any context that may take a spinlock.
+ * sleeps: call it in process or softirq context (not hard IRQ).
  */
 struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
 			       int report, u32 ignflags);

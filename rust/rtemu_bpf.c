@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BPF kfuncs over the C API of include/linux/rtemu.h: a referenced lookup
+ * (KF_ACQUIRE) and its release (KF_RELEASE) for XDP, TC and syscall
+ * programs; see include/uapi/linux/rtemu_bpf.h. They are C because module
+ * BTF (pahole) leaves out Rust compile units.
+ */
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/filter.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/netdevice.h>
+#include <linux/nsproxy.h>
+#include <linux/rtemu.h>
+#include <linux/sched.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/xdp.h>
+#include <uapi/linux/rtemu_bpf.h>
+
+#include "rtemu_glue.h"
+
+/* A route given to a program, and the entry reference it stands for. */
+struct rtemu_bpf_hold {
+	struct rtemu_bpf_route route;	/* first: what the program sees */
+	struct rtentry *rt;		/* referenced, unlocked */
+};
+
+static void copy_addr(const struct sockaddr_storage *ss, u8 *family, u8 bytes[16])
+{
+	*family = ss->ss_family;
+	if (ss->ss_family == AF_INET)
+		memcpy(bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	else if (ss->ss_family == AF_INET6)
+		memcpy(bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+}
+
+/* rtalloc1(dst, 0, 0) in @net, never sleeping; NULL for no route. */
+static struct rtemu_bpf_route *bpf_rtalloc1(struct net *net, const void *dst, u32 dst__sz)
+{
+	const struct sockaddr *sa = dst;
+	struct rtemu_rt_state state;
+	struct sockaddr_storage key;
+	struct rtemu_bpf_hold *hold;
+	struct rtentry *rt;
+
+	if (dst__sz < sizeof(sa->sa_family))
+		return NULL;
+	if (!((sa->sa_family == AF_INET && dst__sz >= sizeof(struct sockaddr_in)) ||
+	      (sa->sa_family == AF_INET6 && dst__sz >= sizeof(struct sockaddr_in6))))
+		return NULL;
+
+	hold = kzalloc(sizeof(*hold), GFP_ATOMIC | __GFP_NOWARN);
+	if (!hold)
+		return NULL;
+	rt = rtemu_rtalloc1(net, sa, 0, 0);
+	if (!rt) {
+		kfree(hold);
+		return NULL;
+	}
+	rtemu_rt_state(rt, &state);
+	RT_UNLOCK(rt);
+	hold->rt = rt;
+
+	hold->route.prefix_len = rtemu_rt_key(rt, &key);
+	copy_addr(&key, &hold->route.family, hold->route.dst);
+	copy_addr(&state.gateway, &hold->route.gateway_family, hold->route.gateway);
+	hold->route.flags = state.flags;
+	hold->route.preferred_ns = state.preferred_ns;
+	hold->route.expires_ns = state.expires_ns;
+	return &hold->route;
+}
+
+__bpf_kfunc_start_defs();
+
+/*
+ * rtemu_bpf_xdp_rtalloc1 - rtalloc1() in the namespace of the packet's device
+ * @xdp_ctx: the program's context
+ * @dst: a struct sockaddr_in or sockaddr_in6
+ * @dst__sz: its size
+ *
+ * Returns a referenced route, to be given back with rtemu_bpf_rtfree(), or
+ * NULL.
+ */
+__bpf_kfunc struct rtemu_bpf_route *
+rtemu_bpf_xdp_rtalloc1(struct xdp_md *xdp_ctx, const void *dst, u32 dst__sz)
+{
+	struct xdp_buff *ctx = (struct xdp_buff *)xdp_ctx;
+
+	return bpf_rtalloc1(dev_net(ctx->rxq->dev), dst, dst__sz);
+}
+
+/*
+ * rtemu_bpf_skb_rtalloc1 - rtalloc1() in the namespace of the skb's device,
+ * or else its socket's
+ * @skb_ctx: the program's context
+ * @dst: a struct sockaddr_in or sockaddr_in6
+ * @dst__sz: its size
+ */
+__bpf_kfunc struct rtemu_bpf_route *
+rtemu_bpf_skb_rtalloc1(struct __sk_buff *skb_ctx, const void *dst, u32 dst__sz)
+{
+	struct sk_buff *skb = (struct sk_buff *)skb_ctx;
+	struct net *net;
+
+	if (skb->dev)
+		net = dev_net(skb->dev);
+	else if (skb->sk)
+		net = sock_net(skb->sk);
+	else
+		return NULL;
+	return bpf_rtalloc1(net, dst, dst__sz);
+}
+
+/*
+ * rtemu_bpf_rtalloc1 - rtalloc1() in the calling task's namespace, for
+ * syscall programs
+ * @dst: a struct sockaddr_in or sockaddr_in6
+ * @dst__sz: its size
+ */
+__bpf_kfunc struct rtemu_bpf_route *rtemu_bpf_rtalloc1(const void *dst, u32 dst__sz)
+{
+	return bpf_rtalloc1(current->nsproxy->net_ns, dst, dst__sz);
+}
+
+/*
+ * rtemu_bpf_rtfree - RTFREE(): gives back a route a lookup returned
+ * @route: the route; the verifier ensures it is held and given back once
+ */
+__bpf_kfunc void rtemu_bpf_rtfree(struct rtemu_bpf_route *route)
+{
+	struct rtemu_bpf_hold *hold = container_of(route, struct rtemu_bpf_hold, route);
+
+	RTFREE(hold->rt);
+	kfree(hold);
+}
+
+__bpf_kfunc_end_defs();
+
+BTF_KFUNCS_START(rtemu_xdp_kfunc_ids)
+BTF_ID_FLAGS(func, rtemu_bpf_xdp_rtalloc1, KF_ACQUIRE | KF_RET_NULL)
+BTF_ID_FLAGS(func, rtemu_bpf_rtfree, KF_RELEASE)
+BTF_KFUNCS_END(rtemu_xdp_kfunc_ids)
+
+BTF_KFUNCS_START(rtemu_skb_kfunc_ids)
+BTF_ID_FLAGS(func, rtemu_bpf_skb_rtalloc1, KF_ACQUIRE | KF_RET_NULL)
+BTF_ID_FLAGS(func, rtemu_bpf_rtfree, KF_RELEASE)
+BTF_KFUNCS_END(rtemu_skb_kfunc_ids)
+
+BTF_KFUNCS_START(rtemu_syscall_kfunc_ids)
+BTF_ID_FLAGS(func, rtemu_bpf_rtalloc1, KF_ACQUIRE | KF_RET_NULL)
+BTF_ID_FLAGS(func, rtemu_bpf_rtfree, KF_RELEASE)
+BTF_KFUNCS_END(rtemu_syscall_kfunc_ids)
+
+static const struct btf_kfunc_id_set rtemu_xdp_kfuncs = {
+	.owner = THIS_MODULE,
+	.set = &rtemu_xdp_kfunc_ids,
+};
+
+static const struct btf_kfunc_id_set rtemu_skb_kfuncs = {
+	.owner = THIS_MODULE,
+	.set = &rtemu_skb_kfunc_ids,
+};
+
+static const struct btf_kfunc_id_set rtemu_syscall_kfuncs = {
+	.owner = THIS_MODULE,
+	.set = &rtemu_syscall_kfunc_ids,
+};
+
+/*
+ * Registers the kfuncs when the kernel can have them. Without them the
+ * rest of the module works, so this never fails the load: it says once
+ * why they are absent.
+ */
+void rtemu_bpf_register(void)
+{
+	int err;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_INFO_BTF_MODULES)) {
+		pr_info("rtemu: BPF kfuncs absent: the kernel has no CONFIG_DEBUG_INFO_BTF_MODULES\n");
+		return;
+	}
+	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_XDP, &rtemu_xdp_kfuncs);
+	err = err ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SCHED_CLS, &rtemu_skb_kfuncs);
+	err = err ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL, &rtemu_syscall_kfuncs);
+	if (err)
+		pr_warn("rtemu: BPF kfuncs absent: registering them failed (%d)\n", err);
+	else
+		pr_info("rtemu: BPF kfuncs registered for XDP, TC and syscall programs\n");
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kfuncs of include/uapi/linux/rtemu_bpf.h from each program type they
+ * are registered for; rtemu_bpf_test.c runs these with BPF_PROG_TEST_RUN
+ * and prints what they found.
+ */
+#include "rtemu_pkt.bpf.h"
+#include <linux/rtemu_bpf.h>
+#include "rtemu_kfunc_test.h"
+
+struct rtemu_found found;
+
+/* Field by field: a route is read-only memory the verifier checks by field. */
+static __always_inline void copy_route(struct rtemu_lookup *out, const struct rtemu_bpf_route *r)
+{
+	out->found = 1;
+	out->family = r->family;
+	out->prefix_len = r->prefix_len;
+	out->gateway_family = r->gateway_family;
+	out->flags = r->flags;
+	__builtin_memcpy(out->dst_addr, r->dst, sizeof(out->dst_addr));
+	__builtin_memcpy(out->gateway, r->gateway, sizeof(out->gateway));
+	out->preferred_ns = r->preferred_ns;
+	out->expires_ns = r->expires_ns;
+}
+
+SEC("syscall")
+int rtemu_lookup(struct rtemu_lookup *args)
+{
+	struct rtemu_bpf_route *route;
+	union rtemu_sockaddr dst;
+
+	_Static_assert(sizeof(dst) == sizeof(args->dst), "a sockaddr_in6");
+	__builtin_memcpy(&dst, args->dst, sizeof(dst));
+	if (dst.sin.sin_family == AF_INET)
+		route = rtemu_bpf_rtalloc1(&dst, sizeof(dst.sin));
+	else
+		route = rtemu_bpf_rtalloc1(&dst, sizeof(dst.sin6));
+	args->found = 0;
+	if (!route)
+		return 0;
+	copy_route(args, route);
+	rtemu_bpf_rtfree(route);
+	return 0;
+}
+
+SEC("xdp")
+int rtemu_xdp_lookup(struct xdp_md *ctx)
+{
+	struct rtemu_bpf_route *route;
+	union rtemu_sockaddr dst;
+	__u32 len;
+
+	found.xdp.found = 0;
+	len = rtemu_pkt_dst((void *)(long)ctx->data, (void *)(long)ctx->data_end, &dst);
+	if (len == sizeof(dst.sin))
+		route = rtemu_bpf_xdp_rtalloc1(ctx, &dst, sizeof(dst.sin));
+	else if (len == sizeof(dst.sin6))
+		route = rtemu_bpf_xdp_rtalloc1(ctx, &dst, sizeof(dst.sin6));
+	else
+		return XDP_ABORTED;
+	if (!route)
+		return XDP_DROP;
+	copy_route(&found.xdp, route);
+	rtemu_bpf_rtfree(route);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int rtemu_tc_lookup(struct __sk_buff *ctx)
+{
+	struct rtemu_bpf_route *route;
+	union rtemu_sockaddr dst;
+	__u32 len;
+
+	found.tc.found = 0;
+	len = rtemu_pkt_dst((void *)(long)ctx->data, (void *)(long)ctx->data_end, &dst);
+	if (len == sizeof(dst.sin))
+		route = rtemu_bpf_skb_rtalloc1(ctx, &dst, sizeof(dst.sin));
+	else if (len == sizeof(dst.sin6))
+		route = rtemu_bpf_skb_rtalloc1(ctx, &dst, sizeof(dst.sin6));
+	else
+		return 2; /* TC_ACT_SHOT */
+	if (!route)
+		return 2;
+	copy_route(&found.tc, route);
+	rtemu_bpf_rtfree(route);
+	return 0; /* TC_ACT_OK */
+}
+
+char _license[] SEC("license") = "GPL";
