@@ -41,7 +41,7 @@ use ipnet::IpNet;
 
 use crate::attr::Family;
 use crate::error::Error;
-use crate::handle::Handle;
+use crate::handle::{Handle, RouteDump};
 use crate::proto::RouteFlags;
 use crate::types::{Route, RouteAdd, RouteRemove, Timestamp};
 
@@ -331,6 +331,12 @@ fn guest_routes(h: &mut Handle, family: Option<Family>) -> Result<Vec<Route>, Er
     let dump = h
         .route_list_consistent(family, LIST_TRIES)
         .map_err(|e| errno_of(&e))?;
+    guest_routes_of(dump)
+}
+
+/// The guest routes of the last of the dumps: EINTR if it was interrupted
+/// too, rather than a list that may miss routes.
+fn guest_routes_of(dump: RouteDump) -> Result<Vec<Route>, Errno> {
     if dump.interrupted {
         return Err(errno::EINTR);
     }
@@ -447,6 +453,24 @@ mod tests {
         assert!(is_guest_route(&r));
         r.flags = Some(RouteFlags::HOST | RouteFlags::WASCLONED);
         assert!(!is_guest_route(&r));
+    }
+
+    #[test]
+    fn a_dump_that_stays_interrupted_is_eintr() {
+        let static_route = Route {
+            flags: Some(RouteFlags::UP | RouteFlags::STATIC),
+            ..Route::new("10.1.0.0/16".parse().unwrap())
+        };
+        let clone = Route {
+            flags: Some(RouteFlags::UP | RouteFlags::HOST | RouteFlags::WASCLONED),
+            ..Route::new("10.1.0.7/32".parse().unwrap())
+        };
+        let dump = |interrupted| RouteDump {
+            routes: vec![static_route.clone(), clone.clone()],
+            interrupted,
+        };
+        assert_eq!(guest_routes_of(dump(true)), Err(errno::EINTR));
+        assert_eq!(guest_routes_of(dump(false)), Ok(vec![static_route.clone()]));
     }
 
     #[test]
