@@ -59,8 +59,9 @@ src=$(kernel_src)
 phase "build (module, guest programs)"
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
 # rtemuctl.sh drives the debug rtemuctl; the fuzzer runs released.
-host_result "build rtemuctl and rtemu-fuzz for the guest" bash -c "
+host_result "build rtemuctl, rtemu-fuzz and wasix_routes for the guest" bash -c "
 	cargo build --quiet --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&
+	cargo build --quiet --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemu-wasix --example wasix_routes &&
 	cargo build --quiet --release --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl -p rtemu-fuzz"
 bin=$results/guest-bin-$env
 rm -rf "$bin"
@@ -68,7 +69,8 @@ mkdir -p "$bin"
 cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$RTEMU_ROOT/rtemu_api_test.ko" "$bin/"
 # When the build above failed (and failed the run), the guest's tests that
 # need these say they are missing.
-cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/rtemu-fuzz" "$bin/" 2>/dev/null || true
+cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/rtemu-fuzz" \
+	"$RTEMU_ROOT/tools/target/debug/examples/wasix_routes" "$bin/" 2>/dev/null || true
 mkdir -p "$bin/bpf"
 host_result "build the BPF programs and their loader for the guest" \
 	make -s -C "$RTEMU_ROOT/selftests/bpf" OUT="$bin/bpf" LLVM_SUFFIX="$LLVM_SUFFIX"
@@ -94,7 +96,7 @@ phase "kselftests ($env), beside the host tests"
 GUEST_LOG=$guest_log setsid bash -o pipefail -c '"$@" </dev/null 2>&1 | cat >"$GUEST_LOG"' guest \
 	"$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
 	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
-	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
+	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_WASIX="$bin/wasix_routes" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
 	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" RTEMU_LOAD_CYCLES="${RTEMU_LOAD_CYCLES:-$load_cycles}" \
 	"$RTEMU_ROOT/selftests/guest_check.sh" &
 guest=$!

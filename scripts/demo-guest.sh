@@ -3,13 +3,15 @@
 # The demo's script inside the guest. Each step is shown before it runs:
 # the family through the kernel's YNL CLI, then a walkthrough with rtemuctl
 # (routes with lifetimes, lookups that clone, a monitor and a resolver in
-# the background, holds, a route expiring, stats).
+# the background, holds, a route expiring, stats), and a WASIX guest's route
+# through wasmer's VirtualNetworking trait (tools/rtemu-wasix) expiring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 spec=include/rtemu.yaml
 cli=$KSRC/tools/net/ynl/pyynl/cli.py
 schema=$KSRC/Documentation/netlink/genetlink.yaml
 RTEMUCTL=${RTEMUCTL:-$PWD/tools/target/debug/rtemuctl}
+RTEMU_WASIX=${RTEMU_WASIX:-$PWD/tools/target/debug/examples/wasix_routes}
 
 bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 # A comment of the walkthrough, one argument a line.
@@ -139,6 +141,23 @@ for _ in $(seq 40); do
 	sleep 0.5
 done
 step rtemuctl route show inet
+
+if [ -x "$RTEMU_WASIX" ]; then
+	strip -o "$ctl_dir/wasix_routes" "$RTEMU_WASIX" 2>/dev/null || cp "$RTEMU_WASIX" "$ctl_dir/wasix_routes"
+	say "A WASIX guest's port_route_add, as wasmer hands it to its VirtualNetworking" \
+		"trait: rtemu-wasix keeps it in this table. expires_at is an absolute time," \
+		"3 s from now"
+	step wasix_routes add 10.20.0.0/16 192.0.2.20 --expires-in 3
+	step wasix_routes list
+	step rtemuctl route show inet
+	for _ in $(seq 40); do
+		grep -q ' expire 10.20.0.0/16' "$mon" && break
+		sleep 0.5
+	done
+	say "It expired on time (the monitor's expire line above), and port_route_list" \
+		"no longer has it"
+	step wasix_routes list
+fi
 
 say "Counters of this namespace's table"
 step rtemuctl stats

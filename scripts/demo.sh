@@ -3,7 +3,8 @@
 # make demo / make demo-vm: the same set-up as make check, then one boot of
 # the debug kernel (User-Mode Linux, or virtme-ng with vm) that loads rtemu,
 # resolves its family with the kernel's own YNL CLI, walks through routes,
-# lookups, events, the resolver and lifetimes with rtemuctl, and unloads it.
+# lookups, events, the resolver and lifetimes with rtemuctl, shows a WASIX
+# guest's route expiring (tools/rtemu-wasix), and unloads it.
 #
 #   scripts/demo.sh [uml|vm]
 set -euo pipefail
@@ -14,7 +15,8 @@ check_env "$env"
 "$RTEMU_ROOT/scripts/setup.sh"
 kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" "$(env_flavour "$env" debug)")
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh"
-# The guest's walkthrough uses the host's debug rtemuctl.
+# The guest's walkthrough uses the host's debug rtemuctl and wasix_routes.
 cargo build --quiet --locked --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemuctl
+cargo build --quiet --locked --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" -p rtemu-wasix --example wasix_routes
 env_run "$env" --timeout 1200 "$kdir" \
 	env KSRC="$(kernel_src)" RTEMU_PY="$RTEMU_VENV/bin/python" "$RTEMU_ROOT/scripts/demo-guest.sh"
