@@ -45,6 +45,20 @@ type Result<T> = std::result::Result<T, NetworkError>;
 ///
 /// Each route call is one or two netlink round trips to the local kernel,
 /// made inline: they never wait on the network.
+///
+/// # Examples
+///
+/// Around the networking wasmer would have used (here one that supports
+/// nothing; wasmer's host networking is `virtual_net::host::LocalNetworking`):
+///
+/// ```
+/// use std::sync::Arc;
+/// use rtemu_wasix::RtemuNetworking;
+/// use virtual_net::{DynVirtualNetworking, UnsupportedVirtualNetworking};
+///
+/// let host: DynVirtualNetworking = Arc::new(UnsupportedVirtualNetworking::default());
+/// let net: DynVirtualNetworking = Arc::new(RtemuNetworking::new(host));
+/// ```
 pub struct RtemuNetworking {
     inner: DynVirtualNetworking,
     routes: Mutex<WasixRoutes>,
