@@ -14,7 +14,8 @@
 //!   dumps, events, batches (over `netlink-sys`);
 //! - [`handle`]: one method per operation;
 //! - [`dump`]: route dumps kept as received, decoded route by route;
-//! - [`wasix`]: the WASIX `port_route_*` shape with WASI errno values.
+//! - [`wasix`]: the WASIX `port_route_*` calls with WASI errno values, and
+//!   the rules every WASIX backend of the project keeps (`tools/rtemu-wasix`).
 //!
 //! Timestamps are `u64` nanoseconds on CLOCK_REALTIME.
 
