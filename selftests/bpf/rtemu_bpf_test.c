@@ -11,6 +11,11 @@
  *                                      until standard input closes
  *   rtemu_bpf_test drop OBJ ADDR N     the example bpf/rtemu_drop.bpf.c on N
  *                                      frames to ADDR; then its hit counts
+ *   rtemu_bpf_test attach OBJ IFNAME PIN
+ *                                      the example on IFNAME's traffic, its
+ *                                      map pinned at PIN, until standard
+ *                                      input closes
+ *   rtemu_bpf_test hits PIN            the hit counts of a pinned map
  *
  * A lookup prints "PREFIX/LEN via GATEWAY flags 0xFLAGS preferred NS
  * expires NS" ("via -" without a router), or "none".
@@ -18,6 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/ethernet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -183,8 +189,8 @@ static int cmd_lookup(const char *path, const char *addr)
 {
 	struct bpf_object *obj = load(path);
 	struct rtemu_lookup args = {};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_out = &args,
-		    .ctx_size_in = sizeof(args), .ctx_size_out = sizeof(args));
+	/* A syscall program's context is copied back to ctx_in. */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 
 	parse_addr(addr, args.dst);
 	if (bpf_prog_test_run_opts(prog_fd(obj, "rtemu_lookup"), &opts))
@@ -211,16 +217,23 @@ static int cmd_packet(const char *path, const char *addr, int xdp)
 static int cmd_refused(const char *path, const char *text)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	const char *line;
 
 	if (!obj)
 		die("cannot open %s: %s", path, strerror(errno));
+	if (!*text)
+		die("no text to look for in the verifier's log");
 	if (!bpf_object__load(obj))
 		die("%s loaded: the verifier accepted it", path);
-	if (!strstr(verifier_log, text)) {
+	line = strstr(verifier_log, text);
+	if (!line) {
 		fputs(verifier_log, stderr);
 		die("%s was refused, but its log does not say \"%s\"", path, text);
 	}
-	printf("refused: %s\n", text);
+	/* The verifier's line that says it. */
+	while (line > verifier_log && line[-1] != '\n')
+		line--;
+	printf("refused: %.*s\n", (int)strcspn(line, "\n"), line);
 	bpf_object__close(obj);
 	return 0;
 }
@@ -238,33 +251,78 @@ static int cmd_hold(const char *path)
 	return 0;
 }
 
-static int cmd_drop(const char *path, const char *addr, int n)
+/* The example's hit counts: "hits PREFIX/LEN COUNT" lines. */
+static void print_hits(int fd)
 {
-	struct bpf_object *obj = load(path);
-	struct bpf_map *hits = bpf_object__find_map_by_name(obj, "rtemu_hits");
 	struct {
 		__u8 family, prefix_len, pad[2];
 		__u8 dst[16];
 	} key, next;
 	void *prev = NULL;
-	__u32 ret;
 
-	if (!hits)
-		die("no map rtemu_hits");
-	ret = test_run(prog_fd(obj, "rtemu_drop"), addr, n);
-	printf("verdict %s\n", ret == XDP_DROP ? "drop" : ret == XDP_PASS ? "pass" : "other");
-	while (!bpf_map_get_next_key(bpf_map__fd(hits), prev, &next)) {
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		char text[INET6_ADDRSTRLEN];
 		__u64 count;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(bpf_map__fd(hits), &key, &count))
+		if (bpf_map_lookup_elem(fd, &key, &count))
 			continue;
 		inet_ntop(key.family, key.dst, text, sizeof(text));
 		printf("hits %s/%u %llu\n", text, key.prefix_len, (unsigned long long)count);
 	}
+}
+
+static int hits_fd(struct bpf_object *obj)
+{
+	struct bpf_map *hits = bpf_object__find_map_by_name(obj, "rtemu_hits");
+
+	if (!hits)
+		die("no map rtemu_hits");
+	return bpf_map__fd(hits);
+}
+
+static int cmd_drop(const char *path, const char *addr, int n)
+{
+	struct bpf_object *obj = load(path);
+	__u32 ret;
+
+	ret = test_run(prog_fd(obj, "rtemu_drop"), addr, n);
+	printf("verdict %s\n", ret == XDP_DROP ? "drop" : ret == XDP_PASS ? "pass" : "other");
+	print_hits(hits_fd(obj));
 	bpf_object__close(obj);
+	return 0;
+}
+
+static int cmd_attach(const char *path, const char *ifname, const char *pin)
+{
+	struct bpf_object *obj = load(path);
+	unsigned int ifindex = if_nametoindex(ifname);
+	char buf[64];
+
+	if (!ifindex)
+		die("no interface %s", ifname);
+	if (bpf_xdp_attach(ifindex, prog_fd(obj, "rtemu_drop"), 0, NULL))
+		die("attaching to %s: %s", ifname, strerror(errno));
+	if (bpf_obj_pin(hits_fd(obj), pin))
+		die("pinning at %s: %s", pin, strerror(errno));
+	printf("attached\n");
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	bpf_xdp_detach(ifindex, 0, NULL);
+	unlink(pin);
+	bpf_object__close(obj);
+	return 0;
+}
+
+static int cmd_hits(const char *pin)
+{
+	int fd = bpf_obj_get(pin);
+
+	if (fd < 0)
+		die("no map pinned at %s: %s", pin, strerror(errno));
+	print_hits(fd);
 	return 0;
 }
 
@@ -283,6 +341,10 @@ int main(int argc, char **argv)
 		return cmd_hold(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "drop"))
 		return cmd_drop(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "attach"))
+		return cmd_attach(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "hits"))
+		return cmd_hits(argv[2]);
 	fprintf(stderr, "usage: see the head of rtemu_bpf_test.c\n");
 	return 2;
 }
