@@ -12,7 +12,6 @@
  */
 #include "rtemu_pkt.bpf.h"
 #include <linux/rtemu.h>
-#include <linux/rtemu_bpf.h>
 
 /* A route, as its prefix. */
 struct rtemu_hit_key {
@@ -34,18 +33,10 @@ int rtemu_drop(struct xdp_md *ctx)
 {
 	struct rtemu_hit_key key = {};
 	struct rtemu_bpf_route *route;
-	union rtemu_sockaddr dst;
 	__u64 one = 1, *hits;
-	__u32 len;
-	int verdict;
+	int verdict, is_ip;
 
-	len = rtemu_pkt_dst((void *)(long)ctx->data, (void *)(long)ctx->data_end, &dst);
-	if (len == sizeof(dst.sin))
-		route = rtemu_bpf_xdp_rtalloc1(ctx, &dst, sizeof(dst.sin));
-	else if (len == sizeof(dst.sin6))
-		route = rtemu_bpf_xdp_rtalloc1(ctx, &dst, sizeof(dst.sin6));
-	else
-		return XDP_PASS;
+	route = rtemu_frame_route(rtemu_bpf_xdp_rtalloc1, ctx, &is_ip);
 	if (!route)
 		return XDP_PASS;
 

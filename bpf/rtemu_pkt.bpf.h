@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The destination of an Ethernet frame's IPv4 or IPv6 packet, as the
- * struct sockaddr the rtemu kfuncs take. */
+ * struct sockaddr the rtemu kfuncs take, and its route for XDP and TC. */
 #ifndef RTEMU_PKT_BPF_H
 #define RTEMU_PKT_BPF_H
 
@@ -12,6 +12,7 @@
 #include <linux/ipv6.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/rtemu_bpf.h>
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -58,5 +59,24 @@ static __always_inline __u32 rtemu_pkt_dst(void *data, void *data_end,
 	}
 	return 0;
 }
+
+/*
+ * The route to the destination of the frame of an XDP or TC program's @ctx,
+ * looked up by @kfunc (rtemu_bpf_xdp_rtalloc1 or rtemu_bpf_skb_rtalloc1):
+ * referenced (give it back with rtemu_bpf_rtfree()), or NULL; *@is_ip says
+ * whether the frame was IPv4 or IPv6 at all. A macro, so that each program
+ * names only the kfunc of its type; one call per family, so that the size
+ * the kfunc gets is a constant the verifier sees.
+ */
+#define rtemu_frame_route(kfunc, ctx, is_ip)					\
+	({									\
+		union rtemu_sockaddr __dst;					\
+		__u32 __len = rtemu_pkt_dst((void *)(long)(ctx)->data,		\
+					    (void *)(long)(ctx)->data_end, &__dst); \
+		*(is_ip) = __len != 0;						\
+		__len == sizeof(__dst.sin) ? kfunc(ctx, &__dst, sizeof(__dst.sin)) : \
+		__len == sizeof(__dst.sin6) ? kfunc(ctx, &__dst, sizeof(__dst.sin6)) : \
+		NULL;								\
+	})
 
 #endif /* RTEMU_PKT_BPF_H */

@@ -5,7 +5,6 @@
  * and prints what they found.
  */
 #include "rtemu_pkt.bpf.h"
-#include <linux/rtemu_bpf.h>
 #include "rtemu_kfunc_test.h"
 
 struct rtemu_found found;
@@ -48,19 +47,12 @@ SEC("xdp")
 int rtemu_xdp_lookup(struct xdp_md *ctx)
 {
 	struct rtemu_bpf_route *route;
-	union rtemu_sockaddr dst;
-	__u32 len;
+	int is_ip;
 
 	found.xdp.found = 0;
-	len = rtemu_pkt_dst((void *)(long)ctx->data, (void *)(long)ctx->data_end, &dst);
-	if (len == sizeof(dst.sin))
-		route = rtemu_bpf_xdp_rtalloc1(ctx, &dst, sizeof(dst.sin));
-	else if (len == sizeof(dst.sin6))
-		route = rtemu_bpf_xdp_rtalloc1(ctx, &dst, sizeof(dst.sin6));
-	else
-		return XDP_ABORTED;
+	route = rtemu_frame_route(rtemu_bpf_xdp_rtalloc1, ctx, &is_ip);
 	if (!route)
-		return XDP_DROP;
+		return is_ip ? XDP_DROP : XDP_ABORTED;
 	copy_route(&found.xdp, route);
 	rtemu_bpf_rtfree(route);
 	return XDP_PASS;
@@ -70,19 +62,12 @@ SEC("tc")
 int rtemu_tc_lookup(struct __sk_buff *ctx)
 {
 	struct rtemu_bpf_route *route;
-	union rtemu_sockaddr dst;
-	__u32 len;
+	int is_ip;
 
 	found.tc.found = 0;
-	len = rtemu_pkt_dst((void *)(long)ctx->data, (void *)(long)ctx->data_end, &dst);
-	if (len == sizeof(dst.sin))
-		route = rtemu_bpf_skb_rtalloc1(ctx, &dst, sizeof(dst.sin));
-	else if (len == sizeof(dst.sin6))
-		route = rtemu_bpf_skb_rtalloc1(ctx, &dst, sizeof(dst.sin6));
-	else
-		return 2; /* TC_ACT_SHOT */
+	route = rtemu_frame_route(rtemu_bpf_skb_rtalloc1, ctx, &is_ip);
 	if (!route)
-		return 2;
+		return 2; /* TC_ACT_SHOT */
 	copy_route(&found.tc, route);
 	rtemu_bpf_rtfree(route);
 	return 0; /* TC_ACT_OK */

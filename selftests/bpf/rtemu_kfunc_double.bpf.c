@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Refused by the verifier: a route given back twice. */
 #include "rtemu_pkt.bpf.h"
-#include <linux/rtemu_bpf.h>
 
 SEC("syscall")
 int rtemu_double_free(void *ctx)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Refused by the verifier: a path that keeps the route ("Unreleased reference"). */
 #include "rtemu_pkt.bpf.h"
-#include <linux/rtemu_bpf.h>
 
 SEC("syscall")
 int rtemu_leak(void *ctx)
