@@ -25,7 +25,7 @@
 
 /* A route given to a program, and the entry reference it stands for. */
 struct rtemu_bpf_hold {
-	struct rtemu_bpf_route route;	/* first: what the program sees */
+	struct rtemu_bpf_route route;	/* what the program sees */
 	struct rtentry *rt;		/* referenced, unlocked */
 };
 
@@ -171,23 +171,41 @@ static const struct btf_kfunc_id_set rtemu_syscall_kfuncs = {
 };
 
 /*
- * Registers the kfuncs when the kernel can have them. Without them the
- * rest of the module works, so this never fails the load: it says once
- * why they are absent.
+ * Registers the kfuncs when the kernel and this module can have them.
+ * Without them the rest of the module works, so this never fails the load:
+ * it says in one line why they are absent.
  */
 void rtemu_bpf_register(void)
 {
-	int err;
+#ifdef CONFIG_DEBUG_INFO_BTF_MODULES
+	static const struct {
+		enum bpf_prog_type type;
+		const char *name;
+		const struct btf_kfunc_id_set *set;
+	} sets[] = {
+		{ BPF_PROG_TYPE_XDP, "XDP", &rtemu_xdp_kfuncs },
+		{ BPF_PROG_TYPE_SCHED_CLS, "TC", &rtemu_skb_kfuncs },
+		{ BPF_PROG_TYPE_SYSCALL, "syscall", &rtemu_syscall_kfuncs },
+	};
+	bool failed = false;
+	int i, err;
 
-	if (!IS_ENABLED(CONFIG_DEBUG_INFO_BTF_MODULES)) {
-		pr_info("rtemu: BPF kfuncs absent: the kernel has no CONFIG_DEBUG_INFO_BTF_MODULES\n");
+	/* The kernel only warns, and registers nothing, for a module without BTF. */
+	if (!THIS_MODULE->btf_data_size) {
+		pr_info("rtemu: BPF kfuncs absent: rtemu.ko has no BTF (built without pahole or vmlinux)\n");
 		return;
 	}
-	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_XDP, &rtemu_xdp_kfuncs);
-	err = err ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SCHED_CLS, &rtemu_skb_kfuncs);
-	err = err ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL, &rtemu_syscall_kfuncs);
-	if (err)
-		pr_warn("rtemu: BPF kfuncs absent: registering them failed (%d)\n", err);
-	else
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		err = register_btf_kfunc_id_set(sets[i].type, sets[i].set);
+		if (err) {
+			pr_warn("rtemu: BPF kfuncs absent for %s programs: registering them failed (%d)\n",
+				sets[i].name, err);
+			failed = true;
+		}
+	}
+	if (!failed)
 		pr_info("rtemu: BPF kfuncs registered for XDP, TC and syscall programs\n");
+#else
+	pr_info("rtemu: BPF kfuncs absent: the kernel has no CONFIG_DEBUG_INFO_BTF_MODULES\n");
+#endif
 }

@@ -898,8 +898,8 @@ impl RouteTable {
         Ok(gone.len() as u32)
     }
 
-    /// WASIX `port_route_remove(ip)`: every route whose router is `addr`
-    /// and the host route to `addr`. Returns how many; none is `ESRCH`.
+    /// `route-remove` by address: every route whose router is `addr` and
+    /// the host route to `addr`. Returns how many; none is `ESRCH`.
     pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events) -> Result<u32, TableError> {
         let mut victims = KVec::new();
         {

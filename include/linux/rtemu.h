@@ -10,7 +10,11 @@
  *    (the entry leaves the table) but the entry, its key and its state stay
  *    readable until the last reference is dropped.
  *  - The entry lock (RT_LOCK) is a spinlock that disables bottom halves
- *    (BPF programs in softirq take it too): never sleep while holding it.
+ *    (BPF programs in softirq take it too): never sleep while holding it,
+ *    and take it with interrupts enabled. A lock taken while holding it
+ *    must be one that is always taken with bottom halves (or interrupts)
+ *    disabled, or a softirq spinning on the entry lock could deadlock
+ *    against a task holding that lock.
  *    It guards what rtemu_rt_state() reads and is required by
  *    RT_ADDREF/RT_REMREF and rtemu_rtfree(); lockdep checks that it is held.
  *  - Every reference is given back exactly once: rtemu_rtfree() with the
@@ -57,7 +61,7 @@ struct rtemu_rt_state {
  * route, which is returned instead (RTM_RESOLVE), and a miss is reported
  * to the family's listeners; @report may sleep (it takes the table's
  * writer lock), so pass 0 from atomic context. Without @report it never
- * sleeps: call it in process or softirq context (not hard IRQ).
+ * sleeps: call it in process or softirq context, with interrupts enabled.
  */
 struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
 			       int report, u32 ignflags);
@@ -130,10 +134,12 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
  * of the changes of one operation, once the table's own locks are dropped
  * (so the entry may have changed again since: its flags tell), from the
  * task that made the change or the lifetime work, inside an RCU read-side
- * section and with @rt locked: a hook must not sleep, unlock @rt, or
- * change routes; it may read @rt, RT_ADDREF it to keep it, and look up
- * other routes without report. @rt's references are those it has (maybe
- * none): RT_ADDREF is the hook's way to keep it past the call.
+ * section and with @rt locked (so with bottom halves disabled, and any
+ * lock a hook takes must be taken so everywhere, as for RT_LOCK): a hook
+ * must not sleep, unlock @rt, or change routes; it may read @rt,
+ * RT_ADDREF it to keep it, and look up other routes without report.
+ * @rt's references are those it has (maybe none): RT_ADDREF is the hook's
+ * way to keep it past the call.
  */
 #define RTEMU_RTM_ADD		0x1
 #define RTEMU_RTM_DELETE	0x2

@@ -16,6 +16,8 @@
 #include <net/net_namespace.h>
 
 #include "rtemu_bench_glue.h"
+/* The entry lock's shims, in this module's own object. */
+#include "../../rust/rtemu_bhlock.c"
 
 static char *v4_file;
 module_param(v4_file, charp, 0444);

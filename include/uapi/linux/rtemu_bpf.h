@@ -2,10 +2,11 @@
 /*
  * rtemu's BPF kfuncs: FreeBSD's rtalloc1() and rtfree() for XDP, TC
  * (sched_cls) and syscall programs. Needs a kernel with
- * CONFIG_DEBUG_INFO_BTF_MODULES; without it rtemu loads without them and
- * says so in the kernel log.
+ * CONFIG_DEBUG_INFO_BTF_MODULES and rtemu.ko built with BTF (pahole);
+ * without them rtemu loads without the kfuncs and says so in the kernel log.
  *
- * A lookup returns a referenced route, or NULL: the route's fields as they
+ * A lookup returns a referenced route, or NULL (no route, or no memory for
+ * the returned copy, allocated GFP_ATOMIC): the route's fields as they
  * were at the lookup, and one reference on its entry (rt_refcnt), which
  * keeps the entry (deleted or not) until the program gives it back with
  * rtemu_bpf_rtfree(). The verifier refuses a program that can end without

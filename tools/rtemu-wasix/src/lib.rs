@@ -43,8 +43,9 @@ type Result<T> = std::result::Result<T, NetworkError>;
 /// - Errors: [`network_error`]; the module not loaded, or unloaded since, is
 ///   `Unsupported` (the next call connects again).
 ///
-/// Each route call is one or two netlink round trips to the local kernel,
-/// made inline: they never wait on the network.
+/// Each route call is made inline with netlink requests to the local kernel
+/// (a list or a remove dumps the table first): they never wait on the
+/// network.
 ///
 /// # Examples
 ///

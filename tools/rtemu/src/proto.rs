@@ -356,9 +356,9 @@ pub enum Cmd {
     /// new route whose parent is no more specific go (delete-ntf superseded), as FreeBSD's
     /// rt_fixchange retires them; a clone with the same prefix is replaced.
     RouteAdd,
-    /// Remove routes (WASIX port_route_remove). With dst and prefix-len, the paths of that prefix
-    /// (only the one through via if via is given). With addr alone, every route whose via is addr
-    /// and every host route to addr.
+    /// Remove routes. With dst and prefix-len, the paths of that prefix (only the one through via
+    /// if via is given). With addr alone, every route whose via is addr and every host route to
+    /// addr.
     RouteRemove,
     /// Remove all routes, or those of one family (WASIX port_route_clear).
     RouteClear,

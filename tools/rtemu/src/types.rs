@@ -312,7 +312,7 @@ impl Request for RouteAdd {
 
 // ------------------------------------------------------------- route-remove
 
-/// `route-remove` (WASIX `port_route_remove`).
+/// `route-remove`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteRemove {
     /// The paths of an exact prefix; only the one through `via` if given.

@@ -165,8 +165,8 @@ pub enum RouteCmd {
     /// route del PREFIX [via ADDR] | route del ADDR
     ///
     /// With a PREFIX (it has a /), every path of that prefix, or only the
-    /// one through `via ADDR`. With a bare ADDR (WASIX port_route_remove):
-    /// every route whose via is ADDR and every host route to ADDR.
+    /// one through `via ADDR`. With a bare ADDR: every route whose via is
+    /// ADDR and every host route to ADDR.
     #[command(visible_alias = "delete")]
     Del {
         #[arg(value_name = "PREFIX|ADDR")]
