@@ -29,22 +29,19 @@ struct rtemu_bpf_hold {
 	struct rtentry *rt;		/* referenced, unlocked */
 };
 
-static void copy_addr(const struct sockaddr_storage *ss, u8 *family, u8 bytes[16])
+static void copy_addr(const struct rtemu_addr *a, u8 *family, u8 bytes[16])
 {
-	*family = ss->ss_family;
-	if (ss->ss_family == AF_INET)
-		memcpy(bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	else if (ss->ss_family == AF_INET6)
-		memcpy(bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	*family = a->v6 ? AF_INET6 : AF_INET;
+	memcpy(bytes, a->bytes, a->v6 ? 16 : 4);
 }
 
 /* rtalloc1(dst, 0, 0) in @net, never sleeping; NULL for no route. */
 static struct rtemu_bpf_route *bpf_rtalloc1(struct net *net, const void *dst, u32 dst__sz)
 {
 	const struct sockaddr *sa = dst;
-	struct rtemu_rt_state state;
-	struct sockaddr_storage key;
+	struct rtemu_rs_state state;
 	struct rtemu_bpf_hold *hold;
+	struct rtemu_addr key;
 	struct rtentry *rt;
 
 	if (dst__sz < sizeof(sa->sa_family))
@@ -61,13 +58,14 @@ static struct rtemu_bpf_route *bpf_rtalloc1(struct net *net, const void *dst, u3
 		kfree(hold);
 		return NULL;
 	}
-	rtemu_rt_state(rt, &state);
+	rtemu_rs_state(rt, &state);
 	RT_UNLOCK(rt);
 	hold->rt = rt;
 
-	hold->route.prefix_len = rtemu_rt_key(rt, &key);
+	hold->route.prefix_len = rtemu_rs_key(rt, &key);
 	copy_addr(&key, &hold->route.family, hold->route.dst);
-	copy_addr(&state.gateway, &hold->route.gateway_family, hold->route.gateway);
+	if (state.has_gateway)
+		copy_addr(&state.gateway, &hold->route.gateway_family, hold->route.gateway);
 	hold->route.flags = state.flags;
 	hold->route.preferred_ns = state.preferred_ns;
 	hold->route.expires_ns = state.expires_ns;

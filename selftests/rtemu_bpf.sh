@@ -61,6 +61,8 @@ trap 'rm -rf "$T"' EXIT
 ctl() { "$RTEMUCTL" "$@" >/dev/null; }
 run() { "$LOADER" "$@" 2>"$T/err" | tee "$T/out" | sed 's/^/# /'; sed 's/^/# /' "$T/err"; }
 out_is() { [ "$(cat "$T/out")" = "$1" ]; }
+# Polls a condition for up to a minute.
+until_true() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 check "the kfuncs are registered, and rtemu has module BTF" \
 	eval 'grep -q "rtemu: BPF kfuncs registered for XDP, TC and syscall programs" <<<"$kfunc_log" && [ -e /sys/kernel/btf/rtemu ]'
@@ -115,7 +117,7 @@ check "the verifier refuses a program that gives a route back twice" \
 	run refused "$BPF_DIR/rtemu_kfunc_double.bpf.o" "arg#0 reference type('UNKNOWN ') size cannot be determined"
 
 # The example: reject and blackhole drop; each route's hits are counted.
-drop_is() { run drop "$BPF_DIR/rtemu_drop.bpf.o" "$1" "$2"; [ "$(cat "$T/out")" = "$3" ]; }
+drop_is() { run drop "$BPF_DIR/rtemu_drop.bpf.o" "$1" "$2"; out_is "$3"; }
 check "example: a reject route drops, and counts its hits" \
 	drop_is 10.3.0.1 5 "$(printf 'verdict drop\nhits 10.3.0.0/16 5')"
 check "example: a blackhole route drops (IPv4 and IPv6)" \
@@ -159,7 +161,6 @@ while True:
 ' "$T/rx" &
 receiver=$!
 send() { ip netns exec "$tx" bash -c "echo -n $1 >/dev/udp/10.6.0.1/9999"; }
-until_true() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
 hits_of() { "$LOADER" hits "$pin" | grep -qx "hits $1 $2"; }
 until_true grep -q attached "$T/attached" && until_true test -e "$T/rx.ready" &&
 	send pass && until_true grep -qx pass "$T/rx" &&
@@ -191,14 +192,13 @@ mkfifo "$T/hold"
 "$LOADER" hold "$BPF_DIR/rtemu_kfunc.bpf.o" <"$T/hold" >"$T/held" &
 holder=$!
 exec 7>"$T/hold"
-for _ in $(seq 300); do grep -q loaded "$T/held" && break; sleep 0.1; done
+until_true grep -q loaded "$T/held"
 check "rtemu.ko cannot unload while a program using its kfuncs is loaded" \
 	eval 'grep -q loaded "$T/held" && [ "$(cat /sys/module/rtemu/refcnt)" -gt 0 ] &&
 		! rmmod rtemu 2>/dev/null && module_loaded'
 exec 7>&-
 wait "$holder"
 # The program's last reference on the module goes after an RCU grace period.
-unloaded() { for _ in $(seq 300); do rmmod rtemu 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-check "and unloads once the program is closed" unloaded
+check "and unloads once the program is closed" until_true eval 'rmmod rtemu 2>/dev/null'
 load_rtemu
 ktap_finished
