@@ -59,7 +59,13 @@ ktap_set_plan 22
 T=$(mktemp -d /tmp/rtemu-bpf.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 ctl() { "$RTEMUCTL" "$@" >/dev/null; }
-run() { "$LOADER" "$@" 2>"$T/err" | tee "$T/out" | sed 's/^/# /'; sed 's/^/# /' "$T/err"; }
+# The loader's output as diagnostics; its exit status.
+run() {
+	"$LOADER" "$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	sed 's/^/# /' "$T/out" "$T/err"
+	return $rc
+}
 out_is() { [ "$(cat "$T/out")" = "$1" ]; }
 # Polls a condition for up to a minute.
 until_true() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
