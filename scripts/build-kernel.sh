@@ -34,7 +34,7 @@ if [ "${1:-}" = --cached ]; then
 fi
 flavour=${1:-debug}
 # Bump when the recipe below changes in a way that changes the kernel.
-RECIPE=1
+RECIPE=2
 
 case $flavour in
 debug|perf) arch=x86 image=bzImage base=vm.config ;;
@@ -107,24 +107,27 @@ if [ ${#patches[@]} -gt 0 ]; then
 fi
 
 kmake() { make -s -C "$src" O="$out" "${vars[@]}" "$@"; }
+mkdir -p "$RTEMU_LOGS"
+logfile=$RTEMU_LOGS/kernel-$(basename "$out").log
+: >"$logfile"
 
 log "kernel $flavour: checking the Rust toolchain"
-# Echoed through a variable: tee /dev/stderr would open a log file that
-# standard error names anew, and truncate it.
 rustavailable=$(kmake rustavailable 2>&1) || true
-printf '%s\n' "$rustavailable"
-grep -q "Rust is available!" <<<"$rustavailable" ||
+printf '%s\n' "$rustavailable" >>"$logfile"
+grep -q "Rust is available!" <<<"$rustavailable" || {
+	printf '%s\n' "$rustavailable"
 	die "the kernel does not accept the Rust toolchain"
+}
 
 log "kernel $flavour: configuring in $out"
-kmake tinyconfig >/dev/null
-"$src/scripts/config" --file "$out/.config" -e 64BIT
-kmake olddefconfig >/dev/null 2>&1
-# virtme-ng's own options for its guests; UML boots without them.
-[ "$arch" = um ] ||
-	(cd "$src" && "$RTEMU_VENV/bin/virtme-configkernel" --update O="$out" "${vars[@]}" >/dev/null)
-cat "${fragments[@]}" >>"$out/.config"
-kmake olddefconfig >/dev/null 2>&1
+configure() {
+	kmake tinyconfig &&
+	"$src/scripts/config" --file "$out/.config" -e 64BIT &&
+	kmake olddefconfig &&
+	cat "${fragments[@]}" >>"$out/.config" &&
+	kmake olddefconfig
+}
+run_logged "kernel $flavour: configure" "$logfile" - configure
 
 # olddefconfig silently drops options whose dependencies fail (CONFIG_RUST
 # above all, when the toolchain check fails): insist on every one we asked for.
@@ -138,10 +141,23 @@ while IFS= read -r line; do
 done < <(cat "${fragments[@]}")
 [ ${#missing[@]} -eq 0 ] || die "options lost by olddefconfig: ${missing[*]}"
 
+# How many objects a build compiles, for the progress line: the count of the
+# last build of this flavour on this machine, else the debug flavours'
+# counts at 7.3.4 (the perf flavours compile about as many).
+case $flavour in
+debug|perf) KBUILD_OBJECTS_EXPECTED=1610 ;;
+um-debug|um-perf) KBUILD_OBJECTS_EXPECTED=795 ;;
+esac
+counted=$RTEMU_CACHE/kernel/$flavour.objects
+[ -s "$counted" ] && KBUILD_OBJECTS_EXPECTED=$(cat "$counted")
+export KBUILD_OBJECTS_EXPECTED
+
 jobs=${RTEMU_KERNEL_JOBS:-$(($(nproc) + 1))}
-log "kernel $flavour: building $image and modules with -j$jobs (15-30 minutes)"
-start=$SECONDS
-kmake -j"$jobs" "$image" modules
-log "kernel $flavour: built in $((SECONDS - start)) s"
+verbosity=()
+verbose && verbosity=(V=1)
+run_logged "kernel $flavour: building $image and modules (-j$jobs, 12-30 minutes)" "$logfile" kbuild_progress \
+	make -C "$src" O="$out" "${vars[@]}" "${verbosity[@]}" -j"$jobs" "$image" modules
+kbuild_objects "$logfile" >"$counted" || true
+log "kernel $flavour: built; its output is in $logfile"
 touch "$out/.rtemu-built"
 print_out

@@ -10,5 +10,16 @@ kdir=${KDIR:-}
 [ -f "$kdir/Makefile" ] || die "KDIR=$kdir is not a kernel build tree"
 kernel_env
 mapfile -t vars < <(kmake_vars "$(kdir_arch "$kdir")")
-log "module: building against $kdir"
-make -C "$kdir" M="$RTEMU_ROOT" "${vars[@]}" "${@:-modules}"
+mkdir -p "$RTEMU_LOGS"
+logfile=$RTEMU_LOGS/module.log
+: >"$logfile"
+args=("${@:-modules}")
+run_logged "module: make ${args[*]} against $(basename "$kdir")" "$logfile" - \
+	make -C "$kdir" M="$RTEMU_ROOT" "${vars[@]}" "${args[@]}"
+# The module's warnings are ours to see: rustc's, and the compiler's about
+# a file of the tree (the kernel's headers warn under UML; those stay in the log).
+ours='^warning:|^(rust|selftests|bpf|include)/[^:]+:[0-9]+:[0-9]+: warning:'
+if ! verbose && grep -qE "$ours" "$logfile"; then
+	log "module: warnings (all of the output is in $logfile):"
+	grep -EA5 "$ours" "$logfile" >&2
+fi

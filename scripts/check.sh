@@ -108,8 +108,12 @@ log "the guest runs beside the host tests; its output follows them (and is in $g
 host_started=$SECONDS
 host_result "generated files match include/rtemu.yaml" "$RTEMU_ROOT/scripts/ynl-regen.sh" --check
 host_result "VM acceleration choice" "$RTEMU_ROOT/selftests/host/vm_accel.sh"
-[ "$env" = vm ] ||
+if [ "$env" = uml ]; then
 	host_result "User-Mode Linux runner" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/uml_run.sh"
+	host_result "a clone anywhere: under /tmp, a space, a symlink" \
+		env KDIR="$kdir" RTEMU_KO="$bin/rtemu.ko" "$RTEMU_ROOT/selftests/host/clone_paths.sh"
+fi
+host_result "long steps are quiet: one line, the log, its tail on failure" "$RTEMU_ROOT/selftests/host/quiet_build.sh"
 host_result "UAPI reference matches the spec" "$RTEMU_ROOT/selftests/host/uapi_doc.sh"
 host_result "README commands and paths exist" "$RTEMU_ROOT/selftests/host/readme.sh"
 cargo_log=$results/cargo.log

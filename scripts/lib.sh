@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared settings for rtemu's scripts. Sourced, not run.
 
-RTEMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The physical path: a guest sees the host's directories, not our symlinks.
+RTEMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 RTEMU_CACHE=${RTEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rtemu}
 
 # Pinned toolchain. Changing any of these changes the kernel cache key.
@@ -86,6 +87,29 @@ check_env() {
 	uml|vm) ;;
 	*) die "unknown environment '$1' (uml or vm)" ;;
 	esac
+	guest_paths_check "$1"
+}
+
+# Refuses, before any build, a tree or cache path the guest of ENV cannot be
+# given. UML: the paths cross the kernel's command line, which takes a value
+# with spaces in double quotes but cannot carry a double quote. virtme-ng
+# passes --cwd and --rwdir to its guest unquoted.
+guest_paths_check() {
+	local dir
+	for dir in "$RTEMU_ROOT" "$RTEMU_CACHE"; do
+		case $1 in
+		uml)
+			case $dir in
+			*'"'* | *$'\n'* | *$'\t'*)
+				die "User-Mode Linux cannot be given the path '$dir' (a double quote, tab or newline in it): clone to a path without one, or set RTEMU_CACHE to one" ;;
+			esac ;;
+		vm)
+			case $dir in
+			*[[:space:]\"\'\\]*)
+				die "virtme-ng cannot give its guest the path '$dir' (a space or a quote in it): clone to a path without one, or set RTEMU_CACHE to one (make check, under User-Mode Linux, takes any path)" ;;
+			esac ;;
+		esac
+	done
 }
 
 # The kernel flavour of ENV for KIND (debug or perf).
@@ -116,3 +140,79 @@ env_run() {
 	shift
 	"$runner" "$@"
 }
+
+# Long steps (kernel and tool builds, installs) are quiet: their whole
+# output goes to a log under $RTEMU_CACHE/logs, and the terminal gets one
+# line for each, with its elapsed time and, where the step can tell, its
+# progress: redrawn in place on a terminal, a plain line every three minutes
+# otherwise.
+# On failure, the log's last 40 lines and its path. RTEMU_VERBOSE=1 (or
+# `make V=1`) shows the whole output instead, as Kbuild does.
+RTEMU_LOGS=$RTEMU_CACHE/logs
+verbose() { [ "${RTEMU_VERBOSE:-0}" != 0 ] || [ "${V:-0}" != 0 ]; }
+
+# run_logged LABEL LOG PROGRESS COMMAND...
+# The output is added to LOG. PROGRESS names a function that prints the progress read from LOG (its
+# one argument), or is - for elapsed time alone.
+run_logged() {
+	local label=$1 logfile=$2 progress=$3
+	shift 3
+	mkdir -p "$(dirname "$logfile")"
+	if verbose; then
+		log "$label (also in $logfile)"
+		local st=0
+		"$@" 2>&1 </dev/null | tee -a "$logfile" >&2 || st=${PIPESTATUS[0]}
+		return "$st"
+	fi
+	local start=$SECONDS tty=0 every=180 pid st=0 text last=$SECONDS
+	[ -t 2 ] && tty=1 every=1
+	"$@" </dev/null >>"$logfile" 2>&1 &
+	pid=$!
+	# A TERM or Ctrl-C to us stops the step too.
+	trap 'kill -TERM '"$pid"' 2>/dev/null; exit 143' TERM
+	trap 'kill -TERM '"$pid"' 2>/dev/null; exit 130' INT
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		[ $((SECONDS - last)) -ge "$every" ] || continue
+		last=$SECONDS
+		text=""
+		[ "$progress" = - ] || text=$("$progress" "$logfile" 2>/dev/null || true)
+		text=$(printf '%s: %s%s' "$label" "${text:+$text, }" "$(elapsed $((SECONDS - start)))")
+		if [ $tty = 1 ]; then
+			printf '\r\033[K[%s] %s' "$(date +%H:%M:%S)" "$text" >&2
+		else
+			log "$text"
+		fi
+	done
+	wait "$pid" || st=$?
+	trap - TERM INT
+	[ $tty = 0 ] || printf '\r\033[K' >&2
+	if [ "$st" = 0 ]; then
+		log "$label: done in $(elapsed $((SECONDS - start)))"
+		return 0
+	fi
+	log "$label: failed (exit $st) after $(elapsed $((SECONDS - start))); the last 40 lines of $logfile:"
+	tail -n 40 "$logfile" >&2
+	log "$label: failed; the whole output is in $logfile"
+	return "$st"
+}
+
+elapsed() {
+	if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi
+}
+
+# Progress of a Kbuild log: the objects compiled so far, of about as many
+# as the last build of the same flavour compiled ($KBUILD_OBJECTS_EXPECTED).
+kbuild_objects() { grep -cE '^  (CC|AS|RUSTC)( \[M\]| L| P)? +\S+\.o$' "$1"; }
+kbuild_progress() {
+	local done
+	done=$(kbuild_objects "$1")
+	if [ "${KBUILD_OBJECTS_EXPECTED:-0}" -gt 0 ] && [ "$done" -le "$KBUILD_OBJECTS_EXPECTED" ]; then
+		printf '%d of about %d objects (%d%%)' "$done" "$KBUILD_OBJECTS_EXPECTED" $((done * 100 / KBUILD_OBJECTS_EXPECTED))
+	else
+		printf '%d objects' "$done"
+	fi
+}
+
+# Progress of a cargo log: the crates compiled so far.
+cargo_progress() { printf '%d crates compiled' "$(grep -cE '^ *Compiling ' "$1")"; }

@@ -22,6 +22,11 @@ PACKAGES=(
 	iproute2 util-linux procps debian-archive-keyring
 )
 
+# Progress of an apt-get log: the packages unpacked and set up so far.
+apt_progress() {
+	printf '%d unpacked, %d set up' "$(grep -c '^Unpacking ' "$1")" "$(grep -c '^Setting up ' "$1")"
+}
+
 install_packages() {
 	local missing=()
 	for p in "${PACKAGES[@]}"; do
@@ -30,8 +35,9 @@ install_packages() {
 	[ ${#missing[@]} -eq 0 ] && { log "debian packages: present"; return; }
 	log "debian packages: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	run_logged "debian packages: apt-get update" "$SETUP_LOG" - apt-get update
+	run_logged "debian packages: apt-get install" "$SETUP_LOG" apt_progress \
+		apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
 install_bindgen() {
@@ -39,8 +45,8 @@ install_bindgen() {
 		log "bindgen $BINDGEN_VERSION: present"
 		return
 	fi
-	log "bindgen $BINDGEN_VERSION: cargo install"
-	cargo install --locked --quiet --root "$RTEMU_TOOLS" bindgen-cli --version "=$BINDGEN_VERSION"
+	run_logged "bindgen $BINDGEN_VERSION: cargo install" "$SETUP_LOG" cargo_progress \
+		cargo install --locked --root "$RTEMU_TOOLS" bindgen-cli --version "=$BINDGEN_VERSION"
 }
 
 # The Rust virtiofsd (Debian 12 has only QEMU's C one, which virtme-ng
@@ -52,8 +58,8 @@ install_virtiofsd() {
 		log "virtiofsd $VIRTIOFSD_VERSION: present"
 		return
 	fi
-	log "virtiofsd $VIRTIOFSD_VERSION: cargo install"
-	cargo install --locked --quiet --root "$RTEMU_TOOLS" virtiofsd --version "=$VIRTIOFSD_VERSION"
+	run_logged "virtiofsd $VIRTIOFSD_VERSION: cargo install" "$SETUP_LOG" cargo_progress \
+		cargo install --locked --root "$RTEMU_TOOLS" virtiofsd --version "=$VIRTIOFSD_VERSION"
 }
 
 install_venv() {
@@ -62,9 +68,10 @@ install_venv() {
 		log "virtme-ng $VIRTME_NG_VERSION: present"
 		return
 	fi
-	log "virtme-ng $VIRTME_NG_VERSION: python venv"
-	python3 -m venv "$RTEMU_VENV"
-	"$RTEMU_VENV/bin/pip" install -q "virtme-ng==$VIRTME_NG_VERSION" PyYAML jsonschema
+	run_logged "virtme-ng $VIRTME_NG_VERSION: python venv" "$SETUP_LOG" - \
+		python3 -m venv "$RTEMU_VENV"
+	run_logged "virtme-ng $VIRTME_NG_VERSION: pip install" "$SETUP_LOG" - \
+		"$RTEMU_VENV/bin/pip" install "virtme-ng==$VIRTME_NG_VERSION" PyYAML jsonschema
 }
 
 # Debian's linux-source-7.3 from trixie-backports, fetched with a private apt
@@ -88,16 +95,20 @@ fetch_kernel_source() {
 		-o Dir::Etc::SourceParts=/dev/null
 		-o Dir::State::Lists="$apt_dir/lists"
 		-o APT::Get::List-Cleanup=0)
-	log "kernel source: apt-get download linux-source-$KERNEL_SERIES from $mirror"
-	apt-get "${opts[@]}" -o APT::Sandbox::User=root update -qq
-	(cd "$apt_dir" && rm -f linux-source-*.deb &&
-		apt-get "${opts[@]}" -o APT::Sandbox::User=root download -qq "linux-source-$KERNEL_SERIES")
+	download() {
+		apt-get "${opts[@]}" -o APT::Sandbox::User=root update &&
+		cd "$apt_dir" && rm -f linux-source-*.deb &&
+		apt-get "${opts[@]}" -o APT::Sandbox::User=root download "linux-source-$KERNEL_SERIES"
+	}
+	run_logged "kernel source: apt-get download linux-source-$KERNEL_SERIES from $mirror" "$SETUP_LOG" - download
 	local deb
 	deb=$(ls "$apt_dir"/linux-source-"$KERNEL_SERIES"_*.deb)
 	dpkg-deb --info "$deb" >/dev/null || die "corrupt $deb"
-	log "kernel source: extracting $(basename "$deb")"
-	rm -rf "$apt_dir/x" && dpkg -x "$deb" "$apt_dir/x"
-	tar -C "$KERNEL_SRC_DIR" -xf "$apt_dir"/x/usr/src/linux-source-"$KERNEL_SERIES".tar.xz
+	extract() {
+		rm -rf "$apt_dir/x" && dpkg -x "$deb" "$apt_dir/x" &&
+		tar -C "$KERNEL_SRC_DIR" -xf "$apt_dir"/x/usr/src/linux-source-"$KERNEL_SERIES".tar.xz
+	}
+	run_logged "kernel source: extracting $(basename "$deb")" "$SETUP_LOG" - extract
 	rm -rf "$apt_dir/x"
 	basename "$deb" >"$KERNEL_SRC_DIR/VERSION"
 	log "kernel source: $(kernel_src)"
@@ -109,16 +120,18 @@ fetch_asn_data() {
 		log "prefix data: present"
 		return
 	fi
-	log "prefix data: npm pack $ASN_DATA_PACKAGE"
 	local tmp
 	tmp=$(mktemp -d)
-	(cd "$tmp" && npm pack --silent "$ASN_DATA_PACKAGE" >/dev/null)
+	run_logged "prefix data: npm pack $ASN_DATA_PACKAGE" "$SETUP_LOG" - \
+		npm pack --pack-destination "$tmp" "$ASN_DATA_PACKAGE"
 	mkdir -p "$ASN_DATA_DIR"
 	tar -C "$ASN_DATA_DIR" --strip-components=1 -xzf "$tmp"/*.tgz package/asn-ipv4.csv package/asn-ipv6.csv package/package.json
 	rm -rf "$tmp"
 }
 
-mkdir -p "$RTEMU_CACHE"
+mkdir -p "$RTEMU_CACHE" "$RTEMU_LOGS"
+SETUP_LOG=$RTEMU_LOGS/setup.log
+: >"$SETUP_LOG"
 install_packages
 install_bindgen
 install_virtiofsd

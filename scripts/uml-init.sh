@@ -18,9 +18,26 @@ ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/shm
 mount -t tmpfs tmpfs /dev/shm
-# The host's /tmp stays the host's: the guest gets one of its own, as under
-# virtme-ng. (The run directory is not under /tmp.)
+# The guest gets a /tmp of its own, so that its tests' files stay off the
+# host. The host directories the run needs ($RTEMU_UML_RUN/expose: the tree
+# and the cache) are bound into it at the same paths when they lie under the
+# host's /tmp, parents first; the host's /tmp is reached through a mount on
+# the guest's own /dev while they are.
+exposed=()
+[ -r "${RTEMU_UML_RUN:-}/expose" ] && mapfile -t exposed < <(LC_ALL=C sort -u "$RTEMU_UML_RUN/expose")
+host_tmp=/dev/.host-tmp
+mkdir -p "$host_tmp"
+mount --bind /tmp "$host_tmp"
 mount -t tmpfs tmpfs /tmp
+for dir in "${exposed[@]}"; do
+	case $dir in
+	/tmp/?*) ;;
+	*) continue ;;
+	esac
+	mkdir -p "$dir" && mount --bind "$host_tmp/${dir#/tmp/}" "$dir" ||
+		echo "uml-init: cannot give the guest the host's $dir" >&2
+done
+umount -l "$host_tmp"
 ip link set lo up
 
 status=125

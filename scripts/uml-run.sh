@@ -30,14 +30,17 @@ kdir=$1
 shift
 [ -x "$kdir/linux" ] || die "no User-Mode Linux binary in $kdir (scripts/build-kernel.sh um-debug)"
 
-# The guest reads its command and writes its status here, through hostfs;
-# not under /tmp, which the guest has a tmpfs of its own on.
-case $RTEMU_CACHE in
-/tmp|/tmp/*) die "RTEMU_CACHE=$RTEMU_CACHE: the guest does not see the host's /tmp" ;;
-esac
-mkdir -p "$RTEMU_CACHE/uml"
-run=$(mktemp -d "$RTEMU_CACHE/uml/run.XXXXXX")
+# The guest reads its command and writes its status here, through hostfs.
+# Its /tmp is a tmpfs of its own; the host directories it needs, the tree
+# and the cache (this run's directory with them), are bound into it at the
+# same paths where they lie under the host's /tmp. Physical paths: the
+# guest follows no symlink of ours out of its own /tmp.
+cache=$(realpath -m "$RTEMU_CACHE")
+guest_paths_check uml
+mkdir -p "$cache/uml"
+run=$(mktemp -d "$cache/uml/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
+printf '%s\n' "$RTEMU_ROOT" "$cache" >"$run/expose"
 {
 	echo '#!/bin/bash'
 	printf 'export PATH=%q HOME=%q\n' "$PATH" "$HOME"
@@ -64,7 +67,7 @@ cpus=${RTEMU_UML_CPUS:-2}
 args=(
 	mem="$memory" ncpus="$cpus" seccomp=on
 	rootfstype=hostfs rootflags=/ rw
-	init="$RTEMU_ROOT/scripts/uml-init.sh" RTEMU_UML_RUN="$run"
+	init=\""$RTEMU_ROOT/scripts/uml-init.sh"\" RTEMU_UML_RUN=\""$run"\"
 	con0=fd:0,fd:1 con=null quiet
 )
 log "uml: booting $(basename "$kdir") (timeout ${timeout}s)"

@@ -24,6 +24,8 @@ export PATH=$RTEMU_VENV/bin:$(dirname "$VIRTIOFSD"):$PATH
 KVM_DEVICE=${RTEMU_KVM_DEVICE:-/dev/kvm}
 PROBE_TIMEOUT=${RTEMU_KVM_PROBE_TIMEOUT:-60}
 
+guest_paths_check vm
+
 # Boots KERNEL_BUILD_DIR under the given accel and runs a command. Every boot
 # gets a timeout; vng needs a standard input even when we have none.
 boot() {

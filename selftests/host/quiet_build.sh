@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Long steps are quiet (run_logged in scripts/lib.sh): the whole output goes
+# to the log, the terminal gets one line with the step's progress, redrawn
+# in place on a terminal; a failure shows the log's last 40 lines and its
+# path and keeps the step's exit status; RTEMU_VERBOSE=1 and V=1 show
+# everything.
+. "$(dirname "$0")/lib.sh"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+export RTEMU_CACHE=$dir
+unset V RTEMU_VERBOSE
+
+# A step that prints 200 lines, the 200th its last, and says how far it got.
+step() { for i in $(seq 200); do echo "line $i"; done; exit "${1:-0}"; }
+count_progress() { printf '%d lines' "$(grep -c '^line ' "$1")"; }
+export -f step count_progress
+
+out=$(bash -c '. "$1"; run_logged "quiet step" "$2" count_progress step 0' _ "$root/scripts/lib.sh" "$dir/ok.log" 2>&1)
+st=$?
+[ $st = 0 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q 'quiet step: done in' <<<"$out" &&
+	[ "$(wc -l <"$dir/ok.log")" = 200 ] &&
+	ok "a step that succeeds: one line on the terminal, its 200 lines in the log" ||
+	fail "a step that succeeds: exit $st, printed: $out"
+
+out=$(bash -c '. "$1"; run_logged "failing step" "$2" - step 7' _ "$root/scripts/lib.sh" "$dir/fail.log" 2>&1)
+st=$?
+[ $st = 7 ] && grep -qx 'line 200' <<<"$out" && grep -qx 'line 161' <<<"$out" && ! grep -qx 'line 160' <<<"$out" &&
+	grep -q "failed; the whole output is in $dir/fail.log" <<<"$out" &&
+	ok "a step that fails: its exit status (7), the log's last 40 lines and its path" ||
+	fail "a step that fails: exit $st, printed: $out"
+
+for verbose in RTEMU_VERBOSE=1 V=1; do
+	out=$(env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 0' _ "$root/scripts/lib.sh" "$dir/loud.log" 2>&1)
+	st=$?
+	[ $st = 0 ] && grep -qx 'line 1' <<<"$out" && grep -qx 'line 200' <<<"$out" &&
+		ok "$verbose shows the whole output" || fail "$verbose: exit $st, printed: $out"
+done
+
+# On a terminal the line is redrawn in place, with the progress the step
+# reports.
+if command -v script >/dev/null; then
+	out=$(script -qec "bash -c '. \"$root/scripts/lib.sh\"; run_logged tty-step \"$dir/tty.log\" count_progress bash -c \"step; sleep 2\"'" /dev/null)
+	grep -q $'\r\033\\[K\\[[0-9:]*\\] tty-step: 200 lines, [0-9]s' <<<"$out" && grep -q 'tty-step: done in' <<<"$out" &&
+		ok "on a terminal: the line redrawn in place with the progress" ||
+		fail "on a terminal: $(od -c <<<"$out" | head -n 8)"
+else
+	fail "script(1) is missing (util-linux)"
+fi
+[ $fails -eq 0 ]
