@@ -4,7 +4,8 @@
 # resolve its family with the kernel's YNL CLI, list its operations, unload)
 # runs under User-Mode Linux from copies of the tree under /tmp, under a path
 # with a space, and through a symlink, each started by that copy's own
-# scripts. A path the guest cannot be given is refused at once, by name.
+# scripts. A path a guest cannot be given is refused at once, by name: a
+# double quote under UML, a space under virtme-ng.
 #   KDIR: an um- kernel build; RTEMU_KO: rtemu.ko built against it.
 . "$(dirname "$0")/lib.sh"
 kdir=${KDIR:?an um- kernel build}
@@ -57,5 +58,17 @@ if [ $st != 0 ] && [ $SECONDS -lt 10 ] && grep -q "cannot be given the path .*cl
 	ok "a path with a double quote is refused at once (exit $st, ${SECONDS}s)"
 else
 	fail "a path with a double quote: exit $st after ${SECONDS}s: $out"
+fi
+
+# virtme-ng cannot take a space: make check-vm refuses it before setup or a
+# kernel build, and says to use another path or make check.
+SECONDS=0
+out=$(cd "$spaced/my rtemu" && timeout 60 scripts/check.sh vm 2>&1 </dev/null)
+st=$?
+if [ $st != 0 ] && [ $SECONDS -lt 10 ] && grep -q "virtme-ng cannot give its guest the path .*clone to a path without" <<<"$out" &&
+	! grep -q '== setup' <<<"$out"; then
+	ok "make check-vm from a path with a space is refused at once (exit $st, ${SECONDS}s)"
+else
+	fail "make check-vm from a path with a space: exit $st after ${SECONDS}s: $out"
 fi
 [ $fails -eq 0 ]
