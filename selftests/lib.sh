@@ -57,7 +57,8 @@ require_rtemu() {
 # kunit_module KO MODULE SUITE [CHECK]: loads the KUnit module KO (named
 # MODULE), which runs SUITE, prints the suite's KTAP results from debugfs,
 # runs CHECK (a command) while the module is loaded, and unloads it. Fails
-# when a case failed, CHECK failed, or the module did not unload.
+# unless the suite passed with every case run and passed (none failed or
+# skipped, and at least one), CHECK passed and the module unloaded.
 kunit_module() {
 	local ko=$1 module=$2 suite=$3 check=${4:-true} results status=0
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
@@ -69,7 +70,14 @@ kunit_module() {
 		return 1
 	fi
 	cat "$results"
-	grep -q "^not ok\|^    not ok" "$results" && status=1
+	local totals
+	totals=$(grep -oE '^# Totals: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:[0-9]+' "$results")
+	if ! grep -qx "ok 1 $suite" "$results" || grep -q "^not ok\|^    not ok" "$results" ||
+		! [[ $totals =~ pass:([0-9]+)\ fail:0\ skip:0\ total:([0-9]+) ]] ||
+		[ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]}" ] || [ "${BASH_REMATCH[1]}" = 0 ]; then
+		echo "# $suite: not every case ran and passed (${totals:-no totals})"
+		status=1
+	fi
 	$check || status=1
 	rmmod "$module" || status=1
 	return $status

@@ -47,10 +47,17 @@ ktap_test_result "insmod/rmmod $CYCLES times ($cycles_ok done)" [ $cycles_ok -eq
 ktap_test_result "live and unreferenced after each load, gone after each unload" [ $state_ok -eq 1 ]
 ktap_test_result "one log line per load ($((lines_after - lines_before)) for $CYCLES)" \
 	[ $((lines_after - lines_before)) -eq $CYCLES ]
-# After the last unload the family must be gone from genetlink.
-if nlctrl --do getfamily --json '{"family-name": "rtemu"}' >/dev/null 2>&1; then
-	ktap_test_fail "family unregistered after unload"
-else
+# After the last unload the family must be gone from genetlink: the same
+# query that finds nlctrl itself answers ENOENT for rtemu.
+present=$(nlctrl --do getfamily --json '{"family-name": "nlctrl"}' 2>&1)
+gone=$(nlctrl --do getfamily --json '{"family-name": "rtemu"}' 2>&1)
+st=$?
+if grep -q "'family-name': 'nlctrl'" <<<"$present" && [ $st != 0 ] &&
+	grep -q "No such file or directory" <<<"$gone"; then
 	ktap_test_pass "family unregistered after unload"
+else
+	ktap_print_msg "nlctrl: $present"
+	ktap_print_msg "rtemu (exit $st): $gone"
+	ktap_test_fail "family unregistered after unload"
 fi
 ktap_finished
