@@ -119,7 +119,6 @@ grep -q "Rust is available!" <<<"$rustavailable" || {
 	die "the kernel does not accept the Rust toolchain"
 }
 
-log "kernel $flavour: configuring in $out"
 configure() {
 	kmake tinyconfig &&
 	"$src/scripts/config" --file "$out/.config" -e 64BIT &&
@@ -155,9 +154,10 @@ export KBUILD_OBJECTS_EXPECTED
 jobs=${RTEMU_KERNEL_JOBS:-$(($(nproc) + 1))}
 verbosity=()
 verbose && verbosity=(V=1)
-run_logged "kernel $flavour: building $image and modules (-j$jobs, 12-30 minutes)" "$logfile" kbuild_progress \
+log "kernel $flavour: building $image and modules with -j$jobs, 6 to 20 minutes (the output: $logfile)"
+run_logged "kernel $flavour" "$logfile" kbuild_progress \
 	make -C "$src" O="$out" "${vars[@]}" "${verbosity[@]}" -j"$jobs" "$image" modules
 kbuild_objects "$logfile" >"$counted" || true
-log "kernel $flavour: built; its output is in $logfile"
+log "kernel $flavour: built in $out"
 touch "$out/.rtemu-built"
 print_out

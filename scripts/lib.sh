@@ -164,8 +164,14 @@ run_logged() {
 		"$@" 2>&1 </dev/null | tee -a "$logfile" >&2 || st=${PIPESTATUS[0]}
 		return "$st"
 	fi
-	local start=$SECONDS tty=0 every=180 pid st=0 text last=$SECONDS
-	[ -t 2 ] && tty=1 every=1
+	local start=$SECONDS tty=0 every=180 pid st=0 text last=$SECONDS cols=0
+	if [ -t 2 ]; then
+		tty=1 every=1
+		# A line longer than the terminal would wrap, and only its last
+		# row be redrawn.
+		cols=$(stty size <&2 2>/dev/null | cut -d' ' -f2) || true
+		[ "${cols:-0}" -gt 20 ] 2>/dev/null || cols=80
+	fi
 	"$@" </dev/null >>"$logfile" 2>&1 &
 	pid=$!
 	# A TERM or Ctrl-C to us stops the step too.
@@ -179,7 +185,8 @@ run_logged() {
 		[ "$progress" = - ] || text=$("$progress" "$logfile" 2>/dev/null || true)
 		text=$(printf '%s: %s%s' "$label" "${text:+$text, }" "$(elapsed $((SECONDS - start)))")
 		if [ $tty = 1 ]; then
-			printf '\r\033[K[%s] %s' "$(date +%H:%M:%S)" "$text" >&2
+			text="[$(date +%H:%M:%S)] $text"
+			printf '\r\033[K%s' "${text:0:$((cols - 1))}" >&2
 		else
 			log "$text"
 		fi

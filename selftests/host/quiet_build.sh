@@ -44,6 +44,13 @@ if command -v script >/dev/null; then
 	grep -q $'\r\033\\[K\\[[0-9:]*\\] tty-step: 200 lines, [0-9]s' <<<"$out" && grep -q 'tty-step: done in' <<<"$out" &&
 		ok "on a terminal: the line redrawn in place with the progress" ||
 		fail "on a terminal: $(od -c <<<"$out" | head -n 8)"
+	# A line wider than the terminal would wrap, and only its last row be
+	# redrawn: each drawing fits.
+	out=$(script -qec "stty cols 50; bash -c '. \"$root/scripts/lib.sh\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" - sleep 2'" /dev/null)
+	widest=$(sed 's/\r\x1b\[K/\n/g' <<<"$out" | grep -v ': done in' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
+	[ "$widest" -gt 0 ] && [ "$widest" -le 49 ] &&
+		ok "on a 50-column terminal each drawing fits ($widest columns)" ||
+		fail "on a 50-column terminal a drawing took $widest columns"
 else
 	fail "script(1) is missing (util-linux)"
 fi
