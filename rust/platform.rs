@@ -52,11 +52,22 @@ pub(crate) use kernel::alloc::AllocError;
 /// Objects whose `call_rcu` callback has not run yet.
 static PENDING: AtomicUsize = AtomicUsize::new(0);
 
-/// Waits until every deferred free queued by this module has run, including those queued by
-/// other deferred frees. Sleeps; call from process context without locks held (module exit).
+/// Waits until every deferred free queued by this module has run and returned, including those
+/// queued by other deferred frees. Sleeps; call from process context without locks held (module
+/// exit), once nothing else can queue one.
+///
+/// A callback decrements [`PENDING`] as its last statement but is still running module code
+/// when the count reads zero, and one queued by another callback during a barrier is not waited
+/// for by that barrier. So the drain ends only after a barrier that started with the count at
+/// zero: no callback of ours was waiting then, none can be queued after, and the barrier waits
+/// for those still running to return.
 pub(crate) fn rcu_drain() {
-    while PENDING.load(Ordering::Acquire) != 0 {
+    loop {
+        let idle = PENDING.load(Ordering::Acquire) == 0;
         rcu::rcu_barrier();
+        if idle {
+            break;
+        }
     }
 }
 
