@@ -160,8 +160,9 @@ run_logged() {
 	mkdir -p "$(dirname "$logfile")"
 	if verbose; then
 		log "$label (also in $logfile)"
-		local st=0
-		"$@" 2>&1 </dev/null | tee -a "$logfile" >&2 || st=${PIPESTATUS[0]}
+		local st
+		# The step's status, not tee's, with or without the caller's pipefail.
+		{ "$@" 2>&1 </dev/null | tee -a "$logfile" >&2; st=${PIPESTATUS[0]}; } || true
 		return "$st"
 	fi
 	local start=$SECONDS tty=0 every=180 pid st=0 text last=$SECONDS cols=0

@@ -35,6 +35,10 @@ for verbose in RTEMU_VERBOSE=1 V=1; do
 	st=$?
 	[ $st = 0 ] && grep -qx 'line 1' <<<"$out" && grep -qx 'line 200' <<<"$out" &&
 		ok "$verbose shows the whole output" || fail "$verbose: exit $st, printed: $out"
+	# Without the caller's pipefail too, the step's status and not tee's.
+	env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 7' _ "$root/scripts/lib.sh" "$dir/loud.log" >/dev/null 2>&1
+	st=$?
+	[ $st = 7 ] && ok "$verbose keeps a failing step's status (7)" || fail "$verbose: a failing step gave $st"
 done
 
 # On a terminal the line is redrawn in place, with the progress the step
