@@ -14,7 +14,17 @@ unset V RTEMU_VERBOSE
 # A step that prints 200 lines, the 200th its last, and says how far it got.
 step() { for i in $(seq 200); do echo "line $i"; done; exit "${1:-0}"; }
 count_progress() { printf '%d lines' "$(grep -c '^line ' "$1")"; }
-export -f step count_progress
+# On a terminal: a step that ends only once its line was drawn with all 200
+# lines counted (the progress function leaves a mark), however busy the
+# machine.
+drawn=$dir/drawn
+mark_progress() {
+	[ "$(grep -c '^line ' "$1")" != 200 ] || touch "$drawn"
+	count_progress "$1"
+}
+until_drawn() { step; until [ -e "$drawn" ]; do sleep 0.1; done; }
+export -f step count_progress mark_progress until_drawn
+export drawn
 
 out=$(bash -c '. "$1"; run_logged "quiet step" "$2" count_progress step 0' _ "$root/scripts/lib.sh" "$dir/ok.log" 2>&1)
 st=$?
@@ -44,13 +54,14 @@ done
 # On a terminal the line is redrawn in place, with the progress the step
 # reports.
 if command -v script >/dev/null; then
-	out=$(script -qec "bash -c '. \"$root/scripts/lib.sh\"; run_logged tty-step \"$dir/tty.log\" count_progress bash -c \"step; sleep 2\"'" /dev/null)
+	out=$(script -qec "bash -c '. \"$root/scripts/lib.sh\"; run_logged tty-step \"$dir/tty.log\" mark_progress until_drawn'" /dev/null)
 	grep -q $'\r\033\\[K\\[[0-9:]*\\] tty-step: 200 lines, [0-9]s' <<<"$out" && grep -q 'tty-step: done in' <<<"$out" &&
 		ok "on a terminal: the line redrawn in place with the progress" ||
 		fail "on a terminal: $(od -c <<<"$out" | head -n 8)"
 	# A line wider than the terminal would wrap, and only its last row be
 	# redrawn: each drawing fits.
-	out=$(script -qec "stty cols 50; bash -c '. \"$root/scripts/lib.sh\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" - sleep 2'" /dev/null)
+	rm -f "$drawn"
+	out=$(script -qec "stty cols 50; bash -c '. \"$root/scripts/lib.sh\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" mark_progress until_drawn'" /dev/null)
 	widest=$(sed 's/\r\x1b\[K/\n/g' <<<"$out" | grep -v ': done in' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
 	[ "$widest" -gt 0 ] && [ "$widest" -le 49 ] &&
 		ok "on a 50-column terminal each drawing fits ($widest columns)" ||
