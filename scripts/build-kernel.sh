@@ -106,10 +106,9 @@ if [ ${#patches[@]} -gt 0 ]; then
 	src=$patched
 fi
 
-kmake() { make -s -C "$src" O="$out" "${vars[@]}" "$@"; }
-mkdir -p "$RTEMU_LOGS"
-logfile=$RTEMU_LOGS/kernel-$(basename "$out").log
-: >"$logfile"
+kbuild() { make -C "$src" O="$out" "${vars[@]}" "$@"; }
+kmake() { kbuild -s "$@"; }
+logfile=$(new_log "kernel-$(basename "$out")")
 
 log "kernel $flavour: checking the Rust toolchain"
 rustavailable=$(kmake rustavailable 2>&1) || true
@@ -156,7 +155,7 @@ verbosity=()
 verbose && verbosity=(V=1)
 log "kernel $flavour: building $image and modules with -j$jobs, 6 to 20 minutes (the output: $logfile)"
 run_logged "kernel $flavour" "$logfile" kbuild_progress \
-	make -C "$src" O="$out" "${vars[@]}" "${verbosity[@]}" -j"$jobs" "$image" modules
+	kbuild "${verbosity[@]}" -j"$jobs" "$image" modules
 kbuild_objects "$logfile" >"$counted" || true
 log "kernel $flavour: built in $out"
 touch "$out/.rtemu-built"

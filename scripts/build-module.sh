@@ -10,9 +10,7 @@ kdir=${KDIR:-}
 [ -f "$kdir/Makefile" ] || die "KDIR=$kdir is not a kernel build tree"
 kernel_env
 mapfile -t vars < <(kmake_vars "$(kdir_arch "$kdir")")
-mkdir -p "$RTEMU_LOGS"
-logfile=$RTEMU_LOGS/module.log
-: >"$logfile"
+logfile=$(new_log module)
 args=("${@:-modules}")
 run_logged "module: make ${args[*]} against $(basename "$kdir")" "$logfile" - \
 	make -C "$kdir" M="$RTEMU_ROOT" "${vars[@]}" "${args[@]}"

@@ -59,13 +59,7 @@ src=$(kernel_src)
 phase "build (module, guest programs)"
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh" modules RTEMU_KUNIT=1
 # rtemuctl.sh drives the debug rtemuctl; the fuzzer runs released.
-mkdir -p "$RTEMU_LOGS"
-: >"$RTEMU_LOGS/tools.log"
-host_result "build rtemuctl, rtemu-fuzz and wasix_routes for the guest" \
-	run_logged "tools: cargo build rtemuctl, rtemu-fuzz and wasix_routes" "$RTEMU_LOGS/tools.log" cargo_progress bash -c "
-	cargo build --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&
-	cargo build --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemu-wasix --example wasix_routes &&
-	cargo build --release --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl -p rtemu-fuzz"
+host_result "build rtemuctl, rtemu-fuzz and wasix_routes for the guest" build_guest_tools --release
 bin=$results/guest-bin-$env
 rm -rf "$bin"
 mkdir -p "$bin"

@@ -16,10 +16,6 @@ check_env "$env"
 kdir=$("$RTEMU_ROOT/scripts/build-kernel.sh" "$(env_flavour "$env" debug)")
 KDIR=$kdir "$RTEMU_ROOT/scripts/build-module.sh"
 # The guest's walkthrough uses the host's debug rtemuctl and wasix_routes.
-mkdir -p "$RTEMU_LOGS"
-: >"$RTEMU_LOGS/tools.log"
-run_logged "tools: cargo build rtemuctl and wasix_routes" "$RTEMU_LOGS/tools.log" cargo_progress bash -c "
-	cargo build --locked --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemuctl &&
-	cargo build --locked --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' -p rtemu-wasix --example wasix_routes"
+build_guest_tools
 env_run "$env" --timeout 1200 "$kdir" \
 	env KSRC="$(kernel_src)" RTEMU_PY="$RTEMU_VENV/bin/python" "$RTEMU_ROOT/scripts/demo-guest.sh"

@@ -149,6 +149,14 @@ env_run() {
 # On failure, the log's last 40 lines and its path. RTEMU_VERBOSE=1 (or
 # `make V=1`) shows the whole output instead, as Kbuild does.
 RTEMU_LOGS=$RTEMU_CACHE/logs
+
+# new_log NAME: an empty log $RTEMU_LOGS/NAME.log for this run; prints its path.
+new_log() {
+	mkdir -p "$RTEMU_LOGS"
+	: >"$RTEMU_LOGS/$1.log"
+	echo "$RTEMU_LOGS/$1.log"
+}
+
 verbose() { [ "${RTEMU_VERBOSE:-0}" != 0 ] || [ "${V:-0}" != 0 ]; }
 
 # run_logged LABEL LOG PROGRESS COMMAND...
@@ -175,7 +183,10 @@ run_logged() {
 	fi
 	"$@" </dev/null >>"$logfile" 2>&1 &
 	pid=$!
-	# A TERM or Ctrl-C to us stops the step too.
+	# A TERM or Ctrl-C to us stops the step too; the caller's traps come back
+	# after.
+	local traps
+	traps=$(trap -p TERM INT)
 	trap 'kill -TERM '"$pid"' 2>/dev/null; exit 143' TERM
 	trap 'kill -TERM '"$pid"' 2>/dev/null; exit 130' INT
 	while kill -0 "$pid" 2>/dev/null; do
@@ -194,6 +205,7 @@ run_logged() {
 	done
 	wait "$pid" || st=$?
 	trap - TERM INT
+	eval "$traps"
 	[ $tty = 0 ] || printf '\r\033[K' >&2
 	if [ "$st" = 0 ]; then
 		log "$label: done in $(elapsed $((SECONDS - start)))"
@@ -220,6 +232,21 @@ kbuild_progress() {
 	else
 		printf '%d objects' "$done"
 	fi
+}
+
+# build_guest_tools [--release]: the programs of tools/ the guest runs, the
+# debug rtemuctl and wasix_routes, and with --release the released rtemuctl
+# and rtemu-fuzz, quiet (run_logged) into the log tools.log.
+build_guest_tools() {
+	local manifest=$RTEMU_ROOT/tools/Cargo.toml what="rtemuctl and wasix_routes" release=:
+	if [ "${1:-}" = --release ]; then
+		what="rtemuctl, rtemu-fuzz and wasix_routes"
+		release="cargo build --locked --release --manifest-path '$manifest' -p rtemuctl -p rtemu-fuzz"
+	fi
+	run_logged "tools: cargo build $what" "$(new_log tools)" cargo_progress bash -c "
+		cargo build --locked --manifest-path '$manifest' -p rtemuctl &&
+		cargo build --locked --manifest-path '$manifest' -p rtemu-wasix --example wasix_routes &&
+		$release"
 }
 
 # Progress of a cargo log: the crates compiled so far.

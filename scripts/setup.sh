@@ -129,9 +129,7 @@ fetch_asn_data() {
 	rm -rf "$tmp"
 }
 
-mkdir -p "$RTEMU_CACHE" "$RTEMU_LOGS"
-SETUP_LOG=$RTEMU_LOGS/setup.log
-: >"$SETUP_LOG"
+SETUP_LOG=$(new_log setup)
 install_packages
 install_bindgen
 install_virtiofsd

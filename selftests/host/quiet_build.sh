@@ -40,6 +40,10 @@ st=$?
 	ok "a step that fails: its exit status (7), the log's last 40 lines and its path" ||
 	fail "a step that fails: exit $st, printed: $out"
 
+# The step's own TERM and INT traps go when it ends; the caller's come back.
+out=$(bash -c '. "$1"; trap "echo caller" INT; run_logged "trapped step" "$2" - true 2>/dev/null; trap -p INT' _ "$root/scripts/lib.sh" "$dir/trap.log")
+grep -q "echo caller" <<<"$out" && ok "the caller's INT trap is back after a step" || fail "the caller's INT trap after a step: '$out'"
+
 for verbose in RTEMU_VERBOSE=1 V=1; do
 	out=$(env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 0' _ "$root/scripts/lib.sh" "$dir/loud.log" 2>&1)
 	st=$?
