@@ -23,17 +23,22 @@ mark_progress() {
 	count_progress "$1"
 }
 until_drawn() { step; until [ -e "$drawn" ]; do sleep 0.1; done; }
-export -f step count_progress mark_progress until_drawn
-export drawn
+# The inner shells source these from a file: script(1) starts its command
+# with the user's $SHELL, and dash drops exported bash functions.
+steps=$dir/steps.sh
+{
+	printf '. %q\ndrawn=%q\n' "$root/scripts/lib.sh" "$drawn"
+	declare -f step count_progress mark_progress until_drawn
+} >"$steps"
 
-out=$(bash -c '. "$1"; run_logged "quiet step" "$2" count_progress step 0' _ "$root/scripts/lib.sh" "$dir/ok.log" 2>&1)
+out=$(bash -c '. "$1"; run_logged "quiet step" "$2" count_progress step 0' _ "$steps" "$dir/ok.log" 2>&1)
 st=$?
 [ $st = 0 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q 'quiet step: done in' <<<"$out" &&
 	[ "$(wc -l <"$dir/ok.log")" = 200 ] &&
 	ok "a step that succeeds: one line on the terminal, its 200 lines in the log" ||
 	fail "a step that succeeds: exit $st, printed: $out"
 
-out=$(bash -c '. "$1"; run_logged "failing step" "$2" - step 7' _ "$root/scripts/lib.sh" "$dir/fail.log" 2>&1)
+out=$(bash -c '. "$1"; run_logged "failing step" "$2" - step 7' _ "$steps" "$dir/fail.log" 2>&1)
 st=$?
 [ $st = 7 ] && grep -qx 'line 200' <<<"$out" && grep -qx 'line 161' <<<"$out" && ! grep -qx 'line 160' <<<"$out" &&
 	grep -q "failed; the whole output is in $dir/fail.log" <<<"$out" &&
@@ -41,16 +46,16 @@ st=$?
 	fail "a step that fails: exit $st, printed: $out"
 
 # The step's own TERM and INT traps go when it ends; the caller's come back.
-out=$(bash -c '. "$1"; trap "echo caller" INT; run_logged "trapped step" "$2" - true 2>/dev/null; trap -p INT' _ "$root/scripts/lib.sh" "$dir/trap.log")
+out=$(bash -c '. "$1"; trap "echo caller" INT; run_logged "trapped step" "$2" - true 2>/dev/null; trap -p INT' _ "$steps" "$dir/trap.log")
 grep -q "echo caller" <<<"$out" && ok "the caller's INT trap is back after a step" || fail "the caller's INT trap after a step: '$out'"
 
 for verbose in RTEMU_VERBOSE=1 V=1; do
-	out=$(env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 0' _ "$root/scripts/lib.sh" "$dir/loud.log" 2>&1)
+	out=$(env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 0' _ "$steps" "$dir/loud.log" 2>&1)
 	st=$?
 	[ $st = 0 ] && grep -qx 'line 1' <<<"$out" && grep -qx 'line 200' <<<"$out" &&
 		ok "$verbose shows the whole output" || fail "$verbose: exit $st, printed: $out"
 	# Without the caller's pipefail too, the step's status and not tee's.
-	env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 7' _ "$root/scripts/lib.sh" "$dir/loud.log" >/dev/null 2>&1
+	env "$verbose" bash -c '. "$1"; run_logged "loud step" "$2" - step 7' _ "$steps" "$dir/loud.log" >/dev/null 2>&1
 	st=$?
 	[ $st = 7 ] && ok "$verbose keeps a failing step's status (7)" || fail "$verbose: a failing step gave $st"
 done
@@ -58,14 +63,14 @@ done
 # On a terminal the line is redrawn in place, with the progress the step
 # reports.
 if command -v script >/dev/null; then
-	out=$(script -qec "bash -c '. \"$root/scripts/lib.sh\"; run_logged tty-step \"$dir/tty.log\" mark_progress until_drawn'" /dev/null)
+	out=$(script -qec "bash -c '. \"$steps\"; run_logged tty-step \"$dir/tty.log\" mark_progress until_drawn'" /dev/null)
 	grep -q $'\r\033\\[K\\[[0-9:]*\\] tty-step: 200 lines, [0-9]s' <<<"$out" && grep -q 'tty-step: done in' <<<"$out" &&
 		ok "on a terminal: the line redrawn in place with the progress" ||
 		fail "on a terminal: $(od -c <<<"$out" | head -n 8)"
 	# A line wider than the terminal would wrap, and only its last row be
 	# redrawn: each drawing fits.
 	rm -f "$drawn"
-	out=$(script -qec "stty cols 50; bash -c '. \"$root/scripts/lib.sh\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" mark_progress until_drawn'" /dev/null)
+	out=$(script -qec "stty cols 50; bash -c '. \"$steps\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" mark_progress until_drawn'" /dev/null)
 	widest=$(sed 's/\r\x1b\[K/\n/g' <<<"$out" | grep -v ': done in' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
 	[ "$widest" -gt 0 ] && [ "$widest" -le 49 ] &&
 		ok "on a 50-column terminal each drawing fits ($widest columns)" ||
