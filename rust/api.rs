@@ -324,7 +324,8 @@ unsafe extern "C" fn rtemu_rs_route_add(
     };
     // SAFETY: `gateway` is valid for the call (safety requirements).
     let gateway = unsafe { &*gateway }.addr();
-    let mut ev = Events::new();
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
     let new = NewRoute {
         prefix,
         gateway,
@@ -332,11 +333,10 @@ unsafe extern "C" fn rtemu_rs_route_add(
         preferred: None,
         expires: None,
     };
-    match st.table.add(new, &mut ev) {
-        Ok(()) => {
-            st.send_events(&ev);
-            0
-        }
+    let added = st.table.add(new, &mut ev);
+    ev.flush();
+    match added {
+        Ok(()) => 0,
         Err(e) => Error::from(e).to_errno(),
     }
 }
@@ -361,12 +361,13 @@ unsafe extern "C" fn rtemu_rs_route_delete(
     };
     // SAFETY: `gateway` is null or valid for the call.
     let via = unsafe { gateway.as_ref() }.map(CAddr::addr);
-    let mut ev = Events::new();
-    match st.table.remove(&prefix, via.as_ref(), &mut ev) {
-        Ok(_) => {
-            st.send_events(&ev);
-            0
-        }
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
+    let removed = st.table.remove(&prefix, via.as_ref(), &mut ev);
+    // What went before a failure went out too.
+    ev.flush();
+    match removed {
+        Ok(_) => 0,
         Err(e) => Error::from(e).to_errno(),
     }
 }
@@ -401,12 +402,12 @@ unsafe extern "C" fn rtemu_rs_route_change(
         preferred: None,
         expires: None,
     };
-    let mut ev = Events::new();
-    match st.table.change(&prefix, None, change, &mut ev) {
-        Ok(()) => {
-            st.send_events(&ev);
-            0
-        }
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
+    let changed = st.table.change(&prefix, None, change, &mut ev);
+    ev.flush();
+    match changed {
+        Ok(()) => 0,
         Err(e) => Error::from(e).to_errno(),
     }
 }

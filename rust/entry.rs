@@ -43,7 +43,7 @@ use kernel::{
     sync::{
         atomic::{Acquire, Atomic, Relaxed, Release},
         lock::Guard,
-        Arc,
+        Arc, LockedBy,
     },
     types::NotThreadSafe,
 };
@@ -90,6 +90,47 @@ pub(crate) struct RtState {
     pub(crate) flags: u32,
     pub(crate) preferred: Option<Deadline>,
     pub(crate) expires: Option<Deadline>,
+    /// The clones of this route in the table.
+    clones: CloneList,
+}
+
+impl RtState {
+    /// The state of a new route, with no clones.
+    pub(crate) fn new(
+        gateway: Addr,
+        flags: u32,
+        preferred: Option<Deadline>,
+        expires: Option<Deadline>,
+    ) -> Self {
+        Self {
+            gateway,
+            flags,
+            preferred,
+            expires,
+            clones: CloneList::default(),
+        }
+    }
+}
+
+/// The clones of a cloning route that are in its table, newest first: a
+/// list through the clones themselves ([`CloneLinks`]), so that linking a
+/// clone allocates nothing and deleting a parent visits only its clones.
+/// Guarded by the parent's entry lock, as are the links of its clones.
+#[derive(Default)]
+pub(crate) struct CloneList {
+    first: Option<RtArc>,
+    len: u32,
+    /// Set while the parent's clones are being deleted in batches: no new
+    /// clone joins it.
+    closed: bool,
+}
+
+/// A clone's place in its parent's [`CloneList`].
+#[derive(Default)]
+struct CloneLinks {
+    prev: Option<RtArc>,
+    next: Option<RtArc>,
+    linked: bool,
 }
 
 /// What an entry updates in its table.
@@ -118,6 +159,15 @@ const UP_BIT: u32 = 1 << 31;
 /// changes anyway, not from `parent`, a cache line further into the entry.
 const CLONE_BIT: u32 = 1 << 30;
 const REF_MASK: u32 = CLONE_BIT - 1;
+/// `refcount_t`'s rule: a count that reaches half its range saturates. It is
+/// then pinned in the middle of the upper half, so that racing increments
+/// and decrements stay clear of the flag bits, and the entry is never freed
+/// (a leak, not a use after free).
+const REF_SATURATE_AT: u32 = 1 << 29;
+const REF_SATURATED: u32 = 3 << 28;
+
+/// Whether the log has said that a count saturated (once, as `refcount_t`).
+static SATURATION_LOGGED: Atomic<u32> = Atomic::new(0);
 
 /// The memory of an entry: a count on it, not a reference in `rt_refcnt`'s
 /// sense.
@@ -154,8 +204,9 @@ pub(crate) struct RtEntry {
     /// `rt_parent`: the cloning route a clone came from. Its memory, not a
     /// reference in `rt_refcnt`'s sense.
     parent: Option<RtArc>,
-    /// Its clones in the table; changed under the table's writer lock.
-    clones_linked: Atomic<u32>,
+    /// A clone's links in its parent's [`CloneList`], guarded by the
+    /// parent's lock.
+    siblings: Option<LockedBy<CloneLinks, RtState>>,
     /// Boot-time ns of a clone's last release (its creation until then):
     /// where its idle time starts, as FreeBSD's `in_clsroute` sets
     /// `rmx_expire` when the last reference goes.
@@ -175,6 +226,7 @@ impl RtEntry {
         counters: Arc<EntryCounters>,
         now_ns: i64,
     ) -> Result<RtArc, AllocError> {
+        let siblings = parent.map(|p| LockedBy::new(&p.rt.state, CloneLinks::default()));
         let parent = parent.map(|p| p.rt.clone());
         let clone_bit = if parent.is_some() { CLONE_BIT } else { 0 };
         // Charged to the memory cgroup of the task adding the route; fails
@@ -183,7 +235,7 @@ impl RtEntry {
             prefix,
             other_paths: RcuSlot::empty(),
             parent,
-            clones_linked: Atomic::new(0),
+            siblings,
             refs_up: Atomic::new(clone_bit),
             flags_seen: Atomic::new(state.flags),
             use_count: Atomic::new(0),
@@ -222,18 +274,92 @@ impl RtEntry {
     }
 
     /// How many of its clones are in the table.
-    pub(crate) fn clones_linked(&self) -> u32 {
-        self.clones_linked.load(Relaxed)
+    pub(crate) fn clone_count(&self) -> u32 {
+        self.state.lock().clones.len
     }
 
-    /// Counts a clone of this entry linked into (`true`) or unlinked from
-    /// the table; the table's writer calls it under its lock.
-    pub(crate) fn note_clone_linked(&self, linked: bool) {
-        if linked {
-            self.clones_linked.fetch_add(1, Relaxed);
-        } else {
-            self.clones_linked.fetch_sub(1, Relaxed);
+    /// Links `clone`, a new clone of this entry, into its clone list, unless
+    /// the list is closed (the entry's clones are being deleted). The
+    /// table's writer calls it under its lock, with no entry lock held.
+    pub(crate) fn link_clone(&self, clone: &RtArc) -> bool {
+        let mut s = self.state.lock();
+        let Some(links) = clone.siblings_of(self) else {
+            return false;
+        };
+        if s.clones.closed || links.access(&*s).linked {
+            return false;
         }
+        let old_first = s.clones.first.take();
+        if let Some(f) = &old_first {
+            if let Some(l) = f.siblings_of(self) {
+                l.access_mut(&mut *s).prev = Some(clone.clone());
+            }
+        }
+        *links.access_mut(&mut *s) = CloneLinks {
+            prev: None,
+            next: old_first,
+            linked: true,
+        };
+        s.clones.first = Some(clone.clone());
+        s.clones.len += 1;
+        true
+    }
+
+    /// Takes this clone out of its parent's clone list, if it is in it.
+    /// Under the table's writer lock, with no entry lock held.
+    pub(crate) fn unlink_from_parent(&self) {
+        let Some(parent) = self.parent() else {
+            return;
+        };
+        let Some(links) = self.siblings_of(parent) else {
+            return;
+        };
+        let mut s = parent.state.lock();
+        let CloneLinks { prev, next, linked } = core::mem::take(links.access_mut(&mut *s));
+        if !linked {
+            return;
+        }
+        if let Some(l) = next.as_ref().and_then(|n| n.siblings_of(parent)) {
+            l.access_mut(&mut *s).prev = prev.clone();
+        }
+        match &prev {
+            Some(p) => {
+                if let Some(l) = p.siblings_of(parent) {
+                    l.access_mut(&mut *s).next = next;
+                }
+            }
+            None => s.clones.first = next,
+        }
+        s.clones.len -= 1;
+        // The links leave with the lock held; the counts they drop are
+        // dropped after it (`prev`, here), never under it on this entry.
+        drop(s);
+        drop(prev);
+    }
+
+    /// Closes this entry's clone list to new clones, for a writer about to
+    /// delete them, and returns the newest one left, if any.
+    pub(crate) fn close_clones(&self) -> Option<RtArc> {
+        let mut s = self.state.lock();
+        s.clones.closed = true;
+        s.clones.first.clone()
+    }
+
+    /// Opens the clone list again, after a request that closed it failed.
+    pub(crate) fn reopen_clones(&self) {
+        self.state.lock().clones.closed = false;
+    }
+
+    /// Whether the clone list is closed: cloning from this entry is
+    /// refused while its clones are deleted.
+    pub(crate) fn clones_closed(&self) -> bool {
+        self.state.lock().clones.closed
+    }
+
+    /// The links of this clone, if `parent` is its parent.
+    fn siblings_of(&self, parent: &RtEntry) -> Option<&LockedBy<CloneLinks, RtState>> {
+        let mine = self.parent().is_some_and(|p| core::ptr::eq(p, parent));
+        self.siblings.as_ref().filter(|_| mine)
     }
 
     /// `rt_refcnt`.
@@ -332,6 +458,10 @@ impl RtEntry {
     /// the release of the last one takes it out of again.
     fn take_ref(&self) {
         let old = self.refs_up.fetch_add(1, Relaxed);
+        if old & REF_MASK >= REF_SATURATE_AT - 1 {
+            self.saturate();
+            return;
+        }
         if old & UP_BIT == 0 && old & REF_MASK == 0 {
             self.counters.trash.fetch_add(1, Relaxed);
         }
@@ -348,9 +478,27 @@ impl RtEntry {
                 .store(self.counters.clock.boot_ns(), Relaxed);
         }
         let old = self.refs_up.fetch_sub(1, Release);
+        if old & REF_MASK >= REF_SATURATE_AT {
+            self.saturate();
+            return;
+        }
         if old & REF_MASK == 1 && old & UP_BIT == 0 {
             self.counters.trash.fetch_sub(1, Relaxed);
         }
+    }
+
+    /// Pins a count that reached [`REF_SATURATE_AT`] at [`REF_SATURATED`].
+    fn saturate(&self) {
+        self.update_refs_up(|v| (v & !REF_MASK) | REF_SATURATED);
+        if SATURATION_LOGGED.cmpxchg(0, 1, Relaxed).is_ok() {
+            pr_warn!("rtemu: rt_refcnt saturated; leaking the entry\n");
+        }
+    }
+
+    #[allow(dead_code, reason = "the KUnit suite starts a count near saturation")]
+    /// Sets `rt_refcnt` outright, for a test.
+    pub(crate) fn set_refcnt_for_test(&self, n: u32) {
+        self.update_refs_up(|v| (v & !REF_MASK) | (n & REF_MASK));
     }
 }
 

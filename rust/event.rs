@@ -7,7 +7,13 @@
 //! path (which allocates and may sleep) never runs under a table or entry
 //! lock.
 
-use kernel::prelude::*;
+use kernel::{
+    alloc::{
+        flags::{__GFP_NOWARN, GFP_NOWAIT},
+        KVVec,
+    },
+    prelude::*,
+};
 
 use crate::{
     addr::{Addr, Af},
@@ -64,28 +70,65 @@ pub(crate) enum Event {
     },
 }
 
-/// Events of one operation. If one could not be recorded (no memory), the
-/// listeners are told they lost events rather than nothing.
-pub(crate) struct Events {
-    list: KVec<Event>,
-    /// The entry of each event about one route, by its index in `list`,
-    /// for the in-kernel hooks.
-    entries: KVec<(usize, RtArc)>,
-    lost: bool,
+/// What the in-kernel hooks are told about one entry: the event about it,
+/// by its index, or its removal by a clear (which sends one event for all).
+#[derive(Clone, Copy)]
+enum Subject {
+    Event(usize),
+    Cleared,
 }
 
-impl Events {
+/// Where the events of an operation go when it lets its locks go between
+/// two batches of a long request ([`Events::flush`]).
+enum Sink<'s> {
+    /// Kept until the caller sends them (short operations, tests).
+    Keep,
+    /// Sent at once.
+    Send(&'s dyn Fn(&Events<'_>)),
+}
+
+/// Events of one operation. If one could not be recorded (no memory), the
+/// listeners are told they lost events rather than nothing.
+pub(crate) struct Events<'s> {
+    list: KVVec<Event>,
+    /// The entries the in-kernel hooks are told about, in order.
+    entries: KVVec<(Subject, RtArc)>,
+    lost: bool,
+    sink: Sink<'s>,
+}
+
+impl Events<'static> {
+    /// Events the caller sends when the operation returns.
     pub(crate) fn new() -> Self {
+        Self::with_sink(Sink::Keep)
+    }
+}
+
+impl<'s> Events<'s> {
+    /// Events sent to `sink` between the batches of a long request and
+    /// when the caller flushes them at its end.
+    pub(crate) fn sending_to(sink: &'s dyn Fn(&Events<'_>)) -> Self {
+        Self::with_sink(Sink::Send(sink))
+    }
+
+    fn with_sink(sink: Sink<'s>) -> Self {
         Self {
-            list: KVec::new(),
-            entries: KVec::new(),
+            list: KVVec::new(),
+            entries: KVVec::new(),
             lost: false,
+            sink,
         }
     }
 
     /// Records an event; never sleeps (it may be called under a spinlock).
+    /// Within the room made ahead ([`Events::make_room`]) it allocates
+    /// nothing.
     pub(crate) fn push(&mut self, event: Event) {
-        if self.list.push(event, GFP_ATOMIC).is_err() {
+        let pushed = match self.list.push_within_capacity(event) {
+            Ok(()) => true,
+            Err(e) => self.list.push(e.0, GFP_NOWAIT | __GFP_NOWARN).is_ok(),
+        };
+        if !pushed {
             self.lost = true;
         }
     }
@@ -95,33 +138,53 @@ impl Events {
         let index = self.list.len();
         self.push(event);
         if self.list.len() > index {
-            self.attach(rt);
+            self.tell_hooks(Subject::Event(index), rt);
         }
     }
 
-    /// Records `rt` as one more route of the last event (a clear's).
-    pub(crate) fn attach(&mut self, rt: &RtArc) {
-        let Some(index) = self.list.len().checked_sub(1) else {
-            return;
+    /// Records that a clear removed `rt`, for the in-kernel hooks.
+    pub(crate) fn push_cleared(&mut self, rt: &RtArc) {
+        self.tell_hooks(Subject::Cleared, rt);
+    }
+
+    fn tell_hooks(&mut self, subject: Subject, rt: &RtArc) {
+        let pushed = match self.entries.push_within_capacity((subject, rt.clone())) {
+            Ok(()) => true,
+            Err(e) => self.entries.push(e.0, GFP_NOWAIT | __GFP_NOWARN).is_ok(),
         };
-        if self.entries.push((index, rt.clone()), GFP_ATOMIC).is_err() {
+        if !pushed {
             self.lost = true;
         }
     }
 
-    /// The events about routes, each with its entry, in order (a clear once
-    /// per route it removed).
-    pub(crate) fn routes(&self) -> impl Iterator<Item = (&Event, &RtArc)> {
-        self.entries
-            .iter()
-            .filter_map(|(i, rt)| self.list.get(*i).map(|e| (e, rt)))
+    /// The entries the hooks are told about, in order, each with the event
+    /// about it (`None`: removed by a clear).
+    pub(crate) fn routes(&self) -> impl Iterator<Item = (Option<&Event>, &RtArc)> {
+        self.entries.iter().map(|(subject, rt)| match subject {
+            Subject::Event(i) => (self.list.get(*i), rt),
+            Subject::Cleared => (None, rt),
+        })
     }
 
-    /// Makes room for `n` more events ahead of taking locks.
-    pub(crate) fn reserve(&mut self, n: usize) {
-        if self.list.reserve(n, GFP_KERNEL).is_err() {
+    /// Makes room for `n` more events (and entries for the hooks) ahead of
+    /// taking locks. May sleep.
+    pub(crate) fn make_room(&mut self, n: usize) {
+        if self.list.reserve(n, GFP_KERNEL).is_err() || self.entries.reserve(n, GFP_KERNEL).is_err()
+        {
             self.lost = true;
         }
+    }
+
+    /// Sends what was recorded so far, if the events have somewhere to go
+    /// now, and starts afresh. Called with no lock held; may sleep.
+    pub(crate) fn flush(&mut self) {
+        match self.sink {
+            Sink::Keep => return,
+            Sink::Send(send) => send(self),
+        }
+        self.list.clear();
+        self.entries.clear();
+        self.lost = false;
     }
 
     pub(crate) fn lost(&self) -> bool {

@@ -99,6 +99,8 @@ extern "C" {
     pub(crate) fn rtemu_unregister_pernet();
     pub(crate) fn rtemu_net_slot(net: *const bindings::net) -> *mut *mut c_void;
 
+    pub(crate) fn rtemu_family_open();
+    pub(crate) fn rtemu_family_close();
     pub(crate) fn rtemu_register_release_notifier() -> c_int;
     pub(crate) fn rtemu_unregister_release_notifier();
 
@@ -121,6 +123,8 @@ extern "C" {
 
     pub(crate) fn rtemu_bpf_register();
 
+    pub(crate) fn rtemu_hooks_init() -> c_int;
+    pub(crate) fn rtemu_hooks_exit();
     pub(crate) fn rtemu_rtrequest_hooked() -> bool;
     pub(crate) fn rtemu_call_rtrequest(net: *mut bindings::net, req: c_int, rt: *mut c_void);
 }

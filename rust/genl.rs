@@ -36,6 +36,8 @@ impl Registration {
         // policies and groups are static too; nothing else registers it, so
         // this is the only registration.
         to_result(unsafe { bindings::genl_register_family(family) })?;
+        // SAFETY: no preconditions; events may go out on the family now.
+        unsafe { ffi::rtemu_family_open() };
         // INVARIANT: the family was just registered.
         Ok(Self(()))
     }
@@ -43,6 +45,9 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        // SAFETY: no preconditions; it waits for sends in progress, and no
+        // event goes out on the family after it.
+        unsafe { ffi::rtemu_family_close() };
         let family = &raw mut ffi::rtemu_nl_family;
         // SAFETY: by the type invariant the family is registered, and this
         // drop is the only place that unregisters it.

@@ -176,21 +176,21 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let gateway = addr(af, via, &ex, c"via length does not match family")?;
     let flags = add_flags(&attrs, &ex)?.unwrap_or(0);
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
-    let mut ev = Events::new();
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
     let due = earliest_boot_ns(preferred.as_ref(), expires.as_ref());
-    st.table
-        .add(
-            NewRoute {
-                prefix,
-                gateway,
-                flags,
-                preferred,
-                expires,
-            },
-            &mut ev,
-        )
-        .map_err(|e| refused(&ex, e, Some(via)))?;
-    st.send_events(&ev);
+    let added = st.table.add(
+        NewRoute {
+            prefix,
+            gateway,
+            flags,
+            preferred,
+            expires,
+        },
+        &mut ev,
+    );
+    ev.flush();
+    added.map_err(|e| refused(&ex, e, Some(via)))?;
     if let Some(at_ns) = due {
         st.kick_lifetimes(at_ns);
     }
@@ -207,8 +207,9 @@ fn count_reply(req: &Request<'_>, cmd: u8, count: u32) -> Result {
 pub(crate) fn route_remove(req: &Request<'_>) -> Result {
     let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
     let af = family(&attrs, &ex)?;
-    let mut ev = Events::new();
-    let count = if attrs.get(RTEMU_A_ROUTE_DST).is_some() {
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
+    let removed = if attrs.get(RTEMU_A_ROUTE_DST).is_some() {
         let prefix = prefix(&attrs, &ex, af)?;
         let via = match attrs.get(RTEMU_A_ROUTE_VIA) {
             Some(a) => Some(addr(af, a, &ex, c"via length does not match family")?),
@@ -224,9 +225,10 @@ pub(crate) fn route_remove(req: &Request<'_>) -> Result {
         )?;
         let ip = addr(af, a, &ex, c"addr length does not match family")?;
         st.table.remove_addr(&ip, &mut ev)
-    }
-    .map_err(|e| refused(&ex, e, None))?;
-    st.send_events(&ev);
+    };
+    // What went before a failure went out too.
+    ev.flush();
+    let count = removed.map_err(|e| refused(&ex, e, None))?;
     count_reply(req, RTEMU_CMD_ROUTE_REMOVE, count)
 }
 
@@ -237,12 +239,11 @@ pub(crate) fn route_clear(req: &Request<'_>) -> Result {
         Some(_) => Some(family(&attrs, &ex)?),
         None => None,
     };
-    let mut ev = Events::new();
-    let count = st
-        .table
-        .clear(af, &mut ev)
-        .map_err(|e| refused(&ex, e, None))?;
-    st.send_events(&ev);
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
+    let cleared = st.table.clear(af, &mut ev);
+    ev.flush();
+    let count = cleared.map_err(|e| refused(&ex, e, None))?;
     count_reply(req, RTEMU_CMD_ROUTE_CLEAR, count)
 }
 
@@ -289,21 +290,21 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
     let flags = change_flags(&attrs, &ex)?;
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
     let due = earliest_boot_ns(preferred.as_ref(), expires.as_ref());
-    let mut ev = Events::new();
-    st.table
-        .change(
-            &prefix,
-            via.as_ref(),
-            RouteChange {
-                gateway,
-                flags,
-                preferred,
-                expires,
-            },
-            &mut ev,
-        )
-        .map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))?;
-    st.send_events(&ev);
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
+    let changed = st.table.change(
+        &prefix,
+        via.as_ref(),
+        RouteChange {
+            gateway,
+            flags,
+            preferred,
+            expires,
+        },
+        &mut ev,
+    );
+    ev.flush();
+    changed.map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))?;
     if let Some(at_ns) = due {
         st.kick_lifetimes(at_ns);
     }
@@ -364,6 +365,9 @@ pub(crate) fn stats_get(req: &Request<'_>) -> Result {
     m.put_u64(RTEMU_A_STATS_MISSES, s.misses, pad)?;
     m.put_u64(RTEMU_A_STATS_RESOLVES, s.resolves, pad)?;
     m.put_u64(RTEMU_A_STATS_LIFETIME_RUNS, s.lifetime_runs, pad)?;
+    m.put_u64(RTEMU_A_STATS_WRITER_VISITS, s.writer_visits, pad)?;
+    m.put_u32(RTEMU_A_STATS_WRITER_BATCH_MAX, s.writer_batch_max)?;
+    m.put_u64(RTEMU_A_STATS_EVENTS_LOST, s.events_lost, pad)?;
     req.send(m)
 }
 

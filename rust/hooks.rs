@@ -5,9 +5,14 @@
 //! namespace's events go out: `RTM_ADD` for an add and for a change (as
 //! FreeBSD's `RTM_CHANGE` calls it), `RTM_RESOLVE` for a clone,
 //! `RTM_DELETE` for a delete, an expiry and each route a clear removes;
-//! each with the entry locked.
+//! each with the entry unlocked (a hook may look routes up, its own
+//! included), and `RTEMU_RTM_DESYNC` when some of an operation's events
+//! could not be recorded.
 
 use core::ffi::c_int;
+use core::ptr::null_mut;
+
+use kernel::{error::to_result, prelude::*};
 
 use crate::{
     entry::RtArc,
@@ -20,6 +25,8 @@ use crate::{
 const RTM_ADD: c_int = 0x1;
 const RTM_DELETE: c_int = 0x2;
 const RTM_RESOLVE: c_int = 0xb;
+/// rtemu's, after OpenBSD's `RTM_DESYNC`: events were lost.
+const RTM_DESYNC: c_int = 0x13;
 
 /// Whether any hook is registered.
 pub(crate) fn hooked() -> bool {
@@ -28,26 +35,49 @@ pub(crate) fn hooked() -> bool {
 }
 
 /// Calls the hooks for each event about a route, in order.
-pub(crate) fn call(net: NetRef<'_>, events: &Events) {
+pub(crate) fn call(net: NetRef<'_>, events: &Events<'_>) {
     if !hooked() {
         return;
     }
+    if events.lost() {
+        // SAFETY: the namespace is live (`NetRef`); a desync is about no
+        // entry.
+        unsafe { ffi::rtemu_call_rtrequest(net.as_ptr(), RTM_DESYNC, null_mut()) };
+    }
     for (event, rt) in events.routes() {
         let req = match event {
-            Event::Add(info) if info.parent.is_some() => RTM_RESOLVE,
-            Event::Resolve(_) => RTM_RESOLVE,
-            Event::Add(_) | Event::Change(_) => RTM_ADD,
-            Event::Delete(..) | Event::Expire(_) | Event::Clear { .. } => RTM_DELETE,
-            Event::Deprecate(_) | Event::Miss { .. } => continue,
+            Some(Event::Add(info)) if info.parent.is_some() => RTM_RESOLVE,
+            Some(Event::Resolve(_)) => RTM_RESOLVE,
+            Some(Event::Add(_) | Event::Change(_)) => RTM_ADD,
+            // `None`: removed by a clear.
+            Some(Event::Delete(..) | Event::Expire(_) | Event::Clear { .. }) | None => RTM_DELETE,
+            Some(Event::Deprecate(_) | Event::Miss { .. }) => continue,
         };
         call_one(net, req, rt);
     }
 }
 
 fn call_one(net: NetRef<'_>, req: c_int, rt: &RtArc) {
-    let _locked = rt.lock_state();
     // SAFETY: the namespace is live (`NetRef`); the entry pointer stays valid
-    // for the call (`rt` counts it) and its lock is held, as the hooks
-    // expect; they must not unlock it (`rtemu.h`).
+    // for the call (`rt` counts it); no rtemu lock is held, as the hooks
+    // expect (`rtemu.h`).
     unsafe { ffi::rtemu_call_rtrequest(net.as_ptr(), req, rt.as_opaque()) };
+}
+
+/// The watch for modules that go with a hook registered (`rtemu_api.c`).
+pub(crate) struct Registration(());
+
+impl Registration {
+    pub(crate) fn register() -> Result<Self> {
+        // SAFETY: registers a static notifier; no preconditions.
+        to_result(unsafe { ffi::rtemu_hooks_init() })?;
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: registered by `register`; unregistered only here.
+        unsafe { ffi::rtemu_hooks_exit() };
+    }
 }

@@ -17,7 +17,7 @@ use kernel::{
 
 use crate::{
     entry::RtRef,
-    event::Events,
+    event::{Event, Events},
     ffi, hooks,
     lifetime::KERNEL_CLOCK,
     nl::NetRef,
@@ -104,7 +104,10 @@ impl NetState {
 
     /// Fires the tracepoints of `events`, calls the in-kernel hooks for
     /// them, and sends them to the listeners.
-    pub(crate) fn send_events(&self, events: &Events) {
+    pub(crate) fn send_events(&self, events: &Events<'_>) {
+        if events.lost() {
+            self.table.note_events_lost();
+        }
         trace::events(self.net(), events);
         hooks::call(self.net(), events);
         let mut allow_miss = || self.allow_miss();
@@ -112,14 +115,23 @@ impl NetState {
     }
 
     /// Sends the events of a lookup with `report` (a clone, a miss; none
-    /// without `report`): a new clone's idle time is the lifetime work's
-    /// to watch from now.
-    pub(crate) fn send_lookup_events(&self, events: &Events) {
+    /// without `report`). A new clone is the lifetime work's to collect
+    /// once idle, so the work is due when it can first be: a miss makes
+    /// no writer work.
+    pub(crate) fn send_lookup_events(&self, events: &Events<'_>) {
         if events.len() == 0 {
             return;
         }
         self.send_events(events);
-        self.kick_lifetimes(self.table.clock().boot_ns());
+        let cloned = events.iter().any(|e| match e {
+            Event::Add(info) | Event::Resolve(info) => info.parent.is_some(),
+            _ => false,
+        });
+        if cloned {
+            let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
+            let now = self.table.clock().boot_ns();
+            self.kick_lifetimes(now.saturating_add(idle_ns));
+        }
     }
 
     /// Makes the lifetime work run by boot time `at_ns` (or at once, when
@@ -135,10 +147,11 @@ impl NetState {
     }
 
     fn run_lifetimes(&self) {
-        let mut ev = Events::new();
+        let send = |ev: &Events<'_>| self.send_events(ev);
+        let mut ev = Events::sending_to(&send);
         let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
         let next = self.table.run_lifetimes(idle_ns, &mut ev);
-        self.send_events(&ev);
+        ev.flush();
         if let (Some(next), Some(t)) = (next, &self.timer) {
             let now = self.table.clock().boot_ns();
             let ms = next.saturating_sub(now).max(0) / 1_000_000;
@@ -296,8 +309,15 @@ unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
         t.cancel_sync();
     }
     state.holds.lock().list.clear();
-    // A namespace going away sends nothing.
-    state.table.destroy();
+    // A namespace going away sends nothing to its listeners; the in-kernel
+    // hooks are told of each route (their entries go down).
+    // SAFETY: the namespace is being dismantled but still valid for this
+    // call.
+    let net = unsafe { NetRef::from_raw(net) };
+    let tell_hooks = |ev: &Events<'_>| hooks::call(net, ev);
+    let mut ev = Events::sending_to(&tell_hooks);
+    state.table.destroy(&mut ev);
+    ev.flush();
 }
 
 /// The netlink notifier's callback for a released socket.

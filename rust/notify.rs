@@ -87,7 +87,7 @@ fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
 /// so they know to resynchronise. `allow_miss` rate-limits MISS events.
 pub(crate) fn send(
     net: NetRef<'_>,
-    events: &Events,
+    events: &Events<'_>,
     clock: &dyn Clock,
     allow_miss: &mut dyn FnMut() -> bool,
 ) {

@@ -71,6 +71,19 @@ pub(crate) fn rcu_drain() {
     }
 }
 
+/// Lets the scheduler run other work here if this task has used up its
+/// time (`cond_resched`): the step between two batches of a long request.
+/// May sleep.
+pub(crate) fn cond_resched() {
+    extern "C" {
+        // `rtemu_bhlock.c`: the kernel's is a macro.
+        fn rtemu_cond_resched();
+    }
+    // SAFETY: no preconditions beyond process context, which a caller that
+    // may sleep is in.
+    unsafe { rtemu_cond_resched() }
+}
+
 /// `__GFP_NORETRY` and `__GFP_ACCOUNT`, which `kernel::alloc::flags` does not offer.
 const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
 const GFP_ACCOUNT: bindings::gfp_t = 1 << bindings::___GFP_ACCOUNT_BIT;
@@ -201,6 +214,10 @@ unsafe impl<T: Send + Sync> Send for RcuArc<T> {}
 // SAFETY: Shared handles only read the value (`T: Sync`) and change the count, which is atomic;
 // the last one may drop the value on another CPU (`T: Send`).
 unsafe impl<T: Send + Sync> Sync for RcuArc<T> {}
+
+// A handle moves freely whatever `T` is: the value it counts stays where it
+// was allocated (as `Box<T>` is `Unpin` for every `T`).
+impl<T> Unpin for RcuArc<T> {}
 
 impl<T: Send + Sync + 'static> RcuArc<T> {
     /// Allocates a new object with one count ([`RouteAlloc`]: may sleep).

@@ -6,10 +6,13 @@
  * which keeps the reference and lock rules; the others are defined in
  * rust/api.rs under their header names and only exported here.
  */
+#include <linux/bottom_half.h>
 #include <linux/export.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/rtemu.h>
 #include <linux/string.h>
@@ -52,11 +55,25 @@ static void addr_to_sockaddr(const struct rtemu_addr *a, struct sockaddr_storage
 	}
 }
 
+/*
+ * Hooks run with bottom halves disabled, so no other task runs on their CPU
+ * meanwhile: a nonzero count on this CPU means the caller is a hook.
+ */
+static DEFINE_PER_CPU(unsigned int, rtrequest_hook_depth);
+
+static bool in_rtrequest_hook(void)
+{
+	return this_cpu_read(rtrequest_hook_depth) != 0;
+}
+
 struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
 			       int report, u32 ignflags)
 {
 	struct rtemu_addr a;
 
+	/* report may clone and sleep: not from a hook. */
+	if (report && WARN_ON_ONCE(in_rtrequest_hook()))
+		return NULL;
 	if (!addr_from_sockaddr(dst, &a))
 		return NULL;
 	return rtemu_rs_rtalloc1(net, &a, report, ignflags);
@@ -146,8 +163,11 @@ int rtemu_route_add(struct net *net, const struct sockaddr *dst, u8 plen,
 		    const struct sockaddr *gateway, u32 flags)
 {
 	struct rtemu_addr d, g;
-	int err = route_addrs(dst, gateway, &d, &g);
+	int err;
 
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return -EDEADLK;
+	err = route_addrs(dst, gateway, &d, &g);
 	if (err)
 		return err;
 	if (!gateway) {
@@ -163,8 +183,11 @@ int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway)
 {
 	struct rtemu_addr d, g;
-	int err = route_addrs(dst, gateway, &d, &g);
+	int err;
 
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return -EDEADLK;
+	err = route_addrs(dst, gateway, &d, &g);
 	if (err)
 		return err;
 	return rtemu_rs_route_delete(net, &d, plen, gateway ? &g : NULL);
@@ -175,8 +198,11 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway, u32 flags)
 {
 	struct rtemu_addr d, g;
-	int err = route_addrs(dst, gateway, &d, &g);
+	int err;
 
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return -EDEADLK;
+	err = route_addrs(dst, gateway, &d, &g);
 	if (err)
 		return err;
 	return rtemu_rs_route_change(net, &d, plen, gateway ? &g : NULL, flags);
@@ -187,26 +213,96 @@ EXPORT_SYMBOL_GPL(rtemu_route_change);
 static LIST_HEAD(rtrequest_hooks);
 static DEFINE_MUTEX(rtrequest_hooks_lock);
 
-int rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook)
+static bool hook_registered(const struct rtemu_rtrequest_hook *hook)
 {
+	const struct rtemu_rtrequest_hook *h;
+
+	lockdep_assert_held(&rtrequest_hooks_lock);
+	list_for_each_entry(h, &rtrequest_hooks, list)
+		if (h == hook)
+			return true;
+	return false;
+}
+
+int __rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook, struct module *owner)
+{
+	int err = 0;
+
 	if (!hook || !hook->rtrequest)
 		return -EINVAL;
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return -EDEADLK;
 	mutex_lock(&rtrequest_hooks_lock);
-	list_add_tail_rcu(&hook->list, &rtrequest_hooks);
+	if (hook_registered(hook)) {
+		err = -EBUSY;
+	} else {
+		hook->owner = owner;
+		list_add_tail_rcu(&hook->list, &rtrequest_hooks);
+	}
 	mutex_unlock(&rtrequest_hooks_lock);
-	return 0;
+	return err;
 }
-EXPORT_SYMBOL_GPL(rtemu_register_rtrequest);
+EXPORT_SYMBOL_GPL(__rtemu_register_rtrequest);
 
 void rtemu_unregister_rtrequest(struct rtemu_rtrequest_hook *hook)
 {
+	bool registered;
+
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return;
 	mutex_lock(&rtrequest_hooks_lock);
-	list_del_rcu(&hook->list);
+	registered = hook_registered(hook);
+	if (registered)
+		list_del_rcu(&hook->list);
 	mutex_unlock(&rtrequest_hooks_lock);
+	if (WARN_ON_ONCE(!registered))
+		return;
 	/* Unregistering is rare; a call in progress finishes first. */
 	synchronize_rcu();
 }
 EXPORT_SYMBOL_GPL(rtemu_unregister_rtrequest);
+
+/*
+ * A module that goes with a hook still registered (it forgot, or its init
+ * failed after registering): the hook goes first, before the module's code
+ * and the hook's memory do.
+ */
+static int rtrequest_owner_going(struct notifier_block *nb, unsigned long state, void *data)
+{
+	struct rtemu_rtrequest_hook *hook, *next;
+	struct module *mod = data;
+	bool removed = false;
+
+	if (state != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&rtrequest_hooks_lock);
+	list_for_each_entry_safe(hook, next, &rtrequest_hooks, list) {
+		if (hook->owner != mod)
+			continue;
+		pr_warn("rtemu: module %s went with an rtrequest hook registered; unregistered it\n",
+			mod->name);
+		list_del_rcu(&hook->list);
+		removed = true;
+	}
+	mutex_unlock(&rtrequest_hooks_lock);
+	if (removed)
+		synchronize_rcu();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block rtrequest_owner_notifier = {
+	.notifier_call = rtrequest_owner_going,
+};
+
+int rtemu_hooks_init(void)
+{
+	return register_module_notifier(&rtrequest_owner_notifier);
+}
+
+void rtemu_hooks_exit(void)
+{
+	unregister_module_notifier(&rtrequest_owner_notifier);
+}
 
 bool rtemu_rtrequest_hooked(void)
 {
@@ -217,8 +313,12 @@ void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt)
 {
 	struct rtemu_rtrequest_hook *hook;
 
+	local_bh_disable();
+	this_cpu_inc(rtrequest_hook_depth);
 	rcu_read_lock();
 	list_for_each_entry_rcu(hook, &rtrequest_hooks, list)
 		hook->rtrequest(net, req, rt);
 	rcu_read_unlock();
+	this_cpu_dec(rtrequest_hook_depth);
+	local_bh_enable();
 }

@@ -7,6 +7,7 @@
 #include <linux/jiffies.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/genetlink.h>
@@ -84,10 +85,41 @@ int rtemu_reply(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(skb, info);
 }
 
+/*
+ * Whether events may go out on the family: from its registration until the
+ * module starts to go, which waits for sends in progress (a namespace's
+ * lifetime work may run until the namespaces are torn down, after the
+ * family is unregistered, when its groups may belong to another family).
+ */
+static DECLARE_RWSEM(rtemu_family_sem);
+static bool rtemu_family_live;
+
+void rtemu_family_open(void)
+{
+	down_write(&rtemu_family_sem);
+	rtemu_family_live = true;
+	up_write(&rtemu_family_sem);
+}
+
+void rtemu_family_close(void)
+{
+	down_write(&rtemu_family_sem);
+	rtemu_family_live = false;
+	up_write(&rtemu_family_sem);
+}
+
 int rtemu_multicast(struct net *net, struct sk_buff *skb, unsigned int group)
 {
-	return genlmsg_multicast_netns(&rtemu_nl_family, net, skb, 0, group,
-				       GFP_KERNEL);
+	int err = -ESRCH;
+
+	down_read(&rtemu_family_sem);
+	if (rtemu_family_live)
+		err = genlmsg_multicast_netns(&rtemu_nl_family, net, skb, 0, group,
+					      GFP_KERNEL);
+	else
+		nlmsg_free(skb);
+	up_read(&rtemu_family_sem);
+	return err;
 }
 
 bool rtemu_has_listeners(struct net *net, unsigned int group)
@@ -97,7 +129,10 @@ bool rtemu_has_listeners(struct net *net, unsigned int group)
 
 void rtemu_set_err(struct net *net, unsigned int group, int err)
 {
-	genl_set_err(&rtemu_nl_family, net, 0, group, err);
+	down_read(&rtemu_family_sem);
+	if (rtemu_family_live)
+		genl_set_err(&rtemu_nl_family, net, 0, group, err);
+	up_read(&rtemu_family_sem);
 }
 
 static unsigned int rtemu_net_id;

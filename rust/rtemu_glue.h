@@ -31,6 +31,9 @@ int rtemu_register_pernet(void);
 void rtemu_unregister_pernet(void);
 void **rtemu_net_slot(const struct net *net);
 
+void rtemu_family_open(void);
+void rtemu_family_close(void);
+
 int rtemu_register_release_notifier(void);
 void rtemu_unregister_release_notifier(void);
 
@@ -85,6 +88,8 @@ void rtemu_trace_clear(const struct net *net, u8 family, u32 count);
 void rtemu_bpf_register(void);
 
 /* The rtrequest hooks of include/linux/rtemu.h (rtemu_api.c). */
+int rtemu_hooks_init(void);
+void rtemu_hooks_exit(void);
 bool rtemu_rtrequest_hooked(void);
 void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt);
 

@@ -272,8 +272,12 @@ mod tests {
             let mut ev = Events::new();
             assert_eq!(t.clear(Some(Af::Inet), &mut ev)?, 2);
             let mut cleared: KVec<u8> = KVec::new();
+            // One clear event; the hooks are told of each route it removed.
+            let mut events = ev.iter();
+            assert!(matches!(events.next(), Some(Event::Clear { count: 2, .. })));
+            assert!(events.next().is_none());
             for (e, rt) in ev.routes() {
-                assert!(matches!(e, Event::Clear { count: 2, .. }));
+                assert!(e.is_none());
                 assert!(!rt.is_up());
                 cleared.push(rt.prefix().len(), GFP_KERNEL)?;
             }
@@ -337,16 +341,17 @@ mod tests {
         // refcnt on parent"): only holders count.
         assert_eq!(parent.refcnt(), 0);
         let clone = clone.unlock();
-        // Deleting the parent deletes its clones; the held clone stays valid
-        // and keeps its parent alive.
+        // Deleting the parent deletes its clones, first (as FreeBSD's
+        // rt_fixdelete runs before the parent's ifa_rtrequest); the held
+        // clone stays valid and keeps its parent alive.
         let mut ev = Events::new();
         t.remove(&Prefix::new(v4([10, 1, 0, 0]), 16).unwrap(), None, &mut ev)?;
         let mut reasons = ev.iter().filter_map(|e| match e {
             Event::Delete(_, r) => Some(*r),
             _ => None,
         });
-        assert_eq!(reasons.next(), Some(DeleteReason::Removed));
         assert_eq!(reasons.next(), Some(DeleteReason::ParentDeleted));
+        assert_eq!(reasons.next(), Some(DeleteReason::Removed));
         assert_eq!(reasons.next(), None);
         drop(reasons);
         assert!(!clone.entry().is_up());
@@ -646,16 +651,37 @@ mod tests {
     }
 
     #[test]
+    fn the_reference_count_saturates_instead_of_overflowing() -> Result {
+        let t = table();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, RTF_CLONING)?;
+        let prefix = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        let arc = t.get_exact(&prefix)?.pop().expect("the /8");
+        let held = RtRef::new(&arc);
+        // Just below half the count's range: the next references saturate it.
+        arc.set_refcnt_for_test((1 << 29) - 2);
+        let (a, b) = (RtRef::new(&arc), RtRef::new(&arc));
+        let saturated = arc.refcnt();
+        assert!((1 << 29..1 << 30).contains(&saturated));
+        drop(a);
+        drop(b);
+        // Pinned: releases do not bring it down, and the flags are intact.
+        assert_eq!(arc.refcnt(), saturated);
+        assert!(arc.is_up() && !arc.is_clone());
+        let clone = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new());
+        assert!(clone.is_some_and(|mut c| c.flags() & RTF_WASCLONED != 0));
+        // Back to one, for the test's own reference to free it.
+        arc.set_refcnt_for_test(1);
+        drop(held);
+        assert_eq!(arc.refcnt(), 0);
+        Ok(())
+    }
+
+    #[test]
     fn the_timed_list_keeps_its_order_as_entries_leave() -> Result {
         let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
         let mut entries = KVec::new();
         for i in 0..6u8 {
-            let state = RtState {
-                gateway: GW,
-                flags: 0,
-                preferred: None,
-                expires: None,
-            };
+            let state = RtState::new(GW, 0, None, None);
             let prefix = Prefix::new(v4([10, i, 0, 0]), 16).unwrap();
             let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
             entries.push(rt, GFP_KERNEL)?;
@@ -683,13 +709,16 @@ mod tests {
         assert_eq!(timed.len(), 6);
         /// The second octet of each tracked prefix, in the list's order.
         fn second(timed: &TimedList) -> impl Iterator<Item = u8> + '_ {
-            timed.iter().map(|rt| rt.prefix().addr().as_bytes()[1])
+            (0..timed.len())
+                .filter_map(|i| timed.slot(i).and_then(|(_, rt)| rt))
+                .map(|rt| rt.prefix().addr().as_bytes()[1])
         }
         // Leaving empties a slot in place: indices stay valid during a walk.
         timed.untrack(&entries[1]);
         timed.untrack(&entries[4]);
         assert_eq!(timed.len(), 6);
-        assert!(timed.get(1).is_none() && timed.get(2).is_some());
+        assert!(timed.slot(1).is_some_and(|(_, rt)| rt.is_none()));
+        assert!(timed.slot(2).is_some_and(|(_, rt)| rt.is_some()));
         assert!(second(&timed).eq([0, 2, 3, 5]));
         // Half the slots empty: swept, in order.
         timed.untrack(&entries[3]);
@@ -697,8 +726,17 @@ mod tests {
         assert_eq!(timed.len(), 3);
         assert!(second(&timed).eq([0, 2, 5]));
         assert_eq!(entries[3].timed_seq(), 0);
-        timed.retain(|rt| rt.prefix().addr().as_bytes()[1] != 2);
-        assert!(second(&timed).eq([0, 5]));
+        // A walk goes on after a sweep from the last sequence number it saw.
+        let seqs = [
+            entries[0].timed_seq(),
+            entries[2].timed_seq(),
+            entries[5].timed_seq(),
+        ];
+        assert_eq!(timed.index_after(0), 0);
+        assert_eq!(timed.index_after(seqs[0]), 1);
+        assert_eq!(timed.index_after(seqs[1]), 2);
+        assert_eq!(timed.index_after(seqs[1] + 1), 2);
+        assert_eq!(timed.index_after(seqs[2]), 3);
         Ok(())
     }
 
@@ -728,7 +766,7 @@ mod tests {
     }
 
     /// The delete reasons among `ev`, in order.
-    fn delete_reasons(ev: &Events) -> KVec<DeleteReason> {
+    fn delete_reasons(ev: &Events<'_>) -> KVec<DeleteReason> {
         let mut out = KVec::new();
         for e in ev.iter() {
             if let Event::Delete(_, r) = e {
@@ -845,12 +883,12 @@ mod tests {
             let f = flags_of(&t).expect("the /24");
             assert_eq!(f & RTF_USER, RTF_CLONING | RTF_XRESOLVE | kept);
         }
-        // So its clones go with it.
+        // So its clones go with it (before it).
         let mut ev = Events::new();
         t.remove(&p24, None, &mut ev)?;
         assert_eq!(
             &*delete_reasons(&ev),
-            &[DeleteReason::Removed, DeleteReason::ParentDeleted]
+            &[DeleteReason::ParentDeleted, DeleteReason::Removed]
         );
         assert_eq!((t.stats().clones, t.stats().trash), (0, 0));
         Ok(())
@@ -1149,7 +1187,7 @@ mod tests {
             .expect("match")
             .unlock();
         assert!(LIVE_ENTRIES.load(Relaxed) - base == 3);
-        t.destroy();
+        t.destroy(&mut Events::new());
         drop(t);
         assert!(!clone.entry().is_up() && !held.entry().is_up());
         drop(clone);

@@ -68,16 +68,20 @@ module! {
 }
 
 /// The module's state; dropping it undoes its registrations in reverse
-/// order: the family first (no new requests), then the namespaces' tables.
+/// order: the family first (no new requests, and no event goes out once it
+/// starts to go), then the namespaces' tables (their lifetime work cancelled
+/// and waited for), then the watch on the hooks' modules.
 #[pin_data(PinnedDrop)]
 struct Rtemu {
     family: Option<genl::Registration>,
     pernet: Option<netns::Registration>,
+    hooks: Option<hooks::Registration>,
 }
 
 impl kernel::InPlaceModule for Rtemu {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            hooks: Some(hooks::Registration::register()?),
             pernet: Some(netns::Registration::register()?),
             family: {
                 let family = genl::Registration::register()?;
@@ -99,6 +103,7 @@ impl PinnedDrop for Rtemu {
         let this = unsafe { self.get_unchecked_mut() };
         drop(this.family.take());
         drop(this.pernet.take());
+        drop(this.hooks.take());
         // Tables free their nodes and entries through RCU callbacks, which
         // must run before the module's code goes away.
         platform::rcu_drain();

@@ -27,7 +27,7 @@ use crate::{
     },
     event::{DeleteReason, Event, Events},
     lifetime::{Clock, Deadline},
-    platform::{AllocError, RVec, RcuArc, RcuGuard, RcuRef},
+    platform::{cond_resched, AllocError, RVec, RcuArc, RcuGuard, RcuRef},
     timed::{TimedList, TimedRooms},
     trie::{Key, Trie, WriteTxn},
 };
@@ -235,7 +235,24 @@ pub(crate) struct TableStats {
     pub(crate) misses: u64,
     pub(crate) resolves: u64,
     pub(crate) lifetime_runs: u64,
+    pub(crate) writer_visits: u64,
+    pub(crate) writer_batch_max: u32,
+    pub(crate) events_lost: u64,
 }
+
+/// The entries a writer visits in one hold of the table's writer lock before
+/// it lets the lock go, sends the events so far and lets the CPU do other
+/// work: the bound of one hold, however large the request. Requests that
+/// change many routes (a remove by address, a clear, a parent's clones, the
+/// lifetime work) go on in batches of this size.
+pub(crate) const WRITER_BATCH: u32 = 128;
+
+/// The events a batch of a long request may record: one per entry it visits
+/// and a few of its own. Made room for before the writer lock is taken.
+const EVENTS_PER_BATCH: usize = WRITER_BATCH as usize + 8;
+
+/// The writer lock, held.
+type WriterGuard<'a> = Guard<'a, WriterState, MutexBackend>;
 
 /// What the writer lock protects besides the tries' write side.
 struct WriterState {
@@ -301,7 +318,7 @@ impl Lookup<'_> {
 }
 
 /// A namespace's route table.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct RouteTable {
     v4: Trie<u32, RtEntry>,
     v6: Trie<u128, RtEntry>,
@@ -316,6 +333,13 @@ pub(crate) struct RouteTable {
     misses: Atomic<u64>,
     resolves: Atomic<u64>,
     lifetime_runs: Atomic<u64>,
+    /// Entries the writers' walks visited: the work requests made, counted
+    /// so that tests can tell linear from worse.
+    writer_visits: Atomic<u64>,
+    /// The most entries one hold of the writer lock visited.
+    writer_batch_max: Atomic<u32>,
+    /// Operations some of whose events were lost.
+    events_lost: Atomic<u64>,
     /// Bumped by every change; dumps compare it to flag interruptions.
     generation: Atomic<u32>,
     max_routes: u32,
@@ -343,6 +367,9 @@ impl RouteTable {
                 misses: Atomic::new(0),
                 resolves: Atomic::new(0),
                 lifetime_runs: Atomic::new(0),
+                writer_visits: Atomic::new(0),
+                writer_batch_max: Atomic::new(0),
+                events_lost: Atomic::new(0),
                 generation: Atomic::new(0),
                 max_routes,
                 clock,
@@ -369,7 +396,15 @@ impl RouteTable {
             misses: self.misses.load(Relaxed),
             resolves: self.resolves.load(Relaxed),
             lifetime_runs: self.lifetime_runs.load(Relaxed),
+            writer_visits: self.writer_visits.load(Relaxed),
+            writer_batch_max: self.writer_batch_max.load(Relaxed),
+            events_lost: self.events_lost.load(Relaxed),
         }
+    }
+
+    /// Counts an operation some of whose events were lost.
+    pub(crate) fn note_events_lost(&self) {
+        self.events_lost.fetch_add(1, Relaxed);
     }
 
     fn wants_entries(&self) -> bool {
@@ -378,7 +413,7 @@ impl RouteTable {
 
     /// Records an event about `rt`'s route, with `rt` when something wants
     /// the entries (no count taken on it otherwise).
-    fn push_route(&self, ev: &mut Events, event: Event, rt: &RtArc) {
+    fn push_route(&self, ev: &mut Events<'_>, event: Event, rt: &RtArc) {
         if self.wants_entries() {
             ev.push_route(event, rt);
         } else {
@@ -401,6 +436,40 @@ impl RouteTable {
 
     fn changed(&self) {
         self.generation.fetch_add(1, Relaxed);
+    }
+
+    /// Counts one entry a writer's walk visited, in the table and in the
+    /// current hold's `batch`.
+    fn visit(&self, batch: &mut u32) {
+        *batch += 1;
+        self.writer_visits.fetch_add(1, Relaxed);
+    }
+
+    /// Records the entries one hold of the writer lock visited (`batch`),
+    /// as it ends.
+    fn end_hold(&self, batch: u32) {
+        // Under the writer lock: no other writer updates the maximum.
+        if batch > self.writer_batch_max.load(Relaxed) {
+            self.writer_batch_max.store(batch, Relaxed);
+        }
+    }
+
+    /// Ends one hold of the writer lock in a long request: sends the events
+    /// so far, lets other work run, and takes the lock again. What the
+    /// caller read under the lock may have changed.
+    fn next_batch<'a>(
+        &'a self,
+        writer: WriterGuard<'a>,
+        batch: &mut u32,
+        ev: &mut Events<'_>,
+    ) -> WriterGuard<'a> {
+        self.end_hold(*batch);
+        drop(writer);
+        ev.flush();
+        ev.make_room(EVENTS_PER_BATCH);
+        cond_resched();
+        *batch = 0;
+        self.writer.lock()
     }
 
     /// The longest match for `dst` under `g`.
@@ -466,7 +535,7 @@ impl RouteTable {
         dst: &Addr,
         report: bool,
         ignflags: u32,
-        ev: &mut Events,
+        ev: &mut Events<'_>,
     ) -> Option<RtLocked> {
         // Cannot fail: cloning is allowed.
         self.rtalloc1_as(dst, report, ignflags, true, ev)
@@ -482,7 +551,7 @@ impl RouteTable {
         report: bool,
         ignflags: u32,
         may_clone: bool,
-        ev: &mut Events,
+        ev: &mut Events<'_>,
     ) -> Result<Option<RtLocked>, TableError> {
         let Some(mut rt) = self.lookup_locked(dst) else {
             if report {
@@ -530,7 +599,7 @@ impl RouteTable {
     /// FreeBSD's `rtalloc_ign(ro, ignflags)`: no lookup while the cached
     /// entry is up; otherwise drop it and look up with `report` set. Leaves
     /// the entry unlocked and referenced.
-    pub(crate) fn rtalloc_ign(&self, ro: &mut Route, ignflags: u32, ev: &mut Events) {
+    pub(crate) fn rtalloc_ign(&self, ro: &mut Route, ignflags: u32, ev: &mut Events<'_>) {
         if let Some(rt) = &ro.rt {
             if rt.entry().is_up() {
                 return;
@@ -547,11 +616,11 @@ impl RouteTable {
         reason = "rtalloc(9) API for in-kernel callers; the KUnit suite exercises it"
     )]
     /// FreeBSD's `rtalloc(ro)`: `rtalloc_ign(ro, 0)`.
-    pub(crate) fn rtalloc(&self, ro: &mut Route, ev: &mut Events) {
+    pub(crate) fn rtalloc(&self, ro: &mut Route, ev: &mut Events<'_>) {
         self.rtalloc_ign(ro, 0, ev)
     }
 
-    fn miss(&self, dst: &Addr, err: Option<Error>, ev: &mut Events) {
+    fn miss(&self, dst: &Addr, err: Option<Error>, ev: &mut Events<'_>) {
         self.misses.fetch_add(1, Relaxed);
         ev.push(Event::Miss { dst: *dst, err });
     }
@@ -560,7 +629,7 @@ impl RouteTable {
     /// FreeBSD's `rtalloc1` holds the tree's lock from its lookup to the
     /// clone, so a route deleted or added since the caller's lookup is
     /// seen; then clones from the match if it still clones.
-    fn resolve(&self, dst: &Addr, ignflags: u32, ev: &mut Events) -> Resolved {
+    fn resolve(&self, dst: &Addr, ignflags: u32, ev: &mut Events<'_>) -> Resolved {
         let writer = self.writer.lock();
         // Not a use of its own: the caller's lookup counted it.
         let parent = {
@@ -573,7 +642,9 @@ impl RouteTable {
             return Resolved::Nothing;
         };
         let flags = parent.entry().lock_state().flags;
-        if !would_clone(parent.entry(), flags, ignflags) {
+        // A parent whose clones a request is deleting, in batches, answers
+        // for itself meanwhile.
+        if !would_clone(parent.entry(), flags, ignflags) || parent.entry().clones_closed() {
             return Resolved::Found(parent);
         }
         match self.clone_route(dst, &parent, writer, ev) {
@@ -589,7 +660,7 @@ impl RouteTable {
         dst: &Addr,
         parent: &RtRef,
         mut writer: Guard<'_, WriterState, MutexBackend>,
-        ev: &mut Events,
+        ev: &mut Events<'_>,
     ) -> Result<RtRef, TableError> {
         let now = self.clock.boot_ns();
         let (pflags, gateway, preferred, expires) = {
@@ -616,18 +687,16 @@ impl RouteTable {
         if preferred.is_some_and(|p| p.boot_ns <= now) {
             flags |= RTF_DEPRECATED;
         }
-        let state = RtState {
-            gateway,
-            flags,
-            preferred,
-            expires,
-        };
+        let state = RtState::new(gateway, flags, preferred, expires);
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
         let room = writer.timed.reserve_one(&self.timed_rooms)?;
         self.insert_path(&rt, &[])?;
         writer.timed.track(&rt, room);
         self.clones.fetch_add(1, Relaxed);
-        parent.entry().note_clone_linked(true);
+        // Cannot fail: the list was open under this hold of the writer lock,
+        // which its closing takes.
+        let linked = parent.entry().link_clone(&rt);
+        kernel::warn_on!(!linked);
         drop(writer);
 
         // The snapshot comes before our reference, which is not the user's.
@@ -659,7 +728,7 @@ impl RouteTable {
     /// Adds a route (`rtrequest1(RTM_ADD)`). A clone in the way is
     /// replaced; any other path with the same router is `EEXIST`. Clones
     /// the new route supersedes go (`rt_fixchange`).
-    pub(crate) fn add(&self, new: NewRoute, ev: &mut Events) -> Result<(), TableError> {
+    pub(crate) fn add(&self, new: NewRoute, ev: &mut Events<'_>) -> Result<(), TableError> {
         if via_itself(&new.prefix, &new.gateway) {
             return Err(TableError::ViaItself);
         }
@@ -678,17 +747,12 @@ impl RouteTable {
         }
         let rt = RtEntry::new(
             new.prefix,
-            RtState {
-                gateway: new.gateway,
-                flags,
-                preferred: new.preferred,
-                expires: new.expires,
-            },
+            RtState::new(new.gateway, flags, new.preferred, new.expires),
             None,
             self.counters.clone(),
             now,
         )?;
-        ev.reserve(2);
+        ev.make_room(2);
         let mut writer = self.writer.lock();
         let existing = self.get_exact(&new.prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
@@ -715,7 +779,8 @@ impl RouteTable {
             None
         };
         drop(existing);
-        let superseded = self.fixchange_victims(&rt, &writer)?;
+        let superseded = self.superseded_clones(&new.prefix)?;
+        ev.make_room(replaced.len() + superseded.len());
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
         if let Some(room) = room {
@@ -724,73 +789,70 @@ impl RouteTable {
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
         }
-        self.retire(&superseded, &mut writer, ev);
+        for clone in &superseded {
+            if clone.is_up() && self.remove_path(clone).is_ok() {
+                self.unlink(clone, &mut writer, Some(DeleteReason::Superseded), ev);
+            }
+        }
         drop(writer);
         self.push_route(ev, Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
         Ok(())
     }
 
-    /// FreeBSD's `rt_fixchange` walk for `rt0`, a network route being added
-    /// or given a new router: the clones in the table inside `rt0` whose
-    /// parent is `rt0` (parent-changed) or no more specific than `rt0`
-    /// (superseded). They would otherwise keep answering for `rt0`'s
-    /// addresses with an older route's router. Allocates: call it before
-    /// changing anything.
-    fn fixchange_victims(
-        &self,
-        rt0: &RtArc,
-        writer: &WriterState,
-    ) -> Result<KVec<(RtArc, DeleteReason)>, AllocError> {
-        let mut victims = KVec::new();
-        let p0 = rt0.prefix();
+    /// FreeBSD's `rt_fixchange` for a network route being added at `p0`:
+    /// the clones inside `p0` that came from a route no more specific than
+    /// `p0`, which would otherwise keep answering for `p0`'s addresses with
+    /// an older route's router. A walk of `p0`'s subtree, as FreeBSD's.
+    /// Allocates: call it before changing anything.
+    fn superseded_clones(&self, p0: &Prefix) -> Result<KVec<RtArc>, AllocError> {
         if p0.is_host() || self.clones.load(Relaxed) == 0 {
-            return Ok(victims);
+            return Ok(KVec::new());
         }
-        // Every clone is in the timed list.
-        for e in writer.timed.iter() {
-            let Some(parent) = e.parent() else {
-                continue;
-            };
-            if !e.is_up() || !p0.contains(&e.prefix().addr()) {
-                continue;
+        let superseded =
+            |rt: &RtEntry| rt.is_up() && rt.parent().is_some_and(|p| p.prefix().len() <= p0.len());
+        // Counted, then collected: under the writer lock the subtree stays
+        // as it is, and inside the RCU section no allocation may sleep.
+        let mut n = 0;
+        let mut visits = 0;
+        {
+            let g = RcuGuard::new();
+            on_trie!(self, p0.af(), |trie| walk_inside(trie, p0, &g, &mut |rt| {
+                self.visit(&mut visits);
+                if superseded(&rt) {
+                    n += 1;
+                }
+            }));
+        }
+        self.end_hold(visits);
+        let mut victims = KVec::with_capacity(n, GFP_KERNEL)?;
+        let g = RcuGuard::new();
+        on_trie!(self, p0.af(), |trie| walk_inside(trie, p0, &g, &mut |rt| {
+            if superseded(&rt) {
+                if let Some(rt) = rt.to_arc() {
+                    // Within the capacity: nothing changed since the count.
+                    let _ = victims.push_within_capacity(rt);
+                }
             }
-            let reason = if core::ptr::eq(parent, &**rt0) {
-                DeleteReason::ParentChanged
-            } else if parent.prefix().len() <= p0.len() {
-                DeleteReason::Superseded
-            } else {
-                continue;
-            };
-            victims.push((e.clone(), reason), GFP_KERNEL)?;
-        }
+        }));
         Ok(victims)
     }
 
-    /// Deletes the clones [`RouteTable::fixchange_victims`] chose, those
-    /// still in the table.
-    fn retire(&self, victims: &[(RtArc, DeleteReason)], writer: &mut WriterState, ev: &mut Events) {
-        for (clone, reason) in victims {
-            if clone.is_up() && self.remove_path(clone).is_ok() {
-                self.unlink(clone, writer, Some(*reason), ev);
-            }
-        }
-    }
-
     /// Takes `rt` out of the accounting after its set was republished
-    /// without it: clears `RTF_UP`, forgets its timers, deletes its clones,
-    /// and records the event.
+    /// without it: clears `RTF_UP`, forgets its timers, takes a clone off
+    /// its parent's list, and records the event. Its own clones left
+    /// before it ([`RouteTable::delete_clones_of`]).
     fn unlink(
         &self,
         rt: &RtArc,
         writer: &mut WriterState,
         reason: Option<DeleteReason>,
-        ev: &mut Events,
+        ev: &mut Events<'_>,
     ) {
         rt.mark_down();
         self.routes_of(rt.prefix().af()).fetch_sub(1, Relaxed);
-        if let Some(parent) = rt.parent() {
+        if rt.is_clone() {
             self.clones.fetch_sub(1, Relaxed);
-            parent.note_clone_linked(false);
+            rt.unlink_from_parent();
         }
         writer.timed.untrack(rt);
         self.changed();
@@ -800,25 +862,56 @@ impl RouteTable {
             }
             None => self.push_route(ev, Event::Expire(RouteInfo::of_unlocked(rt)), rt),
         }
-        // Whatever its flags now: route-change cannot clear RTF_CLONING,
-        // and the clones of a route cannot outlive it in the table.
-        self.delete_clones_of(rt, writer, ev);
-    }
-
-    /// Deletes the clones of `parent` (its children die with it).
-    fn delete_clones_of(&self, parent: &RtArc, writer: &mut WriterState, ev: &mut Events) {
-        if parent.clones_linked() == 0 {
-            return;
-        }
-        for i in 0..writer.timed.len() {
-            let Some(e) = writer.timed.get(i).cloned() else {
-                continue;
-            };
-            let is_child = e.parent().is_some_and(|p| core::ptr::eq(p, &**parent));
-            if is_child && self.remove_path(&e).is_ok() {
-                self.unlink(&e, writer, Some(DeleteReason::ParentDeleted), ev);
+        // A clone left behind would answer for a route that is gone: a bug
+        // of the caller, reported, and mended at once.
+        if rt.clone_count() != 0 {
+            kernel::warn_on!(true);
+            while let Some(clone) = rt.close_clones() {
+                if self.remove_path(&clone).is_ok() {
+                    self.unlink(&clone, writer, Some(DeleteReason::ParentDeleted), ev);
+                } else {
+                    clone.unlink_from_parent();
+                }
             }
         }
+    }
+
+    /// Deletes the clones of each of `parents`, which are about to leave
+    /// the table or change their router, newest first, in batches of
+    /// [`WRITER_BATCH`]. Each parent's clone list is closed first, so that
+    /// no clone joins it meanwhile (a lookup gets the parent); the caller
+    /// opens it again ([`RtEntry::reopen_clones`]) if the parent stays.
+    /// Returns the writer lock and whether it was let go in between (so
+    /// what the caller read under it may have changed). A failure to
+    /// republish (no memory) stops the deletion with the clones deleted so
+    /// far gone.
+    fn delete_clones_of<'a>(
+        &'a self,
+        parents: &[RtArc],
+        mut writer: WriterGuard<'a>,
+        batch: &mut u32,
+        reason: DeleteReason,
+        ev: &mut Events<'_>,
+    ) -> Result<(WriterGuard<'a>, bool), TableError> {
+        let mut yielded = false;
+        for parent in parents {
+            while let Some(clone) = parent.close_clones() {
+                if *batch >= WRITER_BATCH {
+                    writer = self.next_batch(writer, batch, ev);
+                    yielded = true;
+                    continue;
+                }
+                self.visit(batch);
+                match self.remove_path(&clone) {
+                    Ok(()) => self.unlink(&clone, &mut writer, Some(reason), ev),
+                    // Out of the trie already: a clear took it, and takes it
+                    // out of the accounting itself.
+                    Err(TableError::NoSuchRoute) => clone.unlink_from_parent(),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok((writer, yielded))
     }
 
     /// Republishes `rt`'s prefix without `rt`.
@@ -865,74 +958,155 @@ impl RouteTable {
     }
 
     /// Removes the paths of `prefix` (only the one through `via` if given).
-    /// Returns how many were removed; none is `ESRCH`. The prefix's new set
-    /// is published once, so a failed allocation removes nothing.
+    /// Returns how many were removed; none is `ESRCH`. Their clones go
+    /// first, in batches; then the prefix's new set is published once, so a
+    /// failed allocation there removes no path.
     pub(crate) fn remove(
         &self,
         prefix: &Prefix,
         via: Option<&Addr>,
-        ev: &mut Events,
+        ev: &mut Events<'_>,
     ) -> Result<u32, TableError> {
-        ev.reserve(4);
+        ev.make_room(EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
-        let existing = self.get_exact(prefix)?;
-        let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
-        let mut gone = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
-        for path in existing {
-            let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
-            // Both have room for every path: no allocation.
-            if matches {
-                gone.push(path, GFP_KERNEL)?;
-            } else {
-                keep.push(path, GFP_KERNEL)?;
+        let mut batch = 0;
+        let mut closed: KVec<RtArc> = KVec::new();
+        let result = loop {
+            // What a previous hold closed is closed again below if it is
+            // still to go.
+            closed.iter().for_each(|p| p.reopen_clones());
+            let existing = self.get_exact(prefix)?;
+            let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+            let mut gone = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
+            for path in existing {
+                let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
+                // Both have room for every path: no allocation.
+                if matches {
+                    gone.push(path, GFP_KERNEL)?;
+                } else {
+                    keep.push(path, GFP_KERNEL)?;
+                }
             }
-        }
-        if gone.is_empty() {
-            return Err(TableError::NoSuchRoute);
-        }
-        self.republish(prefix, &keep)?;
-        for rt in &gone {
-            self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
-        }
-        writer.timed.sweep_if_sparse();
-        Ok(gone.len() as u32)
+            if gone.is_empty() {
+                break Err(TableError::NoSuchRoute);
+            }
+            closed = gone;
+            match self.delete_clones_of(
+                &closed,
+                writer,
+                &mut batch,
+                DeleteReason::ParentDeleted,
+                ev,
+            ) {
+                Ok((w, true)) => {
+                    writer = w;
+                    continue;
+                }
+                Ok((w, false)) => writer = w,
+                Err(e) => {
+                    writer = self.writer.lock();
+                    break Err(e);
+                }
+            }
+            if let Err(e) = self.republish(prefix, &keep) {
+                break Err(e);
+            }
+            for rt in &closed {
+                self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
+            }
+            writer.timed.sweep_if_sparse();
+            self.end_hold(batch);
+            return Ok(closed.len() as u32);
+        };
+        closed.iter().for_each(|p| p.reopen_clones());
+        self.end_hold(batch);
+        drop(writer);
+        result
     }
 
     /// `route-remove` by address: every route whose router is `addr` and
-    /// the host route to `addr`. Returns how many; none is `ESRCH`.
-    pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events) -> Result<u32, TableError> {
-        let mut victims = KVec::new();
-        {
-            let g = RcuGuard::new();
-            let mut visit = |rt: PathRef<'_>| -> Result<(), AllocError> {
-                let state = rt.lock_state();
-                if state.gateway == *addr || *rt.prefix() == Prefix::host(*addr) {
-                    if let Some(rt) = rt.to_arc() {
-                        victims.push(rt, GFP_ATOMIC)?;
-                    }
-                }
-                Ok(())
-            };
-            on_trie!(self, addr.af(), |trie| walk(trie, &g, &mut visit))?;
-        }
-        let mut writer = self.writer.lock();
+    /// the host route to `addr`, found by a walk of the family's routes in
+    /// batches of [`WRITER_BATCH`]. Returns how many; none is `ESRCH`.
+    pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events<'_>) -> Result<u32, TableError> {
+        let host = Prefix::host(*addr);
+        let goes = |rt: &RtEntry| rt.lock_state().gateway == *addr || *rt.prefix() == host;
+        let mut after = None;
         let mut count = 0;
         let mut failed = None;
-        for rt in &victims {
-            // Already gone with a parent, or removed meanwhile.
-            if !rt.is_up() {
-                continue;
-            }
-            match self.remove_path(rt) {
-                Ok(()) => {
-                    self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
-                    count += 1;
+        loop {
+            let mut victims = KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)?;
+            ev.make_room(EVENTS_PER_BATCH);
+            let mut writer = self.writer.lock();
+            let mut batch = 0;
+            let finished = {
+                let g = RcuGuard::new();
+                on_trie!(self, addr.af(), |trie| walk_after(
+                    trie,
+                    &mut after,
+                    &g,
+                    &mut |rt| {
+                        self.visit(&mut batch);
+                        if goes(&rt) {
+                            if let Some(rt) = rt.to_arc() {
+                                // Beyond the room only for a prefix with
+                                // more paths than a batch.
+                                if let Err(e) = victims.push_within_capacity(rt) {
+                                    if victims.push(e.0, GFP_NOWAIT | __GFP_NOWARN).is_err() {
+                                        failed = Some(TableError::NoMemory);
+                                    }
+                                }
+                            }
+                        }
+                        batch < WRITER_BATCH
+                    }
+                ))
+            };
+            for rt in &victims {
+                if batch >= WRITER_BATCH {
+                    writer = self.next_batch(writer, &mut batch, ev);
                 }
-                Err(TableError::NoSuchRoute) => {}
-                Err(e) => failed = Some(e),
+                // Already gone with a parent, or changed or removed while
+                // the lock was let go.
+                if !rt.is_up() || !goes(rt) {
+                    continue;
+                }
+                self.visit(&mut batch);
+                let one = core::slice::from_ref(rt);
+                writer = match self.delete_clones_of(
+                    one,
+                    writer,
+                    &mut batch,
+                    DeleteReason::ParentDeleted,
+                    ev,
+                ) {
+                    Ok((w, _)) => w,
+                    Err(e) => {
+                        failed = Some(e);
+                        rt.reopen_clones();
+                        self.writer.lock()
+                    }
+                };
+                match self.remove_path(rt) {
+                    Ok(()) => {
+                        self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
+                        count += 1;
+                    }
+                    Err(TableError::NoSuchRoute) => {}
+                    Err(e) => {
+                        rt.reopen_clones();
+                        failed = Some(e);
+                    }
+                }
             }
+            writer.timed.sweep_if_sparse();
+            self.end_hold(batch);
+            drop(writer);
+            if finished {
+                break;
+            }
+            ev.flush();
+            cond_resched();
         }
-        writer.timed.sweep_if_sparse();
         // Some removed: the count says how many (their events go out).
         // None removed: why, if one could not be.
         if count == 0 {
@@ -942,68 +1116,84 @@ impl RouteTable {
     }
 
     /// Removes every route, or those of one family, with one clear event.
-    pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events) -> Result<u32, TableError> {
+    /// The routes leave the trie at once; then they are taken out of the
+    /// accounting (`RTF_UP` cleared, timers, clone lists, the hooks told)
+    /// in batches of [`WRITER_BATCH`], before this returns.
+    pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events<'_>) -> Result<u32, TableError> {
+        ev.make_room(EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
-        let cleared = if self.wants_entries() {
-            self.entries_of(af)?
-        } else {
-            KVec::new()
-        };
         let v4 = match af {
             Some(Af::Inet6) => None,
-            _ => Some(write_txn(&self.v4)?),
+            _ => Some(write_txn(&self.v4)?.take_all()),
         };
         let v6 = match af {
             Some(Af::Inet) => None,
-            _ => Some(write_txn(&self.v6)?),
+            _ => Some(write_txn(&self.v6)?.take_all()),
         };
-        let mut count = 0;
-        if let Some(txn) = v4 {
-            count += clear_trie(txn);
+        if v4.is_some() {
             self.routes_v4.store(0, Relaxed);
         }
-        if let Some(txn) = v6 {
-            count += clear_trie(txn);
+        if v6.is_some() {
             self.routes_v6.store(0, Relaxed);
         }
-        writer.timed.retain(|rt| rt.is_up());
-        self.clones.store(
-            writer.timed.iter().filter(|rt| rt.is_clone()).count() as u32,
-            Relaxed,
-        );
         self.changed();
+        let mut count = 0;
+        let mut batch = 0;
+        if let Some(t) = &v4 {
+            writer = self.unlink_cleared(t, writer, &mut batch, &mut count, ev);
+        }
+        if let Some(t) = &v6 {
+            writer = self.unlink_cleared(t, writer, &mut batch, &mut count, ev);
+        }
+        writer.timed.sweep_if_sparse();
+        self.end_hold(batch);
         drop(writer);
         ev.push(Event::Clear { af, count });
-        for rt in &cleared {
-            ev.attach(rt);
-        }
         Ok(count)
     }
 
-    /// Every entry of the table, or of one family. Under the writer lock,
-    /// which keeps the routes as they are counted. May sleep.
-    fn entries_of(&self, af: Option<Af>) -> Result<KVec<RtArc>, AllocError> {
-        let n = match af {
-            Some(af) => self.routes_of(af).load(Relaxed),
-            None => self.total_routes(),
-        };
-        let mut out = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-        let g = RcuGuard::new();
-        let mut keep = |rt: PathRef<'_>| -> Result<(), AllocError> {
-            if let Some(rt) = rt.to_arc() {
-                // Within the capacity: the writer lock keeps the count.
-                out.push_within_capacity(rt).map_err(|_| AllocError)?;
+    /// Takes the routes of `trie`, which a clear took out of the table, out
+    /// of the accounting: clears `RTF_UP`, forgets their timers, takes
+    /// clones off their parents' lists, and tells the hooks; in batches.
+    fn unlink_cleared<'a, K: AfKey>(
+        &'a self,
+        trie: &Trie<K, RtEntry>,
+        mut writer: WriterGuard<'a>,
+        batch: &mut u32,
+        count: &mut u32,
+        ev: &mut Events<'_>,
+    ) -> WriterGuard<'a> {
+        let wants_entries = self.wants_entries();
+        let mut after = None;
+        loop {
+            let finished = {
+                let g = RcuGuard::new();
+                let w = &mut *writer;
+                walk_after(trie, &mut after, &g, &mut |rt| {
+                    self.visit(batch);
+                    rt.mark_down();
+                    if rt.is_clone() {
+                        self.clones.fetch_sub(1, Relaxed);
+                        rt.unlink_from_parent();
+                    }
+                    w.timed.untrack(&rt);
+                    if let PathRef::First(first) = rt {
+                        drop(first.set_other_paths(None));
+                    }
+                    if wants_entries {
+                        if let Some(rt) = rt.to_arc() {
+                            ev.push_cleared(&rt);
+                        }
+                    }
+                    *count += 1;
+                    *batch < WRITER_BATCH
+                })
+            };
+            if finished {
+                return writer;
             }
-            Ok(())
-        };
-        if af != Some(Af::Inet6) {
-            walk(&self.v4, &g, &mut keep)?;
+            writer = self.next_batch(writer, batch, ev);
         }
-        if af != Some(Af::Inet) {
-            walk(&self.v6, &g, &mut keep)?;
-        }
-        drop(g);
-        Ok(out)
     }
 
     /// Changes an existing route (RTM_CHANGE). `via` picks one path of a
@@ -1015,10 +1205,91 @@ impl RouteTable {
         prefix: &Prefix,
         via: Option<&Addr>,
         change: RouteChange,
-        ev: &mut Events,
+        ev: &mut Events<'_>,
     ) -> Result<(), TableError> {
-        let now = self.clock.boot_ns();
+        ev.make_room(EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
+        let mut batch = 0;
+        // A new router retires the route's clones first, in batches; after
+        // a batch the request is checked again.
+        let rt = loop {
+            let rt = self.change_target(prefix, via, &change)?;
+            if change.gateway.is_none() {
+                break rt;
+            }
+            let one = core::slice::from_ref(&rt);
+            let deleted =
+                self.delete_clones_of(one, writer, &mut batch, DeleteReason::ParentChanged, ev);
+            rt.reopen_clones();
+            let (w, yielded) = deleted?;
+            writer = w;
+            if !yielded {
+                break rt;
+            }
+        };
+        // rt_setgate's rt_fixchange also retires the clones inside the
+        // prefix that came from a route no more specific: another path of
+        // the same prefix.
+        let superseded = if change.gateway.is_some() {
+            self.superseded_clones(prefix)?
+        } else {
+            KVec::new()
+        };
+        ev.make_room(superseded.len() + 1);
+        let now = self.clock.boot_ns();
+        let timed = change.preferred.is_some() || change.expires.is_some();
+        if timed && !TimedList::tracks(&rt) {
+            let room = writer.timed.reserve_one(&self.timed_rooms)?;
+            writer.timed.track(&rt, room);
+        }
+        let info = {
+            let mut s = rt.lock_state();
+            let mut flags = s.flags;
+            if let Some(gw) = change.gateway {
+                s.gateway = gw;
+                if gw.is_unspecified() {
+                    flags &= !RTF_GATEWAY;
+                } else {
+                    flags |= RTF_GATEWAY;
+                }
+            }
+            if let Some(f) = change.flags {
+                flags = (flags & !RTF_FMASK) | (f & RTF_FMASK);
+            }
+            if let Some(p) = change.preferred {
+                s.preferred = Some(p);
+                if p.boot_ns > now {
+                    flags &= !RTF_DEPRECATED;
+                } else {
+                    flags |= RTF_DEPRECATED;
+                }
+            }
+            if let Some(e) = change.expires {
+                s.expires = Some(e);
+            }
+            rt.set_flags(&mut s, flags);
+            RouteInfo::of(&rt, &s)
+        };
+        self.changed();
+        for clone in &superseded {
+            if clone.is_up() && self.remove_path(clone).is_ok() {
+                self.unlink(clone, &mut writer, Some(DeleteReason::Superseded), ev);
+            }
+        }
+        self.end_hold(batch);
+        drop(writer);
+        self.push_route(ev, Event::Change(info), &rt);
+        Ok(())
+    }
+
+    /// The path a route-change is for, checked against the change; under
+    /// the writer lock.
+    fn change_target(
+        &self,
+        prefix: &Prefix,
+        via: Option<&Addr>,
+        change: &RouteChange,
+    ) -> Result<RtArc, TableError> {
         let existing = self.get_exact(prefix)?;
         let mut chosen = None;
         for path in &existing {
@@ -1057,49 +1328,7 @@ impl RouteTable {
                 }
             }
         }
-        let retired = if change.gateway.is_some() {
-            self.fixchange_victims(&rt, &writer)?
-        } else {
-            KVec::new()
-        };
-        let timed = change.preferred.is_some() || change.expires.is_some();
-        if timed && !TimedList::tracks(&rt) {
-            let room = writer.timed.reserve_one(&self.timed_rooms)?;
-            writer.timed.track(&rt, room);
-        }
-        let info = {
-            let mut s = rt.lock_state();
-            let mut flags = s.flags;
-            if let Some(gw) = change.gateway {
-                s.gateway = gw;
-                if gw.is_unspecified() {
-                    flags &= !RTF_GATEWAY;
-                } else {
-                    flags |= RTF_GATEWAY;
-                }
-            }
-            if let Some(f) = change.flags {
-                flags = (flags & !RTF_FMASK) | (f & RTF_FMASK);
-            }
-            if let Some(p) = change.preferred {
-                s.preferred = Some(p);
-                if p.boot_ns > now {
-                    flags &= !RTF_DEPRECATED;
-                } else {
-                    flags |= RTF_DEPRECATED;
-                }
-            }
-            if let Some(e) = change.expires {
-                s.expires = Some(e);
-            }
-            rt.set_flags(&mut s, flags);
-            RouteInfo::of(&rt, &s)
-        };
-        self.changed();
-        self.retire(&retired, &mut writer, ev);
-        drop(writer);
-        self.push_route(ev, Event::Change(info), &rt);
-        Ok(())
+        Ok(rt)
     }
 
     /// The lifetime work: deprecates and expires routes whose deadlines
@@ -1109,17 +1338,35 @@ impl RouteTable {
     /// most `idle_ns / 6` (at least a second) ahead, since a release arms
     /// nothing (FreeBSD's `in_rtqtimo` runs every `RTQ_TIMEOUT`, a sixth of
     /// `rtq_reallyold`).
-    pub(crate) fn run_lifetimes(&self, idle_ns: i64, ev: &mut Events) -> Option<i64> {
+    pub(crate) fn run_lifetimes(&self, idle_ns: i64, ev: &mut Events<'_>) -> Option<i64> {
         self.lifetime_runs.fetch_add(1, Relaxed);
-        let now = self.clock.boot_ns();
-        let mut writer = self.writer.lock();
         let mut next: Option<i64> = None;
         let mut soonest = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
-        // Entries leave `timed` during the walk, but their slots stay.
-        for i in 0..writer.timed.len() {
-            let Some(rt) = writer.timed.get(i).cloned() else {
+        ev.make_room(EVENTS_PER_BATCH);
+        let mut writer = self.writer.lock();
+        let mut now = self.clock.boot_ns();
+        let mut batch = 0;
+        // A walk by index: entries leave `timed` during it, but their slots
+        // stay until the writer lock is let go, after which the walk goes on
+        // after the last sequence number it saw.
+        let mut i = 0;
+        let mut last_seq = 0;
+        loop {
+            if batch >= WRITER_BATCH {
+                writer = self.next_batch(writer, &mut batch, ev);
+                now = self.clock.boot_ns();
+                i = writer.timed.index_after(last_seq);
+            }
+            let Some((seq, rt)) = writer.timed.slot(i) else {
+                break;
+            };
+            let rt = rt.cloned();
+            i += 1;
+            last_seq = seq;
+            let Some(rt) = rt else {
                 continue;
             };
+            self.visit(&mut batch);
             let (expired, deprecate, info) = {
                 let mut s = rt.lock_state();
                 let expired = s.expires.is_some_and(|e| e.boot_ns <= now);
@@ -1134,14 +1381,35 @@ impl RouteTable {
             };
             let idle_since = rt.idle_since_ns();
             let idle = idle_since.is_some_and(|t| now - t >= idle_ns);
-            if (expired || idle) && self.remove_path(&rt).is_ok() {
-                let reason = if expired {
-                    None
-                } else {
-                    Some(DeleteReason::Idle)
+            if expired || idle {
+                // A cloning route's clones go first.
+                let one = core::slice::from_ref(&rt);
+                let deleted =
+                    self.delete_clones_of(one, writer, &mut batch, DeleteReason::ParentDeleted, ev);
+                writer = match deleted {
+                    Ok((w, yielded)) => {
+                        if yielded {
+                            now = self.clock.boot_ns();
+                            i = w.timed.index_after(last_seq);
+                        }
+                        w
+                    }
+                    Err(_) => {
+                        let w = self.writer.lock();
+                        i = w.timed.index_after(last_seq);
+                        w
+                    }
                 };
-                self.unlink(&rt, &mut writer, reason, ev);
-                continue;
+                if rt.is_up() && self.remove_path(&rt).is_ok() {
+                    let reason = if expired {
+                        None
+                    } else {
+                        Some(DeleteReason::Idle)
+                    };
+                    self.unlink(&rt, &mut writer, reason, ev);
+                    continue;
+                }
+                rt.reopen_clones();
             }
             if deprecate {
                 self.changed();
@@ -1163,6 +1431,7 @@ impl RouteTable {
             }
         }
         writer.timed.sweep_if_sparse();
+        self.end_hold(batch);
         next
     }
 
@@ -1179,12 +1448,22 @@ impl RouteTable {
         on_trie!(self, af, |trie| walk_from(trie, cursor, &g, f))
     }
 
-    /// Drops every route; for a namespace that goes away (no events).
-    pub(crate) fn destroy(&self) {
-        let mut ev = Events::new();
+    /// Takes every route out, marking each down, for a namespace that goes
+    /// away; `ev` gets the entries for the hooks.
+    pub(crate) fn destroy(&self, ev: &mut Events<'_>) {
         // Its only failure, a second writer, is a bug `write_txn` reports;
         // the routes then stay until the table's memory goes.
-        let _ = self.clear(None, &mut ev);
+        let _ = self.clear(None, ev);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for RouteTable {
+    fn drop(self: Pin<&mut Self>) {
+        // A parent and the clones on its list count each other: their
+        // memory goes only once the clones leave the list, as a clear takes
+        // them out. Nothing is told; a namespace's exit did that already.
+        self.destroy(&mut Events::new());
     }
 }
 
@@ -1284,38 +1563,54 @@ fn publish<K: Key>(
     Ok(())
 }
 
-/// Removes everything from `trie` through its open transaction `txn`,
-/// clearing `RTF_UP` on each entry.
-fn clear_trie<K: Key>(mut txn: WriteTxn<'_, K, RtEntry>) -> u32 {
-    let mut count = 0;
-    {
-        let g = RcuGuard::new();
-        for (_, _, first) in txn.trie().iter(&g) {
-            for rt in Paths::of(first, &g).iter() {
-                rt.mark_down();
-                if let Some(parent) = rt.parent() {
-                    parent.note_clone_linked(false);
-                }
-                count += 1;
-            }
-            drop(first.set_other_paths(None));
+/// Calls `f` for each path of the prefixes after `after` (from the first,
+/// if `None`), in (address, length) order, all paths of a prefix at once;
+/// stops after a prefix for which `f` returned `false`, and leaves in
+/// `after` the last prefix visited. Returns whether the walk reached the end.
+fn walk_after<K: AfKey>(
+    trie: &Trie<K, RtEntry>,
+    after: &mut Option<Prefix>,
+    g: &RcuGuard,
+    f: &mut dyn FnMut(PathRef<'_>) -> bool,
+) -> bool {
+    let iter = match after {
+        Some(p) => trie.iter_from(Some((K::of(&p.addr()), p.len())), g),
+        None => trie.iter(g),
+    };
+    for (key, len, first) in iter {
+        let mut more = true;
+        for rt in Paths::of(first, g).iter() {
+            more &= f(rt);
+        }
+        if let Ok(prefix) = Prefix::new(key.addr(), len) {
+            *after = Some(prefix);
+        }
+        if !more {
+            return false;
         }
     }
-    txn.clear();
-    count
+    true
 }
 
-fn walk<K: Key, E>(
+/// Calls `f` for each path of `p0` and of the prefixes inside it.
+fn walk_inside<K: AfKey>(
     trie: &Trie<K, RtEntry>,
+    p0: &Prefix,
     g: &RcuGuard,
-    f: &mut dyn FnMut(PathRef<'_>) -> Result<(), E>,
-) -> Result<(), E> {
-    for (_, _, first) in trie.iter(g) {
-        for rt in Paths::of(first, g).iter() {
-            f(rt)?;
-        }
+    f: &mut dyn FnMut(PathRef<'_>),
+) {
+    let key = K::of(&p0.addr());
+    if let Some(first) = trie.get(key, p0.len(), g) {
+        Paths::of(first, g).iter().for_each(&mut *f);
     }
-    Ok(())
+    // In (address, length) order the prefixes inside `p0` follow it, until
+    // the first address outside it.
+    for (k, _, first) in trie.iter_from(Some((key, p0.len())), g) {
+        if !p0.contains(&k.addr()) {
+            break;
+        }
+        Paths::of(first, g).iter().for_each(&mut *f);
+    }
 }
 
 fn walk_from<K: AfKey>(

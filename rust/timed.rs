@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use kernel::prelude::*;
 
 use crate::{
-    entry::RtArc,
+    entry::{RtArc, RtEntry},
     platform::{AllocError, RVec},
 };
 
@@ -109,7 +109,7 @@ impl TimedList {
     }
 
     /// Stops tracking `rt`, if it is.
-    pub(crate) fn untrack(&mut self, rt: &RtArc) {
+    pub(crate) fn untrack(&mut self, rt: &RtEntry) {
         let seq = rt.timed_seq();
         if seq == 0 {
             return;
@@ -122,31 +122,21 @@ impl TimedList {
         }
     }
 
-    /// Slots, empty ones included: the bound of a walk by index.
+    #[allow(dead_code, reason = "the KUnit suite checks the slots")]
+    /// Slots, empty ones included.
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }
 
-    /// The entry in slot `i`, unless it left.
-    pub(crate) fn get(&self, i: usize) -> Option<&RtArc> {
-        self.slots.get(i)?.1.as_ref()
+    /// The sequence number of slot `i` and its entry, unless it left.
+    pub(crate) fn slot(&self, i: usize) -> Option<(u64, Option<&RtArc>)> {
+        self.slots.get(i).map(|(seq, rt)| (*seq, rt.as_ref()))
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &RtArc> {
-        self.slots.iter().filter_map(|(_, rt)| rt.as_ref())
-    }
-
-    /// Stops tracking the entries `keep` refuses.
-    pub(crate) fn retain(&mut self, keep: impl Fn(&RtArc) -> bool) {
-        for slot in self.slots.iter_mut() {
-            if slot.1.as_ref().is_some_and(|rt| !keep(rt)) {
-                if let Some(rt) = slot.1.take() {
-                    rt.set_timed_seq(0);
-                    self.vacant += 1;
-                }
-            }
-        }
-        self.sweep_if_sparse();
+    /// The index of the first slot after sequence number `seq`: where a
+    /// walk by index goes on after a sweep.
+    pub(crate) fn index_after(&self, seq: u64) -> usize {
+        self.slots.partition_point(|(s, _)| *s <= seq)
     }
 
     /// Drops the empty slots once they are half the list. Not during a walk

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Fires the tracepoint of each event.
-pub(crate) fn events(net: NetRef<'_>, events: &Events) {
+pub(crate) fn events(net: NetRef<'_>, events: &Events<'_>) {
     for e in events.iter() {
         match e {
             Event::Add(info) if info.parent.is_some() => {

@@ -862,6 +862,7 @@ impl<K, V> Drop for WriteTxn<'_, K, V> {
 type Path<V> = [Option<NodeArc<V>>; MAX_LEVELS];
 
 impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// The trie this transaction writes.
     pub(crate) fn trie(&self) -> &Trie<K, V> {
         self.trie
@@ -1030,6 +1031,18 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
         Ok(old)
     }
 
+    /// Moves every prefix into a trie of its own, which only the caller
+    /// sees: readers of this one find it empty from now on. Never allocates.
+    pub(crate) fn take_all(&mut self) -> Trie<K, V> {
+        let taken = Trie::new();
+        drop(taken.root.swap(self.trie.root.swap(None)));
+        taken
+            .len
+            .store(self.trie.len.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+        taken
+    }
+
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Removes every prefix. Never allocates.
     pub(crate) fn clear(&mut self) {
         drop(self.trie.root.swap(None));

@@ -117,7 +117,10 @@ pub(crate) const RTEMU_A_STATS_HOLDS: u16 = 6;
 pub(crate) const RTEMU_A_STATS_MISSES: u16 = 7;
 pub(crate) const RTEMU_A_STATS_RESOLVES: u16 = 8;
 pub(crate) const RTEMU_A_STATS_LIFETIME_RUNS: u16 = 9;
-pub(crate) const RTEMU_A_STATS_MAX: u16 = 9;
+pub(crate) const RTEMU_A_STATS_WRITER_VISITS: u16 = 10;
+pub(crate) const RTEMU_A_STATS_WRITER_BATCH_MAX: u16 = 11;
+pub(crate) const RTEMU_A_STATS_EVENTS_LOST: u16 = 12;
+pub(crate) const RTEMU_A_STATS_MAX: u16 = 12;
 
 // operations
 pub(crate) const RTEMU_CMD_ROUTE_ADD: u8 = 1;

@@ -337,16 +337,18 @@ t_stats() {
 	ctl route add 10.0.0.0/8 via 192.0.2.1 clone && ctl route add 2001:db8::/32 via fe80::1 &&
 		ctl route get 10.0.0.7 clone >/dev/null || return 1
 	run stats
-	local want="  routes-inet: 2
- routes-inet6: 1
-       clones: 1
-        trash: 0
-        holds: 0"
+	local want="     routes-inet: 2
+    routes-inet6: 1
+          clones: 1
+           trash: 0
+           holds: 0"
 	[ "$(head -n5 <<<"$OUT")" = "$want" ] && has "$OUT" '^ *misses: [0-9]+$' &&
-		has "$OUT" '^ *resolves: [0-9]+$' && has "$OUT" '^lifetime-runs: [0-9]+$' ||
+		has "$OUT" '^ *resolves: [0-9]+$' && has "$OUT" '^ *lifetime-runs: [0-9]+$' &&
+		has "$OUT" '^ *writer-visits: [0-9]+$' && has "$OUT" '^writer-batch-max: [0-9]+$' &&
+		has "$OUT" '^ *events-lost: 0$' ||
 		fail "stats:" "$OUT" || return 1
 	run -j stats
-	has "$OUT" '^\{"routes-inet":2,"routes-inet6":1,"clones":1,"trash":0,"holds":0,"misses":[0-9]+,"resolves":[0-9]+,"lifetime-runs":[0-9]+\}$'
+	has "$OUT" '^\{"routes-inet":2,"routes-inet6":1,"clones":1,"trash":0,"holds":0,"misses":[0-9]+,"resolves":[0-9]+,"lifetime-runs":[0-9]+,"writer-visits":[0-9]+,"writer-batch-max":[0-9]+,"events-lost":0\}$'
 }
 
 # ----------------------------------------------------------------------- hold

@@ -18,9 +18,17 @@
  *    It guards what rtemu_rt_state() reads and is required by
  *    RT_ADDREF/RT_REMREF and rtemu_rtfree(); lockdep checks that it is held.
  *  - Every reference is given back exactly once: rtemu_rtfree() with the
- *    lock held (it also unlocks), or RTFREE() without it. A release of an
- *    entry that has no reference left, and RT_REMREF of the last reference,
- *    are refused with a warning, never carried out.
+ *    lock held (it also unlocks), or RTFREE() without it. While the entry's
+ *    memory is there (its route is in the table, or someone holds it), a
+ *    release when no reference is left, and RT_REMREF of the last
+ *    reference, are refused with a warning, never carried out; a release
+ *    of a reference the caller does not hold drops someone else's. Once
+ *    the last reference of a deleted entry was released, its memory goes
+ *    (after an RCU grace period): releasing it again is a use after free,
+ *    as in FreeBSD, which KASAN reports.
+ *  - The reference count saturates, as refcount_t does: past 2^29 holders it
+ *    warns once and stays there, and the entry is never freed (a leak, not
+ *    a use after free).
  *
  * Addresses are struct sockaddr_in or sockaddr_in6 (sin_port and the like
  * ignored); routes of both families live in each namespace's table.
@@ -129,30 +137,54 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
  * FreeBSD's ifa_rtrequest: a hook told of every change to the routes of
  * every namespace, as FreeBSD calls it: RTEMU_RTM_ADD after an add and
  * after a change (FreeBSD's RTM_CHANGE calls it so), RTEMU_RTM_RESOLVE for
- * a new clone, RTEMU_RTM_DELETE after a delete, an expiry, and for each
- * route a clear removes (RTF_UP is clear then). The hooks run in the order
- * of the changes of one operation, once the table's own locks are dropped
- * (so the entry may have changed again since: its flags tell), from the
- * task that made the change or the lifetime work, inside an RCU read-side
- * section and with @rt locked (so with bottom halves disabled, and any
- * lock a hook takes must be taken so everywhere, as for RT_LOCK): a hook
- * must not sleep, unlock @rt, or change routes; it may read @rt,
- * RT_ADDREF it to keep it, and look up other routes without report.
- * @rt's references are those it has (maybe none): RT_ADDREF is the hook's
- * way to keep it past the call.
+ * a new clone, RTEMU_RTM_DELETE after a delete, an expiry, for each route
+ * a clear removes and for each route of a namespace that goes away
+ * (RTF_UP is clear then); a route's clones are deleted before it, as
+ * FreeBSD's rt_fixdelete runs before the route's own ifa_rtrequest.
+ * RTEMU_RTM_DESYNC, with @rt NULL, when some changes of an operation could
+ * not be recorded for want of memory (OpenBSD's RTM_DESYNC; the stats
+ * count them in events-lost): the hook missed some, and may resynchronise
+ * by looking routes up.
+ *
+ * The hooks run in the order of the changes of one operation, once the
+ * table's own locks are dropped (so the entry may have changed again since:
+ * its flags tell), from the task that made the change or the lifetime
+ * work, under RCU and with bottom halves disabled, with @rt unlocked. So a
+ * hook must not sleep. It may RT_LOCK @rt (or another entry) to read it
+ * with rtemu_rt_state(), RT_ADDREF it under the lock to keep it past the
+ * call (@rt's references are those it has, maybe none), and look routes
+ * up without report (@rt's own included) while it holds no entry lock.
+ * rtemu refuses, with a warning (WARN_ON_ONCE) and without doing anything,
+ * what a hook may not do: a lookup with report (NULL), rtemu_rtalloc(),
+ * rtemu_rtalloc_ign(), rtemu_route_add(), rtemu_route_delete(),
+ * rtemu_route_change() (-EDEADLK), and registering or unregistering a
+ * hook.
  */
 #define RTEMU_RTM_ADD		0x1
 #define RTEMU_RTM_DELETE	0x2
 #define RTEMU_RTM_RESOLVE	0xb
+#define RTEMU_RTM_DESYNC	0x13
+
+struct module;
 
 struct rtemu_rtrequest_hook {
 	void (*rtrequest)(struct net *net, int req, struct rtentry *rt);
 	struct list_head list;	/* rtemu's */
+	struct module *owner;	/* rtemu's: the module that registered it */
 };
 
-/* Registers @hook (0, or -EINVAL without a function). May sleep. */
-int rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook);
-/* Unregisters @hook; no call of it runs once this returns. May sleep. */
+/*
+ * Registers @hook for the calling module: 0, -EINVAL without a function,
+ * -EBUSY if @hook is registered already (different hooks may be). May
+ * sleep. If the module goes with @hook still registered, rtemu unregisters
+ * it first, with a warning in the log: unregister it in the module's exit.
+ */
+int __rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook, struct module *owner);
+#define rtemu_register_rtrequest(hook) __rtemu_register_rtrequest(hook, THIS_MODULE)
+/*
+ * Unregisters @hook; no call of it runs once this returns. A hook that is
+ * not registered is refused with a warning. May sleep.
+ */
 void rtemu_unregister_rtrequest(struct rtemu_rtrequest_hook *hook);
 
 /* FreeBSD's names. */

@@ -3,7 +3,8 @@
  * A consumer of rtemu's in-kernel API written in C, using only
  * <linux/rtemu.h>: KUnit tests of lookups, references held across a
  * delete, cloning through report, rtalloc()'s route cache,
- * RT_ADDREF/RT_REMREF, and the rtrequest hook. Built with make RTEMU_KUNIT=1; loading
+ * RT_ADDREF/RT_REMREF, the rtrequest hook and what rtemu refuses a hook.
+ * Built with make RTEMU_KUNIT=1; loading
  * rtemu_api_test.ko (after rtemu.ko) runs them in the initial namespace on
  * prefixes of 198.18.0.0/15 and 2001:db8:ffff::/48, each removed again
  * when its test ends.
@@ -290,8 +291,10 @@ static void record_rtrequest(struct net *net, int req, struct rtentry *rt)
 	if (net != &init_net || key.ss_family != AF_INET || a[0] != 198 || a[1] != 18 ||
 	    a[2] != 70)
 		return;
-	/* The entry comes locked. */
+	/* The entry comes unlocked: its state is read under its lock. */
+	RT_LOCK(rt);
 	rtemu_rt_state(rt, &st);
+	RT_UNLOCK(rt);
 	spin_lock(&hook_lock);
 	if (hook_ncalls < ARRAY_SIZE(hook_calls))
 		hook_calls[hook_ncalls++] = (struct hook_call){ req, key, plen, st.flags };
@@ -334,9 +337,77 @@ static void the_rtrequest_hook_sees_each_change_as_freebsd_calls_it(struct kunit
 	expect_call(test, 1, RTEMU_RTM_RESOLVE, 32, UP | GATEWAY | HOST | WASCLONED);
 	/* A change calls it with RTM_ADD, as FreeBSD's RTM_CHANGE does. */
 	expect_call(test, 2, RTEMU_RTM_ADD, 24, UP | GATEWAY | CLONING | RTEMU_ROUTE_FLAGS_STATIC);
-	/* Deleted: RTF_UP is clear; the clone goes with its parent. */
-	expect_call(test, 3, RTEMU_RTM_DELETE, 24, GATEWAY | CLONING | RTEMU_ROUTE_FLAGS_STATIC);
-	expect_call(test, 4, RTEMU_RTM_DELETE, 32, GATEWAY | HOST | WASCLONED);
+	/*
+	 * Deleted: RTF_UP is clear; the clone goes with its parent, first, as
+	 * FreeBSD's rt_fixdelete runs before the parent's ifa_rtrequest.
+	 */
+	expect_call(test, 3, RTEMU_RTM_DELETE, 32, GATEWAY | HOST | WASCLONED);
+	expect_call(test, 4, RTEMU_RTM_DELETE, 24, GATEWAY | CLONING | RTEMU_ROUTE_FLAGS_STATIC);
+}
+
+/* What the hook below found and was refused, in 198.18.80.0/24. */
+static struct {
+	bool called, found_itself;
+	struct rtentry *with_report;
+	int add_err, change_err, delete_err;
+} in_hook;
+
+static void looking_rtrequest(struct net *net, int req, struct rtentry *rt)
+{
+	struct sockaddr_storage key, gw = v4(192, 0, 2, 1), other = v4(198, 18, 81, 0);
+	struct rtentry *found;
+	const u8 *a;
+
+	if (!rt || req != RTEMU_RTM_ADD)
+		return;
+	rtemu_rt_key(rt, &key);
+	a = (const u8 *)&((struct sockaddr_in *)&key)->sin_addr;
+	if (net != &init_net || key.ss_family != AF_INET || a[0] != 198 || a[1] != 18 ||
+	    a[2] != 80)
+		return;
+	in_hook.called = true;
+	/* Its own route, without report: it holds no entry lock, so it may. */
+	found = rtemu_rtalloc1(net, sa(&key), 0, 0);
+	in_hook.found_itself = found == rt;
+	if (found)
+		rtemu_rtfree(found);
+	/* What may sleep or change the table is refused. */
+	in_hook.with_report = rtemu_rtalloc1(net, sa(&key), 1, 0);
+	in_hook.add_err = rtemu_route_add(net, sa(&other), 24, sa(&gw), 0);
+	in_hook.change_err = rtemu_route_change(net, sa(&key), 24, NULL, 0);
+	in_hook.delete_err = rtemu_route_delete(net, sa(&key), 24, NULL);
+}
+
+static struct rtemu_rtrequest_hook looking_hook = { .rtrequest = looking_rtrequest };
+
+static void a_hook_may_look_up_but_not_change_routes(struct kunit *test)
+{
+	struct sockaddr_storage gw = v4(192, 0, 2, 1), prefix = v4(198, 18, 80, 0);
+	struct sockaddr_storage other = v4(198, 18, 81, 0);
+
+	memset(&in_hook, 0, sizeof(in_hook));
+	KUNIT_ASSERT_EQ(test, rtemu_register_rtrequest(&looking_hook), 0);
+	/* The same hook twice is refused; its first registration stands. */
+	KUNIT_EXPECT_EQ(test, rtemu_register_rtrequest(&looking_hook), -EBUSY);
+	kunit_warning_suppress(test) {
+		add_route(test, prefix, 24, gw, 0);
+		/* One warning for each refusal: report, add, change, delete. */
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 4);
+	}
+	rtemu_unregister_rtrequest(&looking_hook);
+	KUNIT_EXPECT_TRUE(test, in_hook.called);
+	KUNIT_EXPECT_TRUE(test, in_hook.found_itself);
+	KUNIT_EXPECT_NULL(test, in_hook.with_report);
+	KUNIT_EXPECT_EQ(test, in_hook.add_err, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, in_hook.change_err, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, in_hook.delete_err, -EDEADLK);
+	/* Refused means not done: the route is there, the other was never added. */
+	KUNIT_EXPECT_EQ(test, rtemu_route_delete(&init_net, sa(&other), 24, NULL), -ESRCH);
+	/* Unregistering it again is refused (with a warning). */
+	kunit_warning_suppress(test) {
+		rtemu_unregister_rtrequest(&looking_hook);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
 }
 
 static struct kunit_case rtemu_api_cases[] = {
@@ -348,6 +419,7 @@ static struct kunit_case rtemu_api_cases[] = {
 	KUNIT_CASE(addref_and_remref_count_references),
 	KUNIT_CASE(route_add_refuses_what_route_add_refuses),
 	KUNIT_CASE(the_rtrequest_hook_sees_each_change_as_freebsd_calls_it),
+	KUNIT_CASE(a_hook_may_look_up_but_not_change_routes),
 	{}
 };
 

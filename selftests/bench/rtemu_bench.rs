@@ -532,7 +532,7 @@ fn bench_family(
             );
         }
     }
-    t.destroy();
+    t.destroy(&mut Events::new());
     Ok(())
 }
 

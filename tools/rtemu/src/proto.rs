@@ -888,7 +888,10 @@ pub mod stats_attr {
     pub const MISSES: u16 = 7;
     pub const RESOLVES: u16 = 8;
     pub const LIFETIME_RUNS: u16 = 9;
-    pub const MAX: u16 = 9;
+    pub const WRITER_VISITS: u16 = 10;
+    pub const WRITER_BATCH_MAX: u16 = 11;
+    pub const EVENTS_LOST: u16 = 12;
+    pub const MAX: u16 = 12;
 
     /// Every attribute of the set: id, name, type and the definition naming its values.
     pub const ATTRS: &[AttrSpec] = &[
@@ -946,6 +949,24 @@ pub mod stats_attr {
             ty: AttrType::U64,
             enum_name: None,
         },
+        AttrSpec {
+            id: WRITER_VISITS,
+            name: "writer-visits",
+            ty: AttrType::U64,
+            enum_name: None,
+        },
+        AttrSpec {
+            id: WRITER_BATCH_MAX,
+            name: "writer-batch-max",
+            ty: AttrType::U32,
+            enum_name: None,
+        },
+        AttrSpec {
+            id: EVENTS_LOST,
+            name: "events-lost",
+            ty: AttrType::U64,
+            enum_name: None,
+        },
     ];
 
     /// The spec's name of attribute `id`.
@@ -978,6 +999,17 @@ pub enum StatsAttr {
     /// Times the namespace's lifetime work ran (deadlines and idle clones); a diagnostic of how
     /// often it wakes.
     LifetimeRuns(u64),
+    /// Entries the table's writers visited in their walks (a parent's clones, a remove by address,
+    /// a clear, the lifetime work, the clones an add supersedes): the work requests made, which
+    /// grows linearly with what they change.
+    WriterVisits(u64),
+    /// The most entries one hold of the table's writer lock visited: long requests let the lock go
+    /// after every 128 (a prefix's paths are visited together), so one request holds it for a
+    /// bounded time.
+    WriterBatchMax(u32),
+    /// Operations some of whose events could not be recorded for want of memory: listeners got
+    /// ENOBUFS, and in-kernel hooks missed them.
+    EventsLost(u64),
     /// An attribute the spec does not name, or one with NLA_F_NESTED or
     /// NLA_F_NET_BYTEORDER set (the spec gives no attribute these flags), kept as
     /// received.
@@ -996,6 +1028,9 @@ impl Nla for StatsAttr {
             StatsAttr::Misses(v) => v.wire_len(),
             StatsAttr::Resolves(v) => v.wire_len(),
             StatsAttr::LifetimeRuns(v) => v.wire_len(),
+            StatsAttr::WriterVisits(v) => v.wire_len(),
+            StatsAttr::WriterBatchMax(v) => v.wire_len(),
+            StatsAttr::EventsLost(v) => v.wire_len(),
             StatsAttr::Other(o) => o.value_len(),
         }
     }
@@ -1011,6 +1046,9 @@ impl Nla for StatsAttr {
             StatsAttr::Misses(_) => stats_attr::MISSES,
             StatsAttr::Resolves(_) => stats_attr::RESOLVES,
             StatsAttr::LifetimeRuns(_) => stats_attr::LIFETIME_RUNS,
+            StatsAttr::WriterVisits(_) => stats_attr::WRITER_VISITS,
+            StatsAttr::WriterBatchMax(_) => stats_attr::WRITER_BATCH_MAX,
+            StatsAttr::EventsLost(_) => stats_attr::EVENTS_LOST,
             StatsAttr::Other(o) => o.kind(),
         }
     }
@@ -1026,6 +1064,9 @@ impl Nla for StatsAttr {
             StatsAttr::Misses(v) => v.write(buf),
             StatsAttr::Resolves(v) => v.write(buf),
             StatsAttr::LifetimeRuns(v) => v.write(buf),
+            StatsAttr::WriterVisits(v) => v.write(buf),
+            StatsAttr::WriterBatchMax(v) => v.write(buf),
+            StatsAttr::EventsLost(v) => v.write(buf),
             StatsAttr::Other(o) => o.emit_value(buf),
         }
     }
@@ -1047,6 +1088,11 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for StatsAttr {
             stats_attr::MISSES => StatsAttr::Misses(read_value(v, "misses")?),
             stats_attr::RESOLVES => StatsAttr::Resolves(read_value(v, "resolves")?),
             stats_attr::LIFETIME_RUNS => StatsAttr::LifetimeRuns(read_value(v, "lifetime-runs")?),
+            stats_attr::WRITER_VISITS => StatsAttr::WriterVisits(read_value(v, "writer-visits")?),
+            stats_attr::WRITER_BATCH_MAX => {
+                StatsAttr::WriterBatchMax(read_value(v, "writer-batch-max")?)
+            }
+            stats_attr::EVENTS_LOST => StatsAttr::EventsLost(read_value(v, "events-lost")?),
             _ => StatsAttr::Other(UnknownAttr::from_buffer(buf)),
         })
     }

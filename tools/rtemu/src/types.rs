@@ -722,6 +722,9 @@ pub struct Stats {
     pub misses: Option<u64>,
     pub resolves: Option<u64>,
     pub lifetime_runs: Option<u64>,
+    pub writer_visits: Option<u64>,
+    pub writer_batch_max: Option<u32>,
+    pub events_lost: Option<u64>,
     pub unknown: Vec<UnknownAttr>,
 }
 
@@ -736,6 +739,9 @@ impl Typed for Stats {
         a.extend(self.misses.map(StatsAttr::Misses));
         a.extend(self.resolves.map(StatsAttr::Resolves));
         a.extend(self.lifetime_runs.map(StatsAttr::LifetimeRuns));
+        a.extend(self.writer_visits.map(StatsAttr::WriterVisits));
+        a.extend(self.writer_batch_max.map(StatsAttr::WriterBatchMax));
+        a.extend(self.events_lost.map(StatsAttr::EventsLost));
         a.extend(self.unknown.iter().cloned().map(StatsAttr::Other));
         RtemuMessage {
             cmd: Cmd::StatsGet,
@@ -758,6 +764,9 @@ impl Typed for Stats {
                 StatsAttr::Misses(v) => s.misses = Some(*v),
                 StatsAttr::Resolves(v) => s.resolves = Some(*v),
                 StatsAttr::LifetimeRuns(v) => s.lifetime_runs = Some(*v),
+                StatsAttr::WriterVisits(v) => s.writer_visits = Some(*v),
+                StatsAttr::WriterBatchMax(v) => s.writer_batch_max = Some(*v),
+                StatsAttr::EventsLost(v) => s.events_lost = Some(*v),
                 StatsAttr::Other(o) => s.unknown.push(o.clone()),
             }
         }

@@ -471,6 +471,9 @@ fn stats_get_request_and_reply() {
         misses: Some(1 << 40),
         resolves: Some(7),
         lifetime_runs: Some(12),
+        writer_visits: Some(1 << 33),
+        writer_batch_max: Some(130),
+        events_lost: Some(2),
         unknown: vec![],
     };
     let want = msg(
@@ -486,6 +489,9 @@ fn stats_get_request_and_reply() {
             u64a(7, 1 << 40),
             u64a(8, 7),
             u64a(9, 12),
+            u64a(10, 1 << 33),
+            u32a(11, 130),
+            u64a(12, 2),
         ],
     );
     check_reply(&s, 0, 16, &want);

@@ -359,7 +359,10 @@ pub fn stats(s: &Stats) -> Record {
         .opt_num("holds", s.holds.map(u64::from))
         .opt_num("misses", s.misses)
         .opt_num("resolves", s.resolves)
-        .opt_num("lifetime-runs", s.lifetime_runs);
+        .opt_num("lifetime-runs", s.lifetime_runs)
+        .opt_num("writer-visits", s.writer_visits)
+        .opt_num("writer-batch-max", s.writer_batch_max.map(u64::from))
+        .opt_num("events-lost", s.events_lost);
     unknown_fields(rec, &s.unknown)
 }
 
@@ -655,6 +658,9 @@ expires-left: 4m59s
             misses: Some(10),
             resolves: Some(1),
             lifetime_runs: Some(4),
+            writer_visits: Some(120),
+            writer_batch_max: Some(7),
+            events_lost: Some(0),
             unknown: vec![UnknownAttr {
                 kind: 30,
                 value: vec![1, 0, 0, 0],
@@ -662,17 +668,20 @@ expires-left: 4m59s
         };
         let out = Printer { json: false }.one(&stats(&s), Style::Block);
         assert!(
-            out.starts_with("  routes-inet: 3\n routes-inet6: 1\n"),
+            out.starts_with("     routes-inet: 3\n    routes-inet6: 1\n"),
             "{out}"
         );
         assert!(
-            out.ends_with("lifetime-runs: 4\n       attr30: 01000000\n"),
+            out.ends_with(
+                "   lifetime-runs: 4\n   writer-visits: 120\nwriter-batch-max: 7\n     events-lost: 0\n          attr30: 01000000\n"
+            ),
             "{out}"
         );
         let j: Json =
             serde_json::from_str(&Printer { json: true }.one(&stats(&s), Style::Block)).unwrap();
         assert_eq!(j["misses"], 10);
         assert_eq!(j["lifetime-runs"], 4);
+        assert_eq!(j["writer-visits"], 120);
         assert_eq!(j["attr30"], "01000000");
     }
 

@@ -14,6 +14,8 @@ pub(crate) enum Op<K> {
     Remove(K, u8),
     Lookup(K),
     Clear,
+    /// Moves everything into a trie of its own.
+    TakeAll,
 }
 
 const V4_POOL: [u32; 6] = [
@@ -82,6 +84,7 @@ fn ops<K: Key>(
         3 => (addr.clone(), len).prop_map(|(a, l)| Op::Remove(a, l)),
         3 => addr.prop_map(Op::Lookup),
         1 => Just(Op::Clear),
+        1 => Just(Op::TakeAll),
     ];
     proptest::collection::vec(op, 1..300)
 }
@@ -106,6 +109,19 @@ pub(crate) fn apply<K: Key>(t: &Trie<K, u64>, m: &mut Naive<K>, op: &Op<K>) {
             w.clear();
             m.map.clear();
         }
+        Op::TakeAll => {
+            let taken = w.take_all();
+            let g = RcuGuard::new();
+            assert!(
+                t.iter(&g).next().is_none() && t.is_empty(),
+                "the trie is empty after take_all"
+            );
+            let moved: Vec<_> = taken.iter(&g).map(|(k, l, v)| ((k, l), *v)).collect();
+            let had: Vec<_> = m.map.iter().map(|(&k, &v)| (k, v)).collect();
+            assert_eq!(moved, had, "take_all moves every prefix, in order");
+            assert_eq!(taken.len(), m.map.len());
+            m.map.clear();
+        }
     }
 }
 
@@ -117,7 +133,7 @@ fn run<K: Key>(ops: &[Op<K>]) {
         apply(&t, &mut m, op);
         match *op {
             Op::Insert(a, _, _) | Op::Remove(a, _) | Op::Lookup(a) => keys.push(a),
-            Op::Clear => {}
+            Op::Clear | Op::TakeAll => {}
         }
     }
     check_same(&t, &m, &keys);
