@@ -43,6 +43,13 @@ pub(crate) fn register_bpf_kfuncs() {
     unsafe { crate::ffi::rtemu_bpf_register() }
 }
 
+/// Frees what the BPF kfuncs keep (their routes' pools), as the module goes.
+pub(crate) fn release_bpf_kfuncs() {
+    // SAFETY: the module is going, so no BPF program can call the kfuncs: a
+    // program that uses them holds a reference on the module.
+    unsafe { crate::ffi::rtemu_bpf_unregister() }
+}
+
 /// The state of the namespace `net`, if rtemu has set it up.
 ///
 /// # Safety

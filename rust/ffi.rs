@@ -122,6 +122,7 @@ extern "C" {
     pub(crate) fn rtemu_trace_clear(net: *const bindings::net, family: u8, count: u32);
 
     pub(crate) fn rtemu_bpf_register();
+    pub(crate) fn rtemu_bpf_unregister();
 
     pub(crate) fn rtemu_hooks_init() -> c_int;
     pub(crate) fn rtemu_hooks_exit();

@@ -160,6 +160,7 @@ fn refused(ex: &Extack<'_>, e: TableError, router: Option<Attr<'_>>) -> Error {
         ),
         TableError::ViaOnlyItself => (c"new-via is reached only through this route", router),
         TableError::Full => (c"the namespace's route limit (max_routes) is reached", None),
+        TableError::TooManyPaths => (c"the prefix's path limit (max_paths) is reached", router),
         TableError::CloneNotPermitted => (c"cloning a route needs CAP_NET_ADMIN", None),
         TableError::NoMemory => (c"out of memory for the route (memory cgroup limit?)", None),
         TableError::WriterBusy => (c"the table has another writer (a bug)", None),

@@ -9,6 +9,7 @@ use kernel::{
     error::to_result,
     new_mutex,
     prelude::*,
+    rbtree::{Entry, RBTree, RBTreeNodeReservation},
     sync::{
         atomic::{Atomic, Relaxed},
         Arc, ArcBorrow, Mutex,
@@ -22,22 +23,43 @@ use crate::{
     lifetime::KERNEL_CLOCK,
     nl::NetRef,
     notify, params,
-    platform::RVec,
-    table::{Hooks, RouteTable},
+    table::{Hooks, Limits, RouteTable},
     trace,
 };
 
-/// A userspace reference (`RT_ADDREF` through route-hold).
-struct Hold {
-    portid: u32,
-    handle: u64,
-    _rt: RtRef,
-}
-
+/// The userspace references (`RT_ADDREF` through route-hold) of a
+/// namespace, found by socket and handle without a scan.
 struct Holds {
     next_handle: u64,
-    /// Route memory (see `RouteAlloc`), grown by the socket that holds.
-    list: RVec<Hold>,
+    /// Each hold, by the socket that took it and its handle; its nodes are
+    /// charged to the socket's task.
+    by_socket: RBTree<(u32, u64), RtRef>,
+    /// How many holds each socket has.
+    counts: RBTree<u32, u32>,
+    total: u32,
+}
+
+impl Holds {
+    fn new() -> Self {
+        Self {
+            next_handle: 0,
+            by_socket: RBTree::new(),
+            counts: RBTree::new(),
+            total: 0,
+        }
+    }
+
+    /// Counts one hold less for `portid`.
+    fn forget_one(&mut self, portid: u32) {
+        self.total -= 1;
+        if let Some(mut n) = self.counts.find_mut(&portid) {
+            if *n.get() > 1 {
+                *n.get_mut() -= 1;
+            } else {
+                n.remove();
+            }
+        }
+    }
 }
 
 /// Delayed work that runs a table's lifetimes (C side in `rtemu_glue.c`).
@@ -177,21 +199,25 @@ impl NetState {
     /// `RT_ADDREF` for userspace: keeps `rt` until released or the socket
     /// `portid` closes. Returns the handle.
     pub(crate) fn hold(&self, portid: u32, rt: RtRef) -> Result<u64> {
+        // Allocated before the lock: the hold's node, and its socket's count
+        // (unused if the socket holds already).
+        let node = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
+        let count = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
         let mut holds = self.holds.lock();
-        let mine = holds.list.iter().filter(|h| h.portid == portid).count();
-        if mine >= params::max_holds() as usize {
+        let mine = holds.counts.get(&portid).copied().unwrap_or(0);
+        if mine >= params::max_holds() {
             return Err(ENOSPC);
         }
         holds.next_handle += 1;
         let handle = holds.next_handle;
-        holds.list.push(
-            Hold {
-                portid,
-                handle,
-                _rt: rt,
-            },
-            GFP_KERNEL_ACCOUNT,
-        )?;
+        holds.by_socket.insert(node.into_node((portid, handle), rt));
+        match holds.counts.entry(portid) {
+            Entry::Occupied(mut n) => *n.get_mut() += 1,
+            Entry::Vacant(v) => {
+                v.insert(1, count);
+            }
+        }
+        holds.total += 1;
         Ok(handle)
     }
 
@@ -199,25 +225,31 @@ impl NetState {
     pub(crate) fn release(&self, portid: u32, handle: u64) -> Result {
         let released = {
             let mut holds = self.holds.lock();
-            let i = holds
-                .list
-                .iter()
-                .position(|h| h.portid == portid && h.handle == handle)
-                .ok_or(ENOENT)?;
-            holds.list.remove(i).map_err(|_| ENOENT)?
+            let rt = holds.by_socket.remove(&(portid, handle)).ok_or(ENOENT)?;
+            holds.forget_one(portid);
+            rt
         };
         drop(released);
         Ok(())
     }
 
     pub(crate) fn hold_count(&self) -> u32 {
-        self.holds.lock().list.len() as u32
+        self.holds.lock().total
     }
 
     fn release_socket(&self, portid: u32) {
         // Releasing a reference takes no lock (`RtRef`'s drop), so the holds
-        // go under the holds' mutex.
-        self.holds.lock().list.retain(|h| h.portid != portid);
+        // go under the holds' mutex: those of this socket only, at most
+        // `max_holds`.
+        let mut holds = self.holds.lock();
+        while let Some(cursor) = holds.by_socket.cursor_lower_bound_mut(&(portid, 0)) {
+            if cursor.current().0 .0 != portid {
+                break;
+            }
+            let (_, node) = cursor.remove_current();
+            drop(node);
+            holds.forget_one(portid);
+        }
     }
 }
 
@@ -254,13 +286,18 @@ fn new_state(net: *mut bindings::net) -> Result {
         wants_entries: Some(hooks::hooked),
         ..Hooks::default()
     };
-    let table = RouteTable::new(params::max_routes(), &KERNEL_CLOCK, table_hooks)?;
+    let limits = Limits {
+        routes: params::max_routes(),
+        // At least the path being added.
+        paths: params::max_paths().max(1),
+    };
+    let table = RouteTable::new(limits, &KERNEL_CLOCK, table_hooks)?;
     let state = Arc::pin_init(
         pin_init!(NetState {
             table,
             net,
             timer: None,
-            holds <- new_mutex!(Holds { next_handle: 0, list: RVec::new() }, "rtemu_holds"),
+            holds <- new_mutex!(Holds::new(), "rtemu_holds"),
             miss_budget: Atomic::new(0),
             miss_window: Atomic::new(-1),
         }),
@@ -308,7 +345,7 @@ unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
     if let Some(t) = &state.timer {
         t.cancel_sync();
     }
-    state.holds.lock().list.clear();
+    *state.holds.lock() = Holds::new();
     // A namespace going away sends nothing to its listeners; the in-kernel
     // hooks are told of each route (their entries go down).
     // SAFETY: the namespace is being dismantled but still valid for this

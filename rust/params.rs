@@ -9,6 +9,11 @@ pub(crate) fn max_routes() -> u32 {
     module_parameters::max_routes.value()
 }
 
+/// Most paths (routers) one prefix has.
+pub(crate) fn max_paths() -> u32 {
+    module_parameters::max_paths.value()
+}
+
 /// Most holds one socket keeps through route-hold.
 pub(crate) fn max_holds() -> u32 {
     module_parameters::max_holds.value()

@@ -13,6 +13,7 @@
 #include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
+#include <linux/percpu.h>
 #include <linux/rtemu.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
@@ -27,7 +28,53 @@
 struct rtemu_bpf_hold {
 	struct rtemu_bpf_route route;	/* what the program sees */
 	struct rtentry *rt;		/* referenced, unlocked */
+	atomic_t busy;			/* a slot of a pool: given out */
+	bool pooled;			/* a slot of a pool, not allocated */
 };
+
+/*
+ * Each CPU's routes for programs, so that a lookup allocates nothing (a
+ * program in softirq must not fail for want of memory where it would see
+ * "no route"): a program holds a few at once. Slots are claimed atomically,
+ * so a program that migrates (a sleepable syscall program) may give back a
+ * slot of another CPU's pool. Beyond them, a lookup allocates.
+ */
+#define RTEMU_BPF_POOL_SLOTS 8
+
+struct rtemu_bpf_pool {
+	struct rtemu_bpf_hold slot[RTEMU_BPF_POOL_SLOTS];
+};
+
+static struct rtemu_bpf_pool __percpu *rtemu_bpf_pool;
+
+static struct rtemu_bpf_hold *get_hold(void)
+{
+	struct rtemu_bpf_hold *hold;
+	int i;
+
+	if (rtemu_bpf_pool) {
+		struct rtemu_bpf_pool *pool = raw_cpu_ptr(rtemu_bpf_pool);
+
+		for (i = 0; i < RTEMU_BPF_POOL_SLOTS; i++) {
+			hold = &pool->slot[i];
+			if (atomic_cmpxchg_acquire(&hold->busy, 0, 1) == 0) {
+				memset(&hold->route, 0, sizeof(hold->route));
+				hold->pooled = true;
+				return hold;
+			}
+		}
+	}
+	hold = kzalloc(sizeof(*hold), GFP_ATOMIC | __GFP_NOWARN);
+	return hold;
+}
+
+static void put_hold(struct rtemu_bpf_hold *hold)
+{
+	if (hold->pooled)
+		atomic_set_release(&hold->busy, 0);
+	else
+		kfree(hold);
+}
 
 static void copy_addr(const struct rtemu_addr *a, u8 *family, u8 bytes[16])
 {
@@ -50,12 +97,12 @@ static struct rtemu_bpf_route *bpf_rtalloc1(struct net *net, const void *dst, u3
 	      (sa->sa_family == AF_INET6 && dst__sz >= sizeof(struct sockaddr_in6))))
 		return NULL;
 
-	hold = kzalloc(sizeof(*hold), GFP_ATOMIC | __GFP_NOWARN);
+	hold = get_hold();
 	if (!hold)
 		return NULL;
 	rt = rtemu_rtalloc1(net, sa, 0, 0);
 	if (!rt) {
-		kfree(hold);
+		put_hold(hold);
 		return NULL;
 	}
 	rtemu_rs_state(rt, &state);
@@ -133,7 +180,7 @@ __bpf_kfunc void rtemu_bpf_rtfree(struct rtemu_bpf_route *route)
 	struct rtemu_bpf_hold *hold = container_of(route, struct rtemu_bpf_hold, route);
 
 	RTFREE(hold->rt);
-	kfree(hold);
+	put_hold(hold);
 }
 
 __bpf_kfunc_end_defs();
@@ -188,6 +235,8 @@ void rtemu_bpf_register(void)
 	bool failed = false;
 	int i, err;
 
+	/* Without it, lookups allocate. */
+	rtemu_bpf_pool = alloc_percpu(struct rtemu_bpf_pool);
 	/* The kernel only warns, and registers nothing, for a module without BTF. */
 	if (!THIS_MODULE->btf_data_size) {
 		pr_info("rtemu: BPF kfuncs absent: rtemu.ko has no BTF (built without pahole or vmlinux)\n");
@@ -206,4 +255,14 @@ void rtemu_bpf_register(void)
 #else
 	pr_info("rtemu: BPF kfuncs absent: the kernel has no CONFIG_DEBUG_INFO_BTF_MODULES\n");
 #endif
+}
+
+/*
+ * Frees the pools, once no program can call the kfuncs: a program that
+ * uses them holds a reference on this module.
+ */
+void rtemu_bpf_unregister(void)
+{
+	free_percpu(rtemu_bpf_pool);
+	rtemu_bpf_pool = NULL;
 }

@@ -86,6 +86,7 @@ void rtemu_trace_clear(const struct net *net, u8 family, u32 count);
 
 /* Registers the BPF kfuncs, or logs why not (rtemu_bpf.c). */
 void rtemu_bpf_register(void);
+void rtemu_bpf_unregister(void);
 
 /* The rtrequest hooks of include/linux/rtemu.h (rtemu_api.c). */
 int rtemu_hooks_init(void);

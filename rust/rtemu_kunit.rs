@@ -66,7 +66,7 @@ mod tests {
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
         platform::{rcu_drain, RVec, RcuGuard},
-        table::{Hooks, Lookup, NewRoute, Route, RouteChange, RouteTable},
+        table::{Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable},
         timed::{TimedList, TimedRooms},
     };
 
@@ -111,7 +111,7 @@ mod tests {
     }
 
     fn table() -> Arc<RouteTable> {
-        RouteTable::new(1 << 20, &CLOCK, Hooks::default()).expect("table")
+        RouteTable::new(LIMITS, &CLOCK, Hooks::default()).expect("table")
     }
 
     fn v4(s: [u8; 4]) -> Addr {
@@ -146,6 +146,10 @@ mod tests {
     }
 
     const GW: Addr = Addr::V4([192, 0, 2, 1]);
+    const LIMITS: Limits = Limits {
+        routes: 1 << 20,
+        paths: 8,
+    };
 
     #[test]
     fn lpm_ipv4_edges() -> Result {
@@ -265,7 +269,7 @@ mod tests {
                 wants_entries: wants.then_some(wanted as fn() -> bool),
                 ..Hooks::default()
             };
-            let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
+            let t = RouteTable::new(LIMITS, &CLOCK, hooks)?;
             add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
             add(&t, v6(0x2001, 0), 16, v6(0xfe80, 1), 0)?;
             add(&t, v4([10, 1, 0, 0]), 16, GW, 0)?;
@@ -406,7 +410,7 @@ mod tests {
             resolve: Some(hook),
             ..Hooks::default()
         };
-        let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
+        let t = RouteTable::new(LIMITS, &CLOCK, hooks)?;
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
         add(&t, v4([10, 3, 0, 0]), 16, GW, RTF_CLONING | RTF_XRESOLVE)?;
         let before = HOOK_CALLS.load(Relaxed);
@@ -647,6 +651,22 @@ mod tests {
         assert_eq!(expired, 2);
         assert_eq!(match_len(&t, v4([10, 9, 0, 1])), None);
         assert_eq!(t.stats().routes_inet, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_prefix_has_at_most_max_paths_paths() -> Result {
+        let t = table();
+        for i in 1..=LIMITS.paths as u8 {
+            add(&t, v4([10, 0, 0, 0]), 8, v4([192, 0, 2, i]), 0)?;
+        }
+        let fifth = add(&t, v4([10, 0, 0, 0]), 8, v4([192, 0, 2, 99]), 0);
+        assert_eq!(fifth.err(), Some(ENOSPC));
+        let prefix = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        assert_eq!(t.get_exact(&prefix)?.len(), LIMITS.paths as usize);
+        // One gone, one may come.
+        t.remove(&prefix, Some(&v4([192, 0, 2, 1])), &mut Events::new())?;
+        add(&t, v4([10, 0, 0, 0]), 8, v4([192, 0, 2, 99]), 0)?;
         Ok(())
     }
 
@@ -907,7 +927,7 @@ mod tests {
             before_clone: Some(remove_the_16),
             ..Hooks::default()
         };
-        let t = RouteTable::new(1 << 20, &CLOCK, hooks)?;
+        let t = RouteTable::new(LIMITS, &CLOCK, hooks)?;
         add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
         // As rtalloc1, which holds the tree's lock from lookup to clone: the

@@ -52,6 +52,10 @@ module! {
             default: 1048576,
             description: "Most routes one namespace's table holds (clones included)",
         },
+        max_paths: u32 {
+            default: 64,
+            description: "Most paths (routers) one prefix has",
+        },
         max_holds: u32 {
             default: 1024,
             description: "Most route-hold references one socket keeps",
@@ -104,6 +108,7 @@ impl PinnedDrop for Rtemu {
         drop(this.family.take());
         drop(this.pernet.take());
         drop(this.hooks.take());
+        api::release_bpf_kfuncs();
         // Tables free their nodes and entries through RCU callbacks, which
         // must run before the module's code goes away.
         platform::rcu_drain();

@@ -176,6 +176,8 @@ pub(crate) enum TableError {
     ViaOnlyItself,
     /// The namespace's `max_routes` is reached: `ENOSPC`.
     Full,
+    /// The prefix has `max_paths` paths already: `ENOSPC`.
+    TooManyPaths,
     /// A lookup that would clone, by a caller that may not change the
     /// table: `EPERM`.
     CloneNotPermitted,
@@ -200,7 +202,7 @@ impl From<TableError> for Error {
             TableError::SeveralPaths => EINVAL,
             TableError::ViaItself => EADDRNOTAVAIL,
             TableError::ViaOnlyItself => EADDRINUSE,
-            TableError::Full => ENOSPC,
+            TableError::Full | TableError::TooManyPaths => ENOSPC,
             TableError::CloneNotPermitted => EPERM,
             TableError::NoMemory => ENOMEM,
             TableError::WriterBusy => EBUSY,
@@ -224,6 +226,16 @@ pub(crate) struct RouteChange {
     pub(crate) flags: Option<u32>,
     pub(crate) preferred: Option<Deadline>,
     pub(crate) expires: Option<Deadline>,
+}
+
+/// What a table holds at most.
+#[derive(Clone, Copy)]
+pub(crate) struct Limits {
+    /// Routes, clones included (`max_routes`).
+    pub(crate) routes: u32,
+    /// Paths of one prefix (`max_paths`): what a change to the prefix
+    /// copies and what one batch of a walk may run over.
+    pub(crate) paths: u32,
 }
 
 /// Counters of a table (the `stats` attribute set).
@@ -342,14 +354,14 @@ pub(crate) struct RouteTable {
     events_lost: Atomic<u64>,
     /// Bumped by every change; dumps compare it to flag interruptions.
     generation: Atomic<u32>,
-    max_routes: u32,
+    limits: Limits,
     clock: &'static dyn Clock,
     hooks: Hooks,
 }
 
 impl RouteTable {
     pub(crate) fn new(
-        max_routes: u32,
+        limits: Limits,
         clock: &'static dyn Clock,
         hooks: Hooks,
     ) -> Result<Arc<Self>> {
@@ -371,7 +383,7 @@ impl RouteTable {
                 writer_batch_max: Atomic::new(0),
                 events_lost: Atomic::new(0),
                 generation: Atomic::new(0),
-                max_routes,
+                limits,
                 clock,
                 hooks,
             }),
@@ -678,7 +690,7 @@ impl RouteTable {
         if via_itself(&prefix, &gateway) {
             return Err(TableError::ViaItself);
         }
-        if self.total_routes() >= self.max_routes {
+        if self.total_routes() >= self.limits.routes {
             return Err(TableError::Full);
         }
         let mut flags = clone_flags(pflags);
@@ -752,8 +764,10 @@ impl RouteTable {
             self.counters.clone(),
             now,
         )?;
-        ev.make_room(2);
+        let mut victims = self.room_for_superseded(&new.prefix)?;
+        ev.make_room(EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
+        let mut batch = 0;
         let existing = self.get_exact(&new.prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut replaced = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
@@ -770,8 +784,11 @@ impl RouteTable {
                 keep.push(path.clone(), GFP_KERNEL)?;
             }
         }
-        if self.total_routes() - replaced.len() as u32 >= self.max_routes {
+        if self.total_routes() - replaced.len() as u32 >= self.limits.routes {
             return Err(TableError::Full);
+        }
+        if keep.len() >= self.limits.paths as usize {
+            return Err(TableError::TooManyPaths);
         }
         let room = if new.preferred.is_some() || new.expires.is_some() {
             Some(writer.timed.reserve_one(&self.timed_rooms)?)
@@ -779,8 +796,6 @@ impl RouteTable {
             None
         };
         drop(existing);
-        let superseded = self.superseded_clones(&new.prefix)?;
-        ev.make_room(replaced.len() + superseded.len());
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
         if let Some(room) = room {
@@ -789,52 +804,87 @@ impl RouteTable {
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
         }
-        for clone in &superseded {
-            if clone.is_up() && self.remove_path(clone).is_ok() {
-                self.unlink(clone, &mut writer, Some(DeleteReason::Superseded), ev);
-            }
-        }
+        let writer = self.retire_superseded(&rt, writer, &mut batch, &mut victims, ev);
+        self.end_hold(batch);
         drop(writer);
         self.push_route(ev, Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
         Ok(())
     }
 
-    /// FreeBSD's `rt_fixchange` for a network route being added at `p0`:
-    /// the clones inside `p0` that came from a route no more specific than
-    /// `p0`, which would otherwise keep answering for `p0`'s addresses with
-    /// an older route's router. A walk of `p0`'s subtree, as FreeBSD's.
-    /// Allocates: call it before changing anything.
-    fn superseded_clones(&self, p0: &Prefix) -> Result<KVec<RtArc>, AllocError> {
+    /// Room for a batch of the clones a route at `p0` may supersede, made
+    /// before the writer lock is taken; none while the table has no clone.
+    fn room_for_superseded(&self, p0: &Prefix) -> Result<KVec<RtArc>, AllocError> {
         if p0.is_host() || self.clones.load(Relaxed) == 0 {
             return Ok(KVec::new());
         }
-        let superseded =
-            |rt: &RtEntry| rt.is_up() && rt.parent().is_some_and(|p| p.prefix().len() <= p0.len());
-        // Counted, then collected: under the writer lock the subtree stays
-        // as it is, and inside the RCU section no allocation may sleep.
-        let mut n = 0;
-        let mut visits = 0;
-        {
-            let g = RcuGuard::new();
-            on_trie!(self, p0.af(), |trie| walk_inside(trie, p0, &g, &mut |rt| {
-                self.visit(&mut visits);
-                if superseded(&rt) {
-                    n += 1;
-                }
-            }));
+        KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)
+    }
+
+    /// FreeBSD's `rt_fixchange` for `rt0`, a network route just added or
+    /// given a router: deletes the clones inside its prefix that came from
+    /// another route no more specific (its own a new router retires before,
+    /// [`RouteTable::delete_clones_of`]), which would otherwise keep
+    /// answering for its addresses with an older route's router. A walk of
+    /// the prefix's subtree, as FreeBSD's, in batches; `rt0` is in the table,
+    /// so no clone it supersedes can be made meanwhile. `victims` is room
+    /// for a batch, made before the writer lock was taken.
+    fn retire_superseded<'a>(
+        &'a self,
+        rt0: &RtArc,
+        mut writer: WriterGuard<'a>,
+        batch: &mut u32,
+        victims: &mut KVec<RtArc>,
+        ev: &mut Events<'_>,
+    ) -> WriterGuard<'a> {
+        let p0 = *rt0.prefix();
+        if p0.is_host() || self.clones.load(Relaxed) == 0 {
+            return writer;
         }
-        self.end_hold(visits);
-        let mut victims = KVec::with_capacity(n, GFP_KERNEL)?;
-        let g = RcuGuard::new();
-        on_trie!(self, p0.af(), |trie| walk_inside(trie, p0, &g, &mut |rt| {
-            if superseded(&rt) {
-                if let Some(rt) = rt.to_arc() {
-                    // Within the capacity: nothing changed since the count.
-                    let _ = victims.push_within_capacity(rt);
+        // The caller made no room when there was no clone; there is one now.
+        if victims.capacity() == 0 && victims.reserve(WRITER_BATCH as usize, GFP_KERNEL).is_err() {
+            return writer;
+        }
+        let superseded = |rt: &RtEntry| {
+            rt.is_up()
+                && rt
+                    .parent()
+                    .is_some_and(|p| !core::ptr::eq(p, &**rt0) && p.prefix().len() <= p0.len())
+        };
+        let mut after = None;
+        loop {
+            victims.clear();
+            let finished = {
+                let g = RcuGuard::new();
+                on_trie!(self, p0.af(), |trie| walk_inside(
+                    trie,
+                    &p0,
+                    &mut after,
+                    &g,
+                    &mut |rt| {
+                        self.visit(batch);
+                        if superseded(&rt) {
+                            if let Some(rt) = rt.to_arc() {
+                                // Within the room: a prefix has one clone
+                                // at most (a host route in the way is the
+                                // answer, never cloned over), and the walk
+                                // stops once the room is full.
+                                let _ = victims.push_within_capacity(rt);
+                            }
+                        }
+                        *batch < WRITER_BATCH && victims.len() < victims.capacity()
+                    }
+                ))
+            };
+            for clone in victims.iter() {
+                if clone.is_up() && self.remove_path(clone).is_ok() {
+                    self.unlink(clone, &mut writer, Some(DeleteReason::Superseded), ev);
                 }
             }
-        }));
-        Ok(victims)
+            if finished {
+                return writer;
+            }
+            writer = self.next_batch(writer, batch, ev);
+        }
     }
 
     /// Takes `rt` out of the accounting after its set was republished
@@ -1207,6 +1257,10 @@ impl RouteTable {
         change: RouteChange,
         ev: &mut Events<'_>,
     ) -> Result<(), TableError> {
+        let mut victims = match change.gateway {
+            Some(_) => self.room_for_superseded(prefix)?,
+            None => KVec::new(),
+        };
         ev.make_room(EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
         let mut batch = 0;
@@ -1227,15 +1281,6 @@ impl RouteTable {
                 break rt;
             }
         };
-        // rt_setgate's rt_fixchange also retires the clones inside the
-        // prefix that came from a route no more specific: another path of
-        // the same prefix.
-        let superseded = if change.gateway.is_some() {
-            self.superseded_clones(prefix)?
-        } else {
-            KVec::new()
-        };
-        ev.make_room(superseded.len() + 1);
         let now = self.clock.boot_ns();
         let timed = change.preferred.is_some() || change.expires.is_some();
         if timed && !TimedList::tracks(&rt) {
@@ -1271,10 +1316,11 @@ impl RouteTable {
             RouteInfo::of(&rt, &s)
         };
         self.changed();
-        for clone in &superseded {
-            if clone.is_up() && self.remove_path(clone).is_ok() {
-                self.unlink(clone, &mut writer, Some(DeleteReason::Superseded), ev);
-            }
+        // rt_setgate's rt_fixchange also retires the clones inside the
+        // prefix that came from a route no more specific: another path of
+        // the same prefix.
+        if change.gateway.is_some() {
+            writer = self.retire_superseded(&rt, writer, &mut batch, &mut victims, ev);
         }
         self.end_hold(batch);
         drop(writer);
@@ -1592,25 +1638,47 @@ fn walk_after<K: AfKey>(
     true
 }
 
-/// Calls `f` for each path of `p0` and of the prefixes inside it.
+/// [`walk_after`] within `p0`: the paths of `p0` itself first (when
+/// `after` is `None`), then those of the prefixes inside it.
 fn walk_inside<K: AfKey>(
     trie: &Trie<K, RtEntry>,
     p0: &Prefix,
+    after: &mut Option<Prefix>,
     g: &RcuGuard,
-    f: &mut dyn FnMut(PathRef<'_>),
-) {
+    f: &mut dyn FnMut(PathRef<'_>) -> bool,
+) -> bool {
     let key = K::of(&p0.addr());
-    if let Some(first) = trie.get(key, p0.len(), g) {
-        Paths::of(first, g).iter().for_each(&mut *f);
+    if after.is_none() {
+        *after = Some(*p0);
+        if let Some(first) = trie.get(key, p0.len(), g) {
+            let mut more = true;
+            for rt in Paths::of(first, g).iter() {
+                more &= f(rt);
+            }
+            if !more {
+                return false;
+            }
+        }
     }
+    let from = after.map(|p| (K::of(&p.addr()), p.len()));
     // In (address, length) order the prefixes inside `p0` follow it, until
     // the first address outside it.
-    for (k, _, first) in trie.iter_from(Some((key, p0.len())), g) {
+    for (k, len, first) in trie.iter_from(from, g) {
         if !p0.contains(&k.addr()) {
-            break;
+            return true;
         }
-        Paths::of(first, g).iter().for_each(&mut *f);
+        let mut more = true;
+        for rt in Paths::of(first, g).iter() {
+            more &= f(rt);
+        }
+        if let Ok(prefix) = Prefix::new(k.addr(), len) {
+            *after = Some(prefix);
+        }
+        if !more {
+            return false;
+        }
     }
+    true
 }
 
 fn walk_from<K: AfKey>(

@@ -92,6 +92,9 @@ def ip(a):
     return bytes(int(x) for x in a.split('.'))
 def net(i):
     return f'10.{i >> 8 & 255}.{i & 255}.0'
+def spread(i):
+    """Host addresses spread over 10.0.0.0/8, by the second octet first."""
+    return f'10.{i & 255}.{i >> 8 & 255}.{(i >> 16) + 1}'
 def host(i):
     return f'10.{i >> 8 & 255}.{i & 255}.1'
 CLONING = 1 << 8   # RTF_CLONING
@@ -110,9 +113,40 @@ def add_cloning_parents_with_a_clone():
     s = stats()
     assert s['clones'] == n and s['routes-inet'] == 2 * n, s
 
+def one_parent_with_clones():
+    """10.0.0.0/8, cloning, with n clones spread over it."""
+    y.do('route-add', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8, 'via': 'ROUTER',
+                       'flags': ['cloning']})
+    errs = send_all(('route-get', inet + attr('addr', ip(spread(i))) + attr('report', b''))
+                    for i in range(n))
+    assert errs == [0] * n, ('clones', sorted(set(errs)))
+    assert stats()['clones'] == n
+
 before = stats()
 t0 = time.monotonic()
-if shape == 'remove-by-address':
+if shape == 'one-parent-removed':
+    one_parent_with_clones()
+    before = stats()
+    t0 = time.monotonic()
+    r = y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8})
+    assert r['count'] == 1, r
+elif shape == 'superseded':
+    # A /9 over half the clones of the /8: they go (rt_fixchange), the rest
+    # stay; then the /8 and its clones go, for the final check.
+    one_parent_with_clones()
+    before = stats()
+    t0 = time.monotonic()
+    y.do('route-add', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 9, 'via': 'ROUTER'})
+    took = time.monotonic() - t0
+    mid = stats()
+    left = sum(1 for i in range(n) if (i & 255) >= 128)
+    assert mid['clones'] == left, (mid, left)
+    y.do('route-clear', {})
+    after = stats()
+    print('visits', mid['writer-visits'] - before['writer-visits'], 'runs', 0,
+          'batch-max', after['writer-batch-max'], 'seconds', round(took, 3), flush=True)
+    raise SystemExit(0)
+elif shape == 'remove-by-address':
     add_cloning_parents_with_a_clone()
     before = stats()
     t0 = time.monotonic()
@@ -173,7 +207,8 @@ def run_shape(staged, shape, n):
 
 def main():
     staged = stage()
-    shapes = os.environ.get('RTEMU_BOUNDED_SHAPES', 'remove-by-address clear expiry').split()
+    shapes = os.environ.get('RTEMU_BOUNDED_SHAPES',
+                            'remove-by-address clear expiry one-parent-removed superseded').split()
     print('TAP version 13')
     print(f'1..{len(shapes)}')
     failed = 0

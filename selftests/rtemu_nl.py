@@ -641,9 +641,14 @@ def namespaces_do_not_share_tables(y):
 
 
 def limits(y):
-    """Run with rtemu loaded as max_routes=3 max_holds=2 miss_rate=5."""
+    """Run with rtemu loaded as max_routes=3 max_paths=2 max_holds=2
+    miss_rate=5."""
     clear(y)
     add(y, '10.0.0.0', 8, '192.0.2.1')
+    add(y, '10.0.0.0', 8, '192.0.2.2')
+    expect_err(ENOSPC, 'max_paths', add, y, '10.0.0.0', 8, '192.0.2.3')
+    y.do('route-remove', {'family': 'inet', 'dst': '10.0.0.0', 'prefix-len': 8,
+                          'via': '192.0.2.2'})
     add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning'])
     add(y, '10.2.0.0', 16, '192.0.2.1')
     expect_err(ENOSPC, 'max_routes', add, y, '10.3.0.0', 16, '192.0.2.1')

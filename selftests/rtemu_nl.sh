@@ -11,7 +11,7 @@ status=$?
 unload_rtemu || status=1
 # The limits, with the module loaded small, and the idle clock of clones
 # at one second.
-insmod "$RTEMU_KO" max_routes=3 max_holds=2 miss_rate=5 clone_idle_secs=1 || exit 1
+insmod "$RTEMU_KO" max_routes=3 max_paths=2 max_holds=2 miss_rate=5 clone_idle_secs=1 || exit 1
 "$RTEMU_PY" "$(dirname "$0")/rtemu_nl.py" limits || status=1
 unload_rtemu || status=1
 exit $status

@@ -111,8 +111,8 @@ u32 rtemu_rt_refcnt(const struct rtentry *rt);
  * Adds the route @dst/@plen via @gateway (NULL: none) with @flags (of
  * CLONING, XRESOLVE, STATIC, REJECT and BLACKHOLE in RTEMU_ROUTE_FLAGS_*)
  * to @net's table, as route-add does, telling the family's listeners. 0 or
- * a negative errno (-EEXIST, -EINVAL, -ENOSPC, -ENOMEM, -ENOENT without a
- * table, ...). May sleep.
+ * a negative errno (-EEXIST, -EINVAL, -ENOSPC at max_routes or at max_paths
+ * paths of the prefix, -ENOMEM, -ENOENT without a table, ...). May sleep.
  */
 int rtemu_route_add(struct net *net, const struct sockaddr *dst, u8 plen,
 		    const struct sockaddr *gateway, u32 flags);

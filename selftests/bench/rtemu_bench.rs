@@ -61,7 +61,7 @@ use addr::{Addr, Prefix};
 use event::Events;
 use lifetime::KERNEL_CLOCK;
 use platform::{rcu_drain, RcuGuard};
-use table::{Hooks, NewRoute, RouteTable};
+use table::{Hooks, Limits, NewRoute, RouteTable};
 
 module! {
     type: RtemuBench,
@@ -462,7 +462,11 @@ fn bench_family(
     } else {
         Addr::V4([192, 0, 2, 2])
     };
-    let t = RouteTable::new(u32::MAX, &KERNEL_CLOCK, Hooks::default())?;
+    let limits = Limits {
+        routes: u32::MAX,
+        paths: u32::MAX,
+    };
+    let t = RouteTable::new(limits, &KERNEL_CLOCK, Hooks::default())?;
     let start = now_ns();
     for p in prefixes.iter() {
         t.add(route(*p, gw), &mut Events::new())?;
