@@ -87,6 +87,18 @@ enum Sink<'s> {
     Send(&'s dyn Fn(&Events<'_>)),
 }
 
+/// Room, made ahead, for the entries one batch tells the hooks about: a
+/// namespace keeps it for its teardown, which tells the hooks of each of
+/// its routes, even when memory is short then.
+pub(crate) struct HookRoom(KVVec<(Subject, RtArc)>);
+
+impl HookRoom {
+    /// Room for `n` entries. May sleep.
+    pub(crate) fn new(n: usize) -> Result<Self, kernel::alloc::AllocError> {
+        Ok(Self(KVVec::with_capacity(n, GFP_KERNEL)?))
+    }
+}
+
 /// Events of one operation. If one could not be recorded (no memory), the
 /// listeners are told they lost events rather than nothing.
 pub(crate) struct Events<'s> {
@@ -109,6 +121,14 @@ impl<'s> Events<'s> {
     /// when the caller flushes them at its end.
     pub(crate) fn sending_to(sink: &'s dyn Fn(&Events<'_>)) -> Self {
         Self::with_sink(Sink::Send(sink))
+    }
+
+    /// [`Events::sending_to`], with the room for the hooks' entries made
+    /// ahead.
+    pub(crate) fn sending_to_with_room(sink: &'s dyn Fn(&Events<'_>), room: HookRoom) -> Self {
+        let mut ev = Self::with_sink(Sink::Send(sink));
+        ev.entries = room.0;
+        ev
     }
 
     fn with_sink(sink: Sink<'s>) -> Self {

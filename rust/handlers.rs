@@ -168,6 +168,25 @@ fn refused(ex: &Extack<'_>, e: TableError, router: Option<Attr<'_>>) -> Error {
     ex.fail(e.into(), msg, attr)
 }
 
+/// Makes a change that may give a route deadlines, its events sent as they
+/// come (what went before a failure too); then the lifetime work is due by
+/// the earliest deadline, `due`.
+fn with_lifetimes(
+    st: &NetState,
+    due: Option<i64>,
+    change: impl FnOnce(&mut Events<'_>) -> Result<(), TableError>,
+) -> Result<(), TableError> {
+    let send = |ev: &Events<'_>| st.send_events(ev);
+    let mut ev = Events::sending_to(&send);
+    let changed = change(&mut ev);
+    ev.flush();
+    changed?;
+    if let Some(at_ns) = due {
+        st.kick_lifetimes(at_ns);
+    }
+    Ok(())
+}
+
 /// route-add.
 pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
@@ -177,25 +196,15 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let gateway = addr(af, via, &ex, c"via length does not match family")?;
     let flags = add_flags(&attrs, &ex)?.unwrap_or(0);
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
     let due = earliest_boot_ns(preferred.as_ref(), expires.as_ref());
-    let added = st.table.add(
-        NewRoute {
-            prefix,
-            gateway,
-            flags,
-            preferred,
-            expires,
-        },
-        &mut ev,
-    );
-    ev.flush();
-    added.map_err(|e| refused(&ex, e, Some(via)))?;
-    if let Some(at_ns) = due {
-        st.kick_lifetimes(at_ns);
-    }
-    Ok(())
+    let new = NewRoute {
+        prefix,
+        gateway,
+        flags,
+        preferred,
+        expires,
+    };
+    with_lifetimes(&st, due, |ev| st.table.add(new, ev)).map_err(|e| refused(&ex, e, Some(via)))
 }
 
 fn count_reply(req: &Request<'_>, cmd: u8, count: u32) -> Result {
@@ -291,25 +300,16 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
     let flags = change_flags(&attrs, &ex)?;
     let (preferred, expires) = lifetimes(&attrs, &ex, &st)?;
     let due = earliest_boot_ns(preferred.as_ref(), expires.as_ref());
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
-    let changed = st.table.change(
-        &prefix,
-        via.as_ref(),
-        RouteChange {
-            gateway,
-            flags,
-            preferred,
-            expires,
-        },
-        &mut ev,
-    );
-    ev.flush();
-    changed.map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))?;
-    if let Some(at_ns) = due {
-        st.kick_lifetimes(at_ns);
-    }
-    Ok(())
+    let change = RouteChange {
+        gateway,
+        flags,
+        preferred,
+        expires,
+    };
+    with_lifetimes(&st, due, |ev| {
+        st.table.change(&prefix, via.as_ref(), change, ev)
+    })
+    .map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))
 }
 
 /// route-hold: `rtalloc1(addr, 0, 0)` kept referenced for the socket.

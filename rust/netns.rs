@@ -18,12 +18,12 @@ use kernel::{
 
 use crate::{
     entry::RtRef,
-    event::{Event, Events},
+    event::{Event, Events, HookRoom},
     ffi, hooks,
     lifetime::KERNEL_CLOCK,
     nl::NetRef,
     notify, params,
-    table::{Hooks, Limits, RouteTable},
+    table::{Hooks, Limits, RouteTable, EVENTS_PER_BATCH},
     trace,
 };
 
@@ -105,6 +105,10 @@ pub(crate) struct NetState {
     timer: Option<Timer>,
     #[pin]
     holds: Mutex<Holds>,
+    /// What the teardown needs to tell the hooks of each route, made when
+    /// the namespace is.
+    #[pin]
+    teardown_room: Mutex<Option<HookRoom>>,
     /// MISS events allowed in the current second, and that second.
     miss_budget: Atomic<u32>,
     miss_window: Atomic<i64>,
@@ -292,12 +296,14 @@ fn new_state(net: *mut bindings::net) -> Result {
         paths: params::max_paths().max(1),
     };
     let table = RouteTable::new(limits, &KERNEL_CLOCK, table_hooks)?;
+    let teardown_room = HookRoom::new(EVENTS_PER_BATCH)?;
     let state = Arc::pin_init(
         pin_init!(NetState {
             table,
             net,
             timer: None,
             holds <- new_mutex!(Holds::new(), "rtemu_holds"),
+            teardown_room <- new_mutex!(Some(teardown_room), "rtemu_teardown_room"),
             miss_budget: Atomic::new(0),
             miss_window: Atomic::new(-1),
         }),
@@ -352,7 +358,10 @@ unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
     // call.
     let net = unsafe { NetRef::from_raw(net) };
     let tell_hooks = |ev: &Events<'_>| hooks::call(net, ev);
-    let mut ev = Events::sending_to(&tell_hooks);
+    let mut ev = match state.teardown_room.lock().take() {
+        Some(room) => Events::sending_to_with_room(&tell_hooks, room),
+        None => Events::sending_to(&tell_hooks),
+    };
     state.table.destroy(&mut ev);
     ev.flush();
 }

@@ -261,7 +261,7 @@ pub(crate) const WRITER_BATCH: u32 = 128;
 
 /// The events a batch of a long request may record: one per entry it visits
 /// and a few of its own. Made room for before the writer lock is taken.
-const EVENTS_PER_BATCH: usize = WRITER_BATCH as usize + 8;
+pub(crate) const EVENTS_PER_BATCH: usize = WRITER_BATCH as usize + 8;
 
 /// The writer lock, held.
 type WriterGuard<'a> = Guard<'a, WriterState, MutexBackend>;
@@ -855,9 +855,9 @@ impl RouteTable {
             victims.clear();
             let finished = {
                 let g = RcuGuard::new();
-                on_trie!(self, p0.af(), |trie| walk_inside(
+                on_trie!(self, p0.af(), |trie| walk_after(
                     trie,
-                    &p0,
+                    Some(&p0),
                     &mut after,
                     &g,
                     &mut |rt| {
@@ -1092,6 +1092,7 @@ impl RouteTable {
                 let g = RcuGuard::new();
                 on_trie!(self, addr.af(), |trie| walk_after(
                     trie,
+                    None,
                     &mut after,
                     &g,
                     &mut |rt| {
@@ -1219,7 +1220,7 @@ impl RouteTable {
             let finished = {
                 let g = RcuGuard::new();
                 let w = &mut *writer;
-                walk_after(trie, &mut after, &g, &mut |rt| {
+                walk_after(trie, None, &mut after, &g, &mut |rt| {
                     self.visit(batch);
                     rt.mark_down();
                     if rt.is_clone() {
@@ -1610,68 +1611,41 @@ fn publish<K: Key>(
 }
 
 /// Calls `f` for each path of the prefixes after `after` (from the first,
-/// if `None`), in (address, length) order, all paths of a prefix at once;
-/// stops after a prefix for which `f` returned `false`, and leaves in
+/// if `None`) in (address, length) order, all paths of a prefix at once;
+/// with `within`, only the prefixes inside it, `within` itself first.
+/// Stops after a prefix for which `f` returned `false`, and leaves in
 /// `after` the last prefix visited. Returns whether the walk reached the end.
 fn walk_after<K: AfKey>(
     trie: &Trie<K, RtEntry>,
+    within: Option<&Prefix>,
     after: &mut Option<Prefix>,
     g: &RcuGuard,
     f: &mut dyn FnMut(PathRef<'_>) -> bool,
 ) -> bool {
-    let iter = match after {
-        Some(p) => trie.iter_from(Some((K::of(&p.addr()), p.len())), g),
-        None => trie.iter(g),
-    };
-    for (key, len, first) in iter {
+    let mut each_path = |first| {
         let mut more = true;
         for rt in Paths::of(first, g).iter() {
             more &= f(rt);
         }
-        if let Ok(prefix) = Prefix::new(key.addr(), len) {
-            *after = Some(prefix);
-        }
-        if !more {
-            return false;
-        }
-    }
-    true
-}
-
-/// [`walk_after`] within `p0`: the paths of `p0` itself first (when
-/// `after` is `None`), then those of the prefixes inside it.
-fn walk_inside<K: AfKey>(
-    trie: &Trie<K, RtEntry>,
-    p0: &Prefix,
-    after: &mut Option<Prefix>,
-    g: &RcuGuard,
-    f: &mut dyn FnMut(PathRef<'_>) -> bool,
-) -> bool {
-    let key = K::of(&p0.addr());
-    if after.is_none() {
+        more
+    };
+    if let (Some(p0), None) = (within, *after) {
         *after = Some(*p0);
-        if let Some(first) = trie.get(key, p0.len(), g) {
-            let mut more = true;
-            for rt in Paths::of(first, g).iter() {
-                more &= f(rt);
-            }
-            if !more {
+        if let Some(first) = trie.get(K::of(&p0.addr()), p0.len(), g) {
+            if !each_path(first) {
                 return false;
             }
         }
     }
     let from = after.map(|p| (K::of(&p.addr()), p.len()));
-    // In (address, length) order the prefixes inside `p0` follow it, until
-    // the first address outside it.
-    for (k, len, first) in trie.iter_from(from, g) {
-        if !p0.contains(&k.addr()) {
+    for (key, len, first) in trie.iter_from(from, g) {
+        // In (address, length) order the prefixes inside `within` follow
+        // it, until the first address outside it.
+        if within.is_some_and(|p0| !p0.contains(&key.addr())) {
             return true;
         }
-        let mut more = true;
-        for rt in Paths::of(first, g).iter() {
-            more &= f(rt);
-        }
-        if let Ok(prefix) = Prefix::new(k.addr(), len) {
+        let more = each_path(first);
+        if let Ok(prefix) = Prefix::new(key.addr(), len) {
             *after = Some(prefix);
         }
         if !more {

@@ -146,6 +146,19 @@ elif shape == 'superseded':
     print('visits', mid['writer-visits'] - before['writer-visits'], 'runs', 0,
           'batch-max', after['writer-batch-max'], 'seconds', round(took, 3), flush=True)
     raise SystemExit(0)
+elif shape == 'remove-while-unloading':
+    # Built, then removed while the harness unloads the module.
+    add_cloning_parents_with_a_clone()
+    print('ready', flush=True)
+    while not os.path.exists(sys.argv[4]):
+        time.sleep(0.01)
+    print('removing', flush=True)
+    try:
+        r = y.do('route-remove', {'family': 'inet', 'addr': 'ROUTER'})
+        print('removed', r['count'], flush=True)
+    except Exception as e:  # the family went first
+        print('refused', type(e).__name__, e, flush=True)
+    raise SystemExit(0)
 elif shape == 'remove-by-address':
     add_cloning_parents_with_a_clone()
     before = stats()
@@ -205,7 +218,46 @@ def run_shape(staged, shape, n):
     return {k: float(v) for k, v in vals.items()}
 
 
+def unload_while_removing():
+    """rmmod while an unprivileged namespace's long remove runs, and the
+    namespace, with its table, goes right after: the module goes once the
+    request is done, and the log stays clean (rtemu_bounded.sh)."""
+    staged = stage()
+    go = os.path.join(staged, 'go')
+    cmd = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+           'unshare', '--user', '--map-root-user', '--net',
+           '/usr/bin/python3', '-c', CHILD, staged, 'remove-while-unloading', str(8 * N), go]
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in child.stdout:
+        lines.append(line.strip())
+        if line.startswith('ready'):
+            open(go, 'w').close()
+        if line.startswith('removing'):
+            break
+    rmmod = subprocess.run(['rmmod', 'rtemu'], capture_output=True, text=True, timeout=600)
+    rest, _ = child.communicate(timeout=600)
+    lines += rest.split('\n')
+    shutil.rmtree(staged, ignore_errors=True)
+    print('TAP version 13')
+    print('1..1')
+    for line in lines:
+        if line:
+            print(f'# child: {line}')
+    done = any(l == f'removed {8 * N}' for l in lines) or any(l.startswith('refused') for l in lines)
+    if rmmod.returncode == 0 and child.returncode == 0 and done:
+        print('ok 1 rmmod while a long remove runs and its namespace goes')
+        print('# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0')
+        sys.exit(0)
+    print(f'# rmmod: exit {rmmod.returncode} {rmmod.stderr.strip()}; child exit {child.returncode}')
+    print('not ok 1 rmmod while a long remove runs and its namespace goes')
+    print('# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0')
+    sys.exit(1)
+
+
 def main():
+    if sys.argv[1:] == ['--unload-while-removing']:
+        unload_while_removing()
     staged = stage()
     shapes = os.environ.get('RTEMU_BOUNDED_SHAPES',
                             'remove-by-address clear expiry one-parent-removed superseded').split()

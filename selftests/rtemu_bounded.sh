@@ -5,7 +5,8 @@
 # routes, cost linear work, and no hold of the writer lock visits more than
 # a batch. The soft-lockup, hung-task and RCU-stall detectors run with short
 # thresholds meanwhile, and the kernel log of the test's span must show none
-# of their reports. The namespaces' tables go when their children exit.
+# of their reports. The namespaces' tables go when their children exit; the
+# module is unloaded while one of them runs a long remove.
 . "$(dirname "$0")/lib.sh"
 
 require_rtemu
@@ -31,6 +32,8 @@ mark="rtemu-bounded: begin $$"
 echo "$mark" >/dev/kmsg
 "$RTEMU_PY" "$(dirname "$0")/rtemu_bounded.py"
 status=$?
+# The module goes while one of those requests runs, and its namespace after.
+"$RTEMU_PY" "$(dirname "$0")/rtemu_bounded.py" --unload-while-removing || status=1
 restore
 trap - EXIT
 
@@ -46,5 +49,4 @@ if [ -n "$reports" ]; then
 else
 	ktap_test_pass "no soft lockup, hung task, RCU stall or warning while the shapes ran"
 fi
-unload_rtemu || status=1
 exit $status

@@ -253,6 +253,41 @@ static void addref_and_remref_count_references(struct kunit *test)
 	RTFREE(rt);
 }
 
+static void releases_of_references_not_held_are_refused(struct kunit *test)
+{
+	struct sockaddr_storage gw = v4(192, 0, 2, 1), dst = v4(198, 18, 51, 1);
+	struct rtentry *rt;
+
+	add_route(test, v4(198, 18, 51, 0), 24, gw, 0);
+	rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	/* The suppression allocates: it starts outside the entry lock. */
+	RT_UNLOCK(rt);
+	/* RT_REMREF of the caller's only reference: refused, still held. */
+	kunit_warning_suppress(test) {
+		RT_LOCK(rt);
+		RT_REMREF(rt);
+		RT_UNLOCK(rt);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	RTFREE(rt);
+	/*
+	 * A second release while the route is in the table (its memory is
+	 * there): refused, the count stays at zero rather than wrapping.
+	 */
+	kunit_warning_suppress(test) {
+		RTFREE(rt);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 0);
+	/* And the table still answers with it, unreferenced. */
+	rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	RTFREE_LOCKED(rt);
+}
+
 static void route_add_refuses_what_route_add_refuses(struct kunit *test)
 {
 	struct sockaddr_storage gw = v4(192, 0, 2, 1), six = v6(0, 1);
@@ -417,6 +452,7 @@ static struct kunit_case rtemu_api_cases[] = {
 	KUNIT_CASE(report_clones_a_host_route_from_a_cloning_route),
 	KUNIT_CASE(rtalloc_keeps_its_cached_entry_while_it_is_up),
 	KUNIT_CASE(addref_and_remref_count_references),
+	KUNIT_CASE(releases_of_references_not_held_are_refused),
 	KUNIT_CASE(route_add_refuses_what_route_add_refuses),
 	KUNIT_CASE(the_rtrequest_hook_sees_each_change_as_freebsd_calls_it),
 	KUNIT_CASE(a_hook_may_look_up_but_not_change_routes),
