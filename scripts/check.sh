@@ -63,7 +63,8 @@ host_result "build rtemuctl, rtemu-fuzz and wasix_routes for the guest" build_gu
 bin=$results/guest-bin-$env
 rm -rf "$bin"
 mkdir -p "$bin"
-cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$RTEMU_ROOT/rtemu_api_test.ko" "$bin/"
+cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$RTEMU_ROOT/rtemu_api_test.ko" \
+	"$RTEMU_ROOT/rtemu_hook_leak.ko" "$bin/"
 # When the build above failed (and failed the run), the guest's tests that
 # need these say they are missing.
 cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/rtemu-fuzz" \
@@ -93,7 +94,7 @@ phase "kselftests ($env), beside the host tests"
 GUEST_LOG=$guest_log setsid bash -o pipefail -c '"$@" </dev/null 2>&1 | cat >"$GUEST_LOG"' guest \
 	"$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
 	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
-	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_WASIX="$bin/wasix_routes" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
+	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_HOOK_LEAK_KO="$bin/rtemu_hook_leak.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_WASIX="$bin/wasix_routes" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
 	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" RTEMU_LOAD_CYCLES="${RTEMU_LOAD_CYCLES:-$load_cycles}" \
 	"$RTEMU_ROOT/selftests/guest_check.sh" &
 guest=$!
