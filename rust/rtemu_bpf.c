@@ -17,7 +17,6 @@
 #include <linux/rtemu.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
-#include <linux/slab.h>
 #include <net/sock.h>
 #include <net/xdp.h>
 #include <uapi/linux/rtemu_bpf.h>
@@ -27,19 +26,19 @@
 /* A route given to a program, and the entry reference it stands for. */
 struct rtemu_bpf_hold {
 	struct rtemu_bpf_route route;	/* what the program sees */
-	struct rtentry *rt;		/* referenced, unlocked */
-	atomic_t busy;			/* a slot of a pool: given out */
-	bool pooled;			/* a slot of a pool, not allocated */
+	struct rtentry *rt;		/* referenced, unlocked; NULL: no room */
+	atomic_t busy;			/* given out */
 };
 
 /*
- * Each CPU's routes for programs, so that a lookup allocates nothing (a
- * program in softirq must not fail for want of memory where it would see
- * "no route"): a program holds a few at once. Slots are claimed atomically,
- * so a program that migrates (a sleepable syscall program) may give back a
- * slot of another CPU's pool. Beyond them, a lookup allocates.
+ * Each CPU's routes for programs, made when the kfuncs are registered, so
+ * that a lookup allocates nothing: a program in softirq cannot wait for
+ * memory, and its failure must not read as "no route". Slots are claimed
+ * atomically, so a program that moves to another CPU may give back a slot
+ * of its first CPU's pool. When the CPU's programs hold all of them, a
+ * lookup returns the route of family 0 below: no route given, and no miss.
  */
-#define RTEMU_BPF_POOL_SLOTS 8
+#define RTEMU_BPF_POOL_SLOTS 16
 
 struct rtemu_bpf_pool {
 	struct rtemu_bpf_hold slot[RTEMU_BPF_POOL_SLOTS];
@@ -47,33 +46,31 @@ struct rtemu_bpf_pool {
 
 static struct rtemu_bpf_pool __percpu *rtemu_bpf_pool;
 
+/* What a lookup returns when there is no room: family 0, nothing held. */
+static struct rtemu_bpf_hold rtemu_bpf_no_room;
+
 static struct rtemu_bpf_hold *get_hold(void)
 {
-	struct rtemu_bpf_hold *hold;
+	struct rtemu_bpf_pool *pool;
 	int i;
 
-	if (rtemu_bpf_pool) {
-		struct rtemu_bpf_pool *pool = raw_cpu_ptr(rtemu_bpf_pool);
+	if (!rtemu_bpf_pool)
+		return NULL;
+	pool = raw_cpu_ptr(rtemu_bpf_pool);
+	for (i = 0; i < RTEMU_BPF_POOL_SLOTS; i++) {
+		struct rtemu_bpf_hold *hold = &pool->slot[i];
 
-		for (i = 0; i < RTEMU_BPF_POOL_SLOTS; i++) {
-			hold = &pool->slot[i];
-			if (atomic_cmpxchg_acquire(&hold->busy, 0, 1) == 0) {
-				memset(&hold->route, 0, sizeof(hold->route));
-				hold->pooled = true;
-				return hold;
-			}
+		if (atomic_cmpxchg_acquire(&hold->busy, 0, 1) == 0) {
+			memset(&hold->route, 0, sizeof(hold->route));
+			return hold;
 		}
 	}
-	hold = kzalloc(sizeof(*hold), GFP_ATOMIC | __GFP_NOWARN);
-	return hold;
+	return NULL;
 }
 
 static void put_hold(struct rtemu_bpf_hold *hold)
 {
-	if (hold->pooled)
-		atomic_set_release(&hold->busy, 0);
-	else
-		kfree(hold);
+	atomic_set_release(&hold->busy, 0);
 }
 
 static void copy_addr(const struct rtemu_addr *a, u8 *family, u8 bytes[16])
@@ -99,7 +96,7 @@ static struct rtemu_bpf_route *bpf_rtalloc1(struct net *net, const void *dst, u3
 
 	hold = get_hold();
 	if (!hold)
-		return NULL;
+		return &rtemu_bpf_no_room.route;
 	rt = rtemu_rtalloc1(net, sa, 0, 0);
 	if (!rt) {
 		put_hold(hold);
@@ -179,6 +176,8 @@ __bpf_kfunc void rtemu_bpf_rtfree(struct rtemu_bpf_route *route)
 {
 	struct rtemu_bpf_hold *hold = container_of(route, struct rtemu_bpf_hold, route);
 
+	if (hold == &rtemu_bpf_no_room)
+		return;
 	RTFREE(hold->rt);
 	put_hold(hold);
 }
@@ -235,8 +234,11 @@ void rtemu_bpf_register(void)
 	bool failed = false;
 	int i, err;
 
-	/* Without it, lookups allocate. */
 	rtemu_bpf_pool = alloc_percpu(struct rtemu_bpf_pool);
+	if (!rtemu_bpf_pool) {
+		pr_warn("rtemu: BPF kfuncs absent: no memory for their routes\n");
+		return;
+	}
 	/* The kernel only warns, and registers nothing, for a module without BTF. */
 	if (!THIS_MODULE->btf_data_size) {
 		pr_info("rtemu: BPF kfuncs absent: rtemu.ko has no BTF (built without pahole or vmlinux)\n");

@@ -54,7 +54,7 @@ if [ ! -e /sys/kernel/btf/vmlinux ]; then
 	ktap_test_skip "kfunc programs: no BTF in this kernel (User-Mode Linux also has no eBPF JIT: JIT is required for calling kernel function)"
 	ktap_finished
 fi
-ktap_set_plan 22
+ktap_set_plan 23
 
 T=$(mktemp -d /tmp/rtemu-bpf.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -115,6 +115,13 @@ check "TC: an IPv6 frame's destination" lookup_is tc "$BPF_DIR/rtemu_kfunc.bpf.o
 use_and_refs() { "$RTEMUCTL" route show | grep "^10.1.0.0/16 " | grep -o 'refcnt [0-9]* use [0-9]*'; }
 check "no reference outlived the runs, and each lookup was counted (rt_use)" \
 	eval '[ "$(use_and_refs)" = "refcnt 0 use 3" ]'
+
+# Lookups allocate nothing: a CPU has 16 routes for programs. Holding 17
+# at once, the 17th is of family 0 (no room, not a miss); all go back.
+check "17 routes held at once: 16 found, the 17th of family 0, all given back" \
+	eval 'run holdmany "$BPF_DIR/rtemu_kfunc.bpf.o" 10.1.7.7 &&
+		out_is "families 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 0
+retval 0" && [ "$(use_and_refs)" = "refcnt 0 use 19" ]'
 
 check "the verifier refuses a program that can keep a route" \
 	run refused "$BPF_DIR/rtemu_kfunc_leak.bpf.o" "Unreleased reference"

@@ -3,6 +3,8 @@
  * Loads and test-runs rtemu's BPF programs (libbpf) for rtemu_bpf.sh:
  *
  *   rtemu_bpf_test lookup OBJ ADDR     the syscall program looks ADDR up
+ *   rtemu_bpf_test holdmany OBJ ADDR   the syscall program holds 17 routes to
+ *                                      ADDR at once: each one's family
  *   rtemu_bpf_test xdp OBJ ADDR        the XDP program, on a frame to ADDR
  *   rtemu_bpf_test tc OBJ ADDR         the TC program, on a frame to ADDR
  *   rtemu_bpf_test refused OBJ TEXT    loading OBJ must fail, its verifier
@@ -200,6 +202,29 @@ static int cmd_lookup(const char *path, const char *addr)
 	return 0;
 }
 
+/* "families F0 F1 ... F16" ("-" for a NULL lookup), then the exit status. */
+static int cmd_holdmany(const char *path, const char *addr)
+{
+	struct bpf_object *obj = load(path);
+	struct rtemu_hold_many args = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	int i;
+
+	parse_addr(addr, args.dst);
+	if (bpf_prog_test_run_opts(prog_fd(obj, "rtemu_hold_many"), &opts))
+		die("test run: %s", strerror(errno));
+	printf("families");
+	for (i = 0; i < RTEMU_HOLD_MANY; i++) {
+		if (args.found[i])
+			printf(" %u", args.family[i]);
+		else
+			printf(" -");
+	}
+	printf("\nretval %u\n", opts.retval);
+	bpf_object__close(obj);
+	return 0;
+}
+
 static int cmd_packet(const char *path, const char *addr, int xdp)
 {
 	struct bpf_object *obj = load(path);
@@ -329,6 +354,8 @@ static int cmd_hits(const char *pin)
 int main(int argc, char **argv)
 {
 	libbpf_set_print(libbpf_print);
+	if (argc == 4 && !strcmp(argv[1], "holdmany"))
+		return cmd_holdmany(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "lookup"))
 		return cmd_lookup(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "xdp"))

@@ -43,6 +43,59 @@ int rtemu_lookup(struct rtemu_lookup *args)
 	return 0;
 }
 
+/*
+ * Holds RTEMU_HOLD_MANY routes to args->dst at once, in straight-line code
+ * (each lookup's failure gives back those before it), then gives them all
+ * back: the lookups past the CPU's 16 get the family-0 route.
+ */
+#define HOLD(i, ...)								\
+	struct rtemu_bpf_route *r##i = rtemu_bpf_rtalloc1(&dst, sizeof(dst));	\
+	if (!r##i) {								\
+		__VA_ARGS__;							\
+		return 1;							\
+	}									\
+	args->found[i] = 1;							\
+	args->family[i] = r##i->family;
+
+#define FREE(i) rtemu_bpf_rtfree(r##i)
+
+SEC("syscall")
+int rtemu_hold_many(struct rtemu_hold_many *args)
+{
+	struct sockaddr_in dst;
+
+	__builtin_memcpy(&dst, args->dst, sizeof(dst));
+	HOLD(0)
+	HOLD(1, FREE(0))
+	HOLD(2, FREE(0); FREE(1))
+	HOLD(3, FREE(0); FREE(1); FREE(2))
+	HOLD(4, FREE(0); FREE(1); FREE(2); FREE(3))
+	HOLD(5, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4))
+	HOLD(6, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5))
+	HOLD(7, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6))
+	HOLD(8, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7))
+	HOLD(9, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8))
+	HOLD(10, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9))
+	HOLD(11, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9); FREE(10))
+	HOLD(12, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9); FREE(10); FREE(11))
+	HOLD(13, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9); FREE(10); FREE(11); FREE(12))
+	HOLD(14, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9); FREE(10); FREE(11); FREE(12); FREE(13))
+	HOLD(15, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9); FREE(10); FREE(11); FREE(12); FREE(13); FREE(14))
+	HOLD(16, FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	     FREE(8); FREE(9); FREE(10); FREE(11); FREE(12); FREE(13); FREE(14); FREE(15))
+	FREE(0); FREE(1); FREE(2); FREE(3); FREE(4); FREE(5); FREE(6); FREE(7);
+	FREE(8); FREE(9); FREE(10); FREE(11); FREE(12); FREE(13); FREE(14); FREE(15);
+	FREE(16);
+	return 0;
+}
+
 SEC("xdp")
 int rtemu_xdp_lookup(struct xdp_md *ctx)
 {

@@ -19,6 +19,15 @@ struct rtemu_lookup {
 	__u64 expires_ns;
 };
 
+/* More routes held at once than a CPU has for programs (16). */
+#define RTEMU_HOLD_MANY 17
+
+struct rtemu_hold_many {
+	__u8 dst[28];			/* in: a sockaddr_in */
+	__u8 family[RTEMU_HOLD_MANY];	/* out: each route's family (0: no room) */
+	__u8 found[RTEMU_HOLD_MANY];	/* out: 1 for each lookup that was not NULL */
+};
+
 /* The XDP and TC programs' results: the object's only global (.bss). */
 struct rtemu_found {
 	struct rtemu_lookup xdp;

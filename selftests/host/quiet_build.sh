@@ -74,7 +74,7 @@ if command -v script >/dev/null; then
 	widest=$(sed 's/\r\x1b\[K/\n/g' <<<"$out" | grep -v ': done in' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
 	[ "$widest" -gt 0 ] && [ "$widest" -le 49 ] &&
 		ok "on a 50-column terminal each drawing fits ($widest columns)" ||
-		fail "on a 50-column terminal a drawing took $widest columns"
+		fail "on a 50-column terminal a drawing took $widest columns: $(od -c <<<"$out" | head -n 12)"
 else
 	fail "script(1) is missing (util-linux)"
 fi

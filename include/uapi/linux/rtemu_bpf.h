@@ -5,11 +5,14 @@
  * CONFIG_DEBUG_INFO_BTF_MODULES and rtemu.ko built with BTF (pahole);
  * without them rtemu loads without the kfuncs and says so in the kernel log.
  *
- * A lookup returns a referenced route, or NULL (no route, or no memory for
- * the returned copy, allocated GFP_ATOMIC): the route's fields as they
- * were at the lookup, and one reference on its entry (rt_refcnt), which
- * keeps the entry (deleted or not) until the program gives it back with
- * rtemu_bpf_rtfree(). The verifier refuses a program that can end without
+ * A lookup returns a referenced route, or NULL (no route): the route's
+ * fields as they were at the lookup, and one reference on its entry
+ * (rt_refcnt), which keeps the entry (deleted or not) until the program
+ * gives it back with rtemu_bpf_rtfree(). A lookup allocates nothing: each
+ * CPU has 16 routes for programs, made when rtemu loads; while the
+ * programs of a CPU hold all 16, a lookup there returns a route of family 0
+ * (no room: not a miss, and nothing held), which is given back as any
+ * other. The verifier refuses a program that can end without
  * giving back every route it got ("Unreleased reference"), or gives one
  * back twice. A route is read-only.
  *
@@ -33,7 +36,7 @@
 
 /* A route as a lookup found it. */
 struct rtemu_bpf_route {
-	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 family;		/* AF_INET or AF_INET6; 0: no room (see above) */
 	__u8 prefix_len;
 	__u8 gateway_family;	/* AF_INET, AF_INET6, or 0: no router */
 	__u8 reserved;
