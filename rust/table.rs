@@ -1433,6 +1433,7 @@ impl RouteTable {
                 let one = core::slice::from_ref(&rt);
                 let deleted =
                     self.delete_clones_of(one, writer, &mut batch, DeleteReason::ParentDeleted, ev);
+                let clones_gone = deleted.is_ok();
                 writer = match deleted {
                     Ok((w, yielded)) => {
                         if yielded {
@@ -1441,13 +1442,16 @@ impl RouteTable {
                         }
                         w
                     }
+                    // No memory to republish: the route stays, with the
+                    // clones left, and its deadline, passed, brings the
+                    // work back soon.
                     Err(_) => {
                         let w = self.writer.lock();
                         i = w.timed.index_after(last_seq);
                         w
                     }
                 };
-                if rt.is_up() && self.remove_path(&rt).is_ok() {
+                if clones_gone && rt.is_up() && self.remove_path(&rt).is_ok() {
                     let reason = if expired {
                         None
                     } else {
