@@ -21,6 +21,13 @@ check_env "$env"
 
 results=$RTEMU_CACHE/results
 mkdir -p "$results"
+# One check at a time per cache: its results, the guest's log and programs
+# live there, and a second clone's check would write over them.
+exec 6>"$results/check.lock"
+if ! flock -n 6; then
+	log "another make check or check-vm is running with $RTEMU_CACHE: waiting for it"
+	flock 6
+fi
 ktap=$results/check-$env.ktap
 : >"$ktap"
 

@@ -12,23 +12,29 @@ export RTEMU_CACHE=$dir
 unset V RTEMU_VERBOSE
 
 # A step that prints 200 lines, the 200th its last, and says how far it got.
-step() { for i in $(seq 200); do echo "line $i"; done; exit "${1:-0}"; }
+print_lines() { for i in $(seq 200); do echo "line $i"; done; }
+step() {
+	print_lines
+	exit "${1:-0}"
+}
 count_progress() { printf '%d lines' "$(grep -c '^line ' "$1")"; }
 # On a terminal: a step that ends only once its line was drawn with all 200
-# lines counted (the progress function leaves a mark), however busy the
-# machine.
-drawn=$dir/drawn
+# lines counted (the progress function leaves a mark beside the step's log,
+# each run its own), however busy the machine.
 mark_progress() {
-	[ "$(grep -c '^line ' "$1")" != 200 ] || touch "$drawn"
+	[ "$(grep -c '^line ' "$1")" != 200 ] || touch "${1%.log}.drawn"
 	count_progress "$1"
 }
-until_drawn() { step; until [ -e "$drawn" ]; do sleep 0.1; done; }
+until_drawn() {
+	print_lines
+	until [ -e "$1" ]; do sleep 0.1; done
+}
 # The inner shells source these from a file: script(1) starts its command
 # with the user's $SHELL, and dash drops exported bash functions.
 steps=$dir/steps.sh
 {
-	printf '. %q\ndrawn=%q\n' "$root/scripts/lib.sh" "$drawn"
-	declare -f step count_progress mark_progress until_drawn
+	printf '. %q\n' "$root/scripts/lib.sh"
+	declare -f print_lines step count_progress mark_progress until_drawn
 } >"$steps"
 
 out=$(bash -c '. "$1"; run_logged "quiet step" "$2" count_progress step 0' _ "$steps" "$dir/ok.log" 2>&1)
@@ -63,14 +69,13 @@ done
 # On a terminal the line is redrawn in place, with the progress the step
 # reports.
 if command -v script >/dev/null; then
-	out=$(script -qec "bash -c '. \"$steps\"; run_logged tty-step \"$dir/tty.log\" mark_progress until_drawn'" /dev/null)
+	out=$(script -qec "bash -c '. \"$steps\"; run_logged tty-step \"$dir/tty.log\" mark_progress until_drawn \"$dir/tty.drawn\"'" /dev/null)
 	grep -q $'\r\033\\[K\\[[0-9:]*\\] tty-step: 200 lines, [0-9]s' <<<"$out" && grep -q 'tty-step: done in' <<<"$out" &&
 		ok "on a terminal: the line redrawn in place with the progress" ||
 		fail "on a terminal: $(od -c <<<"$out" | head -n 8)"
 	# A line wider than the terminal would wrap, and only its last row be
 	# redrawn: each drawing fits.
-	rm -f "$drawn"
-	out=$(script -qec "stty cols 50; bash -c '. \"$steps\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" mark_progress until_drawn'" /dev/null)
+	out=$(script -qec "stty cols 50; bash -c '. \"$steps\"; run_logged \"a step whose label is longer than fifty columns\" \"$dir/wide.log\" mark_progress until_drawn \"$dir/wide.drawn\"'" /dev/null)
 	widest=$(sed 's/\r\x1b\[K/\n/g' <<<"$out" | grep -v ': done in' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
 	[ "$widest" -gt 0 ] && [ "$widest" -le 49 ] &&
 		ok "on a 50-column terminal each drawing fits ($widest columns)" ||
