@@ -1083,8 +1083,10 @@ impl RouteTable {
         let mut after = None;
         let mut count = 0;
         let mut failed = None;
+        // Room for a batch's victims, made once: a later batch needs none.
+        let mut victims = KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)?;
         loop {
-            let mut victims = KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)?;
+            victims.clear();
             ev.make_room(EVENTS_PER_BATCH);
             let mut writer = self.writer.lock();
             let mut batch = 0;
