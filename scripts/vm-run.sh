@@ -50,7 +50,16 @@ kvm_probe() {
 		$RTEMU_KVM_PROBE_CMD
 		return
 	fi
-	boot kvm "$PROBE_TIMEOUT" "$kdir" true >/dev/null 2>&1
+	# In a session of its own: a probe that hangs is killed with all it
+	# started (qemu, virtiofsd), and the real boot waits until they are
+	# gone (a boot right after a killed probe once failed at once).
+	local pid status=0
+	setsid "$0" --probe-boot "$kdir" >/dev/null 2>&1 &
+	pid=$!
+	wait "$pid" || status=$?
+	pkill -KILL -s "$pid" 2>/dev/null || true
+	while pgrep -s "$pid" >/dev/null; do sleep 0.2; done
+	return "$status"
 }
 
 choose_accel() {
@@ -85,6 +94,11 @@ choose_accel() {
 }
 
 timeout=1800
+if [ "${1:-}" = --probe-boot ]; then
+	[ $# -eq 2 ] || die "usage: $0 --probe-boot KERNEL_BUILD_DIR"
+	boot kvm "$PROBE_TIMEOUT" "$2" true
+	exit
+fi
 if [ "${1:-}" = --choose-accel ]; then
 	[ $# -eq 2 ] || die "usage: $0 --choose-accel KERNEL_BUILD_DIR"
 	choose_accel "$2"
