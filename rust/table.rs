@@ -765,7 +765,12 @@ impl RouteTable {
             now,
         )?;
         let mut victims = self.room_for_superseded(&new.prefix)?;
-        ev.make_room(EVENTS_PER_BATCH);
+        // A batch of events only where clones may go; else the add's own.
+        ev.make_room(if victims.capacity() == 0 {
+            2
+        } else {
+            EVENTS_PER_BATCH
+        });
         let mut writer = self.writer.lock();
         let mut batch = 0;
         let existing = self.get_exact(&new.prefix)?;
@@ -1264,7 +1269,11 @@ impl RouteTable {
             Some(_) => self.room_for_superseded(prefix)?,
             None => KVec::new(),
         };
-        ev.make_room(EVENTS_PER_BATCH);
+        ev.make_room(if victims.capacity() == 0 {
+            2
+        } else {
+            EVENTS_PER_BATCH
+        });
         let mut writer = self.writer.lock();
         let mut batch = 0;
         // A new router retires the route's clones first, in batches; after
