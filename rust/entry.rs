@@ -165,6 +165,8 @@ const REF_MASK: u32 = CLONE_BIT - 1;
 /// (a leak, not a use after free).
 const REF_SATURATE_AT: u32 = 1 << 29;
 const REF_SATURATED: u32 = 3 << 28;
+/// The `timed_slot` of an entry its table's lifetime work does not track.
+const NOT_TIMED: usize = usize::MAX;
 
 /// Whether the log has said that a count saturated (once, as `refcount_t`).
 static SATURATION_LOGGED: Atomic<u32> = Atomic::new(0);
@@ -211,9 +213,9 @@ pub(crate) struct RtEntry {
     /// where its idle time starts, as FreeBSD's `in_clsroute` sets
     /// `rmx_expire` when the last reference goes.
     idle_since_ns: Atomic<i64>,
-    /// Its place in its table's [`TimedList`](crate::timed::TimedList),
-    /// 0 when not in it; used under the table's writer lock only.
-    timed_seq: Atomic<u64>,
+    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
+    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
+    timed_slot: Atomic<usize>,
     counters: Arc<EntryCounters>,
 }
 
@@ -240,7 +242,7 @@ impl RtEntry {
             flags_seen: Atomic::new(state.flags),
             use_count: Atomic::new(0),
             idle_since_ns: Atomic::new(now_ns),
-            timed_seq: Atomic::new(0),
+            timed_slot: Atomic::new(NOT_TIMED),
             counters,
             state <- SpinLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
         }))?;
@@ -406,13 +408,13 @@ impl RtEntry {
         self.use_count.load(Relaxed)
     }
 
-    /// Its sequence number in its table's list of timed entries (0: none).
-    pub(crate) fn timed_seq(&self) -> u64 {
-        self.timed_seq.load(Relaxed)
+    /// Its index in its table's queue of timed entries, if it is in it.
+    pub(crate) fn timed_slot(&self) -> Option<usize> {
+        Some(self.timed_slot.load(Relaxed)).filter(|&i| i != NOT_TIMED)
     }
 
-    pub(crate) fn set_timed_seq(&self, seq: u64) {
-        self.timed_seq.store(seq, Relaxed);
+    pub(crate) fn set_timed_slot(&self, slot: Option<usize>) {
+        self.timed_slot.store(slot.unwrap_or(NOT_TIMED), Relaxed);
     }
 
     /// Locks the entry without taking a reference, for the table's writer,

@@ -186,10 +186,11 @@ impl<'s> Events<'s> {
         })
     }
 
-    /// Makes room for `n` more events (and entries for the hooks) ahead of
-    /// taking locks. May sleep.
-    pub(crate) fn make_room(&mut self, n: usize) {
-        if self.list.reserve(n, GFP_KERNEL).is_err() || self.entries.reserve(n, GFP_KERNEL).is_err()
+    /// Makes room for `n` more events, and as many entries for the hooks
+    /// when they want them (`for_hooks`), ahead of taking locks. May sleep.
+    pub(crate) fn make_room(&mut self, n: usize, for_hooks: bool) {
+        if self.list.reserve(n, GFP_KERNEL).is_err()
+            || (for_hooks && self.entries.reserve(n, GFP_KERNEL).is_err())
         {
             self.lost = true;
         }

@@ -89,7 +89,7 @@ const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
 const GFP_ACCOUNT: bindings::gfp_t = 1 << bindings::___GFP_ACCOUNT_BIT;
 
 /// The allocator of route objects: `kvmalloc` memory (`kmalloc`, and `vmalloc` for what is
-/// larger than `kmalloc` gives, such as the timed list of a table with hundreds of thousands of
+/// larger than `kmalloc` gives, such as the timed queue of a table with hundreds of thousands of
 /// timed routes) charged to the caller's memory cgroup that fails when the cgroup is at its
 /// limit.
 ///

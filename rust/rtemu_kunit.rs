@@ -67,7 +67,7 @@ mod tests {
         lifetime::{deadline, Clock},
         platform::{rcu_drain, RVec, RcuGuard},
         table::{Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable},
-        timed::{TimedList, TimedRooms},
+        timed::{TimedQueue, TimedRooms},
     };
 
     /// A clock the tests move by hand.
@@ -504,9 +504,9 @@ mod tests {
 
     #[test]
     fn route_memory_holds_arrays_beyond_kmalloc() -> Result {
-        // 16 B per entry of a timed list: 2^20 entries need 16 MiB, more
-        // than `kmalloc` gives at once (`KMALLOC_MAX_SIZE`), which once
-        // capped a table at 262,144 timed routes.
+        // 16 B per entry of a timed queue: 2^20 entries need 16 MiB, more
+        // than `kmalloc` gives at once (`KMALLOC_MAX_SIZE`), which would cap
+        // a table at 262,144 timed routes.
         let mut v = RVec::<(u64, u64)>::new();
         v.reserve(1 << 20, GFP_KERNEL)?;
         v.push((1, 2), GFP_KERNEL)?;
@@ -578,6 +578,45 @@ mod tests {
         assert_eq!(ev.len(), 1);
         assert!(matches!(ev.iter().next(), Some(Event::Expire(_))));
         assert_eq!(match_len(&t, v4([10, 5, 0, 1])), None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_lifetime_run_looks_only_at_what_is_due() -> Result {
+        let t = table();
+        let now = CLOCK.real_ns() as u64;
+        for i in 0..200u8 {
+            let mut r = route(v4([10, 20, i, 0]), 24, GW, 0);
+            r.expires = Some(deadline(&CLOCK, now + 100 * SEC as u64)?);
+            t.add(r, &mut Events::new())?;
+        }
+        let mut r = route(v4([10, 21, 0, 0]), 16, GW, 0);
+        r.preferred = Some(deadline(&CLOCK, now + SEC as u64)?);
+        r.expires = Some(deadline(&CLOCK, now + 2 * SEC as u64)?);
+        t.add(r, &mut Events::new())?;
+        let visits = || t.stats().writer_visits;
+        let before = visits();
+        assert_eq!(
+            t.run_lifetimes(i64::MAX, &mut Events::new()),
+            Some(CLOCK.boot_ns() + SEC)
+        );
+        assert_eq!(visits(), before);
+        advance(SEC);
+        let mut ev = Events::new();
+        t.run_lifetimes(i64::MAX, &mut ev);
+        assert!(matches!(ev.iter().next(), Some(Event::Deprecate(_))));
+        assert_eq!(visits(), before + 1);
+        advance(SEC);
+        let mut ev = Events::new();
+        let next = t.run_lifetimes(i64::MAX, &mut ev);
+        assert!(matches!(ev.iter().next(), Some(Event::Expire(_))));
+        assert_eq!(visits(), before + 2);
+        assert_eq!(next, Some(CLOCK.boot_ns() + 98 * SEC));
+        advance(98 * SEC);
+        let mut ev = Events::new();
+        assert_eq!(t.run_lifetimes(i64::MAX, &mut ev), None);
+        assert_eq!(ev.len(), 200);
+        assert_eq!(visits(), before + 202);
         Ok(())
     }
 
@@ -697,66 +736,68 @@ mod tests {
     }
 
     #[test]
-    fn the_timed_list_keeps_its_order_as_entries_leave() -> Result {
+    fn the_timed_queue_gives_the_entry_due_first_as_entries_move_and_leave() -> Result {
         let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
         let mut entries = KVec::new();
-        for i in 0..6u8 {
+        for i in 0..16u8 {
             let state = RtState::new(GW, 0, None, None);
             let prefix = Prefix::new(v4([10, i, 0, 0]), 16).unwrap();
             let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
             entries.push(rt, GFP_KERNEL)?;
         }
+        /// The second octet of the entry due first, and when.
+        fn first(q: &TimedQueue) -> Option<(i64, u8)> {
+            q.first()
+                .map(|(due, rt)| (due, rt.prefix().addr().as_bytes()[1]))
+        }
         // Rooms made together each get their slot; one dropped unused gives
         // its slot back.
         let rooms = TimedRooms::new();
-        let mut timed = TimedList::new();
-        let first = timed.reserve_one(&rooms)?;
-        let second_room = timed.reserve_one(&rooms)?;
-        let unused = timed.reserve_one(&rooms)?;
+        let mut q = TimedQueue::new();
+        let a = q.reserve_one(&rooms)?;
+        let b = q.reserve_one(&rooms)?;
+        let unused = q.reserve_one(&rooms)?;
         drop(unused);
-        timed.track(&entries[0], first);
-        timed.track(&entries[1], second_room);
-        assert!(TimedList::tracks(&entries[0]) && TimedList::tracks(&entries[1]));
-        for rt in &entries[2..] {
-            let room = timed.reserve_one(&rooms)?;
-            timed.track(rt, room);
+        q.track(&entries[0], 50, a);
+        q.track(&entries[1], 40, b);
+        assert!(TimedQueue::tracks(&entries[0]) && TimedQueue::tracks(&entries[1]));
+        assert_eq!(first(&q), Some((40, 1)));
+        // Due times out of order, some equal.
+        for (i, rt) in entries.iter().enumerate().skip(2) {
+            let room = q.reserve_one(&rooms)?;
+            q.track(rt, ((i as i64 * 7) % 11) * 10, room);
         }
-        for rt in &entries {
-            // Tracking twice changes nothing.
-            let room = timed.reserve_one(&rooms)?;
-            timed.track(rt, room);
+        // Tracking again moves the entry, adding nothing (the drain below
+        // sees each entry once).
+        let room = q.reserve_one(&rooms)?;
+        q.track(&entries[5], -5, room);
+        assert_eq!(first(&q), Some((-5, 5)));
+        q.reschedule(&entries[5], 1000);
+        q.reschedule(&entries[9], -1);
+        assert_eq!(first(&q), Some((-1, 9)));
+        q.untrack(&entries[9]);
+        q.untrack(&entries[9]);
+        assert!(!TimedQueue::tracks(&entries[9]));
+        // An entry that left is not moved back in.
+        q.reschedule(&entries[9], -100);
+        for i in [3, 15, 7] {
+            q.untrack(&entries[i]);
         }
-        assert_eq!(timed.len(), 6);
-        /// The second octet of each tracked prefix, in the list's order.
-        fn second(timed: &TimedList) -> impl Iterator<Item = u8> + '_ {
-            (0..timed.len())
-                .filter_map(|i| timed.slot(i).and_then(|(_, rt)| rt))
-                .map(|rt| rt.prefix().addr().as_bytes()[1])
+        // Taken out in order of due time: every entry left, each once.
+        let mut last = i64::MIN;
+        let mut seen = 0u32;
+        while let Some((due, rt)) = q.first() {
+            assert!(due >= last);
+            last = due;
+            let rt = rt.clone();
+            let i = usize::from(rt.prefix().addr().as_bytes()[1]);
+            assert!(![3, 7, 9, 15].contains(&i));
+            assert_eq!(seen & (1 << i), 0);
+            seen |= 1 << i;
+            q.untrack(&rt);
         }
-        // Leaving empties a slot in place: indices stay valid during a walk.
-        timed.untrack(&entries[1]);
-        timed.untrack(&entries[4]);
-        assert_eq!(timed.len(), 6);
-        assert!(timed.slot(1).is_some_and(|(_, rt)| rt.is_none()));
-        assert!(timed.slot(2).is_some_and(|(_, rt)| rt.is_some()));
-        assert!(second(&timed).eq([0, 2, 3, 5]));
-        // Half the slots empty: swept, in order.
-        timed.untrack(&entries[3]);
-        timed.sweep_if_sparse();
-        assert_eq!(timed.len(), 3);
-        assert!(second(&timed).eq([0, 2, 5]));
-        assert_eq!(entries[3].timed_seq(), 0);
-        // A walk goes on after a sweep from the last sequence number it saw.
-        let seqs = [
-            entries[0].timed_seq(),
-            entries[2].timed_seq(),
-            entries[5].timed_seq(),
-        ];
-        assert_eq!(timed.index_after(0), 0);
-        assert_eq!(timed.index_after(seqs[0]), 1);
-        assert_eq!(timed.index_after(seqs[1]), 2);
-        assert_eq!(timed.index_after(seqs[1] + 1), 2);
-        assert_eq!(timed.index_after(seqs[2]), 3);
+        assert_eq!(seen.count_ones(), 12);
+        assert_eq!(last, 1000);
         Ok(())
     }
 
@@ -1029,12 +1070,17 @@ mod tests {
         let now = CLOCK.boot_ns();
         assert_eq!(next, Some(now + idle / 6));
         // Released now, it idles from now (in_clsroute), not from its
-        // creation or its last lookup.
+        // creation or its last lookup: the look a sixth later sees that.
         drop(held);
+        assert_eq!(
+            t.run_lifetimes(idle, &mut Events::new()),
+            Some(now + idle / 6)
+        );
+        advance(idle / 6);
         let mut ev = Events::new();
         assert_eq!(t.run_lifetimes(idle, &mut ev), Some(now + idle));
         assert_eq!(ev.len(), 0);
-        advance(idle - 1);
+        advance(idle - idle / 6 - 1);
         assert_eq!(t.run_lifetimes(idle, &mut Events::new()), Some(now + idle));
         advance(1);
         let mut ev = Events::new();

@@ -10,7 +10,7 @@
 //! allocator), `lifetime` (clocks and deadlines), `addr` (prefixes), `ffi`
 //! (the C glue), `trie` (the RCU LPM trie), `entry` (rtentry, the reference
 //! rules and its snapshot), `event` (what the table reports), `timed` (the
-//! entries with deadlines), `table` (the table and rtalloc1), `nl` (netlink
+//! entries with deadlines, by due time), `table` (the table and rtalloc1), `nl` (netlink
 //! messages), `notify` (events on the wire), `trace` (their tracepoints),
 //! `hooks` (the in-kernel rtrequest hooks they call),
 //! `netns` (a table per namespace, holds, lifetime work), `handlers` (the

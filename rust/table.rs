@@ -28,7 +28,7 @@ use crate::{
     event::{DeleteReason, Event, Events},
     lifetime::{Clock, Deadline},
     platform::{cond_resched, AllocError, RVec, RcuArc, RcuGuard, RcuRef},
-    timed::{TimedList, TimedRooms},
+    timed::{TimedQueue, TimedRooms},
     trie::{Key, Trie, WriteTxn},
 };
 
@@ -268,14 +268,55 @@ type WriterGuard<'a> = Guard<'a, WriterState, MutexBackend>;
 
 /// What the writer lock protects besides the tries' write side.
 struct WriterState {
-    /// Entries with a deadline or that are clones: what the lifetime
-    /// work visits.
-    timed: TimedList,
+    /// Entries with a deadline or that are clones, by when the lifetime
+    /// work is due to look at each.
+    timed: TimedQueue,
+}
+
+/// Room for a batch of the clones a new route or router supersedes
+/// (`rt_fixchange`), and for their events.
+///
+/// # Invariants
+///
+/// The vector has room for [`WRITER_BATCH`] entries.
+struct SupersededRoom(KVec<RtArc>);
+
+impl SupersededRoom {
+    fn new(table: &RouteTable, ev: &mut Events<'_>) -> Result<Self, AllocError> {
+        table.make_room(ev, EVENTS_PER_BATCH);
+        let victims = KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)?;
+        // INVARIANT: room for a batch.
+        Ok(Self(victims))
+    }
 }
 
 /// The shortest wait between two looks at held clones, for a short
 /// `clone_idle_secs` (tests use one second).
 const IDLE_POLL_MIN_NS: i64 = 1_000_000_000;
+
+/// The next deadline (boot ns) of a route with these flags and lifetimes:
+/// its expiry, and its preferred-until until that deprecates it.
+fn next_deadline(
+    flags: u32,
+    preferred: Option<Deadline>,
+    expires: Option<Deadline>,
+) -> Option<i64> {
+    let preferred = preferred.filter(|_| flags & RTF_DEPRECATED == 0);
+    earlier(preferred.map(|d| d.boot_ns), expires.map(|d| d.boot_ns))
+}
+
+/// When the lifetime work is due to look at a route whose lock guards `s`:
+/// its next deadline, or `look` if that is sooner.
+fn due_of(s: &RtState, look: Option<i64>) -> Option<i64> {
+    earlier(next_deadline(s.flags, s.preferred, s.expires), look)
+}
+
+fn earlier(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 
 /// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
 /// `ifa_rtrequest(RTM_RESOLVE, ...)`), with no lock held. It gets a
@@ -336,7 +377,7 @@ pub(crate) struct RouteTable {
     v6: Trie<u128, RtEntry>,
     #[pin]
     writer: Mutex<WriterState>,
-    /// The rooms made in the writer's timed list and not yet filled.
+    /// The rooms made in the writer's timed queue and not yet filled.
     timed_rooms: TimedRooms,
     counters: Arc<EntryCounters>,
     routes_v4: Atomic<u32>,
@@ -370,7 +411,7 @@ impl RouteTable {
             pin_init!(Self {
                 v4: Trie::new(),
                 v6: Trie::new(),
-                writer <- new_mutex!(WriterState { timed: TimedList::new() }, "rtemu_table_writer"),
+                writer <- new_mutex!(WriterState { timed: TimedQueue::new() }, "rtemu_table_writer"),
                 timed_rooms: TimedRooms::new(),
                 counters,
                 routes_v4: Atomic::new(0),
@@ -421,6 +462,11 @@ impl RouteTable {
 
     fn wants_entries(&self) -> bool {
         self.hooks.wants_entries.is_some_and(|f| f())
+    }
+
+    /// Makes room for `n` more events, ahead of taking locks. May sleep.
+    fn make_room(&self, ev: &mut Events<'_>, n: usize) {
+        ev.make_room(n, self.wants_entries());
     }
 
     /// Records an event about `rt`'s route, with `rt` when something wants
@@ -478,7 +524,7 @@ impl RouteTable {
         self.end_hold(*batch);
         drop(writer);
         ev.flush();
-        ev.make_room(EVENTS_PER_BATCH);
+        self.make_room(ev, EVENTS_PER_BATCH);
         cond_resched();
         *batch = 0;
         self.writer.lock()
@@ -703,7 +749,8 @@ impl RouteTable {
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
         let room = writer.timed.reserve_one(&self.timed_rooms)?;
         self.insert_path(&rt, &[])?;
-        writer.timed.track(&rt, room);
+        // Whether it idles or a deadline passed: the next run looks.
+        writer.timed.track(&rt, now, room);
         self.clones.fetch_add(1, Relaxed);
         // Cannot fail: the list was open under this hold of the writer lock,
         // which its closing takes.
@@ -764,14 +811,10 @@ impl RouteTable {
             self.counters.clone(),
             now,
         )?;
-        let mut victims = self.room_for_superseded(&new.prefix)?;
-        // A batch of events only where clones may go; else the add's own.
-        ev.make_room(if victims.capacity() == 0 {
-            2
-        } else {
-            EVENTS_PER_BATCH
-        });
+        // The add's own events; a batch more only where clones may go.
+        self.make_room(ev, 2);
         let mut writer = self.writer.lock();
+        let mut superseded = self.room_for_superseded(&new.prefix, ev)?;
         let mut batch = 0;
         let existing = self.get_exact(&new.prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
@@ -803,26 +846,33 @@ impl RouteTable {
         drop(existing);
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
-        if let Some(room) = room {
-            writer.timed.track(&rt, room);
+        if let (Some(room), Some(due)) = (room, due_of(&rt.lock_state(), None)) {
+            writer.timed.track(&rt, due, room);
         }
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
         }
-        let writer = self.retire_superseded(&rt, writer, &mut batch, &mut victims, ev);
+        let writer = self.retire_superseded(&rt, writer, &mut batch, superseded.as_mut(), ev);
         self.end_hold(batch);
         drop(writer);
         self.push_route(ev, Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
         Ok(())
     }
 
-    /// Room for a batch of the clones a route at `p0` may supersede, made
-    /// before the writer lock is taken; none while the table has no clone.
-    fn room_for_superseded(&self, p0: &Prefix) -> Result<KVec<RtArc>, AllocError> {
+    /// Room for a batch of the clones a route at `p0` may supersede, and for
+    /// their events; none while the table has no clone. Made under the
+    /// writer lock, before the table changes: no clone can appear between
+    /// this decision and [`RouteTable::retire_superseded`], and no failure
+    /// after the change.
+    fn room_for_superseded(
+        &self,
+        p0: &Prefix,
+        ev: &mut Events<'_>,
+    ) -> Result<Option<SupersededRoom>, AllocError> {
         if p0.is_host() || self.clones.load(Relaxed) == 0 {
-            return Ok(KVec::new());
+            return Ok(None);
         }
-        KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)
+        SupersededRoom::new(self, ev).map(Some)
     }
 
     /// FreeBSD's `rt_fixchange` for `rt0`, a network route just added or
@@ -831,22 +881,22 @@ impl RouteTable {
     /// [`RouteTable::delete_clones_of`]), which would otherwise keep
     /// answering for its addresses with an older route's router. A walk of
     /// the prefix's subtree, as FreeBSD's, in batches; `rt0` is in the table,
-    /// so no clone it supersedes can be made meanwhile. `victims` is room
-    /// for a batch, made before the writer lock was taken.
+    /// so no clone it supersedes can be made meanwhile. `room` is
+    /// [`RouteTable::room_for_superseded`]'s, made under this hold of the
+    /// writer lock: without it the table had no clone.
     fn retire_superseded<'a>(
         &'a self,
         rt0: &RtArc,
         mut writer: WriterGuard<'a>,
         batch: &mut u32,
-        victims: &mut KVec<RtArc>,
+        room: Option<&mut SupersededRoom>,
         ev: &mut Events<'_>,
     ) -> WriterGuard<'a> {
         let p0 = *rt0.prefix();
-        if p0.is_host() || self.clones.load(Relaxed) == 0 {
+        let Some(SupersededRoom(victims)) = room else {
             return writer;
-        }
-        // The caller made no room when there was no clone; there is one now.
-        if victims.capacity() == 0 && victims.reserve(WRITER_BATCH as usize, GFP_KERNEL).is_err() {
+        };
+        if self.clones.load(Relaxed) == 0 {
             return writer;
         }
         let superseded = |rt: &RtEntry| {
@@ -1022,7 +1072,7 @@ impl RouteTable {
         via: Option<&Addr>,
         ev: &mut Events<'_>,
     ) -> Result<u32, TableError> {
-        ev.make_room(EVENTS_PER_BATCH);
+        self.make_room(ev, EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
         let mut batch = 0;
         let mut closed: KVec<RtArc> = KVec::new();
@@ -1069,7 +1119,6 @@ impl RouteTable {
             for rt in &closed {
                 self.unlink(rt, &mut writer, Some(DeleteReason::Removed), ev);
             }
-            writer.timed.sweep_if_sparse();
             self.end_hold(batch);
             return Ok(closed.len() as u32);
         };
@@ -1092,7 +1141,7 @@ impl RouteTable {
         let mut victims = KVec::with_capacity(WRITER_BATCH as usize, GFP_KERNEL)?;
         loop {
             victims.clear();
-            ev.make_room(EVENTS_PER_BATCH);
+            self.make_room(ev, EVENTS_PER_BATCH);
             let mut writer = self.writer.lock();
             let mut batch = 0;
             let finished = {
@@ -1156,7 +1205,6 @@ impl RouteTable {
                     }
                 }
             }
-            writer.timed.sweep_if_sparse();
             self.end_hold(batch);
             drop(writer);
             if finished {
@@ -1178,7 +1226,7 @@ impl RouteTable {
     /// accounting (`RTF_UP` cleared, timers, clone lists, the hooks told)
     /// in batches of [`WRITER_BATCH`], before this returns.
     pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events<'_>) -> Result<u32, TableError> {
-        ev.make_room(EVENTS_PER_BATCH);
+        self.make_room(ev, EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
         let v4 = match af {
             Some(Af::Inet6) => None,
@@ -1203,7 +1251,6 @@ impl RouteTable {
         if let Some(t) = &v6 {
             writer = self.unlink_cleared(t, writer, &mut batch, &mut count, ev);
         }
-        writer.timed.sweep_if_sparse();
         self.end_hold(batch);
         drop(writer);
         ev.push(Event::Clear { af, count });
@@ -1265,16 +1312,21 @@ impl RouteTable {
         change: RouteChange,
         ev: &mut Events<'_>,
     ) -> Result<(), TableError> {
-        let mut victims = match change.gateway {
-            Some(_) => self.room_for_superseded(prefix)?,
-            None => KVec::new(),
+        // Made before anything changes, so that nothing fails after: the
+        // route's own clones may go, and those it then supersedes.
+        let mut superseded = match change.gateway {
+            Some(_) if !prefix.is_host() => Some(SupersededRoom::new(self, ev)?),
+            _ => {
+                self.make_room(ev, 2);
+                None
+            }
         };
-        ev.make_room(if victims.capacity() == 0 {
-            2
-        } else {
-            EVENTS_PER_BATCH
-        });
         let mut writer = self.writer.lock();
+        let timed_room = if change.preferred.is_some() || change.expires.is_some() {
+            Some(writer.timed.reserve_one(&self.timed_rooms)?)
+        } else {
+            None
+        };
         let mut batch = 0;
         // A new router retires the route's clones first, in batches; after
         // a batch the request is checked again.
@@ -1294,12 +1346,7 @@ impl RouteTable {
             }
         };
         let now = self.clock.boot_ns();
-        let timed = change.preferred.is_some() || change.expires.is_some();
-        if timed && !TimedList::tracks(&rt) {
-            let room = writer.timed.reserve_one(&self.timed_rooms)?;
-            writer.timed.track(&rt, room);
-        }
-        let info = {
+        let (info, due) = {
             let mut s = rt.lock_state();
             let mut flags = s.flags;
             if let Some(gw) = change.gateway {
@@ -1325,14 +1372,22 @@ impl RouteTable {
                 s.expires = Some(e);
             }
             rt.set_flags(&mut s, flags);
-            RouteInfo::of(&rt, &s)
+            // A clone is due at once: its idle time is the next run's to
+            // weigh.
+            (
+                RouteInfo::of(&rt, &s),
+                due_of(&s, rt.is_clone().then_some(now)),
+            )
         };
+        if let (Some(room), Some(due)) = (timed_room, due) {
+            writer.timed.track(&rt, due, room);
+        }
         self.changed();
         // rt_setgate's rt_fixchange also retires the clones inside the
         // prefix that came from a route no more specific: another path of
         // the same prefix.
         if change.gateway.is_some() {
-            writer = self.retire_superseded(&rt, writer, &mut batch, &mut victims, ev);
+            writer = self.retire_superseded(&rt, writer, &mut batch, superseded.as_mut(), ev);
         }
         self.end_hold(batch);
         drop(writer);
@@ -1391,38 +1446,29 @@ impl RouteTable {
 
     /// The lifetime work: deprecates and expires routes whose deadlines
     /// passed and collects clones unreferenced for `idle_ns` since their
-    /// last release (FreeBSD's `in_rtqkill`). Returns when to run next
-    /// (boot ns), if ever: the next deadline, and while clones are held at
-    /// most `idle_ns / 6` (at least a second) ahead, since a release arms
-    /// nothing (FreeBSD's `in_rtqtimo` runs every `RTQ_TIMEOUT`, a sixth of
+    /// last release (FreeBSD's `in_rtqkill`). It looks only at the entries
+    /// due by the time it starts, each once, and gives each its next time.
+    /// Returns when to run next (boot ns), if ever. A release arms nothing,
+    /// so a held clone is looked at again `idle_ns / 6` (at least a second)
+    /// later (FreeBSD's `in_rtqtimo` runs every `RTQ_TIMEOUT`, a sixth of
     /// `rtq_reallyold`).
     pub(crate) fn run_lifetimes(&self, idle_ns: i64, ev: &mut Events<'_>) -> Option<i64> {
         self.lifetime_runs.fetch_add(1, Relaxed);
-        let mut next: Option<i64> = None;
-        let mut soonest = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
-        ev.make_room(EVENTS_PER_BATCH);
+        self.make_room(ev, EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
-        let mut now = self.clock.boot_ns();
+        // Every entry looked at is given a time after this one, so the run
+        // ends, however long its batches take.
+        let horizon = self.clock.boot_ns();
+        let mut now = horizon;
         let mut batch = 0;
-        // A walk by index: entries leave `timed` during it, but their slots
-        // stay until the writer lock is let go, after which the walk goes on
-        // after the last sequence number it saw.
-        let mut i = 0;
-        let mut last_seq = 0;
         loop {
             if batch >= WRITER_BATCH {
                 writer = self.next_batch(writer, &mut batch, ev);
                 now = self.clock.boot_ns();
-                i = writer.timed.index_after(last_seq);
             }
-            let Some((seq, rt)) = writer.timed.slot(i) else {
-                break;
-            };
-            let rt = rt.cloned();
-            i += 1;
-            last_seq = seq;
-            let Some(rt) = rt else {
-                continue;
+            let rt = match writer.timed.first() {
+                Some((due, rt)) if due <= horizon => rt.clone(),
+                _ => break,
             };
             self.visit(&mut batch);
             let (expired, deprecate, info) = {
@@ -1439,6 +1485,7 @@ impl RouteTable {
             };
             let idle_since = rt.idle_since_ns();
             let idle = idle_since.is_some_and(|t| now - t >= idle_ns);
+            let mut retry = false;
             if expired || idle {
                 // A cloning route's clones go first.
                 let one = core::slice::from_ref(&rt);
@@ -1449,18 +1496,12 @@ impl RouteTable {
                     Ok((w, yielded)) => {
                         if yielded {
                             now = self.clock.boot_ns();
-                            i = w.timed.index_after(last_seq);
                         }
                         w
                     }
                     // No memory to republish: the route stays, with the
-                    // clones left, and its deadline, passed, brings the
-                    // work back soon.
-                    Err(_) => {
-                        let w = self.writer.lock();
-                        i = w.timed.index_after(last_seq);
-                        w
-                    }
+                    // clones left, for a later run.
+                    Err(_) => self.writer.lock(),
                 };
                 if clones_gone && rt.is_up() && self.remove_path(&rt).is_ok() {
                     let reason = if expired {
@@ -1472,27 +1513,32 @@ impl RouteTable {
                     continue;
                 }
                 rt.reopen_clones();
+                retry = true;
             }
             if deprecate {
                 self.changed();
                 ev.push(Event::Deprecate(info));
             }
-            if let Some(e) = info.expires {
-                soonest(e.boot_ns);
-            }
-            if let Some(p) = info.preferred {
-                if info.flags & RTF_DEPRECATED == 0 {
-                    soonest(p.boot_ns);
-                }
-            }
-            if let Some(t) = idle_since {
-                soonest(t.saturating_add(idle_ns));
+            let next_look = if retry {
+                Some(now.saturating_add(IDLE_POLL_MIN_NS))
+            } else if let Some(t) = idle_since {
+                Some(t.saturating_add(idle_ns))
             } else if rt.is_clone() {
                 // Held: look again later, for when it is released.
-                soonest(now.saturating_add((idle_ns / 6).max(IDLE_POLL_MIN_NS)));
+                Some(now.saturating_add((idle_ns / 6).max(IDLE_POLL_MIN_NS)))
+            } else {
+                None
+            };
+            let deadline = next_deadline(info.flags, info.preferred, info.expires);
+            // Unless it left while the lock was let go.
+            match earlier(next_look, deadline) {
+                Some(due) => writer
+                    .timed
+                    .reschedule(&rt, due.max(horizon.saturating_add(1))),
+                None => writer.timed.untrack(&rt),
             }
         }
-        writer.timed.sweep_if_sparse();
+        let next = writer.timed.first().map(|(due, _)| due);
         self.end_hold(batch);
         next
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The entries a table's lifetime work visits, in the order they began to be
-//! tracked.
+//! The entries a table's lifetime work looks at, ordered by when it is next
+//! due to look at each.
 
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -12,8 +12,8 @@ use crate::{
     platform::{AllocError, RVec},
 };
 
-/// The rooms a [`TimedList`] has made and not yet filled. It lives beside
-/// the list, outside the lock that guards it, so that a [`TimedRoom`] can
+/// The rooms a [`TimedQueue`] has made and not yet filled. It lives beside
+/// the queue, outside the lock that guards it, so that a [`TimedRoom`] can
 /// give its room back when it is dropped unused.
 pub(crate) struct TimedRooms(AtomicUsize);
 
@@ -23,8 +23,8 @@ impl TimedRooms {
     }
 }
 
-/// Room for one more entry in a [`TimedList`], made before the table
-/// changes ([`TimedList::reserve_one`]); [`TimedList::track`] takes it, so
+/// Room for one more entry in a [`TimedQueue`], made before the table
+/// changes ([`TimedQueue::reserve_one`]); [`TimedQueue::track`] takes it, so
 /// tracking cannot fail. Dropped unused, it gives the room back.
 ///
 /// # Invariants
@@ -41,110 +41,138 @@ impl Drop for TimedRoom<'_> {
     }
 }
 
-/// The entries a table's lifetime work visits: those with a deadline, and
-/// the clones (idle collection), in the order they began to be tracked.
-///
-/// An entry leaves in O(log n): its slot, found by the entry's sequence
-/// number, is emptied in place, so a walk by index neither skips nor
-/// repeats an entry when others leave during it. Empty slots are swept,
-/// keeping the order, once they are half the list.
+/// The entries a table's lifetime work looks at (those with a deadline,
+/// and the clones, for idle collection), each with the boot time it is due:
+/// a binary min-heap, so that the work finds what is due in O(1), and an
+/// entry is added, moved to a new time or taken out in O(log n), found by
+/// the index it keeps ([`RtEntry::timed_slot`]). A run of the work then
+/// costs what is due, not what is tracked.
 ///
 /// # Invariants
 ///
-/// `slots` is sorted by sequence number; an entry whose
-/// [`timed_seq`](crate::entry::RtEntry::timed_seq) is not 0 is in the slot
-/// with that number, and `vacant` counts the empty slots. The spare capacity
-/// of `slots` is at least the count of the list's [`TimedRooms`]: every
-/// live [`TimedRoom`] has its slot.
-pub(crate) struct TimedList {
-    slots: RVec<(u64, Option<RtArc>)>,
-    vacant: usize,
-    next_seq: u64,
+/// `heap` is a min-heap by due time; the entry at index `i` has
+/// `timed_slot() == Some(i)`, and an entry not in `heap` has `None`. The
+/// spare capacity of `heap` is at least the count of the queue's
+/// [`TimedRooms`]: every live [`TimedRoom`] has its slot.
+pub(crate) struct TimedQueue {
+    heap: RVec<(i64, RtArc)>,
 }
 
-impl TimedList {
+impl TimedQueue {
     pub(crate) fn new() -> Self {
-        Self {
-            slots: RVec::new(),
-            vacant: 0,
-            next_seq: 1,
-        }
+        Self { heap: RVec::new() }
     }
 
     /// Makes room for one more entry, on top of the rooms already made
-    /// (`rooms`, this list's), so that [`TimedList::track`] cannot fail.
+    /// (`rooms`, this queue's), so that [`TimedQueue::track`] cannot fail.
     /// Route memory, charged to the caller.
     pub(crate) fn reserve_one<'a>(
         &mut self,
         rooms: &'a TimedRooms,
     ) -> Result<TimedRoom<'a>, AllocError> {
-        self.sweep_if_sparse();
         let made = rooms.0.load(Relaxed);
-        self.slots.reserve(made + 1, GFP_KERNEL_ACCOUNT)?;
+        self.heap.reserve(made + 1, GFP_KERNEL_ACCOUNT)?;
         rooms.0.fetch_add(1, Relaxed);
         // INVARIANT: counted in `rooms`, whose every room has a slot.
         Ok(TimedRoom { rooms })
     }
 
-    /// Whether `rt` is in its table's list.
-    pub(crate) fn tracks(rt: &RtArc) -> bool {
-        rt.timed_seq() != 0
+    /// Whether `rt` is in its table's queue.
+    pub(crate) fn tracks(rt: &RtEntry) -> bool {
+        rt.timed_slot().is_some()
     }
 
-    /// Tracks `rt` from now on, in the room made for it, unless it is
-    /// tracked already.
-    pub(crate) fn track(&mut self, rt: &RtArc, room: TimedRoom<'_>) {
+    /// Makes `rt` due at `due`: tracked from now on, in the room made for
+    /// it, or moved to `due` when it is tracked already.
+    pub(crate) fn track(&mut self, rt: &RtArc, due: i64, room: TimedRoom<'_>) {
         if Self::tracks(rt) {
+            self.reschedule(rt, due);
             return;
         }
-        let seq = self.next_seq;
+        let i = self.heap.len();
         // Cannot fail: `room`'s slot is spare until `room` is dropped below
         // (type invariant).
-        let pushed = self.slots.push_within_capacity((seq, Some(rt.clone())));
-        if !kernel::warn_on!(pushed.is_err()) {
-            self.next_seq += 1;
-            rt.set_timed_seq(seq);
+        if kernel::warn_on!(self.heap.push_within_capacity((due, rt.clone())).is_err()) {
+            return;
         }
         drop(room);
+        rt.set_timed_slot(Some(i));
+        self.sift_up(i);
+    }
+
+    /// Moves `rt` to `due`, if it is tracked; an entry that left meanwhile
+    /// stays out.
+    pub(crate) fn reschedule(&mut self, rt: &RtEntry, due: i64) {
+        let Some(i) = rt.timed_slot() else {
+            return;
+        };
+        let was = core::mem::replace(&mut self.heap[i].0, due);
+        if due < was {
+            self.sift_up(i);
+        } else {
+            self.sift_down(i);
+        }
     }
 
     /// Stops tracking `rt`, if it is.
     pub(crate) fn untrack(&mut self, rt: &RtEntry) {
-        let seq = rt.timed_seq();
-        if seq == 0 {
+        let Some(i) = rt.timed_slot() else {
             return;
+        };
+        let last = self.heap.len() - 1;
+        if i != last {
+            self.swap(i, last);
         }
-        rt.set_timed_seq(0);
-        if let Ok(i) = self.slots.binary_search_by_key(&seq, |(s, _)| *s) {
-            if self.slots[i].1.take().is_some() {
-                self.vacant += 1;
+        drop(self.heap.pop());
+        rt.set_timed_slot(None);
+        if i < self.heap.len() {
+            // The entry moved in from the end may belong above or below.
+            self.sift_up(i);
+            self.sift_down(i);
+        }
+    }
+
+    /// The entry due first, and when.
+    pub(crate) fn first(&self) -> Option<(i64, &RtArc)> {
+        self.heap.first().map(|(due, rt)| (*due, rt))
+    }
+
+    fn swap(&mut self, i: usize, j: usize) {
+        self.heap.swap(i, j);
+        // INVARIANT: each of the two entries learns its new index.
+        self.heap[i].1.set_timed_slot(Some(i));
+        self.heap[j].1.set_timed_slot(Some(j));
+    }
+
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.heap[parent].0 <= self.heap[i].0 {
+                break;
             }
+            self.swap(i, parent);
+            i = parent;
         }
     }
 
-    #[allow(dead_code, reason = "the KUnit suite checks the slots")]
-    /// Slots, empty ones included.
-    pub(crate) fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    /// The sequence number of slot `i` and its entry, unless it left.
-    pub(crate) fn slot(&self, i: usize) -> Option<(u64, Option<&RtArc>)> {
-        self.slots.get(i).map(|(seq, rt)| (*seq, rt.as_ref()))
-    }
-
-    /// The index of the first slot after sequence number `seq`: where a
-    /// walk by index goes on after a sweep.
-    pub(crate) fn index_after(&self, seq: u64) -> usize {
-        self.slots.partition_point(|(s, _)| *s <= seq)
-    }
-
-    /// Drops the empty slots once they are half the list. Not during a walk
-    /// by index.
-    pub(crate) fn sweep_if_sparse(&mut self) {
-        if self.vacant > 0 && self.vacant * 2 >= self.slots.len() {
-            self.slots.retain(|(_, rt)| rt.is_some());
-            self.vacant = 0;
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.heap.len();
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < n && self.heap[right].0 < self.heap[left].0 {
+                right
+            } else {
+                left
+            };
+            if self.heap[i].0 <= self.heap[child].0 {
+                break;
+            }
+            self.swap(i, child);
+            i = child;
         }
     }
 }
