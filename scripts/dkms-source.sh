@@ -17,7 +17,10 @@ dest=${1:-${DESTDIR:-}/usr/src/rtemu-$version}
 cd "$RTEMU_ROOT"
 files=(dkms.conf Kbuild include/rtemu.yaml include/uapi/linux/rtemu.h include/uapi/linux/rtemu_bpf.h
 	include/linux/rtemu.h
-	rust/*.rs rust/*.c rust/*.h)
+	rust/*.c rust/*.h)
+# The Rust sources as rustc finds them from the crate root, nested modules
+# included (the KUnit crate is not built by DKMS).
+mapfile -t -O ${#files[@]} files < <(python3 scripts/rust_modules.py files rust/rtemu_main.rs)
 rm -rf "$dest"
 mkdir -p "$dest"
 cp --parents "${files[@]}" "$dest/"

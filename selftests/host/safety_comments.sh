@@ -8,7 +8,11 @@
 # whose unsafe block rustfmt wrapped onto a later line.
 . "$(dirname "$0")/lib.sh"
 
-missing=$(python3 - "$root"/rust/*.rs "$root"/selftests/bench/*.rs <<'PY'
+# The kernel crates' files as rustc finds them, nested modules included.
+mapfile -t files < <(cd "$root" && python3 scripts/rust_modules.py files rust/rtemu_main.rs \
+	rust/rtemu_kunit.rs selftests/bench/rtemu_bench.rs)
+[ ${#files[@]} -gt 0 ] || fail "no module files found under rust/"
+missing=$(cd "$root" && python3 - "${files[@]}" <<'PY'
 import re, sys
 for path in sys.argv[1:]:
     lines = open(path).read().split('\n')
@@ -22,7 +26,7 @@ for path in sys.argv[1:]:
             comment.append(lines[j])
             j -= 1
         if not any('SAFETY:' in c for c in comment):
-            print(f'{path.split("/")[-1]}:{i + 1}: {line.strip()}')
+            print(f'{path}:{i + 1}: {line.strip()}')
 PY
 )
 if [ -z "$missing" ]; then

@@ -2,12 +2,13 @@
 
 //! How attribute values travel, for the attribute types the spec uses; the
 //! attribute enums themselves ([`RouteAttr`](crate::RouteAttr),
-//! [`StatsAttr`](crate::StatsAttr)) are generated from it in [`crate::proto`].
+//! [`StatsAttr`](crate::StatsAttr)) are generated from it in `proto`, which
+//! builds on this module.
 //!
 //! Framing and alignment come from `netlink-packet-core` (`Nla`,
 //! `NlaBuffer`, `NlasIterator`), and so do the integer and address parsers;
-//! this module adds the address family's own conveniences, attributes kept
-//! as received, and the description of an attribute the generated tables use.
+//! this module adds attributes kept as received, and the description of an
+//! attribute the generated tables use.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -17,58 +18,6 @@ use netlink_packet_core::{
     parse_ip, parse_u32, parse_u64, parse_u8, DecodeError, ErrorContext, Nla, NlaBuffer,
     NlasIterator, Parseable, NLA_F_NESTED, NLA_F_NET_BYTEORDER,
 };
-
-use crate::proto::DeleteReason;
-
-/// Address family of a route (`enum rtemu_af`).
-pub use crate::proto::Af as Family;
-
-impl Family {
-    pub fn of(addr: &IpAddr) -> Family {
-        match addr {
-            IpAddr::V4(_) => Family::Inet,
-            IpAddr::V6(_) => Family::Inet6,
-        }
-    }
-
-    /// The spec's name, `af` and the number for a value it does not name.
-    pub fn name(self) -> String {
-        self.spec_name()
-            .map_or_else(|| format!("af{}", u8::from(self)), str::to_string)
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
-
-impl std::str::FromStr for Family {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "ipv4" | "4" => Ok(Family::Inet),
-            "ipv6" | "6" => Ok(Family::Inet6),
-            _ => Family::from_spec_name(s)
-                .ok_or_else(|| format!("unknown address family {s:?} (inet or inet6)")),
-        }
-    }
-}
-
-impl DeleteReason {
-    /// The spec's name, `reason` and the number for a value it does not name.
-    pub fn name(self) -> String {
-        self.spec_name()
-            .map_or_else(|| format!("reason{}", u32::from(self)), str::to_string)
-    }
-}
-
-impl fmt::Display for DeleteReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
 
 /// The type of an attribute's value, as the spec names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

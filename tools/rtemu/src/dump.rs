@@ -13,12 +13,19 @@
 use netlink_packet_core::NetlinkBuffer;
 
 use crate::error::Result;
-use crate::handle::RouteDump;
 use crate::socket::genl_parts;
 use crate::types::Route;
 
 /// NLMSG_ALIGNTO: where each message of a datagram starts.
 const ALIGN: usize = 4;
+
+/// The routes of a dump, and whether the table changed while it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDump {
+    pub routes: Vec<Route>,
+    /// The kernel set NLM_F_DUMP_INTR: the table changed during the dump.
+    pub interrupted: bool,
+}
 
 /// The reply messages of one `route-list` dump, as received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

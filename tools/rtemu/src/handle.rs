@@ -4,8 +4,8 @@
 
 use std::net::IpAddr;
 
-use crate::attr::Family;
-use crate::dump::RawRouteDump;
+use crate::dump::{RawRouteDump, RouteDump};
+use crate::enums::Family;
 use crate::error::Result;
 use crate::message::RtemuMessage;
 use crate::socket::{BatchReport, Socket};
@@ -13,14 +13,6 @@ use crate::types::{
     Event, HoldReply, Route, RouteAdd, RouteChange, RouteClear, RouteGet, RouteHold, RouteList,
     RouteRelease, RouteRemove, Stats, StatsGet, Typed,
 };
-
-/// The routes of a dump, and whether the table changed while it ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteDump {
-    pub routes: Vec<Route>,
-    /// The kernel set NLM_F_DUMP_INTR: the table changed during the dump.
-    pub interrupted: bool,
-}
 
 /// A connection to the rtemu family of the caller's network namespace.
 ///

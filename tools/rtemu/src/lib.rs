@@ -9,6 +9,7 @@
 //!   enums with their codec, enums and flags;
 //! - [`attr`] and [`message`]: attribute values and the generic netlink
 //!   payload, framed by `netlink-packet-core` / `netlink-packet-generic`;
+//! - [`enums`]: the address family and delete reason by their spec names;
 //! - [`types`]: typed requests, replies and events for every operation;
 //! - [`socket`]: family/group resolution, requests with ack and extack,
 //!   dumps, events, batches (over `netlink-sys`);
@@ -21,6 +22,7 @@
 
 pub mod attr;
 pub mod dump;
+pub mod enums;
 pub mod error;
 pub mod handle;
 pub mod message;
@@ -29,10 +31,11 @@ pub mod socket;
 pub mod types;
 pub mod wasix;
 
-pub use attr::{Family, UnknownAttr};
-pub use dump::RawRouteDump;
+pub use attr::UnknownAttr;
+pub use dump::{RawRouteDump, RouteDump};
+pub use enums::Family;
 pub use error::{Error, Extack, KernelError, Result};
-pub use handle::{Handle, RouteDump};
+pub use handle::Handle;
 pub use ipnet::IpNet;
 pub use message::RtemuMessage;
 pub use netlink_packet_core::DecodeError;

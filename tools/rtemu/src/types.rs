@@ -11,7 +11,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use netlink_packet_core::{DecodeError, NlasIterator, Parseable};
 
-use crate::attr::{Family, UnknownAttr};
+use crate::attr::UnknownAttr;
+use crate::enums::Family;
 use crate::message::RtemuMessage;
 use crate::proto::{Attrs, Cmd, DeleteReason, RouteAttr, RouteFlags, StatsAttr};
 

@@ -39,9 +39,10 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::attr::Family;
+use crate::dump::RouteDump;
+use crate::enums::Family;
 use crate::error::Error;
-use crate::handle::{Handle, RouteDump};
+use crate::handle::Handle;
 use crate::proto::RouteFlags;
 use crate::types::{Route, RouteAdd, RouteRemove, Timestamp};
 
