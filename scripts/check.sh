@@ -125,7 +125,8 @@ cargo_log=$results/cargo.log
 host_result "cargo test (tools workspace: trie, rtemu, rtemuctl)" \
 	env RTEMU_ASN_DIR="$ASN_DATA_DIR" bash -c "cargo test --manifest-path '$RTEMU_ROOT/tools/Cargo.toml' --workspace 2>&1 | tee '$cargo_log' | grep -E '^test result|FAILED|panicked|^skipped '; exit \${PIPESTATUS[0]}"
 host_result "rustfmt: rust/ with the kernel's .rustfmt.toml, tools/ with cargo fmt" "$RTEMU_ROOT/selftests/host/rustfmt.sh"
-host_result "the modules of rust/ import each other without cycles" "$RTEMU_ROOT/selftests/host/module_cycles.sh"
+host_result "no import cycles: the kernel crate and the tools crates, at every level" "$RTEMU_ROOT/selftests/host/module_cycles.sh"
+host_result "README's map of the module matches the tree" "$RTEMU_ROOT/selftests/host/layout_map.sh"
 host_result "a SAFETY comment right above every unsafe block in rust/ and selftests/bench/" "$RTEMU_ROOT/selftests/host/safety_comments.sh"
 host_result "clippy: the kernel crates (make CLIPPY=1, unsafe lints denied)" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/clippy.sh"
 host_result "cargo clippy -D warnings (tools workspace)" \

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # for a run by hand at the scale of a real table.
 N = int(os.environ.get('RTEMU_BOUNDED_N', '400'))
 # Long requests let the writer lock go after this many visits
-# (WRITER_BATCH in rust/table.rs); a prefix's paths are visited together.
+# (WRITER_BATCH in rust/table/mod.rs); a prefix's paths are visited together.
 WRITER_BATCH = 128
 ROUTER = '192.0.2.1'
 

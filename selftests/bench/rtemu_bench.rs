@@ -48,7 +48,7 @@ mod event;
 mod lifetime;
 #[path = "../../rust/platform.rs"]
 mod platform;
-#[path = "../../rust/table.rs"]
+#[path = "../../rust/table/mod.rs"]
 mod table;
 #[path = "../../rust/timed.rs"]
 mod timed;
