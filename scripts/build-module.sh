@@ -12,6 +12,19 @@ kernel_env
 mapfile -t vars < <(kmake_vars "$(kdir_arch "$kdir")")
 logfile=$(new_log module)
 args=("${@:-modules}")
+# Kbuild rebuilds an object when a file it was built from changed, not when
+# one went away: a Rust crate whose module moved (rust/x.rs to rust/x/mod.rs)
+# would keep its old object. Such an object is removed here.
+for cmdfile in "$RTEMU_ROOT"/rust/.*.o.cmd "$RTEMU_ROOT"/selftests/bench/.*.o.cmd; do
+	[ -f "$cmdfile" ] || continue
+	while read -r dep; do
+		if [ ! -e "$RTEMU_ROOT/$dep" ]; then
+			obj=${cmdfile%.cmd}
+			rm -f "${obj%/*}/${obj##*/.}"
+			break
+		fi
+	done < <(grep -oE '^ +[A-Za-z0-9_./-]+\.rs \\$' "$cmdfile" | awk '{print $1}')
+done
 run_logged "module: make ${args[*]} against $(basename "$kdir")" "$logfile" - \
 	make -C "$kdir" M="$RTEMU_ROOT" "${vars[@]}" "${args[@]}"
 # The module's warnings are ours to see: rustc's, and the compiler's about
