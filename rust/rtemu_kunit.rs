@@ -798,6 +798,22 @@ mod tests {
         }
         assert_eq!(seen.count_ones(), 12);
         assert_eq!(last, 1000);
+        // Entries due at the same time come out in the order they were
+        // tracked (a parent before the clones that inherited its deadline),
+        // also after one was moved away and back.
+        for i in [12, 10, 11, 13] {
+            let room = q.reserve_one(&rooms)?;
+            q.track(&entries[i], 7, room);
+        }
+        q.reschedule(&entries[12], 9);
+        q.reschedule(&entries[12], 7);
+        let mut order = KVec::new();
+        while let Some((_, rt)) = q.first() {
+            let rt = rt.clone();
+            order.push(rt.prefix().addr().as_bytes()[1], GFP_KERNEL)?;
+            q.untrack(&rt);
+        }
+        assert_eq!(&order[..], &[12, 10, 11, 13]);
         Ok(())
     }
 

@@ -41,6 +41,21 @@ impl Drop for TimedRoom<'_> {
     }
 }
 
+/// An entry of a [`TimedQueue`]: when it is due, and the order it began to
+/// be tracked in, which orders entries due at the same time (a parent
+/// before the clones that inherited its deadline).
+struct Timed {
+    due: i64,
+    seq: u64,
+    rt: RtArc,
+}
+
+impl Timed {
+    fn key(&self) -> (i64, u64) {
+        (self.due, self.seq)
+    }
+}
+
 /// The entries a table's lifetime work looks at (those with a deadline,
 /// and the clones, for idle collection), each with the boot time it is due:
 /// a binary min-heap, so that the work finds what is due in O(1), and an
@@ -50,17 +65,22 @@ impl Drop for TimedRoom<'_> {
 ///
 /// # Invariants
 ///
-/// `heap` is a min-heap by due time; the entry at index `i` has
-/// `timed_slot() == Some(i)`, and an entry not in `heap` has `None`. The
-/// spare capacity of `heap` is at least the count of the queue's
-/// [`TimedRooms`]: every live [`TimedRoom`] has its slot.
+/// `heap` is a min-heap by (due time, sequence number); the entry at index
+/// `i` has `timed_slot() == Some(i)`, and an entry not in `heap` has `None`.
+/// Sequence numbers are below `next_seq` and unique. The spare capacity of
+/// `heap` is at least the count of the queue's [`TimedRooms`]: every live
+/// [`TimedRoom`] has its slot.
 pub(crate) struct TimedQueue {
-    heap: RVec<(i64, RtArc)>,
+    heap: RVec<Timed>,
+    next_seq: u64,
 }
 
 impl TimedQueue {
     pub(crate) fn new() -> Self {
-        Self { heap: RVec::new() }
+        Self {
+            heap: RVec::new(),
+            next_seq: 0,
+        }
     }
 
     /// Makes room for one more entry, on top of the rooms already made
@@ -90,23 +110,30 @@ impl TimedQueue {
             return;
         }
         let i = self.heap.len();
+        let timed = Timed {
+            due,
+            seq: self.next_seq,
+            rt: rt.clone(),
+        };
         // Cannot fail: `room`'s slot is spare until `room` is dropped below
         // (type invariant).
-        if kernel::warn_on!(self.heap.push_within_capacity((due, rt.clone())).is_err()) {
+        if kernel::warn_on!(self.heap.push_within_capacity(timed).is_err()) {
             return;
         }
+        self.next_seq += 1;
         drop(room);
         rt.set_timed_slot(Some(i));
         self.sift_up(i);
     }
 
-    /// Moves `rt` to `due`, if it is tracked; an entry that left meanwhile
-    /// stays out.
+    /// Moves `rt` to `due`, if it is tracked (keeping its place among the
+    /// entries due at the same time); an entry that left meanwhile stays
+    /// out.
     pub(crate) fn reschedule(&mut self, rt: &RtEntry, due: i64) {
         let Some(i) = rt.timed_slot() else {
             return;
         };
-        let was = core::mem::replace(&mut self.heap[i].0, due);
+        let was = core::mem::replace(&mut self.heap[i].due, due);
         if due < was {
             self.sift_up(i);
         } else {
@@ -134,20 +161,20 @@ impl TimedQueue {
 
     /// The entry due first, and when.
     pub(crate) fn first(&self) -> Option<(i64, &RtArc)> {
-        self.heap.first().map(|(due, rt)| (*due, rt))
+        self.heap.first().map(|t| (t.due, &t.rt))
     }
 
     fn swap(&mut self, i: usize, j: usize) {
         self.heap.swap(i, j);
         // INVARIANT: each of the two entries learns its new index.
-        self.heap[i].1.set_timed_slot(Some(i));
-        self.heap[j].1.set_timed_slot(Some(j));
+        self.heap[i].rt.set_timed_slot(Some(i));
+        self.heap[j].rt.set_timed_slot(Some(j));
     }
 
     fn sift_up(&mut self, mut i: usize) {
         while i > 0 {
             let parent = (i - 1) / 2;
-            if self.heap[parent].0 <= self.heap[i].0 {
+            if self.heap[parent].key() <= self.heap[i].key() {
                 break;
             }
             self.swap(i, parent);
@@ -163,12 +190,12 @@ impl TimedQueue {
                 break;
             }
             let right = left + 1;
-            let child = if right < n && self.heap[right].0 < self.heap[left].0 {
+            let child = if right < n && self.heap[right].key() < self.heap[left].key() {
                 right
             } else {
                 left
             };
-            if self.heap[i].0 <= self.heap[child].0 {
+            if self.heap[i].key() <= self.heap[child].key() {
                 break;
             }
             self.swap(i, child);

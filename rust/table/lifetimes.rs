@@ -28,6 +28,13 @@ pub(super) fn next_deadline(
     earlier(preferred.map(|d| d.boot_ns), expires.map(|d| d.boot_ns))
 }
 
+/// When the lifetime work first looks at a clone made (or changed) at `now`,
+/// unless a deadline comes sooner: a poll later, when its idle time can be
+/// weighed (the idle time is the run's to say).
+pub(super) fn first_look_at_clone(now: i64) -> i64 {
+    now.saturating_add(IDLE_POLL_MIN_NS)
+}
+
 /// When the lifetime work is due to look at a route whose lock guards `s`:
 /// its next deadline, or `look` if that is sooner.
 pub(super) fn due_of(s: &RtState, look: Option<i64>) -> Option<i64> {

@@ -12,7 +12,11 @@ use kernel::{
     },
 };
 
-use super::{paths::PathRef, via_itself, RouteTable, TableError, WriterState};
+use super::{
+    lifetimes::{due_of, first_look_at_clone},
+    paths::PathRef,
+    via_itself, RouteTable, TableError, WriterState,
+};
 use crate::{
     addr::{Addr, Prefix},
     entry::{clone_flags, clones, flags::*, RouteInfo, RtEntry, RtLocked, RtRef, RtState},
@@ -255,11 +259,11 @@ impl RouteTable {
             flags |= RTF_DEPRECATED;
         }
         let state = RtState::new(gateway, flags, preferred, expires);
+        let due = due_of(&state, Some(first_look_at_clone(now)));
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
         let room = writer.timed.reserve_one(&self.timed_rooms)?;
         self.insert_path(&rt, &[])?;
-        // Whether it idles or a deadline passed: the next run looks.
-        writer.timed.track(&rt, now, room);
+        writer.timed.track(&rt, due.unwrap_or(now), room);
         self.clones.fetch_add(1, Relaxed);
         // Cannot fail: the list was open under this hold of the writer lock,
         // which its closing takes.

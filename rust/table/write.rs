@@ -6,8 +6,9 @@
 use kernel::prelude::*;
 
 use super::{
-    fixchange::SupersededRoom, lifetimes::due_of, via_itself, NewRoute, RouteChange, RouteTable,
-    TableError,
+    fixchange::SupersededRoom,
+    lifetimes::{due_of, first_look_at_clone},
+    via_itself, NewRoute, RouteChange, RouteTable, TableError,
 };
 use crate::{
     addr::{Addr, Prefix},
@@ -163,12 +164,8 @@ impl RouteTable {
                 s.expires = Some(e);
             }
             rt.set_flags(&mut s, flags);
-            // A clone is due at once: its idle time is the next run's to
-            // weigh.
-            (
-                RouteInfo::of(&rt, &s),
-                due_of(&s, rt.is_clone().then_some(now)),
-            )
+            let look = rt.is_clone().then(|| first_look_at_clone(now));
+            (RouteInfo::of(&rt, &s), due_of(&s, look))
         };
         if let (Some(room), Some(due)) = (timed_room, due) {
             writer.timed.track(&rt, due, room);
