@@ -18,7 +18,6 @@ use kernel::{bindings, prelude::*, task::might_sleep};
 use crate::{
     addr::Prefix,
     entry::{flags::*, RtEntry, RtLocked, RtRef},
-    event::Events,
     ffi::CAddr,
     netns::{state_of, NetState},
     nl::NetRef,
@@ -136,15 +135,9 @@ unsafe extern "C" fn rtemu_rs_rtalloc1(
     };
     // SAFETY: `dst` is valid for the call (safety requirements).
     let dst = unsafe { &*dst }.addr();
-    let mut ev = Events::new();
-    let rt = st.table.rtalloc1(&dst, report, ignflags, &mut ev);
-    if ev.len() == 0 {
-        return rt.map_or(null_mut(), RtLocked::into_c);
-    }
-    // Sending may sleep: not under the entry lock.
-    let rt = rt.map(RtLocked::unlock);
-    st.send_lookup_events(&ev);
-    rt.map_or(null_mut(), |rt| rt.lock().into_c())
+    // Cannot fail: cloning is allowed.
+    let rt = st.lookup(&dst, report, ignflags, true).unwrap_or(None);
+    rt.map_or(null_mut(), RtLocked::into_c)
 }
 
 /// `rtfree` of a locked entry.
@@ -331,8 +324,6 @@ unsafe extern "C" fn rtemu_rs_route_add(
     };
     // SAFETY: `gateway` is valid for the call (safety requirements).
     let gateway = unsafe { &*gateway }.addr();
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
     let new = NewRoute {
         prefix,
         gateway,
@@ -340,9 +331,7 @@ unsafe extern "C" fn rtemu_rs_route_add(
         preferred: None,
         expires: None,
     };
-    let added = st.table.add(new, &mut ev);
-    ev.flush();
-    match added {
+    match st.change_table(None, |table, ev| table.add(new, ev)) {
         Ok(()) => 0,
         Err(e) => Error::from(e).to_errno(),
     }
@@ -368,12 +357,7 @@ unsafe extern "C" fn rtemu_rs_route_delete(
     };
     // SAFETY: `gateway` is null or valid for the call.
     let via = unsafe { gateway.as_ref() }.map(CAddr::addr);
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
-    let removed = st.table.remove(&prefix, via.as_ref(), &mut ev);
-    // What went before a failure went out too.
-    ev.flush();
-    match removed {
+    match st.change_table(None, |table, ev| table.remove(&prefix, via.as_ref(), ev)) {
         Ok(_) => 0,
         Err(e) => Error::from(e).to_errno(),
     }
@@ -409,11 +393,7 @@ unsafe extern "C" fn rtemu_rs_route_change(
         preferred: None,
         expires: None,
     };
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
-    let changed = st.table.change(&prefix, None, change, &mut ev);
-    ev.flush();
-    match changed {
+    match st.change_table(None, |table, ev| table.change(&prefix, None, change, ev)) {
         Ok(()) => 0,
         Err(e) => Error::from(e).to_errno(),
     }

@@ -117,8 +117,8 @@ impl Events<'static> {
 }
 
 impl<'s> Events<'s> {
-    /// Events sent to `sink` between the batches of a long request and
-    /// when the caller flushes them at its end.
+    /// Events sent to `sink` between the batches of a long request, and at
+    /// its end when they are dropped.
     pub(crate) fn sending_to(sink: &'s dyn Fn(&Events<'_>)) -> Self {
         Self::with_sink(Sink::Send(sink))
     }
@@ -218,5 +218,15 @@ impl<'s> Events<'s> {
 
     pub(crate) fn len(&self) -> usize {
         self.list.len()
+    }
+}
+
+impl Drop for Events<'_> {
+    /// Events that have somewhere to go are sent when they go at the
+    /// latest: none is lost to a forgotten [`Events::flush`].
+    fn drop(&mut self) {
+        if self.list.len() != 0 || self.entries.len() != 0 || self.lost {
+            self.flush();
+        }
     }
 }

@@ -11,7 +11,6 @@ use crate::{
         flags::{RTF_FMASK, RTF_USER},
         RouteInfo,
     },
-    event::Events,
     lifetime::{check_order, deadline, earliest_boot_ns, Deadline, LifetimeError},
     netns::{state_of, NetState},
     nl::{Attr, Attrs, Dump, Extack, PutAttrs, Request},
@@ -168,25 +167,6 @@ fn refused(ex: &Extack<'_>, e: TableError, router: Option<Attr<'_>>) -> Error {
     ex.fail(e.into(), msg, attr)
 }
 
-/// Makes a change that may give a route deadlines, its events sent as they
-/// come (what went before a failure too); then the lifetime work is due by
-/// the earliest deadline, `due`.
-fn with_lifetimes(
-    st: &NetState,
-    due: Option<i64>,
-    change: impl FnOnce(&mut Events<'_>) -> Result<(), TableError>,
-) -> Result<(), TableError> {
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
-    let changed = change(&mut ev);
-    ev.flush();
-    changed?;
-    if let Some(at_ns) = due {
-        st.kick_lifetimes(at_ns);
-    }
-    Ok(())
-}
-
 /// route-add.
 pub(crate) fn route_add(req: &Request<'_>) -> Result {
     let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
@@ -204,7 +184,8 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
         preferred,
         expires,
     };
-    with_lifetimes(&st, due, |ev| st.table.add(new, ev)).map_err(|e| refused(&ex, e, Some(via)))
+    st.change_table(due, |table, ev| table.add(new, ev))
+        .map_err(|e| refused(&ex, e, Some(via)))
 }
 
 fn count_reply(req: &Request<'_>, cmd: u8, count: u32) -> Result {
@@ -217,15 +198,13 @@ fn count_reply(req: &Request<'_>, cmd: u8, count: u32) -> Result {
 pub(crate) fn route_remove(req: &Request<'_>) -> Result {
     let (attrs, ex, st) = (req.attrs(), req.extack(), state(req)?);
     let af = family(&attrs, &ex)?;
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
     let removed = if attrs.get(RTEMU_A_ROUTE_DST).is_some() {
         let prefix = prefix(&attrs, &ex, af)?;
         let via = match attrs.get(RTEMU_A_ROUTE_VIA) {
             Some(a) => Some(addr(af, a, &ex, c"via length does not match family")?),
             None => None,
         };
-        st.table.remove(&prefix, via.as_ref(), &mut ev)
+        st.change_table(None, |table, ev| table.remove(&prefix, via.as_ref(), ev))
     } else {
         let a = required(
             &attrs,
@@ -234,10 +213,8 @@ pub(crate) fn route_remove(req: &Request<'_>) -> Result {
             c"dst and prefix-len, or addr, is required",
         )?;
         let ip = addr(af, a, &ex, c"addr length does not match family")?;
-        st.table.remove_addr(&ip, &mut ev)
+        st.change_table(None, |table, ev| table.remove_addr(&ip, ev))
     };
-    // What went before a failure went out too.
-    ev.flush();
     let count = removed.map_err(|e| refused(&ex, e, None))?;
     count_reply(req, RTEMU_CMD_ROUTE_REMOVE, count)
 }
@@ -249,11 +226,9 @@ pub(crate) fn route_clear(req: &Request<'_>) -> Result {
         Some(_) => Some(family(&attrs, &ex)?),
         None => None,
     };
-    let send = |ev: &Events<'_>| st.send_events(ev);
-    let mut ev = Events::sending_to(&send);
-    let cleared = st.table.clear(af, &mut ev);
-    ev.flush();
-    let count = cleared.map_err(|e| refused(&ex, e, None))?;
+    let count = st
+        .change_table(None, |table, ev| table.clear(af, ev))
+        .map_err(|e| refused(&ex, e, None))?;
     count_reply(req, RTEMU_CMD_ROUTE_CLEAR, count)
 }
 
@@ -265,11 +240,9 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
     let dst = addr(af, a, &ex, c"addr length does not match family")?;
     let report = attrs.flag(RTEMU_A_ROUTE_REPORT);
     let ignflags = attrs.get(RTEMU_A_ROUTE_IGNFLAGS).map_or(0, |a| a.u32());
-    let mut ev = Events::new();
     // Cloning changes the table: only for CAP_NET_ADMIN.
     let found = st
-        .table
-        .rtalloc1_as(&dst, report, ignflags, req.net_admin(), &mut ev)
+        .lookup(&dst, report, ignflags, req.net_admin())
         .map_err(|e| refused(&ex, e, None))?;
     let info = found.map(|mut rt| {
         let mut info = rt.info();
@@ -277,7 +250,6 @@ pub(crate) fn route_get(req: &Request<'_>) -> Result {
         info.refcnt = info.refcnt.saturating_sub(1);
         info
     });
-    st.send_lookup_events(&ev);
     let info = info.ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
     let mut m = req.reply(RTEMU_CMD_ROUTE_GET)?;
     put_route(&mut m, &info, st.table.clock())?;
@@ -306,8 +278,8 @@ pub(crate) fn route_change(req: &Request<'_>) -> Result {
         preferred,
         expires,
     };
-    with_lifetimes(&st, due, |ev| {
-        st.table.change(&prefix, via.as_ref(), change, ev)
+    st.change_table(due, |table, ev| {
+        table.change(&prefix, via.as_ref(), change, ev)
     })
     .map_err(|e| refused(&ex, e, attrs.get(RTEMU_A_ROUTE_NEW_VIA)))
 }
@@ -318,10 +290,10 @@ pub(crate) fn route_hold(req: &Request<'_>) -> Result {
     let af = family(&attrs, &ex)?;
     let a = required(&attrs, &ex, RTEMU_A_ROUTE_ADDR, c"addr is required")?;
     let dst = addr(af, a, &ex, c"addr length does not match family")?;
-    let mut ev = Events::new();
+    // Without `report`: no clone, no event, no failure.
     let mut rt = st
-        .table
-        .rtalloc1(&dst, false, 0, &mut ev)
+        .lookup(&dst, false, 0, false)
+        .unwrap_or(None)
         .ok_or_else(|| ex.fail(ENETUNREACH, c"no route to addr", Some(a)))?;
     let info = rt.info();
     let held = rt.unlock();

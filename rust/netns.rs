@@ -17,13 +17,14 @@ use kernel::{
 };
 
 use crate::{
-    entry::RtRef,
+    addr::Addr,
+    entry::{RtLocked, RtRef},
     event::{Event, Events, HookRoom},
     ffi, hooks,
     lifetime::KERNEL_CLOCK,
     nl::NetRef,
     notify, params,
-    table::{Hooks, Limits, RouteTable, EVENTS_PER_BATCH},
+    table::{Hooks, Limits, RouteTable, TableError, EVENTS_PER_BATCH},
     trace,
 };
 
@@ -128,9 +129,63 @@ impl NetState {
         unsafe { NetRef::from_raw(self.net) }
     }
 
+    /// Runs `op`, a change of the table, with its events sent: between its
+    /// batches as it goes, and the rest as it returns, whatever it returned
+    /// (what it did before a failure happened, and is told). If it
+    /// succeeded, the lifetime work is then due by `due`, the earliest
+    /// deadline the change gave. Every change of a namespace's table goes
+    /// through here.
+    pub(crate) fn change_table<T>(
+        &self,
+        due: Option<i64>,
+        op: impl FnOnce(&RouteTable, &mut Events<'_>) -> Result<T, TableError>,
+    ) -> Result<T, TableError> {
+        let send = |ev: &Events<'_>| self.send_events(ev);
+        let mut ev = Events::sending_to(&send);
+        let done = op(&self.table, &mut ev)?;
+        drop(ev);
+        if let Some(at_ns) = due {
+            self.kick_lifetimes(at_ns);
+        }
+        Ok(done)
+    }
+
+    /// FreeBSD's `rtalloc1` ([`RouteTable::rtalloc1_as`]) with its events
+    /// sent (a clone, a miss; none without `report`): the match is unlocked
+    /// while they go, since sending may sleep, and locked again. A new clone
+    /// is the lifetime work's to collect once idle, so the work is due when
+    /// it can first be; a miss makes no writer work.
+    pub(crate) fn lookup(
+        &self,
+        dst: &Addr,
+        report: bool,
+        ignflags: u32,
+        may_clone: bool,
+    ) -> Result<Option<RtLocked>, TableError> {
+        let mut ev = Events::new();
+        let found = self
+            .table
+            .rtalloc1_as(dst, report, ignflags, may_clone, &mut ev)?;
+        if ev.len() == 0 {
+            return Ok(found);
+        }
+        let found = found.map(RtLocked::unlock);
+        self.send_events(&ev);
+        let cloned = ev.iter().any(|e| match e {
+            Event::Add(info) | Event::Resolve(info) => info.parent.is_some(),
+            _ => false,
+        });
+        if cloned {
+            let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
+            let now = self.table.clock().boot_ns();
+            self.kick_lifetimes(now.saturating_add(idle_ns));
+        }
+        Ok(found.map(RtRef::lock))
+    }
+
     /// Fires the tracepoints of `events`, calls the in-kernel hooks for
     /// them, and sends them to the listeners.
-    pub(crate) fn send_events(&self, events: &Events<'_>) {
+    fn send_events(&self, events: &Events<'_>) {
         if events.lost() {
             self.table.note_events_lost();
         }
@@ -140,30 +195,10 @@ impl NetState {
         notify::send(self.net(), events, self.table.clock(), &mut allow_miss);
     }
 
-    /// Sends the events of a lookup with `report` (a clone, a miss; none
-    /// without `report`). A new clone is the lifetime work's to collect
-    /// once idle, so the work is due when it can first be: a miss makes
-    /// no writer work.
-    pub(crate) fn send_lookup_events(&self, events: &Events<'_>) {
-        if events.len() == 0 {
-            return;
-        }
-        self.send_events(events);
-        let cloned = events.iter().any(|e| match e {
-            Event::Add(info) | Event::Resolve(info) => info.parent.is_some(),
-            _ => false,
-        });
-        if cloned {
-            let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
-            let now = self.table.clock().boot_ns();
-            self.kick_lifetimes(now.saturating_add(idle_ns));
-        }
-    }
-
     /// Makes the lifetime work run by boot time `at_ns` (or at once, when
     /// that is past), unless it is due sooner: after an add or change with
-    /// deadlines (the earliest of them), or a new clone (now).
-    pub(crate) fn kick_lifetimes(&self, at_ns: i64) {
+    /// deadlines (the earliest of them), or a new clone.
+    fn kick_lifetimes(&self, at_ns: i64) {
         if let Some(t) = &self.timer {
             let now = self.table.clock().boot_ns();
             let ms = at_ns.saturating_sub(now).max(0) / 1_000_000;
@@ -173,12 +208,9 @@ impl NetState {
     }
 
     fn run_lifetimes(&self) {
-        let send = |ev: &Events<'_>| self.send_events(ev);
-        let mut ev = Events::sending_to(&send);
         let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
-        let next = self.table.run_lifetimes(idle_ns, &mut ev);
-        ev.flush();
-        if let (Some(next), Some(t)) = (next, &self.timer) {
+        let next = self.change_table(None, |table, ev| Ok(table.run_lifetimes(idle_ns, ev)));
+        if let (Ok(Some(next)), Some(t)) = (next, &self.timer) {
             let now = self.table.clock().boot_ns();
             let ms = next.saturating_sub(now).max(0) / 1_000_000;
             // Round up so the work does not run just before a deadline.
@@ -363,7 +395,6 @@ unsafe extern "C" fn rtemu_net_exit(net: *mut bindings::net) {
         None => Events::sending_to(&tell_hooks),
     };
     state.table.destroy(&mut ev);
-    ev.flush();
 }
 
 /// The netlink notifier's callback for a released socket.
