@@ -8,7 +8,7 @@
 //! Readers look up without locks under RCU; writers are serialized by the
 //! table's mutex and publish copy-on-write lists of other paths. Entries
 //! leave the table by [`RtEntry::mark_down`] and are freed when their last
-//! holder lets go (see `entry.rs`).
+//! holder lets go (see `entry`).
 //!
 //! This module holds the table's state and what every writer shares (the
 //! writer lock, held in batches of [`WRITER_BATCH`]); its children implement

@@ -40,7 +40,7 @@ use kernel::{
 mod addr;
 #[path = "../../rust/bhlock.rs"]
 mod bhlock;
-#[path = "../../rust/entry.rs"]
+#[path = "../../rust/entry/mod.rs"]
 mod entry;
 #[path = "../../rust/event.rs"]
 mod event;

@@ -35,7 +35,6 @@
 //! without the entry lock: a holder of one entry's lock may drop a reference
 //! on another without nesting the locks.
 
-use core::ffi::c_void;
 use core::mem::ManuallyDrop;
 
 use kernel::{
@@ -52,6 +51,8 @@ use crate::addr::{Addr, Prefix};
 use crate::bhlock::{SpinLockBh, SpinLockBhGuard};
 use crate::lifetime::{Clock, Deadline};
 use crate::platform::{AllocError, RVec, RcuArc, RcuGuard, RcuSlot};
+
+mod c;
 
 /// Route flags, with FreeBSD 7's `RTF_*` values (see the UAPI header).
 pub(crate) mod flags {
@@ -566,105 +567,6 @@ impl Drop for RtRef {
     }
 }
 
-/// The C API's side of the rules (`api.rs`): a reference that C holds is an
-/// [`RtRef`] given up as an opaque pointer (`struct rtentry *`), and whether
-/// its lock is held is the C caller's to know, and lockdep's to check.
-impl RtRef {
-    /// Gives the reference to C.
-    pub(crate) fn into_c(self) -> *mut c_void {
-        let this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its handle moves out once.
-        let rt = unsafe { core::ptr::read(&this.rt) };
-        rt.into_opaque()
-    }
-
-    /// Takes back a reference given to C (`None` for null).
-    ///
-    /// # Safety
-    ///
-    /// `p` is null or comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]),
-    /// and the reference it stands for is not used otherwise afterwards.
-    pub(crate) unsafe fn from_c(p: *mut c_void) -> Option<Self> {
-        // SAFETY: by the safety requirements, a count and a reference given
-        // up by `into_c`, handed over once.
-        unsafe { RtArc::from_opaque(p) }.map(|rt| Self { rt })
-    }
-
-    /// The entry of a reference that C holds (`None` for null).
-    ///
-    /// # Safety
-    ///
-    /// `p` is null or comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]),
-    /// and its reference is held for `'a`.
-    pub(crate) unsafe fn borrow_c<'a>(p: *const c_void) -> Option<&'a RtEntry> {
-        // SAFETY: the held reference keeps the entry's memory for `'a`.
-        unsafe { RtArc::borrow_opaque(p) }
-    }
-
-    /// `RT_ADDREF` for C: one more reference, given to C at the same
-    /// pointer.
-    ///
-    /// # Safety
-    ///
-    /// `p` comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]), and its
-    /// reference is held for the call.
-    pub(crate) unsafe fn addref_c(p: *const c_void) {
-        // SAFETY: by the safety requirements the object is counted by the
-        // held reference while its count is cloned.
-        let rt = unsafe { RtArc::clone_opaque(p) };
-        let p2 = Self::new(&rt).into_c();
-        debug_assert!(core::ptr::eq(p2, p));
-    }
-}
-
-impl RtEntry {
-    /// `RT_LOCK` for C: takes the lock and leaves it held, for
-    /// [`RtEntry::unlock_c`] or [`RtLocked::from_c`].
-    pub(crate) fn lock_c(&self) {
-        core::mem::forget(self.state.lock());
-    }
-
-    /// `RT_UNLOCK` for C.
-    ///
-    /// # Safety
-    ///
-    /// The caller holds the lock (lockdep checks it), taken by
-    /// [`RtEntry::lock_c`] or returned locked by [`RtLocked::into_c`].
-    pub(crate) unsafe fn unlock_c(&self) {
-        // SAFETY: by the safety requirements the lock is held, by nothing
-        // else in Rust: dropping this guard releases it.
-        drop(unsafe { Guard::new(&self.state, ()) });
-    }
-
-    /// What the lock guards, for C, which holds the lock.
-    ///
-    /// # Safety
-    ///
-    /// The caller holds the lock (lockdep checks it) for as long as the
-    /// returned reference lives, and nothing changes the state meanwhile.
-    pub(crate) unsafe fn state_c(&self) -> &RtState {
-        // SAFETY: by the safety requirements the lock is held; the guard
-        // view checks that with lockdep and is never dropped, so it never
-        // unlocks.
-        let guard = ManuallyDrop::new(unsafe { Guard::new(&self.state, ()) });
-        let state: *const RtState = &**guard;
-        // SAFETY: the lock is held for the reference's lifetime (safety
-        // requirements), so nothing writes the state meanwhile.
-        unsafe { &*state }
-    }
-
-    /// Checks, with lockdep, that the caller holds the lock.
-    ///
-    /// # Safety
-    ///
-    /// The caller claims to hold the lock; lockdep verifies it.
-    pub(crate) unsafe fn assert_locked_c(&self) {
-        // SAFETY: the view of the (claimed) held lock is never dropped, so it
-        // never unlocks; creating it asserts the lock is held.
-        let _view = ManuallyDrop::new(unsafe { Guard::new(&self.state, ()) });
-    }
-}
-
 /// A referenced, locked entry: what `rtalloc1` returns.
 ///
 /// The lock is a spinlock: do not sleep while holding an `RtLocked`.
@@ -750,34 +652,6 @@ impl RtLocked {
             "RT_REMREF of the last reference"
         );
         drop(other);
-    }
-
-    /// Gives the locked, referenced entry to C: the lock stays held.
-    pub(crate) fn into_c(self) -> *mut c_void {
-        let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is not used again after its handle is taken out; its
-        // lock stays held, now C's to release.
-        let rt = unsafe { ManuallyDrop::take(&mut this.rt) };
-        rt.into_c()
-    }
-
-    /// Takes back a locked, referenced entry from C (`None` for null).
-    ///
-    /// # Safety
-    ///
-    /// As for [`RtRef::from_c`], and the caller holds the entry's lock,
-    /// which it gives up with the reference.
-    pub(crate) unsafe fn from_c(p: *mut c_void) -> Option<Self> {
-        // SAFETY: by the safety requirements.
-        let rt = unsafe { RtRef::from_c(p) }?;
-        // SAFETY: the caller holds the lock; the view asserts that (lockdep)
-        // and is never dropped.
-        let _view = ManuallyDrop::new(unsafe { Guard::new(&rt.rt.state, ()) });
-        // INVARIANT: the lock is held and handed over by the caller.
-        Some(RtLocked {
-            rt: ManuallyDrop::new(rt),
-            _not_send: NotThreadSafe,
-        })
     }
 
     /// `RT_UNLOCK`: unlock, keeping the reference.
