@@ -2,10 +2,10 @@
 
 //! Route events: what the table tells the netlink layer.
 //!
-//! Table operations collect [`Event`]s while they hold their locks and hand
-//! them back; the caller sends them after every lock is dropped, so the send
-//! path (which allocates and may sleep) never runs under a table or entry
-//! lock.
+//! Table operations record [`Event`]s while they hold their locks; the
+//! namespace's state (`netns`) sends them once every lock is dropped,
+//! between the batches of a long request and as it ends, so the send path
+//! (which allocates and may sleep) never runs under a table or entry lock.
 
 use kernel::{
     alloc::{
