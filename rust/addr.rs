@@ -155,6 +155,11 @@ impl Prefix {
         self.addr
     }
 
+    /// The address's bytes, as the wire carries them.
+    pub(crate) fn addr_bytes(&self) -> &[u8] {
+        self.addr.as_bytes()
+    }
+
     pub(crate) fn len(&self) -> u8 {
         self.len
     }

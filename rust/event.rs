@@ -18,35 +18,10 @@ use kernel::{
 use crate::{
     addr::{Addr, Af},
     entry::{RouteInfo, RtArc},
-    uapi::*,
 };
 
-/// Why a route left the table (the `delete-reason` enum of the spec).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum DeleteReason {
-    Removed,
-    ParentDeleted,
-    Idle,
-    Replaced,
-    /// Retired by a covering add or a gateway change (`rt_fixchange`).
-    Superseded,
-    /// Its parent got a new router (`rt_setgate`).
-    ParentChanged,
-}
-
-impl DeleteReason {
-    /// Its value in the spec's `delete-reason` enum.
-    pub(crate) fn to_uapi(self) -> u32 {
-        match self {
-            DeleteReason::Removed => RTEMU_DELETE_REASON_REMOVED,
-            DeleteReason::ParentDeleted => RTEMU_DELETE_REASON_PARENT_DELETED,
-            DeleteReason::Idle => RTEMU_DELETE_REASON_IDLE,
-            DeleteReason::Replaced => RTEMU_DELETE_REASON_REPLACED,
-            DeleteReason::Superseded => RTEMU_DELETE_REASON_SUPERSEDED,
-            DeleteReason::ParentChanged => RTEMU_DELETE_REASON_PARENT_CHANGED,
-        }
-    }
-}
+/// Why a route left the table: the spec's `delete-reason` enum.
+pub(crate) use crate::uapi::DeleteReason;
 
 /// One event, in the order it happened.
 #[derive(Clone, Copy, Debug)]

@@ -13,7 +13,8 @@ use crate::{
     },
     lifetime::{check_order, deadline, earliest_boot_ns, Deadline, LifetimeError},
     netns::{state_of, NetState},
-    nl::{Attr, Attrs, Dump, Extack, PutAttrs, Request},
+    nl::{Attr, Attrs, Dump, Extack, Request},
+    nl_msgs::{RouteHoldReplyAttrs, RouteRemoveReplyAttrs, StatsGetReplyAttrs},
     notify::put_route,
     table::{NewRoute, RouteChange, TableError},
     uapi::*,
@@ -190,7 +191,7 @@ pub(crate) fn route_add(req: &Request<'_>) -> Result {
 
 fn count_reply(req: &Request<'_>, cmd: u8, count: u32) -> Result {
     let mut m = req.reply(cmd)?;
-    m.put_u32(RTEMU_A_ROUTE_COUNT, count)?;
+    RouteRemoveReplyAttrs { count: Some(count) }.put(&mut m)?;
     req.send(m)
 }
 
@@ -305,14 +306,16 @@ pub(crate) fn route_hold(req: &Request<'_>) -> Result {
         }
     })?;
     let mut m = req.reply(RTEMU_CMD_ROUTE_HOLD)?;
-    let pad = RTEMU_A_ROUTE_PAD;
-    m.put_u64(RTEMU_A_ROUTE_HANDLE, handle, pad)?;
-    m.put_u8(RTEMU_A_ROUTE_FAMILY, info.prefix.af().to_uapi())?;
-    m.put_bytes(RTEMU_A_ROUTE_DST, info.prefix.addr().as_bytes())?;
-    m.put_u8(RTEMU_A_ROUTE_PREFIX_LEN, info.prefix.len())?;
-    m.put_bytes(RTEMU_A_ROUTE_VIA, info.gateway.as_bytes())?;
-    m.put_u32(RTEMU_A_ROUTE_FLAGS, info.flags)?;
-    m.put_u32(RTEMU_A_ROUTE_REFCNT, info.refcnt)?;
+    RouteHoldReplyAttrs {
+        handle: Some(handle),
+        family: Some(info.prefix.af().to_uapi()),
+        dst: Some(info.prefix.addr_bytes()),
+        prefix_len: Some(info.prefix.len()),
+        via: Some(info.gateway.as_bytes()),
+        flags: Some(info.flags),
+        refcnt: Some(info.refcnt),
+    }
+    .put(&mut m)?;
     req.send(m)
 }
 
@@ -329,18 +332,20 @@ pub(crate) fn stats_get(req: &Request<'_>) -> Result {
     let st = state(req)?;
     let s = st.table.stats();
     let mut m = req.reply(RTEMU_CMD_STATS_GET)?;
-    let pad = RTEMU_A_STATS_PAD;
-    m.put_u32(RTEMU_A_STATS_ROUTES_INET, s.routes_inet)?;
-    m.put_u32(RTEMU_A_STATS_ROUTES_INET6, s.routes_inet6)?;
-    m.put_u32(RTEMU_A_STATS_CLONES, s.clones)?;
-    m.put_u32(RTEMU_A_STATS_TRASH, s.trash)?;
-    m.put_u32(RTEMU_A_STATS_HOLDS, st.hold_count())?;
-    m.put_u64(RTEMU_A_STATS_MISSES, s.misses, pad)?;
-    m.put_u64(RTEMU_A_STATS_RESOLVES, s.resolves, pad)?;
-    m.put_u64(RTEMU_A_STATS_LIFETIME_RUNS, s.lifetime_runs, pad)?;
-    m.put_u64(RTEMU_A_STATS_WRITER_VISITS, s.writer_visits, pad)?;
-    m.put_u32(RTEMU_A_STATS_WRITER_BATCH_MAX, s.writer_batch_max)?;
-    m.put_u64(RTEMU_A_STATS_EVENTS_LOST, s.events_lost, pad)?;
+    StatsGetReplyAttrs {
+        routes_inet: Some(s.routes_inet),
+        routes_inet6: Some(s.routes_inet6),
+        clones: Some(s.clones),
+        trash: Some(s.trash),
+        holds: Some(st.hold_count()),
+        misses: Some(s.misses),
+        resolves: Some(s.resolves),
+        lifetime_runs: Some(s.lifetime_runs),
+        writer_visits: Some(s.writer_visits),
+        writer_batch_max: Some(s.writer_batch_max),
+        events_lost: Some(s.events_lost),
+    }
+    .put(&mut m)?;
     req.send(m)
 }
 

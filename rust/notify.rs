@@ -1,82 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Routes as netlink attributes, and events sent to the multicast groups.
+//! Which attributes each message carries, in what order and of what type,
+//! is the spec's (`nl_msgs.rs`, generated); this fills them in.
 
 use kernel::prelude::*;
 
 use crate::{
+    addr::Prefix,
     entry::RouteInfo,
     event::{Event, Events},
     lifetime::{remaining, Clock},
     nl::{Msg, NetRef, PutAttrs},
-    uapi::*,
+    nl_msgs::{ClearNtfAttrs, DeleteNtfAttrs, MissNtfAttrs, Ntf, RouteGetReplyAttrs},
+    uapi::{RTEMU_NLGRP_MONITOR, RTEMU_NLGRP_RESOLVE},
 };
 
-/// Writes a route's attributes (the reply of route-get, a dump entry, and
-/// route events).
-pub(crate) fn put_route(m: &mut impl PutAttrs, info: &RouteInfo, clock: &dyn Clock) -> Result {
-    let pad = RTEMU_A_ROUTE_PAD;
-    m.put_u8(RTEMU_A_ROUTE_FAMILY, info.prefix.af().to_uapi())?;
-    m.put_bytes(RTEMU_A_ROUTE_DST, info.prefix.addr().as_bytes())?;
-    m.put_u8(RTEMU_A_ROUTE_PREFIX_LEN, info.prefix.len())?;
-    m.put_bytes(RTEMU_A_ROUTE_VIA, info.gateway.as_bytes())?;
-    m.put_u32(RTEMU_A_ROUTE_FLAGS, info.flags)?;
-    if let Some(p) = &info.preferred {
-        m.put_u64(RTEMU_A_ROUTE_PREFERRED_UNTIL, p.wall_ns, pad)?;
-        m.put_u64(RTEMU_A_ROUTE_PREFERRED_LEFT, remaining(clock, p), pad)?;
+/// A route's attributes: the reply of route-get, a dump entry, and the
+/// route events.
+pub(crate) fn route_attrs<'a>(info: &'a RouteInfo, clock: &dyn Clock) -> RouteGetReplyAttrs<'a> {
+    RouteGetReplyAttrs {
+        family: Some(info.prefix.af().to_uapi()),
+        dst: Some(info.prefix.addr_bytes()),
+        prefix_len: Some(info.prefix.len()),
+        via: Some(info.gateway.as_bytes()),
+        flags: Some(info.flags),
+        preferred_until: info.preferred.map(|p| p.wall_ns),
+        expires_at: info.expires.map(|e| e.wall_ns),
+        preferred_left: info.preferred.map(|p| remaining(clock, &p)),
+        expires_left: info.expires.map(|e| remaining(clock, &e)),
+        refcnt: Some(info.refcnt),
+        r#use: Some(info.use_count),
+        parent_dst: info.parent.as_ref().map(Prefix::addr_bytes),
+        parent_prefix_len: info.parent.map(|p| p.len()),
     }
-    if let Some(e) = &info.expires {
-        m.put_u64(RTEMU_A_ROUTE_EXPIRES_AT, e.wall_ns, pad)?;
-        m.put_u64(RTEMU_A_ROUTE_EXPIRES_LEFT, remaining(clock, e), pad)?;
-    }
-    m.put_u32(RTEMU_A_ROUTE_REFCNT, info.refcnt)?;
-    m.put_u64(RTEMU_A_ROUTE_USE, info.use_count, pad)?;
-    if let Some(parent) = &info.parent {
-        m.put_bytes(RTEMU_A_ROUTE_PARENT_DST, parent.addr().as_bytes())?;
-        m.put_u8(RTEMU_A_ROUTE_PARENT_PREFIX_LEN, parent.len())?;
-    }
-    Ok(())
 }
 
-/// The command and group of an event.
-fn route_of(event: &Event) -> (u8, u32) {
+/// Writes a route's attributes (the reply of route-get, a dump entry).
+pub(crate) fn put_route(m: &mut impl PutAttrs, info: &RouteInfo, clock: &dyn Clock) -> Result {
+    route_attrs(info, clock).put(m)
+}
+
+/// The notification of an event.
+fn ntf_of(event: &Event) -> Ntf {
     match event {
-        Event::Add(_) => (RTEMU_CMD_ADD_NTF, RTEMU_NLGRP_MONITOR),
-        Event::Delete(..) => (RTEMU_CMD_DELETE_NTF, RTEMU_NLGRP_MONITOR),
-        Event::Change(_) => (RTEMU_CMD_CHANGE_NTF, RTEMU_NLGRP_MONITOR),
-        Event::Expire(_) => (RTEMU_CMD_EXPIRE_NTF, RTEMU_NLGRP_MONITOR),
-        Event::Deprecate(_) => (RTEMU_CMD_DEPRECATE_NTF, RTEMU_NLGRP_MONITOR),
-        Event::Clear { .. } => (RTEMU_CMD_CLEAR_NTF, RTEMU_NLGRP_MONITOR),
-        Event::Resolve(_) => (RTEMU_CMD_RESOLVE_NTF, RTEMU_NLGRP_RESOLVE),
-        Event::Miss { .. } => (RTEMU_CMD_MISS_NTF, RTEMU_NLGRP_RESOLVE),
+        Event::Add(_) => Ntf::AddNtf,
+        Event::Delete(..) => Ntf::DeleteNtf,
+        Event::Change(_) => Ntf::ChangeNtf,
+        Event::Expire(_) => Ntf::ExpireNtf,
+        Event::Deprecate(_) => Ntf::DeprecateNtf,
+        Event::Clear { .. } => Ntf::ClearNtf,
+        Event::Resolve(_) => Ntf::ResolveNtf,
+        Event::Miss { .. } => Ntf::MissNtf,
     }
 }
 
 fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
-    let (cmd, _) = route_of(event);
-    let mut m = Msg::event(cmd)?;
+    let mut m = Msg::event(ntf_of(event).cmd())?;
     match event {
         Event::Add(info)
         | Event::Change(info)
         | Event::Expire(info)
         | Event::Deprecate(info)
         | Event::Resolve(info) => put_route(&mut m, info, clock)?,
-        Event::Delete(info, reason) => {
-            put_route(&mut m, info, clock)?;
-            m.put_u32(RTEMU_A_ROUTE_REASON, reason.to_uapi())?;
+        Event::Delete(info, reason) => DeleteNtfAttrs {
+            base: route_attrs(info, clock),
+            reason: Some(*reason),
         }
-        Event::Clear { af, count } => {
-            if let Some(af) = af {
-                m.put_u8(RTEMU_A_ROUTE_FAMILY, af.to_uapi())?;
-            }
-            m.put_u32(RTEMU_A_ROUTE_COUNT, *count)?;
+        .put(&mut m)?,
+        Event::Clear { af, count } => ClearNtfAttrs {
+            family: af.map(|af| af.to_uapi()),
+            count: Some(*count),
         }
-        Event::Miss { dst, err } => {
-            m.put_u8(RTEMU_A_ROUTE_FAMILY, dst.af().to_uapi())?;
-            m.put_bytes(RTEMU_A_ROUTE_ADDR, dst.as_bytes())?;
-            let errno = err.map_or(0, |e| e.to_errno().unsigned_abs());
-            m.put_u32(RTEMU_A_ROUTE_ERROR, errno)?;
+        .put(&mut m)?,
+        Event::Miss { dst, err } => MissNtfAttrs {
+            family: Some(dst.af().to_uapi()),
+            addr: Some(dst.as_bytes()),
+            error: Some(err.map_or(0, |e| e.to_errno().unsigned_abs())),
         }
+        .put(&mut m)?,
     }
     Ok(m)
 }
@@ -96,7 +98,7 @@ pub(crate) fn send(
         net.set_err(RTEMU_NLGRP_RESOLVE, ENOBUFS);
     }
     for event in events.iter() {
-        let (_, group) = route_of(event);
+        let group = ntf_of(event).group();
         if !net.has_listeners(group) {
             continue;
         }

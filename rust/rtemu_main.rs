@@ -32,6 +32,7 @@ mod hooks;
 mod lifetime;
 mod netns;
 mod nl;
+mod nl_msgs;
 mod notify;
 mod params;
 mod platform;

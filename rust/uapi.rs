@@ -18,6 +18,23 @@ pub(crate) const RTEMU_FAMILY_VERSION: u32 = 1;
 // enum af
 pub(crate) const RTEMU_AF_INET: u32 = 2;
 pub(crate) const RTEMU_AF_INET6: u32 = 10;
+
+/// Address family of a route, with the values of AF_INET and AF_INET6.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Af {
+    Inet,
+    Inet6,
+}
+
+impl Af {
+    /// Its value in the spec's `af` enum.
+    pub(crate) const fn to_uapi(self) -> u32 {
+        match self {
+            Self::Inet => RTEMU_AF_INET,
+            Self::Inet6 => RTEMU_AF_INET6,
+        }
+    }
+}
 /// The spec's name of a `af` value.
 pub(crate) fn rtemu_af_name(value: u32) -> Option<&'static core::ffi::CStr> {
     match value {
@@ -69,6 +86,40 @@ pub(crate) const RTEMU_DELETE_REASON_REPLACED: u32 = 3;
 pub(crate) const RTEMU_DELETE_REASON_SUPERSEDED: u32 = 4;
 /// A clone whose cloning parent got a new router (FreeBSD's rt_setgate, through rt_fixchange).
 pub(crate) const RTEMU_DELETE_REASON_PARENT_CHANGED: u32 = 5;
+
+/// Why a route left the table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum DeleteReason {
+    /// Removed by a route-remove request.
+    Removed,
+    /// A clone whose cloning parent was deleted.
+    ParentDeleted,
+    /// A clone collected clone_idle_secs after its last release (FreeBSD's in_clsroute); a held
+    /// clone is never collected.
+    Idle,
+    /// A clone replaced by an added route with the same prefix.
+    Replaced,
+    /// A clone inside a newly added route, or inside a route that got a new router, whose own
+    /// parent is no more specific than that route (FreeBSD's rt_fixchange).
+    Superseded,
+    /// A clone whose cloning parent got a new router (FreeBSD's rt_setgate, through
+    /// rt_fixchange).
+    ParentChanged,
+}
+
+impl DeleteReason {
+    /// Its value in the spec's `delete-reason` enum.
+    pub(crate) const fn to_uapi(self) -> u32 {
+        match self {
+            Self::Removed => RTEMU_DELETE_REASON_REMOVED,
+            Self::ParentDeleted => RTEMU_DELETE_REASON_PARENT_DELETED,
+            Self::Idle => RTEMU_DELETE_REASON_IDLE,
+            Self::Replaced => RTEMU_DELETE_REASON_REPLACED,
+            Self::Superseded => RTEMU_DELETE_REASON_SUPERSEDED,
+            Self::ParentChanged => RTEMU_DELETE_REASON_PARENT_CHANGED,
+        }
+    }
+}
 /// The spec's name of a `delete-reason` value.
 pub(crate) fn rtemu_delete_reason_name(value: u32) -> Option<&'static core::ffi::CStr> {
     match value {

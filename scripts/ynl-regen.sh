@@ -3,7 +3,8 @@
 # Generate everything that follows from the YNL spec include/rtemu.yaml:
 #   include/uapi/linux/rtemu.h       the UAPI header        (kernel's ynl_gen_c.py)
 #   rust/rtemu_nl_gen.{c,h}          policies, op table, family (ynl_gen_c.py)
-#   rust/uapi.rs                     constants for the Rust module (scripts/ynl_gen_rust.py)
+#   rust/uapi.rs                     constants and enums for the Rust module (scripts/ynl_gen_rust.py)
+#   rust/nl_msgs.rs                  the messages the Rust module writes (ynl_gen_rust.py)
 #   tools/rtemu/src/proto.rs         the userspace library's protocol module (ynl_gen_rust.py)
 #
 #   scripts/ynl-regen.sh           regenerate in place
@@ -33,6 +34,9 @@ spec=$work/tree/include/rtemu.yaml
 "$py" "$gen" --mode kernel --source --spec "$spec" -o "$work/out/rust/rtemu_nl_gen.c"
 "$py" "$gen" --mode kernel --header --spec "$spec" -o "$work/out/rust/rtemu_nl_gen.h"
 "$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode kernel "$spec" >"$work/out/rust/uapi.rs"
+# Formatted as the kernel formats its Rust.
+"$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode kernel-msgs "$spec" |
+	rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 >"$work/out/rust/nl_msgs.rs"
 # Formatted as cargo fmt checks the tools workspace (edition 2021, defaults).
 "$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode user "$spec" |
 	rustfmt --edition 2021 >"$work/out/tools/rtemu/src/proto.rs"
@@ -45,7 +49,7 @@ sed -i 's/^struct genl_family rtemu_nl_family __ro_after_init = {/struct genl_fa
 sed -i 's|tools/net/ynl/ynl-regen.sh|scripts/ynl-regen.sh|' "$work"/out/include/uapi/linux/rtemu.h "$work"/out/rust/rtemu_nl_gen.[ch]
 
 files=(include/uapi/linux/rtemu.h rust/rtemu_nl_gen.c rust/rtemu_nl_gen.h rust/uapi.rs
-	tools/rtemu/src/proto.rs)
+	rust/nl_msgs.rs tools/rtemu/src/proto.rs)
 status=0
 for f in "${files[@]}"; do
 	if [ $mode = check ]; then

@@ -7,6 +7,10 @@ gets its UAPI header from the kernel's ynl_gen_c.py; this is the same
 information for the Rust module, named the way ynl_gen_c.py names it in C so
 the two can be read side by side.
 
+--mode kernel-msgs: the messages the Rust module writes (rust/nl_msgs.rs):
+each reply's and event's attributes as a struct written in the spec's order,
+and the notifications with their commands and groups.
+
 --mode user: the protocol module of the userspace library
 (tools/rtemu/src/proto.rs): names and numbers, commands, every attribute set
 as a typed attribute enum with its codec and a table of ids, names and
@@ -63,11 +67,21 @@ def op_ids(spec):
     return numbered(spec['operations']['list'], 1)
 
 
-def doc_lines(text, indent=0, prefix='/// '):
+def doc_lines(text, indent=0, prefix='/// ', break_on_hyphens=True):
     if not text:
         return []
     width = WIDTH - indent - len(prefix)
-    return [prefix + line for line in textwrap.wrap(text, width)]
+    return [prefix + line
+            for line in textwrap.wrap(text, width, break_on_hyphens=break_on_hyphens)]
+
+
+RUST_KEYWORDS = {'use', 'type', 'match', 'ref', 'move', 'mod', 'impl', 'fn', 'loop', 'in'}
+
+
+def field(name):
+    """A spec name as a Rust field name (a keyword as a raw identifier)."""
+    n = snake(name)
+    return f'r#{n}' if n in RUST_KEYWORDS else n
 
 
 # --mode kernel
@@ -106,6 +120,7 @@ def kernel(spec):
             else:
                 p(f'pub(crate) const {prefix}{c_upper(e["name"])}: u32 = {value};')
         if d['type'] == 'enum':
+            kernel_enum(p, out, d, prefix)
             fn = f'{snake(spec["name"])}_{snake(d["name"])}_name'
             p(f'/// The spec\'s name of a `{d["name"]}` value.')
             p(f'pub(crate) fn {fn}(value: u32) -> Option<&\'static core::ffi::CStr> {{')
@@ -148,6 +163,192 @@ def kernel(spec):
     p('// multicast groups, in the order of the family\'s mcgrps array')
     for i, g in enumerate(spec['mcast-groups']['list']):
         p(f'pub(crate) const {fam}_NLGRP_{c_upper(g["name"])}: u32 = {i};')
+    return out
+
+
+def kernel_enum(p, out, d, prefix):
+    """A spec enum as a Rust enum with its value on the wire."""
+    name = camel(d['name'])
+    p('')
+    out.extend(doc_lines(d.get('doc')))
+    p('#[derive(Clone, Copy, PartialEq, Eq, Debug)]')
+    p(f'pub(crate) enum {name} {{')
+    for e, _ in definition_entries(d):
+        out.extend(doc_lines(e.get('doc'), 4, '    /// '))
+        p(f'    {camel(e["name"])},')
+    p('}')
+    p('')
+    p(f'impl {name} {{')
+    p(f'    /// Its value in the spec\'s `{d["name"]}` enum.')
+    p('    pub(crate) const fn to_uapi(self) -> u32 {')
+    p('        match self {')
+    for e, _ in definition_entries(d):
+        p(f'            Self::{camel(e["name"])} => {prefix}{c_upper(e["name"])},')
+    p('        }')
+    p('    }')
+    p('}')
+
+
+# --mode kernel-msgs
+
+# How each attribute type is held and written (by `nl::PutAttrs`).
+MSG_TYPES = {
+    'u8': ('u8', 'put_u8'),
+    'u16': ('u16', 'put_u16'),
+    'u32': ('u32', 'put_u32'),
+    'u64': ('u64', 'put_u64'),
+    'binary': ("&'a [u8]", 'put_bytes'),
+}
+
+
+def message_lists(spec):
+    """(name, attribute set, attribute names, who uses it) of every reply
+    and event the module writes, identical lists once, in the spec's order;
+    a notification that notifies with an op's reply uses that reply's."""
+    lists = []
+
+    def add(name, aset, attrs, user):
+        for m in lists:
+            if m['aset'] == aset and m['attrs'] == attrs:
+                m['users'].append(user)
+                return
+        lists.append({'name': name, 'aset': aset, 'attrs': attrs, 'users': [user]})
+
+    ops = {op['name']: op for op in spec['operations']['list']}
+    for op in spec['operations']['list']:
+        for mode in ('do', 'dump'):
+            reply = op.get(mode, {}).get('reply')
+            if reply:
+                add(f'{op["name"]}-reply', op['attribute-set'], reply['attributes'],
+                    f'{op["name"]}\'s {mode} reply')
+        if 'event' in op:
+            add(op['name'], op['attribute-set'], op['event']['attributes'], op['name'])
+        if 'notify' in op:
+            target = ops[op['notify']]
+            add(op['name'], target['attribute-set'], target['do']['reply']['attributes'],
+                op['name'])
+    return lists
+
+
+def kernel_msgs(spec):
+    fam = c_upper(spec['name'])
+    sets = {a['name']: a for a in spec['attribute-sets']}
+    out = []
+    p = out.append
+    p('// SPDX-License-Identifier: GPL-2.0')
+    p('')
+    p('// Do not edit directly, auto-generated from include/rtemu.yaml')
+    p('// by scripts/ynl_gen_rust.py. To regenerate run: scripts/ynl-regen.sh')
+    p('')
+    p('//! The messages of the rtemu family that the module writes, from its YNL spec:')
+    p('//! each reply\'s and event\'s attributes as a struct whose `put` writes those')
+    p('//! present in the spec\'s order, with the right type; and the notifications,')
+    p('//! each with its command and multicast group.')
+    p('')
+    p('#![allow(')
+    p('    dead_code,')
+    p('    reason = "the whole table is generated; each user takes what it needs"')
+    p(')]')
+    p('')
+    p('use kernel::prelude::*;')
+    p('')
+    p('use crate::{nl::PutAttrs, uapi::*};')
+    p('')
+    p('/// A notification of the family.')
+    p('#[derive(Clone, Copy, PartialEq, Eq, Debug)]')
+    p('pub(crate) enum Ntf {')
+    ntfs = [op for op in spec['operations']['list'] if 'event' in op or 'notify' in op]
+    for op in ntfs:
+        out.extend(doc_lines(op.get('doc'), 4, '    /// '))
+        p(f'    {camel(op["name"])},')
+    p('}')
+    p('')
+    p('impl Ntf {')
+    p('    /// Its command.')
+    p('    pub(crate) const fn cmd(self) -> u8 {')
+    p('        match self {')
+    for op in ntfs:
+        p(f'            Self::{camel(op["name"])} => {fam}_CMD_{c_upper(op["name"])},')
+    p('        }')
+    p('    }')
+    p('')
+    p('    /// The multicast group it goes to.')
+    p('    pub(crate) const fn group(self) -> u32 {')
+    p('        match self {')
+    for op in ntfs:
+        p(f'            Self::{camel(op["name"])} => {fam}_NLGRP_{c_upper(op["mcgrp"])},')
+    p('        }')
+    p('    }')
+    p('}')
+
+    lists = message_lists(spec)
+    for m in lists:
+        aset = sets[m['aset']]
+        attrs = {a['name']: a for a in aset['attributes']}
+        pad = next((a['name'] for a in aset['attributes'] if a['type'] == 'pad'), None)
+        # A list that extends an earlier one holds it as `base`, written first.
+        base = None
+        for b in lists:
+            if b is m:
+                break
+            n = len(b['attrs'])
+            if b['aset'] == m['aset'] and n < len(m['attrs']) and m['attrs'][:n] == b['attrs']:
+                if base is None or n > len(base['attrs']):
+                    base = b
+        own = m['attrs'][len(base['attrs']):] if base else m['attrs']
+        enums = {d['name'] for d in spec.get('definitions', []) if d['type'] == 'enum'}
+
+        def msg_type(a):
+            # A u32 of a spec enum is held as that enum (`uapi`).
+            if attrs[a]['type'] == 'u32' and attrs[a].get('enum') in enums:
+                return (camel(attrs[a]['enum']), 'put_u32', '.to_uapi()')
+            t = MSG_TYPES.get(attrs[a]['type'])
+            return t + ('',) if t else None
+        types = [msg_type(a) for a in own]
+        for a, t in zip(own, types):
+            if t is None:
+                raise SystemExit(f'{m["name"]}: attribute {a} of type {attrs[a]["type"]} '
+                                 'is not handled by --mode kernel-msgs')
+        borrows = base is not None or any("'a" in t[0] for t in types)
+        life = "<'a>" if borrows else ''
+        name = camel(m['name']) + 'Attrs'
+        m['type'] = name
+        m['life'] = life
+        p('')
+        users = ', '.join(m['users'])
+        out.extend(doc_lines(f'The attributes of {users}; each is written when present.',
+                             break_on_hyphens=False))
+        p('#[derive(Default)]')
+        p(f'pub(crate) struct {name}{life} {{')
+        if base:
+            p(f'    /// The attributes it shares with {base["users"][0]}, written first.')
+            p(f'    pub(crate) base: {base["type"]}{base["life"]},')
+        for a, t in zip(own, types):
+            out.extend(doc_lines(attrs[a].get('doc'), 4, '    /// '))
+            p(f'    pub(crate) {field(a)}: Option<{t[0]}>,')
+        p('}')
+        p('')
+        anon = "<'_>" if life else ''
+        p(f'impl {name}{anon} {{')
+        p('    /// Writes the attributes present to `m`.')
+        p('    pub(crate) fn put(&self, m: &mut impl PutAttrs) -> Result {')
+        if base:
+            p('        self.base.put(m)?;')
+        for a, t in zip(own, types):
+            const = f'{fam}_A_{c_upper(m["aset"])}_{c_upper(a)}'
+            if t[1] == 'put_u64':
+                if pad is None:
+                    raise SystemExit(f'{m["aset"]}: a u64 attribute needs a pad attribute')
+                padc = f'{fam}_A_{c_upper(m["aset"])}_{c_upper(pad)}'
+                p(f'        if let Some(v) = self.{field(a)} {{')
+                p(f'            m.put_u64({const}, v, {padc})?;')
+            else:
+                p(f'        if let Some(v) = self.{field(a)} {{')
+                p(f'            m.{t[1]}({const}, v{t[2]})?;')
+            p('        }')
+        p('        Ok(())')
+        p('    }')
+        p('}')
     return out
 
 
@@ -592,12 +793,17 @@ class UserModule:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--mode', choices=('kernel', 'user'), required=True)
+    ap.add_argument('--mode', choices=('kernel', 'kernel-msgs', 'user'), required=True)
     ap.add_argument('spec')
     args = ap.parse_args()
     with open(args.spec, encoding='utf-8') as f:
         spec = yaml.safe_load(f)
-    out = kernel(spec) if args.mode == 'kernel' else UserModule(spec).render()
+    if args.mode == 'kernel':
+        out = kernel(spec)
+    elif args.mode == 'kernel-msgs':
+        out = kernel_msgs(spec)
+    else:
+        out = UserModule(spec).render()
     print('\n'.join(out))
 
 
