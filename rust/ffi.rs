@@ -39,14 +39,11 @@ impl CAddr {
     }
 }
 
-/// The tracepoint kinds of `rtemu_trace_route` (`rtemu_glue.h`).
-pub(crate) const RTEMU_TRACE_ADD: u32 = 0;
-pub(crate) const RTEMU_TRACE_CLONE: u32 = 1;
-pub(crate) const RTEMU_TRACE_RESOLVE: u32 = 2;
-pub(crate) const RTEMU_TRACE_CHANGE: u32 = 3;
-pub(crate) const RTEMU_TRACE_EXPIRE: u32 = 4;
-pub(crate) const RTEMU_TRACE_DEPRECATE: u32 = 5;
-pub(crate) const RTEMU_TRACE_DELETE: u32 = 6;
+/// The tracepoint kinds of `rtemu_trace_route`, generated from `rtemu_glue.h`.
+pub(crate) use crate::c_consts::{
+    RTEMU_TRACE_ADD, RTEMU_TRACE_CHANGE, RTEMU_TRACE_CLONE, RTEMU_TRACE_DELETE,
+    RTEMU_TRACE_DEPRECATE, RTEMU_TRACE_EXPIRE, RTEMU_TRACE_RESOLVE,
+};
 
 #[expect(
     improper_ctypes,

@@ -21,12 +21,12 @@ use crate::{
     nl::NetRef,
 };
 
-/// FreeBSD's `RTM_ADD`, `RTM_DELETE` and `RTM_RESOLVE` (`rtemu.h`).
-const RTM_ADD: c_int = 0x1;
-const RTM_DELETE: c_int = 0x2;
-const RTM_RESOLVE: c_int = 0xb;
-/// rtemu's, after OpenBSD's `RTM_DESYNC`: events were lost.
-const RTM_DESYNC: c_int = 0x13;
+// FreeBSD's `RTM_ADD`, `RTM_DELETE` and `RTM_RESOLVE`, and rtemu's
+// `RTM_DESYNC` (OpenBSD's: events were lost), as `rtemu.h` defines them.
+use crate::c_consts::{
+    RTEMU_RTM_ADD as RTM_ADD, RTEMU_RTM_DELETE as RTM_DELETE, RTEMU_RTM_DESYNC as RTM_DESYNC,
+    RTEMU_RTM_RESOLVE as RTM_RESOLVE,
+};
 
 /// Whether any hook is registered.
 pub(crate) fn hooked() -> bool {

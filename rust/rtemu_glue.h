@@ -66,8 +66,8 @@ void rtemu_net_exit(struct net *net);
 void rtemu_sock_release(struct net *net, u32 portid);
 void rtemu_timer_fire(void *ctx);
 
-/* The tracepoints of rtemu_trace.h, by kind (rtemu_trace.c); rust/ffi.rs
- * has the same values. */
+/* The tracepoints of rtemu_trace.h, by kind (rtemu_trace.c); rust/c_consts.rs
+ * is generated from these (scripts/ynl-regen.sh). */
 enum {
 	RTEMU_TRACE_ADD = 0,
 	RTEMU_TRACE_CLONE = 1,

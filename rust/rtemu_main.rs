@@ -23,6 +23,7 @@ use kernel::prelude::*;
 mod addr;
 mod api;
 mod bhlock;
+mod c_consts;
 mod entry;
 mod event;
 mod ffi;

@@ -5,6 +5,8 @@
 #   rust/rtemu_nl_gen.{c,h}          policies, op table, family (ynl_gen_c.py)
 #   rust/uapi.rs                     constants and enums for the Rust module (scripts/ynl_gen_rust.py)
 #   rust/nl_msgs.rs                  the messages the Rust module writes (ynl_gen_rust.py)
+# and what is not in the spec but shared with C headers:
+#   rust/c_consts.rs                 hook and tracepoint kinds (scripts/c_consts_rust.py)
 #   tools/rtemu/src/proto.rs         the userspace library's protocol module (ynl_gen_rust.py)
 #
 #   scripts/ynl-regen.sh           regenerate in place
@@ -37,6 +39,9 @@ spec=$work/tree/include/rtemu.yaml
 # Formatted as the kernel formats its Rust.
 "$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode kernel-msgs "$spec" |
 	rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 >"$work/out/rust/nl_msgs.rs"
+# The constants the module shares with its C headers.
+"$py" "$RTEMU_ROOT/scripts/c_consts_rust.py" "$RTEMU_ROOT" |
+	rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 >"$work/out/rust/c_consts.rs"
 # Formatted as cargo fmt checks the tools workspace (edition 2021, defaults).
 "$py" "$RTEMU_ROOT/scripts/ynl_gen_rust.py" --mode user "$spec" |
 	rustfmt --edition 2021 >"$work/out/tools/rtemu/src/proto.rs"
@@ -49,12 +54,12 @@ sed -i 's/^struct genl_family rtemu_nl_family __ro_after_init = {/struct genl_fa
 sed -i 's|tools/net/ynl/ynl-regen.sh|scripts/ynl-regen.sh|' "$work"/out/include/uapi/linux/rtemu.h "$work"/out/rust/rtemu_nl_gen.[ch]
 
 files=(include/uapi/linux/rtemu.h rust/rtemu_nl_gen.c rust/rtemu_nl_gen.h rust/uapi.rs
-	rust/nl_msgs.rs tools/rtemu/src/proto.rs)
+	rust/nl_msgs.rs rust/c_consts.rs tools/rtemu/src/proto.rs)
 status=0
 for f in "${files[@]}"; do
 	if [ $mode = check ]; then
 		if ! diff -u "$RTEMU_ROOT/$f" "$work/out/$f"; then
-			log "drift: $f differs from what include/rtemu.yaml generates (run make regen)"
+			log "drift: $f differs from what its sources generate (include/rtemu.yaml, or the C headers for rust/c_consts.rs; run make regen)"
 			status=1
 		fi
 	else
