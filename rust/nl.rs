@@ -319,6 +319,12 @@ pub(crate) unsafe trait PutAttrs {
         self.put_bytes(ty, &v.to_ne_bytes())
     }
 
+    /// A `uint`, always in 8 bytes: readers take 4 or 8, and those that
+    /// read the u64 these counters once were keep working.
+    fn put_uint(&mut self, ty: u16, v: u64) -> Result {
+        self.put_bytes(ty, &v.to_ne_bytes())
+    }
+
     /// A u64, aligned with a pad attribute of type `pad` when needed.
     fn put_u64(&mut self, ty: u16, v: u64, pad: u16) -> Result {
         let bytes = v.to_ne_bytes();

@@ -151,7 +151,7 @@ impl RouteGetReplyAttrs<'_> {
             m.put_u32(RTEMU_A_ROUTE_REFCNT, v)?;
         }
         if let Some(v) = self.r#use {
-            m.put_u64(RTEMU_A_ROUTE_USE, v, RTEMU_A_ROUTE_PAD)?;
+            m.put_uint(RTEMU_A_ROUTE_USE, v)?;
         }
         if let Some(v) = self.parent_dst {
             m.put_bytes(RTEMU_A_ROUTE_PARENT_DST, v)?;
@@ -262,22 +262,22 @@ impl StatsGetReplyAttrs {
             m.put_u32(RTEMU_A_STATS_HOLDS, v)?;
         }
         if let Some(v) = self.misses {
-            m.put_u64(RTEMU_A_STATS_MISSES, v, RTEMU_A_STATS_PAD)?;
+            m.put_uint(RTEMU_A_STATS_MISSES, v)?;
         }
         if let Some(v) = self.resolves {
-            m.put_u64(RTEMU_A_STATS_RESOLVES, v, RTEMU_A_STATS_PAD)?;
+            m.put_uint(RTEMU_A_STATS_RESOLVES, v)?;
         }
         if let Some(v) = self.lifetime_runs {
-            m.put_u64(RTEMU_A_STATS_LIFETIME_RUNS, v, RTEMU_A_STATS_PAD)?;
+            m.put_uint(RTEMU_A_STATS_LIFETIME_RUNS, v)?;
         }
         if let Some(v) = self.writer_visits {
-            m.put_u64(RTEMU_A_STATS_WRITER_VISITS, v, RTEMU_A_STATS_PAD)?;
+            m.put_uint(RTEMU_A_STATS_WRITER_VISITS, v)?;
         }
         if let Some(v) = self.writer_batch_max {
             m.put_u32(RTEMU_A_STATS_WRITER_BATCH_MAX, v)?;
         }
         if let Some(v) = self.events_lost {
-            m.put_u64(RTEMU_A_STATS_EVENTS_LOST, v, RTEMU_A_STATS_PAD)?;
+            m.put_uint(RTEMU_A_STATS_EVENTS_LOST, v)?;
         }
         Ok(())
     }

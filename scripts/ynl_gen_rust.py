@@ -197,6 +197,7 @@ MSG_TYPES = {
     'u16': ('u16', 'put_u16'),
     'u32': ('u32', 'put_u32'),
     'u64': ('u64', 'put_u64'),
+    'uint': ('u64', 'put_uint'),
     'binary': ("&'a [u8]", 'put_bytes'),
 }
 
@@ -358,7 +359,7 @@ INTS = ('u8', 'u32', 'u64')
 PAD_DOC = 'Alignment padding for 64-bit attributes; its payload is kept.'
 # Attribute types --mode user handles, by the AttrType variant that names them.
 TYPES = {'pad': 'Pad', 'flag': 'Flag', 'u8': 'U8', 'u32': 'U32', 'u64': 'U64',
-         'binary': 'Binary'}
+         'uint': 'Uint', 'binary': 'Binary'}
 
 
 class UserModule:
@@ -416,6 +417,8 @@ class UserModule:
             return 'Vec<u8>'
         if t == 'binary':
             return 'IpAddr' if a.get('display-hint') == 'ipv4-or-v6' else 'Vec<u8>'
+        if t == 'uint':
+            return 'u64'
         return t
 
     def render(self):
@@ -440,6 +443,7 @@ class UserModule:
              else [])
         ours = (['flag_names'] if has_flags else []) + ['parse_all'] + \
             (['read_flag'] if any(a['type'] == 'flag' for _, a in attrs) else []) + \
+            (['read_uint'] if any(a['type'] == 'uint' for _, a in attrs) else []) + \
             ['read_value'] + (['write_flag_names'] if has_flags else []) + \
             ['AttrSpec', 'AttrType', 'AttrValue', 'UnknownAttr']
         for line in std:
@@ -738,7 +742,9 @@ class UserModule:
         for a, t in typed:
             v = camel(a['name'])
             const = f'{module}::{c_upper(a["name"])}'
-            if t:
+            if a['type'] == 'uint':
+                p(f'            {const} => {name}::{v}(read_uint(v, "{a["name"]}")?),')
+            elif t:
                 p(f'            {const} => {name}::{v}(read_value(v, "{a["name"]}")?),')
             else:
                 p(f'            {const} => read_flag(v, "{a["name"]}").map(|()| {name}::{v})?,')

@@ -29,6 +29,8 @@ pub enum AttrType {
     U8,
     U32,
     U64,
+    /// An unsigned integer of 4 or 8 bytes (netlink's `uint`; rtemu sends 8).
+    Uint,
     /// Bytes; an address where the spec hints `ipv4-or-v6`.
     Binary,
 }
@@ -140,6 +142,16 @@ impl AttrValue for Vec<u8> {
 /// Read the value of attribute `name`; an error names the attribute.
 pub(crate) fn read_value<V: AttrValue>(bytes: &[u8], name: &str) -> Result<V, DecodeError> {
     V::read(bytes).with_context(|| format!("attribute {name}"))
+}
+
+/// Read a `uint` attribute `name`: 4 or 8 bytes, as netlink's `nla_get_uint`
+/// takes it.
+pub(crate) fn read_uint(bytes: &[u8], name: &str) -> Result<u64, DecodeError> {
+    match bytes.len() {
+        4 => Ok(u64::from(parse_u32(bytes)?)),
+        8 => parse_u64(bytes),
+        n => Err(format!("attribute {name}: a uint of {n} bytes (4 or 8)").into()),
+    }
 }
 
 /// Check the payload of flag attribute `name`: a flag has none.

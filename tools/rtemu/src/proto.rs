@@ -15,8 +15,8 @@ use std::net::IpAddr;
 use netlink_packet_core::{DecodeError, Emitable, Nla, NlaBuffer, Parseable};
 
 use crate::attr::{
-    flag_names, parse_all, read_flag, read_value, write_flag_names, AttrSpec, AttrType, AttrValue,
-    UnknownAttr,
+    flag_names, parse_all, read_flag, read_uint, read_value, write_flag_names, AttrSpec, AttrType,
+    AttrValue, UnknownAttr,
 };
 
 /// Generic netlink family name.
@@ -622,7 +622,7 @@ pub mod route_attr {
         AttrSpec {
             id: USE,
             name: "use",
-            ty: AttrType::U64,
+            ty: AttrType::Uint,
             enum_name: None,
         },
         AttrSpec {
@@ -857,7 +857,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for RouteAttr {
             }
             route_attr::EXPIRES_LEFT => RouteAttr::ExpiresLeft(read_value(v, "expires-left")?),
             route_attr::REFCNT => RouteAttr::Refcnt(read_value(v, "refcnt")?),
-            route_attr::USE => RouteAttr::Use(read_value(v, "use")?),
+            route_attr::USE => RouteAttr::Use(read_uint(v, "use")?),
             route_attr::PARENT_DST => RouteAttr::ParentDst(read_value(v, "parent-dst")?),
             route_attr::PARENT_PREFIX_LEN => {
                 RouteAttr::ParentPrefixLen(read_value(v, "parent-prefix-len")?)
@@ -934,25 +934,25 @@ pub mod stats_attr {
         AttrSpec {
             id: MISSES,
             name: "misses",
-            ty: AttrType::U64,
+            ty: AttrType::Uint,
             enum_name: None,
         },
         AttrSpec {
             id: RESOLVES,
             name: "resolves",
-            ty: AttrType::U64,
+            ty: AttrType::Uint,
             enum_name: None,
         },
         AttrSpec {
             id: LIFETIME_RUNS,
             name: "lifetime-runs",
-            ty: AttrType::U64,
+            ty: AttrType::Uint,
             enum_name: None,
         },
         AttrSpec {
             id: WRITER_VISITS,
             name: "writer-visits",
-            ty: AttrType::U64,
+            ty: AttrType::Uint,
             enum_name: None,
         },
         AttrSpec {
@@ -964,7 +964,7 @@ pub mod stats_attr {
         AttrSpec {
             id: EVENTS_LOST,
             name: "events-lost",
-            ty: AttrType::U64,
+            ty: AttrType::Uint,
             enum_name: None,
         },
     ];
@@ -977,10 +977,11 @@ pub mod stats_attr {
 
 /// An attribute of the `stats` set.
 ///
-/// Counters of one namespace's table.
+/// Counters of one namespace's table. Those that may pass 2^32 are uint, of 4 or 8 bytes (rtemu
+/// sends 8, as the u64 they were).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatsAttr {
-    /// Alignment padding for 64-bit attributes; its payload is kept.
+    /// Unused since the counters are uint; kept so that the numbers stay.
     Pad(Vec<u8>),
     /// IPv4 routes in the table, clones included.
     RoutesInet(u32),
@@ -1085,14 +1086,14 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for StatsAttr {
             stats_attr::CLONES => StatsAttr::Clones(read_value(v, "clones")?),
             stats_attr::TRASH => StatsAttr::Trash(read_value(v, "trash")?),
             stats_attr::HOLDS => StatsAttr::Holds(read_value(v, "holds")?),
-            stats_attr::MISSES => StatsAttr::Misses(read_value(v, "misses")?),
-            stats_attr::RESOLVES => StatsAttr::Resolves(read_value(v, "resolves")?),
-            stats_attr::LIFETIME_RUNS => StatsAttr::LifetimeRuns(read_value(v, "lifetime-runs")?),
-            stats_attr::WRITER_VISITS => StatsAttr::WriterVisits(read_value(v, "writer-visits")?),
+            stats_attr::MISSES => StatsAttr::Misses(read_uint(v, "misses")?),
+            stats_attr::RESOLVES => StatsAttr::Resolves(read_uint(v, "resolves")?),
+            stats_attr::LIFETIME_RUNS => StatsAttr::LifetimeRuns(read_uint(v, "lifetime-runs")?),
+            stats_attr::WRITER_VISITS => StatsAttr::WriterVisits(read_uint(v, "writer-visits")?),
             stats_attr::WRITER_BATCH_MAX => {
                 StatsAttr::WriterBatchMax(read_value(v, "writer-batch-max")?)
             }
-            stats_attr::EVENTS_LOST => StatsAttr::EventsLost(read_value(v, "events-lost")?),
+            stats_attr::EVENTS_LOST => StatsAttr::EventsLost(read_uint(v, "events-lost")?),
             _ => StatsAttr::Other(UnknownAttr::from_buffer(buf)),
         })
     }

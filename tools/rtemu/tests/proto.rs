@@ -35,6 +35,8 @@ fn values(ty: AttrType) -> (Vec<u8>, Option<Vec<u8>>) {
         AttrType::U8 => (vec![7], Some(vec![7, 0])),
         AttrType::U32 => (7u32.to_ne_bytes().to_vec(), Some(vec![7, 0])),
         AttrType::U64 => (7u64.to_ne_bytes().to_vec(), Some(vec![7, 0, 0, 0])),
+        // rtemu sends 8 bytes; 4 decode too (below), not re-encoded alike.
+        AttrType::Uint => (7u64.to_ne_bytes().to_vec(), Some(vec![7, 0, 0])),
         // Addresses (the spec's ipv4-or-v6 hint) and plain bytes alike.
         AttrType::Binary => (vec![192, 0, 2, 1], None),
     }
@@ -68,6 +70,31 @@ fn every_attribute_of_the_spec_round_trips() {
                     .to_string();
                 assert!(err.contains(&format!("attribute {}", a.name)), "{err}");
             }
+        }
+    }
+}
+
+/// A `uint` counter reads from 4 bytes as from the 8 rtemu sends.
+#[test]
+fn a_uint_of_four_bytes_reads_as_its_value() {
+    let uints: Vec<_> = stats_attr::ATTRS
+        .iter()
+        .filter(|a| a.ty == AttrType::Uint)
+        .collect();
+    assert!(!uints.is_empty(), "the stats have uint counters");
+    for a in uints {
+        for value in [&7u32.to_ne_bytes()[..], &7u64.to_ne_bytes()[..]] {
+            let (_, m) = RtemuMessage::decode(&message(Cmd::StatsGet, a.id, value))
+                .unwrap_or_else(|e| panic!("{}: {e}", a.name));
+            let Attrs::Stats(attrs) = &m.attrs else {
+                panic!("{}: not stats", a.name)
+            };
+            assert_eq!(attrs.len(), 1);
+            assert!(
+                format!("{:?}", attrs[0]).contains("(7)"),
+                "{}: {attrs:?}",
+                a.name
+            );
         }
     }
 }
