@@ -86,21 +86,28 @@ def field(name):
 
 # --mode kernel
 
-def kernel(spec):
-    fam = c_upper(spec['name'])
-    out = []
-    p = out.append
+def kernel_preamble(p, module_doc):
+    """The head of a generated file of the kernel crate: its `//!` doc lines,
+    and leave for the items no user takes."""
     p('// SPDX-License-Identifier: GPL-2.0')
     p('')
     p('// Do not edit directly, auto-generated from include/rtemu.yaml')
     p('// by scripts/ynl_gen_rust.py. To regenerate run: scripts/ynl-regen.sh')
     p('')
-    p('//! Constants of the rtemu generic netlink family, from its YNL spec.')
+    for line in module_doc:
+        p(f'//! {line}'.rstrip())
     p('')
     p('#![allow(')
     p('    dead_code,')
     p('    reason = "the whole table is generated; each user takes what it needs"')
     p(')]')
+
+
+def kernel(spec):
+    fam = c_upper(spec['name'])
+    out = []
+    p = out.append
+    kernel_preamble(p, ['Constants of the rtemu generic netlink family, from its YNL spec.'])
     p('')
     p(f'/// The family name, nul-terminated.')
     p(f'pub(crate) const {fam}_FAMILY_NAME: &[u8] = b"{spec["name"]}\\0";')
@@ -236,20 +243,12 @@ def kernel_msgs(spec):
     sets = {a['name']: a for a in spec['attribute-sets']}
     out = []
     p = out.append
-    p('// SPDX-License-Identifier: GPL-2.0')
-    p('')
-    p('// Do not edit directly, auto-generated from include/rtemu.yaml')
-    p('// by scripts/ynl_gen_rust.py. To regenerate run: scripts/ynl-regen.sh')
-    p('')
-    p('//! The messages of the rtemu family that the module writes, from its YNL spec:')
-    p('//! each reply\'s and event\'s attributes as a struct whose `put` writes those')
-    p('//! present in the spec\'s order, with the right type; and the notifications,')
-    p('//! each with its command and multicast group.')
-    p('')
-    p('#![allow(')
-    p('    dead_code,')
-    p('    reason = "the whole table is generated; each user takes what it needs"')
-    p(')]')
+    kernel_preamble(p, [
+        'The messages of the rtemu family that the module writes, from its YNL spec:',
+        'each reply\'s and event\'s attributes as a struct whose `put` writes those',
+        'present in the spec\'s order, with the right type; and the notifications,',
+        'each with its command and multicast group.',
+    ])
     p('')
     p('use kernel::prelude::*;')
     p('')
