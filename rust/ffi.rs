@@ -113,7 +113,7 @@ extern "C" {
         plen: u8,
         gateway: *const CAddr,
         flags: u32,
-        reason: *const c_char,
+        reason: u32,
     );
     pub(crate) fn rtemu_trace_miss(net: *const bindings::net, dst: *const CAddr, err: c_int);
     pub(crate) fn rtemu_trace_clear(net: *const bindings::net, family: u8, count: u32);

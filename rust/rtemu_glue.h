@@ -77,10 +77,12 @@ enum {
 	RTEMU_TRACE_DEPRECATE = 5,
 	RTEMU_TRACE_DELETE = 6,
 };
-/* @gateway NULL: none; @reason for RTEMU_TRACE_DELETE only. */
+/*
+ * @gateway: the route's router, unspecified (0.0.0.0 or ::) for none;
+ * @reason: an enum rtemu_delete_reason, for RTEMU_TRACE_DELETE only.
+ */
 void rtemu_trace_route(const struct net *net, u32 kind, const struct rtemu_addr *dst,
-		       u8 plen, const struct rtemu_addr *gateway, u32 flags,
-		       const char *reason);
+		       u8 plen, const struct rtemu_addr *gateway, u32 flags, u32 reason);
 void rtemu_trace_miss(const struct net *net, const struct rtemu_addr *dst, int err);
 void rtemu_trace_clear(const struct net *net, u8 family, u32 count);
 

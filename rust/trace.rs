@@ -2,11 +2,8 @@
 
 //! Tracepoints (`rtemu_trace.h`, fired in `rtemu_trace.c`): each route
 //! event of a namespace, as it goes out, whether anyone listens on netlink
-//! or not (misses too, which netlink rate-limits).
-
-use core::ptr::null;
-
-use kernel::str::CStrExt;
+//! or not (misses too, which netlink rate-limits). They take raw values
+//! (addresses, numbers), formatted only when the trace is read.
 
 use crate::{
     addr::Af,
@@ -14,7 +11,6 @@ use crate::{
     event::{Event, Events},
     ffi::{self, CAddr},
     nl::NetRef,
-    uapi::rtemu_delete_reason_name,
 };
 
 /// Fires the tracepoint of each event.
@@ -22,19 +18,16 @@ pub(crate) fn events(net: NetRef<'_>, events: &Events<'_>) {
     for e in events.iter() {
         match e {
             Event::Add(info) if info.parent.is_some() => {
-                route(net, ffi::RTEMU_TRACE_CLONE, info, None)
+                route(net, ffi::RTEMU_TRACE_CLONE, info, 0)
             }
-            Event::Add(info) => route(net, ffi::RTEMU_TRACE_ADD, info, None),
-            Event::Resolve(info) => route(net, ffi::RTEMU_TRACE_RESOLVE, info, None),
-            Event::Change(info) => route(net, ffi::RTEMU_TRACE_CHANGE, info, None),
-            Event::Expire(info) => route(net, ffi::RTEMU_TRACE_EXPIRE, info, None),
-            Event::Deprecate(info) => route(net, ffi::RTEMU_TRACE_DEPRECATE, info, None),
-            Event::Delete(info, reason) => route(
-                net,
-                ffi::RTEMU_TRACE_DELETE,
-                info,
-                rtemu_delete_reason_name(reason.to_uapi()),
-            ),
+            Event::Add(info) => route(net, ffi::RTEMU_TRACE_ADD, info, 0),
+            Event::Resolve(info) => route(net, ffi::RTEMU_TRACE_RESOLVE, info, 0),
+            Event::Change(info) => route(net, ffi::RTEMU_TRACE_CHANGE, info, 0),
+            Event::Expire(info) => route(net, ffi::RTEMU_TRACE_EXPIRE, info, 0),
+            Event::Deprecate(info) => route(net, ffi::RTEMU_TRACE_DEPRECATE, info, 0),
+            Event::Delete(info, reason) => {
+                route(net, ffi::RTEMU_TRACE_DELETE, info, reason.to_uapi())
+            }
             Event::Clear { af, count } => {
                 let family = af.map_or(0, Af::to_uapi);
                 // SAFETY: the namespace is live (`NetRef`).
@@ -50,21 +43,22 @@ pub(crate) fn events(net: NetRef<'_>, events: &Events<'_>) {
     }
 }
 
-fn route(net: NetRef<'_>, kind: u32, info: &RouteInfo, reason: Option<&core::ffi::CStr>) {
+/// `reason`: the `delete-reason` of a delete, ignored by the other kinds.
+fn route(net: NetRef<'_>, kind: u32, info: &RouteInfo, reason: u32) {
     let dst = CAddr::of(&info.prefix.addr());
-    let gateway = (!info.gateway.is_unspecified()).then(|| CAddr::of(&info.gateway));
-    // SAFETY: the namespace is live (`NetRef`); the addresses and the reason
-    // (a static string) live for the call; a null gateway or reason is
-    // allowed.
+    // Unspecified (0.0.0.0 or ::) when the route has no router.
+    let gateway = CAddr::of(&info.gateway);
+    // SAFETY: the namespace is live (`NetRef`); the addresses live for the
+    // call.
     unsafe {
         ffi::rtemu_trace_route(
             net.as_ptr(),
             kind,
             &dst,
             info.prefix.len(),
-            gateway.as_ref().map_or(null(), |g| g),
+            &gateway,
             info.flags,
-            reason.map_or(null(), |r| r.as_char_ptr()),
+            reason,
         )
     };
 }
