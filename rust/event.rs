@@ -200,7 +200,7 @@ impl Drop for Events<'_> {
     /// Events that have somewhere to go are sent when they go at the
     /// latest: none is lost to a forgotten [`Events::flush`].
     fn drop(&mut self) {
-        if self.list.len() != 0 || self.entries.len() != 0 || self.lost {
+        if !self.list.is_empty() || !self.entries.is_empty() || self.lost {
             self.flush();
         }
     }

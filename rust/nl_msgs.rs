@@ -19,51 +19,51 @@ use crate::{nl::PutAttrs, uapi::*};
 
 /// A notification of the family.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Ntf {
+pub(crate) enum Notification {
     /// A route was added, or cloned (RTM_ADD).
-    AddNtf,
+    Add,
     /// A route was deleted (RTM_DELETE), with the reason.
-    DeleteNtf,
+    Delete,
     /// A route was changed (RTM_CHANGE).
-    ChangeNtf,
+    Change,
     /// A route reached expires-at and was deleted.
-    ExpireNtf,
+    Expire,
     /// A route reached preferred-until.
-    DeprecateNtf,
+    Deprecate,
     /// Routes were cleared; family is absent when all families were.
-    ClearNtf,
+    Clear,
     /// A clone of an RTF_XRESOLVE route awaits resolution (RTM_RESOLVE).
-    ResolveNtf,
+    Resolve,
     /// A lookup with report set failed (RTM_MISS).
-    MissNtf,
+    Miss,
 }
 
-impl Ntf {
+impl Notification {
     /// Its command.
     pub(crate) const fn cmd(self) -> u8 {
         match self {
-            Self::AddNtf => RTEMU_CMD_ADD_NTF,
-            Self::DeleteNtf => RTEMU_CMD_DELETE_NTF,
-            Self::ChangeNtf => RTEMU_CMD_CHANGE_NTF,
-            Self::ExpireNtf => RTEMU_CMD_EXPIRE_NTF,
-            Self::DeprecateNtf => RTEMU_CMD_DEPRECATE_NTF,
-            Self::ClearNtf => RTEMU_CMD_CLEAR_NTF,
-            Self::ResolveNtf => RTEMU_CMD_RESOLVE_NTF,
-            Self::MissNtf => RTEMU_CMD_MISS_NTF,
+            Self::Add => RTEMU_CMD_ADD_NTF,
+            Self::Delete => RTEMU_CMD_DELETE_NTF,
+            Self::Change => RTEMU_CMD_CHANGE_NTF,
+            Self::Expire => RTEMU_CMD_EXPIRE_NTF,
+            Self::Deprecate => RTEMU_CMD_DEPRECATE_NTF,
+            Self::Clear => RTEMU_CMD_CLEAR_NTF,
+            Self::Resolve => RTEMU_CMD_RESOLVE_NTF,
+            Self::Miss => RTEMU_CMD_MISS_NTF,
         }
     }
 
     /// The multicast group it goes to.
     pub(crate) const fn group(self) -> u32 {
         match self {
-            Self::AddNtf => RTEMU_NLGRP_MONITOR,
-            Self::DeleteNtf => RTEMU_NLGRP_MONITOR,
-            Self::ChangeNtf => RTEMU_NLGRP_MONITOR,
-            Self::ExpireNtf => RTEMU_NLGRP_MONITOR,
-            Self::DeprecateNtf => RTEMU_NLGRP_MONITOR,
-            Self::ClearNtf => RTEMU_NLGRP_MONITOR,
-            Self::ResolveNtf => RTEMU_NLGRP_RESOLVE,
-            Self::MissNtf => RTEMU_NLGRP_RESOLVE,
+            Self::Add => RTEMU_NLGRP_MONITOR,
+            Self::Delete => RTEMU_NLGRP_MONITOR,
+            Self::Change => RTEMU_NLGRP_MONITOR,
+            Self::Expire => RTEMU_NLGRP_MONITOR,
+            Self::Deprecate => RTEMU_NLGRP_MONITOR,
+            Self::Clear => RTEMU_NLGRP_MONITOR,
+            Self::Resolve => RTEMU_NLGRP_RESOLVE,
+            Self::Miss => RTEMU_NLGRP_RESOLVE,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     event::{Event, Events},
     lifetime::{remaining, Clock},
     nl::{Msg, NetRef, PutAttrs},
-    nl_msgs::{ClearNtfAttrs, DeleteNtfAttrs, MissNtfAttrs, Ntf, RouteGetReplyAttrs},
+    nl_msgs::{ClearNtfAttrs, DeleteNtfAttrs, MissNtfAttrs, Notification, RouteGetReplyAttrs},
     uapi::{RTEMU_NLGRP_MONITOR, RTEMU_NLGRP_RESOLVE},
 };
 
@@ -42,21 +42,21 @@ pub(crate) fn put_route(m: &mut impl PutAttrs, info: &RouteInfo, clock: &dyn Clo
 }
 
 /// The notification of an event.
-fn ntf_of(event: &Event) -> Ntf {
+fn notification_of(event: &Event) -> Notification {
     match event {
-        Event::Add(_) => Ntf::AddNtf,
-        Event::Delete(..) => Ntf::DeleteNtf,
-        Event::Change(_) => Ntf::ChangeNtf,
-        Event::Expire(_) => Ntf::ExpireNtf,
-        Event::Deprecate(_) => Ntf::DeprecateNtf,
-        Event::Clear { .. } => Ntf::ClearNtf,
-        Event::Resolve(_) => Ntf::ResolveNtf,
-        Event::Miss { .. } => Ntf::MissNtf,
+        Event::Add(_) => Notification::Add,
+        Event::Delete(..) => Notification::Delete,
+        Event::Change(_) => Notification::Change,
+        Event::Expire(_) => Notification::Expire,
+        Event::Deprecate(_) => Notification::Deprecate,
+        Event::Clear { .. } => Notification::Clear,
+        Event::Resolve(_) => Notification::Resolve,
+        Event::Miss { .. } => Notification::Miss,
     }
 }
 
 fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
-    let mut m = Msg::event(ntf_of(event).cmd())?;
+    let mut m = Msg::event(notification_of(event).cmd())?;
     match event {
         Event::Add(info)
         | Event::Change(info)
@@ -98,7 +98,7 @@ pub(crate) fn send(
         net.set_err(RTEMU_NLGRP_RESOLVE, ENOBUFS);
     }
     for event in events.iter() {
-        let group = ntf_of(event).group();
+        let group = notification_of(event).group();
         if !net.has_listeners(group) {
             continue;
         }

@@ -256,19 +256,23 @@ def kernel_msgs(spec):
     p('')
     p('/// A notification of the family.')
     p('#[derive(Clone, Copy, PartialEq, Eq, Debug)]')
-    p('pub(crate) enum Ntf {')
+    p('pub(crate) enum Notification {')
     ntfs = [op for op in spec['operations']['list'] if 'event' in op or 'notify' in op]
+
+    def variant(op):
+        # `add-ntf` is `Notification::Add`.
+        return camel(op['name'].removesuffix('-ntf'))
     for op in ntfs:
         out.extend(doc_lines(op.get('doc'), 4, '    /// '))
-        p(f'    {camel(op["name"])},')
+        p(f'    {variant(op)},')
     p('}')
     p('')
-    p('impl Ntf {')
+    p('impl Notification {')
     p('    /// Its command.')
     p('    pub(crate) const fn cmd(self) -> u8 {')
     p('        match self {')
     for op in ntfs:
-        p(f'            Self::{camel(op["name"])} => {fam}_CMD_{c_upper(op["name"])},')
+        p(f'            Self::{variant(op)} => {fam}_CMD_{c_upper(op["name"])},')
     p('        }')
     p('    }')
     p('')
@@ -276,7 +280,7 @@ def kernel_msgs(spec):
     p('    pub(crate) const fn group(self) -> u32 {')
     p('        match self {')
     for op in ntfs:
-        p(f'            Self::{camel(op["name"])} => {fam}_NLGRP_{c_upper(op["mcgrp"])},')
+        p(f'            Self::{variant(op)} => {fam}_NLGRP_{c_upper(op["mcgrp"])},')
     p('        }')
     p('    }')
     p('}')
