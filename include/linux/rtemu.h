@@ -178,6 +178,10 @@ struct rtemu_rtrequest_hook {
  * -EBUSY if @hook is registered already (different hooks may be). May
  * sleep. If the module goes with @hook still registered, rtemu unregisters
  * it first, with a warning in the log: unregister it in the module's exit.
+ * Registering takes no reference on the module (it could then never be
+ * unloaded, its exit never run); a hook is called under RCU, and
+ * unregistering waits for the calls in flight, so the module's code stays
+ * while it is called.
  */
 int __rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook, struct module *owner);
 #define rtemu_register_rtrequest(hook) __rtemu_register_rtrequest(hook, THIS_MODULE)
