@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Address families and the ASN data set as CIDR lists.
+//! Address families and the two data sets as CIDR lists: the `@ip-location-db/asn` ranges split
+//! into CIDR blocks ([`load_asn`]), and a real BGP full table, one prefix a line ([`load_bgp`]).
 
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -9,6 +10,7 @@ use std::net::{
     Ipv6Addr, //
 };
 use std::path::Path;
+use std::process::Command;
 
 /// An address of one family, as an unsigned integer in host order.
 pub trait Addr: Copy + Ord + Eq + Hash + Debug + Send + Sync + 'static {
@@ -203,6 +205,132 @@ pub fn load_asn(dir: &Path) -> std::io::Result<(Vec<Cidr4>, Vec<Cidr6>)> {
     Ok((v4, v6))
 }
 
+/// The data sets the benchmarks run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DataSet {
+    /// `@ip-location-db/asn`: address ranges split into CIDR blocks (no nesting at all).
+    Asn,
+    /// A BGP full table (`tools/rtemu-bench/data/bgp-full-table.txt.gz`): nested prefixes.
+    Bgp,
+}
+
+impl DataSet {
+    /// Both, in report order.
+    pub const ALL: [DataSet; 2] = [DataSet::Asn, DataSet::Bgp];
+
+    /// `asn` or `bgp`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataSet::Asn => "asn",
+            DataSet::Bgp => "bgp",
+        }
+    }
+
+    /// Where it comes from, for reports.
+    pub fn source(self) -> &'static str {
+        match self {
+            DataSet::Asn => {
+                "@ip-location-db/asn (RouteViews + RIR data, CC BY 4.0), ranges split into CIDR \
+                 blocks, deduplicated"
+            }
+            DataSet::Bgp => {
+                "BGP full table from the test data of gaissmai/bart \
+                 (internal/tests/testdata/prefixes.txt.gz, commit c4b30e2e, MIT), \
+                 vendored as tools/rtemu-bench/data/bgp-full-table.txt.gz"
+            }
+        }
+    }
+
+    /// Both families' prefixes from `path`: the unpacked package directory ([`load_asn`]) or
+    /// the prefix list ([`load_bgp`]).
+    pub fn load(self, path: &Path) -> std::io::Result<(Vec<Cidr4>, Vec<Cidr6>)> {
+        match self {
+            DataSet::Asn => load_asn(path),
+            DataSet::Bgp => load_bgp(path),
+        }
+    }
+}
+
+/// Why a prefix list was refused: the first bad line, numbered from 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    /// Its number.
+    pub line: usize,
+    /// Its text (without the line end).
+    pub text: String,
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}: {:?} is not an IPv4 or IPv6 prefix (addr/len, host bits zero)",
+            self.line, self.text
+        )
+    }
+}
+
+impl std::error::Error for BadLine {}
+
+/// Parses a prefix list: one `addr/len` a line, IPv4 and IPv6 mixed, LF or CRLF line ends,
+/// surrounding blanks and empty lines ignored. Every other line must be a prefix of either
+/// family with its host bits zero, else the list is refused at its first bad line. Returns each
+/// family's prefixes sorted by (address, length) and deduplicated.
+pub fn parse_prefix_list(text: &str) -> Result<(Vec<Cidr4>, Vec<Cidr6>), BadLine> {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let s = line.trim();
+        if s.is_empty() {
+            continue;
+        }
+        if let Some(p) = parse_cidr::<u32>(s) {
+            v4.push(p);
+        } else if let Some(p) = parse_cidr::<u128>(s) {
+            v6.push(p);
+        } else {
+            return Err(BadLine {
+                line: i + 1,
+                text: s.to_owned(),
+            });
+        }
+    }
+    v4.sort_unstable();
+    v4.dedup();
+    v6.sort_unstable();
+    v6.dedup();
+    Ok((v4, v6))
+}
+
+/// A file's text; a name ending in `.gz` is decompressed with `gzip -dc` (the workspace has no
+/// gzip crate, and every system has gzip).
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    if path.extension().is_none_or(|e| e != "gz") {
+        return std::fs::read_to_string(path);
+    }
+    let out = Command::new("gzip").arg("-dc").arg(path).output()?;
+    if !out.status.success() {
+        return Err(std::io::Error::other(format!(
+            "gzip -dc {}: {}: {}",
+            path.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Both families' prefixes of a prefix list file ([`parse_prefix_list`]; `.gz` allowed).
+pub fn load_bgp(path: &Path) -> std::io::Result<(Vec<Cidr4>, Vec<Cidr6>)> {
+    parse_prefix_list(&read_text(path)?).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +428,55 @@ mod tests {
         );
         let v6 = parse_csv::<u128>(text);
         assert_eq!(v6, [(0x2001u128 << 112, 32)]);
+    }
+
+    #[test]
+    fn prefix_list_is_parsed() {
+        // CRLF line ends as in the BGP table, a blank line, both families mixed, a duplicate.
+        let text = "1.0.0.0/24\r\n1.0.4.0/22\r\n\r\n2001:db8::/32\r\n\
+                    10.0.0.0/8\n10.1.0.0/16\n1.0.0.0/24\n  2001:db8:1::/48  \n";
+        let (v4, v6) = parse_prefix_list(text).unwrap();
+        assert_eq!(
+            v4,
+            [
+                (0x0100_0000, 24),
+                (0x0100_0400, 22),
+                (0x0a00_0000, 8),
+                (0x0a01_0000, 16)
+            ]
+        );
+        assert_eq!(
+            v6,
+            [
+                (0x2001_0db8u128 << 96, 32),
+                ((0x2001_0db8u128 << 96) | (1 << 80), 48)
+            ]
+        );
+        assert_eq!(parse_prefix_list(""), Ok((vec![], vec![])));
+    }
+
+    #[test]
+    fn malformed_prefix_lists_are_refused() {
+        for (text, line, bad) in [
+            ("1.0.0.0/24\r\n1.0.0.1/24\r\n", 2, "1.0.0.1/24"), // host bits set
+            ("1.0.0.0/24\n1.0.0.0/33\n", 2, "1.0.0.0/33"),
+            ("1.0.0.0\n", 1, "1.0.0.0"), // no length
+            ("::/0\n\n2001:db8::/129\n", 3, "2001:db8::/129"),
+            ("1.0.0.0/24 # comment\n", 1, "1.0.0.0/24 # comment"),
+            ("1.0.0.0/24,13335\n", 1, "1.0.0.0/24,13335"),
+            ("garbage\n", 1, "garbage"),
+        ] {
+            assert_eq!(
+                parse_prefix_list(text),
+                Err(BadLine {
+                    line,
+                    text: bad.to_owned()
+                }),
+                "{text:?}"
+            );
+        }
+        let e = parse_prefix_list("x/1\n").unwrap_err().to_string();
+        assert!(e.starts_with("line 1: \"x/1\""), "{e}");
     }
 
     #[test]

@@ -56,6 +56,31 @@ impl<A: Addr> RefLpm<A> {
         })
     }
 
+    /// The longest prefix strictly shorter than `len` that contains `p/len`: the prefix that
+    /// covers it, if the set nests it under one.
+    pub fn covering(&self, p: A, len: u8) -> Option<(A, u8, u32)> {
+        self.by_len
+            .iter()
+            .filter(|(l, _)| *l < len)
+            .find_map(|(l, m)| {
+                let q = masked(p, *l);
+                m.get(&q).map(|&v| (q, *l, v))
+            })
+    }
+
+    /// Every prefix strictly shorter than `len` that contains `p/len`, shortest first.
+    pub fn covers_of(&self, p: A, len: u8) -> Vec<(A, u8)> {
+        self.by_len
+            .iter()
+            .rev()
+            .take_while(|(l, _)| *l < len)
+            .filter_map(|(l, m)| {
+                let q = masked(p, *l);
+                m.contains_key(&q).then_some((q, *l))
+            })
+            .collect()
+    }
+
     /// Whether any prefix contains `a` (binary search in the union).
     pub fn covers(&self, a: A) -> bool {
         let x = a.to_u128();
@@ -72,6 +97,15 @@ impl<A: Addr> RefLpm<A> {
             .sum();
         total / 2f64.powi(i32::from(A::BITS))
     }
+}
+
+/// The prefixes of `set` that another prefix of `set` covers (nested ones), in `set`'s order.
+pub fn nested<A: Addr>(set: &[(A, u8)]) -> Vec<(A, u8)> {
+    let lpm = RefLpm::new(set);
+    set.iter()
+        .copied()
+        .filter(|&(p, l)| lpm.covering(p, l).is_some())
+        .collect()
 }
 
 /// The naive definition, for tests: scan every prefix, keep the longest that contains `a`.
@@ -115,5 +149,51 @@ mod tests {
             let a = r.next_u64() as u32;
             assert_eq!(lpm.covers(a), naive_lpm(&set[..300], a).is_some());
         }
+    }
+
+    #[test]
+    fn nested_prefixes_are_those_with_a_cover() {
+        let set: Vec<(u32, u8)> = vec![
+            (0x0a00_0000, 8),  // 10.0.0.0/8
+            (0x0a01_0000, 16), // 10.1.0.0/16: under the /8
+            (0x0a01_0200, 24), // 10.1.2.0/24: under the /16 (and the /8)
+            (0x0b00_0000, 24), // 11.0.0.0/24: alone
+            (0x0b00_0100, 24), // 11.0.1.0/24: a neighbour, not a cover
+        ];
+        let lpm = RefLpm::new(&set);
+        assert_eq!(lpm.covering(0x0a01_0200, 24), Some((0x0a01_0000, 16, 1)));
+        assert_eq!(lpm.covering(0x0a01_0000, 16), Some((0x0a00_0000, 8, 0)));
+        assert_eq!(lpm.covering(0x0a00_0000, 8), None);
+        assert_eq!(lpm.covering(0x0b00_0100, 24), None);
+        assert_eq!(nested(&set), [(0x0a01_0000, 16), (0x0a01_0200, 24)]);
+        assert_eq!(
+            lpm.covers_of(0x0a01_0200, 24),
+            [(0x0a00_0000, 8), (0x0a01_0000, 16)]
+        );
+        assert_eq!(lpm.covers_of(0x0a01_0200, 16), [(0x0a00_0000, 8)]);
+        assert_eq!(lpm.covers_of(0x0b00_0100, 24), []);
+        // The default route covers everything else.
+        let mut with_default = set.clone();
+        with_default.push((0, 0));
+        assert_eq!(nested(&with_default).len(), set.len());
+        // Against the naive definition on random nested sets.
+        let mut r = SplitMix64::new(8);
+        let set: Vec<(u128, u8)> = (0..400)
+            .map(|_| {
+                let l = [16u8, 24, 32, 40, 48, 64][r.below(6)];
+                // Few distinct addresses, so that covers turn up.
+                let a = (0x2000 + r.below(4) as u128) << 112
+                    | (r.below(4) as u128) << 100
+                    | (r.below(4) as u128) << 80;
+                (masked(a, l), l)
+            })
+            .collect();
+        let want: Vec<(u128, u8)> = set
+            .iter()
+            .copied()
+            .filter(|&(p, l)| set.iter().any(|&(q, m)| m < l && masked(p, m) == q))
+            .collect();
+        assert!(!want.is_empty() && want.len() < set.len());
+        assert_eq!(nested(&set), want);
     }
 }
