@@ -14,6 +14,9 @@ VIRTME_NG_VERSION=1.42
 VIRTIOFSD_VERSION=1.14.0
 # Real routing-table-derived prefixes (RouteViews + RIR data, CC BY 4.0).
 ASN_DATA_PACKAGE=@ip-location-db/asn@2.3.2026061719
+# A real BGP full table (nested prefixes), vendored with its licence and
+# provenance: tools/rtemu-bench/data/README.md.
+BGP_DATA_FILE=$RTEMU_ROOT/tools/rtemu-bench/data/bgp-full-table.txt.gz
 
 RTEMU_TOOLS=$RTEMU_CACHE/tools
 RTEMU_VENV=$RTEMU_CACHE/venv

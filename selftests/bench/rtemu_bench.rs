@@ -6,11 +6,15 @@
 //! kernel after the guest script has put the same prefixes into a spare IPv4
 //! table and the IPv6 main table. It compiles rtemu's table sources, loads
 //! the prefix files into its own table, and times, for random keys, keys
-//! that all hit and keys that all miss:
+//! that all hit, keys that all miss and, when a file of the set's nested
+//! prefixes is given (those another prefix of the set covers), keys inside
+//! them (nested hits):
 //!
 //! - rtemu's plain RCU lookup (`lookup_rcu`, one RCU section per lookup),
 //! - rtemu's referenced lookup (`rtalloc1` without `report`, then `RTFREE`),
-//! - Linux's `fib_table_lookup()` on the spare table and `fib6_lookup()`,
+//! - Linux's `fib_table_lookup()` on the spare table and `fib6_lookup()` (the
+//!   local table, then main: Linux 7.3 does not export `fib6_table_lookup()`
+//!   to modules, so no single IPv6 table can be asked alone),
 //!
 //! checks that rtemu and the FIB match the same prefix length for every key,
 //! and measures per-lookup latency with and without a writer churning the
@@ -78,6 +82,8 @@ mod glue {
     extern "C" {
         pub(crate) fn rtemu_bench_v4_file() -> *const c_char;
         pub(crate) fn rtemu_bench_v6_file() -> *const c_char;
+        pub(crate) fn rtemu_bench_v4_nested_file() -> *const c_char;
+        pub(crate) fn rtemu_bench_v6_nested_file() -> *const c_char;
         pub(crate) fn rtemu_bench_keys() -> u32;
         pub(crate) fn rtemu_bench_seed() -> u64;
         pub(crate) fn rtemu_bench_churn_us() -> u32;
@@ -241,6 +247,8 @@ enum Keys {
     Random,
     Hit,
     Miss,
+    /// Inside a nested prefix of the set: the match has a covering prefix.
+    Nested,
 }
 
 impl Keys {
@@ -249,15 +257,17 @@ impl Keys {
             Keys::Random => "random",
             Keys::Hit => "hit",
             Keys::Miss => "miss",
+            Keys::Nested => "nested",
         }
     }
 }
 
-/// `n` keys of a kind for `prefixes` in `t` (fewer misses if the set
-/// covers nearly everything).
+/// `n` keys of a kind for `prefixes` in `t`, nested ones from `nested`
+/// (fewer misses if the set covers nearly everything).
 fn keys(
     t: &RouteTable,
     prefixes: &[Prefix],
+    nested: &[Prefix],
     v6: bool,
     kind: Keys,
     n: usize,
@@ -272,6 +282,10 @@ fn keys(
             Keys::Hit => {
                 let i = rng.below(prefixes.len());
                 rng.inside(&prefixes[i])
+            }
+            Keys::Nested => {
+                let i = rng.below(nested.len());
+                rng.inside(&nested[i])
             }
         };
         if kind == Keys::Miss && match_len(t, &a).is_some() {
@@ -443,9 +457,11 @@ fn route(prefix: Prefix, gw: Addr) -> NewRoute {
     }
 }
 
-/// Everything for one family's prefix file.
+/// Everything for one family's prefix file and the file of its nested
+/// prefixes (none: no nested keys).
 fn bench_family(
     file: FileBuf,
+    nested_file: Option<FileBuf>,
     v6: bool,
     fib4: *mut kernel::ffi::c_void,
     n: usize,
@@ -454,6 +470,10 @@ fn bench_family(
     let family = if v6 { "inet6" } else { "inet" };
     let prefixes = Arc::new(parse(file.bytes())?, GFP_KERNEL)?;
     drop(file);
+    let nested = match nested_file {
+        Some(f) => parse(f.bytes())?,
+        None => KVVec::new(),
+    };
     let gw = if v6 {
         let mut a = [0u8; 16];
         a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
@@ -478,8 +498,11 @@ fn bench_family(
         now_ns() - start
     );
 
-    for kind in [Keys::Random, Keys::Hit, Keys::Miss] {
-        let keys = keys(&t, &prefixes, v6, kind, n, rng)?;
+    for kind in [Keys::Random, Keys::Hit, Keys::Miss, Keys::Nested] {
+        if kind == Keys::Nested && nested.is_empty() {
+            continue;
+        }
+        let keys = keys(&t, &prefixes, &nested, v6, kind, n, rng)?;
         // The same keys as the FIB loops take them.
         // Arrays this large need kvmalloc (kmalloc stops at 4 MiB).
         let mut raw4: KVVec<[u8; 4]> = KVVec::new();
@@ -501,9 +524,10 @@ fn bench_family(
         let referenced = median_ns(|| time_referenced(&t, &keys));
         let linux = median_ns(|| time_fib(fib4, &keys, &raw4, &raw6));
         pr_info!(
-            "rtemu_bench: {{\"bench\":\"lookup\",\"family\":\"{}\",\"prefixes\":{},\"keys\":\"{}\",\"lookups\":{},\"hits\":{},\"disagree\":{},\"rtemu_ns\":{},\"rtemu_ref_ns\":{},\"linux_ns\":{}}}\n",
+            "rtemu_bench: {{\"bench\":\"lookup\",\"family\":\"{}\",\"prefixes\":{},\"nested\":{},\"keys\":\"{}\",\"lookups\":{},\"hits\":{},\"disagree\":{},\"rtemu_ns\":{},\"rtemu_ref_ns\":{},\"linux_ns\":{}}}\n",
             family,
             prefixes.len(),
+            nested.len(),
             kind.name(),
             keys.len(),
             hits,
@@ -552,6 +576,10 @@ impl kernel::Module for RtemuBench {
         let v4 = unsafe { glue::rtemu_bench_v4_file() };
         // SAFETY: reads a module parameter, set before `init` runs.
         let v6 = unsafe { glue::rtemu_bench_v6_file() };
+        // SAFETY: reads a module parameter, set before `init` runs.
+        let v4_nested = unsafe { glue::rtemu_bench_v4_nested_file() };
+        // SAFETY: reads a module parameter, set before `init` runs.
+        let v6_nested = unsafe { glue::rtemu_bench_v6_nested_file() };
         // SAFETY: creates or finds the spare table of the initial namespace.
         let fib4 = unsafe { glue::rtemu_bench_fib4_table() };
         if fib4.is_null() {
@@ -559,10 +587,10 @@ impl kernel::Module for RtemuBench {
         }
         let mut rng = Rng(seed);
         if let Some(file) = FileBuf::read(v4)? {
-            bench_family(file, false, fib4, n, &mut rng)?;
+            bench_family(file, FileBuf::read(v4_nested)?, false, fib4, n, &mut rng)?;
         }
         if let Some(file) = FileBuf::read(v6)? {
-            bench_family(file, true, fib4, n, &mut rng)?;
+            bench_family(file, FileBuf::read(v6_nested)?, true, fib4, n, &mut rng)?;
         }
         pr_info!("rtemu_bench: {{\"bench\":\"done\"}}\n");
         Ok(Self)

@@ -2,7 +2,9 @@
 /*
  * The C half of rtemu's benchmark module: its parameters, reading the prefix
  * and key files, and the timed loops over Linux's own FIB (fib_table_lookup()
- * on a spare IPv4 table, fib6_lookup() for IPv6), so that the peer is timed
+ * on a spare IPv4 table, fib6_lookup() for IPv6: Linux 7.3 does not export
+ * fib6_table_lookup() to modules, so the IPv6 lookup is the local table, then
+ * main, as the kernel routes without custom rules), so that the peer is timed
  * without a Rust-to-C call per lookup. The Rust half (rtemu_bench.rs) times
  * rtemu's table the same way.
  */
@@ -25,6 +27,12 @@ MODULE_PARM_DESC(v4_file, "IPv4 prefixes: 20-byte records (family, length, 2 zer
 static char *v6_file;
 module_param(v6_file, charp, 0444);
 MODULE_PARM_DESC(v6_file, "IPv6 prefixes, same format");
+static char *v4_nested_file;
+module_param(v4_nested_file, charp, 0444);
+MODULE_PARM_DESC(v4_nested_file, "The nested prefixes of v4_file (another prefix of it covers them), same format: adds nested-hit keys");
+static char *v6_nested_file;
+module_param(v6_nested_file, charp, 0444);
+MODULE_PARM_DESC(v6_nested_file, "The nested prefixes of v6_file, same format");
 static unsigned int keys = 200000;
 module_param(keys, uint, 0444);
 MODULE_PARM_DESC(keys, "Lookup keys per key set");
@@ -40,6 +48,8 @@ MODULE_PARM_DESC(churn_us, "Microseconds between the churn writer's updates (0: 
 
 const char *rtemu_bench_v4_file(void) { return v4_file; }
 const char *rtemu_bench_v6_file(void) { return v6_file; }
+const char *rtemu_bench_v4_nested_file(void) { return v4_nested_file; }
+const char *rtemu_bench_v6_nested_file(void) { return v6_nested_file; }
 unsigned int rtemu_bench_keys(void) { return keys; }
 u64 rtemu_bench_seed(void) { return seed; }
 unsigned int rtemu_bench_churn_us(void) { return churn_us; }

@@ -7,6 +7,8 @@
 
 const char *rtemu_bench_v4_file(void);
 const char *rtemu_bench_v6_file(void);
+const char *rtemu_bench_v4_nested_file(void);
+const char *rtemu_bench_v6_nested_file(void);
 unsigned int rtemu_bench_keys(void);
 u64 rtemu_bench_seed(void);
 unsigned int rtemu_bench_churn_us(void);

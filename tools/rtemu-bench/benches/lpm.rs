@@ -3,8 +3,11 @@
 //! `cargo bench -p rtemu-bench --features bench --bench lpm`: the native LPM benchmark (see
 //! `rtemu_bench::native`) with criterion. Environment:
 //!
+//! - `RTEMU_BENCH_DATA`: the data sets, comma-separated (default `asn,bgp`);
 //! - `RTEMU_ASN_DIR`: the unpacked `@ip-location-db/asn` package (default
 //!   `~/.cache/rtemu/data/asn`, where `scripts/setup.sh` puts it);
+//! - `RTEMU_BGP_FILE`: the BGP table's prefix list (default the vendored
+//!   `data/bgp-full-table.txt.gz` of this crate);
 //! - `RTEMU_BENCH_QUICK=1`: a short smoke run;
 //! - `RTEMU_BENCH_SEED`: seed of samples and keys (default 1);
 //! - `RTEMU_BENCH_FILTER`: only benchmark ids containing this (e.g. `v4/full`);
@@ -16,6 +19,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use rtemu_bench::data::DataSet;
 use rtemu_bench::native::{
     bench_all,
     report,
@@ -38,8 +42,21 @@ fn main() {
         },
         PathBuf::from,
     );
+    let bgp = env("RTEMU_BGP_FILE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/bgp-full-table.txt.gz"),
+        PathBuf::from,
+    );
+    let wanted = env("RTEMU_BENCH_DATA").unwrap_or_else(|| "asn,bgp".into());
+    let data = wanted
+        .split(',')
+        .map(|name| match name.trim() {
+            "asn" => (DataSet::Asn, asn.clone()),
+            "bgp" => (DataSet::Bgp, bgp.clone()),
+            other => panic!("RTEMU_BENCH_DATA: unknown data set {other:?} (asn, bgp)"),
+        })
+        .collect();
     let cfg = Config {
-        asn,
+        data,
         seed: env("RTEMU_BENCH_SEED").map_or(1, |s| s.parse().expect("RTEMU_BENCH_SEED")),
         quick: env("RTEMU_BENCH_QUICK").is_some_and(|v| v != "0"),
         filter: env("RTEMU_BENCH_FILTER"),
@@ -52,7 +69,7 @@ fn main() {
     let start = Instant::now();
     let mut c = cfg.criterion().output_directory(&dir).configure_from_args();
     let plan = bench_all(&mut c, &cfg)
-        .unwrap_or_else(|e| panic!("{}: {e} (set RTEMU_ASN_DIR)", cfg.asn.display()));
+        .unwrap_or_else(|e| panic!("{e} (set RTEMU_ASN_DIR, RTEMU_BGP_FILE or RTEMU_BENCH_DATA)"));
     c.final_summary();
     let report = report(&cfg, &plan, &dir, start.elapsed());
     let json = env("RTEMU_BENCH_JSON")

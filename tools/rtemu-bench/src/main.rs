@@ -21,13 +21,14 @@ use serde_json::{
 };
 
 use rtemu_bench::data::{
-    load_asn,
-    Addr, //
+    Addr,
+    DataSet, //
 };
 use rtemu_bench::files::{
     write_bin,
     write_txt, //
 };
+use rtemu_bench::reflpm::nested;
 use rtemu_bench::sample::{
     permutation,
     take,
@@ -47,12 +48,18 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Writes the sampled prefix sets: FAM-SIZE.txt and FAM-SIZE.bin for FAM in v4, v6 and
-    /// SIZE in 1k, 100k, full; prints a one-line JSON summary.
+    /// Writes the sampled prefix sets of one data set: FAM-SIZE.txt, FAM-SIZE.bin and
+    /// FAM-SIZE.nested.bin (the sample's nested prefixes) for FAM in v4, v6 and SIZE in 1k,
+    /// 100k, full; prints a one-line JSON summary.
+    #[command(group = clap::ArgGroup::new("data").required(true).multiple(false))]
     Prefixes {
         /// The unpacked @ip-location-db/asn package (asn-ipv4.csv, asn-ipv6.csv).
-        #[arg(long, value_name = "DIR")]
-        asn: PathBuf,
+        #[arg(long, value_name = "DIR", group = "data")]
+        asn: Option<PathBuf>,
+        /// A prefix list, one prefix a line, IPv4 and IPv6 (the BGP full table,
+        /// tools/rtemu-bench/data/bgp-full-table.txt.gz; .gz is read through gzip -dc).
+        #[arg(long, value_name = "FILE", group = "data")]
+        bgp: Option<PathBuf>,
         /// Where to write the files (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -60,12 +67,16 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Native lookup benchmark (criterion): rtemu's trie against other LPM crates; writes all
-    /// results to one JSON file. Needs the `bench` feature.
+    /// Native lookup benchmark (criterion): rtemu's trie against other LPM crates, on each data
+    /// set given; writes all results to one JSON file. Needs the `bench` feature.
+    #[command(group = clap::ArgGroup::new("data").required(true).multiple(true))]
     Native {
         /// The unpacked @ip-location-db/asn package (asn-ipv4.csv, asn-ipv6.csv).
-        #[arg(long, value_name = "DIR")]
-        asn: PathBuf,
+        #[arg(long, value_name = "DIR", group = "data")]
+        asn: Option<PathBuf>,
+        /// The BGP full table's prefix list (tools/rtemu-bench/data/bgp-full-table.txt.gz).
+        #[arg(long, value_name = "FILE", group = "data")]
+        bgp: Option<PathBuf>,
         /// The JSON file to write.
         #[arg(long, value_name = "OUT")]
         json: PathBuf,
@@ -122,6 +133,7 @@ fn write_family<A: Addr>(
     seed: u64,
     out: &Path,
     files: &mut Map<String, Value>,
+    nested_counts: &mut Map<String, Value>,
 ) -> std::io::Result<()> {
     let perm = permutation(all, seed);
     for size in SetSize::ALL {
@@ -129,28 +141,54 @@ fn write_family<A: Addr>(
         let stem = format!("{}-{}", A::NAME, size.name());
         write_txt(&out.join(format!("{stem}.txt")), set)?;
         write_bin(&out.join(format!("{stem}.bin")), set)?;
-        files.insert(stem, json!(set.len()));
+        // Nested within the sample itself: a cover left out of the sample does not count.
+        let nested = nested(set);
+        write_bin(&out.join(format!("{stem}.nested.bin")), &nested)?;
+        files.insert(stem.clone(), json!(set.len()));
+        nested_counts.insert(stem, json!(nested.len()));
     }
     Ok(())
 }
 
-fn prefixes(asn: &Path, out: &Path, seed: u64) -> std::io::Result<Value> {
-    let (v4, v6) = load_asn(asn)?;
+fn prefixes(data: DataSet, input: &Path, out: &Path, seed: u64) -> std::io::Result<Value> {
+    let (v4, v6) = data.load(input)?;
     std::fs::create_dir_all(out)?;
     let mut files = Map::new();
-    write_family(&v4, seed, out, &mut files)?;
-    write_family(&v6, seed, out, &mut files)?;
+    let mut nested = Map::new();
+    write_family(&v4, seed, out, &mut files, &mut nested)?;
+    write_family(&v6, seed, out, &mut files, &mut nested)?;
     Ok(json!({
+        "data": data.name(),
+        "source": data.source(),
+        "input": input.display().to_string(),
         "seed": seed,
         "out": out.display().to_string(),
         "files": files,
+        "nested": nested,
     }))
+}
+
+/// The data sets given, each with its path, in report order.
+fn data_sets(asn: Option<PathBuf>, bgp: Option<PathBuf>) -> Vec<(DataSet, PathBuf)> {
+    [(DataSet::Asn, asn), (DataSet::Bgp, bgp)]
+        .into_iter()
+        .filter_map(|(d, p)| p.map(|p| (d, p)))
+        .collect()
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.cmd {
-        Cmd::Prefixes { asn, out, seed } => match prefixes(&asn, &out, seed) {
+        Cmd::Prefixes {
+            asn,
+            bgp,
+            out,
+            seed,
+        } => match data_sets(asn, bgp)
+            .first()
+            .map(|(d, input)| prefixes(*d, input, &out, seed))
+            .expect("clap requires one data set")
+        {
             Ok(v) => {
                 println!("{v}");
                 ExitCode::SUCCESS
@@ -162,11 +200,12 @@ fn main() -> ExitCode {
         },
         Cmd::Native {
             asn,
+            bgp,
             json,
             seed,
             quick,
             filter,
-        } => native(&asn, &json, seed, quick, filter.as_deref()),
+        } => native(&data_sets(asn, bgp), &json, seed, quick, filter.as_deref()),
         Cmd::Dump { family } => match dump(family) {
             Ok(v) => {
                 println!("{v}");
@@ -181,8 +220,14 @@ fn main() -> ExitCode {
 }
 
 #[cfg(feature = "bench")]
-fn native(asn: &Path, json: &Path, seed: u64, quick: bool, filter: Option<&str>) -> ExitCode {
-    match rtemu_bench::native::run_to_file(asn, json, seed, quick, filter) {
+fn native(
+    data: &[(DataSet, PathBuf)],
+    json: &Path,
+    seed: u64,
+    quick: bool,
+    filter: Option<&str>,
+) -> ExitCode {
+    match rtemu_bench::native::run_to_file(data, json, seed, quick, filter) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rtemu-bench native: {e}");
@@ -192,7 +237,7 @@ fn native(asn: &Path, json: &Path, seed: u64, quick: bool, filter: Option<&str>)
 }
 
 #[cfg(not(feature = "bench"))]
-fn native(_: &Path, _: &Path, _: u64, _: bool, _: Option<&str>) -> ExitCode {
+fn native(_: &[(DataSet, PathBuf)], _: &Path, _: u64, _: bool, _: Option<&str>) -> ExitCode {
     eprintln!(
         "rtemu-bench native: built without the `bench` feature; run it as\n  \
          cargo run --release -p rtemu-bench --features bench -- native ..."

@@ -3,8 +3,9 @@
 //! The native lookup benchmark (feature `bench`): rtemu's trie (the host build of
 //! `rust/trie.rs`) against other longest-prefix-match crates, with criterion.
 //!
-//! For each family (v4, v6), set (1k, 100k, full: [`crate::sample`]) and key kind (random,
-//! hit, miss: [`crate::keys`]) every implementation is built from the same prefixes (the value
+//! For each data set (asn, bgp: [`DataSet`]), family (v4, v6), set (1k, 100k, full:
+//! [`crate::sample`]) and key kind (random, hit, miss, and nested where the set nests:
+//! [`crate::keys`]) every implementation is built from the same prefixes (the value
 //! of a prefix is its index in the set), its heap bytes measured with the counting allocator
 //! ([`rtemu_testkit::alloc`], around the build, after deferred frees ran), its answers checked
 //! against [`RefLpm`] on the first keys, and then timed by criterion: one criterion iteration is one
@@ -45,8 +46,8 @@ use serde_json::{
 };
 
 use crate::data::{
-    load_asn,
-    Addr, //
+    Addr,
+    DataSet, //
 };
 use crate::keys::{
     generate,
@@ -98,21 +99,23 @@ pub const CRATES: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// Criterion's warm-up and measurement time per benchmark (full runs): with 126 benchmarks
-/// the whole run stays around five minutes.
+/// Criterion's warm-up and measurement time per benchmark (full runs): with 126 benchmarks of
+/// the asn set and 168 of the BGP table (whose nested keys add a row per set and family) the
+/// whole run stays around eleven minutes.
 const WARM_UP_MS: u64 = 500;
 const MEASUREMENT_MS: u64 = 1500;
 
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The unpacked `@ip-location-db/asn` package.
-    pub asn: PathBuf,
+    /// The data sets, each with its input: the unpacked `@ip-location-db/asn` package, the BGP
+    /// table's prefix list.
+    pub data: Vec<(DataSet, PathBuf)>,
     /// Seed of samples and keys.
     pub seed: u64,
     /// A short smoke run.
     pub quick: bool,
-    /// Only benchmark ids (`v4/full/hit/rtemu`) containing this.
+    /// Only benchmark ids (`bgp/v4/full/hit/rtemu`) containing this.
     pub filter: Option<String>,
 }
 
@@ -424,11 +427,14 @@ fn build_all<A: Family>(set: &[(A, u8)]) -> (Vec<Built<A>>, Vec<(&'static str, S
 /// One result row before criterion's estimate is attached.
 struct Row {
     id: String,
+    data: &'static str,
     family: &'static str,
     set: &'static str,
     keys: &'static str,
     implementation: &'static str,
     prefixes: usize,
+    /// The prefixes of the set that another one of the set covers.
+    nested: usize,
     bytes: usize,
     build: Duration,
     matched: f64,
@@ -438,7 +444,8 @@ struct Row {
 /// Everything [`bench_all`] measured apart from the timings.
 pub struct Plan {
     rows: Vec<Row>,
-    counts: BTreeMap<&'static str, usize>,
+    /// Per data set and family: the prefixes, and how many of them another one covers.
+    counts: BTreeMap<(&'static str, &'static str), (usize, usize)>,
     loadavg_start: String,
 }
 
@@ -449,12 +456,21 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
-fn bench_family<A: Family>(c: &mut Criterion, cfg: &Config, all: &[(A, u8)], plan: &mut Plan) {
-    plan.counts.insert(A::NAME, all.len());
+fn bench_family<A: Family>(
+    c: &mut Criterion,
+    cfg: &Config,
+    data: DataSet,
+    all: &[(A, u8)],
+    plan: &mut Plan,
+) {
+    plan.counts.insert(
+        (data.name(), A::NAME),
+        (all.len(), crate::reflpm::nested(all).len()),
+    );
     let perm = permutation(all, cfg.seed);
     for size in SetSize::ALL {
         let set = take(&perm, size);
-        let prefix = format!("{}/{}", A::NAME, size.name());
+        let prefix = format!("{}/{}/{}", data.name(), A::NAME, size.name());
         let names = [RTEMU, RTEMU_ARC, RTEMU_REF]
             .into_iter()
             .chain(CRATES.iter().map(|c| c.0));
@@ -466,10 +482,22 @@ fn bench_family<A: Family>(c: &mut Criterion, cfg: &Config, all: &[(A, u8)], pla
         }
         let t0 = Instant::now();
         let lpm = RefLpm::new(set);
+        // Nested keys only where the sample nests (never in the asn set).
+        let nested = set
+            .iter()
+            .filter(|&&(p, l)| lpm.covering(p, l).is_some())
+            .count();
         let keys: Vec<(KeyKind, Vec<A>)> = KeyKind::ALL
             .iter()
+            .filter(|&&k| k != KeyKind::Nested || nested > 0)
             .map(|&k| {
-                let seed = derive_seed(cfg.seed, &format!("{prefix}/{}/keys", k.name()));
+                // The asn set's keys are seeded as before there were two sets, so that its
+                // rows stay comparable with earlier runs.
+                let seed_prefix = match data {
+                    DataSet::Asn => format!("{}/{}", A::NAME, size.name()),
+                    DataSet::Bgp => prefix.clone(),
+                };
+                let seed = derive_seed(cfg.seed, &format!("{seed_prefix}/{}/keys", k.name()));
                 (k, generate(set, &lpm, k, cfg.keys(), seed))
             })
             .collect();
@@ -519,11 +547,13 @@ fn bench_family<A: Family>(c: &mut Criterion, cfg: &Config, all: &[(A, u8)], pla
                 }
                 plan.rows.push(Row {
                     id,
+                    data: data.name(),
                     family: A::NAME,
                     set: size.name(),
                     keys: kind.name(),
                     implementation: b.name,
                     prefixes: set.len(),
+                    nested,
                     bytes: b.bytes,
                     build: b.build,
                     matched,
@@ -535,11 +565,13 @@ fn bench_family<A: Family>(c: &mut Criterion, cfg: &Config, all: &[(A, u8)], pla
                 if cfg.selected(&id) {
                     plan.rows.push(Row {
                         id,
+                        data: data.name(),
                         family: A::NAME,
                         set: size.name(),
                         keys: kind.name(),
                         implementation: name,
                         prefixes: set.len(),
+                        nested,
                         bytes: 0,
                         build: Duration::ZERO,
                         matched,
@@ -552,16 +584,20 @@ fn bench_family<A: Family>(c: &mut Criterion, cfg: &Config, all: &[(A, u8)], pla
     }
 }
 
-/// Loads the data and runs every benchmark of `cfg` on `c`.
+/// Loads each data set and runs every benchmark of `cfg` on `c`.
 pub fn bench_all(c: &mut Criterion, cfg: &Config) -> std::io::Result<Plan> {
-    let (v4, v6) = load_asn(&cfg.asn)?;
     let mut plan = Plan {
         rows: Vec::new(),
         counts: BTreeMap::new(),
         loadavg_start: loadavg(),
     };
-    bench_family(c, cfg, &v4, &mut plan);
-    bench_family(c, cfg, &v6, &mut plan);
+    for (data, path) in &cfg.data {
+        let (v4, v6) = data
+            .load(path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        bench_family(c, cfg, *data, &v4, &mut plan);
+        bench_family(c, cfg, *data, &v6, &mut plan);
+    }
     Ok(plan)
 }
 
@@ -672,17 +708,19 @@ fn host(plan: &Plan) -> Value {
 /// Builds the JSON report from the plan and criterion's estimates under `criterion_dir`.
 pub fn report(cfg: &Config, plan: &Plan, criterion_dir: &Path, elapsed: Duration) -> Value {
     let est = read_estimates(criterion_dir);
-    let mut ns: BTreeMap<(&str, &str, &str, &str), f64> = BTreeMap::new();
-    let mut best: BTreeMap<(&str, &str, &str, &str), f64> = BTreeMap::new();
+    let mut ns: BTreeMap<Case, f64> = BTreeMap::new();
+    let mut best: BTreeMap<Case, f64> = BTreeMap::new();
     let mut results = Vec::new();
     for r in &plan.rows {
         let e = est.get(&r.id).copied();
         let mut v = json!({
+            "data": r.data,
             "family": r.family,
             "set": r.set,
             "keys": r.keys,
             "implementation": r.implementation,
             "prefixes": r.prefixes,
+            "nested_prefixes": r.nested,
             "bytes_per_prefix": round(r.bytes as f64 / r.prefixes.max(1) as f64, 1),
             "build_ms": round(r.build.as_secs_f64() * 1e3, 1),
             "matched_share": round(r.matched, 4),
@@ -692,7 +730,7 @@ pub fn report(cfg: &Config, plan: &Plan, criterion_dir: &Path, elapsed: Duration
                 v["error"] = json!(err);
             }
             (None, Some(e)) => {
-                let k = (r.family, r.set, r.keys, r.implementation);
+                let k = (r.data, r.family, r.set, r.keys, r.implementation);
                 ns.insert(k, e.point);
                 best.insert(k, e.best);
                 v["ns_per_lookup"] = round(e.point, 2);
@@ -716,11 +754,18 @@ pub fn report(cfg: &Config, plan: &Plan, criterion_dir: &Path, elapsed: Duration
         "criterion": cfg.criterion_json(),
         "elapsed_s": round(elapsed.as_secs_f64(), 1),
         "host": host(plan),
-        "data": {
-            "source": "@ip-location-db/asn (RouteViews + RIR data, CC BY 4.0), ranges split into CIDR blocks, deduplicated",
-            "dir": cfg.asn.display().to_string(),
-            "prefixes": plan.counts,
-        },
+        "data": cfg.data.iter().map(|(d, path)| {
+            let count = |i: usize| json!({
+                "v4": plan.counts.get(&(d.name(), "v4")).map(|c| if i == 0 { c.0 } else { c.1 }),
+                "v6": plan.counts.get(&(d.name(), "v6")).map(|c| if i == 0 { c.0 } else { c.1 }),
+            });
+            (d.name().to_owned(), json!({
+                "source": d.source(),
+                "path": path.display().to_string(),
+                "prefixes": count(0),
+                "nested": count(1),
+            }))
+        }).collect::<serde_json::Map<_, _>>(),
         "method": {
             "ns_per_lookup": "criterion's estimate (slope of the linear regression, else mean) of the time of one lookup; the loop cycles through a pre-generated key array and black_boxes each result (the matched value, read)",
             "ns_median_sample, ns_best_sample": "the median and the fastest of criterion's samples (time / iterations): the fastest is the least disturbed by other load on a shared machine; goals_on_best_samples evaluates the goals on it",
@@ -728,6 +773,7 @@ pub fn report(cfg: &Config, plan: &Plan, criterion_dir: &Path, elapsed: Duration
             "rtemu": "the host build of rust/trie.rs (rtemu-trie's platform: std + crossbeam-epoch); values u32; one epoch pin (the kernel's rcu_read_lock) per timed batch",
             "rtemu-arc": "the same trie with Arc<u32> values; plain lookup reading the value through the Arc",
             "rtemu-ref": "the rtemu-arc trie; referenced lookup: Arc::clone of the matched value (atomic increment) and drop (atomic decrement)",
+            "keys": "random: uniform addresses; hit: a uniform address inside a uniformly chosen prefix of the set; miss: uniform addresses no prefix covers (rejection sampling); nested: a uniform address inside a uniformly chosen nested prefix of the set (one another prefix of the set covers), only for sets that nest",
             "crates": CRATES.iter().map(|(n, c, s)| json!({"implementation": n, "crate": c, "structure": s})).collect::<Vec<_>>(),
         },
         "results": results,
@@ -736,33 +782,36 @@ pub fn report(cfg: &Config, plan: &Plan, criterion_dir: &Path, elapsed: Duration
     })
 }
 
-/// The goals as booleans with the numbers they were decided on.
-fn goals(ns: &BTreeMap<(&str, &str, &str, &str), f64>) -> Value {
-    let kinds = ["random", "hit", "miss"];
-    // 1. IPv4, full set, plain lookup <= 20 ns, for every key kind.
-    let v4: BTreeMap<&str, f64> = kinds
+/// One timed case: (data set, family, set, keys, implementation).
+type Case<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+/// The goals as booleans with the numbers they were decided on, over every data set.
+fn goals(ns: &BTreeMap<Case, f64>) -> Value {
+    // 1. IPv4, full set, plain lookup <= 20 ns, for every key kind of every data set.
+    let v4: BTreeMap<String, f64> = ns
         .iter()
-        .filter_map(|&k| ns.get(&("v4", "full", k, RTEMU)).map(|&x| (k, x)))
+        .filter(|(&(_, f, s, _, i), _)| f == "v4" && s == "full" && i == RTEMU)
+        .map(|(&(d, _, _, k, _), &x)| (format!("{d}/{k}"), x))
         .collect();
     let g1 = json!({
-        "ok": v4.len() == kinds.len() && v4.values().all(|&x| x <= 20.0),
+        "ok": !v4.is_empty() && v4.values().all(|&x| x <= 20.0),
         "limit_ns": 20,
-        "measured_ns": v4.iter().map(|(k, &x)| (k.to_string(), round(x, 2))).collect::<serde_json::Map<_, _>>(),
+        "measured_ns": v4.iter().map(|(k, &x)| (k.clone(), round(x, 2))).collect::<serde_json::Map<_, _>>(),
     });
     // 2. Referenced lookup <= 10 ns over plain, in every case.
     let mut over = Vec::new();
     let mut worst: f64 = f64::NEG_INFINITY;
-    for (&(f, s, k, i), &r) in ns {
+    for (&(d, f, s, k, i), &r) in ns {
         if i != RTEMU_REF {
             continue;
         }
-        let plain = ns.get(&(f, s, k, RTEMU));
-        let arc = ns.get(&(f, s, k, RTEMU_ARC));
+        let plain = ns.get(&(d, f, s, k, RTEMU));
+        let arc = ns.get(&(d, f, s, k, RTEMU_ARC));
         if let Some(&p) = plain {
             worst = worst.max(r - p);
         }
         over.push(json!({
-            "family": f, "set": s, "keys": k,
+            "data": d, "family": f, "set": s, "keys": k,
             "referenced_ns": round(r, 2),
             "plain_ns": plain.map_or(Value::Null, |&p| round(p, 2)),
             "over_plain_ns": plain.map_or(Value::Null, |&p| round(r - p, 2)),
@@ -780,19 +829,19 @@ fn goals(ns: &BTreeMap<(&str, &str, &str, &str), f64>) -> Value {
     let mut cases = Vec::new();
     let mut all_ahead = true;
     let mut any = false;
-    for (&(f, s, k, i), &x) in ns {
+    for (&(d, f, s, k, i), &x) in ns {
         if i != RTEMU {
             continue;
         }
         for (c, _, _) in CRATES {
-            let Some(&y) = ns.get(&(f, s, k, c)) else {
+            let Some(&y) = ns.get(&(d, f, s, k, c)) else {
                 continue;
             };
             any = true;
             let ahead = x < y;
             all_ahead &= ahead;
             cases.push(json!({
-                "family": f, "set": s, "keys": k, "crate": c,
+                "data": d, "family": f, "set": s, "keys": k, "crate": c,
                 "rtemu_ns": round(x, 2), "crate_ns": round(y, 2),
                 "speedup": round(y / x, 2), "rtemu_ahead": ahead,
             }));
@@ -811,10 +860,12 @@ fn goals(ns: &BTreeMap<(&str, &str, &str, &str), f64>) -> Value {
 
 /// A short table of the results for the terminal.
 pub fn table(report: &Value) -> String {
-    let mut rows: BTreeMap<(String, String, String), BTreeMap<String, String>> = BTreeMap::new();
+    let mut rows: BTreeMap<(String, String, String, String), BTreeMap<String, String>> =
+        BTreeMap::new();
     let mut impls: Vec<String> = Vec::new();
     for r in report["results"].as_array().into_iter().flatten() {
         let key = (
+            r["data"].as_str().unwrap_or("").to_owned(),
             r["family"].as_str().unwrap_or("").to_owned(),
             r["set"].as_str().unwrap_or("").to_owned(),
             r["keys"].as_str().unwrap_or("").to_owned(),
@@ -829,7 +880,7 @@ pub fn table(report: &Value) -> String {
         };
         rows.entry(key).or_default().insert(i, cell);
     }
-    let mut s = format!("{:<16}", "ns/lookup");
+    let mut s = format!("{:<24}", "ns/lookup");
     for i in &impls {
         s += &format!("{i:>12}");
     }
@@ -837,12 +888,13 @@ pub fn table(report: &Value) -> String {
     let order = |x: &str| match x {
         "1k" | "random" => 0,
         "100k" | "hit" => 1,
-        _ => 2,
+        "full" | "miss" => 2,
+        _ => 3,
     };
     let mut keys: Vec<_> = rows.keys().cloned().collect();
-    keys.sort_by_key(|k| (k.0.clone(), order(&k.1), order(&k.2)));
+    keys.sort_by_key(|k| (k.0.clone(), k.1.clone(), order(&k.2), order(&k.3)));
     for k in keys {
-        s += &format!("{:<16}", format!("{}/{}/{}", k.0, k.1, k.2));
+        s += &format!("{:<24}", format!("{}/{}/{}/{}", k.0, k.1, k.2, k.3));
         for i in &impls {
             s += &format!("{:>12}", rows[&k].get(i).map_or("-", String::as_str));
         }
@@ -854,14 +906,14 @@ pub fn table(report: &Value) -> String {
 /// The `native` subcommand: runs everything with criterion output under a fresh directory next
 /// to `json` (`JSON.criterion/`), writes the report to `json` and prints a table.
 pub fn run_to_file(
-    asn: &Path,
+    data: &[(DataSet, PathBuf)],
     json: &Path,
     seed: u64,
     quick: bool,
     filter: Option<&str>,
 ) -> Result<(), String> {
     let cfg = Config {
-        asn: asn.to_path_buf(),
+        data: data.to_vec(),
         seed,
         quick,
         filter: filter.map(str::to_owned),
@@ -872,7 +924,7 @@ pub fn run_to_file(
     let _ = std::fs::remove_dir_all(&dir);
     let start = Instant::now();
     let mut c = cfg.criterion().output_directory(&dir);
-    let plan = bench_all(&mut c, &cfg).map_err(|e| format!("{}: {e}", asn.display()))?;
+    let plan = bench_all(&mut c, &cfg).map_err(|e| e.to_string())?;
     let report = report(&cfg, &plan, &dir, start.elapsed());
     let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::write(json, text + "\n").map_err(|e| format!("{}: {e}", json.display()))?;
@@ -922,8 +974,9 @@ mod tests {
         assert_eq!(built.len(), 7);
         let keys = generate(&set, &lpm, KeyKind::Hit, 2000, 1);
         let miss = generate(&set, &lpm, KeyKind::Miss, 500, 2);
+        let nested = generate(&set, &lpm, KeyKind::Nested, 1000, 3);
         for b in &built {
-            for &a in keys.iter().chain(&miss) {
+            for &a in keys.iter().chain(&miss).chain(&nested) {
                 assert_eq!(b.lookup.check(a), lpm.lookup(a).map(|x| x.2), "{}", b.name);
             }
             assert!(b.lookup.time(&keys, 100) > Duration::ZERO);

@@ -5,6 +5,14 @@
 //! A family's samples are prefixes of one seeded permutation of its full (sorted, deduplicated)
 //! list: `1k` is the first 1,000 prefixes of it, `100k` the first 100,000, `full` all of them
 //! (so 1k ⊂ 100k ⊂ full, and the order within each is the permutation's).
+//!
+//! The permutation is a shuffle in which each prefix comes after the prefixes of the list that
+//! cover it ([`covers_first`]): every sample holds the covers of its prefixes, so a sample of a
+//! table that nests (the BGP table) nests as the table does, where a uniform sample of it would
+//! keep almost none of its nesting (1 nested prefix in 1,000). A list without nesting (the asn
+//! set) keeps the shuffle's order exactly.
+
+use std::collections::HashSet;
 
 use rtemu_testkit::rng::{
     derive_seed,
@@ -12,6 +20,7 @@ use rtemu_testkit::rng::{
 };
 
 use crate::data::Addr;
+use crate::reflpm::RefLpm;
 
 /// The set sizes benchmarked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,11 +64,33 @@ pub fn shuffle<T>(v: &mut [T], seed: u64) {
     }
 }
 
-/// The family's permutation of `all` for `seed` (see the module docs).
+/// The family's permutation of `all` (deduplicated) for `seed` (see the module docs).
 pub fn permutation<A: Addr>(all: &[(A, u8)], seed: u64) -> Vec<(A, u8)> {
     let mut v = all.to_vec();
     shuffle(&mut v, derive_seed(seed, &format!("{}-sample", A::NAME)));
-    v
+    covers_first(&v)
+}
+
+/// `order` (deduplicated), with each prefix moved up to just before the first prefix it covers,
+/// if it comes later: each prefix is preceded by its covers (shortest first), so every prefix of
+/// the result is closed under covering. Without nesting, `order` itself.
+pub fn covers_first<A: Addr>(order: &[(A, u8)]) -> Vec<(A, u8)> {
+    let lpm = RefLpm::new(order);
+    let mut seen: HashSet<(A, u8)> = HashSet::with_capacity(order.len());
+    let mut out = Vec::with_capacity(order.len());
+    for &(p, l) in order {
+        if seen.contains(&(p, l)) {
+            continue;
+        }
+        for c in lpm.covers_of(p, l) {
+            if seen.insert(c) {
+                out.push(c);
+            }
+        }
+        seen.insert((p, l));
+        out.push((p, l));
+    }
+    out
 }
 
 /// The sample of `size` taken from a permutation made by [`permutation`].
@@ -100,6 +131,51 @@ mod tests {
             .map(|&(a, l)| (a as u32, l))
             .collect();
         assert_ne!(p6, a);
+    }
+
+    #[test]
+    fn samples_keep_their_covers() {
+        // 10.0.0.0/8 > 10.1.0.0/16 > 10.1.2.0/24, 10.1.3.0/24; 11.0.0.0/24 alone.
+        let all: Vec<(u32, u8)> = vec![
+            (0x0a00_0000, 8),
+            (0x0a01_0000, 16),
+            (0x0a01_0200, 24),
+            (0x0a01_0300, 24),
+            (0x0b00_0000, 24),
+        ];
+        let order = [all[3], all[4], all[0], all[2], all[1]];
+        assert_eq!(
+            covers_first(&order),
+            [all[0], all[1], all[3], all[4], all[2]],
+            "the covers of 10.1.3.0/24 first, shortest first, then in order"
+        );
+        // Every prefix of a permutation holds the covers of its prefixes.
+        let mut r = SplitMix64::new(4);
+        let mut nested: Vec<(u32, u8)> = (0..3000)
+            .map(|_| {
+                let l = [8u8, 12, 16, 20, 24][r.below(5)];
+                (crate::data::masked(r.next_u64() as u32 & 0x0fff_ffff, l), l)
+            })
+            .collect();
+        nested.sort_unstable();
+        nested.dedup();
+        let p = permutation(&nested, 9);
+        let mut sorted = p.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, nested, "a permutation");
+        let lpm = RefLpm::new(&nested);
+        let pos: std::collections::HashMap<(u32, u8), usize> =
+            p.iter().enumerate().map(|(i, &x)| (x, i)).collect();
+        for (i, &(a, l)) in p.iter().enumerate() {
+            for c in lpm.covers_of(a, l) {
+                assert!(pos[&c] < i, "{c:?} after the {a:#x}/{l} it covers");
+            }
+        }
+        // Without nesting the order is the shuffle's.
+        let flat = set(5000);
+        let mut shuffled = flat.clone();
+        shuffle(&mut shuffled, derive_seed(3, "v4-sample"));
+        assert_eq!(permutation(&flat, 3), shuffled);
     }
 
     /// Fixed expected output: the sample of a seed must not change between versions.

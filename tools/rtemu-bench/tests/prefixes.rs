@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! `rtemu-bench prefixes` on a small package: the files it writes read back to the expected
-//! samples in the documented formats.
+//! `rtemu-bench prefixes` on a small package and a small prefix list: the files it writes read
+//! back to the expected samples (and their nested prefixes) in the documented formats.
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use rtemu_bench::data::{
     parse_csv,
+    parse_prefix_list,
     Addr, //
 };
 use rtemu_bench::files::{
@@ -15,6 +16,7 @@ use rtemu_bench::files::{
     read_txt,
     RECORD, //
 };
+use rtemu_bench::reflpm::nested;
 use rtemu_bench::sample::{
     permutation,
     take,
@@ -38,8 +40,11 @@ fn tmpdir(name: &str) -> PathBuf {
 }
 
 fn check_family<A: Addr>(csv: &str, out: &std::path::Path, seed: u64, want_txt: &[&str]) {
-    let all = parse_csv::<A>(csv);
-    let perm = permutation(&all, seed);
+    check_sets(&parse_csv::<A>(csv), out, seed, want_txt);
+}
+
+fn check_sets<A: Addr>(all: &[(A, u8)], out: &std::path::Path, seed: u64, want_txt: &[&str]) {
+    let perm = permutation(all, seed);
     for size in SetSize::ALL {
         let stem = format!("{}-{}", A::NAME, size.name());
         let want = take(&perm, size);
@@ -51,6 +56,12 @@ fn check_family<A: Addr>(csv: &str, out: &std::path::Path, seed: u64, want_txt: 
             RECORD * want.len()
         );
         assert_eq!(read_bin::<A>(&bin_path).unwrap(), want, "{stem}.bin");
+        // The sample's own nested prefixes, in the sample's order.
+        assert_eq!(
+            read_bin::<A>(&out.join(format!("{stem}.nested.bin"))).unwrap(),
+            nested(want),
+            "{stem}.nested.bin"
+        );
     }
     let mut lines: Vec<String> = std::fs::read_to_string(out.join(format!("{}-full.txt", A::NAME)))
         .unwrap()
@@ -79,6 +90,7 @@ fn prefixes_writes_the_documented_formats() {
     assert_eq!(stdout.lines().count(), 1, "one line of JSON: {stdout}");
     let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(summary["seed"], 7);
+    assert_eq!(summary["data"], "asn");
     for (k, n) in [
         ("v4-1k", 7),
         ("v4-100k", 7),
@@ -88,6 +100,7 @@ fn prefixes_writes_the_documented_formats() {
         ("v6-full", 4),
     ] {
         assert_eq!(summary["files"][k], n, "{k} in {stdout}");
+        assert_eq!(summary["nested"][k], 0, "the asn ranges never nest: {k}");
     }
     check_family::<u32>(
         V4,
@@ -147,4 +160,68 @@ fn prefixes_writes_the_documented_formats() {
     for d in [asn, out, out2] {
         std::fs::remove_dir_all(d).unwrap();
     }
+}
+
+/// A prefix list with nesting (CRLF line ends, as the BGP table has them).
+const BGP: &str = "10.0.0.0/8\r\n10.1.0.0/16\r\n10.1.2.0/24\r\n11.0.0.0/24\r\n\
+                   2001:db8::/32\r\n2001:db8:1::/48\r\n2001:db9::/48\r\n";
+
+#[test]
+fn prefixes_of_a_prefix_list_with_nesting() {
+    let dir = tmpdir("bgp");
+    let list = dir.join("table.txt");
+    std::fs::write(&list, BGP).unwrap();
+    let out = dir.join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_rtemu-bench"))
+        .args(["prefixes", "--seed", "3", "--bgp"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["data"], "bgp");
+    for (k, n, nested) in [("v4-full", 4, 2), ("v6-1k", 3, 1)] {
+        assert_eq!(summary["files"][k], n, "{k}");
+        assert_eq!(summary["nested"][k], nested, "{k}");
+    }
+    let (v4, v6) = parse_prefix_list(BGP).unwrap();
+    check_sets(
+        &v4,
+        &out,
+        3,
+        &["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "11.0.0.0/24"],
+    );
+    check_sets(
+        &v6,
+        &out,
+        3,
+        &["2001:db8:1::/48", "2001:db8::/32", "2001:db9::/48"],
+    );
+    let mut n4 = read_bin::<u32>(&out.join("v4-full.nested.bin")).unwrap();
+    n4.sort_unstable();
+    assert_eq!(n4, [(0x0a01_0000, 16), (0x0a01_0200, 24)]);
+
+    // One data set at a time; a malformed list is refused with its line.
+    let both = Command::new(env!("CARGO_BIN_EXE_rtemu-bench"))
+        .args(["prefixes", "--asn", "x", "--bgp"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!both.status.success());
+    std::fs::write(&list, "10.0.0.0/8\r\n10.0.0.1/8\r\n").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_rtemu-bench"))
+        .args(["prefixes", "--bgp"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(err.contains("line 2: \"10.0.0.1/8\""), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
