@@ -176,7 +176,7 @@ impl NetState {
             _ => false,
         });
         if cloned {
-            let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
+            let idle_ns = params::clone_idle_ns();
             let now = self.table.clock().boot_ns();
             self.kick_lifetimes(now.saturating_add(idle_ns));
         }
@@ -208,7 +208,7 @@ impl NetState {
     }
 
     fn run_lifetimes(&self) {
-        let idle_ns = i64::from(params::clone_idle_secs()).saturating_mul(1_000_000_000);
+        let idle_ns = params::clone_idle_ns();
         let next = self.change_table(None, |table, ev| Ok(table.run_lifetimes(idle_ns, ev)));
         if let (Ok(Some(next)), Some(t)) = (next, &self.timer) {
             let now = self.table.clock().boot_ns();

@@ -19,10 +19,10 @@ pub(crate) fn max_holds() -> u32 {
     module_parameters::max_holds.value()
 }
 
-/// Seconds from a clone's last release to its collection (FreeBSD's
-/// `rtq_reallyold`).
-pub(crate) fn clone_idle_secs() -> u32 {
-    module_parameters::clone_idle_secs.value()
+/// Nanoseconds from a clone's last release to its collection
+/// (`clone_idle_secs`, FreeBSD's `rtq_reallyold`).
+pub(crate) fn clone_idle_ns() -> i64 {
+    i64::from(module_parameters::clone_idle_secs.value()).saturating_mul(1_000_000_000)
 }
 
 /// MISS events sent per second and namespace.

@@ -10,7 +10,7 @@ use super::{RouteTable, EVENTS_PER_BATCH, WRITER_BATCH};
 use crate::{
     entry::{flags::*, RouteInfo, RtState},
     event::{DeleteReason, Event, Events},
-    lifetime::Deadline,
+    lifetime::{earliest_boot_ns, Deadline},
 };
 
 /// The shortest wait between two looks at held clones, for a short
@@ -19,33 +19,27 @@ pub(super) const IDLE_POLL_MIN_NS: i64 = 1_000_000_000;
 
 /// The next deadline (boot ns) of a route with these flags and lifetimes:
 /// its expiry, and its preferred-until until that deprecates it.
-pub(super) fn next_deadline(
+fn next_deadline(
     flags: u32,
     preferred: Option<Deadline>,
     expires: Option<Deadline>,
 ) -> Option<i64> {
     let preferred = preferred.filter(|_| flags & RTF_DEPRECATED == 0);
-    earlier(preferred.map(|d| d.boot_ns), expires.map(|d| d.boot_ns))
-}
-
-/// When the lifetime work first looks at a clone made (or changed) at `now`,
-/// unless a deadline comes sooner: a poll later, when its idle time can be
-/// weighed (the idle time is the run's to say).
-pub(super) fn first_look_at_clone(now: i64) -> i64 {
-    now.saturating_add(IDLE_POLL_MIN_NS)
+    earliest_boot_ns(preferred.as_ref(), expires.as_ref())
 }
 
 /// When the lifetime work is due to look at a route whose lock guards `s`:
-/// its next deadline, or `look` if that is sooner.
-pub(super) fn due_of(s: &RtState, look: Option<i64>) -> Option<i64> {
-    earlier(next_deadline(s.flags, s.preferred, s.expires), look)
+/// its next deadline, if any.
+pub(super) fn due_of(s: &RtState) -> Option<i64> {
+    next_deadline(s.flags, s.preferred, s.expires)
 }
 
-pub(super) fn earlier(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+/// When the lifetime work is due to look at a clone, made or changed at
+/// `now`, whose lock guards `s`: its next deadline, or a poll later if that
+/// is sooner, when its idle time can be weighed (the run's to say).
+pub(super) fn clone_due(s: &RtState, now: i64) -> i64 {
+    let look = now.saturating_add(IDLE_POLL_MIN_NS);
+    due_of(s).map_or(look, |d| d.min(look))
 }
 
 impl RouteTable {
@@ -136,7 +130,7 @@ impl RouteTable {
             };
             let deadline = next_deadline(info.flags, info.preferred, info.expires);
             // Unless it left while the lock was let go.
-            match earlier(next_look, deadline) {
+            match next_look.into_iter().chain(deadline).min() {
                 Some(due) => writer
                     .timed
                     .reschedule(&rt, due.max(horizon.saturating_add(1))),

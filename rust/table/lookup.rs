@@ -13,9 +13,7 @@ use kernel::{
 };
 
 use super::{
-    lifetimes::{due_of, first_look_at_clone},
-    paths::PathRef,
-    via_itself, RouteTable, TableError, WriterState,
+    lifetimes::clone_due, paths::PathRef, via_itself, RouteTable, TableError, WriterState,
 };
 use crate::{
     addr::{Addr, Prefix},
@@ -259,11 +257,11 @@ impl RouteTable {
             flags |= RTF_DEPRECATED;
         }
         let state = RtState::new(gateway, flags, preferred, expires);
-        let due = due_of(&state, Some(first_look_at_clone(now)));
+        let due = clone_due(&state, now);
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
         let room = writer.timed.reserve_one(&self.timed_rooms)?;
         self.insert_path(&rt, &[])?;
-        writer.timed.track(&rt, due.unwrap_or(now), room);
+        writer.timed.track(&rt, due, room);
         self.clones.fetch_add(1, Relaxed);
         // Cannot fail: the list was open under this hold of the writer lock,
         // which its closing takes.

@@ -7,7 +7,7 @@ use kernel::prelude::*;
 
 use super::{
     fixchange::SupersededRoom,
-    lifetimes::{due_of, first_look_at_clone},
+    lifetimes::{clone_due, due_of},
     via_itself, NewRoute, RouteChange, RouteTable, TableError,
 };
 use crate::{
@@ -80,7 +80,7 @@ impl RouteTable {
         drop(existing);
         // The last step that can fail: nothing was changed before it.
         self.insert_path(&rt, &keep)?;
-        if let (Some(room), Some(due)) = (room, due_of(&rt.lock_state(), None)) {
+        if let (Some(room), Some(due)) = (room, due_of(&rt.lock_state())) {
             writer.timed.track(&rt, due, room);
         }
         for clone in &replaced {
@@ -164,8 +164,12 @@ impl RouteTable {
                 s.expires = Some(e);
             }
             rt.set_flags(&mut s, flags);
-            let look = rt.is_clone().then(|| first_look_at_clone(now));
-            (RouteInfo::of(&rt, &s), due_of(&s, look))
+            let due = if rt.is_clone() {
+                Some(clone_due(&s, now))
+            } else {
+                due_of(&s)
+            };
+            (RouteInfo::of(&rt, &s), due)
         };
         if let (Some(room), Some(due)) = (timed_room, due) {
             writer.timed.track(&rt, due, room);
