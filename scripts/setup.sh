@@ -13,7 +13,7 @@ want_src=1
 PACKAGES=(
 	clang$LLVM_SUFFIX lld$LLVM_SUFFIX llvm$LLVM_SUFFIX libclang$LLVM_SUFFIX-dev
 	rustc-web rust-web-src rust-web-clippy
-	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils make gcc patch
+	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils gzip make gcc patch
 	qemu-system-x86 busybox-static udev
 	dkms
 	dwarves libbpf-dev linux-libc-dev
