@@ -736,6 +736,28 @@ mod tests {
     }
 
     #[test]
+    fn events_with_somewhere_to_go_are_sent_when_dropped() -> Result {
+        let sent = Atomic::<usize>::new(0);
+        let sink = |ev: &Events<'_>| {
+            sent.fetch_add(ev.len(), Relaxed);
+        };
+        let clear = || Event::Clear { af: None, count: 0 };
+        {
+            let mut ev = Events::sending_to(&sink);
+            ev.push(clear());
+            ev.flush();
+            ev.push(clear());
+            ev.push(clear());
+            // No flush: the drop sends the rest.
+        }
+        assert_eq!(sent.load(Relaxed), 3);
+        // Nothing left, nothing sent again.
+        drop(Events::sending_to(&sink));
+        assert_eq!(sent.load(Relaxed), 3);
+        Ok(())
+    }
+
+    #[test]
     fn the_timed_queue_gives_the_entry_due_first_as_entries_move_and_leave() -> Result {
         let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
         let mut entries = KVec::new();
