@@ -283,8 +283,8 @@ unsafe extern "C" fn rtemu_rs_state(rt: *mut c_void, out: *mut CState) {
         gateway: CAddr::of(&s.gateway),
         has_gateway: !s.gateway.is_unspecified(),
         flags: s.flags | up,
-        preferred_ns: s.preferred.map_or(0, |d| d.wall_ns),
-        expires_ns: s.expires.map_or(0, |d| d.wall_ns),
+        preferred_ns: s.preferred().map_or(0, |d| d.wall_ns),
+        expires_ns: s.expires().map_or(0, |d| d.wall_ns),
     };
     // SAFETY: `out` is valid for writes (safety requirements).
     unsafe { out.write(state) };

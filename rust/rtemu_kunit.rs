@@ -762,7 +762,7 @@ mod tests {
         let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
         let mut entries = KVec::new();
         for i in 0..16u8 {
-            let state = RtState::new(GW, 0, None, None);
+            let state = RtState::new(GW, 0, None, None)?;
             let prefix = Prefix::new(v4([10, i, 0, 0]), 16).unwrap();
             let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
             entries.push(rt, GFP_KERNEL)?;

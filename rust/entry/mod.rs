@@ -50,7 +50,7 @@ use kernel::{
 use crate::addr::{Addr, Prefix};
 use crate::bhlock::{SpinLockBh, SpinLockBhGuard};
 use crate::lifetime::{Clock, Deadline};
-use crate::platform::{AllocError, RVec, RcuArc, RcuGuard, RcuSlot};
+use crate::platform::{AllocError, RBox, RVec, RcuArc, RcuGuard, RcuSlot};
 
 mod c;
 
@@ -89,27 +89,92 @@ pub(crate) struct RtState {
     pub(crate) gateway: Addr,
     /// Flags other than `RTF_UP` (which lives with the count).
     pub(crate) flags: u32,
-    pub(crate) preferred: Option<Deadline>,
-    pub(crate) expires: Option<Deadline>,
+    /// `preferred_until` and `expires_at`, in a side allocation that only
+    /// routes with a lifetime carry.
+    lifetimes: Option<RBox<Lifetimes>>,
     /// The clones of this route in the table.
     clones: CloneList,
 }
 
+/// A route's deadlines.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Lifetimes {
+    pub(crate) preferred: Option<Deadline>,
+    pub(crate) expires: Option<Deadline>,
+}
+
+impl Lifetimes {
+    fn is_empty(&self) -> bool {
+        self.preferred.is_none() && self.expires.is_none()
+    }
+}
+
+/// Room for a route's [`Lifetimes`], made before the entry lock is taken.
+pub(crate) struct LifetimesRoom(RBox<Lifetimes>);
+
+impl LifetimesRoom {
+    /// Allocates the room (may sleep).
+    pub(crate) fn new() -> Result<Self, AllocError> {
+        Ok(Self(RBox::new(Lifetimes::default(), GFP_KERNEL)?))
+    }
+}
+
 impl RtState {
-    /// The state of a new route, with no clones.
+    /// The state of a new route, with no clones. Allocates the lifetimes'
+    /// side allocation when there is a lifetime (may sleep).
     pub(crate) fn new(
         gateway: Addr,
         flags: u32,
         preferred: Option<Deadline>,
         expires: Option<Deadline>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, AllocError> {
+        let mut state = Self {
             gateway,
             flags,
-            preferred,
-            expires,
+            lifetimes: None,
             clones: CloneList::default(),
+        };
+        let lifetimes = Lifetimes { preferred, expires };
+        if !lifetimes.is_empty() {
+            state.set_lifetimes(lifetimes, Some(LifetimesRoom::new()?));
         }
+        Ok(state)
+    }
+
+    /// `preferred_until`.
+    pub(crate) fn preferred(&self) -> Option<Deadline> {
+        self.lifetimes.as_ref().and_then(|l| l.preferred)
+    }
+
+    /// `expires_at`.
+    pub(crate) fn expires(&self) -> Option<Deadline> {
+        self.lifetimes.as_ref().and_then(|l| l.expires)
+    }
+
+    /// Both deadlines.
+    pub(crate) fn lifetimes(&self) -> Lifetimes {
+        self.lifetimes.as_deref().copied().unwrap_or_default()
+    }
+
+    /// Sets both deadlines. A route that had none takes `room` for them,
+    /// which the caller made before taking the lock; returns the room
+    /// unused. Panics if a first lifetime comes without room.
+    pub(crate) fn set_lifetimes(
+        &mut self,
+        lifetimes: Lifetimes,
+        room: Option<LifetimesRoom>,
+    ) -> Option<LifetimesRoom> {
+        if let Some(l) = self.lifetimes.as_deref_mut() {
+            *l = lifetimes;
+            return room;
+        }
+        if lifetimes.is_empty() {
+            return room;
+        }
+        let LifetimesRoom(mut b) = room.expect("rtemu: a first lifetime without room made for it");
+        *b = lifetimes;
+        self.lifetimes = Some(b);
+        None
     }
 }
 
@@ -132,6 +197,21 @@ struct CloneLinks {
     prev: Option<RtArc>,
     next: Option<RtArc>,
     linked: bool,
+}
+
+/// What only a clone carries, in a side allocation: most routes are not
+/// clones.
+struct CloneOf {
+    /// `rt_parent`: the cloning route the clone came from. Its memory, not
+    /// a reference in `rt_refcnt`'s sense.
+    parent: RtArc,
+    /// The clone's links in its parent's [`CloneList`], guarded by the
+    /// parent's lock.
+    links: LockedBy<CloneLinks, RtState>,
+    /// Boot-time ns of the clone's last release (its creation until then):
+    /// where its idle time starts, as FreeBSD's `in_clsroute` sets
+    /// `rmx_expire` when the last reference goes.
+    idle_since_ns: Atomic<i64>,
 }
 
 /// What an entry updates in its table.
@@ -167,7 +247,7 @@ const REF_MASK: u32 = CLONE_BIT - 1;
 const REF_SATURATE_AT: u32 = 1 << 29;
 const REF_SATURATED: u32 = 3 << 28;
 /// The `timed_slot` of an entry its table's lifetime work does not track.
-const NOT_TIMED: usize = usize::MAX;
+const NOT_TIMED: u32 = u32::MAX;
 
 /// Whether the log has said that a count saturated (once, as `refcount_t`).
 static SATURATION_LOGGED: Atomic<u32> = Atomic::new(0);
@@ -185,6 +265,7 @@ pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
 /// `#[repr(C)]`, in the order a referenced lookup touches the fields (the
 /// count, the flags, the use count, the prefix, the lock): with the
 /// allocation's own count before them they share its first cache line.
+/// What few routes have (lifetimes, a parent) is in side allocations.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
@@ -198,25 +279,17 @@ pub(crate) struct RtEntry {
     use_count: Atomic<u64>,
     /// `rt_key` and `rt_mask`.
     prefix: Prefix,
-    /// The prefix's other paths, while this entry is its first (the one its
-    /// table's trie holds); changed under the table's writer lock.
-    other_paths: RcuSlot<OtherPaths>,
+    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
+    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
+    timed_slot: Atomic<u32>,
     /// `rt_mtx`.
     #[pin]
     state: SpinLockBh<RtState>,
-    /// `rt_parent`: the cloning route a clone came from. Its memory, not a
-    /// reference in `rt_refcnt`'s sense.
-    parent: Option<RtArc>,
-    /// A clone's links in its parent's [`CloneList`], guarded by the
-    /// parent's lock.
-    siblings: Option<LockedBy<CloneLinks, RtState>>,
-    /// Boot-time ns of a clone's last release (its creation until then):
-    /// where its idle time starts, as FreeBSD's `in_clsroute` sets
-    /// `rmx_expire` when the last reference goes.
-    idle_since_ns: Atomic<i64>,
-    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
-    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
-    timed_slot: Atomic<usize>,
+    /// The prefix's other paths, while this entry is its first (the one its
+    /// table's trie holds); changed under the table's writer lock.
+    other_paths: RcuSlot<OtherPaths>,
+    /// A clone's parent, links and idle time.
+    clone_of: Option<RBox<CloneOf>>,
     counters: Arc<EntryCounters>,
 }
 
@@ -229,23 +302,30 @@ impl RtEntry {
         counters: Arc<EntryCounters>,
         now_ns: i64,
     ) -> Result<RtArc, AllocError> {
-        let siblings = parent.map(|p| LockedBy::new(&p.rt.state, CloneLinks::default()));
-        let parent = parent.map(|p| p.rt.clone());
-        let clone_bit = if parent.is_some() { CLONE_BIT } else { 0 };
         // Charged to the memory cgroup of the task adding the route; fails
         // rather than wake the cgroup's OOM killer (see `RouteAlloc`).
+        let clone_of = match parent {
+            Some(p) => Some(RBox::new(
+                CloneOf {
+                    parent: p.rt.clone(),
+                    links: LockedBy::new(&p.rt.state, CloneLinks::default()),
+                    idle_since_ns: Atomic::new(now_ns),
+                },
+                GFP_KERNEL,
+            )?),
+            None => None,
+        };
+        let clone_bit = if clone_of.is_some() { CLONE_BIT } else { 0 };
         let rt = RcuArc::pin_init(pin_init!(Self {
-            prefix,
-            other_paths: RcuSlot::empty(),
-            parent,
-            siblings,
             refs_up: Atomic::new(clone_bit),
             flags_seen: Atomic::new(state.flags),
             use_count: Atomic::new(0),
-            idle_since_ns: Atomic::new(now_ns),
+            prefix,
             timed_slot: Atomic::new(NOT_TIMED),
-            counters,
             state <- SpinLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
+            other_paths: RcuSlot::empty(),
+            clone_of,
+            counters,
         }))?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
@@ -273,7 +353,7 @@ impl RtEntry {
 
     /// The cloning route this clone came from.
     pub(crate) fn parent(&self) -> Option<&RtEntry> {
-        self.parent.as_deref()
+        self.clone_of.as_ref().map(|c| &*c.parent)
     }
 
     /// How many of its clones are in the table.
@@ -361,8 +441,10 @@ impl RtEntry {
 
     /// The links of this clone, if `parent` is its parent.
     fn siblings_of(&self, parent: &RtEntry) -> Option<&LockedBy<CloneLinks, RtState>> {
-        let mine = self.parent().is_some_and(|p| core::ptr::eq(p, parent));
-        self.siblings.as_ref().filter(|_| mine)
+        self.clone_of
+            .as_ref()
+            .filter(|c| core::ptr::eq(&*c.parent, parent))
+            .map(|c| &c.links)
     }
 
     /// `rt_refcnt`.
@@ -376,10 +458,11 @@ impl RtEntry {
     pub(crate) fn idle_since_ns(&self) -> Option<i64> {
         // Acquire: the release that made the count zero stamped the time
         // first.
-        if self.parent.is_none() || self.refs_up.load(Acquire) & REF_MASK != 0 {
+        let clone_of = self.clone_of.as_ref()?;
+        if self.refs_up.load(Acquire) & REF_MASK != 0 {
             return None;
         }
-        Some(self.idle_since_ns.load(Relaxed))
+        Some(clone_of.idle_since_ns.load(Relaxed))
     }
 
     /// Whether `RTF_UP` is set: the entry is in a table.
@@ -401,7 +484,7 @@ impl RtEntry {
 
     /// Whether this is a clone (`RTF_WASCLONED`, with its parent).
     pub(crate) fn is_clone(&self) -> bool {
-        self.parent.is_some()
+        self.clone_of.is_some()
     }
 
     /// `rt_use`.
@@ -411,11 +494,20 @@ impl RtEntry {
 
     /// Its index in its table's queue of timed entries, if it is in it.
     pub(crate) fn timed_slot(&self) -> Option<usize> {
-        Some(self.timed_slot.load(Relaxed)).filter(|&i| i != NOT_TIMED)
+        let slot = self.timed_slot.load(Relaxed);
+        (slot != NOT_TIMED).then_some(slot as usize)
     }
 
+    /// Records the entry's index in its table's queue. A queue holds fewer
+    /// entries than `NOT_TIMED`: entries are far larger than 16 bytes.
     pub(crate) fn set_timed_slot(&self, slot: Option<usize>) {
-        self.timed_slot.store(slot.unwrap_or(NOT_TIMED), Relaxed);
+        let slot = slot.map_or(NOT_TIMED, |i| {
+            u32::try_from(i)
+                .ok()
+                .filter(|&i| i != NOT_TIMED)
+                .expect("rtemu: a timed queue index beyond u32")
+        });
+        self.timed_slot.store(slot, Relaxed);
     }
 
     /// Locks the entry without taking a reference, for the table's writer,
@@ -475,10 +567,12 @@ impl RtEntry {
     /// clone's idle time starts at its last release (`in_clsroute`).
     fn put_ref(&self) {
         if self.refs_up.load(Relaxed) & CLONE_BIT != 0 {
-            // Stamped before the count drops, so that whoever sees the
-            // count at zero sees this time or a later one.
-            self.idle_since_ns
-                .store(self.counters.clock.boot_ns(), Relaxed);
+            if let Some(c) = &self.clone_of {
+                // Stamped before the count drops, so that whoever sees the
+                // count at zero sees this time or a later one.
+                c.idle_since_ns
+                    .store(self.counters.clock.boot_ns(), Relaxed);
+            }
         }
         let old = self.refs_up.fetch_sub(1, Release);
         if old & REF_MASK >= REF_SATURATE_AT {
@@ -707,8 +801,8 @@ impl RouteInfo {
             prefix: *rt.prefix(),
             gateway: state.gateway,
             flags: state.flags | up,
-            preferred: state.preferred,
-            expires: state.expires,
+            preferred: state.preferred(),
+            expires: state.expires(),
             refcnt: rt.refcnt(),
             use_count: rt.use_count(),
             parent: rt.parent().map(|p| *p.prefix()),

@@ -31,7 +31,7 @@ fn next_deadline(
 /// When the lifetime work is due to look at a route whose lock guards `s`:
 /// its next deadline, if any.
 pub(super) fn due_of(s: &RtState) -> Option<i64> {
-    next_deadline(s.flags, s.preferred, s.expires)
+    next_deadline(s.flags, s.preferred(), s.expires())
 }
 
 /// When the lifetime work is due to look at a clone, made or changed at
@@ -72,10 +72,10 @@ impl RouteTable {
             self.visit(&mut batch);
             let (expired, deprecate, info) = {
                 let mut s = rt.lock_state();
-                let expired = s.expires.is_some_and(|e| e.boot_ns <= now);
+                let expired = s.expires().is_some_and(|e| e.boot_ns <= now);
                 let deprecate = !expired
                     && s.flags & RTF_DEPRECATED == 0
-                    && s.preferred.is_some_and(|p| p.boot_ns <= now);
+                    && s.preferred().is_some_and(|p| p.boot_ns <= now);
                 if deprecate {
                     let flags = s.flags | RTF_DEPRECATED;
                     rt.set_flags(&mut s, flags);

@@ -237,8 +237,8 @@ impl RouteTable {
             (
                 state.flags | if parent.entry().is_up() { RTF_UP } else { 0 },
                 state.gateway,
-                state.preferred,
-                state.expires,
+                state.preferred(),
+                state.expires(),
             )
         };
         let prefix = Prefix::host(*dst);
@@ -256,7 +256,7 @@ impl RouteTable {
         if preferred.is_some_and(|p| p.boot_ns <= now) {
             flags |= RTF_DEPRECATED;
         }
-        let state = RtState::new(gateway, flags, preferred, expires);
+        let state = RtState::new(gateway, flags, preferred, expires)?;
         let due = clone_due(&state, now);
         let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
         let room = writer.timed.reserve_one(&self.timed_rooms)?;

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     addr::{Addr, Prefix},
-    entry::{clones, flags::*, RouteInfo, RtArc, RtEntry, RtState},
+    entry::{clones, flags::*, LifetimesRoom, RouteInfo, RtArc, RtEntry, RtState},
     event::{DeleteReason, Event, Events},
     platform::RcuGuard,
 };
@@ -40,7 +40,7 @@ impl RouteTable {
         }
         let rt = RtEntry::new(
             new.prefix,
-            RtState::new(new.gateway, flags, new.preferred, new.expires),
+            RtState::new(new.gateway, flags, new.preferred, new.expires)?,
             None,
             self.counters.clone(),
             now,
@@ -113,6 +113,11 @@ impl RouteTable {
                 None
             }
         };
+        let lifetimes_room = if change.preferred.is_some() || change.expires.is_some() {
+            Some(LifetimesRoom::new()?)
+        } else {
+            None
+        };
         let mut writer = self.writer.lock();
         let timed_room = if change.preferred.is_some() || change.expires.is_some() {
             Some(writer.timed.reserve_one(&self.timed_rooms)?)
@@ -138,7 +143,7 @@ impl RouteTable {
             }
         };
         let now = self.clock.boot_ns();
-        let (info, due) = {
+        let (info, due, unused_room) = {
             let mut s = rt.lock_state();
             let mut flags = s.flags;
             if let Some(gw) = change.gateway {
@@ -152,8 +157,9 @@ impl RouteTable {
             if let Some(f) = change.flags {
                 flags = (flags & !RTF_FMASK) | (f & RTF_FMASK);
             }
+            let mut lifetimes = s.lifetimes();
             if let Some(p) = change.preferred {
-                s.preferred = Some(p);
+                lifetimes.preferred = Some(p);
                 if p.boot_ns > now {
                     flags &= !RTF_DEPRECATED;
                 } else {
@@ -161,16 +167,18 @@ impl RouteTable {
                 }
             }
             if let Some(e) = change.expires {
-                s.expires = Some(e);
+                lifetimes.expires = Some(e);
             }
+            let unused_room = s.set_lifetimes(lifetimes, lifetimes_room);
             rt.set_flags(&mut s, flags);
             let due = if rt.is_clone() {
                 Some(clone_due(&s, now))
             } else {
                 due_of(&s)
             };
-            (RouteInfo::of(&rt, &s), due)
+            (RouteInfo::of(&rt, &s), due, unused_room)
         };
+        drop(unused_room);
         if let (Some(room), Some(due)) = (timed_room, due) {
             writer.timed.track(&rt, due, room);
         }
