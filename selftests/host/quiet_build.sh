@@ -52,7 +52,9 @@ st=$?
 	fail "a step that fails: exit $st, printed: $out"
 
 # The step's own TERM and INT traps go when it ends; the caller's come back.
-out=$(bash -c '. "$1"; trap "echo caller" INT; run_logged "trapped step" "$2" - true 2>/dev/null; trap -p INT' _ "$steps" "$dir/trap.log")
+# A shell started with SIGINT ignored (a background job of a script, as CI
+# may start this) cannot trap it, so the caller gets the default action.
+out=$(env --default-signal=INT bash -c '. "$1"; trap "echo caller" INT; run_logged "trapped step" "$2" - true 2>/dev/null; trap -p INT' _ "$steps" "$dir/trap.log")
 grep -q "echo caller" <<<"$out" && ok "the caller's INT trap is back after a step" || fail "the caller's INT trap after a step: '$out'"
 
 for verbose in RTEMU_VERBOSE=1 V=1; do
