@@ -44,6 +44,9 @@ use kernel::alloc::{
     Vec, //
 };
 use kernel::bindings;
+use kernel::ffi::{c_char, c_uint};
+use kernel::prelude::CStr;
+use kernel::str::CStrExt;
 use kernel::sync::rcu;
 use pin_init::PinInit;
 
@@ -102,6 +105,116 @@ const GFP_ACCOUNT: bindings::gfp_t = 1 << bindings::___GFP_ACCOUNT_BIT;
 /// `kvrealloc_node_align`), so memory from one may not be passed to the other.
 pub(crate) struct RouteAlloc;
 
+/// The allocation flags of route memory for the caller's `flags` (see [`RouteAlloc`]).
+fn route_gfp(flags: Flags) -> bindings::gfp_t {
+    let mut gfp = if flags.contains(GFP_KERNEL) {
+        bindings::GFP_KERNEL_ACCOUNT | GFP_NORETRY
+    } else {
+        bindings::GFP_NOWAIT | GFP_ACCOUNT
+    };
+    gfp |= bindings::__GFP_NOWARN;
+    if flags.contains(__GFP_ZERO) {
+        gfp |= bindings::__GFP_ZERO;
+    }
+    gfp
+}
+
+/// A slab cache (`kmem_cache`) for the objects of one [`RcuArc`] type, so that each takes its
+/// own size rather than the next `kmalloc` size up. A module registers it in its init
+/// ([`RcuSlab::register`]) and drops the registration on exit, which waits for the deferred
+/// frees before it destroys the cache. Objects are freed as any other [`RouteAlloc`] memory: `kvfree` takes objects
+/// of any slab cache.
+///
+/// # Invariants
+///
+/// `cache` is null or a live cache whose objects have the size and alignment of `ArcInner<T>`;
+/// it stays live until the [`RcuSlabRegistration`] that set it is dropped.
+pub(crate) struct RcuSlab<T> {
+    cache: AtomicPtr<bindings::kmem_cache>,
+    _p: PhantomData<fn() -> T>,
+}
+
+/// The cache of an [`RcuSlab`], destroyed when this is dropped.
+pub(crate) struct RcuSlabRegistration<T: 'static>(&'static RcuSlab<T>);
+
+impl<T> RcuSlab<T> {
+    /// A slab without a cache: allocations fail until it is registered.
+    pub(crate) const fn new() -> Self {
+        // INVARIANT: null.
+        Self {
+            cache: AtomicPtr::new(ptr::null_mut()),
+            _p: PhantomData,
+        }
+    }
+
+    /// Creates the cache, named `name` in `/proc/slabinfo`.
+    pub(crate) fn register(
+        &'static self,
+        name: &'static CStr,
+    ) -> Result<RcuSlabRegistration<T>, AllocError> {
+        extern "C" {
+            // `rtemu_bhlock.c`: `kmem_cache_create` is a macro.
+            fn rtemu_slab_create(
+                name: *const c_char,
+                size: c_uint,
+                align: c_uint,
+            ) -> *mut bindings::kmem_cache;
+        }
+        let layout = Layout::new::<ArcInner<T>>();
+        let size = c_uint::try_from(layout.size()).map_err(|_| AllocError)?;
+        let align = c_uint::try_from(layout.align()).map_err(|_| AllocError)?;
+        // SAFETY: `name` is a NUL-terminated string that outlives the cache (`'static`).
+        let cache = unsafe { rtemu_slab_create(name.as_char_ptr(), size, align) };
+        if cache.is_null() {
+            return Err(AllocError);
+        }
+        // INVARIANT: a live cache of `ArcInner<T>`'s size and alignment, destroyed only by the
+        // registration returned here. A second registration is refused.
+        if self
+            .cache
+            .compare_exchange(ptr::null_mut(), cache, Ordering::Release, Ordering::Relaxed)
+            .is_err()
+        {
+            // SAFETY: the cache was just created and nothing allocated from it.
+            unsafe { bindings::kmem_cache_destroy(cache) };
+            return Err(AllocError);
+        }
+        Ok(RcuSlabRegistration(self))
+    }
+
+    /// An uninitialized object from the cache (may sleep when `flags` allows it).
+    fn alloc(&self, flags: Flags) -> Result<NonNull<ArcInner<T>>, AllocError> {
+        extern "C" {
+            // `rtemu_bhlock.c`: `kmem_cache_alloc` is a macro.
+            fn rtemu_slab_alloc(
+                cache: *mut bindings::kmem_cache,
+                gfp: bindings::gfp_t,
+            ) -> *mut c_void;
+        }
+        let cache = self.cache.load(Ordering::Acquire);
+        if cache.is_null() {
+            return Err(AllocError);
+        }
+        // SAFETY: by the type invariants `cache` is live while registered, and the module that
+        // allocates holds its registration.
+        let p = unsafe { rtemu_slab_alloc(cache, route_gfp(flags)) };
+        NonNull::new(p.cast()).ok_or(AllocError)
+    }
+}
+
+impl<T> Drop for RcuSlabRegistration<T> {
+    /// Waits for the deferred frees queued so far ([`rcu_drain`]: sleeps), then destroys the
+    /// cache. Call it once nothing allocates from the cache any more.
+    fn drop(&mut self) {
+        rcu_drain();
+        let cache = self.0.cache.swap(ptr::null_mut(), Ordering::Acquire);
+        // SAFETY: the registration owns the live cache it set (type invariants of `RcuSlab`),
+        // and every object freed so far has been returned to it. An object still counted
+        // (a leak) makes the kernel report the cache as it is destroyed, and stays allocated.
+        unsafe { bindings::kmem_cache_destroy(cache) };
+    }
+}
+
 /// A box of route memory.
 pub(crate) type RBox<T> = Box<T, RouteAlloc>;
 /// A vector of route memory.
@@ -139,15 +252,7 @@ unsafe impl Allocator for RouteAlloc {
                 .map(|p| NonNull::slice_from_raw_parts(p, 0))
                 .ok_or(AllocError);
         }
-        let mut gfp = if flags.contains(GFP_KERNEL) {
-            bindings::GFP_KERNEL_ACCOUNT | GFP_NORETRY
-        } else {
-            bindings::GFP_NOWAIT | GFP_ACCOUNT
-        };
-        gfp |= bindings::__GFP_NOWARN;
-        if flags.contains(__GFP_ZERO) {
-            gfp |= bindings::__GFP_ZERO;
-        }
+        let gfp = route_gfp(flags);
         // SAFETY: `old` is null or a live allocation of this allocator, which `kvrealloc` frees
         // only on success; `size` is not zero.
         let p = unsafe {
@@ -228,8 +333,32 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
     /// Allocates a new object with one count and initializes its value in place
     /// ([`RouteAlloc`]: may sleep). The value never moves, so it may be `!Unpin`.
     pub(crate) fn pin_init(init: impl PinInit<T>) -> Result<Self, AllocError> {
-        let mut b = RBox::<ArcInner<T>>::new_uninit(GFP_KERNEL_ACCOUNT)?;
-        let p = b.as_mut_ptr();
+        let b = RBox::<ArcInner<T>>::new_uninit(GFP_KERNEL_ACCOUNT)?;
+        // `Box::into_raw` never returns null.
+        let p = NonNull::new(RBox::into_raw(b).cast()).ok_or(AllocError)?;
+        // SAFETY: a fresh allocation of an `ArcInner<T>` from `RouteAlloc`, given up here.
+        Ok(unsafe { Self::init_at(p, init) })
+    }
+
+    /// [`RcuArc::pin_init`] from the slab cache of `slab` (may sleep).
+    pub(crate) fn pin_init_in(
+        slab: &RcuSlab<T>,
+        init: impl PinInit<T>,
+    ) -> Result<Self, AllocError> {
+        let p = slab.alloc(GFP_KERNEL)?;
+        // SAFETY: a fresh object of `ArcInner<T>`'s size and alignment (`RcuSlab`'s invariants),
+        // which `kvfree` frees as it frees `RouteAlloc` memory.
+        Ok(unsafe { Self::init_at(p, init) })
+    }
+
+    /// Initializes the object at `p` with one count and `init`'s value.
+    ///
+    /// # Safety
+    ///
+    /// `p` is an uninitialized allocation of an `ArcInner<T>` that `kvfree` frees, owned by the
+    /// caller, who gives it up.
+    unsafe fn init_at(ptr: NonNull<ArcInner<T>>, init: impl PinInit<T>) -> Self {
+        let p = ptr.as_ptr();
         // SAFETY: `p` points to an allocation of an `ArcInner<T>`; projecting a field makes no
         // reference to the uninitialized memory.
         let head = unsafe { &raw mut (*p).head };
@@ -243,16 +372,14 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
         unsafe { refs.write(AtomicUsize::new(1)) };
         // SAFETY: `value` is valid for writes and initialized in place, where it stays until
         // `free_cb` drops it (nothing moves it out), so it is pinned as `raw_init` requires.
+        // `init` cannot fail (its error type is `Infallible`).
         unsafe { pin_init::raw_init(value, init) };
-        // SAFETY: Every field was initialized above.
-        let b = unsafe { b.assume_init() };
-        // INVARIANT: A fresh `RBox` allocation whose one count the handle owns; its value was
-        // initialized in place.
-        Ok(RcuArc {
-            // SAFETY: `Box::into_raw` never returns null.
-            ptr: unsafe { NonNull::new_unchecked(RBox::into_raw(b)) },
+        // INVARIANT: an allocation that `kvfree` frees, whose one count the handle owns; its
+        // value was initialized in place.
+        RcuArc {
+            ptr,
             _p: PhantomData,
-        })
+        }
     }
 }
 

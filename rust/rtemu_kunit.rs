@@ -34,11 +34,16 @@ module! {
     license: "GPL",
 }
 
-struct RtemuKunit;
+/// The entries' slab cache, for the tests, which run once the module is live.
+struct RtemuKunit {
+    _entries: platform::RcuSlabRegistration<entry::RtEntry>,
+}
 
 impl kernel::Module for RtemuKunit {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self)
+        Ok(Self {
+            _entries: entry::ENTRY_SLAB.register(c"rtemu_kunit_entry")?,
+        })
     }
 }
 

@@ -50,7 +50,7 @@ use kernel::{
 use crate::addr::{Addr, Prefix};
 use crate::bhlock::{SpinLockBh, SpinLockBhGuard};
 use crate::lifetime::{Clock, Deadline};
-use crate::platform::{AllocError, RBox, RVec, RcuArc, RcuGuard, RcuSlot};
+use crate::platform::{AllocError, RBox, RVec, RcuArc, RcuGuard, RcuSlab, RcuSlot};
 
 mod c;
 
@@ -231,6 +231,10 @@ impl EntryCounters {
     }
 }
 
+/// The slab cache of entries, which each module that makes entries
+/// registers in its init and unregisters on exit.
+pub(crate) static ENTRY_SLAB: RcuSlab<RtEntry> = RcuSlab::new();
+
 /// Entries alive in the module, for leak checks in tests and on unload.
 pub(crate) static LIVE_ENTRIES: Atomic<i64> = Atomic::new(0);
 
@@ -316,17 +320,20 @@ impl RtEntry {
             None => None,
         };
         let clone_bit = if clone_of.is_some() { CLONE_BIT } else { 0 };
-        let rt = RcuArc::pin_init(pin_init!(Self {
-            refs_up: Atomic::new(clone_bit),
-            flags_seen: Atomic::new(state.flags),
-            use_count: Atomic::new(0),
-            prefix,
-            timed_slot: Atomic::new(NOT_TIMED),
-            state <- SpinLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
-            other_paths: RcuSlot::empty(),
-            clone_of,
-            counters,
-        }))?;
+        let rt = RcuArc::pin_init_in(
+            &ENTRY_SLAB,
+            pin_init!(Self {
+                refs_up: Atomic::new(clone_bit),
+                flags_seen: Atomic::new(state.flags),
+                use_count: Atomic::new(0),
+                prefix,
+                timed_slot: Atomic::new(NOT_TIMED),
+                state <- SpinLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
+                other_paths: RcuSlot::empty(),
+                clone_of,
+                counters,
+            }),
+        )?;
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
     }

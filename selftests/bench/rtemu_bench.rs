@@ -564,10 +564,14 @@ fn bench_family(
     Ok(())
 }
 
-struct RtemuBench;
+/// The entries' slab cache, for the benchmark's tables.
+struct RtemuBench {
+    _entries: platform::RcuSlabRegistration<entry::RtEntry>,
+}
 
 impl kernel::Module for RtemuBench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let entries = entry::ENTRY_SLAB.register(c"rtemu_bench_entry")?;
         // SAFETY: reads a module parameter, set before `init` runs.
         let n = unsafe { glue::rtemu_bench_keys() } as usize;
         // SAFETY: reads a module parameter, set before `init` runs.
@@ -593,7 +597,7 @@ impl kernel::Module for RtemuBench {
             bench_family(file, FileBuf::read(v6_nested)?, true, fib4, n, &mut rng)?;
         }
         pr_info!("rtemu_bench: {{\"bench\":\"done\"}}\n");
-        Ok(Self)
+        Ok(Self { _entries: entries })
     }
 }
 
