@@ -6,13 +6,27 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
+use rtemu_fuzz::bsd::BsdModel;
+use rtemu_fuzz::deviations::{self, Deviations};
 use rtemu_fuzz::gen::{sequence_seed, Generator};
 use rtemu_fuzz::kernel::Kernel;
 use rtemu_fuzz::model::Model;
 use rtemu_fuzz::op::Op;
-use rtemu_fuzz::run::{check_sequence, shrink_sequence, FINAL_CHECKS};
+use rtemu_fuzz::run::{check_sequence, shrink_sequence, Reference, FINAL_CHECKS};
+
+/// The reference models the module is compared against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Models {
+    /// The model written from rtemu's README (`model.rs`).
+    Readme,
+    /// The model read from FreeBSD 7's route.c, rtsock.c and in_rmx.c
+    /// (`bsd.rs`), with the known deviations (`deviations.rs`).
+    Freebsd,
+    /// Both, beside each other.
+    Both,
+}
 
 /// Differential fuzzing of the rtemu module against a reference model.
 #[derive(Parser, Debug)]
@@ -41,6 +55,20 @@ struct Args {
     /// The module was loaded with this max_routes.
     #[arg(long)]
     max_routes: Option<usize>,
+    /// The models to compare the module against.
+    #[arg(long, value_enum, default_value_t = Models::Both)]
+    model: Models,
+    /// The FreeBSD model accepts none of the known deviations (or only
+    /// those named with --deviation): it predicts FreeBSD 7 as read.
+    #[arg(long)]
+    strict_freebsd: bool,
+    /// With --strict-freebsd, accept this known deviation after all
+    /// (repeatable; names as --list-deviations prints them).
+    #[arg(long, value_name = "NAME")]
+    deviation: Vec<String>,
+    /// Print the known deviations of rtemu from FreeBSD 7 and exit.
+    #[arg(long)]
+    list_deviations: bool,
     /// Print the operations of the sequences instead of running them.
     #[arg(long)]
     print: bool,
@@ -78,6 +106,17 @@ fn main() -> ExitCode {
     let out = Out { ktap: args.ktap };
     if args.print {
         print_sequences(&args);
+        return ExitCode::SUCCESS;
+    }
+    if args.list_deviations {
+        for d in deviations::KNOWN {
+            println!(
+                "{}\n  FreeBSD 7: {}\n  rtemu: {}",
+                d.name(),
+                d.freebsd(),
+                d.rtemu()
+            );
+        }
         return ExitCode::SUCCESS;
     }
     if args.ktap {
@@ -128,10 +167,49 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
             return 2;
         }
     };
-    let model = match args.max_routes {
+    let readme = match args.max_routes {
         Some(m) => Model::with_max_routes(m),
         None => Model::new(),
     };
+    let accepted = if args.strict_freebsd {
+        let mut list = Vec::new();
+        for name in &args.deviation {
+            match deviations::by_name(name) {
+                Some(d) => list.push(d),
+                None => {
+                    out.say(&format!("fuzz: no known deviation is named {name}"));
+                    return 2;
+                }
+            }
+        }
+        Deviations::of(&list)
+    } else {
+        Deviations::known()
+    };
+    let mut freebsd = BsdModel::new(accepted);
+    freebsd.max_routes = args.max_routes;
+    let models: Vec<&dyn Reference> = match args.model {
+        Models::Readme => vec![&readme],
+        Models::Freebsd => vec![&freebsd],
+        Models::Both => vec![&readme, &freebsd],
+    };
+    out.say(&format!(
+        "fuzz: models {}; the FreeBSD model accepts {} known deviations{}",
+        models
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        deviations::KNOWN
+            .iter()
+            .filter(|d| accepted.has(**d))
+            .count(),
+        if args.strict_freebsd {
+            " (--strict-freebsd)"
+        } else {
+            ""
+        }
+    ));
     let seq_len = args.seq_len.max(1) as u64;
     let start = Instant::now();
     let (mut done, mut seqs, mut mismatches) = (0u64, 0u64, 0u64);
@@ -149,13 +227,14 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
             .count() as u64;
         timed += (waits_here > 0) as u64;
         waits += waits_here;
-        let result = check_sequence(&mut kernel, &model, &ops).and_then(|r| match r {
+        let result = check_sequence(&mut kernel, &models, &ops).and_then(|r| match r {
             None => Ok(None),
             Some(first) => {
                 // Printed before shrinking: a mismatch that does not
                 // reproduce is known by this alone.
                 out.say(&format!(
-                    "fuzz: sequence {k}: mismatch at operation {} of {} ({})\n    model:  {}\n    module: {}\nshrinking",
+                    "fuzz: sequence {k}: mismatch with the {} model at operation {} of {} ({})\n    model:  {}\n    module: {}\nshrinking",
+                    first.model,
                     first.index + 1,
                     ops.len(),
                     first.op,
@@ -163,7 +242,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
                     first.got
                 ));
                 let t = Instant::now();
-                let r = shrink_sequence(&mut kernel, &model, &ops, &first).map(Some);
+                let r = shrink_sequence(&mut kernel, &models, &ops, &first).map(Some);
                 shrinking += t.elapsed().as_secs_f64();
                 r
             }
@@ -179,8 +258,9 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
             Ok(Some((min, m))) => {
                 mismatches += 1;
                 let mut s = format!(
-                    "fuzz: MISMATCH in sequence {k} of seed {seed} (rerun: rtemu-fuzz --seed {seed} --sequence {k} --ops {len} --seq-len {len}),\n\
+                    "fuzz: MISMATCH with the {} model in sequence {k} of seed {seed} (rerun: rtemu-fuzz --seed {seed} --sequence {k} --ops {len} --seq-len {len}),\n\
                      shrunk from {} to {} operations (1-minimal):\n",
+                    m.model,
                     ops.len(),
                     min.len()
                 );
@@ -191,7 +271,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
                     s += &format!("  {:3}. {op}   (final check)\n", min.len() + i + 1);
                 }
                 s += &format!("  at operation {}: {}\n", m.index + 1, m.op);
-                s += &format!("    model:  {}\n", m.expected);
+                s += &format!("    model ({}):  {}\n", m.model, m.expected);
                 s += &format!("    module: {}", m.got);
                 if let (rtemu_fuzz::Reply::Err(_), Some(x)) = (&m.got, &kernel.last_extack) {
                     s += &format!(" ({x})");
@@ -229,6 +309,17 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         kernel.late_runs,
         kernel.longest_tick.as_millis()
     ));
+    if models.iter().any(|m| m.name() == "freebsd") {
+        let used: Vec<String> = deviations::consulted()
+            .iter()
+            .filter(|(d, _)| accepted.has(*d))
+            .map(|(d, n)| format!("{} {n}", d.name()))
+            .collect();
+        out.say(&format!(
+            "fuzz: known deviations from FreeBSD 7 that decided a prediction: {}",
+            used.join(", ")
+        ));
+    }
     out.say(&format!(
         "fuzz: {done} operations, {seqs} sequences, seed {seed}, {mismatches} mismatches"
     ));

@@ -3,8 +3,68 @@
 //! Running a sequence on a system and on the model, comparing every reply,
 //! and shrinking a failing sequence to a 1-minimal one.
 
+use crate::bsd::BsdModel;
 use crate::model::Model;
-use crate::op::{EventView, Op, Reply};
+use crate::op::{EventView, Op, Reply, RouteView, StatsView};
+
+/// A reference model the fuzzer compares a system against: the README's
+/// ([`Model`], "readme") or FreeBSD 7's ([`BsdModel`], "freebsd").
+pub trait Reference {
+    /// The name reports give the model.
+    fn name(&self) -> &'static str;
+    /// An empty copy, as at the start of a sequence.
+    fn fresh(&self) -> Box<dyn Reference>;
+    fn apply(&mut self, op: &Op) -> Reply;
+    /// The events of the operations since the last call, sorted.
+    fn take_events(&mut self) -> Vec<EventView>;
+    fn list(&self) -> Vec<RouteView>;
+    fn stats(&self) -> StatsView;
+}
+
+impl Reference for Model {
+    fn name(&self) -> &'static str {
+        "readme"
+    }
+    fn fresh(&self) -> Box<dyn Reference> {
+        Box::new(match self.max_routes {
+            Some(m) => Model::with_max_routes(m),
+            None => Model::new(),
+        })
+    }
+    fn apply(&mut self, op: &Op) -> Reply {
+        Model::apply(self, op)
+    }
+    fn take_events(&mut self) -> Vec<EventView> {
+        Model::take_events(self)
+    }
+    fn list(&self) -> Vec<RouteView> {
+        Model::list(self)
+    }
+    fn stats(&self) -> StatsView {
+        Model::stats(self)
+    }
+}
+
+impl Reference for BsdModel {
+    fn name(&self) -> &'static str {
+        "freebsd"
+    }
+    fn fresh(&self) -> Box<dyn Reference> {
+        Box::new(BsdModel::fresh(self))
+    }
+    fn apply(&mut self, op: &Op) -> Reply {
+        BsdModel::apply(self, op)
+    }
+    fn take_events(&mut self) -> Vec<EventView> {
+        BsdModel::take_events(self)
+    }
+    fn list(&self) -> Vec<RouteView> {
+        BsdModel::list(self)
+    }
+    fn stats(&self) -> StatsView {
+        BsdModel::stats(self)
+    }
+}
 
 /// Something that answers operations: the module, the model, or a fake.
 pub trait System {
@@ -59,9 +119,11 @@ impl System for Model {
 }
 
 /// The first reply, or the first operation's events, where the system and
-/// the model disagree.
+/// a model disagree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
+    /// The model that disagreed ([`Reference::name`]).
+    pub model: &'static str,
     /// Index in the sequence; `ops.len()` and after are the final checks.
     pub index: usize,
     pub op: Op,
@@ -74,19 +136,21 @@ pub struct Mismatch {
 /// The checks after every sequence: the full dump and the counters.
 pub const FINAL_CHECKS: [Op; 2] = [Op::List, Op::Stats];
 
-/// Run `ops` and the final checks on `sys` (after a reset) and on a fresh
-/// copy of `model`; the first mismatch, if any. A run that was late runs
+/// Run `ops` and the final checks on `sys` (after a reset) and, beside it,
+/// on a fresh copy of each of `models`; the first mismatch, if any (of the
+/// first model, when several disagree on the same operation). After a wait
+/// the system settles towards the first model's dump. A run that was late runs
 /// again with longer ticks, until one runs on time or the ticks are as long
 /// as `sys` allows; that last run's result counts even if it was late, so
 /// that a module which never catches up with its deadlines shows as a
 /// mismatch. A run on time lets `sys` shorten them again.
 pub fn check_sequence(
     sys: &mut dyn System,
-    model: &Model,
+    models: &[&dyn Reference],
     ops: &[Op],
 ) -> Result<Option<Mismatch>, String> {
     loop {
-        let result = run_sequence(sys, model, ops)?;
+        let result = run_sequence(sys, models, ops)?;
         if !sys.ran_late() {
             sys.speed_up();
             return Ok(result);
@@ -99,34 +163,39 @@ pub fn check_sequence(
 
 fn run_sequence(
     sys: &mut dyn System,
-    model: &Model,
+    models: &[&dyn Reference],
     ops: &[Op],
 ) -> Result<Option<Mismatch>, String> {
     sys.reset()?;
-    let mut m = model.clone();
-    System::reset(&mut m)?;
+    let mut ms: Vec<Box<dyn Reference>> = models.iter().map(|m| m.fresh()).collect();
     for (index, op) in ops.iter().chain(FINAL_CHECKS.iter()).enumerate() {
-        let expected = m.apply(op);
+        let expected: Vec<Reply> = ms.iter_mut().map(|m| m.apply(op)).collect();
         let got = sys.apply(op);
-        if let Op::Wait { .. } = op {
+        if let (Op::Wait { .. }, Some(m)) = (op, ms.first()) {
             sys.settle(&Reply::List(m.list()), &Reply::Stats(m.stats()));
         }
-        let mismatch = |expected, got| {
+        let mismatch = |model, expected, got| {
             Ok(Some(Mismatch {
+                model,
                 index,
                 op: op.clone(),
                 expected,
                 got,
             }))
         };
-        if expected != got {
-            return mismatch(expected, got);
+        for (m, e) in ms.iter().zip(&expected) {
+            if *e != got {
+                return mismatch(m.name(), e.clone(), got);
+            }
         }
-        let expected_events = m.take_events();
-        if let Some(mut got_events) = sys.events(expected_events.len()) {
+        let expected_events: Vec<Vec<EventView>> = ms.iter_mut().map(|m| m.take_events()).collect();
+        let most = expected_events.iter().map(Vec::len).max().unwrap_or(0);
+        if let Some(mut got_events) = sys.events(most) {
             got_events.sort();
-            if got_events != expected_events {
-                return mismatch(Reply::Events(expected_events), Reply::Events(got_events));
+            for (m, e) in ms.iter().zip(expected_events) {
+                if got_events != e {
+                    return mismatch(m.name(), Reply::Events(e), Reply::Events(got_events));
+                }
             }
         }
     }
@@ -160,24 +229,31 @@ pub fn shrink<E>(
 }
 
 /// Shrink a sequence that mismatches on `sys`: cut it after the failing
-/// operation, then remove operations one at a time. Returns the 1-minimal
-/// sequence and its mismatch.
+/// operation, then remove operations one at a time, keeping those whose
+/// removal lets the same model ([`Mismatch::model`]) agree. Returns the
+/// 1-minimal sequence and its mismatch.
 pub fn shrink_sequence(
     sys: &mut dyn System,
-    model: &Model,
+    models: &[&dyn Reference],
     ops: &[Op],
     first: &Mismatch,
 ) -> Result<(Vec<Op>, Mismatch), String> {
+    let model: Vec<&dyn Reference> = models
+        .iter()
+        .copied()
+        .filter(|m| m.name() == first.model)
+        .collect();
+    let models = if model.is_empty() { models } else { &model };
     let cut = &ops[..(first.index + 1).min(ops.len())];
-    let start = if check_sequence(sys, model, cut)?.is_some() {
+    let start = if check_sequence(sys, models, cut)?.is_some() {
         cut
     } else {
         ops
     };
     let min = shrink(start, |c| {
-        check_sequence(sys, model, c).map(|m| m.is_some())
+        check_sequence(sys, models, c).map(|m| m.is_some())
     })?;
-    let mismatch = check_sequence(sys, model, &min)?.ok_or_else(|| {
+    let mismatch = check_sequence(sys, models, &min)?.ok_or_else(|| {
         "the shrunk sequence no longer fails: the system is not deterministic".to_string()
     })?;
     Ok((min, mismatch))

@@ -52,11 +52,11 @@ fn shrinks_to_exactly_the_two_ops() {
             seen: (false, false),
         };
         let model = Model::new();
-        let first = check_sequence(&mut fake, &model, &ops)
+        let first = check_sequence(&mut fake, &[&model], &ops)
             .unwrap()
             .expect("fails");
         assert_eq!(first.index, j);
-        let (min, m) = shrink_sequence(&mut fake, &model, &ops, &first).unwrap();
+        let (min, m) = shrink_sequence(&mut fake, &[&model], &ops, &first).unwrap();
         assert_eq!(min, vec![a, b]);
         assert_eq!(m.got, Reply::Err(999));
         tried += 1;
@@ -84,10 +84,10 @@ fn a_failure_in_the_final_dump_shrinks_too() {
     let ops = Generator::new(sequence_seed(1, 3)).sequence(40);
     let mut sys = Forgetful(Model::new());
     let model = Model::new();
-    let first = check_sequence(&mut sys, &model, &ops)
+    let first = check_sequence(&mut sys, &[&model], &ops)
         .unwrap()
         .expect("fails");
-    let (min, _) = shrink_sequence(&mut sys, &model, &ops, &first).unwrap();
+    let (min, _) = shrink_sequence(&mut sys, &[&model], &ops, &first).unwrap();
     assert_eq!(min.len(), 1, "{min:?}");
     assert!(matches!(min[0], Op::Add(_)));
 }
@@ -146,7 +146,7 @@ fn a_late_run_runs_again_with_longer_ticks_and_the_last_run_counts() {
         longer: 6,
         shorter: 0,
     };
-    assert_eq!(check_sequence(&mut sys, &Model::new(), &ops), Ok(None));
+    assert_eq!(check_sequence(&mut sys, &[&Model::new()], &ops), Ok(None));
     assert_eq!((sys.runs, sys.longer, sys.shorter), (3, 4, 1));
     let mut sys = Slow {
         model: Model::new(),
@@ -155,6 +155,6 @@ fn a_late_run_runs_again_with_longer_ticks_and_the_last_run_counts() {
         longer: 6,
         shorter: 0,
     };
-    assert_eq!(check_sequence(&mut sys, &Model::new(), &ops), Ok(None));
+    assert_eq!(check_sequence(&mut sys, &[&Model::new()], &ops), Ok(None));
     assert_eq!((sys.runs, sys.longer, sys.shorter), (7, 0, 0));
 }
