@@ -886,7 +886,10 @@ impl BsdModel {
             // rtemu: the check alone, before anything changes, with the
             // later text's errno; a cloning route is accepted (FreeBSD
             // would clone the router, and rt_fixchange retire the clone).
-            if !gate.is_unspecified() && r.flags & CLONING == 0 && self.matchaddr(gate) == Some(id)
+            if !gate.is_unspecified()
+                && r.plen < width(gate)
+                && r.flags & CLONING == 0
+                && self.matchaddr(gate) == Some(id)
             {
                 self.deviations.accepts(Deviation::NoGwroute);
                 return Err(EADDRINUSE);
