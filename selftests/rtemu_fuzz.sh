@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Differential fuzzing: random operations on the module and on the reference
-# model of tools/rtemu-fuzz, every reply, every operation's events and the
-# final dumps compared. A mismatch is printed as a 1-minimal sequence with
+# Differential fuzzing: random operations on the module and on the two
+# reference models of tools/rtemu-fuzz (the README's and FreeBSD 7's, with
+# its named known deviations), every reply, every operation's events and the
+# final dumps compared against each. A mismatch is printed as a 1-minimal sequence with
 # the seed to rerun it.
 #   RTEMU_FUZZ      the rtemu-fuzz binary (default tools/target/debug/rtemu-fuzz)
 #   RTEMU_FUZZ_OPS  operations (default 25000)
@@ -29,7 +30,7 @@ start=$SECONDS
 "$fuzz" "${args[@]}" 2>&1 | sed 's/^/# /'
 status=${PIPESTATUS[0]}
 ktap_print_msg "rtemu-fuzz exited with $status after $((SECONDS - start)) s"
-ktap_test_result "differential fuzzing, $ops operations against the model" [ "$status" = 0 ]
+ktap_test_result "differential fuzzing, $ops operations against the models" [ "$status" = 0 ]
 
 unload_rtemu
 ktap_finished
