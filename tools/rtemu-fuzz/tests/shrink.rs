@@ -158,3 +158,34 @@ fn a_late_run_runs_again_with_longer_ticks_and_the_last_run_counts() {
     assert_eq!(check_sequence(&mut sys, &[&Model::new()], &ops), Ok(None));
     assert_eq!((sys.runs, sys.longer, sys.shorter), (7, 0, 0));
 }
+
+#[test]
+fn two_models_run_beside_each_other_and_a_mismatch_names_its_model() {
+    // The README model as the system, against itself and FreeBSD 7 as read
+    // (no deviation accepted): only the FreeBSD model can disagree, and
+    // the shrunk sequence still disagrees with it.
+    use rtemu_fuzz::deviations::Deviations;
+    use rtemu_fuzz::BsdModel;
+    let readme = Model::new();
+    let freebsd = BsdModel::new(Deviations::none());
+    let mut found = 0;
+    for k in 0..20 {
+        let ops = Generator::new(sequence_seed(11, k)).sequence(40);
+        let mut sys = Model::new();
+        let models: [&dyn rtemu_fuzz::Reference; 2] = [&readme, &freebsd];
+        let Some(first) = check_sequence(&mut sys, &models, &ops).unwrap() else {
+            continue;
+        };
+        assert_eq!(first.model, "freebsd");
+        let (min, m) = shrink_sequence(&mut sys, &models, &ops, &first).unwrap();
+        assert_eq!(m.model, "freebsd");
+        assert!(min.len() <= first.index + 1);
+        // Against the README model alone, it passes.
+        assert_eq!(check_sequence(&mut sys, &[&readme], &min), Ok(None));
+        found += 1;
+    }
+    assert!(
+        found >= 10,
+        "only {found} sequences showed FreeBSD's behaviour"
+    );
+}
