@@ -457,6 +457,18 @@ fn with_the_known_deviations_it_agrees_with_the_readme_model() {
             "sequence {k}"
         );
     }
+    // With max_routes too (rtemu's: where it is checked follows rtemu).
+    let mut bsd = known();
+    bsd.max_routes = Some(4);
+    for k in 0..200 {
+        let ops = Generator::new(sequence_seed(31, k)).sequence(40);
+        let mut readme = Model::with_max_routes(4);
+        assert_eq!(
+            check_sequence(&mut readme, &[&bsd], &ops),
+            Ok(None),
+            "sequence {k} with max_routes 4"
+        );
+    }
     // And the list is consulted: every known deviation decided something.
     for (d, n) in deviations::consulted() {
         assert!(n > 0, "{} never consulted", d.name());
