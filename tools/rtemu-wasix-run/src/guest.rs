@@ -43,7 +43,7 @@ pub fn run_with(
     wasm: &[u8],
     name: &str,
     args: &[String],
-    net: impl VirtualNetworking + Sync,
+    net: impl VirtualNetworking,
 ) -> anyhow::Result<u8> {
     let tasks = TokioTaskManager::new(tokio::runtime::Handle::current());
     let mut runtime = PluggableRuntime::new(Arc::new(tasks));

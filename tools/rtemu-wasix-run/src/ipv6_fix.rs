@@ -58,7 +58,7 @@ impl<N> UnswapIpv6<N> {
 }
 
 #[async_trait::async_trait]
-impl<N: VirtualNetworking + Sync> VirtualNetworking for UnswapIpv6<N> {
+impl<N: VirtualNetworking> VirtualNetworking for UnswapIpv6<N> {
     async fn route_add(
         &self,
         cidr: IpCidr,

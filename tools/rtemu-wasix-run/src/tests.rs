@@ -84,7 +84,7 @@ impl VirtualNetworking for MemoryTable {
     }
 }
 
-fn guest(name: &str, args: &[&str], net: impl VirtualNetworking + Sync) -> u8 {
+fn guest(name: &str, args: &[&str], net: impl VirtualNetworking) -> u8 {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("guests")
         .join(format!("{name}.wat"));
