@@ -79,6 +79,10 @@ cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/r
 mkdir -p "$bin/bpf"
 host_result "build the BPF programs and their loader for the guest" \
 	make -s -C "$RTEMU_ROOT/selftests/bpf" OUT="$bin/bpf" LLVM_SUFFIX="$LLVM_SUFFIX"
+# wasmer and cranelift: 9 to 23 minutes cold on 2 cores (tools/rtemu-wasix-run/README.md),
+# then cached outside the clone.
+host_result "build rtemu-wasix-run (wasmer) for the guest" \
+	bash -c 'wasix_run=$("$1/scripts/build-wasix-run.sh") && cp "$wasix_run" "$2/"' - "$RTEMU_ROOT" "$bin"
 
 # The kselftests boot the kernel once and run beside the host tests; the
 # guest's output follows theirs (and is in $guest_log as it runs).
@@ -101,7 +105,7 @@ phase "kselftests ($env), beside the host tests"
 GUEST_LOG=$guest_log setsid bash -o pipefail -c '"$@" </dev/null 2>&1 | cat >"$GUEST_LOG"' guest \
 	"$runner" --timeout "${RTEMU_GUEST_TIMEOUT:-2400}" "$kdir" \
 	env KSRC="$src" RTEMU_PY="$RTEMU_VENV/bin/python" RTEMU_TESTS="${RTEMU_TESTS:-}" \
-	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_HOOK_LEAK_KO="$bin/rtemu_hook_leak.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_WASIX="$bin/wasix_routes" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
+	RTEMU_KO="$bin/rtemu.ko" RTEMU_KUNIT_KO="$bin/rtemu_kunit.ko" RTEMU_API_TEST_KO="$bin/rtemu_api_test.ko" RTEMU_HOOK_LEAK_KO="$bin/rtemu_hook_leak.ko" RTEMU_BPF_DIR="$bin/bpf" RTEMUCTL="$bin/rtemuctl" RTEMU_WASIX="$bin/wasix_routes" RTEMU_WASIX_RUN="$bin/rtemu-wasix-run" RTEMU_FUZZ="$bin/rtemu-fuzz" RTEMU_FUZZ_OPS="${RTEMU_FUZZ_OPS:-$fuzz_ops}" \
 	RTEMU_FUZZ_SEED="${RTEMU_FUZZ_SEED:-332751870640}" RTEMU_LOAD_CYCLES="${RTEMU_LOAD_CYCLES:-$load_cycles}" \
 	"$RTEMU_ROOT/selftests/guest_check.sh" &
 guest=$!
@@ -131,6 +135,13 @@ host_result "a SAFETY comment right above every unsafe block in rust/ and selfte
 host_result "clippy: the kernel crates (make CLIPPY=1, unsafe lints denied)" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/clippy.sh"
 host_result "cargo clippy -D warnings (tools workspace)" \
 	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
+# rtemu-wasix-run has a workspace of its own; released, its tests reuse the
+# build above.
+wasix_run_manifest=$RTEMU_ROOT/tools/rtemu-wasix-run/Cargo.toml
+host_result "cargo test (rtemu-wasix-run: guests and the IPv6 fix through wasmer)" \
+	bash -c "cargo test --locked --release --manifest-path '$wasix_run_manifest' --target-dir '$(wasix_run_target)' 2>&1 | tee '$results/cargo-wasix-run.log' | grep -E '^test result|FAILED|panicked'; exit \${PIPESTATUS[0]}"
+host_result "cargo clippy -D warnings (rtemu-wasix-run)" \
+	cargo clippy --quiet --locked --release --manifest-path "$wasix_run_manifest" --target-dir "$(wasix_run_target)" --all-targets -- -D warnings
 host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
 if [ "$env" = vm ]; then
 	host_result "dkms build against the test kernel" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/dkms_build.sh"

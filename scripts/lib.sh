@@ -252,5 +252,14 @@ build_guest_tools() {
 		$release"
 }
 
+# The target directory of tools/rtemu-wasix-run (wasmer: ~440 crates, 1.4 GB):
+# outside the clone, keyed by the hash of the crate's own lockfile, so clones
+# with the same lockfile share it and a changed lockfile starts anew.
+wasix_run_target() {
+	local key
+	key=$(sha256sum "$RTEMU_ROOT/tools/rtemu-wasix-run/Cargo.lock" | cut -c1-16)
+	echo "$RTEMU_CACHE/wasix-run/$key"
+}
+
 # Progress of a cargo log: the crates compiled so far.
 cargo_progress() { printf '%d crates compiled' "$(grep -cE '^ *Compiling ' "$1")"; }

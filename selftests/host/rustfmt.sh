@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Formatting: the kernel crates (rust/, generated rust/uapi.rs included, and
 # the lookup benchmark) with the kernel's own .rustfmt.toml, as
-# `make rustfmtcheck` would; the tools workspace with cargo fmt.
+# `make rustfmtcheck` would; the tools workspace and tools/rtemu-wasix-run
+# with cargo fmt.
 . "$(dirname "$0")/lib.sh"
 
 src=$(kernel_src) || { echo "# FAIL: no kernel source (scripts/setup.sh)"; exit 1; }
@@ -21,6 +22,13 @@ if cargo fmt --manifest-path "$root/tools/Cargo.toml" --all --check >"$out" 2>&1
 	ok "tools/ is formatted (cargo fmt)"
 else
 	fail "tools/ is not formatted (cargo fmt --manifest-path tools/Cargo.toml --all):"
+	sed 's/^/#   /' "$out" | head -n 40
+fi
+# A workspace of its own (wasmer's build is kept out of tools/'s).
+if cargo fmt --manifest-path "$root/tools/rtemu-wasix-run/Cargo.toml" --check >"$out" 2>&1; then
+	ok "tools/rtemu-wasix-run is formatted (cargo fmt)"
+else
+	fail "tools/rtemu-wasix-run is not formatted (cargo fmt --manifest-path tools/rtemu-wasix-run/Cargo.toml):"
 	sed 's/^/#   /' "$out" | head -n 40
 fi
 [ $fails -eq 0 ]

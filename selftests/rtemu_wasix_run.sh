@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Real WebAssembly guests against the module: rtemu-wasix-run (wasmer with
+# wasmer-wasix, tools/rtemu-wasix-run) runs the WASIX guests of
+# tools/rtemu-wasix-run/guests, whose port_route_* calls go through wasmer's
+# ABI decoding and RtemuNetworking to the kernel. Each case checks the
+# guest's exit status (the guest checks what it can see), then, on its own,
+# the kernel's table through rtemuctl and the events a monitor saw. Each runs
+# in a network namespace of its own.
+. "$(dirname "$0")/lib.sh"
+
+RTEMU_WASIX_RUN=${RTEMU_WASIX_RUN:-}
+RTEMUCTL=${RTEMUCTL:-$RTEMU_ROOT/tools/target/debug/rtemuctl}
+GUESTS=$RTEMU_ROOT/tools/rtemu-wasix-run/guests
+
+ktap_print_header
+if [ -z "$RTEMU_WASIX_RUN" ]; then
+	RTEMU_WASIX_RUN=$("$RTEMU_ROOT/scripts/build-wasix-run.sh" --cached) || RTEMU_WASIX_RUN=
+fi
+for f in "$RTEMU_WASIX_RUN" "$RTEMUCTL"; do
+	if [ ! -x "$f" ]; then
+		ktap_skip_all "no ${f:-rtemu-wasix-run} (scripts/build-wasix-run.sh; cargo build --manifest-path tools/Cargo.toml -p rtemuctl)"
+		exit "$KSFT_SKIP"
+	fi
+done
+require_rtemu
+load_rtemu || ktap_exit_fail_msg "insmod $RTEMU_KO failed"
+ktap_set_plan 7
+
+T=$(mktemp -d /tmp/rtemu_wasix_run.XXXXXX)
+NETNS=rtemu-wasix-run-$$
+cleanup() {
+	ip netns del "$NETNS" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# in_netns CMD...: CMD in a network namespace of its own, its output as
+# KTAP diagnostics.
+in_netns() {
+	unshare --net -- "$@" >"$T/out" 2>&1
+	local rc=$?
+	sed 's/^/# /' "$T/out"
+	return $rc
+}
+
+# status_is WANT GOT WHAT: a guest's exit status.
+status_is() {
+	[ "$2" = "$1" ] && return 0
+	echo "# $3: exit status $2, not $1 (the guest's header says which step)"
+	return 1
+}
+
+# has TEXT PATTERN: an extended regular expression matches a line of TEXT.
+has() {
+	grep -qE -- "$2" <<<"$1" && return 0
+	echo "# no line matches: $2"
+	return 1
+}
+
+run() { "$RTEMU_WASIX_RUN" "$@"; }
+
+# The lines routes.wat's two routes must have in rtemuctl's output: the
+# prefix and router exactly as the guest wrote them, both lifetimes to the
+# second.
+V4_ROUTE='10\.1\.0\.0/16 via 192\.0\.2\.1 flags up,gateway,static preferred 2100-01-01T00:00:00Z preferred-left [^ ]+ expires 2100-01-02T00:00:00Z expires-left '
+V6_ROUTE='2001:db8::/32 via fe80::1 flags up,gateway,static preferred 2100-01-03T00:00:00Z preferred-left [^ ]+ expires 2100-01-04T00:00:00Z expires-left '
+
+# routes.wat's whole cycle with a monitor listening in the same namespace:
+# the add, remove and clear events carry what the guest wrote.
+routes_cycle() {
+	in_netns bash -c '
+		run=$1 ctl=$2 guest=$3 mon=$4
+		"$ctl" monitor >"$mon" 2>&1 &
+		monitor=$!
+		# A miss (a lookup of nothing) says when the monitor listens.
+		for _ in $(seq 50); do
+			"$ctl" route get 198.51.100.1 clone >/dev/null 2>&1
+			grep -q "miss 198.51.100.1 " "$mon" && break
+			sleep 0.1
+		done
+		"$run" "$guest"
+		status=$?
+		for _ in $(seq 50); do
+			grep -q " clear " "$mon" && break
+			sleep 0.1
+		done
+		kill $monitor
+		echo "status $status"
+		echo "table: $("$ctl" route show)"' \
+		routes "$RTEMU_WASIX_RUN" "$RTEMUCTL" "$GUESTS/routes.wat" "$T/mon"
+	local status events
+	status=$(sed -n 's/^status //p' "$T/out")
+	events=$(grep -v ' miss 198\.51\.100\.1 ' "$T/mon" | cut -d' ' -f2-)
+	sed 's/^/# monitor: /' <<<"$events"
+	# Each check on its own: the kernel's view says what went wrong even
+	# when the guest saw it first.
+	local ok=0
+	status_is 0 "$status" routes.wat || ok=1
+	grep -qx 'table: ' "$T/out" || { echo "# the table is not empty"; ok=1; }
+	[ "$(cut -d' ' -f1 <<<"$events" | tr '\n' ' ')" = "add add delete clear " ] ||
+		{ echo "# the events are not add, add, delete, clear"; ok=1; }
+	has "$events" "^add $V4_ROUTE" || ok=1
+	has "$events" "^add $V6_ROUTE" || ok=1
+	has "$events" '^delete 2001:db8::/32 via fe80::1 .* reason removed$' || ok=1
+	has "$events" '^clear family all count 1$' || ok=1
+	return $ok
+}
+ktap_test_result "routes.wat: add, list and compare, remove by address, clear; a monitor saw each as written" routes_cycle
+
+# With --netns: the routes land in the named namespace, as the guest wrote
+# them, and not in the caller's.
+named_netns() {
+	ip netns add "$NETNS" || return 1
+	in_netns bash -c '"$0" --netns "$1" "$2" keep; echo "status $?"; echo "caller: $("$3" route show)"' \
+		"$RTEMU_WASIX_RUN" "$NETNS" "$GUESTS/routes.wat" "$RTEMUCTL"
+	local status table
+	status=$(sed -n 's/^status //p' "$T/out")
+	table=$(ip netns exec "$NETNS" "$RTEMUCTL" route show)
+	sed 's/^/# rtemuctl: /' <<<"$table"
+	local ok=0
+	status_is 0 "$status" "routes.wat keep" || ok=1
+	grep -qx 'caller: ' "$T/out" || { echo "# routes in the caller's namespace"; ok=1; }
+	[ "$(wc -l <<<"$table")" = 2 ] || { echo "# not 2 routes in $NETNS"; ok=1; }
+	has "$table" "^$V4_ROUTE" || ok=1
+	has "$table" "^$V6_ROUTE" || ok=1
+	return $ok
+}
+ktap_test_result "--netns NAME: the routes in that namespace's table, prefix, router and lifetimes as written" named_netns
+
+# A route the guest did not add comes to it as the kernel holds it, and the
+# guest's remove by address finds it.
+kernel_routes() {
+	in_netns bash -c '"$1" route add 2001:db8:5::/48 via fe80::5 || exit 1
+		"$0" "$2"; echo "status $?"; echo "table: $("$1" route show)"' \
+		"$RTEMU_WASIX_RUN" "$RTEMUCTL" "$GUESTS/kernel_routes.wat" || return 1
+	status_is 0 "$(sed -n 's/^status //p' "$T/out")" kernel_routes.wat &&
+		grep -qx 'table: ' "$T/out"
+}
+ktap_test_result "kernel_routes.wat: rtemuctl's IPv6 route listed octet for octet, removed by its address" kernel_routes
+
+host_bits() {
+	in_netns bash -c '"$0" "$1"; echo "status $?"; echo "table: $("$2" route show)"' \
+		"$RTEMU_WASIX_RUN" "$GUESTS/host_bits.wat" "$RTEMUCTL"
+	status_is 0 "$(sed -n 's/^status //p' "$T/out")" host_bits.wat &&
+		grep -qx 'table: ' "$T/out"
+}
+ktap_test_result "host_bits.wat: a CIDR with host bits set is EINVAL for the guest, the table stays empty" host_bits
+
+unprivileged() {
+	in_netns bash -c '"$1" route add 10.9.0.0/16 via 192.0.2.9 || exit 1
+		setpriv --bounding-set=-net_admin --inh-caps=-net_admin -- "$0" "$2"
+		echo "status $?"; echo "table: $("$1" route show)"' \
+		"$RTEMU_WASIX_RUN" "$RTEMUCTL" "$GUESTS/unprivileged.wat" || return 1
+	status_is 0 "$(sed -n 's/^status //p' "$T/out")" unprivileged.wat &&
+		grep -q '^table: 10\.9\.0\.0/16 via 192\.0\.2\.9 ' "$T/out"
+}
+ktap_test_result "unprivileged.wat: without CAP_NET_ADMIN the list works, each change is EPERM and changes nothing" unprivileged
+
+small_buffer() {
+	in_netns bash -c '"$0" "$1"; echo "status $?"' "$RTEMU_WASIX_RUN" "$GUESTS/small_buffer.wat"
+	status_is 0 "$(sed -n 's/^status //p' "$T/out")" small_buffer.wat
+}
+ktap_test_result "small_buffer.wat: a list buffer too small is EOVERFLOW with the count needed" small_buffer
+
+# The runner's own failures are 125, never a guest's status.
+runner_fails() {
+	run --netns rtemu-wasix-run-no-such-netns "$GUESTS/routes.wat" 2>"$T/err"
+	local rc=$?
+	sed 's/^/# /' "$T/err"
+	[ $rc = 125 ] && grep -q 'no-such-netns' "$T/err" || return 1
+	run "$T/no-such-guest.wasm" 2>"$T/err"
+	rc=$?
+	sed 's/^/# /' "$T/err"
+	[ $rc = 125 ]
+}
+ktap_test_result "the runner's own failures (no such namespace, no such guest) exit 125" runner_fails
+
+ktap_finished
