@@ -4,7 +4,9 @@
 # the family through the kernel's YNL CLI, then a walkthrough with rtemuctl
 # (routes with lifetimes, lookups that clone, a monitor and a resolver in
 # the background, holds, a route expiring, stats), and a WASIX guest's route
-# through wasmer's VirtualNetworking trait (tools/rtemu-wasix) expiring.
+# through wasmer's VirtualNetworking trait (tools/rtemu-wasix) expiring, then
+# a real WebAssembly guest's under wasmer (tools/rtemu-wasix-run,
+# RTEMU_WASIX_RUN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 spec=include/rtemu.yaml
@@ -38,6 +40,7 @@ step_fails() {
 ynl() { "$RTEMU_PY" "$cli" --spec "$spec" --schema "$schema" "$@"; }
 nlctrl() { "$RTEMU_PY" "$cli" --spec "$KSRC/Documentation/netlink/specs/nlctrl.yaml" --schema "$KSRC/Documentation/netlink/genetlink-legacy.yaml" "$@"; }
 rtemuctl() { "$RTEMUCTL" "$@"; }
+rtemu-wasix-run() { "$RTEMU_WASIX_RUN" "$@"; }
 
 bg=()
 cleanup() {
@@ -157,6 +160,20 @@ if [ -x "$RTEMU_WASIX" ]; then
 	say "It expired on time (the monitor's expire line above), and port_route_list" \
 		"no longer has it"
 	step wasix_routes list
+fi
+
+if [ -x "${RTEMU_WASIX_RUN:-}" ]; then
+	say "A real WebAssembly guest under wasmer (tools/rtemu-wasix-run): its" \
+		"port_route_add of 10.30.0.0/16 expiring 3 s after its clock's now" \
+		"(guests/expiring.wat) lands in this table"
+	step rtemu-wasix-run tools/rtemu-wasix-run/guests/expiring.wat
+	step rtemuctl route show inet
+	for _ in $(seq 40); do
+		grep -q ' expire 10.30.0.0/16' "$mon" && break
+		sleep 0.5
+	done
+	say "It expired on time: the monitor's expire line above"
+	step rtemuctl route show inet
 fi
 
 say "Counters of this namespace's table"
