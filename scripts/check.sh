@@ -144,6 +144,7 @@ host_result "cargo clippy -D warnings (rtemu-wasix-run)" \
 	cargo clippy --quiet --locked --release --manifest-path "$wasix_run_manifest" --target-dir "$(wasix_run_target)" --all-targets -- -D warnings
 host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
 if [ "$env" = vm ]; then
+	host_result "VM runner: a long command whole, its status back" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/vm_run.sh"
 	host_result "dkms build against the test kernel" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/dkms_build.sh"
 	host_result "make rust-analyzer" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/rust_analyzer.sh"
 	host_result "make docs" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/docs.sh"

@@ -28,14 +28,28 @@ guest_paths_check vm
 
 # Boots KERNEL_BUILD_DIR under the given accel and runs a command. Every boot
 # gets a timeout; vng needs a standard input even when we have none.
+# virtme-ng hands its command to the guest on the kernel's command line
+# (base64, 2 KiB in all on x86), where a long one is cut and the guest
+# never starts it; so the guest gets only the path of a script that holds
+# the command, written where it sees the host's files.
 boot() {
 	local accel=$1 timeout=$2 kdir=$3
 	shift 3
 	local args=(--run "$kdir" --user root --memory "${RTEMU_VM_MEMORY:-2G}"
 		--cpus "${RTEMU_VM_CPUS:-2}" --cwd "$RTEMU_ROOT" --rwdir "$RTEMU_CACHE/vm-out")
 	[ "$accel" = tcg ] && args+=(--disable-kvm)
-	mkdir -p "$RTEMU_CACHE/vm-out"
-	timeout -k 15 "$timeout" "$VNG" "${args[@]}" -- sh -c "$root_check"' exec "$@"' guest "$@" </dev/null
+	mkdir -p "$RTEMU_CACHE/vm-out" "$RTEMU_CACHE/vm-run"
+	local command status=0
+	command=$(mktemp "$RTEMU_CACHE/vm-run/command.XXXXXX")
+	{
+		printf '%s\n' "$root_check"
+		printf 'exec'
+		printf ' %q' "$@"
+		echo
+	} >"$command"
+	timeout -k 15 "$timeout" "$VNG" "${args[@]}" -- bash "$command" </dev/null || status=$?
+	rm -f "$command"
+	return "$status"
 }
 
 # virtme-ng falls back to 9p without a word when virtiofsd does not start.
