@@ -7,8 +7,9 @@
 //!
 //! An entry pointer C holds (`struct rtentry *`) stands for one reference
 //! ([`RtRef::into_c`]). Releasing an entry that has no reference left, or
-//! `RT_REMREF` of the last one, is refused with a warning; the lock rules
-//! are checked by lockdep where the kernel has it.
+//! `RT_REMREF` of the last one once the route left its table, is refused
+//! with a warning; the lock rules are checked by lockdep where the kernel
+//! has it.
 
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
@@ -214,12 +215,16 @@ unsafe extern "C" fn rtemu_rt_addref(rt: *mut c_void) {
     unsafe { RtRef::addref_c(rt) };
 }
 
-/// `rtemu_rt_remref`: `RT_REMREF`, never of the last reference.
+/// `rtemu_rt_remref`: `RT_REMREF`. Of the last reference only while the
+/// route is in its table, FreeBSD's idiom for using an entry the table
+/// keeps: the caller holds the entry lock, so its bottom halves are off
+/// and the entry's memory, freed only an RCU grace period after it leaves
+/// the table and its last reference goes, outlasts the lock.
 ///
 /// # Safety
 ///
-/// `rt` is an entry pointer the caller holds the lock on and (at least) two
-/// references, one of which it gives up.
+/// `rt` is an entry pointer the caller holds the lock and a reference on,
+/// which it gives up.
 #[no_mangle]
 unsafe extern "C" fn rtemu_rt_remref(rt: *mut c_void) {
     // SAFETY: the reference is held for the call (safety requirements).
@@ -228,10 +233,28 @@ unsafe extern "C" fn rtemu_rt_remref(rt: *mut c_void) {
     };
     // SAFETY: the caller claims the lock; lockdep checks the claim.
     unsafe { e.assert_locked_c() };
-    // SAFETY: the references are held for the call (safety requirements).
-    if unsafe { releasable(rt, 1) } {
-        // SAFETY: the caller gives up one of its references.
+    let keep = if e.is_up() { 0 } else { 1 };
+    // SAFETY: the reference is held for the call (safety requirements).
+    if unsafe { releasable(rt, keep) } {
+        // SAFETY: the caller gives up its reference.
         drop(unsafe { RtRef::from_c(rt) });
+    }
+}
+
+/// `rtemu_rt_lock_assert`: `RT_LOCK_ASSERT`, a lockdep assertion that the
+/// caller holds the entry lock.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference on, or one the
+/// table keeps while the caller holds its lock (after `RT_REMREF` of the
+/// last reference).
+#[no_mangle]
+unsafe extern "C" fn rtemu_rt_lock_assert(rt: *mut c_void) {
+    // SAFETY: the entry is there for the call (safety requirements).
+    if let Some(e) = unsafe { entry(rt) } {
+        // SAFETY: an assertion only: lockdep checks that the lock is held.
+        unsafe { e.assert_locked_c() };
     }
 }
 

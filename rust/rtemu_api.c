@@ -8,6 +8,7 @@
  */
 #include <linux/bottom_half.h>
 #include <linux/export.h>
+#include <linux/hash.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
@@ -15,6 +16,9 @@
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/rtemu.h>
+#include <linux/sched.h>
+#include <linux/nsproxy.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include "rtemu_glue.h"
@@ -109,6 +113,7 @@ EXPORT_SYMBOL_GPL(rtemu_rt_lock);
 EXPORT_SYMBOL_GPL(rtemu_rt_unlock);
 EXPORT_SYMBOL_GPL(rtemu_rt_addref);
 EXPORT_SYMBOL_GPL(rtemu_rt_remref);
+EXPORT_SYMBOL_GPL(rtemu_rt_lock_assert);
 EXPORT_SYMBOL_GPL(rtemu_rt_refcnt);
 
 
@@ -209,6 +214,97 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
 }
 EXPORT_SYMBOL_GPL(rtemu_route_change);
 
+/*
+ * curvnet: the frames CURVNET_SET pushed, on the stacks of their tasks,
+ * hashed by task. Only a frame's own task (at its interrupt level) adds,
+ * finds or removes it, but tasks share buckets, so each bucket has a lock,
+ * taken with interrupts off since hardirq code may set its own.
+ */
+#define VNET_FRAME_BITS 6
+
+static struct {
+	spinlock_t lock;
+	struct hlist_head frames;	/* the latest pushed first */
+} vnet_frames[1 << VNET_FRAME_BITS];
+
+static void vnet_frames_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vnet_frames); i++) {
+		spin_lock_init(&vnet_frames[i].lock);
+		INIT_HLIST_HEAD(&vnet_frames[i].frames);
+	}
+}
+
+static unsigned int vnet_bucket(const struct task_struct *task)
+{
+	return hash_ptr(task, VNET_FRAME_BITS);
+}
+
+void rtemu_curvnet_set(struct rtemu_vnet_frame *frame, struct net *net)
+{
+	unsigned int b = vnet_bucket(current);
+	unsigned long flags;
+
+	frame->task = current;
+	frame->net = net;
+	frame->level = interrupt_context_level();
+	spin_lock_irqsave(&vnet_frames[b].lock, flags);
+	hlist_add_head(&frame->node, &vnet_frames[b].frames);
+	spin_unlock_irqrestore(&vnet_frames[b].lock, flags);
+}
+EXPORT_SYMBOL_GPL(rtemu_curvnet_set);
+
+/* The latest frame of the caller's task and level; the bucket is locked. */
+static struct rtemu_vnet_frame *top_vnet_frame(unsigned int b)
+{
+	struct rtemu_vnet_frame *frame;
+	u8 level = interrupt_context_level();
+
+	hlist_for_each_entry(frame, &vnet_frames[b].frames, node)
+		if (frame->task == current && frame->level == level)
+			return frame;
+	return NULL;
+}
+
+void rtemu_curvnet_restore(struct rtemu_vnet_frame *frame)
+{
+	unsigned int b = vnet_bucket(current);
+	unsigned long flags;
+	bool latest;
+
+	spin_lock_irqsave(&vnet_frames[b].lock, flags);
+	latest = top_vnet_frame(b) == frame;
+	if (latest) {
+		hlist_del(&frame->node);
+		frame->task = NULL;
+	}
+	spin_unlock_irqrestore(&vnet_frames[b].lock, flags);
+	WARN_ONCE(!latest, "rtemu: CURVNET_RESTORE of a frame that is not the latest CURVNET_SET\n");
+}
+EXPORT_SYMBOL_GPL(rtemu_curvnet_restore);
+
+struct net *rtemu_curvnet(void)
+{
+	unsigned int b = vnet_bucket(current);
+	struct rtemu_vnet_frame *frame;
+	struct net *net = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vnet_frames[b].lock, flags);
+	frame = top_vnet_frame(b);
+	if (frame)
+		net = frame->net;
+	spin_unlock_irqrestore(&vnet_frames[b].lock, flags);
+	if (frame)
+		return net;
+	if (WARN_ONCE(!in_task(), "rtemu: no CURVNET_SET in interrupt context\n"))
+		return NULL;
+	return current->nsproxy ? current->nsproxy->net_ns : NULL;
+}
+EXPORT_SYMBOL_GPL(rtemu_curvnet);
+
 /* The rtrequest hooks: read under RCU, changed under the mutex. */
 static LIST_HEAD(rtrequest_hooks);
 static DEFINE_MUTEX(rtrequest_hooks_lock);
@@ -296,6 +392,7 @@ static struct notifier_block rtrequest_owner_notifier = {
 
 int rtemu_hooks_init(void)
 {
+	vnet_frames_init();
 	return register_module_notifier(&rtrequest_owner_notifier);
 }
 

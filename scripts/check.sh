@@ -70,7 +70,7 @@ host_result "build rtemuctl, rtemu-fuzz and wasix_routes for the guest" build_gu
 bin=$results/guest-bin-$env
 rm -rf "$bin"
 mkdir -p "$bin"
-cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$RTEMU_ROOT/rtemu_api_test.ko" \
+cp "$RTEMU_ROOT/rtemu.ko" "$RTEMU_ROOT/rtemu_kunit.ko" "$RTEMU_ROOT/rtemu_api_test.ko" "$RTEMU_ROOT/rtemu_bsd_test.ko" \
 	"$RTEMU_ROOT/rtemu_hook_leak.ko" "$bin/"
 # When the build above failed (and failed the run), the guest's tests that
 # need these say they are missing.

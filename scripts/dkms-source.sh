@@ -16,7 +16,7 @@ dest=${1:-${DESTDIR:-}/usr/src/rtemu-$version}
 
 cd "$RTEMU_ROOT"
 files=(dkms.conf Kbuild include/rtemu.yaml include/uapi/linux/rtemu.h include/uapi/linux/rtemu_bpf.h
-	include/linux/rtemu.h
+	include/linux/rtemu.h include/rtemu/bsd/net/route.h
 	rust/*.c rust/*.h)
 # The Rust sources as rustc finds them from the crate root, nested modules
 # included (the KUnit crate is not built by DKMS).

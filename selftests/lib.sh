@@ -54,15 +54,16 @@ require_rtemu() {
 	[ -f "$RTEMU_KO" ] || ktap_exit_fail_msg "no module at $RTEMU_KO"
 }
 
-# kunit_module KO MODULE SUITE [CHECK]: loads the KUnit module KO (named
-# MODULE), which runs SUITE, prints the suite's KTAP results from debugfs,
+# kunit_module KO MODULE SUITE [CHECK [PARAM=VALUE...]]: loads the KUnit
+# module KO (named MODULE) with the module parameters given, which runs SUITE, prints the suite's KTAP results from debugfs,
 # runs CHECK (a command) while the module is loaded, and unloads it. Fails
 # unless the suite passed with every case run and passed (none failed or
 # skipped, and at least one), CHECK passed and the module unloaded.
 kunit_module() {
 	local ko=$1 module=$2 suite=$3 check=${4:-true} results status=0
+	shift $(($# < 4 ? $# : 4))
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-	insmod "$ko" || { echo "Bail out! insmod $ko failed"; return 1; }
+	insmod "$ko" "$@" || { echo "Bail out! insmod $ko failed"; return 1; }
 	results=/sys/kernel/debug/kunit/$suite/results
 	if [ ! -r "$results" ]; then
 		rmmod "$module"

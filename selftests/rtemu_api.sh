@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The in-kernel C API (include/linux/rtemu.h) from a C consumer:
-# rtemu_api_test.ko (selftests/api/rtemu_api_test.c) is a KUnit suite that
-# uses only that header; loading it after rtemu.ko runs it, and its KTAP
-# results come from debugfs. While it is loaded rtemu.ko stays (the
-# consumer uses its symbols).
+# The in-kernel C API from C consumers: rtemu_api_test.ko
+# (selftests/api/rtemu_api_test.c), a KUnit suite that uses only
+# include/linux/rtemu.h, and rtemu_bsd_test.ko, one in FreeBSD's idioms
+# through include/rtemu/bsd/net/route.h. Loading each after rtemu.ko runs
+# it, and its KTAP results come from debugfs. While one is loaded rtemu.ko
+# stays (the consumer uses its symbols).
 . "$(dirname "$0")/lib.sh"
 
 KO=${RTEMU_API_TEST_KO:-$RTEMU_ROOT/rtemu_api_test.ko}
@@ -26,6 +27,22 @@ rtemu_stays() {
 }
 kunit_module "$KO" rtemu_api_test "$SUITE" rtemu_stays
 status=$?
+
+# The same contract in FreeBSD's idioms, from a consumer that includes only
+# <rtemu/bsd/net/route.h> (selftests/api/rtemu_bsd_test.c); CURVNET_SET
+# names the namespace of a process of its own.
+BSD_KO=${RTEMU_BSD_TEST_KO:-$(dirname "$KO")/rtemu_bsd_test.ko}
+unshare --net sleep 600 &
+other=$!
+ours=$(readlink /proc/self/ns/net)
+for _ in $(seq 600); do
+	ns=$(readlink "/proc/$other/ns/net" 2>/dev/null) || break
+	[ "$ns" != "$ours" ] && break
+	sleep 0.1
+done
+kunit_module "$BSD_KO" rtemu_bsd_test rtemu_bsd rtemu_stays other_netns_pid="$other" || status=1
+kill "$other"
+wait "$other" 2>/dev/null
 
 # A module that goes with its hook registered: rtemu unregisters the hook
 # first (a line in the log), and a change afterwards calls nothing of the

@@ -16,16 +16,24 @@
  *    disabled, or a softirq spinning on the entry lock could deadlock
  *    against a task holding that lock.
  *    It guards what rtemu_rt_state() reads and is required by
- *    RT_ADDREF/RT_REMREF and rtemu_rtfree(); lockdep checks that it is held.
+ *    RT_ADDREF/RT_REMREF and rtemu_rtfree(); lockdep checks that it is held
+ *    (RT_LOCK_ASSERT).
  *  - Every reference is given back exactly once: rtemu_rtfree() with the
- *    lock held (it also unlocks), or RTFREE() without it. While the entry's
- *    memory is there (its route is in the table, or someone holds it), a
- *    release when no reference is left, and RT_REMREF of the last
- *    reference, are refused with a warning, never carried out; a release
- *    of a reference the caller does not hold drops someone else's. Once
- *    the last reference of a deleted entry was released, its memory goes
- *    (after an RCU grace period): releasing it again is a use after free,
- *    as in FreeBSD, which KASAN reports.
+ *    lock held (it also unlocks), or RTFREE() without it; both macros set
+ *    the pointer to NULL, as FreeBSD's do. RT_REMREF may give back the
+ *    last reference while the route is in its table, as FreeBSD allows:
+ *    the table keeps the entry, and while the caller holds its lock the
+ *    entry cannot be freed (it goes an RCU grace period after it left the
+ *    table unreferenced), so RT_UNLOCK is safe; after it, rely on the entry
+ *    only inside an rcu_read_lock() section taken before the RT_REMREF.
+ *    While the entry's memory is there (its route is in the table, or
+ *    someone holds it), a release when no reference is left, and RT_REMREF
+ *    of the last reference of a route no longer in its table, are refused
+ *    with a warning, never carried out; a release of a reference the caller
+ *    does not hold drops someone else's. Once the last reference of a
+ *    deleted entry was released, its memory goes (after an RCU grace
+ *    period): releasing it again is a use after free, as in FreeBSD, which
+ *    KASAN reports.
  *  - The reference count saturates, as refcount_t does: past 2^29 holders it
  *    warns once and stays there, and the entry is never freed (a leak, not
  *    a use after free).
@@ -91,10 +99,12 @@ void rtemu_rtfree_unlocked(struct rtentry *rt);
 /* RT_LOCK(rt), RT_UNLOCK(rt): the entry lock of a referenced entry. */
 void rtemu_rt_lock(struct rtentry *rt);
 void rtemu_rt_unlock(struct rtentry *rt);
-/* RT_ADDREF(rt), RT_REMREF(rt): another reference, or one given back
- * (never the last); the lock is held. */
+/* RT_ADDREF(rt), RT_REMREF(rt): another reference, or one given back (the
+ * last only while the route is in its table); the lock is held. */
 void rtemu_rt_addref(struct rtentry *rt);
 void rtemu_rt_remref(struct rtentry *rt);
+/* RT_LOCK_ASSERT(rt): lockdep's check that the caller holds the entry lock. */
+void rtemu_rt_lock_assert(struct rtentry *rt);
 
 /*
  * The entry's key (rt_key and rt_mask): writes its network address to @dst
@@ -132,6 +142,26 @@ int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
  */
 int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway, u32 flags);
+
+/*
+ * FreeBSD's curvnet, for <rtemu/bsd/net/route.h>: rtemu_curvnet_set()
+ * pushes @frame (the caller's, zeroed, until the matching
+ * rtemu_curvnet_restore()) to make @net current for the calling task, or
+ * for the interrupt level it runs at; rtemu_curvnet() is the current one:
+ * the latest pushed, else the task's own namespace, else (in interrupt
+ * context) NULL with a warning. Frames are restored in the reverse order
+ * of their setting; another order is refused with a warning.
+ */
+struct rtemu_vnet_frame {
+	struct hlist_node node;		/* rtemu's */
+	struct task_struct *task;	/* rtemu's: set while pushed */
+	struct net *net;
+	u8 level;			/* rtemu's: interrupt_context_level() */
+};
+
+void rtemu_curvnet_set(struct rtemu_vnet_frame *frame, struct net *net);
+void rtemu_curvnet_restore(struct rtemu_vnet_frame *frame);
+struct net *rtemu_curvnet(void);
 
 /*
  * FreeBSD's ifa_rtrequest: a hook told of every change to the routes of
@@ -191,12 +221,23 @@ int __rtemu_register_rtrequest(struct rtemu_rtrequest_hook *hook, struct module 
  */
 void rtemu_unregister_rtrequest(struct rtemu_rtrequest_hook *hook);
 
-/* FreeBSD's names. */
+/*
+ * FreeBSD's macros, with their effects: RTFREE_LOCKED and RTFREE set @rt,
+ * an lvalue, to NULL ("guard against invalid refs"). FreeBSD's other names
+ * are in <rtemu/bsd/net/route.h>.
+ */
 #define RT_LOCK(rt)		rtemu_rt_lock(rt)
 #define RT_UNLOCK(rt)		rtemu_rt_unlock(rt)
+#define RT_LOCK_ASSERT(rt)	rtemu_rt_lock_assert(rt)
 #define RT_ADDREF(rt)		rtemu_rt_addref(rt)
 #define RT_REMREF(rt)		rtemu_rt_remref(rt)
-#define RTFREE_LOCKED(rt)	rtemu_rtfree(rt)
-#define RTFREE(rt)		rtemu_rtfree_unlocked(rt)
+#define RTFREE_LOCKED(rt) do {			\
+		rtemu_rtfree(rt);		\
+		(rt) = NULL;			\
+	} while (0)
+#define RTFREE(rt) do {				\
+		rtemu_rtfree_unlocked(rt);	\
+		(rt) = NULL;			\
+	} while (0)
 
 #endif /* _LINUX_RTEMU_H */

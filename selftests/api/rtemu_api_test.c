@@ -237,33 +237,59 @@ static void rtalloc_keeps_its_cached_entry_while_it_is_up(struct kunit *test)
 static void addref_and_remref_count_references(struct kunit *test)
 {
 	struct sockaddr_storage gw = v4(192, 0, 2, 1), dst = v4(198, 18, 50, 1);
-	struct rtentry *rt;
+	struct rtentry *rt, *other;
 
 	add_route(test, v4(198, 18, 50, 0), 24, gw, 0);
 	rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
 	KUNIT_ASSERT_NOT_NULL(test, rt);
+	RT_LOCK_ASSERT(rt);
 	RT_ADDREF(rt);
 	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 2);
 	RT_REMREF(rt);
 	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
 	RT_ADDREF(rt);
 	RT_UNLOCK(rt);
+	/* RTFREE gives back one reference and forgets the pointer. */
+	other = rt;
 	RTFREE(rt);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
-	RTFREE(rt);
+	KUNIT_EXPECT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(other), 1);
+	RTFREE(other);
+	KUNIT_EXPECT_NULL(test, other);
 }
 
 static void releases_of_references_not_held_are_refused(struct kunit *test)
 {
 	struct sockaddr_storage gw = v4(192, 0, 2, 1), dst = v4(198, 18, 51, 1);
-	struct rtentry *rt;
+	struct sockaddr_storage prefix = v4(198, 18, 51, 0);
+	struct rtentry *rt, *stale;
 
-	add_route(test, v4(198, 18, 51, 0), 24, gw, 0);
+	add_route(test, prefix, 24, gw, 0);
 	rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
 	KUNIT_ASSERT_NOT_NULL(test, rt);
-	/* The suppression allocates: it starts outside the entry lock. */
 	RT_UNLOCK(rt);
-	/* RT_REMREF of the caller's only reference: refused, still held. */
+	/*
+	 * A second release, through a copy of the pointer RTFREE cleared,
+	 * while the route is in the table (its memory is there): refused, the
+	 * count stays at zero rather than wrapping.
+	 */
+	stale = rt;
+	RTFREE(rt);
+	/* The suppression allocates: it starts outside the entry lock. */
+	kunit_warning_suppress(test) {
+		RTFREE(stale);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	RT_UNLOCK(rt);
+
+	/*
+	 * RT_REMREF of the caller's only reference once the route left the
+	 * table: refused (FreeBSD would leak the entry), still held.
+	 */
+	KUNIT_EXPECT_EQ(test, rtemu_route_delete(&init_net, sa(&prefix), 24, NULL), 0);
 	kunit_warning_suppress(test) {
 		RT_LOCK(rt);
 		RT_REMREF(rt);
@@ -272,20 +298,6 @@ static void releases_of_references_not_held_are_refused(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
 	RTFREE(rt);
-	/*
-	 * A second release while the route is in the table (its memory is
-	 * there): refused, the count stays at zero rather than wrapping.
-	 */
-	kunit_warning_suppress(test) {
-		RTFREE(rt);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
-	}
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 0);
-	/* And the table still answers with it, unreferenced. */
-	rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
-	KUNIT_ASSERT_NOT_NULL(test, rt);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
-	RTFREE_LOCKED(rt);
 }
 
 static void route_add_refuses_what_route_add_refuses(struct kunit *test)

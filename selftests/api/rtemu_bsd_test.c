@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A consumer written in FreeBSD 7's idioms against <rtemu/bsd/net/route.h>
+ * alone: KUnit tests of the ip_output() route cache, an entry held across
+ * its route's delete, the RT_REMREF-to-zero idiom of ifa_ifwithroute(),
+ * cloning through report, rt_key() and rt_mask(), rtrequest() and what it
+ * refuses, and curvnet following CURVNET_SET() into another namespace.
+ * Built with make RTEMU_KUNIT=1; loading rtemu_bsd_test.ko (after
+ * rtemu.ko) with other_netns_pid= set to a process in a network namespace
+ * of its own runs them, on prefixes of 198.18.100.0/22 and
+ * 2001:db8:fffe::/48, each removed again when its test ends.
+ */
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <net/net_namespace.h>
+#include <rtemu/bsd/net/route.h>
+
+static int other_netns_pid;
+module_param(other_netns_pid, int, 0444);
+MODULE_PARM_DESC(other_netns_pid, "a process in a network namespace other than the initial one");
+
+static struct sockaddr_in inet(u8 a, u8 b, u8 c, u8 d)
+{
+	return (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl((a << 24) | (b << 16) | (c << 8) | d),
+	};
+}
+
+/* 2001:db8:fffe:@g3::@g7 */
+static struct sockaddr_in6 inet6(u16 g3, u16 g7)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+	sin6.sin6_addr.s6_addr16[0] = htons(0x2001);
+	sin6.sin6_addr.s6_addr16[1] = htons(0xdb8);
+	sin6.sin6_addr.s6_addr16[2] = htons(0xfffe);
+	sin6.sin6_addr.s6_addr16[3] = htons(g3);
+	sin6.sin6_addr.s6_addr16[7] = htons(g7);
+	return sin6;
+}
+
+#define SA(p)	((struct sockaddr *)(p))
+#define SIN(p)	((struct sockaddr_in *)(p))
+
+/* rt->rt_flags of a locked entry (a field in FreeBSD; a call here). */
+static int rt_flags_locked(struct rtentry *rt)
+{
+	struct rtemu_rt_state st;
+
+	RT_LOCK_ASSERT(rt);
+	rtemu_rt_state(rt, &st);
+	return st.flags;
+}
+
+/* rt->rt_flags of an unlocked, referenced entry. */
+static int rt_flags(struct rtentry *rt)
+{
+	int flags;
+
+	RT_LOCK(rt);
+	flags = rt_flags_locked(rt);
+	RT_UNLOCK(rt);
+	return flags;
+}
+
+/* An rtrequest(RTM_DELETE) of what a test added, when the test ends. */
+struct added {
+	struct net *net;
+	struct sockaddr_storage dst, mask;
+	bool host;
+};
+
+static void delete_added(void *arg)
+{
+	struct added *a = arg;
+
+	/* Gone already when the test deleted it: ESRCH. */
+	CURVNET_SET(a->net);
+	rtrequest(RTM_DELETE, SA(&a->dst), NULL, a->host ? NULL : SA(&a->mask), 0, NULL);
+	CURVNET_RESTORE();
+}
+
+/* rtrequest(RTM_ADD) in the test's current namespace, undone at its end. */
+static void add(struct kunit *test, const void *dst, size_t dst_len, const void *gateway,
+		const void *netmask, size_t mask_len, int flags)
+{
+	struct added *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	a->net = curvnet;
+	memcpy(&a->dst, dst, dst_len);
+	a->host = !netmask;
+	if (netmask)
+		memcpy(&a->mask, netmask, mask_len);
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_ADD, SA(&a->dst), SA(gateway),
+					netmask ? SA(&a->mask) : NULL, flags, NULL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, delete_added, a), 0);
+}
+
+#define add_inet(test, dst, gateway, netmask, flags)					\
+	add(test, dst, sizeof(struct sockaddr_in), gateway, netmask,			\
+	    sizeof(struct sockaddr_in), flags)
+
+/*
+ * ip_output()'s route cache: rtalloc_ign(ro, RTF_CLONING) fills ro_rt,
+ * keeps it while it is up, and once its route is gone RTFREE lets go of
+ * it (and clears the pointer) so that the next lookup looks again.
+ */
+static void ip_output_route_cache(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 100, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0);
+	struct route ro = {};
+	struct rtentry *first;
+
+	*SIN(&ro.ro_dst) = inet(198, 18, 100, 7);
+	add_inet(test, &net, &gw, &mask, 0);
+
+	rtalloc_ign(&ro, RTF_CLONING);
+	KUNIT_ASSERT_NOT_NULL(test, ro.ro_rt);
+	KUNIT_EXPECT_EQ(test, rt_flags(ro.ro_rt), RTF_UP | RTF_GATEWAY);
+	first = ro.ro_rt;
+	rtalloc_ign(&ro, RTF_CLONING);
+	KUNIT_EXPECT_PTR_EQ(test, ro.ro_rt, first);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(ro.ro_rt), 1);
+
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask), 0, NULL), 0);
+	/* ip_output: "if (ro->ro_rt && (ro->ro_rt->rt_flags & RTF_UP) == 0 ...)" */
+	if (ro.ro_rt && (rt_flags(ro.ro_rt) & RTF_UP) == 0)
+		RTFREE(ro.ro_rt);
+	KUNIT_EXPECT_NULL(test, ro.ro_rt);
+	rtalloc_ign(&ro, RTF_CLONING);
+	KUNIT_EXPECT_NULL(test, ro.ro_rt);
+}
+
+/* A held entry stays readable after its route is deleted, RTF_UP clear. */
+static void a_held_entry_outlives_its_delete(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 101, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), dst = inet(198, 18, 101, 9);
+	struct rtentry *rt;
+
+	add_inet(test, &net, &gw, &mask, RTF_STATIC);
+	rt = rtalloc1(SA(&dst), 0, 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_STATIC);
+	RT_UNLOCK(rt);
+
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask), 0, NULL), 0);
+	RT_LOCK(rt);
+	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_GATEWAY | RTF_STATIC);
+	KUNIT_EXPECT_EQ(test, SIN(rt_key(rt))->sin_addr.s_addr, net.sin_addr.s_addr);
+	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask.sin_addr.s_addr);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	RTFREE_LOCKED(rt);
+	KUNIT_EXPECT_NULL(test, rt);
+	KUNIT_EXPECT_NULL(test, rtalloc1(SA(&dst), 0, 0UL));
+}
+
+/*
+ * ifa_ifwithroute(): "rt = rtalloc1(gateway, 0, 0UL); ... RT_REMREF(rt);
+ * RT_UNLOCK(rt);" gives back the only reference and goes on with the
+ * entry its table keeps. No warning, and the table still holds it.
+ */
+static void remref_to_zero_while_the_table_keeps_the_route(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 102, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), dst = inet(198, 18, 102, 1);
+	struct rtentry *rt, *again;
+
+	add_inet(test, &net, &gw, &mask, 0);
+	kunit_warning_suppress(test) {
+		rt = rtalloc1(SA(&dst), 0, 0UL);
+		KUNIT_ASSERT_NOT_NULL(test, rt);
+		RT_REMREF(rt);
+		KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 0);
+		KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY);
+		RT_UNLOCK(rt);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 0);
+	}
+	again = rtalloc1(SA(&dst), 0, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, again, rt);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(again), 1);
+	RTFREE_LOCKED(again);
+}
+
+/*
+ * rtalloc1(dst, 1, 0UL) clones a host route from an RTF_CLONING match
+ * (RTM_RESOLVE), with no mask; with RTF_CLONING in ignflags it answers
+ * with the cloning route itself.
+ */
+static void report_clones_host_routes(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 103, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), dst = inet(198, 18, 103, 5);
+	struct sockaddr_in other = inet(198, 18, 103, 6);
+	struct rtentry *rt, *again;
+
+	add_inet(test, &net, &gw, &mask, RTF_CLONING);
+	rt = rtalloc1(SA(&dst), 1, 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_HOST | RTF_WASCLONED);
+	KUNIT_EXPECT_EQ(test, SIN(rt_key(rt))->sin_addr.s_addr, dst.sin_addr.s_addr);
+	KUNIT_EXPECT_NULL(test, rt_mask(rt));
+	RT_UNLOCK(rt);
+	/* The clone is in the table: a lookup without report finds it. */
+	again = rtalloc1(SA(&dst), 0, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, again, rt);
+	if (again)
+		rtfree(again);
+	RTFREE(rt);
+
+	rt = rtalloc1(SA(&other), 1, RTF_CLONING);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_CLONING);
+	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask.sin_addr.s_addr);
+	RTFREE_LOCKED(rt);
+}
+
+/* rt_key() and rt_mask() of an IPv6 route, and a /48 through rtrequest. */
+static void ipv6_keys_and_masks(struct kunit *test)
+{
+	struct sockaddr_in6 net = inet6(0, 0), dst = inet6(7, 1), gw = inet6(0, 0xfe);
+	struct sockaddr_in6 mask = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 *key, *m;
+	struct rtentry *rt;
+
+	memset(mask.sin6_addr.s6_addr, 0xff, 6);
+	add(test, &net, sizeof(net), &gw, &mask, sizeof(mask), 0);
+	rt = rtalloc1(SA(&dst), 0, 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	key = (struct sockaddr_in6 *)rt_key(rt);
+	m = (struct sockaddr_in6 *)rt_mask(rt);
+	KUNIT_EXPECT_EQ(test, key->sin6_family, AF_INET6);
+	KUNIT_EXPECT_MEMEQ(test, &key->sin6_addr, &net.sin6_addr, 16);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_MEMEQ(test, &m->sin6_addr, &mask.sin6_addr, 16);
+	RTFREE_LOCKED(rt);
+}
+
+/* What rtrequest() refuses, with FreeBSD's positive errnos. */
+static void rtrequest_refusals(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 100, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), holey = inet(255, 0, 255, 0);
+	struct sockaddr unix_dst = { .sa_family = AF_UNIX };
+	struct rtentry *rt = NULL;
+
+	KUNIT_EXPECT_EQ(test, rtrequest(RTM_ADD, SA(&net), SA(&gw), SA(&holey), 0, NULL), EINVAL);
+	KUNIT_EXPECT_EQ(test, rtrequest(RTM_ADD, &unix_dst, SA(&gw), SA(&mask), 0, NULL),
+			EAFNOSUPPORT);
+	KUNIT_EXPECT_EQ(test, rtrequest(RTM_ADD, SA(&net), SA(&gw), SA(&mask), 0, &rt),
+			EOPNOTSUPP);
+	KUNIT_EXPECT_NULL(test, rt);
+	KUNIT_EXPECT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask), 0, NULL), ESRCH);
+	add_inet(test, &net, &gw, &mask, 0);
+	KUNIT_EXPECT_EQ(test, rtrequest(RTM_ADD, SA(&net), SA(&gw), SA(&mask), 0, NULL), EEXIST);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(put_net_action, put_net, struct net *);
+
+/*
+ * curvnet is the task's namespace until CURVNET_SET() names another, and
+ * again after CURVNET_RESTORE(); a route added under CURVNET_SET(other)
+ * is in the other namespace's table only.
+ */
+static void curvnet_follows_curvnet_set(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 100, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), dst = inet(198, 18, 100, 3);
+	struct net *other;
+	struct rtentry *rt;
+
+	KUNIT_ASSERT_GT_MSG(test, other_netns_pid, 0, "load with other_netns_pid=");
+	other = get_net_ns_by_pid(other_netns_pid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	/* Put last: the test's routes in it are deleted first. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, put_net_action, other), 0);
+	KUNIT_ASSERT_PTR_NE(test, other, &init_net);
+	KUNIT_EXPECT_PTR_EQ(test, curvnet, current->nsproxy->net_ns);
+	{
+		CURVNET_SET(other);
+		KUNIT_EXPECT_PTR_EQ(test, curvnet, other);
+		add_inet(test, &net, &gw, &mask, 0);
+		rt = rtalloc1(SA(&dst), 0, 0UL);
+		KUNIT_EXPECT_NOT_NULL(test, rt);
+		if (rt)
+			RTFREE_LOCKED(rt);
+		{
+			CURVNET_SET(&init_net);
+			KUNIT_EXPECT_PTR_EQ(test, curvnet, &init_net);
+			rt = rtalloc1(SA(&dst), 0, 0UL);
+			KUNIT_EXPECT_NULL(test, rt);
+			if (rt)
+				RTFREE_LOCKED(rt);
+			CURVNET_RESTORE();
+			KUNIT_EXPECT_PTR_EQ(test, curvnet, other);
+		}
+		CURVNET_RESTORE();
+	}
+	KUNIT_EXPECT_PTR_EQ(test, curvnet, current->nsproxy->net_ns);
+}
+
+static struct kunit_case rtemu_bsd_cases[] = {
+	KUNIT_CASE(ip_output_route_cache),
+	KUNIT_CASE(a_held_entry_outlives_its_delete),
+	KUNIT_CASE(remref_to_zero_while_the_table_keeps_the_route),
+	KUNIT_CASE(report_clones_host_routes),
+	KUNIT_CASE(ipv6_keys_and_masks),
+	KUNIT_CASE(rtrequest_refusals),
+	KUNIT_CASE(curvnet_follows_curvnet_set),
+	{}
+};
+
+static struct kunit_suite rtemu_bsd_suite = {
+	.name = "rtemu_bsd",
+	.test_cases = rtemu_bsd_cases,
+};
+
+kunit_test_suite(rtemu_bsd_suite);
+
+MODULE_DESCRIPTION("KUnit tests of rtemu's FreeBSD porting header, in FreeBSD's idioms");
+MODULE_LICENSE("GPL");
