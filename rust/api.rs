@@ -22,7 +22,7 @@ use crate::{
     ffi::CAddr,
     netns::{state_of, NetState},
     nl::NetRef,
-    table::{NewRoute, RouteChange},
+    table::{FlagsChange, NewRoute, RouteChange},
 };
 
 /// `struct rtemu_rs_state` of `rtemu_glue.h`.
@@ -399,8 +399,9 @@ unsafe extern "C" fn rtemu_rs_route_change(
     plen: u8,
     gateway: *const CAddr,
     flags: u32,
+    fmask: u32,
 ) -> c_int {
-    if flags & !RTF_FMASK != 0 {
+    if (flags | fmask) & !RTF_FMASK != 0 {
         return EINVAL.to_errno();
     }
     // SAFETY: by the safety requirements.
@@ -412,7 +413,7 @@ unsafe extern "C" fn rtemu_rs_route_change(
     let gateway = unsafe { gateway.as_ref() }.map(CAddr::addr);
     let change = RouteChange {
         gateway,
-        flags: Some(flags),
+        flags: (fmask != 0).then_some(FlagsChange { flags, mask: fmask }),
         preferred: None,
         expires: None,
     };

@@ -16,7 +16,7 @@ use crate::{
     nl::{Attr, Attrs, Dump, Extack, Request},
     nl_msgs::{RouteHoldReplyAttrs, RouteRemoveReplyAttrs, StatsGetReplyAttrs},
     notify::put_route,
-    table::{NewRoute, RouteChange, TableError},
+    table::{FlagsChange, NewRoute, RouteChange, TableError},
     uapi::*,
 };
 
@@ -135,15 +135,35 @@ fn add_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
     )
 }
 
-/// The flags of a route-change: within [`RTF_FMASK`]. FreeBSD ignores the
-/// other bits; refusing them tells the caller its change would not happen.
-fn change_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<u32>> {
-    flags_within(
+/// The flags of a route-change: `flags` for the bits of `flags-mask`, or
+/// for all of [`RTF_FMASK`] without a mask. Both within [`RTF_FMASK`]:
+/// FreeBSD ignores the other bits; refusing them tells the caller its
+/// change would not happen.
+fn change_flags(attrs: &Attrs<'_>, ex: &Extack<'_>) -> Result<Option<FlagsChange>> {
+    let flags = flags_within(
         attrs,
         ex,
         RTF_FMASK,
         c"route-change can set only static, reject and blackhole (RTF_FMASK)",
-    )
+    )?;
+    let mask = match attrs.get(RTEMU_A_ROUTE_FLAGS_MASK) {
+        Some(a) if a.u32() & !RTF_FMASK != 0 => {
+            return Err(ex.fail(
+                EINVAL,
+                c"flags-mask can name only static, reject and blackhole (RTF_FMASK)",
+                Some(a),
+            ))
+        }
+        Some(a) => Some(a.u32()),
+        None => None,
+    };
+    Ok(match (flags, mask) {
+        (None, None) => None,
+        (flags, mask) => Some(FlagsChange {
+            flags: flags.unwrap_or(0),
+            mask: mask.unwrap_or(RTF_FMASK),
+        }),
+    })
 }
 
 /// The table's refusal `e`, with its message; `router` is the attribute

@@ -200,7 +200,7 @@ int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
 EXPORT_SYMBOL_GPL(rtemu_route_delete);
 
 int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
-		       const struct sockaddr *gateway, u32 flags)
+		       const struct sockaddr *gateway, u32 flags, u32 fmask)
 {
 	struct rtemu_addr d, g;
 	int err;
@@ -210,7 +210,7 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
 	err = route_addrs(dst, gateway, &d, &g);
 	if (err)
 		return err;
-	return rtemu_rs_route_change(net, &d, plen, gateway ? &g : NULL, flags);
+	return rtemu_rs_route_change(net, &d, plen, gateway ? &g : NULL, flags, fmask);
 }
 EXPORT_SYMBOL_GPL(rtemu_route_change);
 

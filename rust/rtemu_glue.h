@@ -107,6 +107,6 @@ int rtemu_rs_route_add(struct net *net, const struct rtemu_addr *dst, u8 plen,
 int rtemu_rs_route_delete(struct net *net, const struct rtemu_addr *dst, u8 plen,
 			  const struct rtemu_addr *gateway);
 int rtemu_rs_route_change(struct net *net, const struct rtemu_addr *dst, u8 plen,
-			  const struct rtemu_addr *gateway, u32 flags);
+			  const struct rtemu_addr *gateway, u32 flags, u32 fmask);
 
 #endif /* _RTEMU_GLUE_H */

@@ -71,7 +71,7 @@ mod tests {
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
         platform::{rcu_drain, RVec, RcuGuard},
-        table::{Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable},
+        table::{FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable},
         timed::{TimedQueue, TimedRooms},
     };
 
@@ -888,11 +888,15 @@ mod tests {
         assert!(rt.entry().is_clone());
     }
 
-    /// A route-change of the router or flags, lifetimes untouched.
+    /// A route-change of the router or flags (all of `RTF_FMASK`),
+    /// lifetimes untouched.
     fn change(gateway: Option<Addr>, flags: Option<u32>) -> RouteChange {
         RouteChange {
             gateway,
-            flags,
+            flags: flags.map(|flags| FlagsChange {
+                flags,
+                mask: RTF_FMASK,
+            }),
             preferred: None,
             expires: None,
         }

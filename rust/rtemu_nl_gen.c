@@ -90,6 +90,38 @@ rtemu_a_route_ignflags_validate(const struct nlattr *attr,
 	return -EINVAL;
 }
 
+static int
+rtemu_a_route_flags_mask_validate(const struct nlattr *attr,
+				  struct netlink_ext_ack *extack)
+{
+	switch (nla_get_u32(attr)) {
+	case RTEMU_ROUTE_FLAGS_UP:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_GATEWAY:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_HOST:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_REJECT:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_CLONING:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_XRESOLVE:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_STATIC:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_BLACKHOLE:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_PRCLONING:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_WASCLONED:
+		fallthrough;
+	case RTEMU_ROUTE_FLAGS_DEPRECATED:
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr, "invalid enum value");
+	return -EINVAL;
+}
+
 /* RTEMU_CMD_ROUTE_ADD - do */
 static const struct nla_policy rtemu_route_add_nl_policy[RTEMU_A_ROUTE_EXPIRES_AT + 1] = {
 	[RTEMU_A_ROUTE_FAMILY] = NLA_POLICY_VALIDATE_FN(NLA_U8, &rtemu_a_route_family_validate),
@@ -129,13 +161,14 @@ static const struct nla_policy rtemu_route_list_nl_policy[RTEMU_A_ROUTE_FAMILY +
 };
 
 /* RTEMU_CMD_ROUTE_CHANGE - do */
-static const struct nla_policy rtemu_route_change_nl_policy[RTEMU_A_ROUTE_NEW_VIA + 1] = {
+static const struct nla_policy rtemu_route_change_nl_policy[RTEMU_A_ROUTE_FLAGS_MASK + 1] = {
 	[RTEMU_A_ROUTE_FAMILY] = NLA_POLICY_VALIDATE_FN(NLA_U8, &rtemu_a_route_family_validate),
 	[RTEMU_A_ROUTE_DST] = NLA_POLICY_MAX_LEN(16),
 	[RTEMU_A_ROUTE_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[RTEMU_A_ROUTE_VIA] = NLA_POLICY_MAX_LEN(16),
 	[RTEMU_A_ROUTE_NEW_VIA] = NLA_POLICY_MAX_LEN(16),
 	[RTEMU_A_ROUTE_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x1031b0f),
+	[RTEMU_A_ROUTE_FLAGS_MASK] = NLA_POLICY_MASK(NLA_U32, 0x1031b0f),
 	[RTEMU_A_ROUTE_PREFERRED_UNTIL] = { .type = NLA_U64, },
 	[RTEMU_A_ROUTE_EXPIRES_AT] = { .type = NLA_U64, },
 };
@@ -192,7 +225,7 @@ static const struct genl_split_ops rtemu_nl_ops[] = {
 		.cmd		= RTEMU_CMD_ROUTE_CHANGE,
 		.doit		= rtemu_nl_route_change_doit,
 		.policy		= rtemu_route_change_nl_policy,
-		.maxattr	= RTEMU_A_ROUTE_NEW_VIA,
+		.maxattr	= RTEMU_A_ROUTE_FLAGS_MASK,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

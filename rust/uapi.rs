@@ -156,7 +156,8 @@ pub(crate) const RTEMU_A_ROUTE_REASON: u16 = 19;
 pub(crate) const RTEMU_A_ROUTE_ERROR: u16 = 20;
 pub(crate) const RTEMU_A_ROUTE_COUNT: u16 = 21;
 pub(crate) const RTEMU_A_ROUTE_NEW_VIA: u16 = 22;
-pub(crate) const RTEMU_A_ROUTE_MAX: u16 = 22;
+pub(crate) const RTEMU_A_ROUTE_FLAGS_MASK: u16 = 23;
+pub(crate) const RTEMU_A_ROUTE_MAX: u16 = 23;
 
 // attribute-set stats
 pub(crate) const RTEMU_A_STATS_PAD: u16 = 1;
@@ -198,7 +199,7 @@ pub(crate) const RTEMU_ROUTE_REMOVE_DO_MAXATTR: u16 = 17;
 pub(crate) const RTEMU_ROUTE_CLEAR_DO_MAXATTR: u16 = 2;
 pub(crate) const RTEMU_ROUTE_GET_DO_MAXATTR: u16 = 17;
 pub(crate) const RTEMU_ROUTE_LIST_DUMP_MAXATTR: u16 = 2;
-pub(crate) const RTEMU_ROUTE_CHANGE_DO_MAXATTR: u16 = 22;
+pub(crate) const RTEMU_ROUTE_CHANGE_DO_MAXATTR: u16 = 23;
 pub(crate) const RTEMU_ROUTE_HOLD_DO_MAXATTR: u16 = 17;
 pub(crate) const RTEMU_ROUTE_RELEASE_DO_MAXATTR: u16 = 18;
 pub(crate) const RTEMU_STATS_GET_DO_MAXATTR: u16 = 0;

@@ -387,6 +387,24 @@ def change_sets_only_fmask_flags(y):
 
 
 @test
+def change_with_flags_mask_changes_only_the_masked_flags(y):
+    """FreeBSD's rtm_fmask: with flags-mask, route-change sets the bits it
+    names from flags (absent: cleared) and keeps the others; a mask bit
+    outside static, reject and blackhole is EINVAL."""
+    clear(y)
+    add(y, '10.0.0.0', 24, '192.0.2.1', flags=['static'])
+    change(y, '10.0.0.0', 24, flags=['reject'], **{'flags-mask': ['reject']})
+    check(flags(routes(y)[0]) == {'up', 'gateway', 'static', 'reject'}, routes(y))
+    change(y, '10.0.0.0', 24, **{'flags-mask': ['static']})
+    check(flags(routes(y)[0]) == {'up', 'gateway', 'reject'}, routes(y))
+    expect_err(EINVAL, 'flags-mask can name only', change, y, '10.0.0.0', 24,
+               **{'flags-mask': ['cloning']})
+    # Without a mask, flags replaces all three.
+    change(y, '10.0.0.0', 24, flags=['blackhole'])
+    check(flags(routes(y)[0]) == {'up', 'gateway', 'blackhole'}, routes(y))
+
+
+@test
 def host_routes_are_never_cloning(y):
     """FreeBSD's rtrequest1 drops RTF_CLONING from host routes."""
     clear(y)

@@ -136,12 +136,13 @@ int rtemu_route_delete(struct net *net, const struct sockaddr *dst, u8 plen,
 
 /*
  * Changes the route @dst/@plen (it must have one path) as route-change
- * does: a new router unless @gateway is NULL, and @flags for the flags a
- * change may set (STATIC, REJECT and BLACKHOLE in RTEMU_ROUTE_FLAGS_*;
- * others are -EINVAL). 0 or a negative errno. May sleep.
+ * does: a new router unless @gateway is NULL, and the flags @fmask names
+ * set as in @flags, the others kept (FreeBSD's rtm_flags and rtm_fmask;
+ * both within STATIC, REJECT and BLACKHOLE of RTEMU_ROUTE_FLAGS_*, others
+ * are -EINVAL; @fmask 0 changes no flag). 0 or a negative errno. May sleep.
  */
 int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
-		       const struct sockaddr *gateway, u32 flags);
+		       const struct sockaddr *gateway, u32 flags, u32 fmask);
 
 /*
  * FreeBSD's curvnet, for <rtemu/bsd/net/route.h>: rtemu_curvnet_set()

@@ -30,7 +30,7 @@ use kernel::{
 
 use crate::{
     addr::{Addr, Af, Prefix},
-    entry::{EntryCounters, RtArc, RtEntry},
+    entry::{flags::RTF_FMASK, EntryCounters, RtArc, RtEntry},
     event::{Event, Events},
     lifetime::{Clock, Deadline},
     platform::{cond_resched, AllocError},
@@ -138,9 +138,25 @@ pub(crate) struct NewRoute {
 /// Changes to an existing route; `None` leaves a field as it is.
 pub(crate) struct RouteChange {
     pub(crate) gateway: Option<Addr>,
-    pub(crate) flags: Option<u32>,
+    pub(crate) flags: Option<FlagsChange>,
     pub(crate) preferred: Option<Deadline>,
     pub(crate) expires: Option<Deadline>,
+}
+
+/// A change of a route's flags, FreeBSD's `rtm_flags` and `rtm_fmask`: the
+/// bits of `mask` (within [`RTF_FMASK`]) take their values from `flags`.
+#[derive(Clone, Copy)]
+pub(crate) struct FlagsChange {
+    pub(crate) flags: u32,
+    pub(crate) mask: u32,
+}
+
+impl FlagsChange {
+    /// `flags` for the bits `mask` names, the other bits of `old` kept.
+    pub(crate) fn apply(self, old: u32) -> u32 {
+        let mask = self.mask & RTF_FMASK;
+        (old & !mask) | (self.flags & mask)
+    }
 }
 
 /// What a table holds at most.

@@ -155,7 +155,7 @@ impl RouteTable {
                 }
             }
             if let Some(f) = change.flags {
-                flags = (flags & !RTF_FMASK) | (f & RTF_FMASK);
+                flags = f.apply(flags);
             }
             let mut lifetimes = s.lifetimes();
             if let Some(p) = change.preferred {

@@ -300,6 +300,41 @@ static void releases_of_references_not_held_are_refused(struct kunit *test)
 	RTFREE(rt);
 }
 
+/* The flags of route_change's fmask, and only those, change. */
+static u32 flags_of(struct kunit *test, struct sockaddr_storage dst)
+{
+	struct rtemu_rt_state st = {};
+	struct rtentry *rt = rtemu_rtalloc1(&init_net, sa(&dst), 0, 0);
+
+	KUNIT_EXPECT_NOT_NULL(test, rt);
+	if (rt) {
+		rtemu_rt_state(rt, &st);
+		rtemu_rtfree(rt);
+	}
+	return st.flags;
+}
+
+static void route_change_changes_the_flags_fmask_names(struct kunit *test)
+{
+	struct sockaddr_storage gw = v4(192, 0, 2, 1), prefix = v4(198, 18, 52, 0);
+	struct sockaddr_storage dst = v4(198, 18, 52, 1);
+	const u32 STATIC = RTEMU_ROUTE_FLAGS_STATIC, REJECT = RTEMU_ROUTE_FLAGS_REJECT;
+
+	add_route(test, prefix, 24, gw, STATIC);
+	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, NULL, REJECT, REJECT), 0);
+	KUNIT_EXPECT_EQ(test, flags_of(test, dst), UP | GATEWAY | STATIC | REJECT);
+	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, NULL, 0, STATIC), 0);
+	KUNIT_EXPECT_EQ(test, flags_of(test, dst), UP | GATEWAY | REJECT);
+	/* No fmask: a change of the router only. */
+	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, sa(&gw), 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, flags_of(test, dst), UP | GATEWAY | REJECT);
+	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, NULL, CLONING, CLONING),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, NULL, CLONING, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, flags_of(test, dst), UP | GATEWAY | REJECT);
+}
+
 static void route_add_refuses_what_route_add_refuses(struct kunit *test)
 {
 	struct sockaddr_storage gw = v4(192, 0, 2, 1), six = v6(0, 1);
@@ -372,7 +407,7 @@ static void the_rtrequest_hook_sees_each_change_as_freebsd_calls_it(struct kunit
 	if (rt)
 		rtemu_rtfree(rt);
 	KUNIT_EXPECT_EQ(test, rtemu_route_change(&init_net, sa(&prefix), 24, NULL,
-						 RTEMU_ROUTE_FLAGS_STATIC), 0);
+						 RTEMU_ROUTE_FLAGS_STATIC, RTEMU_ROUTE_FLAGS_STATIC), 0);
 	KUNIT_EXPECT_EQ(test, rtemu_route_delete(&init_net, sa(&prefix), 24, NULL), 0);
 	rtemu_unregister_rtrequest(&hook);
 	/* Not called once unregistered. */
@@ -421,7 +456,7 @@ static void looking_rtrequest(struct net *net, int req, struct rtentry *rt)
 	/* What may sleep or change the table is refused. */
 	in_hook.with_report = rtemu_rtalloc1(net, sa(&key), 1, 0);
 	in_hook.add_err = rtemu_route_add(net, sa(&other), 24, sa(&gw), 0);
-	in_hook.change_err = rtemu_route_change(net, sa(&key), 24, NULL, 0);
+	in_hook.change_err = rtemu_route_change(net, sa(&key), 24, NULL, 0, 0);
 	in_hook.delete_err = rtemu_route_delete(net, sa(&key), 24, NULL);
 }
 
@@ -465,6 +500,7 @@ static struct kunit_case rtemu_api_cases[] = {
 	KUNIT_CASE(rtalloc_keeps_its_cached_entry_while_it_is_up),
 	KUNIT_CASE(addref_and_remref_count_references),
 	KUNIT_CASE(releases_of_references_not_held_are_refused),
+	KUNIT_CASE(route_change_changes_the_flags_fmask_names),
 	KUNIT_CASE(route_add_refuses_what_route_add_refuses),
 	KUNIT_CASE(the_rtrequest_hook_sees_each_change_as_freebsd_calls_it),
 	KUNIT_CASE(a_hook_may_look_up_but_not_change_routes),

@@ -369,10 +369,11 @@ pub enum Cmd {
     RouteList,
     /// Change the router, flags or lifetimes of a route; how a resolver answers resolve-ntf. via
     /// picks one path of a multipath prefix; a new-via that another path of the prefix already uses
-    /// is EEXIST. flags replaces static, reject and blackhole only (FreeBSD's RTF_FMASK); other
-    /// bits are EINVAL. A new-via on a network route retires its clones (delete-ntf parent-changed)
-    /// and the clones inside it whose parent is no more specific (superseded), as FreeBSD's
-    /// rt_setgate does.
+    /// is EEXIST. flags replaces static, reject and blackhole only (FreeBSD's RTF_FMASK), or with
+    /// flags-mask only the bits the mask names (FreeBSD's rtm_fmask; flags may then be left out to
+    /// clear them); other bits in either are EINVAL. A new-via on a network route retires its
+    /// clones (delete-ntf parent-changed) and the clones inside it whose parent is no more specific
+    /// (superseded), as FreeBSD's rt_setgate does.
     RouteChange,
     /// Take a reference on the route that rtalloc1(addr, 0, 0) returns (RT_ADDREF). The reference
     /// lives until route-release or until the socket that took it closes.
@@ -549,7 +550,8 @@ pub mod route_attr {
     pub const ERROR: u16 = 20;
     pub const COUNT: u16 = 21;
     pub const NEW_VIA: u16 = 22;
-    pub const MAX: u16 = 22;
+    pub const FLAGS_MASK: u16 = 23;
+    pub const MAX: u16 = 23;
 
     /// Every attribute of the set: id, name, type and the definition naming its values.
     pub const ATTRS: &[AttrSpec] = &[
@@ -685,6 +687,12 @@ pub mod route_attr {
             ty: AttrType::Binary,
             enum_name: None,
         },
+        AttrSpec {
+            id: FLAGS_MASK,
+            name: "flags-mask",
+            ty: AttrType::U32,
+            enum_name: Some("route-flags"),
+        },
     ];
 
     /// The spec's name of attribute `id`.
@@ -743,6 +751,9 @@ pub enum RouteAttr {
     Count(u32),
     /// The new router of a route-change.
     NewVia(IpAddr),
+    /// The flags a route-change changes (FreeBSD's rtm_fmask): those set here take their value from
+    /// flags, the others stay.
+    FlagsMask(RouteFlags),
     /// An attribute the spec does not name, or one with NLA_F_NESTED or
     /// NLA_F_NET_BYTEORDER set (the spec gives no attribute these flags), kept as
     /// received.
@@ -774,6 +785,7 @@ impl Nla for RouteAttr {
             RouteAttr::Error(v) => v.wire_len(),
             RouteAttr::Count(v) => v.wire_len(),
             RouteAttr::NewVia(v) => v.wire_len(),
+            RouteAttr::FlagsMask(v) => v.wire_len(),
             RouteAttr::Other(o) => o.value_len(),
         }
     }
@@ -802,6 +814,7 @@ impl Nla for RouteAttr {
             RouteAttr::Error(_) => route_attr::ERROR,
             RouteAttr::Count(_) => route_attr::COUNT,
             RouteAttr::NewVia(_) => route_attr::NEW_VIA,
+            RouteAttr::FlagsMask(_) => route_attr::FLAGS_MASK,
             RouteAttr::Other(o) => o.kind(),
         }
     }
@@ -830,6 +843,7 @@ impl Nla for RouteAttr {
             RouteAttr::Error(v) => v.write(buf),
             RouteAttr::Count(v) => v.write(buf),
             RouteAttr::NewVia(v) => v.write(buf),
+            RouteAttr::FlagsMask(v) => v.write(buf),
             RouteAttr::Other(o) => o.emit_value(buf),
         }
     }
@@ -870,6 +884,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for RouteAttr {
             route_attr::ERROR => RouteAttr::Error(read_value(v, "error")?),
             route_attr::COUNT => RouteAttr::Count(read_value(v, "count")?),
             route_attr::NEW_VIA => RouteAttr::NewVia(read_value(v, "new-via")?),
+            route_attr::FLAGS_MASK => RouteAttr::FlagsMask(read_value(v, "flags-mask")?),
             _ => RouteAttr::Other(UnknownAttr::from_buffer(buf)),
         })
     }
