@@ -14,10 +14,10 @@
 //!   set when the node holds the prefix of local length `l` (0..=8) whose top `l` bits are those
 //!   of `chunk`;
 //! - a 256-bit child bitmap `kid`: bit `chunk` is set when the node has a child for that byte;
-//! - after these bitmaps ([`Bits`]), in the node's own allocation ([`RcuNode`]), one slot per
-//!   value and one per child, compressed by popcount: the value of heap index `i` is in
-//!   `vals[rank(pfx, i)]`, the child for `chunk` in `kids[rank(kid, chunk)]`, where
-//!   `rank` counts the set bits below a position (helped by per-word running counts).
+//! - after these bitmaps ([`Bits`]), in the node's own allocation (the seam's node), one slot
+//!   per value and one per child, each one word, compressed by popcount: the value of heap index
+//!   `i` is in value slot `rank(pfx, i)`, the child for `chunk` in child slot `rank(kid, chunk)`,
+//!   where `rank` counts the set bits below a position (helped by per-word running counts).
 //!
 //! A prefix of length `L` lives at depth `d = max(0, ceil(L / 8) - 1)` with local length
 //! `L - 8 * d`; so only the root uses local length 0 (the /0 route), and a /8, /16, ... is the
@@ -29,42 +29,51 @@
 //!
 //! # Concurrency
 //!
-//! Readers are lock-free under RCU: they hold an [`RcuGuard`] and only ever load [`RcuSlot`]s
-//! and [`NodeSlot`]s (acquire loads). Writers are serialized by the caller (a mutex); to make
-//! that exclusion a fact that the trie can rely on, updates go through a [`WriteTxn`], of which
-//! a trie hands out at most one at a time ([`Trie::writer`]).
+//! Readers are lock-free under RCU: they hold an [`RcuGuard`] and only load words (acquire
+//! loads). Writers are serialized by the caller (a mutex); to make that exclusion a fact that the
+//! trie and its seam can rely on, updates go through a [`WriteTxn`], of which a trie hands out at
+//! most one at a time ([`Trie::writer`]); it holds the seam's [`TreeWriter`].
 //!
-//! Every node is an [`RcuNode`] and every value an [`RcuArc`]: a reference-counted allocation
-//! (a node's slots are part of it, so a lookup loads one object per level) whose memory is
-//! released only after an RCU grace period once its count drops to zero (a deferred,
-//! `call_rcu`-style free; never a `synchronize_rcu`). Each slot that points at an object holds one
-//! count on it. An update:
+//! Slots are plain RCU words, without reference counts:
 //!
-//! 1. reads the path from the root under a short guard, taking counted handles of the nodes it
-//!    will change;
-//! 2. allocates every new node (copies of the changed node with one prefix or child more or less,
-//!    plus any new nodes below it), filling the copies with new counts on the unchanged children
-//!    and values; an allocation failure here drops only unpublished objects, so the trie is
-//!    unchanged ([`AllocError`]);
-//! 3. publishes with a single atomic swap (release) of one slot: the parent's child slot, the
-//!    root slot, or, when an existing prefix gets a new value, that prefix's value slot (no node
-//!    is copied then). The swapped-out object loses the slot's count; once nothing counts it, it
-//!    is unreachable for new readers and freed after a grace period, which also drops the counts
-//!    its own slots held.
+//! - a child slot points at a node that it alone owns (the root slot owns the root);
+//! - a value slot holds the value itself, one word ([`TrieValue`]): a number, or the pointer of
+//!   an [`RcuArc`], of which the trie holds one count per prefix.
+//!
+//! An update:
+//!
+//! 1. reads the path from the root: the writer's own view, which nothing else changes, so it
+//!    needs neither a guard nor counts;
+//! 2. allocates every new node: a copy of the node that changes, with one prefix or child more
+//!    or less, whose other words are the old node's, copied bitwise, plus any new nodes below it.
+//!    An allocation failure here frees only unpublished nodes, so the trie is unchanged
+//!    ([`AllocError`]);
+//! 3. publishes with one release store: into the parent's child slot or the root slot, or, when
+//!    an existing prefix gets a new value, into that value slot (no node is copied then);
+//! 4. retires what it replaced: the old node's memory is freed after an RCU grace period (a
+//!    deferred, `call_rcu`-style free; never a `synchronize_rcu`), without touching the children
+//!    and values that the copy owns now. A value the update takes out (removed or replaced) goes
+//!    to the caller, and the drop of an [`RcuArc`] frees it after a grace period too. A subtree
+//!    that leaves the trie (a node that empties, a clear, a dropped trie) is retired node by
+//!    node, its values dropped.
 //!
 //! Readers therefore see either the old or the new version of a node, never a partial one, and
-//! a value reference obtained under a guard stays valid until the guard is dropped.
+//! what they reach under a guard, in old copies too, stays valid until the guard is dropped:
+//! nothing is freed before a grace period that began after it left the trie.
 //!
 //! # Invariants
 //!
-//! - A node's `vals` holds exactly `popcount(pfx)` slots, `kids` exactly `popcount(kid)`, in
-//!   heap-index and chunk order respectively; `kid_base` holds the running popcounts of `kid`.
-//! - Slots in a published node are never empty.
+//! - A node holds exactly `popcount(pfx)` values and `popcount(kid)` children, in heap-index and
+//!   chunk order respectively; `kid_base` holds the running popcounts of `kid`.
+//! - Every node is owned by exactly one child slot of a node of the trie, or by the root slot;
+//!   every value by exactly one node of the trie. A retired node keeps the words it had, for the
+//!   readers still in it, but owns none of them.
 //! - Only the root may have bit 1 (local length 0) set; nodes at depth `K::LEVELS - 1` have no
 //!   children.
 //! - Every node other than the root holds at least one prefix or child (empty nodes are removed
 //!   together with the parent's child bit); an empty trie has no root.
-//! - Published nodes are never modified except for swaps of their slots' contents.
+//! - Published nodes are never modified except by the writer's release stores into their slots:
+//!   a child replaced by its copy, a value replaced in place.
 //!
 //! # Order of the walk
 //!
@@ -74,20 +83,21 @@
 
 use core::marker::PhantomData;
 use core::sync::atomic::{
-    AtomicBool,
     AtomicUsize,
     Ordering, //
 };
 
+#[cfg(doc)]
+use crate::platform::RcuArc;
 use crate::platform::{
     AllocError,
+    Edit,
     NodeRef,
-    NodeSlot,
-    RcuArc,
+    NodeTree,
+    OwnedNode,
     RcuGuard,
-    RcuNode,
-    RcuRef,
-    RcuSlot, //
+    TreeWriter,
+    TrieValue, //
 };
 
 /// The deepest a key type may make the trie (IPv6: 128 / 8).
@@ -214,10 +224,6 @@ fn rank(words: &[u64], i: usize) -> usize {
             .map_or(0, |x| (x & ((1u64 << (i & 63)) - 1)).count_ones() as usize)
 }
 
-fn popcount(words: &[u64]) -> usize {
-    words.iter().map(|x| x.count_ones() as usize).sum()
-}
-
 /// First set bit in `from..end`.
 fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
     if from >= end {
@@ -239,11 +245,12 @@ fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
 }
 
 /// A node's bitmaps: which children and which local prefixes it has, with running counts of
-/// children for ranking them. The node's slots follow it in the same allocation ([`RcuNode`]).
+/// children for ranking them. The node's slots follow it in the same allocation.
 ///
 /// In the order a lookup reads them at each level (the child bitmap and counts, then the
-/// prefixes), so that they share the node's first two cache lines with the seam's counts. Values
-/// are ranked once per lookup, by popcounts of the words below.
+/// prefixes), so that they share the node's first two cache lines with the seam's slot counts.
+/// Values are ranked once per lookup, by popcounts of the words below.
+#[derive(Clone, Copy)]
 #[repr(C)]
 pub(crate) struct Bits {
     kid: [u64; 4],
@@ -251,12 +258,32 @@ pub(crate) struct Bits {
     pfx: [u64; 8],
 }
 
-/// A counted trie node: its [`Bits`], then one value slot per prefix and one child slot per
-/// child, in one allocation.
-type NodeArc<V> = RcuNode<Bits, V>;
+impl Bits {
+    /// No prefix, no child.
+    const EMPTY: Bits = Bits {
+        kid: [0; 4],
+        kid_base: [0; 4],
+        pfx: [0; 8],
+    };
 
-/// One trie node (8 key bits), borrowed. See the module documentation for the layout and
-/// invariants.
+    /// These bitmaps with prefix `idx` present or not, and the position of its value slot.
+    fn with_pfx(mut self, idx: usize, present: bool) -> (Bits, usize) {
+        let pos = rank(&self.pfx, idx);
+        set(&mut self.pfx, idx, present);
+        (self, pos)
+    }
+
+    /// These bitmaps with the child for chunk `c` present or not, and the position of its slot.
+    fn with_kid(mut self, c: usize, present: bool) -> (Bits, usize) {
+        let pos = rank(&self.kid, c);
+        set(&mut self.kid, c, present);
+        self.kid_base = bases(&self.kid);
+        (self, pos)
+    }
+}
+
+/// One trie node (8 key bits), borrowed for `'a`: under a guard, or from the writer. See the
+/// module documentation for the layout and invariants.
 pub(crate) struct Node<'a, V>(NodeRef<'a, Bits, V>);
 
 impl<V> Clone for Node<'_, V> {
@@ -266,86 +293,6 @@ impl<V> Clone for Node<'_, V> {
 }
 
 impl<V> Copy for Node<'_, V> {}
-
-/// A slot of a node: an atomic pointer holding a count on what it points at.
-trait Slot {
-    /// A counted handle on what the slot points at.
-    type Arc;
-    fn load_arc(&self, g: &RcuGuard) -> Option<Self::Arc>;
-    fn swap(&self, v: Option<Self::Arc>) -> Option<Self::Arc>;
-}
-
-impl<V: Send + Sync + 'static> Slot for RcuSlot<V> {
-    type Arc = RcuArc<V>;
-    fn load_arc(&self, g: &RcuGuard) -> Option<RcuArc<V>> {
-        RcuSlot::load_arc(self, g)
-    }
-    fn swap(&self, v: Option<RcuArc<V>>) -> Option<RcuArc<V>> {
-        RcuSlot::swap(self, v)
-    }
-}
-
-impl<V: Send + Sync + 'static> Slot for NodeSlot<Bits, V> {
-    type Arc = NodeArc<V>;
-    fn load_arc(&self, g: &RcuGuard) -> Option<NodeArc<V>> {
-        NodeSlot::load_arc(self, g)
-    }
-    fn swap(&self, v: Option<NodeArc<V>>) -> Option<NodeArc<V>> {
-        NodeSlot::swap(self, v)
-    }
-}
-
-/// A change to one of a node's two slot arrays while copying it.
-enum Edit<T> {
-    Keep,
-    Add(usize, T),
-    Del(usize),
-}
-
-impl<T> Edit<T> {
-    fn apply_bit(&self, words: &mut [u64]) {
-        match self {
-            Edit::Keep => {}
-            Edit::Add(i, _) => set(words, *i, true),
-            Edit::Del(i) => set(words, *i, false),
-        }
-    }
-}
-
-/// Fills the empty slots `out` of a new node with new counts on the objects of `old`, applying
-/// `edit` at `pos`. `out` has exactly one slot per object the edited array holds.
-fn fill<S: Slot>(out: &[S], old: &[S], edit: Edit<S::Arc>, pos: usize, g: &RcuGuard) {
-    let (mut add, del) = match edit {
-        Edit::Keep => (None, usize::MAX),
-        Edit::Add(_, x) => (Some(x), usize::MAX),
-        Edit::Del(_) => (None, pos),
-    };
-    let mut out = out.iter();
-    let mut put = |x: Option<S::Arc>| {
-        let slot = out
-            .next()
-            .expect("trie: a node has fewer slots than its bitmap's popcount");
-        // The new node is not published yet: nothing else sees the slot.
-        drop(slot.swap(x));
-    };
-    for (j, s) in old.iter().enumerate() {
-        if j == pos {
-            if let Some(x) = add.take() {
-                put(Some(x));
-            }
-        }
-        if j != del {
-            put(s.load_arc(g));
-        }
-    }
-    if let Some(x) = add {
-        put(Some(x));
-    }
-    assert!(
-        out.next().is_none(),
-        "trie: a node has more slots than its bitmap's popcount"
-    );
-}
 
 /// Running popcounts of `words` (the number of set bits before each word), for at most 256
 /// bits.
@@ -360,43 +307,7 @@ fn bases(words: &[u64; 4]) -> [u8; 4] {
     out
 }
 
-impl<V: Send + Sync + 'static> Node<'_, V> {
-    /// Builds a copy of `old` (or an empty node) with the two edits applied.
-    ///
-    /// All memory is allocated before anything is shared; on failure nothing changed.
-    fn build(
-        old: Option<Node<'_, V>>,
-        pe: Edit<RcuArc<V>>,
-        ke: Edit<NodeArc<V>>,
-    ) -> Result<NodeArc<V>, AllocError> {
-        let (mut pfx, mut kid) = old.map_or(([0; 8], [0; 4]), |o| (o.bits().pfx, o.bits().kid));
-        let ppos = match &pe {
-            Edit::Add(i, _) | Edit::Del(i) => rank(&pfx, *i),
-            Edit::Keep => 0,
-        };
-        let kpos = match &ke {
-            Edit::Add(i, _) | Edit::Del(i) => rank(&kid, *i),
-            Edit::Keep => 0,
-        };
-        pe.apply_bit(&mut pfx);
-        ke.apply_bit(&mut kid);
-        let bits = Bits {
-            kid,
-            kid_base: bases(&kid),
-            pfx,
-        };
-        let new = RcuNode::try_new(bits, popcount(&pfx), popcount(&kid))?;
-        {
-            let g = RcuGuard::new();
-            let n = new.get();
-            fill(n.vals(), old.map_or(&[][..], |o| o.0.vals()), pe, ppos, &g);
-            fill(n.kids(), old.map_or(&[][..], |o| o.0.kids()), ke, kpos, &g);
-        }
-        Ok(new)
-    }
-}
-
-impl<'a, V> Node<'a, V> {
+impl<'a, V: TrieValue> Node<'a, V> {
     #[inline(always)]
     fn bits(self) -> &'a Bits {
         self.0.header()
@@ -449,46 +360,34 @@ impl<'a, V> Node<'a, V> {
     }
 
     #[inline(always)]
-    fn child<'g>(self, c: usize, g: &'g RcuGuard) -> Option<Node<'g, V>>
-    where
-        'a: 'g,
-    {
+    fn child(self, c: usize) -> Option<Node<'a, V>> {
         if !self.has_kid(c) {
             return None;
         }
-        self.0.kids().get(self.kid_rank(c))?.load(g).map(Node)
+        self.0.kid(self.kid_rank(c)).map(Node)
     }
 
     #[inline(always)]
-    fn value<'g>(self, idx: usize, g: &'g RcuGuard) -> Option<RcuRef<'g, V>>
-    where
-        'a: 'g,
-    {
-        self.0.vals().get(self.pfx_rank(idx))?.load(g)
+    fn value(self, idx: usize) -> Option<V::Ref<'a>> {
+        self.0.value(self.pfx_rank(idx))
     }
 
-    fn child_slot(self, c: usize) -> Option<&'a NodeSlot<Bits, V>> {
-        if self.has_kid(c) {
-            self.0.kids().get(self.kid_rank(c))
-        } else {
-            None
-        }
+    /// The position of the child slot for chunk `c`, if there is that child.
+    fn kid_pos(self, c: usize) -> Option<usize> {
+        self.has_kid(c).then(|| self.kid_rank(c))
     }
 
-    fn value_slot(self, idx: usize) -> Option<&'a RcuSlot<V>> {
-        if self.has_pfx(idx) {
-            self.0.vals().get(self.pfx_rank(idx))
-        } else {
-            None
-        }
+    /// The position of the value slot of heap index `idx`, if there is that prefix.
+    fn pfx_pos(self, idx: usize) -> Option<usize> {
+        self.has_pfx(idx).then(|| self.pfx_rank(idx))
     }
 
     fn npfx(self) -> usize {
-        self.0.vals().len()
+        self.0.nvals()
     }
 
     fn nkids(self) -> usize {
-        self.0.kids().len()
+        self.0.nkids()
     }
 
     /// First chunk `>= from` that starts a local prefix or has a child; 256 if none.
@@ -507,6 +406,16 @@ impl<'a, V> Node<'a, V> {
         }
         best
     }
+
+    /// The node that is home of `(prefix, len)` below this root, and the prefix's heap index.
+    fn home_of<K: Key>(self, prefix: K, len: u8) -> Option<(Node<'a, V>, usize)> {
+        let (d, l) = home(len);
+        let mut node = self;
+        for i in 0..d {
+            node = node.child(usize::from(prefix.byte(i)))?;
+        }
+        Some((node, heap(l, usize::from(prefix.byte(d)))))
+    }
 }
 
 /// Counts describing a trie's shape (see [`Trie::stats`]).
@@ -521,37 +430,48 @@ pub(crate) struct Stats {
     pub(crate) links: usize,
 }
 
-/// A longest-prefix-match table from prefixes of `K` to values `V`.
+/// A longest-prefix-match table from prefixes of `K` to values `V`, each held inline as one
+/// word ([`TrieValue`]: `u32`, `u64`, or an [`RcuArc`] of which the trie holds one count per
+/// prefix).
 ///
-/// Readers use `&self` and an [`RcuGuard`]; writers use a [`WriteTxn`] from [`Trie::writer`].
-/// Dropping the trie releases everything through the deferred (grace period) path, so readers
-/// that still hold a guard and references into it stay safe.
+/// Readers use `&self` and an [`RcuGuard`], and borrow values for as long as it
+/// ([`TrieValue::Ref`]); writers use a [`WriteTxn`] from [`Trie::writer`]. Dropping the trie
+/// retires every node (freed after a grace period) and drops every value, so readers that still
+/// hold a guard and references into it stay safe.
 ///
 /// Values are immutable once inserted (readers share them); to change a prefix's value, insert a
-/// new one. Values are dropped wherever the seam runs deferred frees: in the kernel that is an
-/// RCU callback (softirq context), so `V`'s `Drop` must not sleep. Memory safety does not rest
-/// on the caller's lock: every object is counted, and the writer flag only keeps concurrent
-/// updates from losing each other's changes.
-pub(crate) struct Trie<K, V> {
-    root: NodeSlot<Bits, V>,
+/// new one. The trie drops values where the writer works (or drops the trie), and an
+/// [`RcuArc`]'s object is dropped after a grace period wherever the seam runs deferred frees: in
+/// the kernel that is an RCU callback (softirq context), so its `Drop` must not sleep. Memory
+/// safety does not rest on the caller's lock: the seam lets one writer at a time change the
+/// trie.
+pub(crate) struct Trie<K, V: TrieValue> {
+    tree: NodeTree<Bits, V>,
     len: AtomicUsize,
-    writer: AtomicBool,
     _key: PhantomData<fn(K) -> K>,
 }
 
-impl<K: Key, V: Send + Sync + 'static> Default for Trie<K, V> {
+impl<K: Key, V: TrieValue> Default for Trie<K, V> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
+impl<K: Key, V: TrieValue> Trie<K, V> {
     /// An empty trie. Does not allocate.
     pub(crate) const fn new() -> Self {
         Trie {
-            root: NodeSlot::empty(),
+            tree: NodeTree::new(),
             len: AtomicUsize::new(0),
-            writer: AtomicBool::new(false),
+            _key: PhantomData,
+        }
+    }
+
+    /// A trie of the nodes below `root`, which hold `len` prefixes.
+    fn with_root(root: Option<OwnedNode<Bits, V>>, len: usize) -> Self {
+        Trie {
+            tree: NodeTree::with_root(root),
+            len: AtomicUsize::new(len),
             _key: PhantomData,
         }
     }
@@ -570,8 +490,8 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
 
     /// Longest-prefix match for `key`: the matching prefix, its length and its value.
     #[inline]
-    pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, RcuRef<'g, V>)> {
-        let mut node = Node(self.root.load(g)?);
+    pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, V::Ref<'g>)> {
+        let mut node = Node(self.tree.root(g)?);
         let mut best: Option<(Node<'g, V>, usize, usize)> = None;
         let mut depth = 0;
         loop {
@@ -583,7 +503,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
             if depth + 1 >= K::LEVELS {
                 break;
             }
-            match node.child(c, g) {
+            match node.child(c) {
                 Some(n) => node = n,
                 None => break,
             }
@@ -591,34 +511,19 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         }
         let (n, idx, d) = best?;
         let len = (8 * d + idx_len(idx)) as u8;
-        Some((key.masked(len), len, n.value(idx, g)?))
-    }
-
-    /// The node that is home of `(prefix, len)` and the prefix's heap index, if the node exists.
-    fn home_node<'g>(
-        &'g self,
-        prefix: K,
-        len: u8,
-        g: &'g RcuGuard,
-    ) -> Option<(Node<'g, V>, usize)> {
-        let (d, l) = home(len);
-        let mut node = Node(self.root.load(g)?);
-        for i in 0..d {
-            node = node.child(usize::from(prefix.byte(i)), g)?;
-        }
-        Some((node, heap(l, usize::from(prefix.byte(d)))))
+        Some((key.masked(len), len, n.value(idx)?))
     }
 
     /// The value of exactly `(prefix, len)`; the host bits of `prefix` are ignored.
-    pub(crate) fn get<'g>(&'g self, prefix: K, len: u8, g: &'g RcuGuard) -> Option<RcuRef<'g, V>> {
+    pub(crate) fn get<'g>(&'g self, prefix: K, len: u8, g: &'g RcuGuard) -> Option<V::Ref<'g>> {
         if len > K::BITS {
             return None;
         }
-        let (n, idx) = self.home_node(prefix.masked(len), len, g)?;
+        let (n, idx) = Node(self.tree.root(g)?).home_of(prefix.masked(len), len)?;
         if !n.has_pfx(idx) {
             return None;
         }
-        n.value(idx, g)
+        n.value(idx)
     }
 
     /// Walk in (address, length) order, starting strictly after `after` (or at the start).
@@ -635,9 +540,8 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
             }; MAX_LEVELS],
             sp: 0,
             base: K::ZERO,
-            g,
         };
-        let Some(mut node) = self.root.load(g).map(Node) else {
+        let Some(mut node) = self.tree.root(g).map(Node) else {
             return it;
         };
         let Some((p, len)) = after else {
@@ -670,7 +574,7 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
                 c: node.next_chunk(c + 1) as u16,
                 ph: 0,
             };
-            match node.child(c, g) {
+            match node.child(c) {
                 Some(ch) if d + 1 < K::LEVELS => {
                     it.base = it.base.with_byte(d, c as u8);
                     node = ch;
@@ -687,86 +591,67 @@ impl<K: Key, V: Send + Sync + 'static> Trie<K, V> {
         self.iter_from(None, g)
     }
 
-    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
-    /// Shape counts (walks every node).
-    pub(crate) fn stats(&self) -> Stats {
+    /// Calls `f` for every node, parents before their children.
+    fn for_each_node(&self, mut f: impl FnMut(Node<'_, V>)) {
         let g = RcuGuard::new();
-        let mut st = Stats::default();
         let mut stack: [(Option<Node<'_, V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
-        let Some(root) = self.root.load(&g).map(Node) else {
-            return st;
+        let Some(root) = self.tree.root(&g).map(Node) else {
+            return;
         };
         stack[0] = (Some(root), 0);
         let mut sp = 1;
-        st.nodes = 1;
         while sp > 0 {
             let Some((Some(n), next)) = stack.get(sp - 1).copied() else {
                 break;
             };
             if next == 0 {
-                st.prefixes += n.npfx();
-                st.links += n.nkids();
+                f(n);
             }
-            match n.0.kids().get(next).and_then(|s| s.load(&g)).map(Node) {
+            match n.0.kid(next).map(Node) {
                 Some(ch) if sp < MAX_LEVELS => {
                     stack[sp - 1].1 = next + 1;
                     stack[sp] = (Some(ch), 0);
                     sp += 1;
-                    st.nodes += 1;
                 }
                 _ => sp -= 1,
             }
         }
+    }
+
+    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
+    /// Shape counts (walks every node).
+    pub(crate) fn stats(&self) -> Stats {
+        let mut st = Stats::default();
+        self.for_each_node(|n| {
+            st.nodes += 1;
+            st.prefixes += n.npfx();
+            st.links += n.nkids();
+        });
         st
     }
 
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
-    /// Bytes of memory the trie uses, for a seam whose counted objects carry `arc_header` bytes
-    /// before the value and whose allocator hands out `round(n)` bytes for a request of `n`.
-    /// A node is its counted-object header, its two slot counts (padded to 8 bytes), its
-    /// [`Bits`] and its slots. Values count as `size_of::<V>()` (not what they own themselves).
-    /// Walks every node.
-    pub(crate) fn footprint(&self, arc_header: usize, round: impl Fn(usize) -> usize) -> usize {
-        let slot = core::mem::size_of::<RcuSlot<V>>();
-        let node =
-            |slots: usize| round(arc_header + 8 + core::mem::size_of::<Bits>() + slots * slot);
-        let value = round(arc_header + core::mem::size_of::<V>());
-        let g = RcuGuard::new();
+    /// Bytes of memory the trie uses, for a seam whose allocations carry `header` bytes besides
+    /// their contents and whose allocator hands out `round(n)` bytes for a request of `n`. A
+    /// node's header is its two slot counts (padded to 8 bytes) and, in the kernel, its
+    /// `rcu_head`; its contents are its [`Bits`] and its one-word slots. A value that owns an
+    /// object ([`TrieValue::BOXED_SIZE`]) adds that allocation: its count (and `rcu_head`), then
+    /// the object. Walks every node.
+    pub(crate) fn footprint(&self, header: usize, round: impl Fn(usize) -> usize) -> usize {
+        let word = core::mem::size_of::<usize>();
+        let node = |slots: usize| round(header + core::mem::size_of::<Bits>() + slots * word);
+        let value = V::BOXED_SIZE.map_or(0, |size| round(header + size));
         let mut total = 0;
-        let mut stack: [(Option<Node<'_, V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
-        let Some(root) = self.root.load(&g).map(Node) else {
-            return 0;
-        };
-        stack[0] = (Some(root), 0);
-        let mut sp = 1;
-        while sp > 0 {
-            let Some((Some(n), next)) = stack.get(sp - 1).copied() else {
-                break;
-            };
-            if next == 0 {
-                total += node(n.npfx() + n.nkids()) + n.npfx() * value;
-            }
-            match n.0.kids().get(next).and_then(|s| s.load(&g)).map(Node) {
-                Some(ch) if sp < MAX_LEVELS => {
-                    stack[sp - 1].1 = next + 1;
-                    stack[sp] = (Some(ch), 0);
-                    sp += 1;
-                }
-                _ => sp -= 1,
-            }
-        }
+        self.for_each_node(|n| total += node(n.npfx() + n.nkids()) + n.npfx() * value);
         total
     }
 
     /// Starts the (only) write transaction; `None` while another one is open.
     ///
     /// The caller serializes its writers with a lock, so under that lock this always succeeds;
-    /// the flag makes the exclusion checkable rather than assumed.
+    /// the seam's flag makes the exclusion a fact rather than an assumption.
     pub(crate) fn writer(&self) -> Option<WriteTxn<'_, K, V>> {
-        self.writer
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .ok()
-            .map(|_| WriteTxn { trie: self })
+        self.tree.writer().map(|w| WriteTxn { trie: self, w })
     }
 }
 
@@ -791,11 +676,10 @@ pub(crate) struct Iter<'g, K, V> {
     stack: [Frame<'g, V>; MAX_LEVELS],
     sp: usize,
     base: K,
-    g: &'g RcuGuard,
 }
 
-impl<'g, K: Key, V> Iterator for Iter<'g, K, V> {
-    type Item = (K, u8, RcuRef<'g, V>);
+impl<'g, K: Key, V: TrieValue> Iterator for Iter<'g, K, V> {
+    type Item = (K, u8, V::Ref<'g>);
 
     fn next(&mut self) -> Option<Self::Item> {
         while self.sp > 0 {
@@ -815,7 +699,7 @@ impl<'g, K: Key, V> Iterator for Iter<'g, K, V> {
                     let idx = heap(l, c);
                     if node.has_pfx(idx) {
                         f.ph = (l + 1) as u8;
-                        if let Some(v) = node.value(idx, self.g) {
+                        if let Some(v) = node.value(idx) {
                             let len = (8 * d + l) as u8;
                             let key = self.base.with_byte(d, c as u8).masked(len);
                             return Some((key, len, v));
@@ -828,7 +712,7 @@ impl<'g, K: Key, V> Iterator for Iter<'g, K, V> {
             f.c = node.next_chunk(c + 1) as u16;
             f.ph = 0;
             if d + 1 < K::LEVELS {
-                if let Some(ch) = node.child(c, self.g) {
+                if let Some(ch) = node.child(c) {
                     if let Some(nf) = self.stack.get_mut(d + 1) {
                         *nf = Frame {
                             node: Some(ch),
@@ -846,187 +730,174 @@ impl<'g, K: Key, V> Iterator for Iter<'g, K, V> {
 }
 
 /// The trie's exclusive writer (see [`Trie::writer`]). Closing it (dropping) lets the next
-/// writer in. Objects an update replaces are released through the deferred path as soon as
-/// nothing counts them; handles the transaction or the caller still hold keep them alive.
-pub(crate) struct WriteTxn<'t, K, V> {
+/// writer in. Nodes an update replaces are retired (freed after a grace period); values it takes
+/// out go to the caller.
+pub(crate) struct WriteTxn<'t, K, V: TrieValue> {
     trie: &'t Trie<K, V>,
+    w: TreeWriter<'t, Bits, V>,
 }
 
-impl<K, V> Drop for WriteTxn<'_, K, V> {
-    fn drop(&mut self) {
-        self.trie.writer.store(false, Ordering::Release);
-    }
+/// The way from the root towards a prefix's home node, as the writer sees it.
+struct Descent<'w, V> {
+    /// `kid_pos[i]`: the position, among the children of the node at depth `i`, of the one at
+    /// depth `i + 1`.
+    kid_pos: [usize; MAX_LEVELS],
+    /// The nodes from the root down, as far as they exist.
+    nodes: [Option<Node<'w, V>>; MAX_LEVELS],
 }
 
-/// The nodes on the path from the root towards a prefix's home (counted handles).
-type Path<V> = [Option<NodeArc<V>>; MAX_LEVELS];
-
-impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
+impl<K: Key, V: TrieValue> WriteTxn<'_, K, V> {
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// The trie this transaction writes.
     pub(crate) fn trie(&self) -> &Trie<K, V> {
         self.trie
     }
 
-    /// Handles on the nodes from the root down to depth `d` along `p`, how many exist (all of
-    /// `path[..found]`, none after), and the deepest of them.
-    fn descend(&self, p: K, d: usize) -> (Path<V>, usize, Option<NodeArc<V>>) {
-        let mut path: Path<V> = [const { None }; MAX_LEVELS];
-        let g = RcuGuard::new();
-        let mut next = self.trie.root.load_arc(&g);
-        let mut found = 0;
-        let mut deepest = None;
+    /// The nodes from the root down to depth `d` along `p`, as far as they exist.
+    fn descend(&self, p: K, d: usize) -> Descent<'_, V> {
+        let mut way = Descent {
+            kid_pos: [0; MAX_LEVELS],
+            nodes: [None; MAX_LEVELS],
+        };
+        let mut next = self.w.root().map(Node);
+        let mut i = 0;
         while let Some(n) = next {
-            let i = found;
-            next = if i < d {
-                Node(n.get())
-                    .child_slot(usize::from(p.byte(i)))
-                    .and_then(|s| s.load_arc(&g))
-            } else {
-                None
-            };
-            let Some(slot) = path.get_mut(i) else {
+            let Some(slot) = way.nodes.get_mut(i) else {
                 break;
             };
-            *slot = Some(n.clone());
-            deepest = Some(n);
-            found += 1;
+            *slot = Some(n);
+            if i >= d {
+                break;
+            }
+            next = n.kid_pos(usize::from(p.byte(i))).and_then(|pos| {
+                way.kid_pos[i] = pos;
+                n.0.kid(pos).map(Node)
+            });
+            i += 1;
         }
-        (path, found, deepest)
-    }
-
-    /// Publishes `new` in place of the node at depth `i` of `path` (towards `p`).
-    fn publish(&self, path: &Path<V>, p: K, i: usize, new: Option<NodeArc<V>>) {
-        let old = if i == 0 {
-            self.trie.root.swap(new)
-        } else {
-            // The node at depth `i` was reached through this slot of its parent.
-            let slot = path[i - 1]
-                .as_ref()
-                .and_then(|n| Node(n.get()).child_slot(usize::from(p.byte(i - 1))));
-            slot.expect("trie: a node on the path is linked from its parent")
-                .swap(new)
-        };
-        // The old node (if any) is released here; its memory goes after a grace period.
-        drop(old);
+        way
     }
 
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
-    /// A counted handle on the value of exactly `(prefix, len)`.
-    pub(crate) fn get(&self, prefix: K, len: u8) -> Option<RcuArc<V>> {
-        let g = RcuGuard::new();
+    /// A clone of the value of exactly `(prefix, len)` (for an [`RcuArc`], a new count).
+    pub(crate) fn get(&self, prefix: K, len: u8) -> Option<V>
+    where
+        V: Clone,
+    {
         if len > K::BITS {
             return None;
         }
-        let (n, idx) = self.trie.home_node(prefix.masked(len), len, &g)?;
-        n.value_slot(idx)?.load_arc(&g)
+        let (n, idx) = Node(self.w.root()?).home_of(prefix.masked(len), len)?;
+        n.0.cloned_value(n.pfx_pos(idx)?)
     }
 
-    #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Inserts `(prefix, len)` with `value`, or replaces its value.
     ///
     /// Returns the replaced value, if any. Host bits of `prefix` are ignored; `len` is clamped to
     /// `K::BITS`. On [`AllocError`] the trie is unchanged (and `value` dropped).
-    pub(crate) fn insert(
-        &mut self,
-        prefix: K,
-        len: u8,
-        value: V,
-    ) -> Result<Option<RcuArc<V>>, AllocError> {
-        self.insert_arc(prefix, len, RcuArc::try_new(value)?)
-    }
-
-    /// Like [`WriteTxn::insert`] with a value the caller allocated.
-    pub(crate) fn insert_arc(
-        &mut self,
-        prefix: K,
-        len: u8,
-        value: RcuArc<V>,
-    ) -> Result<Option<RcuArc<V>>, AllocError> {
+    pub(crate) fn insert(&mut self, prefix: K, len: u8, value: V) -> Result<Option<V>, AllocError> {
         let len = len.min(K::BITS);
         let p = prefix.masked(len);
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
-        let (path, found, deepest) = self.descend(p, d);
-        if let Some(n) = deepest.as_ref().filter(|_| found == d + 1) {
-            let n = Node(n.get());
-            if let Some(slot) = n.value_slot(idx) {
-                // Existing prefix: a new value, no node changes.
-                return Ok(slot.swap(Some(value)));
-            }
-            let new = Node::build(Some(n), Edit::Add(idx, value), Edit::Keep)?;
-            self.publish(&path, p, d, Some(new));
-        } else {
-            // Missing nodes from depth `found` to `d`: build them bottom-up, then link the top
-            // one into the deepest existing node (or make it the root).
-            let mut chain = Node::build(None, Edit::Add(idx, value), Edit::Keep)?;
-            for i in (found..d).rev() {
-                chain = Node::build(None, Edit::Keep, Edit::Add(usize::from(p.byte(i)), chain))?;
-            }
-            match deepest {
-                None => drop(self.trie.root.swap(Some(chain))),
-                Some(n) => {
-                    let e = found - 1;
-                    let new = Node::build(
-                        Some(Node(n.get())),
-                        Edit::Keep,
-                        Edit::Add(usize::from(p.byte(e)), chain),
-                    )?;
-                    self.publish(&path, p, e, Some(new));
+        let way = self.descend(p, d);
+        let path = way.kid_pos;
+        // The nodes found run from the root without a gap: the last one's index is its depth.
+        let deepest = way.nodes.iter().flatten().copied().enumerate().last();
+        match deepest {
+            Some((e, n)) if e == d => {
+                if let Some(pos) = n.pfx_pos(idx) {
+                    // Existing prefix: a new value, no node changes.
+                    return Ok(Some(self.w.swap_value(&path[..d], pos, value)));
                 }
+                let (bits, pos) = n.bits().with_pfx(idx, true);
+                self.w
+                    .replace(&path[..d], bits, Edit::Add(pos, value), Edit::Keep)?;
+            }
+            Some((e, n)) => {
+                // Missing nodes from depth `e + 1` to `d`: build them bottom-up, then link the
+                // top one into the deepest existing node.
+                let (bits, pos) = n.bits().with_kid(usize::from(p.byte(e)), true);
+                let chain = Self::chain(p, e + 1, d, idx, value)?;
+                self.w
+                    .replace(&path[..e], bits, Edit::Keep, Edit::Add(pos, chain))?;
+            }
+            None => {
+                let chain = Self::chain(p, 0, d, idx, value)?;
+                // An empty trie: no root to give back.
+                drop(self.w.set_root(Some(chain)));
             }
         }
         self.trie.len.fetch_add(1, Ordering::Relaxed);
         Ok(None)
     }
 
-    /// Removes `(prefix, len)`; returns its value (a counted handle, so the caller may still read
-    /// it), or `None` if it was not present. On [`AllocError`] the trie is unchanged.
-    pub(crate) fn remove(&mut self, prefix: K, len: u8) -> Result<Option<RcuArc<V>>, AllocError> {
+    /// New nodes from depth `top` down to `d` along `p`, the last holding `value` at heap index
+    /// `idx`, each of the others the parent of the next.
+    fn chain(
+        p: K,
+        top: usize,
+        d: usize,
+        idx: usize,
+        value: V,
+    ) -> Result<OwnedNode<Bits, V>, AllocError> {
+        let (bits, _) = Bits::EMPTY.with_pfx(idx, true);
+        let mut chain = OwnedNode::try_new(bits, Some(value), None)?;
+        for i in (top..d).rev() {
+            let (bits, _) = Bits::EMPTY.with_kid(usize::from(p.byte(i)), true);
+            chain = OwnedNode::try_new(bits, None, Some(chain))?;
+        }
+        Ok(chain)
+    }
+
+    /// Removes `(prefix, len)`; returns its value (so an [`RcuArc`]'s count, which the caller may
+    /// still read through), or `None` if it was not present. On [`AllocError`] the trie is
+    /// unchanged.
+    pub(crate) fn remove(&mut self, prefix: K, len: u8) -> Result<Option<V>, AllocError> {
         if len > K::BITS {
             return Ok(None);
         }
         let p = prefix.masked(len);
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
-        let (path, found, deepest) = self.descend(p, d);
-        let Some(n_arc) = deepest.filter(|_| found == d + 1) else {
+        let way = self.descend(p, d);
+        let path = way.kid_pos;
+        let Some(n) = way.nodes.get(d).copied().flatten() else {
             return Ok(None);
         };
-        let n = Node(n_arc.get());
-        let Some(slot) = n.value_slot(idx) else {
+        let Some(pos) = n.pfx_pos(idx) else {
             return Ok(None);
         };
-        let old = {
-            let g = RcuGuard::new();
-            slot.load_arc(&g)
-        };
-        if n.npfx() == 1 && n.nkids() == 0 {
-            // The node empties: so do the ancestors whose only content is the path to it. The
+        let old = if n.npfx() == 1 && n.nkids() == 0 {
+            // The node empties: so do the ancestors whose only content is the way to it. The
             // first one, going up, that keeps something else loses its child towards `p`.
-            let keeper = path[..d]
+            let keeper = way.nodes[..d]
                 .iter()
-                .map(|a| {
-                    Node(
-                        a.as_ref()
-                            .expect("trie: every node above `d` is on the path")
-                            .get(),
-                    )
-                })
+                .map(|a| a.expect("trie: every node above `d` is on the way"))
                 .enumerate()
                 .rev()
                 .find(|(_, a)| a.npfx() != 0 || a.nkids() != 1);
-            match keeper {
-                None => self.publish(&path, p, 0, None),
+            let gone = match keeper {
+                None => self.w.set_root(None),
                 Some((i, a)) => {
-                    let new = Node::build(Some(a), Edit::Keep, Edit::Del(usize::from(p.byte(i))))?;
-                    self.publish(&path, p, i, Some(new));
+                    let (bits, kpos) = a.bits().with_kid(usize::from(p.byte(i)), false);
+                    self.w
+                        .replace(&path[..i], bits, Edit::Keep, Edit::Del(kpos))?
+                        .kid
                 }
+            };
+            // What left is the way down to the emptied node, whose one value is the prefix's.
+            let mut value = None;
+            if let Some(gone) = gone {
+                gone.retire_with(|v| value = Some(v));
             }
+            value
         } else {
-            let new = Node::build(Some(n), Edit::Del(idx), Edit::Keep)?;
-            self.publish(&path, p, d, Some(new));
-        }
+            let (bits, _) = n.bits().with_pfx(idx, false);
+            self.w
+                .replace(&path[..d], bits, Edit::Del(pos), Edit::Keep)?
+                .value
+        };
         self.trie.len.fetch_sub(1, Ordering::Relaxed);
         Ok(old)
     }
@@ -1034,18 +905,14 @@ impl<K: Key, V: Send + Sync + 'static> WriteTxn<'_, K, V> {
     /// Moves every prefix into a trie of its own, which only the caller
     /// sees: readers of this one find it empty from now on. Never allocates.
     pub(crate) fn take_all(&mut self) -> Trie<K, V> {
-        let taken = Trie::new();
-        drop(taken.root.swap(self.trie.root.swap(None)));
-        taken
-            .len
-            .store(self.trie.len.swap(0, Ordering::Relaxed), Ordering::Relaxed);
-        taken
+        let root = self.w.set_root(None);
+        Trie::with_root(root, self.trie.len.swap(0, Ordering::Relaxed))
     }
 
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
-    /// Removes every prefix. Never allocates.
+    /// Removes every prefix, retiring every node and dropping every value. Never allocates.
     pub(crate) fn clear(&mut self) {
-        drop(self.trie.root.swap(None));
+        drop(self.w.set_root(None));
         self.trie.len.store(0, Ordering::Relaxed);
     }
 }

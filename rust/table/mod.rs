@@ -7,8 +7,9 @@
 //! added, as OpenBSD's multipath list) hang off that entry ([`Paths`]).
 //! Readers look up without locks under RCU; writers are serialized by the
 //! table's mutex and publish copy-on-write lists of other paths. Entries
-//! leave the table by [`RtEntry::mark_down`] and are freed when their last
-//! holder lets go (see `entry`).
+//! leave the table by
+//! [`RtEntry::mark_down`](crate::entry::RtEntry::mark_down) and are freed
+//! when their last holder lets go (see `entry`).
 //!
 //! This module holds the table's state and what every writer shares (the
 //! writer lock, held in batches of [`WRITER_BATCH`]); its children implement
@@ -30,7 +31,7 @@ use kernel::{
 
 use crate::{
     addr::{Addr, Af, Prefix},
-    entry::{flags::RTF_FMASK, EntryCounters, RtArc, RtEntry},
+    entry::{flags::RTF_FMASK, EntryCounters, RtArc},
     event::{Event, Events},
     lifetime::{Clock, Deadline},
     platform::{cond_resched, AllocError},
@@ -221,8 +222,8 @@ pub(crate) struct Hooks {
 /// A namespace's route table.
 #[pin_data(PinnedDrop)]
 pub(crate) struct RouteTable {
-    v4: Trie<u32, RtEntry>,
-    v6: Trie<u128, RtEntry>,
+    v4: Trie<u32, RtArc>,
+    v6: Trie<u128, RtArc>,
     #[pin]
     writer: Mutex<WriterState>,
     /// The rooms made in the writer's timed queue and not yet filled.

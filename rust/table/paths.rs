@@ -233,8 +233,8 @@ impl RouteTable {
 /// lock, which serialises the table's writers: another open transaction is
 /// a bug, reported (WARN) and refused.
 pub(super) fn write_txn<K: Key>(
-    trie: &Trie<K, RtEntry>,
-) -> Result<WriteTxn<'_, K, RtEntry>, TableError> {
+    trie: &Trie<K, RtArc>,
+) -> Result<WriteTxn<'_, K, RtArc>, TableError> {
     let Some(txn) = trie.writer() else {
         kernel::warn_on!(true);
         return Err(TableError::WriterBusy);
@@ -252,7 +252,7 @@ pub(super) fn write_txn<K: Key>(
 /// points at it, and the old first, no longer first, lets go of its list.
 /// One descent of the trie: an existing prefix's slot is swapped in place.
 pub(super) fn publish<K: Key>(
-    trie: &Trie<K, RtEntry>,
+    trie: &Trie<K, RtArc>,
     key: K,
     len: u8,
     keep: &[RtArc],
@@ -280,7 +280,7 @@ pub(super) fn publish<K: Key>(
     // Whether `first` is new there or was first already, it gets its list
     // before the trie's slot points at it (again).
     let before = first.set_other_paths(others);
-    match txn.insert_arc(key, len, first.clone()) {
+    match txn.insert(key, len, first.clone()) {
         Ok(old) => {
             if let Some(old) = old.filter(|old| !RtArc::ptr_eq(old, first)) {
                 drop(old.set_other_paths(None));
@@ -301,7 +301,7 @@ pub(super) fn publish<K: Key>(
 /// Stops after a prefix for which `f` returned `false`, and leaves in
 /// `after` the last prefix visited. Returns whether the walk reached the end.
 pub(super) fn walk_after<K: AfKey>(
-    trie: &Trie<K, RtEntry>,
+    trie: &Trie<K, RtArc>,
     within: Option<&Prefix>,
     after: &mut Option<Prefix>,
     g: &RcuGuard,
@@ -341,7 +341,7 @@ pub(super) fn walk_after<K: AfKey>(
 }
 
 pub(super) fn walk_from<K: AfKey>(
-    trie: &Trie<K, RtEntry>,
+    trie: &Trie<K, RtArc>,
     cursor: &mut Option<(Prefix, u32)>,
     g: &RcuGuard,
     f: &mut dyn FnMut(&RtEntry) -> bool,

@@ -218,7 +218,7 @@ impl RouteTable {
     /// clones off their parents' lists, and tells the hooks; in batches.
     pub(super) fn unlink_cleared<'a, K: AfKey>(
         &'a self,
-        trie: &Trie<K, RtEntry>,
+        trie: &Trie<K, RtArc>,
         mut writer: WriterGuard<'a>,
         batch: &mut u32,
         count: &mut u32,

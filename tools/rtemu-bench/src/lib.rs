@@ -16,6 +16,11 @@ pub mod data;
 pub mod files;
 pub mod keys;
 pub mod reflpm;
+// Without the benchmark, only its own test uses the trie (for IPv6).
+#[cfg_attr(
+    not(feature = "bench"),
+    expect(dead_code, reason = "the trie is the `bench` feature's")
+)]
 pub mod rtemu_trie;
 pub mod sample;
 

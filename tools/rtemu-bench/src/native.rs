@@ -53,6 +53,7 @@ use crate::keys::{
     generate,
     KeyKind, //
 };
+use crate::platform::RcuArc;
 use crate::reflpm::RefLpm;
 use crate::rtemu_trie::{
     settle,
@@ -67,7 +68,8 @@ use crate::sample::{
 
 /// Implementation names, in report order.
 pub const RTEMU: &str = "rtemu";
-/// rtemu's trie with `Arc<u32>` values, plain lookup (reads the value through the `Arc`).
+/// rtemu's trie with `Arc<u32>` values (each in an `RcuArc`, as the kernel's routes are), plain
+/// lookup (reads the value through both).
 pub const RTEMU_ARC: &str = "rtemu-arc";
 /// The same trie, referenced lookup: the `Arc` is cloned and dropped.
 pub const RTEMU_REF: &str = "rtemu-ref";
@@ -202,9 +204,12 @@ pub trait Family: Addr {
     fn builders() -> Vec<(&'static str, Builder<Self>)>;
 }
 
+/// `u32` values held inline in the nodes.
 struct Rtemu<A>(RtemuTrie<A, u32>);
-struct RtemuArc<A>(Rc<RtemuTrie<A, Arc<u32>>>);
-struct RtemuRef<A>(Rc<RtemuTrie<A, Arc<u32>>>);
+/// `Arc<u32>` values, each in an `RcuArc` the trie counts once.
+type ArcTrie<A> = RtemuTrie<A, RcuArc<Arc<u32>>>;
+struct RtemuArc<A>(Rc<ArcTrie<A>>);
+struct RtemuRef<A>(Rc<ArcTrie<A>>);
 struct PrefixTrie<A>(prefix_trie::PrefixMap<(A, u8), u32>);
 struct Pop<A: poptrie::Address>(poptrie::Poptrie<(A, u8), u32>);
 
@@ -222,13 +227,13 @@ macro_rules! family {
         impl Lookup<$a> for Rtemu<$a> {
             fn check(&self, a: $a) -> Option<u32> {
                 let g = Guard::new();
-                self.0.lookup(a, &g).map(|x| *x.2)
+                self.0.lookup(a, &g).map(|x| x.2)
             }
 
             fn time(&self, keys: &[$a], iters: u64) -> Duration {
                 let g = Guard::new();
                 let t = &self.0;
-                time_loop(keys, iters, |a| t.lookup(a, &g).map(|(_, _, v)| *v))
+                time_loop(keys, iters, |a| t.lookup(a, &g).map(|(_, _, v)| v))
             }
         }
 
@@ -248,7 +253,7 @@ macro_rules! family {
         impl Lookup<$a> for RtemuRef<$a> {
             fn check(&self, a: $a) -> Option<u32> {
                 let g = Guard::new();
-                self.0.lookup(a, &g).map(|x| *Arc::clone(x.2))
+                self.0.lookup(a, &g).map(|x| *Arc::clone(&x.2))
             }
 
             fn time(&self, keys: &[$a], iters: u64) -> Duration {
@@ -257,7 +262,7 @@ macro_rules! family {
                 time_loop(keys, iters, |a| {
                     t.lookup(a, &g).map(|(_, _, v)| {
                         // Take a reference (atomic increment), use it, drop it (atomic decrement).
-                        let r = Arc::clone(v);
+                        let r = Arc::clone(&v);
                         let x = *black_box(&r).as_ref();
                         drop(r);
                         x
@@ -324,8 +329,8 @@ macro_rules! family {
                         vec![(RTEMU, Box::new(Rtemu(t)))]
                     }),
                     (RTEMU_ARC, |set| {
-                        let t = Rc::new(RtemuTrie::<$a, Arc<u32>>::build(set, |i| {
-                            Arc::new(i as u32)
+                        let t = Rc::new(ArcTrie::<$a>::build(set, |i| {
+                            RcuArc::try_new(Arc::new(i as u32)).expect("host allocation")
                         }));
                         vec![
                             (RTEMU_ARC, Box::new(RtemuArc(Rc::clone(&t)))),
@@ -770,8 +775,8 @@ pub fn report(cfg: &Config, plan: &Plan, criterion_dir: &Path, elapsed: Duration
             "ns_per_lookup": "criterion's estimate (slope of the linear regression, else mean) of the time of one lookup; the loop cycles through a pre-generated key array and black_boxes each result (the matched value, read)",
             "ns_median_sample, ns_best_sample": "the median and the fastest of criterion's samples (time / iterations): the fastest is the least disturbed by other load on a shared machine; goals_on_best_samples evaluates the goals on it",
             "bytes_per_prefix": "heap bytes requested from the global allocator (counting wrapper of System) by building the structure from the set, after deferred frees ran, divided by the set's prefix count",
-            "rtemu": "the host build of rust/trie.rs (rtemu-trie's platform: std + crossbeam-epoch); values u32; one epoch pin (the kernel's rcu_read_lock) per timed batch",
-            "rtemu-arc": "the same trie with Arc<u32> values; plain lookup reading the value through the Arc",
+            "rtemu": "the host build of rust/trie.rs (rtemu-trie's platform: std + crossbeam-epoch); u32 values held inline in the nodes' value slots; one epoch pin (the kernel's rcu_read_lock) per timed batch",
+            "rtemu-arc": "the same trie with Arc<u32> values, each in an RcuArc the trie counts once (as the kernel's routes); plain lookup reading the value through both",
             "rtemu-ref": "the rtemu-arc trie; referenced lookup: Arc::clone of the matched value (atomic increment) and drop (atomic decrement)",
             "keys": "random: uniform addresses; hit: a uniform address inside a uniformly chosen prefix of the set; miss: uniform addresses no prefix covers (rejection sampling); nested: a uniform address inside a uniformly chosen nested prefix of the set (one another prefix of the set covers), only for sets that nest",
             "crates": CRATES.iter().map(|(n, c, s)| json!({"implementation": n, "crate": c, "structure": s})).collect::<Vec<_>>(),

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! A public face for the host build of `rust/trie.rs` (whose items are crate-private).
+//! The host build of `rust/trie.rs` as the benchmark uses it: a guard and the deferred frees
+//! (public), and the trie itself (crate-private, as its items are).
 
 use crate::platform::{
     self,
-    RcuGuard, //
+    RcuGuard,
+    TrieValue, //
 };
 use crate::trie::Trie;
 
@@ -34,17 +36,19 @@ pub fn settle() {
     }
 }
 
-/// rtemu's trie over addresses `A` (`u32` or `u128`) with values `V`.
-pub struct RtemuTrie<A, V> {
+/// rtemu's trie over addresses `A` (`u32` or `u128`) with values `V`, held in the nodes as one
+/// word each: a `u32` itself, or an `RcuArc` of anything (one allocation per prefix, as the
+/// kernel's routes are). Crate-private, as the seam's `TrieValue` is.
+pub(crate) struct RtemuTrie<A, V: TrieValue> {
     t: Trie<A, V>,
 }
 
 macro_rules! family {
     ($a:ty) => {
-        impl<V: Send + Sync + 'static> RtemuTrie<$a, V> {
+        impl<V: TrieValue> RtemuTrie<$a, V> {
             /// A trie of `set`, the value of `set[i]` being `value(i)` (the last one for
             /// duplicates).
-            pub fn build(set: &[($a, u8)], value: impl Fn(usize) -> V) -> Self {
+            pub(crate) fn build(set: &[($a, u8)], value: impl Fn(usize) -> V) -> Self {
                 let t = Trie::new();
                 {
                     let mut w = t.writer().expect("a new trie has no writer");
@@ -55,20 +59,14 @@ macro_rules! family {
                 RtemuTrie { t }
             }
 
-            /// Longest-prefix match: (prefix, length, value).
+            /// Longest-prefix match: (prefix, length, value borrowed for as long as `g`).
             #[inline]
-            pub fn lookup<'g>(&'g self, a: $a, g: &'g Guard) -> Option<($a, u8, &'g V)> {
-                self.t.lookup(a, &g.0).map(|(p, l, v)| (p, l, v.get()))
-            }
-
-            /// Number of prefixes.
-            pub fn len(&self) -> usize {
-                self.t.len()
-            }
-
-            /// Whether there is none.
-            pub fn is_empty(&self) -> bool {
-                self.t.is_empty()
+            pub(crate) fn lookup<'g>(
+                &'g self,
+                a: $a,
+                g: &'g Guard,
+            ) -> Option<($a, u8, V::Ref<'g>)> {
+                self.t.lookup(a, &g.0)
             }
         }
     };
@@ -92,7 +90,7 @@ mod tests {
                 (crate::data::masked(r.next_u128() >> 2, l), l)
             })
             .collect();
-        let t = RtemuTrie::<u128, usize>::build(&set, |i| i);
+        let t = RtemuTrie::<u128, u32>::build(&set, |i| i as u32);
         let g = Guard::new();
         for _ in 0..2000 {
             let (p, l) = set[r.below(set.len())];

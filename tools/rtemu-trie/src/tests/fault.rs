@@ -11,7 +11,7 @@ use crate::trie::{Key, Trie};
 
 fn snapshot<K: Key>(t: &Trie<K, u64>) -> Vec<(K, u8, u64)> {
     let g = RcuGuard::new();
-    t.iter(&g).map(|(p, l, v)| (p, l, *v)).collect()
+    t.iter(&g).collect()
 }
 
 fn run<K: Key>(ops: &[Op<K>]) {
@@ -26,8 +26,8 @@ fn run<K: Key>(ops: &[Op<K>]) {
             let start = alloc_count();
             fail_allocs_after(Some(k));
             let r = match *op {
-                Op::Insert(a, l, v) => w.insert(a, l, v).map(|o| o.map(|x| *x)),
-                Op::Remove(a, l) => w.remove(a, l).map(|o| o.map(|x| *x)),
+                Op::Insert(a, l, v) => w.insert(a, l, v),
+                Op::Remove(a, l) => w.remove(a, l),
                 _ => Ok(None),
             };
             fail_allocs_after(None);

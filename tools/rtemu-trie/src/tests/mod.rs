@@ -49,17 +49,13 @@ impl<K: Key> Naive<K> {
 pub(crate) fn check_same<K: Key>(t: &Trie<K, u64>, m: &Naive<K>, keys: &[K]) {
     let g = RcuGuard::new();
     assert_eq!(t.len(), m.map.len());
-    let all: Vec<_> = t.iter(&g).map(|(p, l, v)| (p, l, *v)).collect();
+    let all: Vec<_> = t.iter(&g).collect();
     assert_eq!(all, m.after(None));
     for (&(p, l), &v) in &m.map {
-        assert_eq!(t.get(p, l, &g).map(|v| *v), Some(v));
-        assert_eq!(t.lookup(p, &g).map(|(a, b, c)| (a, b, *c)), m.lookup(p));
+        assert_eq!(t.get(p, l, &g), Some(v));
+        assert_eq!(t.lookup(p, &g), m.lookup(p));
     }
     for &k in keys {
-        assert_eq!(
-            t.lookup(k, &g).map(|(a, b, c)| (a, b, *c)),
-            m.lookup(k),
-            "lookup {k:?}"
-        );
+        assert_eq!(t.lookup(k, &g), m.lookup(k), "lookup {k:?}");
     }
 }

@@ -27,13 +27,10 @@ fn resume_all<K: Key>(pfx: &[(K, u8)], probes: &[(K, u8)]) {
     let g = RcuGuard::new();
     let cursors = m.map.keys().copied().chain(probes.iter().copied());
     for cur in cursors {
-        let got: Vec<_> = t
-            .iter_from(Some(cur), &g)
-            .map(|(p, l, v)| (p, l, *v))
-            .collect();
+        let got: Vec<_> = t.iter_from(Some(cur), &g).collect();
         assert_eq!(got, m.after(Some(cur)), "after {cur:?}");
     }
-    let got: Vec<_> = t.iter_from(None, &g).map(|(p, l, v)| (p, l, *v)).collect();
+    let got: Vec<_> = t.iter_from(None, &g).collect();
     assert_eq!(got, m.after(None));
 }
 
