@@ -145,9 +145,9 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     let bytes = (live_bytes() - base) as usize;
     let n = t.len();
     let st = t.stats();
-    // The host seam's objects: an 8-byte count before the value, no rounding.
+    // The host seam's nodes: their slot counts (8 bytes) besides the contents, no rounding.
     let host = t.footprint(8, |x| x);
-    // The kernel seam's: callback_head (16) + count (8) before the value, kmalloc classes.
+    // The kernel seam's: slot counts (8) + callback_head (16), kmalloc classes.
     let kernel = t.footprint(24, kmalloc_round);
     let g = RcuGuard::new();
     // Probes in random order, so that the caches see a realistic mix.
@@ -167,7 +167,7 @@ fn measure<K: trie::Key>(name: &str, table: &[(K, u8)], bound: f64) {
     drop(g);
     println!(
         "{name}: {n} prefixes, {} nodes, {} links; load {:.2?}; host heap {:.1} B/prefix \
-         (footprint {:.1}); kernel estimate {:.1} B/prefix with 8-byte values; lookup {per:.1} ns ({hits} hits)",
+         (footprint {:.1}); kernel estimate {:.1} B/prefix with 8-byte values inline; lookup {per:.1} ns ({hits} hits)",
         st.nodes,
         st.links,
         load,
