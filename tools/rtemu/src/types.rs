@@ -536,6 +536,9 @@ pub struct RouteChange {
     pub via: Option<IpAddr>,
     pub new_via: Option<IpAddr>,
     pub flags: Option<RouteFlags>,
+    /// The flags that change (FreeBSD's `rtm_fmask`): with a mask, `flags`
+    /// sets only these; without, all of static, reject and blackhole.
+    pub flags_mask: Option<RouteFlags>,
     pub preferred_until: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
 }
@@ -547,6 +550,7 @@ impl RouteChange {
             via: None,
             new_via: None,
             flags: None,
+            flags_mask: None,
             preferred_until: None,
             expires_at: None,
         }
@@ -563,6 +567,7 @@ impl Typed for RouteChange {
         a.extend(self.via.map(RouteAttr::Via));
         a.extend(self.new_via.map(RouteAttr::NewVia));
         a.extend(self.flags.map(RouteAttr::Flags));
+        a.extend(self.flags_mask.map(RouteAttr::FlagsMask));
         a.extend(self.preferred_until.map(RouteAttr::PreferredUntil));
         a.extend(self.expires_at.map(RouteAttr::ExpiresAt));
         RtemuMessage::route(Cmd::RouteChange, a)
@@ -578,6 +583,10 @@ impl Typed for RouteChange {
                 _ => None,
             }),
             flags: r.flags,
+            flags_mask: rest.iter().find_map(|a| match a {
+                RouteAttr::FlagsMask(m) => Some(*m),
+                _ => None,
+            }),
             preferred_until: r.preferred_until,
             expires_at: r.expires_at,
         })

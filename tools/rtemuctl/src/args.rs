@@ -183,7 +183,8 @@ const SETTABLE: RouteFlags = RouteFlags::CLONING
     .union(RouteFlags::PRCLONING);
 const SETTABLE_NAMES: &str = "cloning,xresolve,static,reject,blackhole,prcloning";
 
-/// `route change PREFIX [via ADDR] [new-via ADDR] [flags F,F..] [lifetimes]`.
+/// `route change PREFIX [via ADDR] [new-via ADDR] [flags F,F..]
+/// [flags-mask F,F..] [lifetimes]`.
 pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<RouteChange, String> {
     let mut w = Words::new(args);
     let mut req = RouteChange::new(prefix);
@@ -200,27 +201,35 @@ pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<Ro
         match word {
             "via" | "gw" => set_once(&mut req.via, w.addr("via")?, "via")?,
             "new-via" | "to" => set_once(&mut req.new_via, w.addr("new-via")?, "new-via")?,
-            "flags" => {
-                let v = w.value("flags", "a list like up,gateway or none")?;
-                let mut f = RouteFlags::empty();
-                if v != "none" {
-                    for name in v.split(',') {
-                        let flag = RouteFlags::from_spec_name(name)
-                            .ok_or_else(|| format!("unknown flag {name:?}"))?;
-                        if !SETTABLE.contains(flag) {
-                            return Err(format!(
-                                "flag {name} is the kernel's to set; flags takes {SETTABLE_NAMES} or none"
-                            ));
-                        }
-                        f.insert(flag);
-                    }
-                }
-                set_once(&mut req.flags, f, "flags")?;
-            }
+            "flags" => set_once(&mut req.flags, settable_flags(&mut w, "flags")?, "flags")?,
+            "flags-mask" => set_once(
+                &mut req.flags_mask,
+                settable_flags(&mut w, "flags-mask")?,
+                "flags-mask",
+            )?,
             other => return Err(format!("route change: unknown word {other:?}")),
         }
     }
     Ok(req)
+}
+
+/// The value of `word`: flags a request may set, as `F,F..` or `none`.
+fn settable_flags(w: &mut Words<'_>, word: &str) -> Result<RouteFlags, String> {
+    let v = w.value(word, "a list like static,reject or none")?;
+    let mut f = RouteFlags::empty();
+    if v != "none" {
+        for name in v.split(',') {
+            let flag =
+                RouteFlags::from_spec_name(name).ok_or_else(|| format!("unknown flag {name:?}"))?;
+            if !SETTABLE.contains(flag) {
+                return Err(format!(
+                    "flag {name} is the kernel's to set; {word} takes {SETTABLE_NAMES} or none"
+                ));
+            }
+            f.insert(flag);
+        }
+    }
+    Ok(f)
 }
 
 #[cfg(test)]
@@ -354,6 +363,16 @@ mod tests {
         // The kernel refuses the flags it derives (EINVAL); say so first.
         let e = route_change(net("10.0.0.0/8"), &a("flags up,gateway,static"), NOW).unwrap_err();
         assert!(e.contains("flag up is the kernel's"), "{e}");
+        let m = route_change(
+            net("10.0.0.0/8"),
+            &a("flags reject flags-mask reject,static"),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(m.flags, Some(RouteFlags::REJECT));
+        assert_eq!(m.flags_mask, Some(RouteFlags::REJECT | RouteFlags::STATIC));
+        let e = route_change(net("10.0.0.0/8"), &a("flags-mask wascloned"), NOW).unwrap_err();
+        assert!(e.contains("flags-mask takes"), "{e}");
         assert_eq!(c.expires_at, Some(NOW + 60_000_000_000));
         assert_eq!(
             route_change(net("10.0.0.0/8"), &a("flags none"), NOW)

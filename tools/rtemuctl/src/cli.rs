@@ -207,12 +207,14 @@ pub enum RouteCmd {
     },
 
     /// route change PREFIX [via ADDR] [new-via ADDR] [flags F,F.. | none]
-    /// [preferred DURATION | until TIME] [expires DURATION | at TIME]
+    /// [flags-mask F,F..] [preferred DURATION | until TIME] [expires
+    /// DURATION | at TIME]
     ///
     /// Changes one route (the path through `via` of a multipath prefix);
     /// this is how a resolver answers a resolve event. `flags` replaces
     /// static, reject and blackhole, the flags a change may set (FreeBSD's
-    /// RTF_FMASK). A new-via of 0.0.0.0 or :: makes the route on-link; any
+    /// RTF_FMASK), or with `flags-mask` only those the mask names (FreeBSD's
+    /// rtm_fmask). A new-via of 0.0.0.0 or :: makes the route on-link; any
     /// new-via retires the route's clones.
     Change {
         prefix: IpNet,
