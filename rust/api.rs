@@ -17,11 +17,12 @@ use core::ptr::null_mut;
 use kernel::{bindings, prelude::*, task::might_sleep};
 
 use crate::{
-    addr::Prefix,
-    entry::{flags::*, RtEntry, RtLocked, RtRef},
-    ffi::CAddr,
+    addr::{Af, Prefix},
+    entry::{flags::*, RtArc, RtEntry, RtLocked, RtRef},
+    ffi::{self, CAddr},
     netns::{state_of, NetState},
     nl::NetRef,
+    platform::cond_resched,
     table::{FlagsChange, NewRoute, RouteChange},
 };
 
@@ -311,6 +312,50 @@ unsafe extern "C" fn rtemu_rs_state(rt: *mut c_void, out: *mut CState) {
     };
     // SAFETY: `out` is valid for writes (safety requirements).
     unsafe { out.write(state) };
+}
+
+/// How many routes a walk visits in one RCU read-side section: between
+/// two batches it lets the CPU go (`cond_resched`).
+const WALK_BATCH: u32 = 64;
+
+/// `rtemu_rt_walk`: FreeBSD's `rnh_walktree` over the routes of one family
+/// of `net`, in (address, length) order, in batches, each entry given to
+/// `rtemu_walk_one(ctx, rt)` under RCU until it asks to stop.
+///
+/// # Safety
+///
+/// `net` is a live namespace for the call and `ctx` what `rtemu_walk_one`
+/// takes. Called in process context (it sleeps between batches).
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_walk(net: *mut bindings::net, v6: bool, ctx: *mut c_void) {
+    might_sleep();
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return;
+    };
+    let af = if v6 { Af::Inet6 } else { Af::Inet };
+    let mut cursor = None;
+    loop {
+        let mut batch = 0;
+        let mut stopped = false;
+        // A refused entry is not passed: the cursor resumes at it.
+        let finished = st.table.walk_from(af, &mut cursor, &mut |rt| {
+            if batch == WALK_BATCH {
+                return false;
+            }
+            batch += 1;
+            // SAFETY: every entry is an `RtArc`'s value.
+            let p = unsafe { RtArc::opaque_of_value(rt) };
+            // SAFETY: `ctx` is the walk's (safety requirements), and the
+            // entry stays while the walk's RCU section lasts.
+            stopped = !unsafe { ffi::rtemu_walk_one(ctx, p) };
+            !stopped
+        });
+        if finished || stopped {
+            return;
+        }
+        cond_resched();
+    }
 }
 
 /// `rtemu_rt_refcnt`.

@@ -122,6 +122,9 @@ extern "C" {
     pub(crate) fn rtemu_bpf_unregister();
 
     pub(crate) fn rtemu_hooks_init() -> c_int;
+    /// Calls the function of a `rtemu_rt_walk` (`ctx`) for the entry `rt`;
+    /// false once it asked to stop.
+    pub(crate) fn rtemu_walk_one(ctx: *mut c_void, rt: *mut c_void) -> bool;
     pub(crate) fn rtemu_hooks_exit();
     pub(crate) fn rtemu_rtrequest_hooked() -> bool;
     pub(crate) fn rtemu_call_rtrequest(net: *mut bindings::net, req: c_int, rt: *mut c_void);

@@ -414,6 +414,21 @@ impl<T> RcuArc<T> {
         self.into_raw().cast()
     }
 
+    /// The opaque pointer [`RcuArc::into_opaque`] would give for the object
+    /// `value`, reached without a handle (under RCU, from a slot).
+    ///
+    /// # Safety
+    ///
+    /// `value` is the value of an `RcuArc<T>`'s allocation.
+    pub(crate) unsafe fn opaque_of_value(value: &T) -> *mut c_void {
+        let offset = core::mem::offset_of!(ArcInner<T>, value);
+        // SAFETY: `value` lies `offset` bytes into its `ArcInner` (safety
+        // requirements; the layout is `repr(C)`).
+        unsafe { core::ptr::from_ref(value).byte_sub(offset) }
+            .cast_mut()
+            .cast()
+    }
+
     /// The opaque pointer [`RcuArc::into_opaque`] would give, without giving
     /// up the count: valid while `self` lives.
     pub(crate) fn as_opaque(&self) -> *mut c_void {

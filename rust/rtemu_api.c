@@ -305,6 +305,36 @@ struct net *rtemu_curvnet(void)
 }
 EXPORT_SYMBOL_GPL(rtemu_curvnet);
 
+/* A walk: the caller's function, its argument, and what it returned last. */
+struct rt_walk {
+	int (*f)(struct rtentry *rt, void *arg);
+	void *arg;
+	int ret;
+};
+
+/* Called by the walk (rust/api.rs) for each entry; false to stop. */
+bool rtemu_walk_one(void *ctx, struct rtentry *rt)
+{
+	struct rt_walk *w = ctx;
+
+	w->ret = w->f(rt, w->arg);
+	return w->ret == 0;
+}
+
+int rtemu_rt_walk(struct net *net, int family, int (*f)(struct rtentry *rt, void *arg), void *arg)
+{
+	struct rt_walk w = { .f = f, .arg = arg };
+
+	/* The walk sleeps between its batches: not from a hook. */
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return -EDEADLK;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	rtemu_rs_walk(net, family == AF_INET6, &w);
+	return w.ret;
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_walk);
+
 /* The rtrequest hooks: read under RCU, changed under the mutex. */
 static LIST_HEAD(rtrequest_hooks);
 static DEFINE_MUTEX(rtrequest_hooks_lock);

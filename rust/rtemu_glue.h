@@ -108,5 +108,7 @@ int rtemu_rs_route_delete(struct net *net, const struct rtemu_addr *dst, u8 plen
 			  const struct rtemu_addr *gateway);
 int rtemu_rs_route_change(struct net *net, const struct rtemu_addr *dst, u8 plen,
 			  const struct rtemu_addr *gateway, u32 flags, u32 fmask);
+void rtemu_rs_walk(struct net *net, bool v6, void *ctx);
+bool rtemu_walk_one(void *ctx, struct rtentry *rt);
 
 #endif /* _RTEMU_GLUE_H */

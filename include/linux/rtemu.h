@@ -145,6 +145,22 @@ int rtemu_route_change(struct net *net, const struct sockaddr *dst, u8 plen,
 		       const struct sockaddr *gateway, u32 flags, u32 fmask);
 
 /*
+ * FreeBSD's rnh_walktree: calls @f(rt, @arg) for each route of @family
+ * (AF_INET or AF_INET6, else -EAFNOSUPPORT) in @net's table, clones
+ * included, in (address, prefix length) order, until @f returns nonzero;
+ * returns that, or 0 at the end. @rt is neither referenced nor locked:
+ * @f runs inside an RCU read-side section and must not sleep; it may
+ * RT_LOCK @rt, and RT_ADDREF it under the lock to keep it. Where FreeBSD
+ * holds the tree's lock across the walk, rtemu holds none: a route deleted
+ * meanwhile may still be passed (RTF_UP clear) and one added may be
+ * missed. Between batches of routes the walk lets the
+ * CPU go, so call it in process context, never from a hook (-EDEADLK,
+ * with a warning).
+ */
+int rtemu_rt_walk(struct net *net, int family, int (*f)(struct rtentry *rt, void *arg),
+		  void *arg);
+
+/*
  * FreeBSD's curvnet, for <rtemu/bsd/net/route.h>: rtemu_curvnet_set()
  * pushes @frame (the caller's, zeroed, until the matching
  * rtemu_curvnet_restore()) to make @net current for the calling task, or

@@ -4,7 +4,8 @@
  * alone: KUnit tests of the ip_output() route cache, an entry held across
  * its route's delete, the RT_REMREF-to-zero idiom of ifa_ifwithroute(),
  * cloning through report, rt_key() and rt_mask(), rtrequest() and what it
- * refuses, and curvnet following CURVNET_SET() into another namespace.
+ * refuses, a walk over the table (rnh_walktree), and curvnet following
+ * CURVNET_SET() into another namespace.
  * Built with make RTEMU_KUNIT=1; loading rtemu_bsd_test.ko (after
  * rtemu.ko) with other_netns_pid= set to a process in a network namespace
  * of its own runs them, on prefixes of 198.18.100.0/22 and
@@ -260,6 +261,57 @@ static void rtrequest_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rtrequest(RTM_ADD, SA(&net), SA(&gw), SA(&mask), 0, NULL), EEXIST);
 }
 
+/* What a walk saw of 198.18.105.0/24, and where it should stop. */
+struct walk_seen {
+	u32 n, last, out_of_order, stop_at;
+};
+
+static int see_inet_route(struct radix_node *rn, void *w)
+{
+	struct rtentry *rt = RNTORT(rn);
+	struct walk_seen *seen = w;
+	u32 a = ntohl(SIN(rt_key(rt))->sin_addr.s_addr);
+
+	if ((a & 0xffffff00) != 0xc6126900)
+		return 0;
+	if (seen->n && a <= seen->last)
+		seen->out_of_order++;
+	seen->last = a;
+	seen->n++;
+	return seen->n == seen->stop_at ? 42 : 0;
+}
+
+/*
+ * rt_tables[af]->rnh_walktree() visits every route of the family once, in
+ * order, over more routes than one batch of the walk, and stops where its
+ * function says, returning what it returned.
+ */
+static void walktree_visits_each_route_in_order(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), host;
+	struct radix_node_head *rnh = rt_tables[AF_INET];
+	struct walk_seen seen = {};
+	int i;
+
+	for (i = 1; i <= 150; i++) {
+		host = inet(198, 18, 105, i);
+		add_inet(test, &host, &gw, NULL, 0);
+	}
+	KUNIT_EXPECT_EQ(test, rnh->rnh_walktree(rnh, see_inet_route, &seen), 0);
+	KUNIT_EXPECT_EQ(test, seen.n, 150);
+	KUNIT_EXPECT_EQ(test, seen.out_of_order, 0);
+	KUNIT_EXPECT_EQ(test, seen.last, 0xc6126996);
+
+	seen = (struct walk_seen){ .stop_at = 70 };
+	KUNIT_EXPECT_EQ(test, rnh->rnh_walktree(rnh, see_inet_route, &seen), 42);
+	KUNIT_EXPECT_EQ(test, seen.n, 70);
+
+	seen = (struct walk_seen){};
+	rnh = rt_tables[AF_INET6];
+	KUNIT_EXPECT_EQ(test, rnh->rnh_walktree(rnh, see_inet_route, &seen), 0);
+	KUNIT_EXPECT_EQ(test, seen.n, 0);
+}
+
 KUNIT_DEFINE_ACTION_WRAPPER(put_net_action, put_net, struct net *);
 
 /*
@@ -311,6 +363,7 @@ static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(report_clones_host_routes),
 	KUNIT_CASE(ipv6_keys_and_masks),
 	KUNIT_CASE(rtrequest_refusals),
+	KUNIT_CASE(walktree_visits_each_route_in_order),
 	KUNIT_CASE(curvnet_follows_curvnet_set),
 	{}
 };

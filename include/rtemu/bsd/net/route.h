@@ -167,6 +167,56 @@ static inline struct sockaddr *rtemu_bsd_mask(const struct rtentry *rt,
 }
 
 /*
+ * The routing tables, for a walk: rt_tables[AF_INET] and rt_tables[AF_INET6]
+ * of curvnet, whose rnh_walktree(rnh, f, w) calls f(rn, w) for each route
+ * (RNTORT(rn) is its entry) until f returns nonzero, as <linux/rtemu.h>'s
+ * rtemu_rt_walk() does: no lock is held (there is no RADIX_NODE_HEAD_LOCK),
+ * f must not sleep, and the entries are neither referenced nor locked.
+ */
+struct radix_node;
+typedef int walktree_f_t(struct radix_node *, void *);
+
+struct radix_node_head {
+	int (*rnh_walktree)(struct radix_node_head *head, walktree_f_t *f, void *w);
+	int rnh_family;		/* rtemu's */
+};
+
+#define RNTORT(p)	((struct rtentry *)(p))
+
+struct rtemu_bsd_walk {
+	walktree_f_t *f;
+	void *w;
+};
+
+static inline int rtemu_bsd_walk_one(struct rtentry *rt, void *arg)
+{
+	struct rtemu_bsd_walk *walk = arg;
+
+	return walk->f((struct radix_node *)rt, walk->w);
+}
+
+static inline int rtemu_bsd_walktree(struct radix_node_head *rnh, walktree_f_t *f, void *w)
+{
+	struct rtemu_bsd_walk walk = { .f = f, .w = w };
+	struct net *net = curvnet;
+
+	return net ? rtemu_rt_walk(net, rnh->rnh_family, rtemu_bsd_walk_one, &walk) : 0;
+}
+
+static struct radix_node_head rtemu_bsd_inet_head __maybe_unused = {
+	.rnh_walktree = rtemu_bsd_walktree,
+	.rnh_family = AF_INET,
+};
+static struct radix_node_head rtemu_bsd_inet6_head __maybe_unused = {
+	.rnh_walktree = rtemu_bsd_walktree,
+	.rnh_family = AF_INET6,
+};
+static struct radix_node_head *const rt_tables[AF_MAX + 1] __maybe_unused = {
+	[AF_INET] = &rtemu_bsd_inet_head,
+	[AF_INET6] = &rtemu_bsd_inet6_head,
+};
+
+/*
  * int rtrequest(int req, struct sockaddr *dst, struct sockaddr *gateway,
  *               struct sockaddr *netmask, int flags, struct rtentry **ret_nrt)
  *
