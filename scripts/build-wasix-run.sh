@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build rtemu-wasix-run (tools/rtemu-wasix-run: wasmer running a WASIX guest
-# with its routes in rtemu), released and quietly, and print the binary's
-# path on standard output.
+# with its routes in rtemu) with the crate's `quick` profile (unoptimised,
+# for tests and the demo) and quietly, and print the binary's path on
+# standard output.
 #
 #   scripts/build-wasix-run.sh            build (or bring up to date) and print
 #   scripts/build-wasix-run.sh --cached   print the path if it is built, else
@@ -23,7 +24,7 @@ fi
 
 crate=$RTEMU_ROOT/tools/rtemu-wasix-run
 target=$(wasix_run_target)
-bin=$target/release/rtemu-wasix-run
+bin=$target/quick/rtemu-wasix-run
 
 if [ "$cached_only" = 1 ]; then
 	[ -x "$bin" ] || exit 1
@@ -31,7 +32,7 @@ if [ "$cached_only" = 1 ]; then
 	exit 0
 fi
 
-run_logged "rtemu-wasix-run: cargo build --release (wasmer; cached in $target)" \
+run_logged "rtemu-wasix-run: cargo build --profile quick (wasmer; cached in $target)" \
 	"$(new_log wasix-run)" cargo_progress \
-	cargo build --locked --release --manifest-path "$crate/Cargo.toml" --target-dir "$target"
+	cargo build --locked --profile quick --manifest-path "$crate/Cargo.toml" --target-dir "$target"
 echo "$bin"

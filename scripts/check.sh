@@ -79,8 +79,8 @@ cp "$RTEMU_ROOT/tools/target/debug/rtemuctl" "$RTEMU_ROOT/tools/target/release/r
 mkdir -p "$bin/bpf"
 host_result "build the BPF programs and their loader for the guest" \
 	make -s -C "$RTEMU_ROOT/selftests/bpf" OUT="$bin/bpf" LLVM_SUFFIX="$LLVM_SUFFIX"
-# wasmer and cranelift: 9 to 23 minutes cold on 2 cores (tools/rtemu-wasix-run/README.md),
-# then cached outside the clone.
+# wasmer and cranelift: 3 to 4 minutes cold on 2 cores, unoptimised
+# (tools/rtemu-wasix-run/README.md), then cached outside the clone.
 host_result "build rtemu-wasix-run (wasmer) for the guest" \
 	bash -c 'wasix_run=$("$1/scripts/build-wasix-run.sh") && cp "$wasix_run" "$2/"' - "$RTEMU_ROOT" "$bin"
 
@@ -135,15 +135,15 @@ host_result "a SAFETY comment right above every unsafe block in rust/ and selfte
 host_result "clippy: the kernel crates (make CLIPPY=1, unsafe lints denied)" env KDIR="$kdir" "$RTEMU_ROOT/selftests/host/clippy.sh"
 host_result "cargo clippy -D warnings (tools workspace)" \
 	cargo clippy --quiet --manifest-path "$RTEMU_ROOT/tools/Cargo.toml" --workspace --all-targets -- -D warnings
-# rtemu-wasix-run has a workspace of its own; released, its tests reuse the
-# build above. Clippy lints its targets as they compile (clippy-driver as the
+# rtemu-wasix-run has a workspace of its own; with the same profile, its
+# tests reuse the build above. Clippy lints its targets as they compile (clippy-driver as the
 # crate's compiler, the way cargo clippy runs it), so wasmer's ~440 crates
 # are not checked a second time for clippy alone (4 to 5 minutes cold).
 wasix_run_manifest=$RTEMU_ROOT/tools/rtemu-wasix-run/Cargo.toml
 host_result "cargo test, linted by clippy -D warnings (rtemu-wasix-run: guests and the IPv6 fix through wasmer)" \
 	bash -c "driver=\$(command -v clippy-driver) || { echo '# FAIL: no clippy-driver'; exit 1; }
 		RUSTC_WORKSPACE_WRAPPER=\$driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__ \\
-		cargo test --locked --release --manifest-path '$wasix_run_manifest' --target-dir '$(wasix_run_target)' 2>&1 |
+		cargo test --locked --profile quick --manifest-path '$wasix_run_manifest' --target-dir '$(wasix_run_target)' 2>&1 |
 		tee '$results/cargo-wasix-run.log' | grep -E '^test result|FAILED|panicked|^error'; exit \${PIPESTATUS[0]}"
 host_result "make install of the CLI" "$RTEMU_ROOT/selftests/host/install_cli.sh"
 if [ "$env" = vm ]; then
