@@ -85,7 +85,8 @@ struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
 /*
  * rtalloc_ign(ro, ignflags): keeps ro->ro_rt if it is still up, else drops
  * it and looks up ro->ro_dst with report; leaves the new entry referenced
- * and unlocked in ro->ro_rt (NULL when there is no route). May sleep.
+ * and unlocked in ro->ro_rt (NULL when there is no route, or @net is NULL).
+ * May sleep.
  */
 void rtemu_rtalloc_ign(struct net *net, struct route *ro, u32 ignflags);
 /* rtalloc(ro): rtemu_rtalloc_ign(net, ro, 0). */

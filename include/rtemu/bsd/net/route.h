@@ -98,14 +98,11 @@ static inline struct rtentry *rtemu_bsd_rtalloc1(struct net *net, const struct s
 	return net ? rtemu_rtalloc1(net, dst, report, ignflags) : NULL;
 }
 
+/* Without a namespace an entry that is up stays cached, and none is found. */
 static inline void rtemu_bsd_rtalloc_ign(struct net *net, struct route *ro,
 					 unsigned long ignflags)
 {
-	if (net) {
-		rtemu_rtalloc_ign(net, ro, ignflags);
-	} else if (ro->ro_rt) {
-		RTFREE(ro->ro_rt);
-	}
+	rtemu_rtalloc_ign(net, ro, ignflags);
 }
 
 /*
