@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # n (RTEMU_BOUNDED_N) and the shapes (RTEMU_BOUNDED_SHAPES) can be chosen,
 # for a run by hand at the scale of a real table.
-N = int(os.environ.get('RTEMU_BOUNDED_N', '400'))
+N = int(os.environ.get('RTEMU_BOUNDED_N', '256'))
 # Long requests let the writer lock go after this many visits
 # (WRITER_BATCH in rust/table/mod.rs); a prefix's paths are visited together.
 WRITER_BATCH = 128
