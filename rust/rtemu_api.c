@@ -276,7 +276,8 @@ void rtemu_curvnet_restore(struct rtemu_vnet_frame *frame)
 
 	spin_lock_irqsave(&vnet_frames[b].lock, flags);
 	latest = top_vnet_frame(b) == frame;
-	if (latest) {
+	/* Out of order or not: a frame on a stack that is going must not stay. */
+	if (frame->task) {
 		hlist_del(&frame->node);
 		frame->task = NULL;
 	}

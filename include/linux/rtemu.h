@@ -168,7 +168,8 @@ int rtemu_rt_walk(struct net *net, int family, int (*f)(struct rtentry *rt, void
  * for the interrupt level it runs at; rtemu_curvnet() is the current one:
  * the latest pushed, else the task's own namespace, else (in interrupt
  * context) NULL with a warning. Frames are restored in the reverse order
- * of their setting; another order is refused with a warning.
+ * of their setting; another order is warned about (the frame is still
+ * removed: its stack may be going).
  */
 struct rtemu_vnet_frame {
 	struct hlist_node node;		/* rtemu's */

@@ -356,6 +356,32 @@ static void curvnet_follows_curvnet_set(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, curvnet, current->nsproxy->net_ns);
 }
 
+/*
+ * Misuse: a block left without CURVNET_RESTORE(), and frames restored out
+ * of order, are each warned about once, and no frame stays behind (its
+ * stack is going): curvnet is the task's namespace again.
+ */
+static void curvnet_misuse_is_warned_and_undone(struct kunit *test)
+{
+	struct rtemu_vnet_frame outer = {}, inner = {};
+
+	kunit_warning_suppress(test) {
+		{
+			CURVNET_SET(&init_net);
+		}
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		rtemu_curvnet_set(&outer, &init_net);
+		rtemu_curvnet_set(&inner, &init_net);
+		rtemu_curvnet_restore(&outer);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 2);
+		rtemu_curvnet_restore(&inner);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 2);
+	}
+	KUNIT_EXPECT_NULL(test, outer.task);
+	KUNIT_EXPECT_NULL(test, inner.task);
+	KUNIT_EXPECT_PTR_EQ(test, curvnet, current->nsproxy->net_ns);
+}
+
 static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(ip_output_route_cache),
 	KUNIT_CASE(a_held_entry_outlives_its_delete),
@@ -365,6 +391,7 @@ static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(rtrequest_refusals),
 	KUNIT_CASE(walktree_visits_each_route_in_order),
 	KUNIT_CASE(curvnet_follows_curvnet_set),
+	KUNIT_CASE(curvnet_misuse_is_warned_and_undone),
 	{}
 };
 
