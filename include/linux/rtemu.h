@@ -71,8 +71,8 @@ struct rtemu_rt_state {
 
 /*
  * rtalloc1(dst, report, ignflags): the longest match for @dst in @net's
- * table, referenced and locked, or NULL (no route, no table, or an address
- * family other than AF_INET/AF_INET6). With @report, a match that clones
+ * table, referenced and locked, or NULL (no route, no table or @net NULL,
+ * or an address family other than AF_INET/AF_INET6). With @report, a match that clones
  * (RTEMU_ROUTE_FLAGS_CLONING, unless in @ignflags) is cloned into a host
  * route, which is returned instead (RTM_RESOLVE), and a miss is reported
  * to the family's listeners; @report may sleep (it takes the table's

@@ -82,28 +82,18 @@ static inline void rtemu_bsd_vnet_frame_end(struct rtemu_vnet_frame *frame)
 
 /*
  * struct rtentry *rtalloc1(struct sockaddr *dst, int report, u_long ignflags):
- * locked and referenced, or NULL.
+ * locked and referenced, or NULL (also without a namespace).
  */
-#define rtalloc1(dst, report, ignflags)						\
-	rtemu_bsd_rtalloc1(curvnet, (dst), (report), (ignflags))
-/* void rtalloc_ign(struct route *ro, u_long ignflags), void rtalloc(struct route *ro) */
-#define rtalloc_ign(ro, ignflags)	rtemu_bsd_rtalloc_ign(curvnet, (ro), (ignflags))
+#define rtalloc1(dst, report, ignflags)	rtemu_rtalloc1(curvnet, (dst), (report), (ignflags))
+/*
+ * void rtalloc_ign(struct route *ro, u_long ignflags), void rtalloc(struct
+ * route *ro): without a namespace an entry that is up stays cached, and
+ * none is found.
+ */
+#define rtalloc_ign(ro, ignflags)	rtemu_rtalloc_ign(curvnet, (ro), (ignflags))
 #define rtalloc(ro)			rtalloc_ign((ro), 0UL)
 /* void rtfree(struct rtentry *rt): the lock is held, and given up. */
 #define rtfree(rt)			rtemu_rtfree(rt)
-
-static inline struct rtentry *rtemu_bsd_rtalloc1(struct net *net, const struct sockaddr *dst,
-						 int report, unsigned long ignflags)
-{
-	return net ? rtemu_rtalloc1(net, dst, report, ignflags) : NULL;
-}
-
-/* Without a namespace an entry that is up stays cached, and none is found. */
-static inline void rtemu_bsd_rtalloc_ign(struct net *net, struct route *ro,
-					 unsigned long ignflags)
-{
-	rtemu_rtalloc_ign(net, ro, ignflags);
-}
 
 /*
  * rt_key(rt), rt_mask(rt): the entry's key, and its mask (NULL for a host
