@@ -369,6 +369,75 @@ unsafe extern "C" fn rtemu_rt_refcnt(rt: *const c_void) -> u32 {
     unsafe { entry(rt) }.map_or(0, RtEntry::refcnt)
 }
 
+/// `rtemu_rt_gwroute`: a new reference on the entry's `rt_gwroute`, read
+/// under the held lock.
+///
+/// # Safety
+///
+/// `rt` is an entry pointer the caller holds a reference and the lock on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rt_gwroute(rt: *mut c_void) -> *mut c_void {
+    // SAFETY: the reference is held for the call (safety requirements).
+    let Some(e) = (unsafe { entry(rt) }) else {
+        return null_mut();
+    };
+    // SAFETY: the caller holds the lock for the call (safety requirements;
+    // lockdep checks it), and the state is only read meanwhile.
+    let state = unsafe { e.state_c() };
+    state
+        .gwroute
+        .as_ref()
+        .map_or(null_mut(), |gw| gw.addref().into_c())
+}
+
+/// `rtemu_rt_check`: FreeBSD's `rt_check(lrt, lrt0, dst)`. `*lrt0` keeps
+/// the caller's reference, moved to the new route if the old one left its
+/// table; `*lrt` is the next hop's route, locked, with no reference of the
+/// caller's: its memory outlasts the lock, which keeps bottom halves off
+/// (see [`rtemu_rt_remref`]).
+///
+/// # Safety
+///
+/// `net` is a live namespace and `dst` a valid address for the call; `lrt`
+/// and `lrt0` are valid for reads and writes, and `*lrt0` is an entry
+/// pointer the caller holds a reference on.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_rt_check(
+    net: *mut bindings::net,
+    lrt: *mut *mut c_void,
+    lrt0: *mut *mut c_void,
+    dst: *const CAddr,
+) -> c_int {
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return ENOENT.to_errno();
+    };
+    // SAFETY: `lrt0` is valid for reads, and the caller gives its entry's
+    // reference to this call until it is written back below.
+    let Some(mut rt0) = (unsafe { RtRef::from_c(*lrt0) }) else {
+        kernel::warn_on!(true);
+        return EINVAL.to_errno();
+    };
+    // SAFETY: `dst` is valid for the call (safety requirements).
+    let dst = unsafe { &*dst }.addr();
+    let next_hop = st.rt_check(&mut rt0, &dst);
+    // SAFETY: `lrt0` is valid for writes; the reference goes back to C.
+    unsafe { *lrt0 = rt0.into_c() };
+    match next_hop {
+        Ok(next_hop) => {
+            let p = next_hop.into_c();
+            // SAFETY: `p` was given to C just above; its reference is given
+            // up here while its lock stays held, for the caller's
+            // `RT_UNLOCK`.
+            drop(unsafe { RtRef::from_c(p) });
+            // SAFETY: `lrt` is valid for writes (safety requirements).
+            unsafe { *lrt = p };
+            0
+        }
+        Err(e) => Error::from(e).to_errno(),
+    }
+}
+
 /// `rtemu_route_add`.
 ///
 /// # Safety

@@ -184,6 +184,12 @@ fn refused(ex: &Extack<'_>, e: TableError, router: Option<Attr<'_>>) -> Error {
         TableError::CloneNotPermitted => (c"cloning a route needs CAP_NET_ADMIN", None),
         TableError::NoMemory => (c"out of memory for the route (memory cgroup limit?)", None),
         TableError::WriterBusy => (c"the table has another writer (a bug)", None),
+        // Neither reaches a request: a loop of routers fails an inner
+        // clone (a miss), and rt_check is the in-kernel API's.
+        TableError::GatewayLoop => (c"the routers' routes clone in a loop", None),
+        TableError::Unreachable | TableError::HostDown => {
+            (c"no usable route to the next hop", None)
+        }
     };
     ex.fail(e.into(), msg, attr)
 }

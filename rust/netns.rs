@@ -97,6 +97,14 @@ impl Drop for Timer {
     }
 }
 
+/// Whether `ev` tells of a new clone.
+fn made_clone(ev: &Events<'_>) -> bool {
+    ev.iter().any(|e| match e {
+        Event::Add(info) | Event::Resolve(info) => info.parent.is_some(),
+        _ => false,
+    })
+}
+
 /// What rtemu keeps per namespace.
 #[pin_data]
 pub(crate) struct NetState {
@@ -140,10 +148,20 @@ impl NetState {
         due: Option<i64>,
         op: impl FnOnce(&RouteTable, &mut Events<'_>) -> Result<T, TableError>,
     ) -> Result<T, TableError> {
-        let send = |ev: &Events<'_>| self.send_events(ev);
+        // A change may clone (the lookup of a new router, `rt_setgate`),
+        // whether or not it then succeeds.
+        let cloned = core::cell::Cell::new(false);
+        let send = |ev: &Events<'_>| {
+            self.send_events(ev);
+            cloned.set(cloned.get() || made_clone(ev));
+        };
         let mut ev = Events::sending_to(&send);
-        let done = op(&self.table, &mut ev)?;
+        let done = op(&self.table, &mut ev);
         drop(ev);
+        if cloned.get() {
+            self.kick_for_clone();
+        }
+        let done = done?;
         if let Some(at_ns) = due {
             self.kick_lifetimes(at_ns);
         }
@@ -171,16 +189,34 @@ impl NetState {
         }
         let found = found.map(RtLocked::unlock);
         self.send_events(&ev);
-        let cloned = ev.iter().any(|e| match e {
-            Event::Add(info) | Event::Resolve(info) => info.parent.is_some(),
-            _ => false,
-        });
-        if cloned {
-            let idle_ns = params::clone_idle_ns();
-            let now = self.table.clock().boot_ns();
-            self.kick_lifetimes(now.saturating_add(idle_ns));
+        if made_clone(&ev) {
+            self.kick_for_clone();
         }
         Ok(found.map(RtRef::lock))
+    }
+
+    /// FreeBSD's `rt_check` ([`RouteTable::rt_check`]) with its events sent
+    /// (those of its lookups), while no entry is locked.
+    pub(crate) fn rt_check(&self, rt0: &mut RtRef, dst: &Addr) -> Result<RtLocked, TableError> {
+        let mut ev = Events::new();
+        let next_hop = self.table.rt_check(rt0, dst, &mut ev);
+        if ev.len() == 0 && !ev.lost() {
+            return next_hop;
+        }
+        let next_hop = next_hop.map(RtLocked::unlock);
+        self.send_events(&ev);
+        if made_clone(&ev) {
+            self.kick_for_clone();
+        }
+        next_hop.map(RtRef::lock)
+    }
+
+    /// Makes the lifetime work due when a new clone can first be idle long
+    /// enough to go.
+    fn kick_for_clone(&self) {
+        let idle_ns = params::clone_idle_ns();
+        let now = self.table.clock().boot_ns();
+        self.kick_lifetimes(now.saturating_add(idle_ns));
     }
 
     /// Fires the tracepoints of `events`, calls the in-kernel hooks for

@@ -594,11 +594,6 @@ impl<'g, T> RcuRef<'g, T> {
             _p: PhantomData,
         })
     }
-
-    /// Whether `arc` counts this object.
-    pub(crate) fn is(self, arc: &RcuArc<T>) -> bool {
-        ptr::eq(self.inner, arc.ptr.as_ptr())
-    }
 }
 
 impl<T> Deref for RcuRef<'_, T> {

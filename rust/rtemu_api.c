@@ -106,6 +106,20 @@ void rtemu_rtalloc(struct net *net, struct route *ro)
 }
 EXPORT_SYMBOL_GPL(rtemu_rtalloc);
 
+int rtemu_rt_check(struct net *net, struct rtentry **lrt, struct rtentry **lrt0,
+		   const struct sockaddr *dst)
+{
+	struct rtemu_addr a;
+
+	/* Its lookups may clone and sleep: not from a hook. */
+	if (WARN_ON_ONCE(in_rtrequest_hook()))
+		return -EDEADLK;
+	if (!addr_from_sockaddr(dst, &a))
+		return -EAFNOSUPPORT;
+	return rtemu_rs_rt_check(net, lrt, lrt0, &a);
+}
+EXPORT_SYMBOL_GPL(rtemu_rt_check);
+
 /* Defined in Rust (rust/api.rs) under their header names: no address to convert. */
 EXPORT_SYMBOL_GPL(rtemu_rtfree);
 EXPORT_SYMBOL_GPL(rtemu_rtfree_unlocked);
@@ -115,6 +129,7 @@ EXPORT_SYMBOL_GPL(rtemu_rt_addref);
 EXPORT_SYMBOL_GPL(rtemu_rt_remref);
 EXPORT_SYMBOL_GPL(rtemu_rt_lock_assert);
 EXPORT_SYMBOL_GPL(rtemu_rt_refcnt);
+EXPORT_SYMBOL_GPL(rtemu_rt_gwroute);
 
 
 

@@ -100,6 +100,8 @@ void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt);
 struct rtentry *rtemu_rs_rtalloc1(struct net *net, const struct rtemu_addr *dst,
 				  bool report, u32 ignflags);
 bool rtemu_rs_is_up(const struct rtentry *rt);
+int rtemu_rs_rt_check(struct net *net, struct rtentry **lrt, struct rtentry **lrt0,
+		      const struct rtemu_addr *dst);
 u8 rtemu_rs_key(const struct rtentry *rt, struct rtemu_addr *dst);
 void rtemu_rs_state(struct rtentry *rt, struct rtemu_rs_state *state);
 int rtemu_rs_route_add(struct net *net, const struct rtemu_addr *dst, u8 plen,

@@ -71,7 +71,10 @@ mod tests {
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
         platform::{rcu_drain, RVec, RcuGuard},
-        table::{FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable},
+        table::{
+            FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable,
+            TableError,
+        },
         timed::{TimedQueue, TimedRooms},
     };
 
@@ -151,6 +154,12 @@ mod tests {
     }
 
     const GW: Addr = Addr::V4([192, 0, 2, 1]);
+
+    /// The events of `ev` other than misses: a route through a router looks
+    /// it up with `report` (`rt_setgate`), and `GW` matches nothing.
+    fn route_events<'a>(ev: &'a Events<'_>) -> impl Iterator<Item = &'a Event> {
+        ev.iter().filter(|e| !matches!(e, Event::Miss { .. }))
+    }
     const LIMITS: Limits = Limits {
         routes: 1 << 20,
         paths: 8,
@@ -341,7 +350,7 @@ mod tests {
         assert_eq!(clone.entry().prefix().len(), 32);
         assert!(f & (RTF_WASCLONED | RTF_HOST | RTF_UP) == RTF_WASCLONED | RTF_HOST | RTF_UP);
         assert!(f & (RTF_CLONING | RTF_STATIC) == 0);
-        assert!(matches!(ev.iter().next(), Some(Event::Add(_))));
+        assert!(matches!(route_events(&ev).next(), Some(Event::Add(_))));
         // Events may keep the entries they are about (for hooks).
         drop(ev);
         let parent = clone.entry().parent().expect("parent");
@@ -632,7 +641,7 @@ mod tests {
         r.preferred = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 - SEC as u64)?);
         let mut ev = Events::new();
         t.add(r, &mut ev)?;
-        assert_eq!(ev.len(), 1);
+        assert_eq!(route_events(&ev).count(), 1);
         let mut ev = Events::new();
         t.run_lifetimes(i64::MAX, &mut ev);
         assert_eq!(ev.len(), 0);
@@ -855,7 +864,7 @@ mod tests {
         let mut ev = Events::new();
         t.add(route(host, 32, GW, RTF_CLONING | RTF_STATIC), &mut ev)?;
         assert!(matches!(
-            ev.iter().next(),
+            route_events(&ev).next(),
             Some(Event::Add(info)) if info.flags & (RTF_CLONING | RTF_STATIC) == RTF_STATIC
         ));
         let mut ev = Events::new();
@@ -863,9 +872,10 @@ mod tests {
         assert_eq!(rt.state().gateway, GW);
         assert_eq!(rt.flags() & (RTF_CLONING | RTF_HOST), RTF_HOST);
         drop(rt);
-        // Nothing cloned, no miss.
+        // Nothing cloned, no miss but the adds' own: each looked its router
+        // up, which nothing reaches.
         assert_eq!(ev.len(), 0);
-        assert_eq!((t.stats().clones, t.stats().misses), (0, 0));
+        assert_eq!((t.stats().clones, t.stats().misses), (0, 2));
         Ok(())
     }
 
@@ -1307,6 +1317,213 @@ mod tests {
         drop(held);
         rcu_drain();
         assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        Ok(())
+    }
+
+    /// `rt_refcnt` of the route of `prefix`'s first path.
+    fn refcnt_of(t: &RouteTable, addr: Addr, len: u8) -> u32 {
+        let prefix = Prefix::new(addr, len).expect("prefix");
+        let paths = t.get_exact(&prefix).expect("memory");
+        paths.first().map_or(0, |rt| rt.refcnt())
+    }
+
+    fn remove(t: &RouteTable, addr: Addr, len: u8) -> Result {
+        let prefix = Prefix::new(addr, len).expect("prefix");
+        t.remove(&prefix, None, &mut Events::new())?;
+        Ok(())
+    }
+
+    const NO_ROUTER: Addr = Addr::V4([0, 0, 0, 0]);
+
+    #[test]
+    fn a_route_holds_its_routers_route_until_it_leaves() -> Result {
+        let base = settled_live_entries();
+        let t = table();
+        let router = v4([192, 0, 2, 1]);
+        add(&t, v4([192, 0, 2, 0]), 24, NO_ROUTER, 0)?;
+        // No router: no lookup, no reference.
+        assert_eq!(refcnt_of(&t, v4([192, 0, 2, 0]), 24), 0);
+        let mut ev = Events::new();
+        t.add(route(v4([10, 0, 0, 0]), 8, router, 0), &mut ev)?;
+        assert_eq!(ev.len(), 1);
+        drop(ev);
+        // rt_setgate's rtalloc1(gate, 1, 0), kept in rt_gwroute.
+        assert_eq!(refcnt_of(&t, v4([192, 0, 2, 0]), 24), 1);
+        add(&t, v4([10, 1, 0, 0]), 16, router, 0)?;
+        assert_eq!(refcnt_of(&t, v4([192, 0, 2, 0]), 24), 2);
+        // The router's route deleted: held, in rttrash, until both go.
+        remove(&t, v4([192, 0, 2, 0]), 24)?;
+        assert_eq!(t.stats().trash, 1);
+        remove(&t, v4([10, 0, 0, 0]), 8)?;
+        assert_eq!(t.stats().trash, 1);
+        // Released on delete, never by rtfree: a lookup and release of the
+        // route through the router leave the reference alone.
+        drop(t.rtalloc1(&v4([10, 1, 2, 3]), false, 0, &mut Events::new()));
+        assert_eq!(t.stats().trash, 1);
+        remove(&t, v4([10, 1, 0, 0]), 16)?;
+        assert_eq!(t.stats().trash, 0);
+        drop(t);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        Ok(())
+    }
+
+    #[test]
+    fn a_router_nothing_reaches_is_a_miss_and_one_through_a_cloning_route_is_cloned() -> Result {
+        let t = table();
+        let mut ev = Events::new();
+        t.add(route(v4([10, 0, 0, 0]), 8, GW, 0), &mut ev)?;
+        assert!(matches!(
+            ev.iter().next(),
+            Some(Event::Miss { dst, err: None }) if *dst == GW
+        ));
+        assert_eq!(t.stats().misses, 1);
+        drop(ev);
+        // Through a cloning route the lookup clones a host route for the
+        // router, announced before the route itself, and held by it.
+        add(&t, v4([192, 0, 2, 0]), 24, NO_ROUTER, RTF_CLONING)?;
+        let mut ev = Events::new();
+        t.add(route(v4([10, 9, 0, 0]), 16, GW, 0), &mut ev)?;
+        assert_eq!(ev.len(), 2);
+        let mut events = ev.iter();
+        assert!(matches!(
+            events.next(),
+            Some(Event::Add(i)) if i.prefix == Prefix::host(GW) && i.parent.is_some()
+        ));
+        assert!(matches!(events.next(), Some(Event::Add(i)) if i.prefix.len() == 16));
+        drop(events);
+        drop(ev);
+        assert_eq!(t.stats().clones, 1);
+        assert_eq!(refcnt_of(&t, GW, 32), 1);
+        // A failed add still looked the router up, as makeroute does first.
+        let mut ev = Events::new();
+        assert!(t.add(route(v4([10, 9, 0, 0]), 16, GW, 0), &mut ev).is_err());
+        assert_eq!(refcnt_of(&t, GW, 32), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn cloning_routes_through_each_others_routers_stop_at_the_depth_limit() -> Result {
+        let base = settled_live_entries();
+        let t = table();
+        // Each clone looks its router up with report, which clones from the
+        // other route, and so on: FreeBSD would recurse without bound.
+        add(&t, v4([10, 0, 0, 0]), 8, v4([20, 0, 0, 1]), RTF_CLONING)?;
+        add(&t, v4([20, 0, 0, 0]), 8, v4([10, 0, 0, 1]), RTF_CLONING)?;
+        // That add cloned a host route for its router, which would end the
+        // loop: without it, nothing does.
+        remove(&t, v4([10, 0, 0, 1]), 32)?;
+        let mut ev = Events::new();
+        let rt = t
+            .rtalloc1(&v4([10, 0, 0, 5]), true, 0, &mut ev)
+            .expect("a clone");
+        assert_eq!(rt.entry().prefix().len(), 32);
+        drop(rt);
+        let loops = ev
+            .iter()
+            .filter(|e| matches!(e, Event::Miss { err: Some(e), .. } if *e == ELOOP))
+            .count();
+        assert_eq!(loops, 1);
+        drop(ev);
+        // The two routers' host routes, and the first clone.
+        assert_eq!(t.stats().clones, 3);
+        assert!(t.stats().trash > 0);
+        t.destroy(&mut Events::new());
+        assert_eq!(t.stats().trash, 0);
+        drop(t);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        Ok(())
+    }
+
+    #[test]
+    fn a_new_router_found_through_the_route_itself_clones_and_retires() -> Result {
+        let t = table();
+        add(&t, v4([192, 0, 2, 0]), 24, NO_ROUTER, 0)?;
+        add(&t, v4([10, 0, 0, 0]), 8, GW, RTF_CLONING)?;
+        assert_eq!(refcnt_of(&t, v4([192, 0, 2, 0]), 24), 1);
+        let p8 = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        let change = RouteChange {
+            gateway: Some(v4([10, 0, 0, 9])),
+            flags: None,
+            preferred: None,
+            expires: None,
+        };
+        t.change(&p8, None, change, &mut Events::new())?;
+        // The old router's route is released; the new router's host route,
+        // cloned from the /8 itself, is retired with the /8's other clones
+        // and stays held by it (FreeBSD: rt_fixchange after rt_setgate).
+        assert_eq!(refcnt_of(&t, v4([192, 0, 2, 0]), 24), 0);
+        assert_eq!(t.stats().clones, 0);
+        assert_eq!(t.stats().trash, 1);
+        remove(&t, v4([10, 0, 0, 0]), 8)?;
+        assert_eq!(t.stats().trash, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn rt_check_refreshes_the_routers_route_when_down_or_missing() -> Result {
+        let t = table();
+        let dst = v4([10, 1, 2, 3]);
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let mut rt0 = t
+            .rtalloc1(&dst, false, 0, &mut Events::new())
+            .expect("match")
+            .unlock();
+        // Nothing reached the router at the add: no rt_gwroute, and still
+        // nothing.
+        let mut ev = Events::new();
+        assert_eq!(
+            t.rt_check(&mut rt0, &dst, &mut ev).map(|_| ()),
+            Err(TableError::Unreachable)
+        );
+        drop(ev);
+        add(&t, v4([192, 0, 2, 0]), 24, NO_ROUTER, 0)?;
+        let next_hop = t.rt_check(&mut rt0, &dst, &mut Events::new())?;
+        assert_eq!(next_hop.entry().prefix().len(), 24);
+        drop(next_hop);
+        assert_eq!(refcnt_of(&t, v4([192, 0, 2, 0]), 24), 1);
+        // Down: replaced by a new lookup, and released.
+        remove(&t, v4([192, 0, 2, 0]), 24)?;
+        assert_eq!(t.stats().trash, 1);
+        add(&t, v4([192, 0, 2, 0]), 25, NO_ROUTER, 0)?;
+        let next_hop = t.rt_check(&mut rt0, &dst, &mut Events::new())?;
+        assert_eq!(next_hop.entry().prefix().len(), 25);
+        drop(next_hop);
+        assert_eq!(t.stats().trash, 0);
+        // A next hop that rejects.
+        let p25 = Prefix::new(v4([192, 0, 2, 0]), 25).unwrap();
+        let reject = |on| RouteChange {
+            gateway: None,
+            flags: Some(FlagsChange {
+                flags: if on { RTF_REJECT } else { 0 },
+                mask: RTF_REJECT,
+            }),
+            preferred: None,
+            expires: None,
+        };
+        t.change(&p25, None, reject(true), &mut Events::new())?;
+        assert_eq!(
+            t.rt_check(&mut rt0, &dst, &mut Events::new()).map(|_| ()),
+            Err(TableError::Unreachable)
+        );
+        t.change(&p25, None, reject(false), &mut Events::new())?;
+        // rt0 deleted: dst is looked up again, and the caller's reference
+        // moves to what it finds.
+        remove(&t, v4([10, 0, 0, 0]), 8)?;
+        add(&t, v4([10, 1, 0, 0]), 16, NO_ROUTER, 0)?;
+        let next_hop = t.rt_check(&mut rt0, &dst, &mut Events::new())?;
+        assert_eq!(rt0.entry().prefix().len(), 16);
+        assert!(core::ptr::eq(next_hop.entry(), rt0.entry()));
+        drop(next_hop);
+        // A route with no router that rejects: the host is down.
+        let p16 = Prefix::new(v4([10, 1, 0, 0]), 16).unwrap();
+        t.change(&p16, None, reject(true), &mut Events::new())?;
+        assert_eq!(
+            t.rt_check(&mut rt0, &dst, &mut Events::new()).map(|_| ()),
+            Err(TableError::HostDown)
+        );
+        assert_eq!(t.stats().trash, 0);
         Ok(())
     }
 }

@@ -88,6 +88,8 @@ check "clone (RTF_UP|GATEWAY|HOST|WASCLONED)" \
 	line "rtemu_route_clone: netns=$ns 10.1.2.3/32 via 192.0.2.1 flags=0x20007"
 check "change" line "rtemu_route_change: netns=$ns 10.0.0.0/8 via 192.0.2.1 flags=0x903"
 check "miss" line "rtemu_route_miss: netns=$ns dst=203.0.113.1 err=0"
+check "miss of a router's lookup (rt_setgate: nothing reaches 192.0.2.1)" \
+	line "rtemu_route_miss: netns=$ns dst=192.0.2.1 err=0"
 check "resolve (a clone of an RTF_XRESOLVE route)" \
 	grep -q "^rtemu_route_resolve: netns=$ns 172.16.0.9/32 via 192.0.2.1 " "$T/lines"
 check "delete of the clone with its parent (reason parent-deleted)" \
@@ -101,10 +103,13 @@ check "add of a route without router (via 0.0.0.0)" \
 	line "rtemu_route_add: netns=$ns 192.0.2.0/24 via 0.0.0.0 flags=0x1"
 check "clear (every family, the routes left)" \
 	line "rtemu_route_clear: netns=$ns family=0 count=$(cat "$T/routes" 2>/dev/null)"
-# Each command's events in the order the commands ran.
+# Each command's events in the order the commands ran; a route through a
+# router, and a clone of one, looks its router up first, which nothing
+# reaches (a miss): the get of 203.0.113.1 and the next add's lookup make
+# one run of misses.
 order=$(sed 's/:.*//' "$T/lines" | uniq | tr '\n' ' ')
 check "in order: $order" [ "${order%% rtemu_route_deprecate*}" = \
-	"rtemu_route_add rtemu_route_clone rtemu_route_change rtemu_route_miss rtemu_route_add rtemu_route_resolve rtemu_route_delete rtemu_route_add" ]
+	"rtemu_route_miss rtemu_route_add rtemu_route_miss rtemu_route_clone rtemu_route_change rtemu_route_miss rtemu_route_add rtemu_route_miss rtemu_route_resolve rtemu_route_delete rtemu_route_miss rtemu_route_add" ]
 
 # The fields. The values of an enum of the UAPI header, one "NAME VALUE" a
 # line (an enumerator without "= N" is the one before it plus one, as in C).
@@ -233,6 +238,13 @@ check "filter reason == $PARENT_DELETED (parent-deleted): the clones, not their 
 	"rtemu_route_delete: netns=$ns2 2001:db8::5/128 via 2001:db8::1 flags=0x20006 reason=parent-deleted"
 check "filter family == $INET6: the IPv6 add, not the IPv4 one" filtered rtemu_route_add \
 	"rtemu_route_add: netns=$ns2 2001:db8::/32 via 2001:db8::1 flags=0x103"
-check "filter netns == $ns2: its miss, not the one of $ns3" filtered rtemu_route_miss \
+# Its misses: the two adds' and the two clones' lookups of their routers
+# (the IPv6 clone's router is cloned through the route itself, which would
+# go through itself: EADDRNOTAVAIL), and the get of 203.0.113.1.
+check "filter netns == $ns2: its misses, not the one of $ns3" filtered rtemu_route_miss \
+	"rtemu_route_miss: netns=$ns2 dst=192.0.2.1 err=0" \
+	"rtemu_route_miss: netns=$ns2 dst=2001:db8::1 err=0" \
+	"rtemu_route_miss: netns=$ns2 dst=192.0.2.1 err=0" \
+	"rtemu_route_miss: netns=$ns2 dst=2001:db8::1 err=-99" \
 	"rtemu_route_miss: netns=$ns2 dst=203.0.113.1 err=0"
 ktap_finished

@@ -117,6 +117,30 @@ u8 rtemu_rt_key(const struct rtentry *rt, struct sockaddr_storage *dst);
 void rtemu_rt_state(struct rtentry *rt, struct rtemu_rt_state *state);
 /* rt_refcnt: the references held, the caller's included. */
 u32 rtemu_rt_refcnt(const struct rtentry *rt);
+/*
+ * rt_gwroute, read with the lock held: a new reference on the route the
+ * lookup of the entry's router found (RTFREE it), or NULL (no router, or
+ * nothing matched it). A route through a router holds that route
+ * referenced from its add, clone or change of router until it leaves its
+ * table; rtemu_rt_check() refreshes it.
+ */
+struct rtentry *rtemu_rt_gwroute(struct rtentry *rt);
+
+/*
+ * rt_check(&rt, &rt0, dst) for a layer-2 output path. *@lrt0 is a route to
+ * @dst the caller holds a reference on: pass the route cache itself
+ * (&ro->ro_rt), because one that left its table is replaced by a new lookup
+ * of @dst with report, and the reference moves with it (FreeBSD leaves the
+ * new one unreferenced). On 0, *@lrt is the route to the next hop: the
+ * route's rt_gwroute, looked up again with report when missing or down,
+ * or *@lrt0 itself for a route with no router; it is locked and holds no
+ * reference of the caller's, as in FreeBSD: RT_UNLOCK it when done.
+ * -EHOSTUNREACH: no route to @dst or to the router, or the router's route
+ * rejects (RTEMU_ROUTE_FLAGS_REJECT); -EHOSTDOWN: *@lrt0 itself rejects.
+ * May sleep when it looks up.
+ */
+int rtemu_rt_check(struct net *net, struct rtentry **lrt, struct rtentry **lrt0,
+		   const struct sockaddr *dst);
 
 /*
  * Adds the route @dst/@plen via @gateway (NULL: none) with @flags (of

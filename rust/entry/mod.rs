@@ -94,6 +94,11 @@ pub(crate) struct RtState {
     lifetimes: Option<RBox<Lifetimes>>,
     /// The clones of this route in the table.
     clones: CloneList,
+    /// `rt_gwroute`: for a route through a router, the route its lookup of
+    /// the router found when the router was set (`rt_setgate`), referenced,
+    /// or refreshed since by `rt_check`; released as the route leaves its
+    /// table ([`RtEntry::mark_down`]), never by `rtfree`.
+    pub(crate) gwroute: Option<RtRef>,
 }
 
 /// A route's deadlines.
@@ -133,12 +138,18 @@ impl RtState {
             flags,
             lifetimes: None,
             clones: CloneList::default(),
+            gwroute: None,
         };
         let lifetimes = Lifetimes { preferred, expires };
         if !lifetimes.is_empty() {
             state.set_lifetimes(lifetimes, Some(LifetimesRoom::new()?));
         }
         Ok(state)
+    }
+
+    /// Whether the clone list is closed (see [`RtEntry::clones_closed`]).
+    pub(crate) fn clones_closed(&self) -> bool {
+        self.clones.closed
     }
 
     /// `preferred_until`.
@@ -540,12 +551,22 @@ impl RtEntry {
     }
 
     /// Clears `RTF_UP` as the entry leaves its table; a held entry goes to
-    /// `rttrash` until its last reference is dropped.
+    /// `rttrash` until its last reference is dropped. Its `rt_gwroute`
+    /// reference goes with it, as `rtrequest1(RTM_DELETE)` and `rtexpunge`
+    /// drop it: under the entry lock, so that no `rt_check` sets one on an
+    /// entry that left (it checks `RTF_UP` under the same lock).
     pub(crate) fn mark_down(&self) {
-        let old = self.update_refs_up(|v| v & !UP_BIT);
-        if old & UP_BIT != 0 && old & REF_MASK > 0 {
-            self.counters.trash.fetch_add(1, Relaxed);
-        }
+        let gwroute = {
+            let mut state = self.state.lock();
+            let old = self.update_refs_up(|v| v & !UP_BIT);
+            if old & UP_BIT != 0 && old & REF_MASK > 0 {
+                self.counters.trash.fetch_add(1, Relaxed);
+            }
+            state.gwroute.take()
+        };
+        // Outside the lock, though a release takes no lock: it may free the
+        // gateway's entry.
+        drop(gwroute);
     }
 
     /// Takes one reference (the counting half of `RT_ADDREF`).
@@ -656,6 +677,17 @@ impl RtRef {
     /// Whether two handles refer to the same entry.
     pub(crate) fn same(&self, other: &RtRef) -> bool {
         RtArc::ptr_eq(&self.rt, &other.rt)
+    }
+
+    /// Whether this handle refers to `rt`.
+    pub(crate) fn is(&self, rt: &RtArc) -> bool {
+        RtArc::ptr_eq(&self.rt, rt)
+    }
+
+    /// Another reference on the entry (`RT_ADDREF`, which needs no lock
+    /// here: the count is atomic).
+    pub(crate) fn addref(&self) -> RtRef {
+        RtRef::new(&self.rt)
     }
 }
 

@@ -4,20 +4,16 @@
 //! clone a lookup with `report` makes from an `RTF_CLONING` match
 //! (RTM_RESOLVE).
 
-use kernel::{
-    prelude::*,
-    sync::{
-        atomic::Relaxed,
-        lock::{mutex::MutexBackend, Guard},
-    },
-};
+use kernel::{prelude::*, sync::atomic::Relaxed};
 
 use super::{
-    lifetimes::clone_due, paths::PathRef, via_itself, RouteTable, TableError, WriterState,
+    gwroute::{NewClones, GWROUTE_EVENTS},
+    paths::PathRef,
+    RouteTable, TableError,
 };
 use crate::{
-    addr::{Addr, Prefix},
-    entry::{clone_flags, clones, flags::*, RouteInfo, RtEntry, RtLocked, RtRef, RtState},
+    addr::Addr,
+    entry::{clones, RtEntry, RtLocked, RtRef},
     event::{Event, Events},
     platform::RcuGuard,
 };
@@ -46,7 +42,7 @@ pub(super) enum Resolved {
     reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
 )]
 pub(crate) struct Lookup<'t> {
-    table: &'t RouteTable,
+    pub(super) table: &'t RouteTable,
 }
 
 impl Lookup<'_> {
@@ -197,9 +193,11 @@ impl RouteTable {
     /// RTM_RESOLVE for `dst`: looks up again under the writer lock, as
     /// FreeBSD's `rtalloc1` holds the tree's lock from its lookup to the
     /// clone, so a route deleted or added since the caller's lookup is
-    /// seen; then clones from the match if it still clones.
+    /// seen; then clones from the match if it still clones. The clone's
+    /// router is looked up in turn ([`RouteTable::clone_chain`]).
     pub(super) fn resolve(&self, dst: &Addr, ignflags: u32, ev: &mut Events<'_>) -> Resolved {
-        let writer = self.writer.lock();
+        self.make_room(ev, GWROUTE_EVENTS);
+        let mut writer = self.writer.lock();
         // Not a use of its own: the caller's lookup counted it.
         let parent = {
             let g = RcuGuard::new();
@@ -216,72 +214,14 @@ impl RouteTable {
         if !would_clone(parent.entry(), flags, ignflags) || parent.entry().clones_closed() {
             return Resolved::Found(parent);
         }
-        match self.clone_route(dst, &parent, writer, ev) {
+        let mut made = NewClones::new();
+        let resolved = match self.clone_chain(dst, parent, &mut writer, 0, &mut made, ev) {
             Ok(clone) => Resolved::Found(clone),
-            Err(err) => Resolved::Failed(err, parent),
-        }
-    }
-
-    /// Clones a host route for `dst` from `parent`, which is in the table
-    /// (RTM_RESOLVE); `writer` is held since `parent` was looked up.
-    pub(super) fn clone_route(
-        &self,
-        dst: &Addr,
-        parent: &RtRef,
-        mut writer: Guard<'_, WriterState, MutexBackend>,
-        ev: &mut Events<'_>,
-    ) -> Result<RtRef, TableError> {
-        let now = self.clock.boot_ns();
-        let (pflags, gateway, preferred, expires) = {
-            let state = parent.entry().lock_state();
-            (
-                state.flags | if parent.entry().is_up() { RTF_UP } else { 0 },
-                state.gateway,
-                state.preferred(),
-                state.expires(),
-            )
+            Err((err, parent)) => Resolved::Failed(err, parent),
         };
-        let prefix = Prefix::host(*dst);
-        // rt_setgate, which RTM_RESOLVE goes through too: the parent's
-        // router itself cannot be cloned through it.
-        if via_itself(&prefix, &gateway) {
-            return Err(TableError::ViaItself);
-        }
-        if self.total_routes() >= self.limits.routes {
-            return Err(TableError::Full);
-        }
-        let mut flags = clone_flags(pflags);
-        // Deprecated from birth when the inherited preferred-until passed,
-        // as an add would make it, so no deprecate event follows the clone.
-        if preferred.is_some_and(|p| p.boot_ns <= now) {
-            flags |= RTF_DEPRECATED;
-        }
-        let state = RtState::new(gateway, flags, preferred, expires)?;
-        let due = clone_due(&state, now);
-        let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
-        let room = writer.timed.reserve_one(&self.timed_rooms)?;
-        self.insert_path(&rt, &[])?;
-        writer.timed.track(&rt, due, room);
-        self.clones.fetch_add(1, Relaxed);
-        // Cannot fail: the list was open under this hold of the writer lock,
-        // which its closing takes.
-        let linked = parent.entry().link_clone(&rt);
-        kernel::warn_on!(!linked);
         drop(writer);
-
-        // The snapshot comes before our reference, which is not the user's.
-        let info = RouteInfo::of_unlocked(&rt);
-        let clone = RtRef::new(&rt);
-        if flags & RTF_XRESOLVE != 0 {
-            self.resolves.fetch_add(1, Relaxed);
-            self.push_route(ev, Event::Resolve(info), &rt);
-        } else {
-            self.push_route(ev, Event::Add(info), &rt);
-            if let Some(hook) = self.hooks.resolve {
-                hook(&Lookup { table: self }, &clone);
-            }
-        }
-        Ok(clone)
+        made.call_hooks(self);
+        resolved
     }
 }
 

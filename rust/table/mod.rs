@@ -57,6 +57,7 @@ macro_rules! on_trie {
 }
 
 mod fixchange;
+mod gwroute;
 mod lifetimes;
 mod lookup;
 mod paths;
@@ -102,6 +103,14 @@ pub(crate) enum TableError {
     /// A second writer of a trie, which the writer lock excludes: a bug,
     /// reported when it happens. `EBUSY`.
     WriterBusy,
+    /// Routers' lookups nested past
+    /// [`MAX_GWROUTE_DEPTH`](gwroute::MAX_GWROUTE_DEPTH): `ELOOP`.
+    GatewayLoop,
+    /// `rt_check` found no route to the next hop, or one that rejects
+    /// through a router: `EHOSTUNREACH`.
+    Unreachable,
+    /// `rt_check`'s route itself rejects (`RTF_REJECT`): `EHOSTDOWN`.
+    HostDown,
 }
 
 impl From<AllocError> for TableError {
@@ -122,6 +131,9 @@ impl From<TableError> for Error {
             TableError::CloneNotPermitted => EPERM,
             TableError::NoMemory => ENOMEM,
             TableError::WriterBusy => EBUSY,
+            TableError::GatewayLoop => ELOOP,
+            TableError::Unreachable => EHOSTUNREACH,
+            TableError::HostDown => EHOSTDOWN,
         }
     }
 }

@@ -38,14 +38,6 @@ impl PathRef<'_> {
             PathRef::Other(rt) => Some(rt.clone()),
         }
     }
-
-    /// Whether this is `rt`'s entry.
-    pub(crate) fn is(self, rt: &RtArc) -> bool {
-        match self {
-            PathRef::First(p) => p.is(rt),
-            PathRef::Other(p) => RtArc::ptr_eq(p, rt),
-        }
-    }
 }
 
 impl core::ops::Deref for PathRef<'_> {

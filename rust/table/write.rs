@@ -7,14 +7,14 @@ use kernel::prelude::*;
 
 use super::{
     fixchange::SupersededRoom,
+    gwroute::{NewClones, GWROUTE_EVENTS},
     lifetimes::{clone_due, due_of},
-    via_itself, NewRoute, RouteChange, RouteTable, TableError,
+    via_itself, NewRoute, RouteChange, RouteTable, TableError, WriterGuard,
 };
 use crate::{
     addr::{Addr, Prefix},
-    entry::{clones, flags::*, LifetimesRoom, RouteInfo, RtArc, RtEntry, RtState},
+    entry::{flags::*, LifetimesRoom, RouteInfo, RtArc, RtEntry, RtRef, RtState},
     event::{DeleteReason, Event, Events},
-    platform::RcuGuard,
 };
 
 impl RouteTable {
@@ -45,9 +45,36 @@ impl RouteTable {
             self.counters.clone(),
             now,
         )?;
-        // The add's own events; a batch more only where clones may go.
-        self.make_room(ev, 2);
+        // The add's own events, and those of its router's lookup; a batch
+        // more only where clones may go.
+        let through_router = flags & RTF_GATEWAY != 0;
+        self.make_room(ev, 2 + if through_router { GWROUTE_EVENTS } else { 0 });
         let mut writer = self.writer.lock();
+        // rt_setgate, in makeroute before the route goes in: the router's
+        // route, looked up with `report`, whatever the add's fate.
+        let mut made = NewClones::new();
+        let gwroute = if through_router {
+            self.gwroute_lookup(&new.gateway, &mut writer, &mut made, ev)
+        } else {
+            None
+        };
+        let placed = self.place(&rt, &new, gwroute, writer, ev);
+        made.call_hooks(self);
+        placed?;
+        self.push_route(ev, Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
+        Ok(())
+    }
+
+    /// The rest of [`RouteTable::add`] under the writer lock: puts `rt` in
+    /// place of the clone in its way, with `gwroute` as its `rt_gwroute`.
+    fn place<'a>(
+        &'a self,
+        rt: &RtArc,
+        new: &NewRoute,
+        gwroute: Option<RtRef>,
+        mut writer: WriterGuard<'a>,
+        ev: &mut Events<'_>,
+    ) -> Result<(), TableError> {
         let mut superseded = self.room_for_superseded(&new.prefix, ev)?;
         let mut batch = 0;
         let existing = self.get_exact(&new.prefix)?;
@@ -79,17 +106,21 @@ impl RouteTable {
         };
         drop(existing);
         // The last step that can fail: nothing was changed before it.
-        self.insert_path(&rt, &keep)?;
-        if let (Some(room), Some(due)) = (room, due_of(&rt.lock_state())) {
-            writer.timed.track(&rt, due, room);
+        self.insert_path(rt, &keep)?;
+        let due = {
+            let mut s = rt.lock_state();
+            s.gwroute = gwroute;
+            due_of(&s)
+        };
+        if let (Some(room), Some(due)) = (room, due) {
+            writer.timed.track(rt, due, room);
         }
         for clone in &replaced {
             self.unlink(clone, &mut writer, Some(DeleteReason::Replaced), ev);
         }
-        let writer = self.retire_superseded(&rt, writer, &mut batch, superseded.as_mut(), ev);
+        let writer = self.retire_superseded(rt, writer, &mut batch, superseded.as_mut(), ev);
         self.end_hold(batch);
         drop(writer);
-        self.push_route(ev, Event::Add(RouteInfo::of_unlocked(&rt)), &rt);
         Ok(())
     }
 
@@ -118,7 +149,66 @@ impl RouteTable {
         } else {
             None
         };
+        let new_router = change.gateway.filter(|gw| !gw.is_unspecified());
+        if new_router.is_some() {
+            self.make_room(ev, GWROUTE_EVENTS);
+        }
         let mut writer = self.writer.lock();
+        // rt_setgate as FreeBSD 7.1 orders it: the new router is looked up
+        // (with `report`) before anything changes, and a route that only
+        // reaches it through itself is refused.
+        let mut made = NewClones::new();
+        let gwroute = match new_router {
+            Some(gw) => match self.change_target(prefix, via, &change) {
+                Ok(rt) => {
+                    let found = self.gwroute_lookup(&gw, &mut writer, &mut made, ev);
+                    if found.as_ref().is_some_and(|f| f.is(&rt)) {
+                        Err(TableError::ViaOnlyItself)
+                    } else {
+                        Ok(found)
+                    }
+                }
+                Err(e) => Err(e),
+            },
+            None => Ok(None),
+        };
+        let changed = match gwroute {
+            Ok(gwroute) => self.change_locked(
+                prefix,
+                via,
+                change,
+                gwroute,
+                superseded.as_mut(),
+                lifetimes_room,
+                writer,
+                ev,
+            ),
+            Err(e) => {
+                drop(writer);
+                Err(e)
+            }
+        };
+        made.call_hooks(self);
+        changed
+    }
+
+    /// The rest of [`RouteTable::change`] under the writer lock, with the
+    /// new router's `rt_gwroute` (if the router changes).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one request's parts, made ready by its caller"
+    )]
+    fn change_locked<'a>(
+        &'a self,
+        prefix: &Prefix,
+        via: Option<&Addr>,
+        change: RouteChange,
+        gwroute: Option<RtRef>,
+        mut superseded: Option<&mut SupersededRoom>,
+        lifetimes_room: Option<LifetimesRoom>,
+        mut writer: WriterGuard<'a>,
+        ev: &mut Events<'_>,
+    ) -> Result<(), TableError> {
         let timed_room = if change.preferred.is_some() || change.expires.is_some() {
             Some(writer.timed.reserve_one(&self.timed_rooms)?)
         } else {
@@ -143,11 +233,13 @@ impl RouteTable {
             }
         };
         let now = self.clock.boot_ns();
-        let (info, due, unused_room) = {
+        let (info, due, unused_room, old_gwroute) = {
             let mut s = rt.lock_state();
             let mut flags = s.flags;
+            let mut old_gwroute = None;
             if let Some(gw) = change.gateway {
                 s.gateway = gw;
+                old_gwroute = core::mem::replace(&mut s.gwroute, gwroute);
                 if gw.is_unspecified() {
                     flags &= !RTF_GATEWAY;
                 } else {
@@ -176,9 +268,10 @@ impl RouteTable {
             } else {
                 due_of(&s)
             };
-            (RouteInfo::of(&rt, &s), due, unused_room)
+            (RouteInfo::of(&rt, &s), due, unused_room, old_gwroute)
         };
         drop(unused_room);
+        drop(old_gwroute);
         if let (Some(room), Some(due)) = (timed_room, due) {
             writer.timed.track(&rt, due, room);
         }
@@ -187,7 +280,7 @@ impl RouteTable {
         // prefix that came from a route no more specific: another path of
         // the same prefix.
         if change.gateway.is_some() {
-            writer = self.retire_superseded(&rt, writer, &mut batch, superseded.as_mut(), ev);
+            writer = self.retire_superseded(&rt, writer, &mut batch, superseded.as_deref_mut(), ev);
         }
         self.end_hold(batch);
         drop(writer);
@@ -228,17 +321,6 @@ impl RouteTable {
             // router; rtemu refuses and keeps it.
             if via_itself(prefix, &gw) {
                 return Err(TableError::ViaItself);
-            }
-            // rt_setgate's "cloning loop avoidance": a router that only
-            // this route reaches. Through a cloning route FreeBSD's lookup
-            // of the router clones a host route for it (at once retired by
-            // rt_fixchange), so that is allowed, and rtemu skips the clone.
-            if !gw.is_unspecified() && !prefix.is_host() {
-                let g = RcuGuard::new();
-                let through_itself = self.lookup_rcu(&gw, &g).is_some_and(|m| m.is(&rt));
-                if through_itself && !clones(rt.lock_state().flags, 0) {
-                    return Err(TableError::ViaOnlyItself);
-                }
             }
         }
         Ok(rt)

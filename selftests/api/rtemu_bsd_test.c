@@ -4,8 +4,9 @@
  * alone: KUnit tests of the ip_output() route cache, an entry held across
  * its route's delete, the RT_REMREF-to-zero idiom of ifa_ifwithroute(),
  * cloning through report, rt_key() and rt_mask(), rtrequest() and what it
- * refuses, a walk over the table (rnh_walktree), and curvnet following
- * CURVNET_SET() into another namespace.
+ * refuses, a walk over the table (rnh_walktree), curvnet following
+ * CURVNET_SET() into another namespace, and rt_check() finding the next hop
+ * through rt_gwroute.
  * Built with make RTEMU_KUNIT=1; loading rtemu_bsd_test.ko (after
  * rtemu.ko) with other_netns_pid= set to a process in a network namespace
  * of its own runs them, on prefixes of 198.18.100.0/22 and
@@ -382,6 +383,79 @@ static void curvnet_misuse_is_warned_and_undone(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, curvnet, current->nsproxy->net_ns);
 }
 
+/* rt_check()'s error for the route cache; a next hop found is unlocked. */
+static int rt_check_error(struct route *ro)
+{
+	struct rtentry *rt;
+	int err = rt_check(&rt, &ro->ro_rt, SA(&ro->ro_dst));
+
+	if (!err)
+		RT_UNLOCK(rt);
+	return err;
+}
+
+/*
+ * ether_output()'s next hop, as FreeBSD 7 finds it: a route through a
+ * router holds the route to the router (rt_gwroute), and rt_check() on the
+ * route cache returns that route locked, looks the router up again once
+ * it is gone, and looks the destination up again once the cached route is.
+ */
+static void rt_check_finds_the_next_hop_through_rt_gwroute(struct kunit *test)
+{
+	struct sockaddr_in net = inet(198, 18, 100, 0), lan = inet(198, 18, 101, 0);
+	struct sockaddr_in mask24 = inet(255, 255, 255, 0), mask25 = inet(255, 255, 255, 128);
+	struct sockaddr_in router = inet(198, 18, 101, 1);
+	struct route ro = {};
+	struct rtentry *rt, *gw, *first;
+
+	*SIN(&ro.ro_dst) = inet(198, 18, 100, 7);
+	add_inet(test, &lan, NULL, &mask24, 0);
+	add_inet(test, &net, &router, &mask24, 0);
+	rtalloc(&ro);
+	KUNIT_ASSERT_NOT_NULL(test, ro.ro_rt);
+
+	RT_LOCK(ro.ro_rt);
+	gw = rt_gwroute(ro.ro_rt);
+	RT_UNLOCK(ro.ro_rt);
+	KUNIT_ASSERT_NOT_NULL(test, gw);
+	KUNIT_EXPECT_EQ(test, SIN(rt_key(gw))->sin_addr.s_addr, lan.sin_addr.s_addr);
+	/* Ours, and the one the route through it keeps. */
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(gw), 2);
+	RTFREE(gw);
+
+	KUNIT_ASSERT_EQ(test, rt_check(&rt, &ro.ro_rt, SA(&ro.ro_dst)), 0);
+	RT_LOCK_ASSERT(rt);
+	KUNIT_EXPECT_EQ(test, SIN(rt_key(rt))->sin_addr.s_addr, lan.sin_addr.s_addr);
+	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask24.sin_addr.s_addr);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	RT_UNLOCK(rt);
+
+	/* The router's route replaced: rt_check looks the router up again. */
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&lan), NULL, SA(&mask24), 0, NULL), 0);
+	add_inet(test, &lan, NULL, &mask25, RTF_REJECT);
+	/* A next hop that rejects. */
+	KUNIT_EXPECT_EQ(test, rt_check_error(&ro), EHOSTUNREACH);
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&lan), NULL, SA(&mask25), 0, NULL), 0);
+	add_inet(test, &lan, NULL, &mask25, 0);
+	KUNIT_ASSERT_EQ(test, rt_check(&rt, &ro.ro_rt, SA(&ro.ro_dst)), 0);
+	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask25.sin_addr.s_addr);
+	RT_UNLOCK(rt);
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&lan), NULL, SA(&mask25), 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, rt_check_error(&ro), EHOSTUNREACH);
+
+	/* The cached route gone: the cache gets the new one, with its reference. */
+	first = ro.ro_rt;
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask24), 0, NULL), 0);
+	add_inet(test, &net, NULL, &mask25, 0);
+	KUNIT_ASSERT_EQ(test, rt_check(&rt, &ro.ro_rt, SA(&ro.ro_dst)), 0);
+	KUNIT_EXPECT_PTR_NE(test, ro.ro_rt, first);
+	KUNIT_EXPECT_PTR_EQ(test, rt, ro.ro_rt);
+	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask25.sin_addr.s_addr);
+	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(ro.ro_rt), 1);
+	RT_UNLOCK(rt);
+	RTFREE(ro.ro_rt);
+}
+
 static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(ip_output_route_cache),
 	KUNIT_CASE(a_held_entry_outlives_its_delete),
@@ -392,6 +466,7 @@ static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(walktree_visits_each_route_in_order),
 	KUNIT_CASE(curvnet_follows_curvnet_set),
 	KUNIT_CASE(curvnet_misuse_is_warned_and_undone),
+	KUNIT_CASE(rt_check_finds_the_next_hop_through_rt_gwroute),
 	{}
 };
 

@@ -475,13 +475,34 @@ impl BsdModel {
             | self.deprecated(p.preferred);
         let plen = width(dst);
         let gwroute = self.setgate_new(flags, dst, &p.gateway)?;
-        // rtemu's max_routes (README model), where it checks it: after the
-        // router (FreeBSD's nearest, uma_zalloc's ENOBUFS, comes first).
-        if self.max_routes.is_some_and(|m| self.in_tree() >= m) {
+        // makeroute's rnh_addaddr finds a route at dst (only a loop of
+        // routers' lookups clones there first): a clone is rtexpunge'd, as
+        // for RTM_ADD below; anything else is EEXIST.
+        let there = self.tree.get(&(*dst, plen)).cloned().unwrap_or_default();
+        let err = if there.iter().any(|i| self.rts[i].parent.is_none()) {
+            Some(EEXIST)
+        } else if self
+            .max_routes
+            .is_some_and(|m| self.in_tree() - there.len() >= m)
+        {
+            // rtemu's max_routes (README model), where it checks it: after
+            // the router (FreeBSD's nearest, uma_zalloc's ENOBUFS, comes
+            // first).
+            Some(ENOSPC)
+        } else {
+            None
+        };
+        if let Some(err) = err {
             if let Some(g) = gwroute {
                 self.rtfree(g);
             }
-            return Err(ENOSPC);
+            return Err(err);
+        }
+        for c in there {
+            if !self.dev(Deviation::AddOverCloneFrees) {
+                self.rts.get_mut(&c).unwrap().refcnt += 1;
+            }
+            self.rt_delete(c, Why::Silent("replaced"));
         }
         let id = self.addaddr(Rtentry {
             dst: *dst,
@@ -504,8 +525,8 @@ impl BsdModel {
     /// route.c `rt_setgate` for an entry not yet in the tree (`rtrequest1`
     /// makeroute): a host route through itself is EADDRNOTAVAIL; an
     /// RTF_GATEWAY route looks its router up with `rtalloc1(gate, 1, 0)`
-    /// and keeps the reference in `rt_gwroute` (unless
-    /// [`Deviation::NoGwroute`]). The entry is not in the tree yet, so the
+    /// and keeps the reference in `rt_gwroute`. The entry is not in the
+    /// tree yet, so the
     /// lookup cannot return it.
     fn setgate_new(&mut self, flags: u32, dst: &IpAddr, gate: &IpAddr) -> Result<Option<Id>, i32> {
         if flags & (HOST | GATEWAY) == HOST | GATEWAY && dst == gate {
@@ -520,9 +541,6 @@ impl BsdModel {
     /// The `rt_gwroute` lookup of `rt_setgate`: `rtalloc1(gate, 1, 0)`,
     /// referenced.
     fn gwroute_lookup(&mut self, gate: &IpAddr) -> Result<Option<Id>, i32> {
-        if self.dev(Deviation::NoGwroute) {
-            return Ok(None);
-        }
         if self.depth >= MAX_GWROUTE_DEPTH {
             return Err(ELOOP);
         }
@@ -891,36 +909,52 @@ impl BsdModel {
             self.rt_delete(id, Why::Expunged);
             return Err(EADDRNOTAVAIL);
         }
-        if self.deviations.has(Deviation::NoGwroute) {
-            // rtemu: the check alone, before anything changes, with the
-            // later text's errno; a cloning route is accepted (FreeBSD
-            // would clone the router, and rt_fixchange retire the clone).
-            if !gate.is_unspecified()
-                && r.plen < width(gate)
-                && r.flags & CLONING == 0
-                && self.matchaddr(gate) == Some(id)
-            {
-                self.deviations.accepts(Deviation::NoGwroute);
+        // RTF_GATEWAY as rt_setgate sees it: the route's own, which 7.0's
+        // RTM_CHANGE leaves alone; rtemu's follows the new router.
+        let through_router = if self.deviations.has(Deviation::ChangeGatewayFlag) {
+            gateway_flag(gate) != 0
+        } else {
+            r.flags & GATEWAY != 0
+        };
+        if self.dev(Deviation::ChangeLooksUpFirst) {
+            // FreeBSD 7.1's order: the lookup first; the route itself is
+            // EADDRINUSE, with nothing changed.
+            let gw = if through_router {
+                self.gwroute_lookup(gate)?
+            } else {
+                None
+            };
+            if gw == Some(id) {
+                self.rtfree(id);
                 return Err(EADDRINUSE);
             }
-        }
-        let old_gw = {
-            let e = self.rts.get_mut(&id).unwrap();
-            e.gateway = *gate;
-            e.gwroute.take()
-        };
-        if let Some(g) = old_gw {
-            self.rtfree(g);
-        }
-        if r.flags & GATEWAY != 0 && !self.deviations.has(Deviation::NoGwroute) {
-            let gw = self.gwroute_lookup(gate)?;
-            if gw == Some(id) {
-                // RTFREE_LOCKED(rt->rt_gwroute); return EDQUOT.
-                self.rtfree(id);
-                return Err(EDQUOT);
+            let old_gw = {
+                let e = self.rts.get_mut(&id).unwrap();
+                e.gateway = *gate;
+                std::mem::replace(&mut e.gwroute, gw)
+            };
+            if let Some(g) = old_gw {
+                self.rtfree(g);
             }
-            if let Some(e) = self.rts.get_mut(&id) {
-                e.gwroute = gw;
+        } else {
+            let old_gw = {
+                let e = self.rts.get_mut(&id).unwrap();
+                e.gateway = *gate;
+                e.gwroute.take()
+            };
+            if let Some(g) = old_gw {
+                self.rtfree(g);
+            }
+            if through_router {
+                let gw = self.gwroute_lookup(gate)?;
+                if gw == Some(id) {
+                    // RTFREE_LOCKED(rt->rt_gwroute); return EDQUOT.
+                    self.rtfree(id);
+                    return Err(EDQUOT);
+                }
+                if let Some(e) = self.rts.get_mut(&id) {
+                    e.gwroute = gw;
+                }
             }
         }
         let derived = (r.flags & !GATEWAY) | gateway_flag(gate);

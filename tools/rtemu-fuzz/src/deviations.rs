@@ -27,8 +27,8 @@ pub enum Deviation {
     CloneDeleteEvents,
     /// `route-get` of nothing is ENETUNREACH.
     GetNothingErrno,
-    /// No `rt_gwroute`: the router of a route is not looked up.
-    NoGwroute,
+    /// `route-change` looks the new router up before changing anything.
+    ChangeLooksUpFirst,
     /// `route-change` sets only RTF_FMASK flags, and refuses the others.
     ChangeFlags,
     /// `route-change` derives RTF_GATEWAY from the new router.
@@ -43,7 +43,7 @@ pub enum Deviation {
 pub const KNOWN: [Deviation; 7] = [
     Deviation::CloneDeleteEvents,
     Deviation::GetNothingErrno,
-    Deviation::NoGwroute,
+    Deviation::ChangeLooksUpFirst,
     Deviation::ChangeFlags,
     Deviation::ChangeGatewayFlag,
     Deviation::HostThroughItself,
@@ -56,7 +56,7 @@ impl Deviation {
         match self {
             Deviation::CloneDeleteEvents => "clone-delete-events",
             Deviation::GetNothingErrno => "get-nothing-enetunreach",
-            Deviation::NoGwroute => "no-gwroute",
+            Deviation::ChangeLooksUpFirst => "change-looks-up-first",
             Deviation::ChangeFlags => "change-flags",
             Deviation::ChangeGatewayFlag => "change-gateway-flag",
             Deviation::HostThroughItself => "host-through-itself",
@@ -75,12 +75,11 @@ impl Deviation {
             Deviation::GetNothingErrno => {
                 "rtsock.c route_output RTM_GET: rnh_lookup finds nothing -> senderr(ESRCH)"
             }
-            Deviation::NoGwroute => {
-                "route.c rt_setgate: an RTF_GATEWAY route (added, cloned or changed) looks its \
-                 router up with rtalloc1(gate, 1, 0) -- cloning a host route for it (RTM_ADD) or \
-                 sending RTM_MISS -- and keeps that entry referenced in rt_gwroute until it is \
-                 deleted; in a change, after storing the new gateway, a lookup that returns the \
-                 route itself is EDQUOT (7.1 and later: EADDRINUSE, before storing it)"
+            Deviation::ChangeLooksUpFirst => {
+                "route.c rt_setgate (7.0) for RTM_CHANGE stores the new gateway and drops the old \
+                 rt_gwroute first, then looks the router up with rtalloc1(gate, 1, 0); a lookup \
+                 that returns the route itself is EDQUOT, the new gateway kept and no RTM_CHANGE \
+                 sent"
             }
             Deviation::ChangeFlags => {
                 "rtsock.c route_output RTM_CHANGE (7.0) changes no flags at all: rtm_flags and \
@@ -115,10 +114,11 @@ impl Deviation {
             Deviation::GetNothingErrno => {
                 "ENETUNREACH, with the extack \"no route to addr\": what a lookup's caller acts on"
             }
-            Deviation::NoGwroute => {
-                "no rt_gwroute and no lookup of the router; only the check remains, without side \
-                 effects: a change to a router that only the route itself reaches is EADDRINUSE \
-                 (the later text's errno) unless the route clones, and the route is unchanged"
+            Deviation::ChangeLooksUpFirst => {
+                "the router is looked up before anything changes, as FreeBSD 7.1's rt_setgate \
+                 does: a clone the lookup makes of the route itself carries the old router, and a \
+                 lookup that returns the route itself is EADDRINUSE (7.1's errno) with the route \
+                 unchanged: a failed change changes nothing"
             }
             Deviation::ChangeFlags => {
                 "flags replaces RTF_STATIC, RTF_REJECT and RTF_BLACKHOLE (RTF_FMASK, route.h, as \

@@ -32,6 +32,7 @@ pub const EEXIST: i32 = 17;
 pub const EINVAL: i32 = 22;
 pub const ENOSPC: i32 = 28;
 pub const ERANGE: i32 = 34;
+pub const ELOOP: i32 = 40;
 pub const EOVERFLOW: i32 = 75;
 pub const EADDRINUSE: i32 = 98;
 pub const EADDRNOTAVAIL: i32 = 99;
@@ -43,6 +44,11 @@ pub const USER_FLAGS: u32 = CLONING | XRESOLVE | STATIC | REJECT | BLACKHOLE | P
 /// The flags a route-change may set: FreeBSD's RTF_FMASK (route.h) within
 /// rtemu's. rtemu refuses the others (FreeBSD ignores them).
 pub const FMASK: u32 = STATIC | REJECT | BLACKHOLE;
+
+/// The most router lookups one request nests (the module's
+/// `MAX_GWROUTE_DEPTH`): the clone whose lookup would be one more fails with
+/// `ELOOP`.
+pub const MAX_GWROUTE_DEPTH: u32 = 8;
 
 /// Absolute lifetimes at or below this are in the past (the fuzzer uses
 /// either tiny values or values decades ahead).
@@ -65,6 +71,9 @@ struct Entry {
     parent_prefix: Option<Prefix>,
     /// References taken by route-hold.
     holds: u32,
+    /// `rt_gwroute`: the route the lookup of `via` found when it was set,
+    /// referenced until this entry leaves the table.
+    gwroute: Option<Id>,
     /// In the table (else deleted, kept while held: rttrash).
     in_table: bool,
     /// When the module's lifetime work began to track it (it has or had
@@ -262,16 +271,30 @@ impl Model {
 
     // ------------------------------------------------------------ helpers
 
-    /// References on an entry: its holds only. Clones take none on their
-    /// parent (FreeBSD 7 `rtfree`: "no refcnt on parent").
+    /// References on an entry: its holds, and the routes whose
+    /// `rt_gwroute` it is. Clones take none on their parent (FreeBSD 7
+    /// `rtfree`: "no refcnt on parent").
     fn refcnt(&self, id: Id) -> u32 {
-        self.entries[&id].holds
+        let gw = self
+            .entries
+            .values()
+            .filter(|e| e.gwroute == Some(id))
+            .count() as u32;
+        self.entries[&id].holds + gw
     }
 
-    /// Free the deleted entries nobody holds, at once: the module frees
-    /// them when the last holder releases, and no clone keeps its parent.
+    /// Free the deleted entries nobody references, at once: the module
+    /// frees them when the last reference goes, and no clone keeps its
+    /// parent. A freed entry held no `rt_gwroute` (it left the table), so
+    /// one pass does.
     fn collect(&mut self) {
-        self.entries.retain(|_, e| e.in_table || e.holds > 0);
+        let keep: Vec<Id> = self
+            .entries
+            .iter()
+            .filter(|(id, e)| e.in_table || self.refcnt(**id) > 0)
+            .map(|(id, _)| *id)
+            .collect();
+        self.entries.retain(|id, _| keep.contains(id));
     }
 
     fn view(&self, id: Id) -> RouteView {
@@ -373,6 +396,8 @@ impl Model {
             return;
         }
         e.in_table = false;
+        // Its rt_gwroute reference goes as it leaves (route.c).
+        e.gwroute = None;
         let key = (e.dst, e.plen);
         if let Some(paths) = self.table.get_mut(&key) {
             paths.retain(|p| *p != id);
@@ -452,6 +477,13 @@ impl Model {
         if via_itself(dst, plen, via) {
             return Err(EADDRNOTAVAIL);
         }
+        // The router is looked up with report first, whatever the add's
+        // fate (route.c rt_setgate, in rtrequest1's makeroute).
+        let gwroute = if unspecified(via) {
+            None
+        } else {
+            self.router_lookup(via, 0)?
+        };
         let paths = self.table.get(&(*dst, plen)).cloned().unwrap_or_default();
         if paths
             .iter()
@@ -489,6 +521,7 @@ impl Model {
             parent: None,
             parent_prefix: None,
             holds: 0,
+            gwroute,
             in_table: true,
             timed: None,
         });
@@ -582,19 +615,47 @@ impl Model {
         if !(report && p.flags & CLONING != 0 && ign & CLONING == 0) || p.plen == full {
             return Ok(Reply::Route(self.view(rt)));
         }
-        // Clone a host route: RTM_RESOLVE goes through rt_setgate, which
-        // refuses the parent's own router; beyond max_routes the parent is
-        // returned and a miss counted.
-        if via_itself(addr, full, &p.via) {
-            self.miss(addr, EADDRNOTAVAIL);
-            return Ok(Reply::Route(self.view(rt)));
+        match self.resolve(rt, addr, 0) {
+            Ok(clone) => Ok(Reply::Route(self.view(clone))),
+            // A failed clone: the parent, and a miss with the errno.
+            Err(errno) => {
+                self.miss(addr, errno);
+                Ok(Reply::Route(self.view(rt)))
+            }
         }
-        if self.max_routes.is_some_and(|m| self.in_table() >= m) {
-            self.miss(addr, ENOSPC);
-            return Ok(Reply::Route(self.view(rt)));
+    }
+
+    /// RTM_RESOLVE: a host route for `dst` cloned from `parent`, inside
+    /// `depth` router lookups. It goes through rt_setgate: the parent's own
+    /// router is refused, and the router is looked up with report (which
+    /// may clone again); then max_routes. A clone already at `dst` (only a
+    /// loop of routers makes one) is replaced.
+    fn resolve(&mut self, parent: Id, dst: &IpAddr, depth: u32) -> Result<Id, i32> {
+        let p = self.entries[&parent].clone();
+        let full = width(dst);
+        if via_itself(dst, full, &p.via) {
+            return Err(EADDRNOTAVAIL);
+        }
+        let gwroute = if p.flags & GATEWAY != 0 {
+            self.router_lookup(&p.via, depth)?
+        } else {
+            None
+        };
+        let there = self.table.get(&(*dst, full)).cloned().unwrap_or_default();
+        if there.iter().any(|c| self.entries[c].parent.is_none()) {
+            return Err(EEXIST);
+        }
+        if self
+            .max_routes
+            .is_some_and(|m| self.in_table() - there.len() >= m)
+        {
+            return Err(ENOSPC);
+        }
+        for c in there {
+            self.delete(c, Some(Gone::Replaced));
         }
         let clone = self.insert(Entry {
-            dst: *addr,
+            dst: *dst,
             plen: full,
             via: p.via,
             flags: (p.flags & !(CLONING | STATIC | DEPRECATED))
@@ -604,9 +665,10 @@ impl Model {
                 | self.deprecated(p.preferred),
             preferred: p.preferred,
             expires: p.expires,
-            parent: Some(rt),
+            parent: Some(parent),
             parent_prefix: Some((p.dst, p.plen)),
             holds: 0,
+            gwroute,
             in_table: true,
             timed: None,
         });
@@ -618,7 +680,33 @@ impl Model {
         } else {
             self.events.push(EventView::Add(route));
         }
-        Ok(Reply::Route(self.view(clone)))
+        Ok(clone)
+    }
+
+    /// The lookup of a router for `rt_gwroute` (rt_setgate's
+    /// `rtalloc1(gate, 1, 0)`), `depth` lookups deep: nothing is a miss; a
+    /// cloning match clones a host route for the router (a failed clone
+    /// leaves the match, and a miss with its errno). Past
+    /// [`MAX_GWROUTE_DEPTH`], `ELOOP`.
+    fn router_lookup(&mut self, gate: &IpAddr, depth: u32) -> Result<Option<Id>, i32> {
+        if depth >= MAX_GWROUTE_DEPTH {
+            return Err(ELOOP);
+        }
+        let Some(m) = self.lookup(gate) else {
+            self.miss(gate, 0);
+            return Ok(None);
+        };
+        let e = &self.entries[&m];
+        if e.flags & CLONING == 0 || e.plen == width(gate) {
+            return Ok(Some(m));
+        }
+        match self.resolve(m, gate, depth + 1) {
+            Ok(clone) => Ok(Some(clone)),
+            Err(errno) => {
+                self.miss(gate, errno);
+                Ok(Some(m))
+            }
+        }
     }
 
     fn change(&mut self, r: &ChangeReq) -> Result<Reply, i32> {
@@ -652,25 +740,26 @@ impl Model {
                 return Err(EEXIST);
             }
             // rt_setgate: EADDRNOTAVAIL for a host route through itself
-            // (rtemu keeps the route), EADDRINUSE for a router only this
-            // route reaches, unless it clones (FreeBSD clones the router).
+            // (rtemu keeps the route); then the router is looked up with
+            // report before anything changes (as FreeBSD 7.1 orders it),
+            // and a lookup that returns the route itself is EADDRINUSE.
             if via_itself(dst, plen, nv) {
                 return Err(EADDRNOTAVAIL);
             }
-            let e = &self.entries[&id];
-            if !unspecified(nv)
-                && plen < width(dst)
-                && self.lookup(nv) == Some(id)
-                && e.flags & CLONING == 0
-            {
-                return Err(EADDRINUSE);
-            }
+        }
+        let gwroute = match new_via {
+            Some(nv) if !unspecified(nv) => self.router_lookup(nv, 0)?,
+            _ => None,
+        };
+        if gwroute == Some(id) {
+            return Err(EADDRINUSE);
         }
         let deprecated = self.deprecated(preferred);
         let e = self.entries.get_mut(&id).unwrap();
         if let Some(nv) = new_via {
             e.via = *nv;
             e.flags = (e.flags & !GATEWAY) | gateway(nv);
+            e.gwroute = gwroute;
         }
         if let Some(f) = flags {
             e.flags = (e.flags & !FMASK) | f;
@@ -760,8 +849,8 @@ impl Model {
             // Deleted entries still held (the others are freed at once).
             trash: self
                 .entries
-                .values()
-                .filter(|e| !e.in_table && e.holds > 0)
+                .iter()
+                .filter(|(id, e)| !e.in_table && self.refcnt(**id) > 0)
                 .count() as u32,
             holds: self.holds.len() as u32,
             misses: self.misses,

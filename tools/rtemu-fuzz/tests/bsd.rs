@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use rtemu::proto::route_flags::*;
 use rtemu::Family;
 use rtemu_fuzz::bsd::{BsdModel, EDQUOT};
-use rtemu_fuzz::deviations::{self, Deviation, Deviations};
+use rtemu_fuzz::deviations::{self, Deviations};
 use rtemu_fuzz::gen::{sequence_seed, Generator};
 use rtemu_fuzz::model::*;
 use rtemu_fuzz::op::{AddReq, ChangeReq, EventView};
@@ -26,12 +26,6 @@ fn strict() -> BsdModel {
 
 fn known() -> BsdModel {
     BsdModel::new(Deviations::known())
-}
-
-/// FreeBSD as read, except for the rt_gwroute lookups (which add misses
-/// and clones of routers to almost every case).
-fn strict_but_gwroute() -> BsdModel {
-    BsdModel::new(Deviations::of(&[Deviation::NoGwroute]))
 }
 
 fn add(m: &mut BsdModel, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
@@ -130,7 +124,7 @@ fn kinds(m: &mut BsdModel) -> Vec<String> {
 
 #[test]
 fn rtalloc1_clones_only_with_report_and_cloning_not_ignored() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(
         &mut m,
         "10.0.0.0",
@@ -155,8 +149,12 @@ fn rtalloc1_clones_only_with_report_and_cloning_not_ignored() {
     assert_eq!(c.parent, Some((ip("10.0.0.0"), 24)));
     let parent = list(&mut m)[0];
     assert_eq!(parent.4, 0, "no refcnt on the parent");
-    // RTF_XRESOLVE: rt_missmsg(RTM_RESOLVE), not RTM_ADD.
-    assert_eq!(kinds(&mut m), vec!["resolve 10.0.0.5/32"]);
+    // RTF_XRESOLVE: rt_missmsg(RTM_RESOLVE), not RTM_ADD; and the miss of
+    // the clone's lookup of its router (rt_setgate), which nothing reaches.
+    assert_eq!(
+        kinds(&mut m),
+        vec!["resolve 10.0.0.5/32", "miss 192.0.2.1 0"]
+    );
     assert_eq!(m.stats().resolves, 1);
     // The clone is a host route: the next lookup returns it, no message.
     assert_eq!(route(get(&mut m, "10.0.0.5", true, None)).plen, 32);
@@ -165,13 +163,14 @@ fn rtalloc1_clones_only_with_report_and_cloning_not_ignored() {
 
 #[test]
 fn rtalloc1_announces_a_clone_with_rtm_add_and_prcloning_never_clones() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.1.0", 24, "192.0.2.1", PRCLONING);
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
     m.take_events();
     assert_eq!(route(get(&mut m, "10.0.1.1", true, None)).plen, 24);
     assert_eq!(route(get(&mut m, "10.0.0.1", true, None)).plen, 32);
-    assert_eq!(kinds(&mut m), vec!["add 10.0.0.1/32"]);
+    // With the miss of the clone's router's lookup.
+    assert_eq!(kinds(&mut m), vec!["add 10.0.0.1/32", "miss 192.0.2.1 0"]);
 }
 
 #[test]
@@ -189,7 +188,7 @@ fn rtalloc1_misses_with_error_0_and_rtm_get_of_nothing_is_esrch() {
 fn a_failed_clone_returns_the_parent_with_a_miss_carrying_its_errno() {
     // rt_setgate: the clone of the parent's own router would go through
     // itself: EADDRNOTAVAIL.
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "10.0.0.1", CLONING);
     m.take_events();
     assert_eq!(route(get(&mut m, "10.0.0.1", true, None)).plen, 24);
@@ -202,14 +201,14 @@ fn a_failed_clone_returns_the_parent_with_a_miss_carrying_its_errno() {
 
 #[test]
 fn rtrequest1_drops_cloning_from_host_routes() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.7", 32, "192.0.2.1", CLONING | STATIC);
     assert_eq!(list(&mut m)[0].3, UP | GATEWAY | HOST | STATIC);
 }
 
 #[test]
 fn rt_fixdelete_deletes_the_clones_without_a_message() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
     get(&mut m, "10.0.0.1", true, None);
     get(&mut m, "10.0.0.2", true, None);
@@ -234,7 +233,7 @@ fn rt_fixdelete_deletes_the_clones_without_a_message() {
 
 #[test]
 fn rt_fixchange_retires_clones_of_no_more_specific_parents() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 8, "192.0.2.1", CLONING);
     add(&mut m, "10.0.0.0", 30, "192.0.2.2", CLONING);
     get(&mut m, "10.0.0.1", true, None); // clone of the /30
@@ -243,7 +242,7 @@ fn rt_fixchange_retires_clones_of_no_more_specific_parents() {
     // A /24 between them: the /8's clone inside it goes, silently; the
     // /30's (a more specific parent) stays.
     add(&mut m, "10.0.0.0", 24, "192.0.2.2", 0);
-    assert_eq!(kinds(&mut m), vec!["add 10.0.0.0/24"]);
+    assert_eq!(kinds(&mut m), vec!["add 10.0.0.0/24", "miss 192.0.2.2 0"]);
     let hosts: Vec<IpAddr> = list(&mut m)
         .into_iter()
         .filter(|r| r.1 == 32)
@@ -262,7 +261,7 @@ fn rt_fixchange_retires_clones_of_no_more_specific_parents() {
 
 #[test]
 fn rt_setgate_on_change_retires_the_routes_own_clones() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
     get(&mut m, "10.0.0.1", true, None);
     m.take_events();
@@ -271,13 +270,13 @@ fn rt_setgate_on_change_retires_the_routes_own_clones() {
         change(&mut m, "10.0.0.0", 24, Some("192.0.2.1"), None),
         Reply::Ok
     );
-    assert_eq!(kinds(&mut m), vec!["change 10.0.0.0/24"]);
+    assert_eq!(kinds(&mut m), vec!["change 10.0.0.0/24", "miss 192.0.2.1 0"]);
     assert_eq!(m.stats().clones, 0);
 }
 
 #[test]
 fn rtfree_frees_an_unreferenced_deleted_entry_and_keeps_a_held_one_in_rttrash() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
     get(&mut m, "10.0.0.1", true, None);
     assert_eq!(route(hold(&mut m, 1, "10.0.0.1")).refcnt, 1);
@@ -293,12 +292,12 @@ fn rtfree_frees_an_unreferenced_deleted_entry_and_keeps_a_held_one_in_rttrash() 
 
 #[test]
 fn an_add_over_a_clone_expunges_it_and_leaks_rtalloc1s_reference() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
     get(&mut m, "10.0.0.1", true, None);
     m.take_events();
     assert_eq!(add(&mut m, "10.0.0.1", 32, "192.0.2.2", 0), Reply::Ok);
-    assert_eq!(kinds(&mut m), vec!["add 10.0.0.1/32"]);
+    assert_eq!(kinds(&mut m), vec!["add 10.0.0.1/32", "miss 192.0.2.2 0"]);
     assert_eq!((m.stats().trash, m.stats().clones), (1, 0));
     let mut k = known();
     add(&mut k, "10.0.0.0", 24, "192.0.2.1", CLONING);
@@ -307,7 +306,11 @@ fn an_add_over_a_clone_expunges_it_and_leaks_rtalloc1s_reference() {
     add(&mut k, "10.0.0.1", 32, "192.0.2.2", 0);
     assert_eq!(
         kinds(&mut k),
-        vec!["add 10.0.0.1/32", "delete(replaced) 10.0.0.1/32"]
+        vec![
+            "add 10.0.0.1/32",
+            "delete(replaced) 10.0.0.1/32",
+            "miss 192.0.2.2 0"
+        ]
     );
     assert_eq!(k.stats().trash, 0);
 }
@@ -315,7 +318,7 @@ fn an_add_over_a_clone_expunges_it_and_leaks_rtalloc1s_reference() {
 #[test]
 fn a_host_route_changed_through_itself_is_expunged_or_accepted() {
     // With RTF_GATEWAY: rtexpunge, EADDRNOTAVAIL, no message.
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.7", 32, "192.0.2.1", 0);
     m.take_events();
     assert_eq!(
@@ -348,7 +351,7 @@ fn a_host_route_changed_through_itself_is_expunged_or_accepted() {
 
 #[test]
 fn rtm_change_in_7_0_changes_no_flags() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", CLONING);
     assert_eq!(
         change(&mut m, "10.0.0.0", 24, None, Some(REJECT | XRESOLVE)),
@@ -430,7 +433,7 @@ fn a_change_to_a_router_only_the_route_reaches_is_edquot_in_7_0() {
 
 #[test]
 fn rtm_change_in_7_0_leaves_rtf_gateway() {
-    let mut m = strict_but_gwroute();
+    let mut m = strict();
     add(&mut m, "10.0.0.0", 24, "192.0.2.1", 0);
     assert_eq!(
         change(&mut m, "10.0.0.0", 24, Some("0.0.0.0"), None),

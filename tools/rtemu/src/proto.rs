@@ -354,7 +354,10 @@ pub enum Cmd {
     /// Add a route (WASIX port_route_add). Its memory is charged to the caller's memory cgroup; at
     /// the cgroup's limit the add fails with ENOMEM and the table is unchanged. Clones inside the
     /// new route whose parent is no more specific go (delete-ntf superseded), as FreeBSD's
-    /// rt_fixchange retires them; a clone with the same prefix is replaced.
+    /// rt_fixchange retires them; a clone with the same prefix is replaced. A route through a
+    /// router first looks the router up as FreeBSD's rt_setgate does, with report (a cloning match
+    /// clones a host route for it, nothing matching is a miss-ntf), whether or not the add then
+    /// succeeds, and holds that route (rt_gwroute) until it leaves the table.
     RouteAdd,
     /// Remove routes. With dst and prefix-len, the paths of that prefix (only the one through via
     /// if via is given). With addr alone, every route whose via is addr and every host route to
@@ -373,7 +376,8 @@ pub enum Cmd {
     /// flags-mask only the bits the mask names (FreeBSD's rtm_fmask; flags may then be left out to
     /// clear them); other bits in either are EINVAL. A new-via on a network route retires its
     /// clones (delete-ntf parent-changed) and the clones inside it whose parent is no more specific
-    /// (superseded), as FreeBSD's rt_setgate does.
+    /// (superseded), as FreeBSD's rt_setgate does. A new-via is looked up first, as for route-add;
+    /// one that only this route reaches is EADDRINUSE, with nothing changed.
     RouteChange,
     /// Take a reference on the route that rtalloc1(addr, 0, 0) returns (RT_ADDREF). The reference
     /// lives until route-release or until the socket that took it closes.

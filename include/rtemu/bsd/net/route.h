@@ -96,6 +96,20 @@ static inline void rtemu_bsd_vnet_frame_end(struct rtemu_vnet_frame *frame)
 #define rtfree(rt)			rtemu_rtfree(rt)
 
 /*
+ * int rt_check(struct rtentry **lrt, struct rtentry **lrt0, struct sockaddr
+ * *dst): 0 or a positive errno, as FreeBSD's. On 0, *lrt is the next hop's
+ * route, locked and not referenced for the caller: RT_UNLOCK it. Pass the
+ * route cache itself as @lrt0 (&ro->ro_rt): a route that left its table is
+ * replaced there, with its reference (see rtemu_rt_check()).
+ */
+#define rt_check(lrt, lrt0, dst)	(-rtemu_rt_check(curvnet, (lrt), (lrt0), (dst)))
+/*
+ * struct rtentry *rt_gwroute(struct rtentry *rt): FreeBSD's rt->rt_gwroute,
+ * read with @rt locked, as a new reference (RTFREE it), or NULL.
+ */
+#define rt_gwroute(rt)			rtemu_rt_gwroute(rt)
+
+/*
  * rt_key(rt), rt_mask(rt): the entry's key, and its mask (NULL for a host
  * route, as FreeBSD keeps none), as socket addresses. FreeBSD points into
  * the entry; here each use fills storage that lives as long as the
