@@ -142,6 +142,58 @@ unsafe extern "C" fn rtemu_rs_rtalloc1(
     rt.map_or(null_mut(), RtLocked::into_c)
 }
 
+/// `rtemu_rtalloc1` of a destination whose address family (`sa_family`)
+/// rtemu has no table for: finds nothing, but counts and reports as
+/// FreeBSD's `rtalloc1` does.
+///
+/// # Safety
+///
+/// `net` is a live namespace for the call.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rs_rtalloc1_no_table(
+    net: *mut bindings::net,
+    family: u16,
+    report: bool,
+) {
+    if report {
+        might_sleep();
+    }
+    // SAFETY: the namespace is live for the call (safety requirements).
+    if let Some(st) = unsafe { state(net) } {
+        st.lookup_no_table(family, report);
+    }
+}
+
+/// `struct rtemu_rtstat` of `<linux/rtemu.h>`.
+#[repr(C)]
+pub(crate) struct CRtstat {
+    unreach: u64,
+    misses: u64,
+}
+
+/// `rtemu_rtstat`: FreeBSD's `rtstat` of `net`'s table.
+///
+/// # Safety
+///
+/// `net` is null or a live namespace for the call; `out` is valid for
+/// writes.
+#[no_mangle]
+unsafe extern "C" fn rtemu_rtstat(net: *mut bindings::net, out: *mut CRtstat) -> c_int {
+    // SAFETY: the namespace is live for the call (safety requirements).
+    let Some(st) = (unsafe { state(net) }) else {
+        return ENOENT.to_errno();
+    };
+    let s = st.table.stats();
+    // SAFETY: `out` is valid for writes (safety requirements).
+    unsafe {
+        out.write(CRtstat {
+            unreach: s.unreach,
+            misses: s.misses,
+        })
+    };
+    0
+}
+
 /// `rtfree` of a locked entry.
 ///
 /// # Safety

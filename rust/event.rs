@@ -43,6 +43,12 @@ pub(crate) enum Event {
         dst: Addr,
         err: Option<Error>,
     },
+    /// A lookup with `report` set of an address family that has no table
+    /// (FreeBSD's `rtalloc1` with `rt_tables[af]` NULL): `family` is the
+    /// destination's `sa_family`.
+    MissFamily {
+        family: u16,
+    },
 }
 
 /// What the in-kernel hooks are told about one entry: the event about it,

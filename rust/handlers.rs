@@ -370,6 +370,7 @@ pub(crate) fn stats_get(req: &Request<'_>) -> Result {
         writer_visits: Some(s.writer_visits),
         writer_batch_max: Some(s.writer_batch_max),
         events_lost: Some(s.events_lost),
+        unreach: Some(s.unreach),
     }
     .put(&mut m)?;
     req.send(m)

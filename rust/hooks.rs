@@ -51,7 +51,7 @@ pub(crate) fn call(net: NetRef<'_>, events: &Events<'_>) {
             Some(Event::Add(_) | Event::Change(_)) => RTM_ADD,
             // `None`: removed by a clear.
             Some(Event::Delete(..) | Event::Expire(_) | Event::Clear { .. }) | None => RTM_DELETE,
-            Some(Event::Deprecate(_) | Event::Miss { .. }) => continue,
+            Some(Event::Deprecate(_) | Event::Miss { .. } | Event::MissFamily { .. }) => continue,
         };
         call_one(net, req, rt);
     }

@@ -219,6 +219,17 @@ impl NetState {
         self.kick_lifetimes(now.saturating_add(idle_ns));
     }
 
+    /// FreeBSD's `rtalloc1` of an address family rtemu has no table for
+    /// ([`RouteTable::rtalloc1_no_table`]): counted, and with `report` a
+    /// miss sent. Sending may sleep.
+    pub(crate) fn lookup_no_table(&self, family: u16, report: bool) {
+        let mut ev = Events::new();
+        self.table.rtalloc1_no_table(family, report, &mut ev);
+        if ev.len() != 0 || ev.lost() {
+            self.send_events(&ev);
+        }
+    }
+
     /// Fires the tracepoints of `events`, calls the in-kernel hooks for
     /// them, and sends them to the listeners.
     fn send_events(&self, events: &Events<'_>) {

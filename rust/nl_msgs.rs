@@ -34,7 +34,9 @@ pub(crate) enum Notification {
     Clear,
     /// A clone of an RTF_XRESOLVE route awaits resolution (RTM_RESOLVE).
     Resolve,
-    /// A lookup with report set failed (RTM_MISS).
+    /// A lookup with report set failed (RTM_MISS): nothing matched addr, or a clone failed
+    /// (error). A lookup of an address family rtemu has no table for (only through the in-
+    /// kernel API) carries sa-family instead of family and addr.
     Miss,
 }
 
@@ -223,7 +225,9 @@ pub(crate) struct StatsGetReplyAttrs {
     pub(crate) trash: Option<u32>,
     /// Userspace references held through route-hold.
     pub(crate) holds: Option<u32>,
-    /// Lookups with report set that found no route.
+    /// Lookups with report set that missed (FreeBSD's RTM_MISS): nothing matched, rtemu has no
+    /// table for their address family, or their clone failed. Each sent a miss-ntf unless rate-
+    /// limited.
     pub(crate) misses: Option<u64>,
     /// Clones announced for userspace resolution.
     pub(crate) resolves: Option<u64>,
@@ -241,6 +245,10 @@ pub(crate) struct StatsGetReplyAttrs {
     /// Operations some of whose events could not be recorded for want of memory: listeners got
     /// ENOBUFS, and in-kernel hooks missed them.
     pub(crate) events_lost: Option<u64>,
+    /// Lookups (rtalloc1, with or without report: route-get, route-hold, the in-kernel API)
+    /// that matched nothing, or whose address family rtemu has no table for (FreeBSD's
+    /// rts_unreach). A failed clone is not one: its parent answers.
+    pub(crate) unreach: Option<u64>,
 }
 
 impl StatsGetReplyAttrs {
@@ -278,6 +286,9 @@ impl StatsGetReplyAttrs {
         }
         if let Some(v) = self.events_lost {
             m.put_uint(RTEMU_A_STATS_EVENTS_LOST, v)?;
+        }
+        if let Some(v) = self.unreach {
+            m.put_uint(RTEMU_A_STATS_UNREACH, v)?;
         }
         Ok(())
     }
@@ -330,11 +341,16 @@ impl ClearNtfAttrs {
 pub(crate) struct MissNtfAttrs<'a> {
     /// Address family of dst, via and addr.
     pub(crate) family: Option<u8>,
-    /// A destination address to look up.
+    /// A destination address to look up, or that a miss-ntf is about; absent from a miss-ntf of
+    /// an address family rtemu has no table for (see sa-family).
     pub(crate) addr: Option<&'a [u8]>,
     /// Positive errno of a failed clone (miss-ntf); 0 when nothing matched, as FreeBSD's
     /// rtalloc1 sends it.
     pub(crate) error: Option<u32>,
+    /// The sa_family of a miss-ntf's destination when rtemu has no table for that address
+    /// family (neither inet nor inet6; FreeBSD's rtalloc1 with rt_tables[af] NULL): family and
+    /// addr are then absent.
+    pub(crate) sa_family: Option<u32>,
 }
 
 impl MissNtfAttrs<'_> {
@@ -348,6 +364,9 @@ impl MissNtfAttrs<'_> {
         }
         if let Some(v) = self.error {
             m.put_u32(RTEMU_A_ROUTE_ERROR, v)?;
+        }
+        if let Some(v) = self.sa_family {
+            m.put_u32(RTEMU_A_ROUTE_SA_FAMILY, v)?;
         }
         Ok(())
     }

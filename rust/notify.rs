@@ -51,7 +51,7 @@ fn notification_of(event: &Event) -> Notification {
         Event::Deprecate(_) => Notification::Deprecate,
         Event::Clear { .. } => Notification::Clear,
         Event::Resolve(_) => Notification::Resolve,
-        Event::Miss { .. } => Notification::Miss,
+        Event::Miss { .. } | Event::MissFamily { .. } => Notification::Miss,
     }
 }
 
@@ -77,6 +77,15 @@ fn build(event: &Event, clock: &dyn Clock) -> Result<Msg> {
             family: Some(dst.af().to_uapi()),
             addr: Some(dst.as_bytes()),
             error: Some(err.map_or(0, |e| e.to_errno().unsigned_abs())),
+            sa_family: None,
+        }
+        .put(&mut m)?,
+        // As FreeBSD's rt_missmsg with only RTAX_DST, and no address rtemu
+        // could name: the family alone, error 0.
+        Event::MissFamily { family } => MissNtfAttrs {
+            sa_family: Some(u32::from(*family)),
+            error: Some(0),
+            ..Default::default()
         }
         .put(&mut m)?,
     }
@@ -102,7 +111,7 @@ pub(crate) fn send(
         if !net.has_listeners(group) {
             continue;
         }
-        if matches!(event, Event::Miss { .. }) && !allow_miss() {
+        if matches!(event, Event::Miss { .. } | Event::MissFamily { .. }) && !allow_miss() {
             continue;
         }
         match build(event, clock) {

@@ -78,8 +78,12 @@ struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
 	/* report may clone and sleep: not from a hook. */
 	if (report && WARN_ON_ONCE(in_rtrequest_hook()))
 		return NULL;
-	if (!addr_from_sockaddr(dst, &a))
+	if (!addr_from_sockaddr(dst, &a)) {
+		/* FreeBSD's rt_tables[dst->sa_family] == NULL: counted, reported. */
+		if (dst)
+			rtemu_rs_rtalloc1_no_table(net, dst->sa_family, report);
 		return NULL;
+	}
 	return rtemu_rs_rtalloc1(net, &a, report, ignflags);
 }
 EXPORT_SYMBOL_GPL(rtemu_rtalloc1);
@@ -130,6 +134,7 @@ EXPORT_SYMBOL_GPL(rtemu_rt_remref);
 EXPORT_SYMBOL_GPL(rtemu_rt_lock_assert);
 EXPORT_SYMBOL_GPL(rtemu_rt_refcnt);
 EXPORT_SYMBOL_GPL(rtemu_rt_gwroute);
+EXPORT_SYMBOL_GPL(rtemu_rtstat);
 
 
 

@@ -99,6 +99,7 @@ void rtemu_call_rtrequest(struct net *net, int req, struct rtentry *rt);
 /* The API of include/linux/rtemu.h, implemented in Rust (rust/api.rs). */
 struct rtentry *rtemu_rs_rtalloc1(struct net *net, const struct rtemu_addr *dst,
 				  bool report, u32 ignflags);
+void rtemu_rs_rtalloc1_no_table(struct net *net, u16 family, bool report);
 bool rtemu_rs_is_up(const struct rtentry *rt);
 int rtemu_rs_rt_check(struct net *net, struct rtentry **lrt, struct rtentry **lrt0,
 		      const struct rtemu_addr *dst);

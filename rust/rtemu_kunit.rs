@@ -449,9 +449,19 @@ mod tests {
             Some(Event::Miss { err: None, .. })
         ));
         assert!(t.rtalloc1(&v4([10, 9, 9, 9]), false, 0, &mut ev).is_none());
-        // No report, no miss.
+        // No report, no miss; both unreachable (FreeBSD's rts_unreach).
         assert_eq!(ev.len(), 1);
-        assert_eq!(t.stats().misses, 1);
+        assert_eq!((t.stats().misses, t.stats().unreach), (1, 2));
+        // A family with no table: unreachable, and with report a miss
+        // that names only the family.
+        t.rtalloc1_no_table(1, true, &mut ev);
+        t.rtalloc1_no_table(17, false, &mut ev);
+        assert!(matches!(
+            ev.iter().nth(1),
+            Some(Event::MissFamily { family: 1 })
+        ));
+        assert_eq!(ev.len(), 2);
+        assert_eq!((t.stats().misses, t.stats().unreach), (2, 4));
         Ok(())
     }
 
@@ -876,6 +886,7 @@ mod tests {
         // up, which nothing reaches.
         assert_eq!(ev.len(), 0);
         assert_eq!((t.stats().clones, t.stats().misses), (0, 2));
+        assert_eq!(t.stats().unreach, 2);
         Ok(())
     }
 
@@ -1377,7 +1388,8 @@ mod tests {
             ev.iter().next(),
             Some(Event::Miss { dst, err: None }) if *dst == GW
         ));
-        assert_eq!(t.stats().misses, 1);
+        // A lookup that found nothing, as FreeBSD's rts_unreach counts it.
+        assert_eq!((t.stats().misses, t.stats().unreach), (1, 1));
         drop(ev);
         // Through a cloning route the lookup clones a host route for the
         // router, announced before the route itself, and held by it.

@@ -39,6 +39,8 @@ pub(crate) fn events(net: NetRef<'_>, events: &Events<'_>) {
                 // for the call.
                 unsafe { ffi::rtemu_trace_miss(net.as_ptr(), &CAddr::of(dst), err) };
             }
+            // The miss tracepoint's fields are an inet or inet6 address.
+            Event::MissFamily { .. } => {}
         }
     }
 }

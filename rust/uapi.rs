@@ -157,7 +157,8 @@ pub(crate) const RTEMU_A_ROUTE_ERROR: u16 = 20;
 pub(crate) const RTEMU_A_ROUTE_COUNT: u16 = 21;
 pub(crate) const RTEMU_A_ROUTE_NEW_VIA: u16 = 22;
 pub(crate) const RTEMU_A_ROUTE_FLAGS_MASK: u16 = 23;
-pub(crate) const RTEMU_A_ROUTE_MAX: u16 = 23;
+pub(crate) const RTEMU_A_ROUTE_SA_FAMILY: u16 = 24;
+pub(crate) const RTEMU_A_ROUTE_MAX: u16 = 24;
 
 // attribute-set stats
 pub(crate) const RTEMU_A_STATS_PAD: u16 = 1;
@@ -172,7 +173,8 @@ pub(crate) const RTEMU_A_STATS_LIFETIME_RUNS: u16 = 9;
 pub(crate) const RTEMU_A_STATS_WRITER_VISITS: u16 = 10;
 pub(crate) const RTEMU_A_STATS_WRITER_BATCH_MAX: u16 = 11;
 pub(crate) const RTEMU_A_STATS_EVENTS_LOST: u16 = 12;
-pub(crate) const RTEMU_A_STATS_MAX: u16 = 12;
+pub(crate) const RTEMU_A_STATS_UNREACH: u16 = 13;
+pub(crate) const RTEMU_A_STATS_MAX: u16 = 13;
 
 // operations
 pub(crate) const RTEMU_CMD_ROUTE_ADD: u8 = 1;

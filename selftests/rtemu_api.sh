@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 KO=${RTEMU_API_TEST_KO:-$RTEMU_ROOT/rtemu_api_test.ko}
+RTEMUCTL=${RTEMUCTL:-$RTEMU_ROOT/tools/target/debug/rtemuctl}
 SUITE=rtemu_api
 
 if [ ! -f "$KO" ]; then
@@ -40,16 +41,56 @@ for _ in $(seq 600); do
 	[ "$ns" != "$ours" ] && break
 	sleep 0.1
 done
+# A monitor of this namespace (the KUnit cases' own) sees the miss of
+# rtalloc1() of an AF_UNIX destination with report: its family's number
+# and no address. It listens once it prints a miss of ours.
+mon_file=$(mktemp)
+monitor_listens() {
+	local i
+	for i in $(seq 50); do
+		"$RTEMUCTL" route get 203.0.113.77 clone >/dev/null 2>&1
+		grep -q ' miss 203\.0\.113\.77 ' "$mon_file" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+mon=
+if [ -x "$RTEMUCTL" ]; then
+	"$RTEMUCTL" monitor resolve >"$mon_file" 2>&1 &
+	mon=$!
+	monitor_listens || { kill "$mon"; mon=; }
+fi
 kunit_module "$BSD_KO" rtemu_bsd_test rtemu_bsd rtemu_stays other_netns_pid="$other" || status=1
 kill "$other"
 wait "$other" 2>/dev/null
+unix_miss() {
+	local i
+	[ -n "$mon" ] || { echo "# the monitor did not start: $(cat "$mon_file")"; return 1; }
+	for i in $(seq 50); do
+		grep -qE '^[^ ]+ miss sa-family 1 error 0$' "$mon_file" && return 0
+		sleep 0.2
+	done
+	echo "# no miss of AF_UNIX (sa-family 1) in:"
+	sed 's/^/#   /' "$mon_file"
+	return 1
+}
+unix_miss
+unix_miss_status=$?
+[ -n "$mon" ] && { kill "$mon"; wait "$mon" 2>/dev/null; }
+rm -f "$mon_file"
 
 # A module that goes with its hook registered: rtemu unregisters the hook
 # first (a line in the log), and a change afterwards calls nothing of the
 # module that went (KASAN would see it, and rtemu_dmesg.sh fail).
 LEAK=${RTEMU_HOOK_LEAK_KO:-$RTEMU_ROOT/rtemu_hook_leak.ko}
 ktap_print_header
-ktap_set_plan 1
+ktap_set_plan 2
+if [ "$unix_miss_status" = 0 ]; then
+	ktap_test_pass "rtalloc1 of AF_UNIX with report: a miss-ntf with sa-family 1 and no addr"
+else
+	ktap_test_fail "rtalloc1 of AF_UNIX with report: a miss-ntf with sa-family 1 and no addr"
+	status=1
+fi
 leak_check() {
 	local calls
 	insmod "$LEAK" || return 1

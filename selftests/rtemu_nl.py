@@ -478,6 +478,42 @@ def miss_events(y):
 
 
 @test
+def unreach_counts_lookups_that_match_nothing(y):
+    # FreeBSD's rts_unreach: every rtalloc1 that matches nothing, with or
+    # without report (route-hold is rtalloc1(addr, 0, 0)); misses count
+    # only those with report, and failed clones, which are not unreachable.
+    clear(y)
+    # A route to the router: a clone's lookup of it (rt_setgate) hits.
+    add(y, '192.0.2.0', 24, '0.0.0.0')
+    add(y, '10.8.0.0', 16, '192.0.2.1', flags=['cloning'])
+    add(y, '10.7.0.0', 16, '10.7.0.1', flags=['cloning'])
+
+    def counts():
+        s = stats(y)
+        return s['unreach'], s['misses']
+
+    u, m = counts()
+    expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.9')
+    check(counts() == (u + 1, m), counts())
+    expect_err(ENETUNREACH, 'no route', get, y, '10.9.9.9', report=True)
+    check(counts() == (u + 2, m + 1), counts())
+    expect_err(ENETUNREACH, 'no route', get, y, '2001:db8:99::1', report=True)
+    check(counts() == (u + 3, m + 2), counts())
+    expect_err(ENETUNREACH, 'no route', y.do, 'route-hold', {'family': 'inet', 'addr': '10.9.9.9'})
+    check(counts() == (u + 4, m + 2), counts())
+    # Hits, a clone among them, count nothing.
+    get(y, '10.8.0.1')
+    get(y, '10.8.0.1', report=True)
+    get(y, '10.8.0.1', report=True, ignflags=['cloning'])
+    check(counts() == (u + 4, m + 2), counts())
+    # A failed clone (the parent's own router): its parent answers, a miss
+    # but not unreachable.
+    r = get(y, '10.7.0.1', report=True)
+    check(r['dst'] == '10.7.0.0' and r['prefix-len'] == 16, r)
+    check(counts() == (u + 4, m + 3), counts())
+
+
+@test
 def unprivileged_reads_but_cannot_change_or_clone(y):
     clear(y)
     add(y, '10.1.0.0', 16, '192.0.2.1', flags=['cloning'])

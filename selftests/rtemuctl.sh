@@ -345,10 +345,10 @@ t_stats() {
 	[ "$(head -n5 <<<"$OUT")" = "$want" ] && has "$OUT" '^ *misses: [0-9]+$' &&
 		has "$OUT" '^ *resolves: [0-9]+$' && has "$OUT" '^ *lifetime-runs: [0-9]+$' &&
 		has "$OUT" '^ *writer-visits: [0-9]+$' && has "$OUT" '^writer-batch-max: [0-9]+$' &&
-		has "$OUT" '^ *events-lost: 0$' ||
+		has "$OUT" '^ *events-lost: 0$' && has "$OUT" '^ *unreach: [0-9]+$' ||
 		fail "stats:" "$OUT" || return 1
 	run -j stats
-	has "$OUT" '^\{"routes-inet":2,"routes-inet6":1,"clones":1,"trash":0,"holds":0,"misses":[0-9]+,"resolves":[0-9]+,"lifetime-runs":[0-9]+,"writer-visits":[0-9]+,"writer-batch-max":[0-9]+,"events-lost":0\}$'
+	has "$OUT" '^\{"routes-inet":2,"routes-inet6":1,"clones":1,"trash":0,"holds":0,"misses":[0-9]+,"resolves":[0-9]+,"lifetime-runs":[0-9]+,"writer-visits":[0-9]+,"writer-batch-max":[0-9]+,"events-lost":0,"unreach":[0-9]+\}$'
 }
 
 # ----------------------------------------------------------------------- hold

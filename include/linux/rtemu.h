@@ -78,6 +78,10 @@ struct rtemu_rt_state {
  * to the family's listeners; @report may sleep (it takes the table's
  * writer lock), so pass 0 from atomic context. Without @report it never
  * sleeps: call it in process or softirq context, with interrupts enabled.
+ * As FreeBSD's, a lookup that matches nothing, or whose address family has
+ * no table (any but AF_INET and AF_INET6), counts in the table's unreach
+ * (rts_unreach); with @report it is a miss, whose miss-ntf for such a
+ * family carries only its number (sa-family).
  */
 struct rtentry *rtemu_rtalloc1(struct net *net, const struct sockaddr *dst,
 			       int report, u32 ignflags);
@@ -141,6 +145,22 @@ struct rtentry *rtemu_rt_gwroute(struct rtentry *rt);
  */
 int rtemu_rt_check(struct net *net, struct rtentry **lrt, struct rtentry **lrt0,
 		   const struct sockaddr *dst);
+
+/*
+ * FreeBSD's rtstat, per namespace: counters of @net's table, as stats-get
+ * reports them. unreach is rts_unreach: lookups (with or without report)
+ * that matched nothing or whose address family has no table; misses are
+ * lookups with report that missed (RTM_MISS: nothing matched, no table for
+ * the family, or a failed clone). Copies them to @st and returns 0, or
+ * -ENOENT without a table (@net NULL, or rtemu not set up in it). Never
+ * sleeps.
+ */
+struct rtemu_rtstat {
+	u64 unreach;
+	u64 misses;
+};
+
+int rtemu_rtstat(struct net *net, struct rtemu_rtstat *st);
 
 /*
  * Adds the route @dst/@plen via @gateway (NULL: none) with @flags (of

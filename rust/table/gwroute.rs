@@ -101,6 +101,7 @@ impl RouteTable {
         ev: &mut Events<'_>,
     ) -> Option<RtRef> {
         let Some(m) = self.gateway_match(gate) else {
+            self.unreach.fetch_add(1, Relaxed);
             self.miss(gate, None, ev);
             return None;
         };
@@ -160,6 +161,7 @@ impl RouteTable {
             }
             match self.gateway_match(&gateway) {
                 None => {
+                    self.unreach.fetch_add(1, Relaxed);
                     self.miss(&gateway, None, ev);
                     break Ok(None);
                 }

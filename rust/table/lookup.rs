@@ -119,6 +119,7 @@ impl RouteTable {
         ev: &mut Events<'_>,
     ) -> Result<Option<RtLocked>, TableError> {
         let Some(mut rt) = self.lookup_locked(dst) else {
+            self.unreach.fetch_add(1, Relaxed);
             if report {
                 self.miss(dst, None, ev);
             }
@@ -145,6 +146,7 @@ impl RouteTable {
         Ok(match self.resolve(dst, ignflags, ev) {
             Resolved::Found(rt) => Some(rt.lock()),
             Resolved::Nothing => {
+                self.unreach.fetch_add(1, Relaxed);
                 self.miss(dst, None, ev);
                 None
             }
@@ -188,6 +190,18 @@ impl RouteTable {
     pub(super) fn miss(&self, dst: &Addr, err: Option<Error>, ev: &mut Events<'_>) {
         self.misses.fetch_add(1, Relaxed);
         ev.push(Event::Miss { dst: *dst, err });
+    }
+
+    /// FreeBSD's `rtalloc1` of a destination whose address family has no
+    /// table here (`rt_tables[dst->sa_family] == NULL`): nothing is found;
+    /// it counts as unreachable and, with `report`, sends a miss that
+    /// carries only the family.
+    pub(crate) fn rtalloc1_no_table(&self, family: u16, report: bool, ev: &mut Events<'_>) {
+        self.unreach.fetch_add(1, Relaxed);
+        if report {
+            self.misses.fetch_add(1, Relaxed);
+            ev.push(Event::MissFamily { family });
+        }
     }
 
     /// RTM_RESOLVE for `dst`: looks up again under the writer lock, as

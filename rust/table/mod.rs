@@ -194,6 +194,7 @@ pub(crate) struct TableStats {
     pub(crate) writer_visits: u64,
     pub(crate) writer_batch_max: u32,
     pub(crate) events_lost: u64,
+    pub(crate) unreach: u64,
 }
 
 /// The entries a writer visits in one hold of the table's writer lock before
@@ -254,6 +255,9 @@ pub(crate) struct RouteTable {
     writer_batch_max: Atomic<u32>,
     /// Operations some of whose events were lost.
     events_lost: Atomic<u64>,
+    /// Lookups that matched nothing, or of a family with no table
+    /// (FreeBSD's `rts_unreach`); counted on the miss path only.
+    unreach: Atomic<u64>,
     /// Bumped by every change; dumps compare it to flag interruptions.
     generation: Atomic<u32>,
     limits: Limits,
@@ -284,6 +288,7 @@ impl RouteTable {
                 writer_visits: Atomic::new(0),
                 writer_batch_max: Atomic::new(0),
                 events_lost: Atomic::new(0),
+                unreach: Atomic::new(0),
                 generation: Atomic::new(0),
                 limits,
                 clock,
@@ -313,6 +318,7 @@ impl RouteTable {
             writer_visits: self.writer_visits.load(Relaxed),
             writer_batch_max: self.writer_batch_max.load(Relaxed),
             events_lost: self.events_lost.load(Relaxed),
+            unreach: self.unreach.load(Relaxed),
         }
     }
 

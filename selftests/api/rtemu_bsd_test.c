@@ -4,9 +4,10 @@
  * alone: KUnit tests of the ip_output() route cache, an entry held across
  * its route's delete, the RT_REMREF-to-zero idiom of ifa_ifwithroute(),
  * cloning through report, rt_key() and rt_mask(), rtrequest() and what it
- * refuses, a walk over the table (rnh_walktree), curvnet following
- * CURVNET_SET() into another namespace, and rt_check() finding the next hop
- * through rt_gwroute.
+ * refuses, what rts_unreach counts (a family with no table among it), a
+ * walk over the table (rnh_walktree), curvnet following CURVNET_SET() into
+ * another namespace, and rt_check() finding the next hop through
+ * rt_gwroute.
  * Built with make RTEMU_KUNIT=1; loading rtemu_bsd_test.ko (after
  * rtemu.ko) with other_netns_pid= set to a process in a network namespace
  * of its own runs them, on prefixes of 198.18.100.0/22 and
@@ -14,8 +15,10 @@
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/if_packet.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/un.h>
 #include <net/net_namespace.h>
 #include <rtemu/bsd/net/route.h>
 
@@ -220,6 +223,58 @@ static void report_clones_host_routes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_CLONING);
 	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask.sin_addr.s_addr);
 	RTFREE_LOCKED(rt);
+}
+
+/*
+ * rtalloc1() of an address family with no table (FreeBSD's "rnh == NULL":
+ * AF_UNIX here, and AF_PACKET, Linux's nearest to AF_LINK) finds nothing
+ * and counts in rts_unreach; with report it is a miss too (RTM_MISS, whose
+ * miss-ntf carries only the family: rtemu_api.sh's monitor checks it). A
+ * lookup that matches nothing counts the same; a hit counts nothing.
+ */
+static void unreach_counts_lookups_that_find_nothing(struct kunit *test)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/rtemu" };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = 1 };
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 101, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), dst = inet(198, 18, 101, 9);
+	struct sockaddr_in nowhere = inet(198, 18, 102, 250);
+	struct rtemu_rtstat before, after;
+	struct rtentry *rt;
+
+	KUNIT_ASSERT_EQ(test, rtemu_rtstat(curvnet, &before), 0);
+	KUNIT_EXPECT_NULL(test, rtalloc1(SA(&sun), 1, 0UL));
+	KUNIT_ASSERT_EQ(test, rtemu_rtstat(curvnet, &after), 0);
+	KUNIT_EXPECT_EQ(test, after.unreach, before.unreach + 1);
+	KUNIT_EXPECT_EQ(test, after.misses, before.misses + 1);
+
+	before = after;
+	KUNIT_EXPECT_NULL(test, rtalloc1(SA(&sll), 0, 0UL));
+	KUNIT_ASSERT_EQ(test, rtemu_rtstat(curvnet, &after), 0);
+	KUNIT_EXPECT_EQ(test, after.unreach, before.unreach + 1);
+	KUNIT_EXPECT_EQ(test, after.misses, before.misses);
+
+	before = after;
+	rt = rtalloc1(SA(&nowhere), 0, 0UL);
+	if (rt)
+		rtfree(rt);
+	KUNIT_ASSERT_NULL_MSG(test, rt, "a route to 198.18.102.250");
+	rt = rtalloc1(SA(&nowhere), 1, 0UL);
+	KUNIT_EXPECT_NULL(test, rt);
+	KUNIT_ASSERT_EQ(test, rtemu_rtstat(curvnet, &after), 0);
+	KUNIT_EXPECT_EQ(test, after.unreach, before.unreach + 2);
+	KUNIT_EXPECT_EQ(test, after.misses, before.misses + 1);
+
+	add_inet(test, &net, &gw, &mask, 0);
+	KUNIT_ASSERT_EQ(test, rtemu_rtstat(curvnet, &before), 0);
+	rt = rtalloc1(SA(&dst), 1, 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	rtfree(rt);
+	KUNIT_ASSERT_EQ(test, rtemu_rtstat(curvnet, &after), 0);
+	KUNIT_EXPECT_EQ(test, after.unreach, before.unreach);
+	KUNIT_EXPECT_EQ(test, after.misses, before.misses);
+
+	KUNIT_EXPECT_EQ(test, rtemu_rtstat(NULL, &after), -ENOENT);
 }
 
 /* rt_key() and rt_mask() of an IPv6 route, and a /48 through rtrequest. */
@@ -461,6 +516,7 @@ static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(a_held_entry_outlives_its_delete),
 	KUNIT_CASE(remref_to_zero_while_the_table_keeps_the_route),
 	KUNIT_CASE(report_clones_host_routes),
+	KUNIT_CASE(unreach_counts_lookups_that_find_nothing),
 	KUNIT_CASE(ipv6_keys_and_masks),
 	KUNIT_CASE(rtrequest_refusals),
 	KUNIT_CASE(walktree_visits_each_route_in_order),

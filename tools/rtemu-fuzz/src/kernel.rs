@@ -179,10 +179,16 @@ impl Kernel {
                 count: count.unwrap_or(u32::MAX),
             },
             Event::Resolve(r) => EventView::Resolve(self.event_route(r)),
-            Event::Miss { addr, error, .. } => EventView::Miss {
+            Event::Miss {
+                addr: Some(addr),
+                error,
+                ..
+            } => EventView::Miss {
                 addr: *addr,
                 errno: error.unwrap_or(0),
             },
+            // A family with no table: netlink cannot ask for one.
+            Event::Miss { addr: None, .. } => EventView::Unreadable(format!("{e:?}")),
             Event::Unknown(m) => EventView::Unreadable(format!("{m:?}")),
         }
     }

@@ -400,7 +400,9 @@ pub enum Cmd {
     ClearNtf,
     /// A clone of an RTF_XRESOLVE route awaits resolution (RTM_RESOLVE).
     ResolveNtf,
-    /// A lookup with report set failed (RTM_MISS).
+    /// A lookup with report set failed (RTM_MISS): nothing matched addr, or a clone failed (error).
+    /// A lookup of an address family rtemu has no table for (only through the in-kernel API)
+    /// carries sa-family instead of family and addr.
     MissNtf,
     /// A value the spec does not name, kept as received.
     Other(u8),
@@ -555,7 +557,8 @@ pub mod route_attr {
     pub const COUNT: u16 = 21;
     pub const NEW_VIA: u16 = 22;
     pub const FLAGS_MASK: u16 = 23;
-    pub const MAX: u16 = 23;
+    pub const SA_FAMILY: u16 = 24;
+    pub const MAX: u16 = 24;
 
     /// Every attribute of the set: id, name, type and the definition naming its values.
     pub const ATTRS: &[AttrSpec] = &[
@@ -697,6 +700,12 @@ pub mod route_attr {
             ty: AttrType::U32,
             enum_name: Some("route-flags"),
         },
+        AttrSpec {
+            id: SA_FAMILY,
+            name: "sa-family",
+            ty: AttrType::U32,
+            enum_name: None,
+        },
     ];
 
     /// The spec's name of attribute `id`.
@@ -742,7 +751,8 @@ pub enum RouteAttr {
     Report,
     /// rtalloc1's ignflags; only cloning and prcloning change anything.
     Ignflags(RouteFlags),
-    /// A destination address to look up.
+    /// A destination address to look up, or that a miss-ntf is about; absent from a miss-ntf of an
+    /// address family rtemu has no table for (see sa-family).
     Addr(IpAddr),
     /// A userspace reference held by route-hold.
     Handle(u64),
@@ -758,6 +768,10 @@ pub enum RouteAttr {
     /// The flags a route-change changes (FreeBSD's rtm_fmask): those set here take their value from
     /// flags, the others stay.
     FlagsMask(RouteFlags),
+    /// The sa_family of a miss-ntf's destination when rtemu has no table for that address family
+    /// (neither inet nor inet6; FreeBSD's rtalloc1 with rt_tables[af] NULL): family and addr are
+    /// then absent.
+    SaFamily(u32),
     /// An attribute the spec does not name, or one with NLA_F_NESTED or
     /// NLA_F_NET_BYTEORDER set (the spec gives no attribute these flags), kept as
     /// received.
@@ -790,6 +804,7 @@ impl Nla for RouteAttr {
             RouteAttr::Count(v) => v.wire_len(),
             RouteAttr::NewVia(v) => v.wire_len(),
             RouteAttr::FlagsMask(v) => v.wire_len(),
+            RouteAttr::SaFamily(v) => v.wire_len(),
             RouteAttr::Other(o) => o.value_len(),
         }
     }
@@ -819,6 +834,7 @@ impl Nla for RouteAttr {
             RouteAttr::Count(_) => route_attr::COUNT,
             RouteAttr::NewVia(_) => route_attr::NEW_VIA,
             RouteAttr::FlagsMask(_) => route_attr::FLAGS_MASK,
+            RouteAttr::SaFamily(_) => route_attr::SA_FAMILY,
             RouteAttr::Other(o) => o.kind(),
         }
     }
@@ -848,6 +864,7 @@ impl Nla for RouteAttr {
             RouteAttr::Count(v) => v.write(buf),
             RouteAttr::NewVia(v) => v.write(buf),
             RouteAttr::FlagsMask(v) => v.write(buf),
+            RouteAttr::SaFamily(v) => v.write(buf),
             RouteAttr::Other(o) => o.emit_value(buf),
         }
     }
@@ -889,6 +906,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for RouteAttr {
             route_attr::COUNT => RouteAttr::Count(read_value(v, "count")?),
             route_attr::NEW_VIA => RouteAttr::NewVia(read_value(v, "new-via")?),
             route_attr::FLAGS_MASK => RouteAttr::FlagsMask(read_value(v, "flags-mask")?),
+            route_attr::SA_FAMILY => RouteAttr::SaFamily(read_value(v, "sa-family")?),
             _ => RouteAttr::Other(UnknownAttr::from_buffer(buf)),
         })
     }
@@ -910,7 +928,8 @@ pub mod stats_attr {
     pub const WRITER_VISITS: u16 = 10;
     pub const WRITER_BATCH_MAX: u16 = 11;
     pub const EVENTS_LOST: u16 = 12;
-    pub const MAX: u16 = 12;
+    pub const UNREACH: u16 = 13;
+    pub const MAX: u16 = 13;
 
     /// Every attribute of the set: id, name, type and the definition naming its values.
     pub const ATTRS: &[AttrSpec] = &[
@@ -986,6 +1005,12 @@ pub mod stats_attr {
             ty: AttrType::Uint,
             enum_name: None,
         },
+        AttrSpec {
+            id: UNREACH,
+            name: "unreach",
+            ty: AttrType::Uint,
+            enum_name: None,
+        },
     ];
 
     /// The spec's name of attribute `id`.
@@ -1012,7 +1037,9 @@ pub enum StatsAttr {
     Trash(u32),
     /// Userspace references held through route-hold.
     Holds(u32),
-    /// Lookups with report set that found no route.
+    /// Lookups with report set that missed (FreeBSD's RTM_MISS): nothing matched, rtemu has no
+    /// table for their address family, or their clone failed. Each sent a miss-ntf unless rate-
+    /// limited.
     Misses(u64),
     /// Clones announced for userspace resolution.
     Resolves(u64),
@@ -1030,6 +1057,10 @@ pub enum StatsAttr {
     /// Operations some of whose events could not be recorded for want of memory: listeners got
     /// ENOBUFS, and in-kernel hooks missed them.
     EventsLost(u64),
+    /// Lookups (rtalloc1, with or without report: route-get, route-hold, the in-kernel API) that
+    /// matched nothing, or whose address family rtemu has no table for (FreeBSD's rts_unreach). A
+    /// failed clone is not one: its parent answers.
+    Unreach(u64),
     /// An attribute the spec does not name, or one with NLA_F_NESTED or
     /// NLA_F_NET_BYTEORDER set (the spec gives no attribute these flags), kept as
     /// received.
@@ -1051,6 +1082,7 @@ impl Nla for StatsAttr {
             StatsAttr::WriterVisits(v) => v.wire_len(),
             StatsAttr::WriterBatchMax(v) => v.wire_len(),
             StatsAttr::EventsLost(v) => v.wire_len(),
+            StatsAttr::Unreach(v) => v.wire_len(),
             StatsAttr::Other(o) => o.value_len(),
         }
     }
@@ -1069,6 +1101,7 @@ impl Nla for StatsAttr {
             StatsAttr::WriterVisits(_) => stats_attr::WRITER_VISITS,
             StatsAttr::WriterBatchMax(_) => stats_attr::WRITER_BATCH_MAX,
             StatsAttr::EventsLost(_) => stats_attr::EVENTS_LOST,
+            StatsAttr::Unreach(_) => stats_attr::UNREACH,
             StatsAttr::Other(o) => o.kind(),
         }
     }
@@ -1087,6 +1120,7 @@ impl Nla for StatsAttr {
             StatsAttr::WriterVisits(v) => v.write(buf),
             StatsAttr::WriterBatchMax(v) => v.write(buf),
             StatsAttr::EventsLost(v) => v.write(buf),
+            StatsAttr::Unreach(v) => v.write(buf),
             StatsAttr::Other(o) => o.emit_value(buf),
         }
     }
@@ -1113,6 +1147,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for StatsAttr {
                 StatsAttr::WriterBatchMax(read_value(v, "writer-batch-max")?)
             }
             stats_attr::EVENTS_LOST => StatsAttr::EventsLost(read_uint(v, "events-lost")?),
+            stats_attr::UNREACH => StatsAttr::Unreach(read_uint(v, "unreach")?),
             _ => StatsAttr::Other(UnknownAttr::from_buffer(buf)),
         })
     }

@@ -735,6 +735,9 @@ pub struct Stats {
     pub writer_visits: Option<u64>,
     pub writer_batch_max: Option<u32>,
     pub events_lost: Option<u64>,
+    /// Lookups that matched nothing or whose family has no table
+    /// (FreeBSD's `rts_unreach`).
+    pub unreach: Option<u64>,
     pub unknown: Vec<UnknownAttr>,
 }
 
@@ -752,6 +755,7 @@ impl Typed for Stats {
         a.extend(self.writer_visits.map(StatsAttr::WriterVisits));
         a.extend(self.writer_batch_max.map(StatsAttr::WriterBatchMax));
         a.extend(self.events_lost.map(StatsAttr::EventsLost));
+        a.extend(self.unreach.map(StatsAttr::Unreach));
         a.extend(self.unknown.iter().cloned().map(StatsAttr::Other));
         RtemuMessage {
             cmd: Cmd::StatsGet,
@@ -777,6 +781,7 @@ impl Typed for Stats {
                 StatsAttr::WriterVisits(v) => s.writer_visits = Some(*v),
                 StatsAttr::WriterBatchMax(v) => s.writer_batch_max = Some(*v),
                 StatsAttr::EventsLost(v) => s.events_lost = Some(*v),
+                StatsAttr::Unreach(v) => s.unreach = Some(*v),
                 StatsAttr::Other(o) => s.unknown.push(o.clone()),
             }
         }
@@ -819,7 +824,12 @@ pub enum Event {
     Resolve(Route),
     /// A lookup with report set failed (RTM_MISS).
     Miss {
-        addr: IpAddr,
+        /// The destination; `None` when its address family has no table
+        /// (then `sa_family` names it).
+        addr: Option<IpAddr>,
+        /// The destination's `sa_family`, for a family rtemu has no table
+        /// for (a lookup through the in-kernel API).
+        sa_family: Option<u32>,
         /// Positive errno of the failed lookup.
         error: Option<u32>,
         unknown: Vec<UnknownAttr>,
@@ -885,11 +895,17 @@ impl Typed for Event {
             }
             Event::Miss {
                 addr,
+                sa_family,
                 error,
                 unknown,
             } => {
-                let mut a = vec![RouteAttr::Family(Family::of(addr)), RouteAttr::Addr(*addr)];
+                let mut a = Vec::new();
+                if let Some(addr) = addr {
+                    a.push(RouteAttr::Family(Family::of(addr)));
+                    a.push(RouteAttr::Addr(*addr));
+                }
                 a.extend(error.map(RouteAttr::Error));
+                a.extend(sa_family.map(RouteAttr::SaFamily));
                 RtemuMessage::route(Cmd::MissNtf, with_unknown(a, unknown))
             }
             Event::Unknown(m) => m.clone(),
@@ -929,16 +945,24 @@ impl Typed for Event {
                     RouteAttr::Family(f) => Some(*f),
                     _ => None,
                 });
-                let addr = attrs
-                    .iter()
-                    .find_map(|a| match a {
-                        RouteAttr::Addr(x) => Some(*x),
-                        _ => None,
-                    })
-                    .ok_or("miss-ntf without addr")?;
-                check_family(family, &addr, "addr")?;
+                let addr = attrs.iter().find_map(|a| match a {
+                    RouteAttr::Addr(x) => Some(*x),
+                    _ => None,
+                });
+                let sa_family = attrs.iter().find_map(|a| match a {
+                    RouteAttr::SaFamily(f) => Some(*f),
+                    _ => None,
+                });
+                match &addr {
+                    Some(addr) => check_family(family, addr, "addr")?,
+                    None if sa_family.is_none() => {
+                        return Err("miss-ntf without addr or sa-family".into())
+                    }
+                    None => {}
+                }
                 Event::Miss {
                     addr,
+                    sa_family,
                     error: attrs.iter().find_map(|a| match a {
                         RouteAttr::Error(e) => Some(*e),
                         _ => None,

@@ -87,6 +87,7 @@ const A_REASON: u16 = 19;
 const A_ERROR: u16 = 20;
 const A_COUNT: u16 = 21;
 const A_NEW_VIA: u16 = 22;
+const A_SA_FAMILY: u16 = 24;
 
 /// Encode a typed request, compare with the hand-built bytes, decode the
 /// bytes back to the typed value, and re-encode the raw message.
@@ -474,6 +475,7 @@ fn stats_get_request_and_reply() {
         writer_visits: Some(1 << 33),
         writer_batch_max: Some(130),
         events_lost: Some(2),
+        unreach: Some(1 << 35),
         unknown: vec![],
     };
     let want = msg(
@@ -492,6 +494,7 @@ fn stats_get_request_and_reply() {
             u64a(10, 1 << 33),
             u32a(11, 130),
             u64a(12, 2),
+            u64a(13, 1 << 35),
         ],
     );
     check_reply(&s, 0, 16, &want);
@@ -561,7 +564,8 @@ fn event_clear_and_miss() {
         &msg(0, 0, 15, &[u8a(A_FAMILY, 2), u32a(A_COUNT, 3)]),
     );
     let ev = Event::Miss {
-        addr: ip("2001:db8::7"),
+        addr: Some(ip("2001:db8::7")),
+        sa_family: None,
         error: Some(113),
         unknown: vec![],
     };
@@ -580,6 +584,27 @@ fn event_clear_and_miss() {
             ],
         ),
     );
+    // A family with no table (AF_UNIX through the in-kernel API): its
+    // number, no family or addr.
+    let ev = Event::Miss {
+        addr: None,
+        sa_family: Some(1),
+        error: Some(0),
+        unknown: vec![],
+    };
+    check_reply(
+        &ev,
+        0,
+        0,
+        &msg(0, 0, 17, &[u32a(A_ERROR, 0), u32a(A_SA_FAMILY, 1)]),
+    );
+    // One with neither addr nor sa-family is malformed.
+    assert!(Event::from_message(
+        &RtemuMessage::decode(&msg(0, 0, 17, &[u32a(A_ERROR, 0)]))
+            .unwrap()
+            .1
+    )
+    .is_err());
 }
 
 #[test]

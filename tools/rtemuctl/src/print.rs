@@ -362,7 +362,8 @@ pub fn stats(s: &Stats) -> Record {
         .opt_num("lifetime-runs", s.lifetime_runs)
         .opt_num("writer-visits", s.writer_visits)
         .opt_num("writer-batch-max", s.writer_batch_max.map(u64::from))
-        .opt_num("events-lost", s.events_lost);
+        .opt_num("events-lost", s.events_lost)
+        .opt_num("unreach", s.unreach);
     unknown_fields(rec, &s.unknown)
 }
 
@@ -397,13 +398,17 @@ pub fn event(time_ns: u64, e: &Event) -> Record {
         }
         Event::Miss {
             addr,
+            sa_family,
             error,
             unknown,
         } => {
-            let rec = head
-                .str("addr", addr)
-                .bare(3)
-                .opt_num("error", error.map(u64::from));
+            // A family with no table has no address to show: its number.
+            let rec = match addr {
+                Some(addr) => head.str("addr", addr).bare(3),
+                None => head.bare(2),
+            }
+            .opt_num("sa-family", sa_family.map(u64::from))
+            .opt_num("error", error.map(u64::from));
             let rec = match error {
                 Some(e) if *e != 0 => rec.str("error-msg", rtemu::error::strerror(*e as i32)),
                 _ => rec,
@@ -661,6 +666,7 @@ expires-left: 4m59s
             writer_visits: Some(120),
             writer_batch_max: Some(7),
             events_lost: Some(0),
+            unreach: Some(11),
             unknown: vec![UnknownAttr {
                 kind: 30,
                 value: vec![1, 0, 0, 0],
@@ -673,13 +679,14 @@ expires-left: 4m59s
         );
         assert!(
             out.ends_with(
-                "   lifetime-runs: 4\n   writer-visits: 120\nwriter-batch-max: 7\n     events-lost: 0\n          attr30: 01000000\n"
+                "   lifetime-runs: 4\n   writer-visits: 120\nwriter-batch-max: 7\n     events-lost: 0\n         unreach: 11\n          attr30: 01000000\n"
             ),
             "{out}"
         );
         let j: Json =
             serde_json::from_str(&Printer { json: true }.one(&stats(&s), Style::Block)).unwrap();
         assert_eq!(j["misses"], 10);
+        assert_eq!(j["unreach"], 11);
         assert_eq!(j["lifetime-runs"], 4);
         assert_eq!(j["writer-visits"], 120);
         assert_eq!(j["attr30"], "01000000");
@@ -726,13 +733,28 @@ expires-left: 4m59s
             p.stream(&event(
                 t,
                 &Event::Miss {
-                    addr: "10.9.9.9".parse().unwrap(),
+                    addr: Some("10.9.9.9".parse().unwrap()),
+                    sa_family: None,
                     error: Some(libc_ehostunreach()),
                     unknown: vec![]
                 }
             )),
             "2026-01-01T00:00:00.005Z miss 10.9.9.9 error 113 error-msg No route to host\n"
         );
+        let unix = Event::Miss {
+            addr: None,
+            sa_family: Some(1),
+            error: Some(0),
+            unknown: vec![],
+        };
+        assert_eq!(
+            p.stream(&event(t, &unix)),
+            "2026-01-01T00:00:00.005Z miss sa-family 1 error 0\n"
+        );
+        let j: Json =
+            serde_json::from_str(&Printer { json: true }.stream(&event(t, &unix))).unwrap();
+        assert_eq!(j["sa-family"], 1);
+        assert!(j.get("addr").is_none(), "{j}");
         assert_eq!(
             p.stream(&marker(t, "resync")),
             "2026-01-01T00:00:00.005Z resync\n"

@@ -82,7 +82,10 @@ static inline void rtemu_bsd_vnet_frame_end(struct rtemu_vnet_frame *frame)
 
 /*
  * struct rtentry *rtalloc1(struct sockaddr *dst, int report, u_long ignflags):
- * locked and referenced, or NULL (also without a namespace).
+ * locked and referenced, or NULL (also without a namespace). As FreeBSD's,
+ * a lookup that finds nothing counts in rts_unreach, one of an address
+ * family with no table (rt_tables[af] NULL: any but AF_INET and AF_INET6)
+ * too, and with report is an RTM_MISS; rtemu_rtstat() reads both counters.
  */
 #define rtalloc1(dst, report, ignflags)	rtemu_rtalloc1(curvnet, (dst), (report), (ignflags))
 /*
