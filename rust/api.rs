@@ -464,9 +464,11 @@ unsafe extern "C" fn rtemu_rs_rt_check(
     let Some(st) = (unsafe { state(net) }) else {
         return ENOENT.to_errno();
     };
-    // SAFETY: `lrt0` is valid for reads, and the caller gives its entry's
-    // reference to this call until it is written back below.
-    let Some(mut rt0) = (unsafe { RtRef::from_c(*lrt0) }) else {
+    // SAFETY: `lrt0` is valid for reads (safety requirements).
+    let held = unsafe { *lrt0 };
+    // SAFETY: `*lrt0` is an entry pointer the caller holds a reference on,
+    // which it gives to this call until it is written back below.
+    let Some(mut rt0) = (unsafe { RtRef::from_c(held) }) else {
         kernel::warn_on!(true);
         return EINVAL.to_errno();
     };

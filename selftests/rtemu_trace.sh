@@ -26,7 +26,7 @@ if [ ! -d "$TRACEFS/events/rtemu" ]; then
 	ktap_skip_all "no tracefs events (CONFIG_EVENT_TRACING)"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 24
+ktap_set_plan 25
 
 T=$(mktemp -d /tmp/rtemu-trace.XXXXXX)
 # The filtered view of the second sequence.

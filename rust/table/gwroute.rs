@@ -3,16 +3,18 @@
 //! FreeBSD's `rt_gwroute`: a route through a router holds the route its
 //! lookup of the router found (`rt_setgate` -> `rtalloc1(gate, 1, 0)`), so a
 //! cloning match clones a host route for the router and a miss is reported;
-//! `rt_check` refreshes it when it is missing or down. A clone looks up its
-//! own router in turn, so one lookup can make a chain of clones, which is
-//! made here without recursion and stops at [`MAX_GWROUTE_DEPTH`] lookups.
+//! `rt_check` (`lookup`) refreshes it when it is missing or down. This is
+//! also where RTM_RESOLVE makes clones and calls the resolve hook for them:
+//! a clone looks its own router up in turn, so one lookup can make a chain
+//! of clones, which is made here without recursion and stops at
+//! [`MAX_GWROUTE_DEPTH`] lookups.
 
 use kernel::{prelude::*, sync::atomic::Relaxed};
 
-use super::{lifetimes::clone_due, lookup::would_clone, via_itself, RouteTable, TableError};
+use super::{lifetimes::clone_due, via_itself, RouteTable, TableError};
 use crate::{
     addr::{Addr, Prefix},
-    entry::{clone_flags, flags::*, RouteInfo, RtEntry, RtLocked, RtRef, RtState},
+    entry::{clone_flags, clones, flags::*, RouteInfo, RtEntry, RtLocked, RtRef, RtState},
     event::{DeleteReason, Event, Events},
     table::WriterState,
 };
@@ -30,6 +32,32 @@ const CHAIN_MAX: usize = MAX_GWROUTE_DEPTH as usize + 1;
 /// The events a chain of router lookups may record: a clone and a miss per
 /// lookup. Made room for before the writer lock is taken.
 pub(super) const GWROUTE_EVENTS: usize = 2 * CHAIN_MAX;
+
+/// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
+/// `ifa_rtrequest(RTM_RESOLVE, ...)`), with no lock held. It gets a
+/// [`Lookup`], which can only look up without `report`, so it cannot clone
+/// again and recurse.
+pub(crate) type ResolveHook = fn(&Lookup<'_>, &RtRef);
+
+/// Lookups without `report` for the resolve hook.
+#[allow(
+    dead_code,
+    reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
+)]
+pub(crate) struct Lookup<'t> {
+    table: &'t RouteTable,
+}
+
+impl Lookup<'_> {
+    /// `rtalloc1(dst, 0, 0)`.
+    #[allow(
+        dead_code,
+        reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
+    )]
+    pub(crate) fn rtalloc1(&self, dst: &Addr) -> Option<RtLocked> {
+        self.table.lookup_locked(dst)
+    }
+}
 
 /// Clones made under the writer lock whose resolve hook (FreeBSD's
 /// `ifa_rtrequest(RTM_RESOLVE, ...)`) is called once the lock is let go.
@@ -61,7 +89,7 @@ impl NewClones {
             return;
         };
         for rt in self.made.iter_mut().filter_map(Option::take) {
-            hook(&super::Lookup { table }, &rt);
+            hook(&Lookup { table }, &rt);
         }
     }
 }
@@ -267,80 +295,10 @@ impl RouteTable {
         }
         Ok(clone)
     }
+}
 
-    /// FreeBSD's `rt_check(&rt, &rt0, dst)` for a layer-2 output path:
-    /// `rt0` is the caller's referenced route to `dst`; if it left its table,
-    /// `dst` is looked up again with `report` and the caller's reference
-    /// moves to the new route (FreeBSD leaves `*lrt0` unreferenced). For a
-    /// route through a router, its `rt_gwroute` is refreshed with
-    /// `rtalloc1(gateway, 1, 0)` when missing or down. Returns the route to
-    /// the next hop (`rt_gwroute`, or `rt0` itself), locked and referenced;
-    /// `EHOSTUNREACH` when a lookup finds nothing, and for an
-    /// `RTF_REJECT` next hop whose deadline has not passed `EHOSTDOWN` (the
-    /// route itself) or `EHOSTUNREACH` (its router's). May sleep when it
-    /// looks up.
-    pub(crate) fn rt_check(
-        &self,
-        rt0: &mut RtRef,
-        dst: &Addr,
-        ev: &mut Events<'_>,
-    ) -> Result<RtLocked, TableError> {
-        if !rt0.entry().is_up() {
-            let found = self
-                .rtalloc1(dst, true, 0, ev)
-                .ok_or(TableError::Unreachable)?;
-            *rt0 = found.unlock();
-        }
-        let (gateway, flags, gwroute) = {
-            let s = rt0.entry().lock_state();
-            (s.gateway, s.flags, s.gwroute.as_ref().map(RtRef::addref))
-        };
-        let next_hop = if flags & RTF_GATEWAY == 0 {
-            rt0.addref()
-        } else {
-            match gwroute.filter(|gw| gw.entry().is_up()) {
-                Some(gw) => gw,
-                None => self.refresh_gwroute(rt0, &gateway, ev)?,
-            }
-        };
-        let mut next_hop = next_hop.lock();
-        let rejects = {
-            let s = next_hop.state();
-            let now = self.clock.boot_ns();
-            s.flags & RTF_REJECT != 0 && s.expires().is_none_or(|e| now < e.boot_ns)
-        };
-        if rejects {
-            let itself = core::ptr::eq(rt0.entry(), next_hop.entry());
-            return Err(if itself {
-                TableError::HostDown
-            } else {
-                TableError::Unreachable
-            });
-        }
-        Ok(next_hop)
-    }
-
-    /// `rt_check`'s lookup of `rt0`'s router, whose `rt_gwroute` is missing
-    /// or down: the result replaces it, unless `rt0` left its table
-    /// meanwhile (its reference was released then, and is not taken again)
-    /// or another `rt_check` refreshed it first.
-    fn refresh_gwroute(
-        &self,
-        rt0: &RtRef,
-        gateway: &Addr,
-        ev: &mut Events<'_>,
-    ) -> Result<RtRef, TableError> {
-        let found = self.rtalloc1(gateway, true, 0, ev).map(RtLocked::unlock);
-        let replaced = {
-            let mut s = rt0.entry().lock_state();
-            let fresh = s.gwroute.as_ref().is_some_and(|gw| gw.entry().is_up());
-            if rt0.entry().is_up() && !fresh {
-                core::mem::replace(&mut s.gwroute, found.as_ref().map(RtRef::addref))
-            } else {
-                None
-            }
-        };
-        drop(replaced);
-        found.ok_or(TableError::Unreachable)
-    }
+/// Whether a lookup with `report` that matches `rt` (with `flags`) clones
+/// from it; a host route has nothing to clone: it is the answer.
+pub(super) fn would_clone(rt: &RtEntry, flags: u32, ignflags: u32) -> bool {
+    clones(flags, ignflags) && !rt.prefix().is_host()
 }

@@ -7,22 +7,16 @@
 use kernel::{prelude::*, sync::atomic::Relaxed};
 
 use super::{
-    gwroute::{NewClones, GWROUTE_EVENTS},
+    gwroute::{would_clone, NewClones, GWROUTE_EVENTS},
     paths::PathRef,
     RouteTable, TableError,
 };
 use crate::{
     addr::Addr,
-    entry::{clones, RtEntry, RtLocked, RtRef},
+    entry::{flags::*, RtLocked, RtRef},
     event::{Event, Events},
     platform::RcuGuard,
 };
-
-/// A hook called for each new clone that is not `RTF_XRESOLVE` (FreeBSD's
-/// `ifa_rtrequest(RTM_RESOLVE, ...)`), with no lock held. It gets a
-/// [`Lookup`], which can only look up without `report`, so it cannot clone
-/// again and recurse.
-pub(crate) type ResolveHook = fn(&Lookup<'_>, &RtRef);
 
 /// What RTM_RESOLVE found under the writer lock.
 pub(super) enum Resolved {
@@ -34,26 +28,6 @@ pub(super) enum Resolved {
     Nothing,
     /// Cloning failed: the parent it would have come from.
     Failed(TableError, RtRef),
-}
-
-/// Lookups without `report` for the resolve hook.
-#[allow(
-    dead_code,
-    reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
-)]
-pub(crate) struct Lookup<'t> {
-    pub(super) table: &'t RouteTable,
-}
-
-impl Lookup<'_> {
-    /// `rtalloc1(dst, 0, 0)`.
-    #[allow(
-        dead_code,
-        reason = "the in-kernel resolve hook (FreeBSD's ifa_rtrequest); the KUnit suite installs one"
-    )]
-    pub(crate) fn rtalloc1(&self, dst: &Addr) -> Option<RtLocked> {
-        self.table.lookup_locked(dst)
-    }
 }
 
 /// FreeBSD's `struct route` for IPv4: a destination and a cached entry.
@@ -77,19 +51,6 @@ impl Route {
 }
 
 impl RouteTable {
-    /// The longest match for `dst`, referenced and locked, its use
-    /// counted. A match that leaves the table meanwhile, held by nothing, is
-    /// a miss.
-    pub(super) fn lookup_locked(&self, dst: &Addr) -> Option<RtLocked> {
-        let rt = {
-            let g = RcuGuard::new();
-            self.lookup_rcu(dst, &g)?.to_arc()?
-        };
-        let mut rt = RtRef::from_arc(rt).lock();
-        rt.note_use();
-        Some(rt)
-    }
-
     /// FreeBSD's `rtalloc1(dst, report, ignflags)`: the longest match,
     /// locked and referenced, cloning a host route from an `RTF_CLONING`
     /// match when `report` is set and cloning is not ignored. `report` off
@@ -187,11 +148,6 @@ impl RouteTable {
         self.rtalloc_ign(ro, 0, ev)
     }
 
-    pub(super) fn miss(&self, dst: &Addr, err: Option<Error>, ev: &mut Events<'_>) {
-        self.misses.fetch_add(1, Relaxed);
-        ev.push(Event::Miss { dst: *dst, err });
-    }
-
     /// FreeBSD's `rtalloc1` of a destination whose address family has no
     /// table here (`rt_tables[dst->sa_family] == NULL`): nothing is found;
     /// it counts as unreachable and, with `report`, sends a miss that
@@ -237,10 +193,80 @@ impl RouteTable {
         made.call_hooks(self);
         resolved
     }
-}
 
-/// Whether a lookup with `report` that matches `rt` (with `flags`) clones
-/// from it; a host route has nothing to clone: it is the answer.
-pub(super) fn would_clone(rt: &RtEntry, flags: u32, ignflags: u32) -> bool {
-    clones(flags, ignflags) && !rt.prefix().is_host()
+    /// FreeBSD's `rt_check(&rt, &rt0, dst)` for a layer-2 output path:
+    /// `rt0` is the caller's referenced route to `dst`; if it left its table,
+    /// `dst` is looked up again with `report` and the caller's reference
+    /// moves to the new route (FreeBSD leaves `*lrt0` unreferenced). For a
+    /// route through a router, its `rt_gwroute` is refreshed with
+    /// `rtalloc1(gateway, 1, 0)` when missing or down. Returns the route to
+    /// the next hop (`rt_gwroute`, or `rt0` itself), locked and referenced;
+    /// `EHOSTUNREACH` when a lookup finds nothing, and for an
+    /// `RTF_REJECT` next hop whose deadline has not passed `EHOSTDOWN` (the
+    /// route itself) or `EHOSTUNREACH` (its router's). May sleep when it
+    /// looks up.
+    pub(crate) fn rt_check(
+        &self,
+        rt0: &mut RtRef,
+        dst: &Addr,
+        ev: &mut Events<'_>,
+    ) -> Result<RtLocked, TableError> {
+        if !rt0.entry().is_up() {
+            let found = self
+                .rtalloc1(dst, true, 0, ev)
+                .ok_or(TableError::Unreachable)?;
+            *rt0 = found.unlock();
+        }
+        let (gateway, flags, gwroute) = {
+            let s = rt0.entry().lock_state();
+            (s.gateway, s.flags, s.gwroute.as_ref().map(RtRef::addref))
+        };
+        let next_hop = if flags & RTF_GATEWAY == 0 {
+            rt0.addref()
+        } else {
+            match gwroute.filter(|gw| gw.entry().is_up()) {
+                Some(gw) => gw,
+                None => self.refresh_gwroute(rt0, &gateway, ev)?,
+            }
+        };
+        let mut next_hop = next_hop.lock();
+        let rejects = {
+            let s = next_hop.state();
+            let now = self.clock.boot_ns();
+            s.flags & RTF_REJECT != 0 && s.expires().is_none_or(|e| now < e.boot_ns)
+        };
+        if rejects {
+            let itself = core::ptr::eq(rt0.entry(), next_hop.entry());
+            return Err(if itself {
+                TableError::HostDown
+            } else {
+                TableError::Unreachable
+            });
+        }
+        Ok(next_hop)
+    }
+
+    /// `rt_check`'s lookup of `rt0`'s router, whose `rt_gwroute` is missing
+    /// or down: the result replaces it, unless `rt0` left its table
+    /// meanwhile (its reference was released then, and is not taken again)
+    /// or another `rt_check` refreshed it first.
+    fn refresh_gwroute(
+        &self,
+        rt0: &RtRef,
+        gateway: &Addr,
+        ev: &mut Events<'_>,
+    ) -> Result<RtRef, TableError> {
+        let found = self.rtalloc1(gateway, true, 0, ev).map(RtLocked::unlock);
+        let replaced = {
+            let mut s = rt0.entry().lock_state();
+            let fresh = s.gwroute.as_ref().is_some_and(|gw| gw.entry().is_up());
+            if rt0.entry().is_up() && !fresh {
+                core::mem::replace(&mut s.gwroute, found.as_ref().map(RtRef::addref))
+            } else {
+                None
+            }
+        };
+        drop(replaced);
+        found.ok_or(TableError::Unreachable)
+    }
 }

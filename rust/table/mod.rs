@@ -16,8 +16,9 @@
 //! [`RouteTable`] in parts, each using only those before it: `paths` (a
 //! prefix's paths, published in one step), `retire` (how a route leaves),
 //! `lifetimes`, `fixchange` (`rt_fixchange`), `remove` (by prefix, by
-//! address, clear), `lookup` (`rtalloc1` and RTM_RESOLVE's clone) and
-//! `write` (add, change).
+//! address, clear), `gwroute` (RTM_RESOLVE's clones and the lookups of
+//! routers that make them, `rt_gwroute`), `lookup` (`rtalloc1`, `rt_check`)
+//! and `write` (add, change).
 
 use kernel::{
     new_mutex,
@@ -65,12 +66,12 @@ mod remove;
 mod retire;
 mod write;
 
-pub(crate) use lookup::ResolveHook;
+pub(crate) use gwroute::ResolveHook;
 #[allow(
     unused_imports,
     reason = "the in-kernel rtalloc(9) API; the KUnit suite uses it"
 )]
-pub(crate) use lookup::{Lookup, Route};
+pub(crate) use {gwroute::Lookup, lookup::Route};
 
 /// Why the table refused an operation. Each is one errno on the wire
 /// ([`Error::from`]); the request handlers say which attribute is at fault.
@@ -361,6 +362,13 @@ impl RouteTable {
 
     fn changed(&self) {
         self.generation.fetch_add(1, Relaxed);
+    }
+
+    /// A lookup with `report` found nothing, or could not clone: a miss
+    /// event, counted.
+    pub(super) fn miss(&self, dst: &Addr, err: Option<Error>, ev: &mut Events<'_>) {
+        self.misses.fetch_add(1, Relaxed);
+        ev.push(Event::Miss { dst: *dst, err });
     }
 
     /// Counts one entry a writer's walk visited, in the table and in the

@@ -9,7 +9,7 @@ use kernel::{prelude::*, sync::atomic::Relaxed};
 use super::{RouteTable, TableError};
 use crate::{
     addr::{Addr, Af, Prefix},
-    entry::{OtherPaths, RtArc, RtEntry},
+    entry::{OtherPaths, RtArc, RtEntry, RtLocked, RtRef},
     platform::{AllocError, RVec, RcuArc, RcuGuard, RcuRef},
     trie::{Key, Trie, WriteTxn},
 };
@@ -119,6 +119,19 @@ impl RouteTable {
             .lookup(AfKey::of(dst), g)
             .map(|(_, _, first)| first))?;
         Some(Paths::of(first, g).chosen())
+    }
+
+    /// The longest match for `dst`, referenced and locked, its use
+    /// counted. A match that leaves the table meanwhile, held by nothing, is
+    /// a miss.
+    pub(super) fn lookup_locked(&self, dst: &Addr) -> Option<RtLocked> {
+        let rt = {
+            let g = RcuGuard::new();
+            self.lookup_rcu(dst, &g)?.to_arc()?
+        };
+        let mut rt = RtRef::from_arc(rt).lock();
+        rt.note_use();
+        Some(rt)
     }
 
     /// The set of paths of exactly `prefix`, under `g`.

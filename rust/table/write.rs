@@ -204,7 +204,7 @@ impl RouteTable {
         via: Option<&Addr>,
         change: RouteChange,
         gwroute: Option<RtRef>,
-        mut superseded: Option<&mut SupersededRoom>,
+        superseded: Option<&mut SupersededRoom>,
         lifetimes_room: Option<LifetimesRoom>,
         mut writer: WriterGuard<'a>,
         ev: &mut Events<'_>,
@@ -280,7 +280,7 @@ impl RouteTable {
         // prefix that came from a route no more specific: another path of
         // the same prefix.
         if change.gateway.is_some() {
-            writer = self.retire_superseded(&rt, writer, &mut batch, superseded.as_deref_mut(), ev);
+            writer = self.retire_superseded(&rt, writer, &mut batch, superseded, ev);
         }
         self.end_hold(batch);
         drop(writer);

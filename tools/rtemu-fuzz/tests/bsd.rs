@@ -270,7 +270,10 @@ fn rt_setgate_on_change_retires_the_routes_own_clones() {
         change(&mut m, "10.0.0.0", 24, Some("192.0.2.1"), None),
         Reply::Ok
     );
-    assert_eq!(kinds(&mut m), vec!["change 10.0.0.0/24", "miss 192.0.2.1 0"]);
+    assert_eq!(
+        kinds(&mut m),
+        vec!["change 10.0.0.0/24", "miss 192.0.2.1 0"]
+    );
     assert_eq!(m.stats().clones, 0);
 }
 

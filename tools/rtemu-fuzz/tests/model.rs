@@ -470,10 +470,7 @@ fn max_routes_is_enospc_and_a_failed_clone_returns_the_parent() {
     m.take_events();
     assert_eq!(route(get(&mut m, "10.1.2.3", true, None)).plen, 16);
     // The clone looked its router up, then found no room.
-    assert_eq!(
-        kinds(&mut m),
-        ["miss 10.1.2.3 ENOSPC", "miss 192.0.2.1 0"]
-    );
+    assert_eq!(kinds(&mut m), ["miss 10.1.2.3 ENOSPC", "miss 192.0.2.1 0"]);
 }
 
 #[test]
