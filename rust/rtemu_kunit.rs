@@ -118,6 +118,13 @@ mod tests {
         LIVE_ENTRIES.load(Relaxed)
     }
 
+    /// Drops `t` and checks that every entry made since `base` was freed.
+    fn assert_all_freed(t: Arc<RouteTable>, base: i64) {
+        drop(t);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+    }
+
     fn table() -> Arc<RouteTable> {
         RouteTable::new(LIMITS, &CLOCK, Hooks::default()).expect("table")
     }
@@ -248,9 +255,7 @@ mod tests {
         assert_eq!(held.entry().prefix().len(), 8);
         drop(held);
         assert_eq!(t.stats().trash, 0);
-        drop(t);
-        rcu_drain();
-        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        assert_all_freed(t, base);
         Ok(())
     }
 
@@ -382,9 +387,7 @@ mod tests {
         drop(clone);
         assert_eq!(t.stats().trash, 0);
         drop(ev);
-        drop(t);
-        rcu_drain();
-        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        assert_all_freed(t, base);
         Ok(())
     }
 
@@ -1373,9 +1376,7 @@ mod tests {
         assert_eq!(t.stats().trash, 1);
         remove(&t, v4([10, 1, 0, 0]), 16)?;
         assert_eq!(t.stats().trash, 0);
-        drop(t);
-        rcu_drain();
-        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        assert_all_freed(t, base);
         Ok(())
     }
 
@@ -1442,9 +1443,7 @@ mod tests {
         assert!(t.stats().trash > 0);
         t.destroy(&mut Events::new());
         assert_eq!(t.stats().trash, 0);
-        drop(t);
-        rcu_drain();
-        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
+        assert_all_freed(t, base);
         Ok(())
     }
 
