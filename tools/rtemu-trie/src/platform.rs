@@ -3,7 +3,7 @@
 //! Host seam for `rust/trie.rs`: the same API as the kernel's `rust/platform.rs`, built on
 //! `std` and crossbeam-epoch.
 //!
-//! The RCU objects ([`RcuArc`], [`RcuRef`], [`TrieValue`] and the trie's nodes: [`NodeTree`],
+//! The RCU objects ([`RcuArc`], [`RcuRef`](rcu_node::RcuRef), [`TrieValue`] and the trie's nodes: [`NodeTree`],
 //! [`NodeRef`], [`OwnedNode`], [`TreeWriter`]) are the kernel's own source, `rust/rcu_node.rs`,
 //! included here as in the kernel; this file gives them what differs (see "The seam" below):
 //!
@@ -18,10 +18,7 @@
 use std::alloc::Layout;
 use std::cell::Cell;
 use std::marker::PhantomData;
-use std::ptr::{
-    self,
-    NonNull, //
-};
+use std::ptr::NonNull;
 use std::sync::atomic::{
     AtomicUsize,
     Ordering, //
@@ -125,7 +122,6 @@ pub(crate) use rcu_node::{
     NodeTree,
     OwnedNode,
     RcuArc,
-    RcuRef,
     TreeWriter,
     TrieValue, //
 };
@@ -220,13 +216,5 @@ impl<T> RcuArc<T> {
     #[allow(dead_code, reason = "tests/lifetimes.rs reads it")]
     pub(crate) fn count(this: &Self) -> usize {
         this.inner().refs.load(Ordering::Acquire)
-    }
-}
-
-impl<T> RcuRef<'_, T> {
-    /// Whether `arc` counts this object.
-    #[allow(dead_code, reason = "the kernel's seam has it; its table uses it")]
-    pub(crate) fn is(self, arc: &RcuArc<T>) -> bool {
-        ptr::eq(self.inner, arc.ptr.as_ptr())
     }
 }
