@@ -668,13 +668,15 @@ impl BsdModel {
             flags = (flags | HOST) & !CLONING;
         }
         let flags = UP | flags | self.deprecated(preferred);
+        // makeroute: rt_setgate (EADDRNOTAVAIL, rt_gwroute), before
+        // rnh_addaddr looks at the tree: a clone the router's lookup makes
+        // at dst is in the way like any other.
+        let gwroute = self.setgate_new(flags, dst, via)?;
         // rtemu's multipath (README model): the same prefix and router
         // again is EEXIST; another router is another path.
         let paths = self.tree.get(&(*dst, plen)).cloned().unwrap_or_default();
         let (clones, routes): (Vec<Id>, Vec<Id>) =
             paths.iter().partition(|i| self.rts[i].parent.is_some());
-        // makeroute: rt_setgate (EADDRNOTAVAIL, rt_gwroute).
-        let gwroute = self.setgate_new(flags, dst, via)?;
         // rnh_addaddr fails and no clone is in the way: EEXIST; then
         // rtemu's max_routes (README model), where rtemu checks it
         // (FreeBSD's nearest, uma_zalloc's ENOBUFS, would come first). The

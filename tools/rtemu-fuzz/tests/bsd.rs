@@ -480,3 +480,44 @@ fn with_the_known_deviations_it_agrees_with_the_readme_model() {
         assert!(n > 0, "{} never consulted", d.name());
     }
 }
+
+fn add_op(dst: &str, plen: u8, via: &str, flags: u32) -> Op {
+    let dst = ip(dst);
+    Op::Add(AddReq {
+        family: Family::of(&dst),
+        dst,
+        plen,
+        via: ip(via),
+        flags,
+        preferred: None,
+        expires: None,
+    })
+}
+
+#[test]
+fn an_add_replaces_the_clone_its_own_routers_lookup_made() {
+    // Found by a 1M-operation fuzz run: rtrequest1's makeroute runs
+    // rt_setgate before rnh_addaddr, so a clone that the lookup of the new
+    // route's router makes at the new route's own key is in the way, and
+    // rtexpunge'd like any other. Here 192.0.2.1's clone (through the
+    // default route) looks up its router 10.0.0.1, which clones
+    // 10.0.0.1/32 from the /23: the very route being added.
+    let ops = [
+        add_op("0.0.0.0", 0, "10.0.0.1", CLONING | XRESOLVE | STATIC),
+        add_op("10.0.0.0", 23, "10.0.0.5", CLONING),
+        add_op("10.0.0.1", 32, "192.0.2.1", CLONING),
+    ];
+    let mut readme = Model::new();
+    assert_eq!(check_sequence(&mut readme, &[&known()], &ops), Ok(None));
+    let mut m = strict();
+    m.apply(&ops[0]);
+    m.apply(&ops[1]);
+    m.take_events();
+    assert_eq!(m.apply(&ops[2]), Reply::Ok);
+    let at_dst: Vec<_> = list(&mut m)
+        .into_iter()
+        .filter(|r| (r.0, r.1) == (ip("10.0.0.1"), 32))
+        .collect();
+    assert_eq!(at_dst.len(), 1, "{at_dst:?}");
+    assert_eq!(at_dst[0].2, ip("192.0.2.1"));
+}
