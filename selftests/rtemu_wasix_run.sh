@@ -44,6 +44,29 @@ in_netns() {
 	return $rc
 }
 
+# Shell functions for the commands in_netns runs in a namespace of their
+# own: start_monitor CTL FILE starts `CTL monitor` writing to FILE (its pid in
+# $monitor) and returns once it listens, which a miss of a lookup of nothing
+# says; wait_line FILE PATTERN N waits up to N tenths of a second for a line
+# of FILE to match PATTERN.
+NETNS_SH='
+start_monitor() {
+	"$1" monitor >"$2" 2>&1 &
+	monitor=$!
+	for _ in $(seq 50); do
+		"$1" route get 198.51.100.1 clone >/dev/null 2>&1
+		grep -q "miss 198.51.100.1 " "$2" && return
+		sleep 0.1
+	done
+}
+wait_line() {
+	for _ in $(seq "$3"); do
+		grep -q "$2" "$1" && return
+		sleep 0.1
+	done
+}
+'
+
 # status_is WANT GOT WHAT: a guest's exit status.
 status_is() {
 	[ "$2" = "$1" ] && return 0
@@ -70,22 +93,12 @@ V6_ROUTE='2001:db8::/32 via fe80::1 flags up,gateway,static preferred 2100-01-03
 # the add, remove and clear events carry what the guest wrote, and the
 # routers' lookups miss.
 routes_cycle() {
-	in_netns bash -c '
+	in_netns bash -c "$NETNS_SH"'
 		run=$1 ctl=$2 guest=$3 mon=$4
-		"$ctl" monitor >"$mon" 2>&1 &
-		monitor=$!
-		# A miss (a lookup of nothing) says when the monitor listens.
-		for _ in $(seq 50); do
-			"$ctl" route get 198.51.100.1 clone >/dev/null 2>&1
-			grep -q "miss 198.51.100.1 " "$mon" && break
-			sleep 0.1
-		done
+		start_monitor "$ctl" "$mon"
 		"$run" "$guest"
 		status=$?
-		for _ in $(seq 50); do
-			grep -q " clear " "$mon" && break
-			sleep 0.1
-		done
+		wait_line "$mon" " clear " 50
 		kill $monitor
 		echo "status $status"
 		echo "table: $("$ctl" route show)"' \
@@ -148,23 +161,14 @@ ktap_test_result "kernel_routes.wat: rtemuctl's IPv6 route listed octet for octe
 # kernel holds that deadline, and the route goes by itself, not before it
 # (checked against the host's clock when the monitor's expire line came).
 expiring() {
-	in_netns bash -c '
+	in_netns bash -c "$NETNS_SH"'
 		run=$1 ctl=$2 guest=$3 mon=$4
-		"$ctl" monitor >"$mon" 2>&1 &
-		monitor=$!
-		for _ in $(seq 50); do
-			"$ctl" route get 198.51.100.1 clone >/dev/null 2>&1
-			grep -q "miss 198.51.100.1 " "$mon" && break
-			sleep 0.1
-		done
+		start_monitor "$ctl" "$mon"
 		"$run" "$guest"
 		echo "status $?"
 		echo "table: $("$ctl" -j route show)"
 		# Generous for a busy machine: lateness is not what is checked.
-		for _ in $(seq 600); do
-			grep -q " expire 10.30.0.0/16" "$mon" && break
-			sleep 0.1
-		done
+		wait_line "$mon" " expire 10.30.0.0/16" 600
 		echo "seen $(date +%s)"
 		kill $monitor
 		echo "after: $("$ctl" route show)"' \

@@ -28,9 +28,9 @@ fn known() -> BsdModel {
     BsdModel::new(Deviations::known())
 }
 
-fn add(m: &mut BsdModel, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
+fn add_op(dst: &str, plen: u8, via: &str, flags: u32) -> Op {
     let dst = ip(dst);
-    m.apply(&Op::Add(AddReq {
+    Op::Add(AddReq {
         family: Family::of(&dst),
         dst,
         plen,
@@ -38,7 +38,11 @@ fn add(m: &mut BsdModel, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
         flags,
         preferred: None,
         expires: None,
-    }))
+    })
+}
+
+fn add(m: &mut BsdModel, dst: &str, plen: u8, via: &str, flags: u32) -> Reply {
+    m.apply(&add_op(dst, plen, via, flags))
 }
 
 fn get(m: &mut BsdModel, addr: &str, report: bool, ignflags: Option<u32>) -> Reply {
@@ -479,19 +483,6 @@ fn with_the_known_deviations_it_agrees_with_the_readme_model() {
     for (d, n) in deviations::consulted() {
         assert!(n > 0, "{} never consulted", d.name());
     }
-}
-
-fn add_op(dst: &str, plen: u8, via: &str, flags: u32) -> Op {
-    let dst = ip(dst);
-    Op::Add(AddReq {
-        family: Family::of(&dst),
-        dst,
-        plen,
-        via: ip(via),
-        flags,
-        preferred: None,
-        expires: None,
-    })
 }
 
 #[test]
