@@ -1,66 +1,219 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A spinlock that also disables bottom halves while held (`spin_lock_bh`).
+//! The entry lock: one bit of a 32-bit word whose other bits the entry uses
+//! for its reference count and state, taken with bottom halves disabled.
 //!
 //! The entry lock is taken by BPF programs in softirq context (XDP and TC,
 //! through the kfuncs of `rtemu_bpf.c`) as well as by tasks. A task holding
-//! a plain spinlock can be interrupted on its CPU by a softirq that spins
-//! on the same lock, forever; disabling bottom halves for the (short)
-//! critical sections rules that out, and lockdep checks it.
+//! it could be interrupted on its CPU by a softirq that spins on the same
+//! lock, forever; disabling bottom halves for the (short) critical sections
+//! rules that out, as `spin_lock_bh` does, and lockdep checks it through the
+//! lock's own `lockdep_map` in kernels that have lockdep.
+//!
+//! Sharing the word lets the entry take its lock and a reference in one
+//! atomic instruction, and drop both in one ([`LockWord::lock_with`],
+//! [`LockWord::unlock_with`]), on the cache line a lookup has already
+//! loaded; a `spinlock_t` beside the count took two more locked
+//! instructions, on a line of its own.
 
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+use kernel::types::Opaque;
 use kernel::{
     bindings,
     ffi::c_char,
-    sync::lock::{Backend, Guard, Lock},
+    sync::{
+        atomic::{Acquire, Atomic, Relaxed, Release},
+        lock::{Backend, Guard, Lock},
+    },
 };
 
-// The shims of `rtemu_bhlock.c` (the kernel's are static inline).
+// The shims of `rtemu_bhlock.c` (the kernel's are static inline or macros).
 extern "C" {
-    fn rtemu_spin_lock_bh(lock: *mut bindings::spinlock_t);
-    fn rtemu_spin_trylock_bh(lock: *mut bindings::spinlock_t) -> bool;
-    fn rtemu_spin_unlock_bh(lock: *mut bindings::spinlock_t);
+    fn rtemu_local_bh_disable();
+    fn rtemu_local_bh_enable();
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    fn rtemu_lockdep_init(
+        map: *mut bindings::lockdep_map,
+        name: *const c_char,
+        key: *mut bindings::lock_class_key,
+    );
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    fn rtemu_lockdep_acquire(map: *mut bindings::lockdep_map, trylock: bool);
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    fn rtemu_lockdep_release(map: *mut bindings::lockdep_map);
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    fn rtemu_lockdep_assert_held(map: *mut bindings::lockdep_map);
 }
 
-/// A spinlock taken with bottom halves disabled.
-pub(crate) type SpinLockBh<T> = Lock<T, SpinLockBhBackend>;
+/// The lock's bit in the word. The bits above it are the owner's; so are
+/// those below it, which must never carry into it.
+pub(crate) const LOCK_BIT: u32 = 1 << 29;
 
-/// A guard of a [`SpinLockBh`].
-pub(crate) type SpinLockBhGuard<'a, T> = Guard<'a, T, SpinLockBhBackend>;
+/// A lock whose state is a [`LockWord`].
+pub(crate) type WordLockBh<T> = Lock<T, WordLockBhBackend>;
 
-/// The kernel's `spinlock_t` with `spin_lock_bh`/`spin_unlock_bh`.
-pub(crate) struct SpinLockBhBackend;
+/// A guard of a [`WordLockBh`].
+pub(crate) type WordLockBhGuard<'a, T> = Guard<'a, T, WordLockBhBackend>;
 
-// SAFETY: `spinlock_t` ensures mutual exclusion; `lock` and `try_lock`
-// disable bottom halves on success and `unlock` enables them again, so they
-// stay paired. `relock` is the default, which calls `lock`.
-unsafe impl Backend for SpinLockBhBackend {
-    type State = bindings::spinlock_t;
+/// The state of a [`WordLockBh`]: the shared word, and lockdep's map of the
+/// lock where the kernel has lockdep.
+///
+/// # Invariants
+///
+/// [`LOCK_BIT`] of `word` is set exactly while an owner holds the lock, with
+/// bottom halves disabled on its CPU; only the owner clears it.
+pub(crate) struct LockWord {
+    word: Atomic<u32>,
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    dep_map: Opaque<bindings::lockdep_map>,
+}
+
+impl LockWord {
+    /// The state of `lock`.
+    pub(crate) fn of<T>(lock: &WordLockBh<T>) -> &LockWord {
+        let p: *const WordLockBh<T> = lock;
+        // SAFETY: `Lock` is `#[repr(C)]` with its backend state as its first
+        // field (the layout the kernel's `Lock::from_raw` relies on too), so
+        // `p` points at an initialised `LockWord` that lives as long as
+        // `lock`; every access to it is atomic or lockdep's.
+        unsafe { &*p.cast::<LockWord>() }
+    }
+
+    /// The word, for the owner's bits: they may change at any time, by
+    /// atomic operations that keep [`LOCK_BIT`] as it is.
+    pub(crate) fn word(&self) -> &Atomic<u32> {
+        &self.word
+    }
+
+    /// Takes the lock and, in the same atomic step, replaces the owner's
+    /// bits `v` by `f(v)` (which must keep [`LOCK_BIT`] clear); returns the
+    /// word as it was. The caller owns the lock until it releases it with
+    /// [`LockWord::unlock_with`] or through a [`Guard`] of the lock.
+    pub(crate) fn lock_with(&self, f: impl Fn(u32) -> u32) -> u32 {
+        // SAFETY: no requirements; paired with the enable of the release.
+        unsafe { rtemu_local_bh_disable() };
+        let mut old = self.word.load(Relaxed) & !LOCK_BIT;
+        loop {
+            match self.word.cmpxchg(old, f(old) | LOCK_BIT, Acquire) {
+                Ok(_) => break,
+                Err(cur) => {
+                    old = cur & !LOCK_BIT;
+                    if cur & LOCK_BIT != 0 {
+                        core::hint::spin_loop();
+                    }
+                }
+            }
+        }
+        // INVARIANT: the bit was clear and is set now, by this owner, with
+        // bottom halves disabled.
+        self.acquired(false);
+        old
+    }
+
+    /// Takes the lock if it is free, changing nothing else.
+    fn try_lock(&self) -> bool {
+        // SAFETY: no requirements; paired with the enable below or in the
+        // release.
+        unsafe { rtemu_local_bh_disable() };
+        let old = self.word.load(Relaxed) & !LOCK_BIT;
+        if self.word.cmpxchg(old, old | LOCK_BIT, Acquire).is_ok() {
+            // INVARIANT: as in `lock_with`.
+            self.acquired(true);
+            return true;
+        }
+        // SAFETY: paired with the disable above.
+        unsafe { rtemu_local_bh_enable() };
+        false
+    }
+
+    /// Releases the lock and, in the same atomic step, subtracts `delta`
+    /// from the owner's bits; returns the word as it was (with
+    /// [`LOCK_BIT`] set).
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the lock, and gives it up: no guard of it is dropped
+    /// afterwards.
+    pub(crate) unsafe fn unlock_with(&self, delta: u32) -> u32 {
+        self.released();
+        // INVARIANT: the owner clears the bit it set.
+        let old = self.word.fetch_sub(LOCK_BIT + delta, Release);
+        // SAFETY: the owner's bottom halves were disabled by the lock.
+        unsafe { rtemu_local_bh_enable() };
+        old
+    }
+
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    fn acquired(&self, trylock: bool) {
+        // SAFETY: `dep_map` was initialised by `WordLockBhBackend::init`.
+        unsafe { rtemu_lockdep_acquire(self.dep_map.get(), trylock) }
+    }
+
+    #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+    fn acquired(&self, _trylock: bool) {}
+
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    fn released(&self) {
+        // SAFETY: `dep_map` was initialised by `WordLockBhBackend::init`.
+        unsafe { rtemu_lockdep_release(self.dep_map.get()) }
+    }
+
+    #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+    fn released(&self) {}
+}
+
+/// The backend of a [`WordLockBh`].
+pub(crate) struct WordLockBhBackend;
+
+// SAFETY: the lock bit ensures mutual exclusion: it is set by a successful
+// compare-and-exchange from clear (acquire) and cleared only by its owner
+// (release). `lock` and `try_lock` disable bottom halves on success and
+// `unlock` enables them again, so they stay paired. `relock` is the
+// default, which calls `lock`.
+unsafe impl Backend for WordLockBhBackend {
+    type State = LockWord;
     type GuardState = ();
 
     unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
-        // SAFETY: the caller guarantees `ptr` is valid for writes and that
-        // `name` and `key` stay valid for reads indefinitely.
-        unsafe { bindings::__spin_lock_init(ptr, name, key) }
+        // SAFETY: the caller guarantees `ptr` is valid for writes.
+        unsafe { core::ptr::addr_of_mut!((*ptr).word).write(Atomic::new(0)) };
+        #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+        // SAFETY: `ptr` is valid for writes; `name` and `key` stay valid for
+        // reads indefinitely (the caller's guarantees).
+        unsafe {
+            rtemu_lockdep_init(
+                Opaque::cast_into(core::ptr::addr_of!((*ptr).dep_map)),
+                name,
+                key,
+            )
+        };
+        #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+        let _ = (name, key);
     }
 
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: the caller guarantees `ptr` is valid and initialised.
-        unsafe { rtemu_spin_lock_bh(ptr) }
+        unsafe { &*ptr }.lock_with(|v| v);
     }
 
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
         // SAFETY: the caller guarantees `ptr` is valid and initialised.
-        (unsafe { rtemu_spin_trylock_bh(ptr) }).then_some(())
+        unsafe { &*ptr }.try_lock().then_some(())
     }
 
     unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
-        // SAFETY: the caller guarantees `ptr` is valid and that it holds the
-        // lock, taken by `lock` or `try_lock` (bottom halves disabled).
-        unsafe { rtemu_spin_unlock_bh(ptr) }
+        // SAFETY: the caller guarantees `ptr` is valid and that it owns the
+        // lock, which it gives up here.
+        unsafe { (*ptr).unlock_with(0) };
     }
 
     unsafe fn assert_is_held(ptr: *mut Self::State) {
+        #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
         // SAFETY: the caller guarantees `ptr` is valid and initialised.
-        unsafe { bindings::spin_assert_is_held(ptr) }
+        unsafe {
+            rtemu_lockdep_assert_held((*ptr).dep_map.get())
+        };
+        #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+        let _ = ptr;
     }
 }

@@ -1,31 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel's calls that are static inline or macros in C: the bottom-half
- * spinlock for rust/bhlock.rs, cond_resched() and the slab cache calls for
- * rust/platform.rs. Built into rtemu, its KUnit module and its benchmark.
+ * The kernel's calls that are static inline or macros in C: bottom halves
+ * and lockdep for the entry lock of rust/bhlock.rs, cond_resched() and the
+ * slab cache calls for rust/platform.rs. Built into rtemu, its KUnit module
+ * and its benchmark.
  */
+#include <linux/bottom_half.h>
+#include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 
-void rtemu_spin_lock_bh(spinlock_t *lock);
-bool rtemu_spin_trylock_bh(spinlock_t *lock);
-void rtemu_spin_unlock_bh(spinlock_t *lock);
+void rtemu_local_bh_disable(void);
+void rtemu_local_bh_enable(void);
 
-void rtemu_spin_lock_bh(spinlock_t *lock)
+void rtemu_local_bh_disable(void)
 {
-	spin_lock_bh(lock);
+	local_bh_disable();
 }
 
-bool rtemu_spin_trylock_bh(spinlock_t *lock)
+void rtemu_local_bh_enable(void)
 {
-	return spin_trylock_bh(lock);
+	local_bh_enable();
 }
 
-void rtemu_spin_unlock_bh(spinlock_t *lock)
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* The entry lock's lockdep map, annotated as spin_lock_bh() annotates its own. */
+void rtemu_lockdep_init(struct lockdep_map *map, const char *name,
+			struct lock_class_key *key);
+void rtemu_lockdep_acquire(struct lockdep_map *map, bool trylock);
+void rtemu_lockdep_release(struct lockdep_map *map);
+void rtemu_lockdep_assert_held(struct lockdep_map *map);
+
+void rtemu_lockdep_init(struct lockdep_map *map, const char *name,
+			struct lock_class_key *key)
 {
-	spin_unlock_bh(lock);
+	lockdep_init_map_wait(map, name, key, 0, LD_WAIT_SPIN);
 }
+
+void rtemu_lockdep_acquire(struct lockdep_map *map, bool trylock)
+{
+	spin_acquire(map, 0, trylock, _RET_IP_);
+}
+
+void rtemu_lockdep_release(struct lockdep_map *map)
+{
+	spin_release(map, _RET_IP_);
+}
+
+void rtemu_lockdep_assert_held(struct lockdep_map *map)
+{
+	lockdep_assert(lock_is_held(map));
+}
+#endif
 
 void rtemu_cond_resched(void);
 

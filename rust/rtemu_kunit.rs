@@ -744,15 +744,21 @@ mod tests {
         let arc = t.get_exact(&prefix)?.pop().expect("the /8");
         let held = RtRef::new(&arc);
         // Just below half the count's range: the next references saturate it.
-        arc.set_refcnt_for_test((1 << 29) - 2);
+        arc.set_refcnt_for_test((1 << 28) - 2);
         let (a, b) = (RtRef::new(&arc), RtRef::new(&arc));
         let saturated = arc.refcnt();
-        assert!((1 << 29..1 << 30).contains(&saturated));
+        assert!((1 << 28..1 << 29).contains(&saturated));
         drop(a);
         drop(b);
         // Pinned: releases do not bring it down, and the flags are intact.
         assert_eq!(arc.refcnt(), saturated);
         assert!(arc.is_up() && !arc.is_clone());
+        // Taken with the lock and dropped with it (one step each on the
+        // word the lock shares): still pinned, and the lock free again (the
+        // clone below takes it).
+        let locked = t.rtalloc1(&v4([10, 9, 9, 9]), false, 0, &mut Events::new());
+        assert!(locked.is_some_and(|l| l.entry().refcnt() == saturated));
+        assert_eq!(arc.refcnt(), saturated);
         let clone = t.rtalloc1(&v4([10, 1, 2, 3]), true, 0, &mut Events::new());
         assert!(clone.is_some_and(|mut c| c.flags() & RTF_WASCLONED != 0));
         // Back to one, for the test's own reference to free it.

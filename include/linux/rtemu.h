@@ -9,8 +9,10 @@
  *  - A reference keeps the entry valid: deleting its route clears RTF_UP
  *    (the entry leaves the table) but the entry, its key and its state stay
  *    readable until the last reference is dropped.
- *  - The entry lock (RT_LOCK) is a spinlock that disables bottom halves
- *    (BPF programs in softirq take it too): never sleep while holding it,
+ *  - The entry lock (RT_LOCK) is a spinning lock that disables bottom
+ *    halves, as spin_lock_bh() does (BPF programs in softirq take it too;
+ *    it is a bit of the word that holds the reference count, with a
+ *    lockdep map of its own): never sleep while holding it,
  *    and take it with interrupts enabled. A lock taken while holding it
  *    must be one that is always taken with bottom halves (or interrupts)
  *    disabled, or a softirq spinning on the entry lock could deadlock

@@ -48,7 +48,7 @@ use kernel::{
 };
 
 use crate::addr::{Addr, Prefix};
-use crate::bhlock::{SpinLockBh, SpinLockBhGuard};
+use crate::bhlock::{LockWord, WordLockBh, WordLockBhGuard, LOCK_BIT};
 use crate::lifetime::{Clock, Deadline};
 use crate::platform::{AllocError, RBox, RVec, RcuArc, RcuGuard, RcuSlab, RcuSlot};
 
@@ -249,18 +249,19 @@ pub(crate) static ENTRY_SLAB: RcuSlab<RtEntry> = RcuSlab::new();
 /// Entries alive in the module, for leak checks in tests and on unload.
 pub(crate) static LIVE_ENTRIES: Atomic<i64> = Atomic::new(0);
 
-/// `RTF_UP`'s place in the shared word; the low bits are `rt_refcnt`.
+/// `RTF_UP`'s place in the entry word (the state of the entry lock, whose
+/// bit is [`LOCK_BIT`]); the bits below the lock's are `rt_refcnt`.
 const UP_BIT: u32 = 1 << 31;
 /// Set for the life of a clone: the release path learns it from the word it
 /// changes anyway, not from `parent`, a cache line further into the entry.
 const CLONE_BIT: u32 = 1 << 30;
-const REF_MASK: u32 = CLONE_BIT - 1;
+const REF_MASK: u32 = LOCK_BIT - 1;
 /// `refcount_t`'s rule: a count that reaches half its range saturates. It is
 /// then pinned in the middle of the upper half, so that racing increments
-/// and decrements stay clear of the flag bits, and the entry is never freed
-/// (a leak, not a use after free).
-const REF_SATURATE_AT: u32 = 1 << 29;
-const REF_SATURATED: u32 = 3 << 28;
+/// and decrements stay clear of the lock and flag bits, and the entry is
+/// never freed (a leak, not a use after free).
+const REF_SATURATE_AT: u32 = 1 << 28;
+const REF_SATURATED: u32 = 3 << 27;
 /// The `timed_slot` of an entry its table's lifetime work does not track.
 const NOT_TIMED: u32 = u32::MAX;
 
@@ -277,29 +278,28 @@ pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
 
 /// A route entry (FreeBSD's `struct rtentry`).
 ///
-/// `#[repr(C)]`, in the order a referenced lookup touches the fields (the
-/// count, the flags, the use count, the prefix, the lock): with the
-/// allocation's own count before them they share its first cache line.
-/// What few routes have (lifetimes, a parent) is in side allocations.
+/// `#[repr(C)]`, with what a referenced lookup touches first (the flags,
+/// the use count, the prefix, then the lock's word, which holds the count
+/// too): with the allocation's own count before them they share its first
+/// cache line. What few routes have (lifetimes, a parent) is in side
+/// allocations.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
-    /// `RTF_UP`, whether this is a clone, and `rt_refcnt`; see the module
-    /// documentation.
-    refs_up: Atomic<u32>,
     /// A copy of `state.flags` for lock-free readers, written under the
     /// lock by [`RtEntry::set_flags`].
     flags_seen: Atomic<u32>,
+    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
+    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
+    timed_slot: Atomic<u32>,
     /// `rt_use`: lookups that returned the entry; counted under the lock.
     use_count: Atomic<u64>,
     /// `rt_key` and `rt_mask`.
     prefix: Prefix,
-    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
-    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
-    timed_slot: Atomic<u32>,
-    /// `rt_mtx`.
+    /// `rt_mtx`. Its word ([`RtEntry::word`]) also holds `RTF_UP`, whether
+    /// this is a clone, and `rt_refcnt`; see the module documentation.
     #[pin]
-    state: SpinLockBh<RtState>,
+    state: WordLockBh<RtState>,
     /// The prefix's other paths, while this entry is its first (the one its
     /// table's trie holds); changed under the table's writer lock.
     other_paths: RcuSlot<OtherPaths>,
@@ -334,17 +334,18 @@ impl RtEntry {
         let rt = RcuArc::pin_init_in(
             &ENTRY_SLAB,
             pin_init!(Self {
-                refs_up: Atomic::new(clone_bit),
                 flags_seen: Atomic::new(state.flags),
+                timed_slot: Atomic::new(NOT_TIMED),
                 use_count: Atomic::new(0),
                 prefix,
-                timed_slot: Atomic::new(NOT_TIMED),
-                state <- SpinLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
+                state <- WordLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
                 other_paths: RcuSlot::empty(),
                 clone_of,
                 counters,
             }),
         )?;
+        // Before anything else can see the entry.
+        rt.word().store(clone_bit, Relaxed);
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
     }
@@ -465,9 +466,15 @@ impl RtEntry {
             .map(|c| &c.links)
     }
 
+    /// The entry lock's word, which holds `RTF_UP`, the clone bit and
+    /// `rt_refcnt` beside the lock's bit.
+    fn word(&self) -> &Atomic<u32> {
+        LockWord::of(&self.state).word()
+    }
+
     /// `rt_refcnt`.
     pub(crate) fn refcnt(&self) -> u32 {
-        self.refs_up.load(Relaxed) & REF_MASK
+        self.word().load(Relaxed) & REF_MASK
     }
 
     /// When an unreferenced clone's idle time began; `None` for a route
@@ -477,7 +484,7 @@ impl RtEntry {
         // Acquire: the release that made the count zero stamped the time
         // first.
         let clone_of = self.clone_of.as_ref()?;
-        if self.refs_up.load(Acquire) & REF_MASK != 0 {
+        if self.word().load(Acquire) & REF_MASK != 0 {
             return None;
         }
         Some(clone_of.idle_since_ns.load(Relaxed))
@@ -485,7 +492,7 @@ impl RtEntry {
 
     /// Whether `RTF_UP` is set: the entry is in a table.
     pub(crate) fn is_up(&self) -> bool {
-        self.refs_up.load(Relaxed) & UP_BIT != 0
+        self.word().load(Relaxed) & UP_BIT != 0
     }
 
     /// Sets the flags (other than `RTF_UP`) of the entry whose lock guards
@@ -530,20 +537,20 @@ impl RtEntry {
 
     /// Locks the entry without taking a reference, for the table's writer,
     /// which keeps the entry alive through the table.
-    pub(crate) fn lock_state(&self) -> SpinLockBhGuard<'_, RtState> {
+    pub(crate) fn lock_state(&self) -> WordLockBhGuard<'_, RtState> {
         self.state.lock()
     }
 
     /// Sets `RTF_UP`: the entry was linked into its table.
     pub(crate) fn mark_up(&self) {
-        self.update_refs_up(|v| v | UP_BIT);
+        self.update_word(|v| v | UP_BIT);
     }
 
     /// Applies `f` to the shared word atomically; returns the old value.
-    fn update_refs_up(&self, f: impl Fn(u32) -> u32) -> u32 {
-        let mut old = self.refs_up.load(Relaxed);
+    fn update_word(&self, f: impl Fn(u32) -> u32) -> u32 {
+        let mut old = self.word().load(Relaxed);
         loop {
-            match self.refs_up.cmpxchg(old, f(old), Relaxed) {
+            match self.word().cmpxchg(old, f(old), Relaxed) {
                 Ok(prev) => return prev,
                 Err(cur) => old = cur,
             }
@@ -558,7 +565,7 @@ impl RtEntry {
     pub(crate) fn mark_down(&self) {
         let gwroute = {
             let mut state = self.state.lock();
-            let old = self.update_refs_up(|v| v & !UP_BIT);
+            let old = self.update_word(|v| v & !UP_BIT);
             if old & UP_BIT != 0 && old & REF_MASK > 0 {
                 self.counters.trash.fetch_add(1, Relaxed);
             }
@@ -580,7 +587,12 @@ impl RtEntry {
     /// reference puts it in `rttrash` (deleted and still referenced), which
     /// the release of the last one takes it out of again.
     fn take_ref(&self) {
-        let old = self.refs_up.fetch_add(1, Relaxed);
+        let old = self.word().fetch_add(1, Relaxed);
+        self.took_ref(old);
+    }
+
+    /// What follows a count taken on the word that was `old`.
+    fn took_ref(&self, old: u32) {
         if old & REF_MASK >= REF_SATURATE_AT - 1 {
             self.saturate();
             return;
@@ -594,7 +606,14 @@ impl RtEntry {
     /// `rttrash` when this was the last reference of a deleted entry. A
     /// clone's idle time starts at its last release (`in_clsroute`).
     fn put_ref(&self) {
-        if self.refs_up.load(Relaxed) & CLONE_BIT != 0 {
+        self.releasing();
+        let old = self.word().fetch_sub(1, Release);
+        self.dropped_ref(old);
+    }
+
+    /// What precedes dropping a count: a clone's idle time starts.
+    fn releasing(&self) {
+        if self.word().load(Relaxed) & CLONE_BIT != 0 {
             if let Some(c) = &self.clone_of {
                 // Stamped before the count drops, so that whoever sees the
                 // count at zero sees this time or a later one.
@@ -602,7 +621,10 @@ impl RtEntry {
                     .store(self.counters.clock.boot_ns(), Relaxed);
             }
         }
-        let old = self.refs_up.fetch_sub(1, Release);
+    }
+
+    /// What follows a count dropped from the word that was `old`.
+    fn dropped_ref(&self, old: u32) {
         if old & REF_MASK >= REF_SATURATE_AT {
             self.saturate();
             return;
@@ -614,7 +636,7 @@ impl RtEntry {
 
     /// Pins a count that reached [`REF_SATURATE_AT`] at [`REF_SATURATED`].
     fn saturate(&self) {
-        self.update_refs_up(|v| (v & !REF_MASK) | REF_SATURATED);
+        self.update_word(|v| (v & !REF_MASK) | REF_SATURATED);
         if SATURATION_LOGGED.cmpxchg(0, 1, Relaxed).is_ok() {
             pr_warn!("rtemu: rt_refcnt saturated; leaking the entry\n");
         }
@@ -623,7 +645,7 @@ impl RtEntry {
     #[allow(dead_code, reason = "the KUnit suite starts a count near saturation")]
     /// Sets `rt_refcnt` outright, for a test.
     pub(crate) fn set_refcnt_for_test(&self, n: u32) {
-        self.update_refs_up(|v| (v & !REF_MASK) | (n & REF_MASK));
+        self.update_word(|v| (v & !REF_MASK) | (n & REF_MASK));
     }
 }
 
@@ -691,6 +713,16 @@ impl RtRef {
     }
 }
 
+impl RtRef {
+    /// The handle's memory count, once the caller dropped its reference
+    /// another way (with the lock, in one step: [`RtLocked`]'s drop).
+    fn into_released_arc(self) -> RtArc {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so its handle moves out once.
+        unsafe { core::ptr::read(&this.rt) }
+    }
+}
+
 impl Drop for RtRef {
     fn drop(&mut self) {
         // `RTFREE` is RT_LOCK, rtfree, RT_UNLOCK in FreeBSD, whose count is
@@ -714,6 +746,20 @@ pub(crate) struct RtLocked {
 }
 
 impl RtLocked {
+    /// `RT_LOCK` and `RT_ADDREF` on an entry found in a table, as
+    /// `rtalloc1` returns it: one atomic instruction on the entry word takes
+    /// both.
+    pub(crate) fn lock_new_ref(rt: RtArc) -> Self {
+        let old = LockWord::of(&rt.state).lock_with(|v| v + 1);
+        rt.took_ref(old);
+        // INVARIANT: the lock was just taken, for this value, which holds
+        // the reference just counted.
+        RtLocked {
+            rt: ManuallyDrop::new(RtRef { rt }),
+            _not_send: NotThreadSafe,
+        }
+    }
+
     pub(crate) fn entry(&self) -> &RtEntry {
         &self.rt.rt
     }
@@ -809,13 +855,18 @@ impl RtLocked {
 }
 
 impl Drop for RtLocked {
+    /// `rtfree`: the reference and the lock go in one atomic instruction on
+    /// the entry word.
     fn drop(&mut self) {
         // SAFETY: `self.rt` is not used again.
         let rt = unsafe { ManuallyDrop::take(&mut self.rt) };
-        // SAFETY: by the type invariant we own the held lock; dropping this
-        // guard releases it.
-        drop(unsafe { Guard::new(&rt.rt.state, ()) });
-        drop(rt);
+        let entry: &RtEntry = &rt.rt;
+        entry.releasing();
+        // SAFETY: by the type invariant we own the held lock, and give it up
+        // here; no guard of it is dropped.
+        let old = unsafe { LockWord::of(&entry.state).unlock_with(1) };
+        entry.dropped_ref(old);
+        drop(rt.into_released_arc());
     }
 }
 

@@ -9,7 +9,7 @@ use kernel::{prelude::*, sync::atomic::Relaxed};
 use super::{RouteTable, TableError};
 use crate::{
     addr::{Addr, Af, Prefix},
-    entry::{OtherPaths, RtArc, RtEntry, RtLocked, RtRef},
+    entry::{OtherPaths, RtArc, RtEntry, RtLocked},
     platform::{AllocError, RVec, RcuArc, RcuGuard, RcuRef},
     trie::{Key, Trie, WriteTxn},
 };
@@ -129,7 +129,7 @@ impl RouteTable {
             let g = RcuGuard::new();
             self.lookup_rcu(dst, &g)?.to_arc()?
         };
-        let mut rt = RtRef::from_arc(rt).lock();
+        let mut rt = RtLocked::lock_new_ref(rt);
         rt.note_use();
         Some(rt)
     }
