@@ -11,7 +11,7 @@
 //! lock's own `lockdep_map` in kernels that have lockdep.
 //!
 //! Sharing the word lets the entry take its lock and a reference in one
-//! atomic instruction, and drop both in one ([`LockWord::lock_with`],
+//! atomic instruction, and drop both in one ([`LockWord::lock_if`],
 //! [`LockWord::unlock_with`]), on the cache line a lookup has already
 //! loaded; a `spinlock_t` beside the count took two more locked
 //! instructions, on a line of its own.
@@ -86,15 +86,22 @@ impl LockWord {
     }
 
     /// Takes the lock and, in the same atomic step, replaces the owner's
-    /// bits `v` by `f(v)` (which must keep [`LOCK_BIT`] clear); returns the
-    /// word as it was. The caller owns the lock until it releases it with
+    /// bits `v` by `f(v)` (which must keep [`LOCK_BIT`] clear), unless `f`
+    /// refuses (`None`): then neither happens. Returns the word as it was.
+    /// The caller owns the lock until it releases it with
     /// [`LockWord::unlock_with`] or through a [`Guard`] of the lock.
-    pub(crate) fn lock_with(&self, f: impl Fn(u32) -> u32) -> u32 {
-        // SAFETY: no requirements; paired with the enable of the release.
+    pub(crate) fn lock_if(&self, f: impl Fn(u32) -> Option<u32>) -> Option<u32> {
+        // SAFETY: no requirements; paired with the enable below or in the
+        // release.
         unsafe { rtemu_local_bh_disable() };
         let mut old = self.word.load(Relaxed) & !LOCK_BIT;
         loop {
-            match self.word.cmpxchg(old, f(old) | LOCK_BIT, Acquire) {
+            let Some(new) = f(old) else {
+                // SAFETY: paired with the disable above.
+                unsafe { rtemu_local_bh_enable() };
+                return None;
+            };
+            match self.word.cmpxchg(old, new | LOCK_BIT, Acquire) {
                 Ok(_) => break,
                 Err(cur) => {
                     old = cur & !LOCK_BIT;
@@ -107,7 +114,7 @@ impl LockWord {
         // INVARIANT: the bit was clear and is set now, by this owner, with
         // bottom halves disabled.
         self.acquired(false);
-        old
+        Some(old)
     }
 
     /// Takes the lock if it is free, changing nothing else.
@@ -117,7 +124,7 @@ impl LockWord {
         unsafe { rtemu_local_bh_disable() };
         let old = self.word.load(Relaxed) & !LOCK_BIT;
         if self.word.cmpxchg(old, old | LOCK_BIT, Acquire).is_ok() {
-            // INVARIANT: as in `lock_with`.
+            // INVARIANT: as in `lock_if`.
             self.acquired(true);
             return true;
         }
@@ -175,25 +182,27 @@ unsafe impl Backend for WordLockBhBackend {
     type GuardState = ();
 
     unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
-        // SAFETY: the caller guarantees `ptr` is valid for writes.
-        unsafe { core::ptr::addr_of_mut!((*ptr).word).write(Atomic::new(0)) };
+        // SAFETY: the caller guarantees `ptr` is valid for writes; projecting
+        // a field makes no reference to the uninitialised memory.
+        let word = unsafe { &raw mut (*ptr).word };
+        // SAFETY: `word` is valid for writes, and written once.
+        unsafe { word.write(Atomic::new(0)) };
         #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
-        // SAFETY: `ptr` is valid for writes; `name` and `key` stay valid for
-        // reads indefinitely (the caller's guarantees).
-        unsafe {
-            rtemu_lockdep_init(
-                Opaque::cast_into(core::ptr::addr_of!((*ptr).dep_map)),
-                name,
-                key,
-            )
-        };
+        {
+            // SAFETY: as for `word`.
+            let dep_map = Opaque::cast_into(unsafe { &raw const (*ptr).dep_map });
+            // SAFETY: `dep_map` is valid for writes; `name` and `key` stay
+            // valid for reads indefinitely (the caller's guarantees).
+            unsafe { rtemu_lockdep_init(dep_map, name, key) };
+        }
         #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
         let _ = (name, key);
     }
 
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: the caller guarantees `ptr` is valid and initialised.
-        unsafe { &*ptr }.lock_with(|v| v);
+        // Changing nothing, it never refuses.
+        let _ = unsafe { &*ptr }.lock_if(Some);
     }
 
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
@@ -202,17 +211,20 @@ unsafe impl Backend for WordLockBhBackend {
     }
 
     unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
-        // SAFETY: the caller guarantees `ptr` is valid and that it owns the
-        // lock, which it gives up here.
-        unsafe { (*ptr).unlock_with(0) };
+        // SAFETY: the caller guarantees `ptr` is valid and initialised.
+        let lock = unsafe { &*ptr };
+        // SAFETY: the caller owns the lock, and gives it up here.
+        unsafe { lock.unlock_with(0) };
     }
 
     unsafe fn assert_is_held(ptr: *mut Self::State) {
         #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
-        // SAFETY: the caller guarantees `ptr` is valid and initialised.
-        unsafe {
-            rtemu_lockdep_assert_held((*ptr).dep_map.get())
-        };
+        {
+            // SAFETY: the caller guarantees `ptr` is valid and initialised.
+            let dep_map = unsafe { &(*ptr).dep_map };
+            // SAFETY: `dep_map` was initialised by `init`.
+            unsafe { rtemu_lockdep_assert_held(dep_map.get()) };
+        }
         #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
         let _ = ptr;
     }

@@ -450,14 +450,15 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
 }
 
 impl<T> RcuArc<T> {
-    /// Gives up the handle as an opaque pointer for C to keep; the count
-    /// comes back with [`RcuArc::from_opaque`].
-    pub(crate) fn into_opaque(self) -> *mut c_void {
-        self.into_raw().cast()
+    /// The object, as if found under `_g`: a handle keeps it live at least as long.
+    pub(crate) fn as_found<'g>(&'g self, _g: &'g RcuGuard) -> RcuRef<'g, T> {
+        RcuRef {
+            inner: self.inner(),
+        }
     }
 
-    /// The opaque pointer [`RcuArc::into_opaque`] would give for the object
-    /// `value`, reached without a handle (under RCU, from a slot).
+    /// The pointer C gets for the object whose value is `value`, reached
+    /// without a handle (under RCU, from a slot).
     ///
     /// # Safety
     ///
@@ -471,53 +472,140 @@ impl<T> RcuArc<T> {
             .cast()
     }
 
-    /// The opaque pointer [`RcuArc::into_opaque`] would give, without giving
-    /// up the count: valid while `self` lives.
+    /// The pointer C gets for the object: valid while `self` lives.
     pub(crate) fn as_opaque(&self) -> *mut c_void {
         self.ptr.as_ptr().cast()
-    }
-
-    /// Takes back a count given to C (`None` for null).
-    ///
-    /// # Safety
-    ///
-    /// `p` is null or comes from [`RcuArc::into_opaque`] of an `RcuArc<T>`,
-    /// and its count is not used otherwise afterwards.
-    pub(crate) unsafe fn from_opaque(p: *mut c_void) -> Option<Self> {
-        // SAFETY: by the safety requirements `p` came from `into_raw`.
-        unsafe { Self::from_raw(p.cast()) }
-    }
-
-    /// The value behind an opaque pointer (`None` for null).
-    ///
-    /// # Safety
-    ///
-    /// `p` is null or comes from [`RcuArc::into_opaque`] of an `RcuArc<T>`
-    /// whose count stays given up for `'a`.
-    pub(crate) unsafe fn borrow_opaque<'a>(p: *const c_void) -> Option<&'a T> {
-        let p = p.cast::<ArcInner<T>>();
-        // SAFETY: the count given up keeps the object live for `'a`.
-        (!p.is_null()).then(|| unsafe { &(*p).value })
-    }
-
-    /// One more count on the object behind an opaque pointer.
-    ///
-    /// # Safety
-    ///
-    /// `p` comes from [`RcuArc::into_opaque`] of an `RcuArc<T>` whose count
-    /// stays given up for the call.
-    pub(crate) unsafe fn clone_opaque(p: *const c_void) -> Self {
-        // SAFETY: by the safety requirements `p` came from `into_raw`; the
-        // borrowed handle is never dropped, so the count stays C's.
-        let held = ManuallyDrop::new(unsafe { Self::from_raw(p.cast_mut().cast()) });
-        held.as_ref()
-            .expect("rtemu: a null pointer given as a counted object")
-            .clone()
     }
 
     /// Whether two handles count the same object.
     pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
         a.ptr == b.ptr
+    }
+}
+
+/// The object of an [`RcuArc`], pointed at without a count of its own: for an object whose
+/// memory something else keeps (the route entry's reference count, which holds a count on its
+/// own allocation while it has to). A copy is the same pointer.
+///
+/// # Invariants
+///
+/// `ptr` points at an `ArcInner<T>` allocated as [`RcuArc`]'s are; whether it is live is the
+/// holder's to know.
+pub(crate) struct RcuPtr<T> {
+    ptr: NonNull<ArcInner<T>>,
+}
+
+impl<T> Clone for RcuPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for RcuPtr<T> {}
+
+// SAFETY: a pointer to a `Send + Sync` object (`RcuArc`'s constructors take only such), used
+// only by holders that know the object is live.
+unsafe impl<T: Send + Sync> Send for RcuPtr<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send + Sync> Sync for RcuPtr<T> {}
+
+impl<T> RcuPtr<T> {
+    /// The object `arc` counts.
+    pub(crate) fn of(arc: &RcuArc<T>) -> Self {
+        // INVARIANT: an `RcuArc`'s allocation.
+        Self { ptr: arc.ptr }
+    }
+
+    /// The object whose value `value` is.
+    ///
+    /// # Safety
+    ///
+    /// `value` is the value of an `RcuArc<T>`'s allocation.
+    pub(crate) unsafe fn of_value(value: &T) -> Self {
+        // SAFETY: by the safety requirements, as `opaque_of_value` requires.
+        let p = unsafe { RcuArc::opaque_of_value(value) };
+        // INVARIANT: `value`'s allocation, an `RcuArc`'s (safety requirements).
+        Self {
+            // SAFETY: derived from a reference, so not null.
+            ptr: unsafe { NonNull::new_unchecked(p.cast()) },
+        }
+    }
+
+    /// The object `found` is.
+    pub(crate) fn of_found(found: RcuRef<'_, T>) -> Self {
+        // INVARIANT: an `RcuArc`'s allocation, which readers find.
+        Self {
+            ptr: NonNull::from(found.inner),
+        }
+    }
+
+    /// The value.
+    ///
+    /// # Safety
+    ///
+    /// The object is live for `'a`.
+    pub(crate) unsafe fn get<'a>(self) -> &'a T {
+        // SAFETY: live for `'a` (safety requirements).
+        unsafe { &(*self.ptr.as_ptr()).value }
+    }
+
+    /// The pointer C gets for the object, as [`RcuArc::as_opaque`] gives it.
+    pub(crate) fn as_opaque(self) -> *mut c_void {
+        self.ptr.as_ptr().cast()
+    }
+
+    /// The object behind a pointer C got from [`RcuPtr::as_opaque`] or
+    /// [`RcuArc::as_opaque`] (`None` for null).
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or such a pointer, to an `RcuArc<T>`'s object.
+    pub(crate) unsafe fn from_opaque(p: *const c_void) -> Option<Self> {
+        // INVARIANT: an `RcuArc`'s allocation (safety requirements).
+        NonNull::new(p.cast_mut().cast()).map(|ptr| Self { ptr })
+    }
+
+    /// A new count on the object.
+    ///
+    /// # Safety
+    ///
+    /// The object is live and counted for the call.
+    pub(crate) unsafe fn count(self) -> RcuArc<T> {
+        // SAFETY: live and counted (safety requirements): the borrowed handle stands for one of
+        // its counts and is never dropped.
+        let held = ManuallyDrop::new(unsafe { self.adopt_count() });
+        RcuArc::clone(&held)
+    }
+
+    /// Takes over a count on the object whose value is `value`, given up by forgetting a handle
+    /// of it.
+    ///
+    /// # Safety
+    ///
+    /// `value` is the value of an `RcuArc<T>`'s allocation, and the count is as
+    /// [`RcuPtr::adopt_count`] requires.
+    pub(crate) unsafe fn adopt_count_of(value: &T) -> RcuArc<T> {
+        // SAFETY: an `RcuArc`'s value (safety requirements).
+        let p = unsafe { Self::of_value(value) };
+        // SAFETY: such a count exists and is handed over (safety requirements).
+        unsafe { p.adopt_count() }
+    }
+
+    /// Takes over a count on the object that was given up by forgetting a handle of it.
+    ///
+    /// # Safety
+    ///
+    /// Such a count exists, and the caller gives it to the new handle: it is used in no other
+    /// way afterwards.
+    pub(crate) unsafe fn adopt_count(self) -> RcuArc<T> {
+        // SAFETY: a count given up by a forgotten handle (safety requirements), as `from_raw`
+        // takes it.
+        unsafe { RcuArc::from_raw(self.ptr.as_ptr()) }.expect("not null")
+    }
+
+    /// Whether `arc` counts this object.
+    pub(crate) fn is(self, arc: &RcuArc<T>) -> bool {
+        self.ptr == arc.ptr
     }
 }
 

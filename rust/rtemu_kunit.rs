@@ -67,7 +67,7 @@ mod tests {
 
     use crate::{
         addr::{Addr, Af, Prefix},
-        entry::{flags::*, EntryCounters, RtArc, RtEntry, RtRef, RtState, LIVE_ENTRIES},
+        entry::{flags::*, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
         platform::{rcu_drain, RVec, RcuGuard},
@@ -253,6 +253,46 @@ mod tests {
         assert_eq!(t.stats().trash, 1);
         // Still readable.
         assert_eq!(held.entry().prefix().len(), 8);
+        drop(held);
+        assert_eq!(t.stats().trash, 0);
+        assert_all_freed(t, base);
+        Ok(())
+    }
+
+    #[test]
+    fn the_holders_alone_keep_a_deleted_entry() -> Result {
+        // Out of its table, an entry's memory is its holders' to keep: held
+        // as it left (the delete counts it for them), or first referenced
+        // after (the lookup under RCU counts it for them then).
+        let base = settled_live_entries();
+        let t = table();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        add(&t, v4([10, 1, 0, 0]), 16, GW, 0)?;
+        let held = t
+            .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
+            .expect("the /8")
+            .unlock();
+        let found = t
+            .get_exact(&Prefix::new(v4([10, 1, 0, 0]), 16).unwrap())?
+            .pop()
+            .expect("the /16");
+        t.clear(None, &mut Events::new())?;
+        let g = RcuGuard::new();
+        let late = RtLocked::lock_found(found.as_found(&g))
+            .expect("counted by `found`")
+            .unlock();
+        drop(g);
+        drop(found);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base + 2);
+        assert_eq!(t.stats().trash, 2);
+        assert_eq!(held.entry().prefix().len(), 8);
+        assert_eq!(late.entry().prefix().len(), 16);
+        assert_eq!(late.entry().refcnt(), 1);
+        drop(late);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base + 1);
+        assert_eq!(t.stats().trash, 1);
         drop(held);
         assert_eq!(t.stats().trash, 0);
         assert_all_freed(t, base);

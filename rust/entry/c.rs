@@ -11,15 +11,14 @@ use core::mem::ManuallyDrop;
 
 use kernel::{sync::lock::Guard, types::NotThreadSafe};
 
-use super::{RtArc, RtEntry, RtLocked, RtRef, RtState};
+use super::{RtEntry, RtLocked, RtRef, RtState};
+use crate::platform::RcuPtr;
 
 impl RtRef {
     /// Gives the reference to C.
     pub(crate) fn into_c(self) -> *mut c_void {
         let this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its handle moves out once.
-        let rt = unsafe { core::ptr::read(&this.rt) };
-        rt.into_opaque()
+        this.rt.as_opaque()
     }
 
     /// Takes back a reference given to C (`None` for null).
@@ -29,9 +28,10 @@ impl RtRef {
     /// `p` is null or comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]),
     /// and the reference it stands for is not used otherwise afterwards.
     pub(crate) unsafe fn from_c(p: *mut c_void) -> Option<Self> {
-        // SAFETY: by the safety requirements, a count and a reference given
-        // up by `into_c`, handed over once.
-        unsafe { RtArc::from_opaque(p) }.map(|rt| Self { rt })
+        // SAFETY: by the safety requirements, an entry's pointer.
+        let rt = unsafe { RcuPtr::from_opaque(p) }?;
+        // INVARIANT: the reference `into_c` gave up, handed over once.
+        Some(Self { rt })
     }
 
     /// The entry of a reference that C holds (`None` for null).
@@ -41,8 +41,10 @@ impl RtRef {
     /// `p` is null or comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]),
     /// and its reference is held for `'a`.
     pub(crate) unsafe fn borrow_c<'a>(p: *const c_void) -> Option<&'a RtEntry> {
-        // SAFETY: the held reference keeps the entry's memory for `'a`.
-        unsafe { RtArc::borrow_opaque(p) }
+        // SAFETY: by the safety requirements, an entry's pointer.
+        let rt = unsafe { RcuPtr::from_opaque(p) }?;
+        // SAFETY: the held reference keeps the entry for `'a`.
+        Some(unsafe { rt.get() })
     }
 
     /// `RT_ADDREF` for C: one more reference, given to C at the same
@@ -53,10 +55,13 @@ impl RtRef {
     /// `p` comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]), and its
     /// reference is held for the call.
     pub(crate) unsafe fn addref_c(p: *const c_void) {
-        // SAFETY: by the safety requirements the object is counted by the
-        // held reference while its count is cloned.
-        let rt = unsafe { RtArc::clone_opaque(p) };
-        let p2 = Self::new(&rt).into_c();
+        // SAFETY: by the safety requirements, a reference that C keeps: the
+        // borrowed handle is never dropped.
+        let held = ManuallyDrop::new(unsafe { Self::from_c(p.cast_mut()) });
+        let held = held
+            .as_ref()
+            .expect("rtemu: a null pointer given as a referenced entry");
+        let p2 = held.addref().into_c();
         debug_assert!(core::ptr::eq(p2, p));
     }
 }
@@ -130,7 +135,7 @@ impl RtLocked {
         let rt = unsafe { RtRef::from_c(p) }?;
         // SAFETY: the caller holds the lock; the view asserts that (lockdep)
         // and is never dropped.
-        let _view = ManuallyDrop::new(unsafe { Guard::new(&rt.rt.state, ()) });
+        let _view = ManuallyDrop::new(unsafe { Guard::new(&rt.entry().state, ()) });
         // INVARIANT: the lock is held and handed over by the caller.
         Some(RtLocked {
             rt: ManuallyDrop::new(rt),

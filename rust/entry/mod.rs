@@ -50,7 +50,7 @@ use kernel::{
 use crate::addr::{Addr, Prefix};
 use crate::bhlock::{LockWord, WordLockBh, WordLockBhGuard, LOCK_BIT};
 use crate::lifetime::{Clock, Deadline};
-use crate::platform::{AllocError, RBox, RVec, RcuArc, RcuGuard, RcuSlab, RcuSlot};
+use crate::platform::{AllocError, RBox, RVec, RcuArc, RcuGuard, RcuPtr, RcuRef, RcuSlab, RcuSlot};
 
 mod c;
 
@@ -322,8 +322,8 @@ impl RtEntry {
         let clone_of = match parent {
             Some(p) => Some(RBox::new(
                 CloneOf {
-                    parent: p.rt.clone(),
-                    links: LockedBy::new(&p.rt.state, CloneLinks::default()),
+                    parent: p.arc(),
+                    links: LockedBy::new(&p.entry().state, CloneLinks::default()),
                     idle_since_ns: Atomic::new(now_ns),
                 },
                 GFP_KERNEL,
@@ -541,9 +541,18 @@ impl RtEntry {
         self.state.lock()
     }
 
-    /// Sets `RTF_UP`: the entry was linked into its table.
-    pub(crate) fn mark_up(&self) {
-        self.update_word(|v| v | UP_BIT);
+    /// Sets `RTF_UP`: the entry was linked into its table, which keeps its
+    /// memory from now on: a count that holders took on it before (see
+    /// [`RtEntry::holders_need_memory`]) is given back.
+    pub(crate) fn mark_up(rt: &RtArc) {
+        let old = rt.update_word(|v| v | UP_BIT);
+        if old & UP_BIT == 0 && old & REF_MASK > 0 {
+            rt.counters.trash.fetch_sub(1, Relaxed);
+            // SAFETY: the holders' count exists (the word had no `RTF_UP` and
+            // references), and its last user, this transition, gives it up;
+            // `rt` still counts the entry, so this is not the last count.
+            drop(unsafe { RcuPtr::adopt_count_of(&**rt) });
+        }
     }
 
     /// Applies `f` to the shared word atomically; returns the old value.
@@ -558,16 +567,23 @@ impl RtEntry {
     }
 
     /// Clears `RTF_UP` as the entry leaves its table; a held entry goes to
-    /// `rttrash` until its last reference is dropped. Its `rt_gwroute`
-    /// reference goes with it, as `rtrequest1(RTM_DELETE)` and `rtexpunge`
-    /// drop it: under the entry lock, so that no `rt_check` sets one on an
-    /// entry that left (it checks `RTF_UP` under the same lock).
-    pub(crate) fn mark_down(&self) {
+    /// `rttrash` until its last reference is dropped, and its holders keep
+    /// its memory from now on. Its `rt_gwroute` reference goes with it, as
+    /// `rtrequest1(RTM_DELETE)` and `rtexpunge` drop it: under the entry
+    /// lock, so that no `rt_check` sets one on an entry that left (it checks
+    /// `RTF_UP` under the same lock).
+    pub(crate) fn mark_down(rt: &RtArc) {
+        // Taken first, so that it exists before any holder sees the word
+        // that makes it theirs to drop.
+        let holders_count = rt.clone();
         let gwroute = {
-            let mut state = self.state.lock();
-            let old = self.update_word(|v| v & !UP_BIT);
+            let mut state = rt.state.lock();
+            let old = rt.update_word(|v| v & !UP_BIT);
             if old & UP_BIT != 0 && old & REF_MASK > 0 {
-                self.counters.trash.fetch_add(1, Relaxed);
+                rt.counters.trash.fetch_add(1, Relaxed);
+                core::mem::forget(holders_count);
+            } else {
+                drop(holders_count);
             }
             state.gwroute.take()
         };
@@ -576,42 +592,44 @@ impl RtEntry {
         drop(gwroute);
     }
 
-    /// Takes one reference (the counting half of `RT_ADDREF`).
-    fn get_ref(rt: &RtArc) -> RtArc {
-        rt.take_ref();
-        rt.clone()
+    /// Whether a reference counted on the word that was `old` is the first
+    /// of an entry out of its table: the entry enters `rttrash` (deleted and
+    /// still referenced, which the release of the last reference ends), and
+    /// its holders must keep its memory, with one count on it that the last
+    /// of them gives back ([`RtEntry::dropped_ref`]). While `RTF_UP` is set
+    /// the table keeps the memory, and [`RtEntry::mark_down`] takes the
+    /// holders' count for references it finds. A lookup under RCU can find
+    /// an entry that left its table, unreferenced, a moment before.
+    fn holders_need_memory(old: u32) -> bool {
+        old & UP_BIT == 0 && old & REF_MASK == 0
     }
 
-    /// Counts one more reference. A lookup under RCU can find an entry
-    /// that left its table, unreferenced, a moment before: its first new
-    /// reference puts it in `rttrash` (deleted and still referenced), which
-    /// the release of the last one takes it out of again.
-    fn take_ref(&self) {
-        let old = self.word().fetch_add(1, Relaxed);
-        self.took_ref(old);
+    /// Counts one more reference on the entry `rt` counts (the counting
+    /// half of `RT_ADDREF`).
+    fn take_ref(rt: &RtArc) {
+        let old = rt.word().fetch_add(1, Relaxed);
+        if rt.took_ref(old) {
+            core::mem::forget(rt.clone());
+        }
     }
 
-    /// What follows a count taken on the word that was `old`.
-    fn took_ref(&self, old: u32) {
+    /// What follows a reference counted on the word that was `old`;
+    /// returns whether the caller must take the holders' count on the
+    /// entry's memory.
+    fn took_ref(&self, old: u32) -> bool {
         if old & REF_MASK >= REF_SATURATE_AT - 1 {
             self.saturate();
-            return;
+            return false;
         }
-        if old & UP_BIT == 0 && old & REF_MASK == 0 {
+        if Self::holders_need_memory(old) {
             self.counters.trash.fetch_add(1, Relaxed);
+            return true;
         }
+        false
     }
 
-    /// Drops one reference (the counting half of `rtfree`); the entry leaves
-    /// `rttrash` when this was the last reference of a deleted entry. A
-    /// clone's idle time starts at its last release (`in_clsroute`).
-    fn put_ref(&self) {
-        self.releasing();
-        let old = self.word().fetch_sub(1, Release);
-        self.dropped_ref(old);
-    }
-
-    /// What precedes dropping a count: a clone's idle time starts.
+    /// What precedes dropping a reference: a clone's idle time starts at
+    /// its last release (`in_clsroute`).
     fn releasing(&self) {
         if self.word().load(Relaxed) & CLONE_BIT != 0 {
             if let Some(c) = &self.clone_of {
@@ -623,7 +641,10 @@ impl RtEntry {
         }
     }
 
-    /// What follows a count dropped from the word that was `old`.
+    /// What follows a reference dropped from the word that was `old` (the
+    /// counting half of `rtfree`): the entry leaves `rttrash` when this was
+    /// the last reference of a deleted entry, and its memory may go. The
+    /// entry is not touched afterwards.
     fn dropped_ref(&self, old: u32) {
         if old & REF_MASK >= REF_SATURATE_AT {
             self.saturate();
@@ -631,6 +652,11 @@ impl RtEntry {
         }
         if old & REF_MASK == 1 && old & UP_BIT == 0 {
             self.counters.trash.fetch_sub(1, Relaxed);
+            // SAFETY: the holders' count exists (the word had no `RTF_UP` and
+            // a reference, see `holders_need_memory`), and the release of the
+            // last reference gives it up: a reference taken after it took a
+            // count of its own first.
+            drop(unsafe { RcuPtr::adopt_count_of(self) });
         }
     }
 
@@ -652,34 +678,52 @@ impl RtEntry {
 #[pinned_drop]
 impl PinnedDrop for RtEntry {
     fn drop(self: Pin<&mut Self>) {
+        // The memory of a referenced entry stays (see `RtRef`).
+        kernel::warn_on!(self.refcnt() != 0);
         LIVE_ENTRIES.fetch_sub(1, Relaxed);
     }
 }
 
 /// A referenced, unlocked entry. Dropping it is FreeBSD's `RTFREE`.
+///
+/// # Invariants
+///
+/// `rt_refcnt` of the entry `rt` points at counts one reference that this
+/// handle owns; while it does, the entry's memory is live: its table counts
+/// it while `RTF_UP` is set, the holders' count otherwise (see
+/// [`RtEntry::holders_need_memory`]).
 pub(crate) struct RtRef {
-    rt: RtArc,
+    rt: RcuPtr<RtEntry>,
 }
 
 impl RtRef {
-    /// Takes a reference on an entry whose handle the caller gives up.
+    /// Takes a reference on the entry `rt` counts, whose count the caller
+    /// gives up.
     pub(crate) fn from_arc(rt: RtArc) -> Self {
-        rt.take_ref();
-        Self { rt }
+        let old = rt.word().fetch_add(1, Relaxed);
+        let p = RcuPtr::of(&rt);
+        if rt.took_ref(old) {
+            // The handle's count is the holders' now.
+            core::mem::forget(rt);
+        }
+        // INVARIANT: the reference just counted, on an entry its table or
+        // the holders' count keeps.
+        Self { rt: p }
     }
 
-    /// Takes a reference on an entry found in a table (RT_LOCK, RT_ADDREF,
+    /// Takes a reference on the entry `rt` counts (RT_LOCK, RT_ADDREF,
     /// RT_UNLOCK in FreeBSD, which needs the lock only because its count is
     /// not atomic).
     pub(crate) fn new(rt: &RtArc) -> Self {
-        Self {
-            rt: RtEntry::get_ref(rt),
-        }
+        RtEntry::take_ref(rt);
+        // INVARIANT: the reference just counted, on an entry its table or
+        // the holders' count keeps.
+        Self { rt: RcuPtr::of(rt) }
     }
 
     /// `RT_LOCK`: lock the entry, keeping the reference.
     pub(crate) fn lock(self) -> RtLocked {
-        core::mem::forget(self.rt.state.lock());
+        core::mem::forget(self.entry().state.lock());
         // INVARIANT: the lock was just taken and its guard forgotten, so this
         // `RtLocked` owns it.
         RtLocked {
@@ -689,7 +733,16 @@ impl RtRef {
     }
 
     pub(crate) fn entry(&self) -> &RtEntry {
-        &self.rt
+        // SAFETY: the reference keeps the entry live while `self` lives (type
+        // invariant).
+        unsafe { self.rt.get() }
+    }
+
+    /// A count on the entry's memory.
+    pub(crate) fn arc(&self) -> RtArc {
+        // SAFETY: the reference keeps the entry live and its memory counted
+        // (type invariant).
+        unsafe { self.rt.count() }
     }
 
     #[allow(
@@ -698,28 +751,32 @@ impl RtRef {
     )]
     /// Whether two handles refer to the same entry.
     pub(crate) fn same(&self, other: &RtRef) -> bool {
-        RtArc::ptr_eq(&self.rt, &other.rt)
+        core::ptr::eq(self.entry(), other.entry())
     }
 
     /// Whether this handle refers to `rt`.
     pub(crate) fn is(&self, rt: &RtArc) -> bool {
-        RtArc::ptr_eq(&self.rt, rt)
+        self.rt.is(rt)
     }
 
     /// Another reference on the entry (`RT_ADDREF`, which needs no lock
     /// here: the count is atomic).
     pub(crate) fn addref(&self) -> RtRef {
-        RtRef::new(&self.rt)
+        self.entry().add_held_ref();
+        // INVARIANT: the reference just counted, on an entry kept as this
+        // one's reference keeps it.
+        Self { rt: self.rt }
     }
 }
 
-impl RtRef {
-    /// The handle's memory count, once the caller dropped its reference
-    /// another way (with the lock, in one step: [`RtLocked`]'s drop).
-    fn into_released_arc(self) -> RtArc {
-        let this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its handle moves out once.
-        unsafe { core::ptr::read(&this.rt) }
+impl RtEntry {
+    /// Counts one more reference for a holder of one: the entry's memory is
+    /// kept already, by its table or by the holders' count.
+    fn add_held_ref(&self) {
+        let old = self.word().fetch_add(1, Relaxed);
+        if old & REF_MASK >= REF_SATURATE_AT - 1 {
+            self.saturate();
+        }
     }
 }
 
@@ -728,7 +785,10 @@ impl Drop for RtRef {
         // `RTFREE` is RT_LOCK, rtfree, RT_UNLOCK in FreeBSD, whose count is
         // not atomic. Ours is, so no lock is taken: a holder of one entry's
         // lock may drop a reference on another without nesting the locks.
-        self.rt.put_ref();
+        let rt = self.entry();
+        rt.releasing();
+        let old = rt.word().fetch_sub(1, Release);
+        rt.dropped_ref(old);
     }
 }
 
@@ -746,22 +806,46 @@ pub(crate) struct RtLocked {
 }
 
 impl RtLocked {
-    /// `RT_LOCK` and `RT_ADDREF` on an entry found in a table, as
+    /// `RT_LOCK` and `RT_ADDREF` on an entry found in a table under RCU, as
     /// `rtalloc1` returns it: one atomic instruction on the entry word takes
-    /// both.
-    pub(crate) fn lock_new_ref(rt: RtArc) -> Self {
-        let old = LockWord::of(&rt.state).lock_with(|v| v + 1);
-        rt.took_ref(old);
-        // INVARIANT: the lock was just taken, for this value, which holds
-        // the reference just counted.
-        RtLocked {
-            rt: ManuallyDrop::new(RtRef { rt }),
-            _not_send: NotThreadSafe,
+    /// both. An entry that may have just left its table first gets a count
+    /// on its memory, for its holders to keep it by; `None` if none can be
+    /// had (the entry left, and its memory only waits for the grace period).
+    pub(crate) fn lock_found(found: RcuRef<'_, RtEntry>) -> Option<Self> {
+        let rt = found.get();
+        let word = LockWord::of(&rt.state);
+        let mut spare: Option<RtArc> = None;
+        let old = loop {
+            let have_spare = spare.is_some();
+            let take = |v| (have_spare || !RtEntry::holders_need_memory(v)).then_some(v + 1);
+            if let Some(old) = word.lock_if(take) {
+                break old;
+            }
+            spare = Some(found.to_arc()?);
+        };
+        match spare {
+            // The lock was taken only with a spare where one is needed.
+            Some(spare) if rt.took_ref(old) => core::mem::forget(spare),
+            // Not the last count: the table or the holders' count keeps the
+            // entry's memory, so dropping it under the lock frees nothing.
+            spare => {
+                let _ = rt.took_ref(old);
+                drop(spare)
+            }
         }
+        // INVARIANT: the lock was just taken, for this value, which holds the
+        // reference just counted, on an entry kept by its table or by the
+        // holders' count.
+        Some(RtLocked {
+            rt: ManuallyDrop::new(RtRef {
+                rt: RcuPtr::of_found(found),
+            }),
+            _not_send: NotThreadSafe,
+        })
     }
 
     pub(crate) fn entry(&self) -> &RtEntry {
-        &self.rt.rt
+        self.rt.entry()
     }
 
     /// The fields the entry lock protects.
@@ -772,7 +856,7 @@ impl RtLocked {
     /// The entry and the fields its lock protects, at once. The lock is
     /// held: taking it again through the entry (`lock_state`) deadlocks.
     pub(crate) fn parts(&mut self) -> (&RtEntry, &mut RtState) {
-        let rt: &RtEntry = &self.rt.rt;
+        let rt: &RtEntry = self.rt.entry();
         // SAFETY: by the type invariant the lock is held and owned by `self`;
         // the guard is a view of that ownership and is never dropped, so the
         // lock stays held.
@@ -813,9 +897,7 @@ impl RtLocked {
     )]
     /// `RT_ADDREF`: another reference on the locked entry.
     pub(crate) fn addref(&mut self) -> RtRef {
-        RtRef {
-            rt: RtEntry::get_ref(&self.rt.rt),
-        }
+        self.rt.addref()
     }
 
     #[allow(
@@ -840,7 +922,7 @@ impl RtLocked {
         let rt = unsafe { ManuallyDrop::take(&mut this.rt) };
         // SAFETY: by the type invariant we own the held lock; dropping this
         // guard releases it.
-        drop(unsafe { Guard::new(&rt.rt.state, ()) });
+        drop(unsafe { Guard::new(&rt.entry().state, ()) });
         rt
     }
 
@@ -860,13 +942,14 @@ impl Drop for RtLocked {
     fn drop(&mut self) {
         // SAFETY: `self.rt` is not used again.
         let rt = unsafe { ManuallyDrop::take(&mut self.rt) };
-        let entry: &RtEntry = &rt.rt;
+        let entry = rt.entry();
         entry.releasing();
         // SAFETY: by the type invariant we own the held lock, and give it up
         // here; no guard of it is dropped.
         let old = unsafe { LockWord::of(&entry.state).unlock_with(1) };
         entry.dropped_ref(old);
-        drop(rt.into_released_arc());
+        // Its reference went with the lock.
+        core::mem::forget(rt);
     }
 }
 

@@ -29,13 +29,21 @@ pub(crate) enum PathRef<'g> {
     Other(&'g RtArc),
 }
 
-impl PathRef<'_> {
+impl<'g> PathRef<'g> {
     /// A handle on the entry's memory; `None` if the entry just left the
     /// table and nothing else holds it.
     pub(crate) fn to_arc(self) -> Option<RtArc> {
         match self {
             PathRef::First(rt) => rt.to_arc(),
             PathRef::Other(rt) => Some(rt.clone()),
+        }
+    }
+
+    /// The entry as found under `g`.
+    pub(crate) fn found(self, g: &'g RcuGuard) -> RcuRef<'g, RtEntry> {
+        match self {
+            PathRef::First(rt) => rt,
+            PathRef::Other(rt) => rt.as_found(g),
         }
     }
 }
@@ -125,11 +133,9 @@ impl RouteTable {
     /// counted. A match that leaves the table meanwhile, held by nothing, is
     /// a miss.
     pub(super) fn lookup_locked(&self, dst: &Addr) -> Option<RtLocked> {
-        let rt = {
-            let g = RcuGuard::new();
-            self.lookup_rcu(dst, &g)?.to_arc()?
-        };
-        let mut rt = RtLocked::lock_new_ref(rt);
+        let g = RcuGuard::new();
+        let mut rt = RtLocked::lock_found(self.lookup_rcu(dst, &g)?.found(&g))?;
+        drop(g);
         rt.note_use();
         Some(rt)
     }
@@ -171,7 +177,7 @@ impl RouteTable {
     pub(super) fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result<(), TableError> {
         let prefix = rt.prefix();
         self.publish_paths(prefix, keep, Some(rt))?;
-        rt.mark_up();
+        RtEntry::mark_up(rt);
         self.routes_of(prefix.af()).fetch_add(1, Relaxed);
         self.changed();
         Ok(())

@@ -232,7 +232,13 @@ impl RouteTable {
                 let w = &mut *writer;
                 walk_after(trie, None, &mut after, &g, &mut |rt| {
                     self.visit(batch);
-                    rt.mark_down();
+                    // `trie` still counts every entry it holds.
+                    match rt.to_arc() {
+                        Some(arc) => RtEntry::mark_down(&arc),
+                        None => {
+                            kernel::warn_on!(true);
+                        }
+                    }
                     if rt.is_clone() {
                         self.clones.fetch_sub(1, Relaxed);
                         rt.unlink_from_parent();

@@ -9,7 +9,7 @@ use kernel::{prelude::*, sync::atomic::Relaxed};
 
 use super::{RouteTable, TableError, WriterGuard, WriterState, WRITER_BATCH};
 use crate::{
-    entry::{RouteInfo, RtArc},
+    entry::{RouteInfo, RtArc, RtEntry},
     event::{DeleteReason, Event, Events},
 };
 
@@ -25,7 +25,7 @@ impl RouteTable {
         reason: Option<DeleteReason>,
         ev: &mut Events<'_>,
     ) {
-        rt.mark_down();
+        RtEntry::mark_down(rt);
         self.routes_of(rt.prefix().af()).fetch_sub(1, Relaxed);
         if rt.is_clone() {
             self.clones.fetch_sub(1, Relaxed);
