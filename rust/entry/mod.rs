@@ -5,17 +5,23 @@
 //!
 //! An entry's memory is an [`RtArc`] (an [`RcuArc`], charged to the memory
 //! cgroup of the task that adds the route): the table holds one count (its
-//! trie for a prefix's first path, the first path's list for the others),
-//! every holder another, and a clone one on its parent. FreeBSD's
-//! `rt_refcnt` is kept apart from it and counts holders only: being in the
-//! table is not a reference, and neither is being a clone's parent (FreeBSD
-//! 7's `rtfree`: "NB: no refcnt on parent"). So `rt_refcnt` and `rttrash`
-//! change when a holder takes or drops a reference, never later, while the
-//! memory waits for RCU readers and a parent's memory for its clones. An
-//! entry is freed once its count is zero and `RTF_UP` is clear (it left the
-//! table); the `RtArc` does exactly that, because the table drops its count
-//! (after an RCU grace period) when it unlinks the entry, and the memory goes
-//! another grace period after the last count.
+//! trie for a prefix's first path, the first path's list for the others), a
+//! clone one on its parent, and the table's own bookkeeping (events, the
+//! lifetime work) the ones it needs. FreeBSD's `rt_refcnt` is kept apart
+//! from it and counts holders only: being in the table is not a reference,
+//! and neither is being a clone's parent (FreeBSD 7's `rtfree`: "NB: no
+//! refcnt on parent"). So `rt_refcnt` and `rttrash` change when a holder
+//! takes or drops a reference, never later, while the memory waits for RCU
+//! readers and a parent's memory for its clones.
+//!
+//! A reference holds no count on the memory of its own: while `RTF_UP` is
+//! set the table's count keeps it, and while the entry is out of its table
+//! and referenced (in `rttrash`), one count that the holders share: the
+//! transition into `rttrash` takes it (the delete that finds references, or
+//! the first reference on an entry that left), the transition out gives it
+//! back (the last release). So a referenced lookup changes one word, and the
+//! memory goes one grace period after its last count: the table's, when it
+//! unlinks an unreferenced entry, or the holders', at the last release.
 //!
 //! The holder types encode the FreeBSD macros:
 //!
@@ -30,10 +36,13 @@
 //! | `rtfree(rt)`            | [`RtLocked::rtfree`] or dropping it     |
 //! | `RTFREE(rt)`            | dropping an [`RtRef`]                   |
 //!
-//! Reference counting and `RTF_UP` share one atomic word so that a delete
-//! racing with the last release counts the entry in `rttrash` exactly once,
+//! Reference counting, `RTF_UP` and the entry lock share one atomic word
+//! (the lock's state), so that a delete racing with the last release counts
+//! the entry in `rttrash` exactly once, and the holders' count with it,
 //! without the entry lock: a holder of one entry's lock may drop a reference
-//! on another without nesting the locks.
+//! on another without nesting the locks. `rtalloc1` takes the lock and its
+//! reference in one compare-and-exchange, `rtfree` drops both in one
+//! subtraction.
 
 use core::mem::ManuallyDrop;
 
@@ -278,31 +287,31 @@ pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
 
 /// A route entry (FreeBSD's `struct rtentry`).
 ///
-/// `#[repr(C)]`, with what a referenced lookup touches first (the flags,
-/// the use count, the prefix, then the lock's word, which holds the count
-/// too): with the allocation's own count before them they share its first
-/// cache line. What few routes have (lifetimes, a parent) is in side
-/// allocations.
+/// `#[repr(C)]`, in the order lookups touch the fields: every lookup the
+/// other paths and the prefix, a referenced one the flags, the use count and
+/// the lock's word (which holds the count too), so that they share as few
+/// cache lines as the slab's placement allows. What few routes have
+/// (lifetimes, a parent) is in side allocations.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
+    /// The prefix's other paths, while this entry is its first (the one its
+    /// table's trie holds); changed under the table's writer lock.
+    other_paths: RcuSlot<OtherPaths>,
+    /// `rt_key` and `rt_mask`.
+    prefix: Prefix,
     /// A copy of `state.flags` for lock-free readers, written under the
     /// lock by [`RtEntry::set_flags`].
     flags_seen: Atomic<u32>,
-    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
-    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
-    timed_slot: Atomic<u32>,
     /// `rt_use`: lookups that returned the entry; counted under the lock.
     use_count: Atomic<u64>,
-    /// `rt_key` and `rt_mask`.
-    prefix: Prefix,
     /// `rt_mtx`. Its word ([`RtEntry::word`]) also holds `RTF_UP`, whether
     /// this is a clone, and `rt_refcnt`; see the module documentation.
     #[pin]
     state: WordLockBh<RtState>,
-    /// The prefix's other paths, while this entry is its first (the one its
-    /// table's trie holds); changed under the table's writer lock.
-    other_paths: RcuSlot<OtherPaths>,
+    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
+    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
+    timed_slot: Atomic<u32>,
     /// A clone's parent, links and idle time.
     clone_of: Option<RBox<CloneOf>>,
     counters: Arc<EntryCounters>,
@@ -334,12 +343,12 @@ impl RtEntry {
         let rt = RcuArc::pin_init_in(
             &ENTRY_SLAB,
             pin_init!(Self {
-                flags_seen: Atomic::new(state.flags),
-                timed_slot: Atomic::new(NOT_TIMED),
-                use_count: Atomic::new(0),
-                prefix,
-                state <- WordLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
                 other_paths: RcuSlot::empty(),
+                prefix,
+                flags_seen: Atomic::new(state.flags),
+                use_count: Atomic::new(0),
+                state <- WordLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
+                timed_slot: Atomic::new(NOT_TIMED),
                 clone_of,
                 counters,
             }),
