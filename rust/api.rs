@@ -18,11 +18,11 @@ use kernel::{bindings, prelude::*, task::might_sleep};
 
 use crate::{
     addr::{Af, Prefix},
-    entry::{flags::*, RtArc, RtEntry, RtLocked, RtRef},
+    entry::{flags::*, RtEntry, RtLocked, RtRef},
     ffi::{self, CAddr},
     netns::{state_of, NetState},
     nl::NetRef,
-    platform::cond_resched,
+    platform::{cond_resched, RcuPtr},
     table::{FlagsChange, NewRoute, RouteChange},
 };
 
@@ -255,16 +255,18 @@ unsafe extern "C" fn rtemu_rt_unlock(rt: *mut c_void) {
 ///
 /// # Safety
 ///
-/// `rt` is an entry pointer the caller holds a reference and the lock on.
+/// `rt` is an entry pointer whose lock the caller holds, and whose memory a
+/// reference the caller holds, or the walk or hook that passed it, counts
+/// for the call.
 #[no_mangle]
 unsafe extern "C" fn rtemu_rt_addref(rt: *mut c_void) {
-    // SAFETY: the reference is held for the call (safety requirements).
+    // SAFETY: the entry is counted for the call (safety requirements).
     let Some(e) = (unsafe { entry(rt) }) else {
         return;
     };
     // SAFETY: the caller claims the lock; lockdep checks the claim.
     unsafe { e.assert_locked_c() };
-    // SAFETY: the pointer's reference is held for the call.
+    // SAFETY: an entry's pointer, counted for the call.
     unsafe { RtRef::addref_c(rt) };
 }
 
@@ -396,11 +398,18 @@ unsafe extern "C" fn rtemu_rs_walk(net: *mut bindings::net, v6: bool, ctx: *mut 
                 return false;
             }
             batch += 1;
-            // SAFETY: every entry is an `RtArc`'s value.
-            let p = unsafe { RtArc::opaque_of_value(rt) };
+            // SAFETY: every entry is an `RtArc`'s value, live in the walk's
+            // RCU section.
+            let p = unsafe { RcuPtr::of_value(rt) };
+            // Counted for the call, so that `f` may RT_ADDREF it; an entry
+            // that left and only waits for its grace period is passed over.
+            // SAFETY: as above.
+            let Some(counted) = (unsafe { p.try_count() }) else {
+                return true;
+            };
             // SAFETY: `ctx` is the walk's (safety requirements), and the
-            // entry stays while the walk's RCU section lasts.
-            stopped = !unsafe { ffi::rtemu_walk_one(ctx, p) };
+            // entry is counted for the call.
+            stopped = !unsafe { ffi::rtemu_walk_one(ctx, counted.as_opaque()) };
             !stopped
         });
         if finished || stopped {

@@ -94,26 +94,32 @@ impl LockWord {
         // SAFETY: no requirements; paired with the enable below or in the
         // release.
         unsafe { rtemu_local_bh_disable() };
+        // Before spinning, as `spin_lock` does: a lock taken twice is then
+        // reported rather than only hung on.
+        self.acquired(false);
         let mut old = self.word.load(Relaxed) & !LOCK_BIT;
         loop {
             let Some(new) = f(old) else {
+                self.released();
                 // SAFETY: paired with the disable above.
                 unsafe { rtemu_local_bh_enable() };
                 return None;
             };
             match self.word.cmpxchg(old, new | LOCK_BIT, Acquire) {
                 Ok(_) => break,
-                Err(cur) => {
-                    old = cur & !LOCK_BIT;
-                    if cur & LOCK_BIT != 0 {
+                Err(mut cur) => {
+                    // Wait with loads, not locked instructions on the
+                    // owner's line.
+                    while cur & LOCK_BIT != 0 {
                         core::hint::spin_loop();
+                        cur = self.word.load(Relaxed);
                     }
+                    old = cur;
                 }
             }
         }
         // INVARIANT: the bit was clear and is set now, by this owner, with
         // bottom halves disabled.
-        self.acquired(false);
         Some(old)
     }
 
@@ -122,11 +128,17 @@ impl LockWord {
         // SAFETY: no requirements; paired with the enable below or in the
         // release.
         unsafe { rtemu_local_bh_disable() };
-        let old = self.word.load(Relaxed) & !LOCK_BIT;
-        if self.word.cmpxchg(old, old | LOCK_BIT, Acquire).is_ok() {
-            // INVARIANT: as in `lock_if`.
-            self.acquired(true);
-            return true;
+        let mut old = self.word.load(Relaxed);
+        // Retried while only the owner's bits change.
+        while old & LOCK_BIT == 0 {
+            match self.word.cmpxchg(old, old | LOCK_BIT, Acquire) {
+                Ok(_) => {
+                    // INVARIANT: as in `lock_if`.
+                    self.acquired(true);
+                    return true;
+                }
+                Err(cur) => old = cur,
+            }
         }
         // SAFETY: paired with the disable above.
         unsafe { rtemu_local_bh_enable() };
@@ -135,19 +147,25 @@ impl LockWord {
 
     /// Releases the lock and, in the same atomic step, subtracts `delta`
     /// from the owner's bits; returns the word as it was (with
-    /// [`LOCK_BIT`] set).
+    /// [`LOCK_BIT`] set). A lock found free (a release without the lock,
+    /// which only C can make) is reported and left alone, and so are the
+    /// owner's bits: `None`.
     ///
     /// # Safety
     ///
     /// The caller owns the lock, and gives it up: no guard of it is dropped
     /// afterwards.
-    pub(crate) unsafe fn unlock_with(&self, delta: u32) -> u32 {
+    pub(crate) unsafe fn unlock_with(&self, delta: u32) -> Option<u32> {
+        // Only the owner clears the bit, so it cannot clear meanwhile.
+        if kernel::warn_on!(self.word.load(Relaxed) & LOCK_BIT == 0) {
+            return None;
+        }
         self.released();
         // INVARIANT: the owner clears the bit it set.
         let old = self.word.fetch_sub(LOCK_BIT + delta, Release);
         // SAFETY: the owner's bottom halves were disabled by the lock.
         unsafe { rtemu_local_bh_enable() };
-        old
+        Some(old)
     }
 
     #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
@@ -213,8 +231,9 @@ unsafe impl Backend for WordLockBhBackend {
     unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
         // SAFETY: the caller guarantees `ptr` is valid and initialised.
         let lock = unsafe { &*ptr };
-        // SAFETY: the caller owns the lock, and gives it up here.
-        unsafe { lock.unlock_with(0) };
+        // SAFETY: the caller owns the lock, and gives it up here. A lock
+        // found free is reported by `unlock_with` itself.
+        let _ = unsafe { lock.unlock_with(0) };
     }
 
     unsafe fn assert_is_held(ptr: *mut Self::State) {

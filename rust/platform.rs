@@ -565,6 +565,19 @@ impl<T> RcuPtr<T> {
         NonNull::new(p.cast_mut().cast()).map(|ptr| Self { ptr })
     }
 
+    /// A new count on the object, unless its count is zero (it only waits for its grace period
+    /// to be freed).
+    ///
+    /// # Safety
+    ///
+    /// The object is live for the call: counted, or found under an RCU read-side section that
+    /// is still open.
+    pub(crate) unsafe fn try_count(self) -> Option<RcuArc<T>> {
+        // SAFETY: live for the call (safety requirements); the reference ends with it.
+        let inner = unsafe { self.ptr.as_ref() };
+        RcuRef { inner }.to_arc()
+    }
+
     /// A new count on the object.
     ///
     /// # Safety
@@ -598,9 +611,12 @@ impl<T> RcuPtr<T> {
     /// Such a count exists, and the caller gives it to the new handle: it is used in no other
     /// way afterwards.
     pub(crate) unsafe fn adopt_count(self) -> RcuArc<T> {
-        // SAFETY: a count given up by a forgotten handle (safety requirements), as `from_raw`
-        // takes it.
-        unsafe { RcuArc::from_raw(self.ptr.as_ptr()) }.expect("not null")
+        // INVARIANT: an `RcuArc`'s allocation, whose count the caller hands over (safety
+        // requirements).
+        RcuArc {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
     }
 
     /// Whether `arc` counts this object.

@@ -24,7 +24,11 @@ void rtemu_local_bh_enable(void)
 }
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
-/* The entry lock's lockdep map, annotated as spin_lock_bh() annotates its own. */
+/*
+ * The entry lock's lockdep map, annotated as spin_lock_bh() annotates its
+ * own, with spinlock_t's wait type: what rtemu.h allows under RT_LOCK is what
+ * a spinlock_t allows.
+ */
 void rtemu_lockdep_init(struct lockdep_map *map, const char *name,
 			struct lock_class_key *key);
 void rtemu_lockdep_acquire(struct lockdep_map *map, bool trylock);
@@ -34,7 +38,7 @@ void rtemu_lockdep_assert_held(struct lockdep_map *map);
 void rtemu_lockdep_init(struct lockdep_map *map, const char *name,
 			struct lock_class_key *key)
 {
-	lockdep_init_map_wait(map, name, key, 0, LD_WAIT_SPIN);
+	lockdep_init_map_wait(map, name, key, 0, LD_WAIT_CONFIG);
 }
 
 void rtemu_lockdep_acquire(struct lockdep_map *map, bool trylock)

@@ -300,6 +300,33 @@ mod tests {
     }
 
     #[test]
+    fn a_first_reference_from_c_keeps_a_deleted_entry() -> Result {
+        // A walk or a hook hands C entries without references, deleted ones
+        // too: RT_ADDREF then makes the first, which keeps the entry's memory
+        // as every first reference on an entry out of its table does.
+        let base = settled_live_entries();
+        let t = table();
+        let prefix = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        add(&t, v4([10, 0, 0, 0]), 8, GW, 0)?;
+        let found = t.get_exact(&prefix)?.pop().expect("the /8");
+        t.remove(&prefix, None, &mut Events::new())?;
+        let p = found.as_opaque();
+        // SAFETY: an entry's pointer, counted by `found` for the call.
+        unsafe { RtRef::addref_c(p) };
+        drop(found);
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base + 1);
+        assert_eq!(t.stats().trash, 1);
+        // SAFETY: the reference `addref_c` gave to C, taken back once.
+        let held = unsafe { RtRef::from_c(p) }.expect("an entry");
+        assert_eq!(held.entry().prefix().len(), 8);
+        drop(held);
+        assert_eq!(t.stats().trash, 0);
+        assert_all_freed(t, base);
+        Ok(())
+    }
+
+    #[test]
     fn a_reference_taken_after_the_delete_counts_in_rttrash() -> Result {
         // A lookup under RCU can find an entry just before it leaves the
         // table and reference it just after: the entry is then deleted and

@@ -36,7 +36,7 @@
  *    deleted entry was released, its memory goes (after an RCU grace
  *    period): releasing it again is a use after free, as in FreeBSD, which
  *    KASAN reports.
- *  - The reference count saturates, as refcount_t does: past 2^29 holders it
+ *  - The reference count saturates, as refcount_t does: past 2^28 holders it
  *    warns once and stays there, and the entry is never freed (a leak, not
  *    a use after free).
  *

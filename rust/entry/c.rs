@@ -48,20 +48,23 @@ impl RtRef {
     }
 
     /// `RT_ADDREF` for C: one more reference, given to C at the same
-    /// pointer.
+    /// pointer. The entry may have none yet (a walk or a hook passes entries
+    /// without references), so the reference may be the first of an entry
+    /// out of its table, which counts its memory for its holders.
     ///
     /// # Safety
     ///
-    /// `p` comes from [`RtRef::into_c`] (or [`RtLocked::into_c`]), and its
-    /// reference is held for the call.
+    /// `p` is an entry's pointer as C gets them ([`RtRef::into_c`], a walk,
+    /// a hook), and the entry's memory is counted for the call: by a
+    /// reference C holds, or by the walk or hook that passed it.
     pub(crate) unsafe fn addref_c(p: *const c_void) {
-        // SAFETY: by the safety requirements, a reference that C keeps: the
-        // borrowed handle is never dropped.
-        let held = ManuallyDrop::new(unsafe { Self::from_c(p.cast_mut()) });
-        let held = held
-            .as_ref()
-            .expect("rtemu: a null pointer given as a referenced entry");
-        let p2 = held.addref().into_c();
+        // SAFETY: an entry's pointer (safety requirements).
+        let Some(rt) = (unsafe { RcuPtr::from_opaque(p) }) else {
+            return;
+        };
+        // SAFETY: live and counted for the call (safety requirements).
+        let counted = unsafe { rt.count() };
+        let p2 = Self::from_arc(counted).into_c();
         debug_assert!(core::ptr::eq(p2, p));
     }
 }
@@ -81,7 +84,8 @@ impl RtEntry {
     /// [`RtEntry::lock_c`] or returned locked by [`RtLocked::into_c`].
     pub(crate) unsafe fn unlock_c(&self) {
         // SAFETY: by the safety requirements the lock is held, by nothing
-        // else in Rust: dropping this guard releases it.
+        // else in Rust: dropping this guard releases it (a lock found free
+        // is reported and left alone).
         drop(unsafe { Guard::new(&self.state, ()) });
     }
 

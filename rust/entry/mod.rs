@@ -45,6 +45,7 @@
 //! subtraction.
 
 use core::mem::ManuallyDrop;
+use core::sync::atomic::{fence, Ordering};
 
 use kernel::{
     prelude::*,
@@ -557,9 +558,10 @@ impl RtEntry {
         let old = rt.update_word(|v| v | UP_BIT);
         if old & UP_BIT == 0 && old & REF_MASK > 0 {
             rt.counters.trash.fetch_sub(1, Relaxed);
-            // SAFETY: the holders' count exists (the word had no `RTF_UP` and
-            // references), and its last user, this transition, gives it up;
-            // `rt` still counts the entry, so this is not the last count.
+            // SAFETY: every entry is the value of an `RtArc`. The holders'
+            // count exists (the word had no `RTF_UP` and references), and
+            // this transition, its last user, gives it up; `rt` still counts
+            // the entry, so this is not the last count.
             drop(unsafe { RcuPtr::adopt_count_of(&**rt) });
         }
     }
@@ -661,10 +663,14 @@ impl RtEntry {
         }
         if old & REF_MASK == 1 && old & UP_BIT == 0 {
             self.counters.trash.fetch_sub(1, Relaxed);
-            // SAFETY: the holders' count exists (the word had no `RTF_UP` and
-            // a reference, see `holders_need_memory`), and the release of the
-            // last reference gives it up: a reference taken after it took a
-            // count of its own first.
+            // What the other holders did before their releases happens
+            // before what the freeing does (`refcount_dec_and_test`'s rule).
+            fence(Ordering::Acquire);
+            // SAFETY: every entry is the value of an `RtArc`. The holders'
+            // count exists (the word had no `RTF_UP` and a reference, see
+            // `holders_need_memory`), and the release of the last reference
+            // gives it up: a reference taken after it took a count of its
+            // own first.
             drop(unsafe { RcuPtr::adopt_count_of(self) });
         }
     }
@@ -832,15 +838,13 @@ impl RtLocked {
             }
             spare = Some(found.to_arc()?);
         };
+        let first = rt.took_ref(old);
         match spare {
             // The lock was taken only with a spare where one is needed.
-            Some(spare) if rt.took_ref(old) => core::mem::forget(spare),
+            Some(spare) if first => core::mem::forget(spare),
             // Not the last count: the table or the holders' count keeps the
             // entry's memory, so dropping it under the lock frees nothing.
-            spare => {
-                let _ = rt.took_ref(old);
-                drop(spare)
-            }
+            spare => drop(spare),
         }
         // INVARIANT: the lock was just taken, for this value, which holds the
         // reference just counted, on an entry kept by its table or by the
@@ -955,9 +959,12 @@ impl Drop for RtLocked {
         entry.releasing();
         // SAFETY: by the type invariant we own the held lock, and give it up
         // here; no guard of it is dropped.
-        let old = unsafe { LockWord::of(&entry.state).unlock_with(1) };
-        entry.dropped_ref(old);
-        // Its reference went with the lock.
+        if let Some(old) = unsafe { LockWord::of(&entry.state).unlock_with(1) } {
+            entry.dropped_ref(old);
+        }
+        // Its reference went with the lock (or, for a lock that C released
+        // already, stays: a leak, reported, rather than a count dropped
+        // twice).
         core::mem::forget(rt);
     }
 }

@@ -177,6 +177,8 @@ impl RouteTable {
     pub(super) fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result<(), TableError> {
         let prefix = rt.prefix();
         self.publish_paths(prefix, keep, Some(rt))?;
+        // A lookup between the two finds it without `RTF_UP`: its reference
+        // counts it in `rttrash` until this.
         RtEntry::mark_up(rt);
         self.routes_of(prefix.af()).fetch_add(1, Relaxed);
         self.changed();

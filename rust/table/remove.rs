@@ -184,14 +184,17 @@ impl RouteTable {
     pub(crate) fn clear(&self, af: Option<Af>, ev: &mut Events<'_>) -> Result<u32, TableError> {
         self.make_room(ev, EVENTS_PER_BATCH);
         let mut writer = self.writer.lock();
-        let v4 = match af {
-            Some(Af::Inet6) => None,
-            _ => Some(write_txn(&self.v4)?.take_all()),
-        };
-        let v6 = match af {
-            Some(Af::Inet) => None,
-            _ => Some(write_txn(&self.v6)?.take_all()),
-        };
+        // Both transactions open before either trie is taken: a trie taken
+        // whole goes through `unlink_cleared`, never dropped with its
+        // routes up.
+        let txn4 = (af != Some(Af::Inet6))
+            .then(|| write_txn(&self.v4))
+            .transpose()?;
+        let txn6 = (af != Some(Af::Inet))
+            .then(|| write_txn(&self.v6))
+            .transpose()?;
+        let v4 = txn4.map(|mut t| t.take_all());
+        let v6 = txn6.map(|mut t| t.take_all());
         if v4.is_some() {
             self.routes_v4.store(0, Relaxed);
         }
