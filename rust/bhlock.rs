@@ -79,10 +79,39 @@ impl LockWord {
         unsafe { &*p.cast::<LockWord>() }
     }
 
-    /// The word, for the owner's bits: they may change at any time, by
-    /// atomic operations that keep [`LOCK_BIT`] as it is.
-    pub(crate) fn word(&self) -> &Atomic<u32> {
-        &self.word
+    /// The word (the lock's bit included), with no ordering.
+    pub(crate) fn load(&self) -> u32 {
+        self.word.load(Relaxed)
+    }
+
+    /// The word (the lock's bit included), with acquire ordering.
+    pub(crate) fn load_acquire(&self) -> u32 {
+        self.word.load(Acquire)
+    }
+
+    /// Adds `n` to the owner's bits, which must not carry into
+    /// [`LOCK_BIT`]; returns the word as it was.
+    pub(crate) fn add(&self, n: u32) -> u32 {
+        self.word.fetch_add(n, Relaxed)
+    }
+
+    /// Subtracts `n` from the owner's bits, which must not borrow from
+    /// [`LOCK_BIT`], with release ordering; returns the word as it was.
+    pub(crate) fn sub(&self, n: u32) -> u32 {
+        self.word.fetch_sub(n, Release)
+    }
+
+    /// Replaces the owner's bits `v` by `f(v)` atomically, whoever holds
+    /// the lock ([`LOCK_BIT`] stays as it is); returns the word as it was.
+    pub(crate) fn update(&self, f: impl Fn(u32) -> u32) -> u32 {
+        let mut old = self.word.load(Relaxed);
+        loop {
+            let new = (f(old) & !LOCK_BIT) | (old & LOCK_BIT);
+            match self.word.cmpxchg(old, new, Relaxed) {
+                Ok(prev) => return prev,
+                Err(cur) => old = cur,
+            }
+        }
     }
 
     /// Takes the lock and, in the same atomic step, replaces the owner's

@@ -50,7 +50,7 @@ use core::sync::atomic::{fence, Ordering};
 use kernel::{
     prelude::*,
     sync::{
-        atomic::{Acquire, Atomic, Relaxed, Release},
+        atomic::{Atomic, Relaxed},
         lock::Guard,
         Arc, LockedBy,
     },
@@ -355,7 +355,7 @@ impl RtEntry {
             }),
         )?;
         // Before anything else can see the entry.
-        rt.word().store(clone_bit, Relaxed);
+        rt.word().update(|v| v | clone_bit);
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
     }
@@ -478,13 +478,13 @@ impl RtEntry {
 
     /// The entry lock's word, which holds `RTF_UP`, the clone bit and
     /// `rt_refcnt` beside the lock's bit.
-    fn word(&self) -> &Atomic<u32> {
-        LockWord::of(&self.state).word()
+    fn word(&self) -> &LockWord {
+        LockWord::of(&self.state)
     }
 
     /// `rt_refcnt`.
     pub(crate) fn refcnt(&self) -> u32 {
-        self.word().load(Relaxed) & REF_MASK
+        self.word().load() & REF_MASK
     }
 
     /// When an unreferenced clone's idle time began; `None` for a route
@@ -494,7 +494,7 @@ impl RtEntry {
         // Acquire: the release that made the count zero stamped the time
         // first.
         let clone_of = self.clone_of.as_ref()?;
-        if self.word().load(Acquire) & REF_MASK != 0 {
+        if self.word().load_acquire() & REF_MASK != 0 {
             return None;
         }
         Some(clone_of.idle_since_ns.load(Relaxed))
@@ -502,7 +502,7 @@ impl RtEntry {
 
     /// Whether `RTF_UP` is set: the entry is in a table.
     pub(crate) fn is_up(&self) -> bool {
-        self.word().load(Relaxed) & UP_BIT != 0
+        self.word().load() & UP_BIT != 0
     }
 
     /// Sets the flags (other than `RTF_UP`) of the entry whose lock guards
@@ -568,13 +568,7 @@ impl RtEntry {
 
     /// Applies `f` to the shared word atomically; returns the old value.
     fn update_word(&self, f: impl Fn(u32) -> u32) -> u32 {
-        let mut old = self.word().load(Relaxed);
-        loop {
-            match self.word().cmpxchg(old, f(old), Relaxed) {
-                Ok(prev) => return prev,
-                Err(cur) => old = cur,
-            }
-        }
+        self.word().update(f)
     }
 
     /// Clears `RTF_UP` as the entry leaves its table; a held entry goes to
@@ -618,7 +612,7 @@ impl RtEntry {
     /// Counts one more reference on the entry `rt` counts (the counting
     /// half of `RT_ADDREF`).
     fn take_ref(rt: &RtArc) {
-        let old = rt.word().fetch_add(1, Relaxed);
+        let old = rt.word().add(1);
         if rt.took_ref(old) {
             core::mem::forget(rt.clone());
         }
@@ -642,7 +636,7 @@ impl RtEntry {
     /// What precedes dropping a reference: a clone's idle time starts at
     /// its last release (`in_clsroute`).
     fn releasing(&self) {
-        if self.word().load(Relaxed) & CLONE_BIT != 0 {
+        if self.word().load() & CLONE_BIT != 0 {
             if let Some(c) = &self.clone_of {
                 // Stamped before the count drops, so that whoever sees the
                 // count at zero sees this time or a later one.
@@ -715,7 +709,7 @@ impl RtRef {
     /// Takes a reference on the entry `rt` counts, whose count the caller
     /// gives up.
     pub(crate) fn from_arc(rt: RtArc) -> Self {
-        let old = rt.word().fetch_add(1, Relaxed);
+        let old = rt.word().add(1);
         let p = RcuPtr::of(&rt);
         if rt.took_ref(old) {
             // The handle's count is the holders' now.
@@ -788,7 +782,7 @@ impl RtEntry {
     /// Counts one more reference for a holder of one: the entry's memory is
     /// kept already, by its table or by the holders' count.
     fn add_held_ref(&self) {
-        let old = self.word().fetch_add(1, Relaxed);
+        let old = self.word().add(1);
         if old & REF_MASK >= REF_SATURATE_AT - 1 {
             self.saturate();
         }
@@ -802,7 +796,7 @@ impl Drop for RtRef {
         // lock may drop a reference on another without nesting the locks.
         let rt = self.entry();
         rt.releasing();
-        let old = rt.word().fetch_sub(1, Release);
+        let old = rt.word().sub(1);
         rt.dropped_ref(old);
     }
 }
