@@ -70,7 +70,7 @@ mod tests {
         entry::{flags::*, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
-        platform::{rcu_drain, RVec, RcuGuard},
+        platform::{rcu_drain, RVec, RcuGuard, RcuSlot},
         table::{
             FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable,
             TableError,
@@ -296,6 +296,29 @@ mod tests {
         drop(held);
         assert_eq!(t.stats().trash, 0);
         assert_all_freed(t, base);
+        Ok(())
+    }
+
+    #[test]
+    fn a_lookup_leaves_an_entry_whose_memory_is_going() -> Result {
+        // Found under RCU after its last count went (out of its table,
+        // unreferenced): the lookup cannot count its memory for a holder,
+        // so it takes no reference, and the entry goes as it would have.
+        let base = settled_live_entries();
+        let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
+        let state = RtState::new(GW, 0, None, None)?;
+        let prefix = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
+        let slot = RcuSlot::empty();
+        drop(slot.swap(Some(RtEntry::new(prefix, state, None, counters, 0)?)));
+        let g = RcuGuard::new();
+        let found = slot.load(&g).expect("the entry");
+        drop(slot.swap(None));
+        assert!(RtLocked::lock_found(found).is_none());
+        assert_eq!(found.get().refcnt(), 0);
+        drop(g);
+        // Bottom halves are on again: draining RCU sleeps.
+        rcu_drain();
+        assert_eq!(LIVE_ENTRIES.load(Relaxed), base);
         Ok(())
     }
 
