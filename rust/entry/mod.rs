@@ -555,7 +555,7 @@ impl RtEntry {
     /// memory from now on: a count that holders took on it before (see
     /// [`RtEntry::holders_need_memory`]) is given back.
     pub(crate) fn mark_up(rt: &RtArc) {
-        let old = rt.update_word(|v| v | UP_BIT);
+        let old = rt.word().update(|v| v | UP_BIT);
         if old & UP_BIT == 0 && old & REF_MASK > 0 {
             rt.counters.trash.fetch_sub(1, Relaxed);
             // SAFETY: every entry is the value of an `RtArc`. The holders'
@@ -564,11 +564,6 @@ impl RtEntry {
             // the entry, so this is not the last count.
             drop(unsafe { RcuPtr::adopt_count_of(&**rt) });
         }
-    }
-
-    /// Applies `f` to the shared word atomically; returns the old value.
-    fn update_word(&self, f: impl Fn(u32) -> u32) -> u32 {
-        self.word().update(f)
     }
 
     /// Clears `RTF_UP` as the entry leaves its table; a held entry goes to
@@ -583,7 +578,7 @@ impl RtEntry {
         let holders_count = rt.clone();
         let gwroute = {
             let mut state = rt.state.lock();
-            let old = rt.update_word(|v| v & !UP_BIT);
+            let old = rt.word().update(|v| v & !UP_BIT);
             if old & UP_BIT != 0 && old & REF_MASK > 0 {
                 rt.counters.trash.fetch_add(1, Relaxed);
                 core::mem::forget(holders_count);
@@ -671,7 +666,7 @@ impl RtEntry {
 
     /// Pins a count that reached [`REF_SATURATE_AT`] at [`REF_SATURATED`].
     fn saturate(&self) {
-        self.update_word(|v| (v & !REF_MASK) | REF_SATURATED);
+        self.word().update(|v| (v & !REF_MASK) | REF_SATURATED);
         if SATURATION_LOGGED.cmpxchg(0, 1, Relaxed).is_ok() {
             pr_warn!("rtemu: rt_refcnt saturated; leaking the entry\n");
         }
@@ -680,7 +675,7 @@ impl RtEntry {
     #[allow(dead_code, reason = "the KUnit suite starts a count near saturation")]
     /// Sets `rt_refcnt` outright, for a test.
     pub(crate) fn set_refcnt_for_test(&self, n: u32) {
-        self.update_word(|v| (v & !REF_MASK) | (n & REF_MASK));
+        self.word().update(|v| (v & !REF_MASK) | (n & REF_MASK));
     }
 }
 
