@@ -64,6 +64,10 @@ pub(crate) type WordLockBhGuard<'a, T> = Guard<'a, T, WordLockBhBackend>;
 /// bottom halves disabled on its CPU; only the owner clears it.
 pub(crate) struct LockWord {
     word: Atomic<u32>,
+    /// A second word for the owner to use as it likes, which the lock never
+    /// touches: it lies where the locked data's alignment would leave
+    /// padding.
+    spare: Atomic<u32>,
     #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
     dep_map: Opaque<bindings::lockdep_map>,
 }
@@ -77,6 +81,11 @@ impl LockWord {
         // `p` points at an initialised `LockWord` that lives as long as
         // `lock`; every access to it is atomic or lockdep's.
         unsafe { &*p.cast::<LockWord>() }
+    }
+
+    /// The owner's second word (see [`LockWord`]).
+    pub(crate) fn spare(&self) -> &Atomic<u32> {
+        &self.spare
     }
 
     /// The word (the lock's bit included), with no ordering.
@@ -234,6 +243,10 @@ unsafe impl Backend for WordLockBhBackend {
         let word = unsafe { &raw mut (*ptr).word };
         // SAFETY: `word` is valid for writes, and written once.
         unsafe { word.write(Atomic::new(0)) };
+        // SAFETY: as for `word`.
+        let spare = unsafe { &raw mut (*ptr).spare };
+        // SAFETY: as for `word`.
+        unsafe { spare.write(Atomic::new(0)) };
         #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
         {
             // SAFETY: as for `word`.

@@ -99,16 +99,22 @@ pub(crate) struct RtState {
     pub(crate) gateway: Addr,
     /// Flags other than `RTF_UP` (which lives with the count).
     pub(crate) flags: u32,
-    /// `preferred_until` and `expires_at`, in a side allocation that only
-    /// routes with a lifetime carry.
-    lifetimes: Option<RBox<Lifetimes>>,
-    /// The clones of this route in the table.
-    clones: CloneList,
+    /// The lifetimes and the clone list, in a side allocation that only
+    /// routes with a lifetime, and cloning routes, carry: most have neither.
+    rare: Option<RBox<RareState>>,
     /// `rt_gwroute`: for a route through a router, the route its lookup of
     /// the router found when the router was set (`rt_setgate`), referenced,
     /// or refreshed since by `rt_check`; released as the route leaves its
     /// table ([`RtEntry::mark_down`]), never by `rtfree`.
     pub(crate) gwroute: Option<RtRef>,
+}
+
+/// What few routes have, under their entry lock.
+#[derive(Default)]
+struct RareState {
+    lifetimes: Lifetimes,
+    /// The clones of this route in the table (a cloning route's).
+    clones: CloneList,
 }
 
 /// A route's deadlines.
@@ -124,77 +130,100 @@ impl Lifetimes {
     }
 }
 
-/// Room for a route's [`Lifetimes`], made before the entry lock is taken.
-pub(crate) struct LifetimesRoom(RBox<Lifetimes>);
+/// Room for a route's side allocation ([`RareState`]), made before the
+/// entry lock is taken, for a route given its first lifetime.
+pub(crate) struct LifetimesRoom(RBox<RareState>);
 
 impl LifetimesRoom {
     /// Allocates the room (may sleep).
     pub(crate) fn new() -> Result<Self, AllocError> {
-        Ok(Self(RBox::new(Lifetimes::default(), GFP_KERNEL)?))
+        Ok(Self(RBox::new(RareState::default(), GFP_KERNEL)?))
     }
 }
 
 impl RtState {
-    /// The state of a new route, with no clones. Allocates the lifetimes'
-    /// side allocation when there is a lifetime (may sleep).
+    /// The state of a new route, with no clones. Allocates the side
+    /// allocation when there is a lifetime or the route clones (may sleep).
     pub(crate) fn new(
         gateway: Addr,
         flags: u32,
         preferred: Option<Deadline>,
         expires: Option<Deadline>,
     ) -> Result<Self, AllocError> {
-        let mut state = Self {
+        let lifetimes = Lifetimes { preferred, expires };
+        let rare = if !lifetimes.is_empty() || flags & RTF_CLONING != 0 {
+            Some(RBox::new(
+                RareState {
+                    lifetimes,
+                    clones: CloneList::default(),
+                },
+                GFP_KERNEL,
+            )?)
+        } else {
+            None
+        };
+        Ok(Self {
             gateway,
             flags,
-            lifetimes: None,
-            clones: CloneList::default(),
+            rare,
             gwroute: None,
-        };
-        let lifetimes = Lifetimes { preferred, expires };
-        if !lifetimes.is_empty() {
-            state.set_lifetimes(lifetimes, Some(LifetimesRoom::new()?));
-        }
-        Ok(state)
+        })
+    }
+
+    /// The clone list; `None` for a route that never clones.
+    fn clones(&self) -> Option<&CloneList> {
+        self.rare.as_deref().map(|r| &r.clones)
+    }
+
+    fn clones_mut(&mut self) -> Option<&mut CloneList> {
+        self.rare.as_deref_mut().map(|r| &mut r.clones)
     }
 
     /// Whether the clone list is closed (see [`RtEntry::clones_closed`]).
     pub(crate) fn clones_closed(&self) -> bool {
-        self.clones.closed
+        self.clones().is_some_and(|c| c.closed)
     }
 
     /// `preferred_until`.
     pub(crate) fn preferred(&self) -> Option<Deadline> {
-        self.lifetimes.as_ref().and_then(|l| l.preferred)
+        self.lifetimes().preferred
     }
 
     /// `expires_at`.
     pub(crate) fn expires(&self) -> Option<Deadline> {
-        self.lifetimes.as_ref().and_then(|l| l.expires)
+        self.lifetimes().expires
     }
 
     /// Both deadlines.
     pub(crate) fn lifetimes(&self) -> Lifetimes {
-        self.lifetimes.as_deref().copied().unwrap_or_default()
+        self.rare
+            .as_deref()
+            .map(|r| r.lifetimes)
+            .unwrap_or_default()
     }
 
-    /// Sets both deadlines. A route that had none takes `room` for them,
-    /// which the caller made before taking the lock; returns the room
-    /// unused. Panics if a first lifetime comes without room.
+    /// Sets both deadlines. A route without the side allocation takes
+    /// `room` for them, which the caller made before taking the lock;
+    /// returns the room unused. Panics if a first lifetime comes without
+    /// room.
     pub(crate) fn set_lifetimes(
         &mut self,
         lifetimes: Lifetimes,
         room: Option<LifetimesRoom>,
     ) -> Option<LifetimesRoom> {
-        if let Some(l) = self.lifetimes.as_deref_mut() {
-            *l = lifetimes;
+        if let Some(r) = self.rare.as_deref_mut() {
+            r.lifetimes = lifetimes;
             return room;
         }
         if lifetimes.is_empty() {
             return room;
         }
         let LifetimesRoom(mut b) = room.expect("rtemu: a first lifetime without room made for it");
-        *b = lifetimes;
-        self.lifetimes = Some(b);
+        *b = RareState {
+            lifetimes,
+            clones: CloneList::default(),
+        };
+        self.rare = Some(b);
         None
     }
 }
@@ -290,9 +319,11 @@ pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
 ///
 /// `#[repr(C)]`, in the order lookups touch the fields: every lookup the
 /// other paths and the prefix, a referenced one the flags, the use count and
-/// the lock's word (which holds the count too), so that they share as few
-/// cache lines as the slab's placement allows. What few routes have
-/// (lifetimes, a parent) is in side allocations.
+/// the lock's word (which holds the count too). What few routes have
+/// (lifetimes, clones, a parent) is in side allocations. Without lockdep the
+/// entry is 104 bytes, 128 with its memory's count before it and its RCU
+/// head after it: objects of that size lie on 128-byte boundaries in
+/// their slab, so everything a lookup touches is in one cache line.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
@@ -308,15 +339,20 @@ pub(crate) struct RtEntry {
     use_count: Atomic<u64>,
     /// `rt_mtx`. Its word ([`RtEntry::word`]) also holds `RTF_UP`, whether
     /// this is a clone, and `rt_refcnt`; see the module documentation.
+    ///
+    /// The lock's spare word ([`RtEntry::timed_slot`]) holds the entry's
+    /// index in its table's [`TimedQueue`](crate::timed::TimedQueue),
+    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
     #[pin]
     state: WordLockBh<RtState>,
-    /// Its index in its table's [`TimedQueue`](crate::timed::TimedQueue),
-    /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
-    timed_slot: Atomic<u32>,
     /// A clone's parent, links and idle time.
     clone_of: Option<RBox<CloneOf>>,
     counters: Arc<EntryCounters>,
 }
+
+// No padding: the entry is 96 bytes and its lock's state (8 bytes without
+// lockdep, which adds its map).
+const _: () = assert!(core::mem::size_of::<RtEntry>() == 96 + core::mem::size_of::<LockWord>());
 
 impl RtEntry {
     /// A new entry, not yet in a table (`RTF_UP` clear, no references).
@@ -349,13 +385,13 @@ impl RtEntry {
                 flags_seen: Atomic::new(state.flags),
                 use_count: Atomic::new(0),
                 state <- WordLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
-                timed_slot: Atomic::new(NOT_TIMED),
                 clone_of,
                 counters,
             }),
         )?;
         // Before anything else can see the entry.
         rt.word().update(|v| v | clone_bit);
+        rt.word().spare().store(NOT_TIMED, Relaxed);
         LIVE_ENTRIES.fetch_add(1, Relaxed);
         Ok(rt)
     }
@@ -387,21 +423,26 @@ impl RtEntry {
 
     /// How many of its clones are in the table.
     pub(crate) fn clone_count(&self) -> u32 {
-        self.state.lock().clones.len
+        self.state.lock().clones().map_or(0, |c| c.len)
     }
 
     /// Links `clone`, a new clone of this entry, into its clone list, unless
-    /// the list is closed (the entry's clones are being deleted). The
-    /// table's writer calls it under its lock, with no entry lock held.
+    /// the list is closed (the entry's clones are being deleted) or this
+    /// route does not clone. The table's writer calls it under its lock,
+    /// with no entry lock held.
     pub(crate) fn link_clone(&self, clone: &RtArc) -> bool {
         let mut s = self.state.lock();
         let Some(links) = clone.siblings_of(self) else {
             return false;
         };
-        if s.clones.closed || links.access(&*s).linked {
+        if s.clones().is_none_or(|c| c.closed) || links.access(&*s).linked {
             return false;
         }
-        let old_first = s.clones.first.take();
+        let Some(list) = s.clones_mut() else {
+            return false;
+        };
+        let old_first = list.first.replace(clone.clone());
+        list.len += 1;
         if let Some(f) = &old_first {
             if let Some(l) = f.siblings_of(self) {
                 l.access_mut(&mut *s).prev = Some(clone.clone());
@@ -412,8 +453,6 @@ impl RtEntry {
             next: old_first,
             linked: true,
         };
-        s.clones.first = Some(clone.clone());
-        s.clones.len += 1;
         true
     }
 
@@ -440,9 +479,15 @@ impl RtEntry {
                     l.access_mut(&mut *s).next = next;
                 }
             }
-            None => s.clones.first = next,
+            None => {
+                if let Some(list) = s.clones_mut() {
+                    list.first = next;
+                }
+            }
         }
-        s.clones.len -= 1;
+        if let Some(list) = s.clones_mut() {
+            list.len -= 1;
+        }
         // The links leave with the lock held; the counts they drop are
         // dropped after it (`prev`, here), never under it on this entry.
         drop(s);
@@ -453,19 +498,22 @@ impl RtEntry {
     /// delete them, and returns the newest one left, if any.
     pub(crate) fn close_clones(&self) -> Option<RtArc> {
         let mut s = self.state.lock();
-        s.clones.closed = true;
-        s.clones.first.clone()
+        let list = s.clones_mut()?;
+        list.closed = true;
+        list.first.clone()
     }
 
     /// Opens the clone list again, after a request that closed it failed.
     pub(crate) fn reopen_clones(&self) {
-        self.state.lock().clones.closed = false;
+        if let Some(list) = self.state.lock().clones_mut() {
+            list.closed = false;
+        }
     }
 
     /// Whether the clone list is closed: cloning from this entry is
     /// refused while its clones are deleted.
     pub(crate) fn clones_closed(&self) -> bool {
-        self.state.lock().clones.closed
+        self.state.lock().clones_closed()
     }
 
     /// The links of this clone, if `parent` is its parent.
@@ -529,7 +577,7 @@ impl RtEntry {
 
     /// Its index in its table's queue of timed entries, if it is in it.
     pub(crate) fn timed_slot(&self) -> Option<usize> {
-        let slot = self.timed_slot.load(Relaxed);
+        let slot = self.word().spare().load(Relaxed);
         (slot != NOT_TIMED).then_some(slot as usize)
     }
 
@@ -542,7 +590,7 @@ impl RtEntry {
                 .filter(|&i| i != NOT_TIMED)
                 .expect("rtemu: a timed queue index beyond u32")
         });
-        self.timed_slot.store(slot, Relaxed);
+        self.word().spare().store(slot, Relaxed);
     }
 
     /// Locks the entry without taking a reference, for the table's writer,
