@@ -62,6 +62,10 @@ pub(crate) type WordLockBhGuard<'a, T> = Guard<'a, T, WordLockBhBackend>;
 ///
 /// [`LOCK_BIT`] of `word` is set exactly while an owner holds the lock, with
 /// bottom halves disabled on its CPU; only the owner clears it.
+///
+/// `#[repr(C)]`: C code reads the owner's bits where the owner says they are
+/// (the route entry's `struct rtentry` in `include/linux/rtemu.h`).
+#[repr(C)]
 pub(crate) struct LockWord {
     word: Atomic<u32>,
     /// A second word for the owner to use as it likes, which the lock never

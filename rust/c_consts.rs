@@ -23,3 +23,14 @@ pub(crate) const RTEMU_TRACE_CHANGE: u32 = 3;
 pub(crate) const RTEMU_TRACE_EXPIRE: u32 = 4;
 pub(crate) const RTEMU_TRACE_DEPRECATE: u32 = 5;
 pub(crate) const RTEMU_TRACE_DELETE: u32 = 6;
+
+// include/linux/rtemu.h
+/// The bits of `rt_refcnt` in the entry word (`struct rtentry`).
+pub(crate) const RTEMU_RT_REFCNT_BITS: u32 = 29;
+
+// rust/rtemu_glue.h
+/// Where `struct rtentry` has the fields C reads (`rt_gwroute`'s without lockdep).
+pub(crate) const RTEMU_RTENTRY_FLAGS_OFFSET: usize = 36;
+pub(crate) const RTEMU_RTENTRY_USE_OFFSET: usize = 40;
+pub(crate) const RTEMU_RTENTRY_WORD_OFFSET: usize = 48;
+pub(crate) const RTEMU_RTENTRY_GWROUTE_OFFSET: usize = 56;

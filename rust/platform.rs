@@ -450,6 +450,10 @@ impl<T: Send + Sync + 'static> RcuArc<T> {
 }
 
 impl<T> RcuArc<T> {
+    /// Where the value lies in the object that [`RcuArc::as_opaque`] points
+    /// at.
+    pub(crate) const VALUE_OFFSET: usize = core::mem::offset_of!(ArcInner<T>, value);
+
     /// The object, as if found under `_g`: a handle keeps it live at least as long.
     pub(crate) fn as_found<'g>(&'g self, _g: &'g RcuGuard) -> RcuRef<'g, T> {
         RcuRef {
@@ -491,6 +495,7 @@ impl<T> RcuArc<T> {
 ///
 /// `ptr` points at an `ArcInner<T>` allocated as [`RcuArc`]'s are; whether it is live is the
 /// holder's to know.
+#[repr(transparent)]
 pub(crate) struct RcuPtr<T> {
     ptr: NonNull<ArcInner<T>>,
 }

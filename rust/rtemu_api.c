@@ -23,6 +23,17 @@
 
 #include "rtemu_glue.h"
 
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+#define RTEMU_LOCKDEP_MAP_SIZE	sizeof(struct lockdep_map)
+#else
+#define RTEMU_LOCKDEP_MAP_SIZE	0
+#endif
+static_assert(offsetof(struct rtentry, rt_flags) == RTEMU_RTENTRY_FLAGS_OFFSET);
+static_assert(offsetof(struct rtentry, rt_use) == RTEMU_RTENTRY_USE_OFFSET);
+static_assert(offsetof(struct rtentry, __rt_word) == RTEMU_RTENTRY_WORD_OFFSET);
+static_assert(offsetof(struct rtentry, rt_gwroute) ==
+	      RTEMU_RTENTRY_GWROUTE_OFFSET + RTEMU_LOCKDEP_MAP_SIZE);
+
 /* @sa as rtemu's address; false for another family or none. */
 static bool addr_from_sockaddr(const struct sockaddr *sa, struct rtemu_addr *out)
 {

@@ -60,6 +60,18 @@ struct rtemu_rs_state {
 
 struct rtentry;
 
+/*
+ * Where the Rust entry keeps the fields of struct rtentry (linux/rtemu.h)
+ * that C reads, from the pointer C has: rt_gwroute's without lockdep, whose
+ * map the entry lock carries before it otherwise. rtemu_api.c asserts the C
+ * struct against these, and the Rust entry itself (rust/c_consts.rs is
+ * generated from them, scripts/ynl-regen.sh).
+ */
+#define RTEMU_RTENTRY_FLAGS_OFFSET	36
+#define RTEMU_RTENTRY_USE_OFFSET	40
+#define RTEMU_RTENTRY_WORD_OFFSET	48
+#define RTEMU_RTENTRY_GWROUTE_OFFSET	56
+
 /* Implemented in Rust. */
 int rtemu_net_init(struct net *net);
 void rtemu_net_exit(struct net *net);

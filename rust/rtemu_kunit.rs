@@ -17,6 +17,7 @@ use kernel::prelude::*;
 
 mod addr;
 mod bhlock;
+mod c_consts;
 mod entry;
 mod event;
 mod lifetime;

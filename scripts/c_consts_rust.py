@@ -6,7 +6,10 @@ read from the C headers that define them, so that the two cannot drift:
   the rtrequest hook kinds, `#define RTEMU_RTM_*` of include/linux/rtemu.h
   (the header other modules build against), as `c_int`;
   the tracepoint kinds, the `RTEMU_TRACE_*` enumerators of rust/rtemu_glue.h,
-  as `u32`.
+  as `u32`;
+  the layout of `struct rtentry` that C reads: `RTEMU_RT_REFCNT_BITS` of
+  include/linux/rtemu.h, as `u32`, and the `RTEMU_RTENTRY_*_OFFSET` of
+  rust/rtemu_glue.h, as `usize`.
 
   c_consts_rust.py ROOT    prints the module to standard output
 """
@@ -20,6 +23,10 @@ SOURCES = [
      'c_int', 'The kinds of call an rtrequest hook gets (FreeBSD\'s `RTM_*` values).'),
     ('rust/rtemu_glue.h', r'^\s*(RTEMU_TRACE_[A-Z_]+)\s*=\s*(0x[0-9a-fA-F]+|[0-9]+)\s*,',
      'u32', 'The tracepoint kinds of `rtemu_trace_route`.'),
+    ('include/linux/rtemu.h', r'^#define\s+(RTEMU_RT_REFCNT_BITS)\s+([0-9]+)\s*$',
+     'u32', 'The bits of `rt_refcnt` in the entry word (`struct rtentry`).'),
+    ('rust/rtemu_glue.h', r'^#define\s+(RTEMU_RTENTRY_[A-Z]+_OFFSET)\s+([0-9]+)\s*$',
+     'usize', 'Where `struct rtentry` has the fields C reads (`rt_gwroute`\'s without lockdep).'),
 ]
 
 

@@ -6,7 +6,7 @@
 #   rust/uapi.rs                     constants and enums for the Rust module (scripts/ynl_gen_rust.py)
 #   rust/nl_msgs.rs                  the messages the Rust module writes (ynl_gen_rust.py)
 # and what is not in the spec but shared with C headers:
-#   rust/c_consts.rs                 hook and tracepoint kinds (scripts/c_consts_rust.py)
+#   rust/c_consts.rs                 hook and tracepoint kinds, struct rtentry layout (scripts/c_consts_rust.py)
 #   tools/rtemu/src/proto.rs         the userspace library's protocol module (ynl_gen_rust.py)
 #
 #   scripts/ynl-regen.sh           regenerate in place

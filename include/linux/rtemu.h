@@ -3,7 +3,7 @@
  * rtemu's in-kernel API: FreeBSD 7's rtalloc(9) over rtemu's route table of
  * a network namespace, for C and Rust modules (GPL-only exports of rtemu.ko).
  *
- * An entry (struct rtentry, opaque) is returned referenced and, by
+ * An entry (struct rtentry, below) is returned referenced and, by
  * rtemu_rtalloc1(), locked. The rules are FreeBSD's:
  *
  *  - A reference keeps the entry valid: deleting its route clears RTF_UP
@@ -47,15 +47,69 @@
 #define _LINUX_RTEMU_H
 
 #include <linux/list.h>
+#include <linux/lockdep_types.h>
 #include <linux/socket.h>
 #include <linux/types.h>
+#include <asm/byteorder.h>
 #include <uapi/linux/rtemu.h>
 
 struct net;
 struct sockaddr;
 
-/* rtemu's route entry (FreeBSD's struct rtentry); only a pointer to it is used. */
-struct rtentry;
+/* The bits of rt_refcnt in the word it shares with the entry's lock and state. */
+#define RTEMU_RT_REFCNT_BITS	29
+
+/*
+ * rtemu's route entry: the fields of FreeBSD's struct rtentry that FreeBSD
+ * code reads, under their names, for reading only (const: requests change
+ * routes). rtemu makes and frees entries; never allocate, copy or take the
+ * size of one. The __rt_ fields are rtemu's own, and more of its own follow
+ * rt_gwroute; rtemu's Rust side asserts that each field named here lies
+ * where this struct puts it. The key, mask, router and lifetimes are read
+ * through rtemu_rt_key() and rtemu_rt_state().
+ */
+struct rtentry {
+	unsigned long __rt_memory;
+	void *__rt_paths;
+	u8 __rt_prefix[18];
+	/*
+	 * rt_flags: RTEMU_ROUTE_FLAGS_* (FreeBSD's RTF_* values), RTF_UP
+	 * among them. They change under the entry lock; read without it they
+	 * are a moment's snapshot, as in FreeBSD.
+	 */
+	const int rt_flags;
+	/* rt_use: the lookups that returned the entry, counted under its lock. */
+	const unsigned long rt_use;
+	union {
+		const u32 __rt_word;
+		struct {
+#if defined(__LITTLE_ENDIAN_BITFIELD)
+			/*
+			 * rt_refcnt: the references held. It changes
+			 * atomically, with or without the lock; the lock
+			 * keeps only one's own from going.
+			 */
+			const u32 rt_refcnt : RTEMU_RT_REFCNT_BITS;
+			const u32 __rt_state : 32 - RTEMU_RT_REFCNT_BITS;
+#else
+			const u32 __rt_state : 32 - RTEMU_RT_REFCNT_BITS;
+			const u32 rt_refcnt : RTEMU_RT_REFCNT_BITS;
+#endif
+		};
+	};
+	u32 __rt_spare;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map __rt_dep_map;
+#endif
+	/*
+	 * rt_gwroute: for a route through a router, the route the router's
+	 * lookup found, which this route holds a reference on (see
+	 * rtemu_rt_gwroute()), or NULL. Read it with the lock held; to use
+	 * the route it points to past RT_UNLOCK, take a reference of one's
+	 * own with rtemu_rt_gwroute() instead.
+	 */
+	struct rtentry *const rt_gwroute;
+};
 
 /* FreeBSD's struct route: a destination and the entry cached for it. */
 struct route {

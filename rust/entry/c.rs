@@ -11,8 +11,43 @@ use core::mem::ManuallyDrop;
 
 use kernel::{sync::lock::Guard, types::NotThreadSafe};
 
-use super::{RtEntry, RtLocked, RtRef, RtState};
-use crate::platform::RcuPtr;
+use super::{RtEntry, RtLocked, RtRef, RtState, REF_MASK};
+use crate::bhlock::{LockWord, WordLockBh};
+use crate::c_consts::{
+    RTEMU_RTENTRY_FLAGS_OFFSET, RTEMU_RTENTRY_GWROUTE_OFFSET, RTEMU_RTENTRY_USE_OFFSET,
+    RTEMU_RTENTRY_WORD_OFFSET, RTEMU_RT_REFCNT_BITS,
+};
+use crate::platform::{RcuArc, RcuPtr};
+
+// C reads `struct rtentry` (`include/linux/rtemu.h`) from the pointer it
+// gets, which points at the entry's `RcuArc` object: each field it names
+// lies where `rtemu_glue.h` says, and holds what C takes it for.
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    let entry = RcuArc::<RtEntry>::VALUE_OFFSET;
+    // `rt_flags`, `RTF_UP` included (an `int` in C).
+    assert!(entry + offset_of!(RtEntry, flags_seen) == RTEMU_RTENTRY_FLAGS_OFFSET);
+    // `rt_use`, a `u64` as C's `unsigned long`.
+    assert!(entry + offset_of!(RtEntry, use_count) == RTEMU_RTENTRY_USE_OFFSET);
+    assert!(size_of::<core::ffi::c_ulong>() == 8);
+    // `rt_refcnt`: the low bits of the word, the lock's state, which starts
+    // the lock (`Lock` is `#[repr(C)]` with its state first, and
+    // `LockWord` with its word first).
+    assert!(entry + offset_of!(RtEntry, state) == RTEMU_RTENTRY_WORD_OFFSET);
+    assert!(REF_MASK == (1 << RTEMU_RT_REFCNT_BITS) - 1);
+    // `rt_gwroute`: the first field of the locked state, which is the
+    // lock's last field, with no padding after it; lockdep's map, where
+    // there is one, lies in the lock's state before it.
+    let data = size_of::<WordLockBh<RtState>>() - size_of::<RtState>();
+    let lockdep_map = size_of::<LockWord>() - 2 * size_of::<u32>();
+    assert!(
+        entry + offset_of!(RtEntry, state) + data + offset_of!(RtState, gwroute)
+            == RTEMU_RTENTRY_GWROUTE_OFFSET + lockdep_map
+    );
+    // An `Option<RtRef>` is a `struct rtentry *`, null for none
+    // (`RtRef` and `RcuPtr` are transparent over a `NonNull`).
+    assert!(size_of::<Option<RtRef>>() == size_of::<*const RtEntry>());
+};
 
 impl RtRef {
     /// Gives the reference to C.

@@ -94,19 +94,22 @@ pub(crate) mod flags {
 use flags::*;
 
 /// What the entry lock protects.
+///
+/// `#[repr(C)]`: C reads `gwroute` as `struct rtentry`'s `rt_gwroute`.
+#[repr(C)]
 pub(crate) struct RtState {
-    /// `rt_gateway`: the via router.
-    pub(crate) gateway: Addr,
-    /// Flags other than `RTF_UP` (which lives with the count).
-    pub(crate) flags: u32,
-    /// The lifetimes and the clone list, in a side allocation that only
-    /// routes with a lifetime, and cloning routes, carry: most have neither.
-    rare: Option<RBox<RareState>>,
     /// `rt_gwroute`: for a route through a router, the route its lookup of
     /// the router found when the router was set (`rt_setgate`), referenced,
     /// or refreshed since by `rt_check`; released as the route leaves its
     /// table ([`RtEntry::mark_down`]), never by `rtfree`.
     pub(crate) gwroute: Option<RtRef>,
+    /// The lifetimes and the clone list, in a side allocation that only
+    /// routes with a lifetime, and cloning routes, carry: most have neither.
+    rare: Option<RBox<RareState>>,
+    /// Flags other than `RTF_UP` (which lives with the count).
+    pub(crate) flags: u32,
+    /// `rt_gateway`: the via router.
+    pub(crate) gateway: Addr,
 }
 
 /// What few routes have, under their entry lock.
@@ -332,8 +335,9 @@ pub(crate) struct RtEntry {
     other_paths: RcuSlot<OtherPaths>,
     /// `rt_key` and `rt_mask`.
     prefix: Prefix,
-    /// A copy of `state.flags` for lock-free readers, written under the
-    /// lock by [`RtEntry::set_flags`].
+    /// `rt_flags` for readers without the lock, C's included: a copy of
+    /// `state.flags` and `RTF_UP`, written under the lock
+    /// ([`RtEntry::set_flags`], [`RtEntry::mark_up`], [`RtEntry::mark_down`]).
     flags_seen: Atomic<u32>,
     /// `rt_use`: lookups that returned the entry; counted under the lock.
     use_count: Atomic<u64>,
@@ -557,7 +561,17 @@ impl RtEntry {
     /// `state`.
     pub(crate) fn set_flags(&self, state: &mut RtState, flags: u32) {
         state.flags = flags & !RTF_UP;
-        self.flags_seen.store(state.flags, Relaxed);
+        let up = self.flags_seen.load(Relaxed) & RTF_UP;
+        self.flags_seen.store(state.flags | up, Relaxed);
+    }
+
+    /// Sets or clears `RTF_UP` in the flags readers see, under the entry
+    /// lock, whose guard `held` is.
+    fn show_up(&self, held: &WordLockBhGuard<'_, RtState>, up: bool) {
+        assert!(core::ptr::eq(held.lock_ref(), &self.state));
+        let flags = self.flags_seen.load(Relaxed) & !RTF_UP;
+        self.flags_seen
+            .store(if up { flags | RTF_UP } else { flags }, Relaxed);
     }
 
     /// Whether `RTF_DEPRECATED` is set, without the lock.
@@ -603,7 +617,11 @@ impl RtEntry {
     /// memory from now on: a count that holders took on it before (see
     /// [`RtEntry::holders_need_memory`]) is given back.
     pub(crate) fn mark_up(rt: &RtArc) {
-        let old = rt.word().update(|v| v | UP_BIT);
+        let old = {
+            let state = rt.state.lock();
+            rt.show_up(&state, true);
+            rt.word().update(|v| v | UP_BIT)
+        };
         if old & UP_BIT == 0 && old & REF_MASK > 0 {
             rt.counters.trash.fetch_sub(1, Relaxed);
             // SAFETY: every entry is the value of an `RtArc`. The holders'
@@ -626,6 +644,7 @@ impl RtEntry {
         let holders_count = rt.clone();
         let gwroute = {
             let mut state = rt.state.lock();
+            rt.show_up(&state, false);
             let old = rt.word().update(|v| v & !UP_BIT);
             if old & UP_BIT != 0 && old & REF_MASK > 0 {
                 rt.counters.trash.fetch_add(1, Relaxed);
@@ -744,6 +763,7 @@ impl PinnedDrop for RtEntry {
 /// handle owns; while it does, the entry's memory is live: its table counts
 /// it while `RTF_UP` is set, the holders' count otherwise (see
 /// [`RtEntry::holders_need_memory`]).
+#[repr(transparent)]
 pub(crate) struct RtRef {
     rt: RcuPtr<RtEntry>,
 }

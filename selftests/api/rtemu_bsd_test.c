@@ -6,8 +6,8 @@
  * cloning through report, rt_key() and rt_mask(), rtrequest() and what it
  * refuses, what rts_unreach counts (a family with no table among it), a
  * walk over the table (rnh_walktree), curvnet following CURVNET_SET() into
- * another namespace, and rt_check() finding the next hop through
- * rt_gwroute.
+ * another namespace, rt_check() finding the next hop through rt_gwroute,
+ * and the fields of struct rtentry that FreeBSD code reads.
  * Built with make RTEMU_KUNIT=1; loading rtemu_bsd_test.ko (after
  * rtemu.ko) with other_netns_pid= set to a process in a network namespace
  * of its own runs them, on prefixes of 198.18.100.0/22 and
@@ -49,27 +49,6 @@ static struct sockaddr_in6 inet6(u16 g3, u16 g7)
 
 #define SA(p)	((struct sockaddr *)(p))
 #define SIN(p)	((struct sockaddr_in *)(p))
-
-/* rt->rt_flags of a locked entry (a field in FreeBSD; a call here). */
-static int rt_flags_locked(struct rtentry *rt)
-{
-	struct rtemu_rt_state st;
-
-	RT_LOCK_ASSERT(rt);
-	rtemu_rt_state(rt, &st);
-	return st.flags;
-}
-
-/* rt->rt_flags of an unlocked, referenced entry. */
-static int rt_flags(struct rtentry *rt)
-{
-	int flags;
-
-	RT_LOCK(rt);
-	flags = rt_flags_locked(rt);
-	RT_UNLOCK(rt);
-	return flags;
-}
 
 /* An rtrequest(RTM_DELETE) of what a test added, when the test ends. */
 struct added {
@@ -126,15 +105,15 @@ static void ip_output_route_cache(struct kunit *test)
 
 	rtalloc_ign(&ro, RTF_CLONING);
 	KUNIT_ASSERT_NOT_NULL(test, ro.ro_rt);
-	KUNIT_EXPECT_EQ(test, rt_flags(ro.ro_rt), RTF_UP | RTF_GATEWAY);
+	KUNIT_EXPECT_EQ(test, ro.ro_rt->rt_flags, RTF_UP | RTF_GATEWAY);
 	first = ro.ro_rt;
 	rtalloc_ign(&ro, RTF_CLONING);
 	KUNIT_EXPECT_PTR_EQ(test, ro.ro_rt, first);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(ro.ro_rt), 1);
+	KUNIT_EXPECT_EQ(test, (long)ro.ro_rt->rt_refcnt, 1);
 
 	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask), 0, NULL), 0);
 	/* ip_output: "if (ro->ro_rt && (ro->ro_rt->rt_flags & RTF_UP) == 0 ...)" */
-	if (ro.ro_rt && (rt_flags(ro.ro_rt) & RTF_UP) == 0)
+	if (ro.ro_rt && (ro.ro_rt->rt_flags & RTF_UP) == 0)
 		RTFREE(ro.ro_rt);
 	KUNIT_EXPECT_NULL(test, ro.ro_rt);
 	rtalloc_ign(&ro, RTF_CLONING);
@@ -151,15 +130,15 @@ static void a_held_entry_outlives_its_delete(struct kunit *test)
 	add_inet(test, &net, &gw, &mask, RTF_STATIC);
 	rt = rtalloc1(SA(&dst), 0, 0UL);
 	KUNIT_ASSERT_NOT_NULL(test, rt);
-	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_STATIC);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_UP | RTF_GATEWAY | RTF_STATIC);
 	RT_UNLOCK(rt);
 
 	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask), 0, NULL), 0);
 	RT_LOCK(rt);
-	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_GATEWAY | RTF_STATIC);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_GATEWAY | RTF_STATIC);
 	KUNIT_EXPECT_EQ(test, SIN(rt_key(rt))->sin_addr.s_addr, net.sin_addr.s_addr);
 	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask.sin_addr.s_addr);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	KUNIT_EXPECT_EQ(test, (long)rt->rt_refcnt, 1);
 	RTFREE_LOCKED(rt);
 	KUNIT_EXPECT_NULL(test, rt);
 	KUNIT_EXPECT_NULL(test, rtalloc1(SA(&dst), 0, 0UL));
@@ -181,14 +160,14 @@ static void remref_to_zero_while_the_table_keeps_the_route(struct kunit *test)
 		rt = rtalloc1(SA(&dst), 0, 0UL);
 		KUNIT_ASSERT_NOT_NULL(test, rt);
 		RT_REMREF(rt);
-		KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 0);
-		KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY);
+		KUNIT_EXPECT_EQ(test, (long)rt->rt_refcnt, 0);
+		KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_UP | RTF_GATEWAY);
 		RT_UNLOCK(rt);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 0);
 	}
 	again = rtalloc1(SA(&dst), 0, 0UL);
 	KUNIT_EXPECT_PTR_EQ(test, again, rt);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(again), 1);
+	KUNIT_EXPECT_EQ(test, (long)again->rt_refcnt, 1);
 	RTFREE_LOCKED(again);
 }
 
@@ -207,7 +186,7 @@ static void report_clones_host_routes(struct kunit *test)
 	add_inet(test, &net, &gw, &mask, RTF_CLONING);
 	rt = rtalloc1(SA(&dst), 1, 0UL);
 	KUNIT_ASSERT_NOT_NULL(test, rt);
-	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_HOST | RTF_WASCLONED);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_UP | RTF_GATEWAY | RTF_HOST | RTF_WASCLONED);
 	KUNIT_EXPECT_EQ(test, SIN(rt_key(rt))->sin_addr.s_addr, dst.sin_addr.s_addr);
 	KUNIT_EXPECT_NULL(test, rt_mask(rt));
 	RT_UNLOCK(rt);
@@ -220,7 +199,7 @@ static void report_clones_host_routes(struct kunit *test)
 
 	rt = rtalloc1(SA(&other), 1, RTF_CLONING);
 	KUNIT_ASSERT_NOT_NULL(test, rt);
-	KUNIT_EXPECT_EQ(test, rt_flags_locked(rt), RTF_UP | RTF_GATEWAY | RTF_CLONING);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_UP | RTF_GATEWAY | RTF_CLONING);
 	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask.sin_addr.s_addr);
 	RTFREE_LOCKED(rt);
 }
@@ -471,18 +450,19 @@ static void rt_check_finds_the_next_hop_through_rt_gwroute(struct kunit *test)
 
 	RT_LOCK(ro.ro_rt);
 	gw = rt_gwroute(ro.ro_rt);
+	KUNIT_EXPECT_PTR_EQ(test, ro.ro_rt->rt_gwroute, gw);
 	RT_UNLOCK(ro.ro_rt);
 	KUNIT_ASSERT_NOT_NULL(test, gw);
 	KUNIT_EXPECT_EQ(test, SIN(rt_key(gw))->sin_addr.s_addr, lan.sin_addr.s_addr);
 	/* Ours, and the one the route through it keeps. */
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(gw), 2);
+	KUNIT_EXPECT_EQ(test, (long)gw->rt_refcnt, 2);
 	RTFREE(gw);
 
 	KUNIT_ASSERT_EQ(test, rt_check(&rt, &ro.ro_rt, SA(&ro.ro_dst)), 0);
 	RT_LOCK_ASSERT(rt);
 	KUNIT_EXPECT_EQ(test, SIN(rt_key(rt))->sin_addr.s_addr, lan.sin_addr.s_addr);
 	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask24.sin_addr.s_addr);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(rt), 1);
+	KUNIT_EXPECT_EQ(test, (long)rt->rt_refcnt, 1);
 	RT_UNLOCK(rt);
 
 	/* The router's route replaced: rt_check looks the router up again. */
@@ -506,9 +486,50 @@ static void rt_check_finds_the_next_hop_through_rt_gwroute(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, ro.ro_rt, first);
 	KUNIT_EXPECT_PTR_EQ(test, rt, ro.ro_rt);
 	KUNIT_EXPECT_EQ(test, SIN(rt_mask(rt))->sin_addr.s_addr, mask25.sin_addr.s_addr);
-	KUNIT_EXPECT_EQ(test, rtemu_rt_refcnt(ro.ro_rt), 1);
+	KUNIT_EXPECT_EQ(test, (long)ro.ro_rt->rt_refcnt, 1);
 	RT_UNLOCK(rt);
 	RTFREE(ro.ro_rt);
+}
+
+/*
+ * The fields of struct rtentry hold what rtemu's own accessors report: the
+ * flags with RTF_UP, which a delete clears in rt_flags too, the references
+ * held, the lookups that returned the entry, and rt_gwroute (NULL for a
+ * route with no router).
+ */
+static void struct_rtentry_fields_are_the_entry_s(struct kunit *test)
+{
+	struct sockaddr_in gw = inet(192, 0, 2, 1), net = inet(198, 18, 101, 0);
+	struct sockaddr_in mask = inet(255, 255, 255, 0), dst = inet(198, 18, 101, 9);
+	struct rtemu_rt_state st;
+	struct rtentry *rt, *second;
+	unsigned long use;
+
+	add_inet(test, &net, &gw, &mask, RTF_STATIC | RTF_REJECT);
+	rt = rtalloc1(SA(&dst), 0, 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	rtemu_rt_state(rt, &st);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, st.flags);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_UP | RTF_GATEWAY | RTF_STATIC | RTF_REJECT);
+	KUNIT_EXPECT_EQ(test, (long)rt->rt_refcnt, 1);
+	KUNIT_EXPECT_EQ(test, rt->rt_refcnt + 0U, rtemu_rt_refcnt(rt));
+	KUNIT_EXPECT_NULL(test, rt->rt_gwroute);
+	use = rt->rt_use;
+	KUNIT_EXPECT_GE(test, use, 1);
+	RT_UNLOCK(rt);
+
+	second = rtalloc1(SA(&dst), 0, 0UL);
+	KUNIT_ASSERT_PTR_EQ(test, second, rt);
+	KUNIT_EXPECT_EQ(test, rt->rt_use, use + 1);
+	KUNIT_EXPECT_EQ(test, (long)rt->rt_refcnt, 2);
+	RTFREE_LOCKED(second);
+
+	/* Only the route cleared: rt_flags keeps the rest, as in FreeBSD. */
+	KUNIT_ASSERT_EQ(test, rtrequest(RTM_DELETE, SA(&net), NULL, SA(&mask), 0, NULL), 0);
+	RT_LOCK(rt);
+	KUNIT_EXPECT_EQ(test, rt->rt_flags, RTF_GATEWAY | RTF_STATIC | RTF_REJECT);
+	KUNIT_EXPECT_EQ(test, (long)rt->rt_refcnt, 1);
+	RTFREE_LOCKED(rt);
 }
 
 static struct kunit_case rtemu_bsd_cases[] = {
@@ -523,6 +544,7 @@ static struct kunit_case rtemu_bsd_cases[] = {
 	KUNIT_CASE(curvnet_follows_curvnet_set),
 	KUNIT_CASE(curvnet_misuse_is_warned_and_undone),
 	KUNIT_CASE(rt_check_finds_the_next_hop_through_rt_gwroute),
+	KUNIT_CASE(struct_rtentry_fields_are_the_entry_s),
 	{}
 };
 

@@ -44,6 +44,8 @@ use kernel::{
 mod addr;
 #[path = "../../rust/bhlock.rs"]
 mod bhlock;
+#[path = "../../rust/c_consts.rs"]
+mod c_consts;
 #[path = "../../rust/entry/mod.rs"]
 mod entry;
 #[path = "../../rust/event.rs"]

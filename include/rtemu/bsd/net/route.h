@@ -108,7 +108,9 @@ static inline void rtemu_bsd_vnet_frame_end(struct rtemu_vnet_frame *frame)
 #define rt_check(lrt, lrt0, dst)	(-rtemu_rt_check(curvnet, (lrt), (lrt0), (dst)))
 /*
  * struct rtentry *rt_gwroute(struct rtentry *rt): FreeBSD's rt->rt_gwroute,
- * read with @rt locked, as a new reference (RTFREE it), or NULL.
+ * read with @rt locked, as a new reference (RTFREE it), or NULL. The field
+ * itself, rt->rt_gwroute, is there too, for reading under the lock: a
+ * reference of @rt's, not the reader's.
  */
 #define rt_gwroute(rt)			rtemu_rt_gwroute(rt)
 
