@@ -834,21 +834,14 @@ impl RtRef {
     /// Another reference on the entry (`RT_ADDREF`, which needs no lock
     /// here: the count is atomic).
     pub(crate) fn addref(&self) -> RtRef {
-        self.entry().add_held_ref();
+        let rt = self.entry();
+        // Never the entry's first: this handle's reference is counted, and
+        // the entry's memory kept already, by its table or the holders.
+        let first = rt.took_ref(rt.word().add(1));
+        debug_assert!(!first);
         // INVARIANT: the reference just counted, on an entry kept as this
         // one's reference keeps it.
         Self { rt: self.rt }
-    }
-}
-
-impl RtEntry {
-    /// Counts one more reference for a holder of one: the entry's memory is
-    /// kept already, by its table or by the holders' count.
-    fn add_held_ref(&self) {
-        let old = self.word().add(1);
-        if old & REF_MASK >= REF_SATURATE_AT - 1 {
-            self.saturate();
-        }
     }
 }
 
