@@ -812,6 +812,32 @@ mod tests {
     }
 
     #[test]
+    fn a_clone_due_before_its_expired_parent_goes_with_it() -> Result {
+        let t = table();
+        // The clone inherits the parent's expiry five seconds out, and is
+        // due a second after its making for a look at its idle time: the
+        // queue has it before its parent.
+        let mut r = route(v4([10, 10, 0, 0]), 16, GW, RTF_CLONING);
+        r.expires = Some(deadline(&CLOCK, CLOCK.real_ns() as u64 + 5 * SEC as u64)?);
+        t.add(r, &mut Events::new())?;
+        drop(t.rtalloc1(&v4([10, 10, 0, 1]), true, 0, &mut Events::new()));
+        // One run after both times: the parent's expiry deletes its clone.
+        advance(6 * SEC);
+        let mut ev = Events::new();
+        t.run_lifetimes(i64::MAX, &mut ev);
+        let mut seen = ev.iter().map(|e| match e {
+            Event::Delete(info, reason) => (info.prefix.len(), Some(*reason)),
+            Event::Expire(info) => (info.prefix.len(), None),
+            _ => (0, None),
+        });
+        assert_eq!(seen.next(), Some((32, Some(DeleteReason::ParentDeleted))));
+        assert_eq!(seen.next(), Some((16, None)));
+        assert_eq!(seen.next(), None);
+        assert_eq!(t.stats().clones, 0);
+        Ok(())
+    }
+
+    #[test]
     fn a_prefix_has_at_most_max_paths_paths() -> Result {
         let t = table();
         for i in 1..=LIMITS.paths as u8 {

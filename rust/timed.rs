@@ -159,6 +159,13 @@ impl TimedQueue {
         }
     }
 
+    /// When `rt` is due, if this queue tracks it.
+    pub(crate) fn due(&self, rt: &RtEntry) -> Option<i64> {
+        rt.timed_slot()
+            .and_then(|i| self.heap.get(i))
+            .map(|t| t.due)
+    }
+
     /// The entry due first, and when.
     pub(crate) fn first(&self) -> Option<(i64, &RtArc)> {
         self.heap.first().map(|t| (t.due, &t.rt))

@@ -422,7 +422,12 @@ impl RtEntry {
 
     /// The cloning route this clone came from.
     pub(crate) fn parent(&self) -> Option<&RtEntry> {
-        self.clone_of.as_ref().map(|c| &*c.parent)
+        self.parent_arc().map(|p| &**p)
+    }
+
+    /// The memory of the cloning route this clone came from.
+    pub(crate) fn parent_arc(&self) -> Option<&RtArc> {
+        self.clone_of.as_ref().map(|c| &c.parent)
     }
 
     /// How many of its clones are in the table.

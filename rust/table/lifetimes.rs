@@ -69,6 +69,16 @@ impl RouteTable {
                 Some((due, rt)) if due <= horizon => rt.clone(),
                 _ => break,
             };
+            // A clone's parent due in this run too goes first, whatever
+            // their order in the queue (a clone is also due at its next
+            // look, which may come before the parent's deadline): an
+            // expired parent takes its clones with it. Once looked at, the
+            // parent is gone or due after `horizon`, so the clone comes
+            // next time on its own.
+            let rt = match rt.parent_arc() {
+                Some(p) if writer.timed.due(p).is_some_and(|d| d <= horizon) => p.clone(),
+                _ => rt,
+            };
             self.visit(&mut batch);
             let (expired, deprecate, info) = {
                 let mut s = rt.lock_state();
