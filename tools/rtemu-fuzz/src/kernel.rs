@@ -116,6 +116,16 @@ impl Kernel {
         })
     }
 
+    /// The length of the ticks of the last run.
+    pub fn tick(&self) -> Duration {
+        self.tick
+    }
+
+    /// Whether the last run was late (see [`System::ran_late`]).
+    pub fn was_late(&self) -> bool {
+        self.late
+    }
+
     fn tick_ns(&self) -> u64 {
         self.tick.as_nanos() as u64
     }

@@ -232,12 +232,17 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
             Some(first) => {
                 // Printed before shrinking: a mismatch that does not
                 // reproduce is known by this alone.
+                // The ticks it ran at: a sequence that ran late runs again
+                // with longer ones (replay with --tick-ms).
+                let (tick, late) = (kernel.tick(), kernel.was_late());
                 out.say(&format!(
-                    "fuzz: sequence {k}: mismatch with the {} model at operation {} of {} ({})\n    model:  {}\n    module: {}\nshrinking",
+                    "fuzz: sequence {k}: mismatch with the {} model at operation {} of {} ({}), at ticks of {} ms{}\n    model:  {}\n    module: {}\nshrinking",
                     first.model,
                     first.index + 1,
                     ops.len(),
                     first.op,
+                    tick.as_millis(),
+                    if late { ", late" } else { "" },
                     first.expected,
                     first.got
                 ));
