@@ -158,7 +158,7 @@ impl RtState {
             Some(RBox::new(
                 RareState {
                     lifetimes,
-                    clones: CloneList::default(),
+                    ..Default::default()
                 },
                 GFP_KERNEL,
             )?)
@@ -222,10 +222,7 @@ impl RtState {
             return room;
         }
         let LifetimesRoom(mut b) = room.expect("rtemu: a first lifetime without room made for it");
-        *b = RareState {
-            lifetimes,
-            clones: CloneList::default(),
-        };
+        b.lifetimes = lifetimes;
         self.rare = Some(b);
         None
     }
@@ -444,10 +441,10 @@ impl RtEntry {
         let Some(links) = clone.siblings_of(self) else {
             return false;
         };
-        if s.clones().is_none_or(|c| c.closed) || links.access(&*s).linked {
+        if links.access(&*s).linked {
             return false;
         }
-        let Some(list) = s.clones_mut() else {
+        let Some(list) = s.clones_mut().filter(|c| !c.closed) else {
             return false;
         };
         let old_first = list.first.replace(clone.clone());
