@@ -151,6 +151,15 @@ impl Prefix {
         }
     }
 
+    /// The prefix that [`Prefix::addr`] and [`Prefix::len`] of a prefix
+    /// gave: an entry keeps its prefix in pieces. Parts of anything else
+    /// make a prefix that breaks the invariants, which debug builds catch.
+    pub(crate) fn from_valid_parts(addr: Addr, len: u8) -> Self {
+        debug_assert!(len <= addr.af().max_len() && !addr.has_host_bits(len));
+        // INVARIANT: the parts of a prefix, which kept them.
+        Self { addr, len }
+    }
+
     pub(crate) fn addr(&self) -> Addr {
         self.addr
     }

@@ -356,11 +356,11 @@ unsafe extern "C" fn rtemu_rs_state(rt: *mut c_void, out: *mut CState) {
     };
     // SAFETY: the caller holds the lock for the call (lockdep checks it).
     let s = unsafe { e.state_c() };
-    let up = if e.is_up() { RTF_UP } else { 0 };
+    let gateway = e.gateway_c(s);
     let state = CState {
-        gateway: CAddr::of(&s.gateway),
-        has_gateway: !s.gateway.is_unspecified(),
-        flags: s.flags | up,
+        gateway: CAddr::of(&gateway),
+        has_gateway: !gateway.is_unspecified(),
+        flags: e.flags_c(s),
         preferred_ns: s.preferred().map_or(0, |d| d.wall_ns),
         expires_ns: s.expires().map_or(0, |d| d.wall_ns),
     };

@@ -30,7 +30,7 @@ pub(crate) const RTEMU_RT_REFCNT_BITS: u32 = 29;
 
 // rust/rtemu_glue.h
 /// Where `struct rtentry` has the fields C reads (`rt_gwroute`'s without lockdep).
-pub(crate) const RTEMU_RTENTRY_FLAGS_OFFSET: usize = 36;
-pub(crate) const RTEMU_RTENTRY_USE_OFFSET: usize = 40;
-pub(crate) const RTEMU_RTENTRY_WORD_OFFSET: usize = 48;
-pub(crate) const RTEMU_RTENTRY_GWROUTE_OFFSET: usize = 56;
+pub(crate) const RTEMU_RTENTRY_FLAGS_OFFSET: usize = 16;
+pub(crate) const RTEMU_RTENTRY_USE_OFFSET: usize = 24;
+pub(crate) const RTEMU_RTENTRY_WORD_OFFSET: usize = 32;
+pub(crate) const RTEMU_RTENTRY_GWROUTE_OFFSET: usize = 40;

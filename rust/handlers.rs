@@ -179,6 +179,8 @@ fn refused(ex: &Extack<'_>, e: TableError, router: Option<Attr<'_>>) -> Error {
             router,
         ),
         TableError::ViaOnlyItself => (c"new-via is reached only through this route", router),
+        // The attributes' parser checks each address against the family.
+        TableError::ViaOtherFamily => (c"via is not of the route's family", router),
         TableError::Full => (c"the namespace's route limit (max_routes) is reached", None),
         TableError::TooManyPaths => (c"the prefix's path limit (max_paths) is reached", router),
         TableError::CloneNotPermitted => (c"cloning a route needs CAP_NET_ADMIN", None),

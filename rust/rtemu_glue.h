@@ -67,10 +67,10 @@ struct rtentry;
  * struct against these, and the Rust entry itself (rust/c_consts.rs is
  * generated from them, scripts/ynl-regen.sh).
  */
-#define RTEMU_RTENTRY_FLAGS_OFFSET	36
-#define RTEMU_RTENTRY_USE_OFFSET	40
-#define RTEMU_RTENTRY_WORD_OFFSET	48
-#define RTEMU_RTENTRY_GWROUTE_OFFSET	56
+#define RTEMU_RTENTRY_FLAGS_OFFSET	16
+#define RTEMU_RTENTRY_USE_OFFSET	24
+#define RTEMU_RTENTRY_WORD_OFFSET	32
+#define RTEMU_RTENTRY_GWROUTE_OFFSET	40
 
 /* Implemented in Rust. */
 int rtemu_net_init(struct net *net);

@@ -158,7 +158,7 @@ mod tests {
     /// The prefix length `rtalloc1(dst, 0, 0)` finds.
     fn match_len(t: &RouteTable, dst: Addr) -> Option<u8> {
         t.rtalloc1(&dst, false, 0, &mut Events::new())
-            .map(|rt| rt.entry().prefix().len())
+            .map(|rt| rt.entry().prefix_len())
     }
 
     const GW: Addr = Addr::V4([192, 0, 2, 1]);
@@ -191,6 +191,56 @@ mod tests {
             &mut Events::new(),
         )?;
         assert_eq!(match_len(&t, v4([10, 1, 2, 4])), Some(8));
+        Ok(())
+    }
+
+    #[test]
+    fn an_entry_keeps_the_prefix_and_router_of_either_family() -> Result {
+        let t = table();
+        let change_via = |prefix: Prefix, gw: Addr| {
+            let change = RouteChange {
+                gateway: Some(gw),
+                flags: None,
+                preferred: None,
+                expires: None,
+            };
+            t.change(&prefix, None, change, &mut Events::new())
+        };
+        let check = |dst: Addr, want: Prefix, gw: Addr| {
+            let mut rt = t
+                .rtalloc1(&dst, false, 0, &mut Events::new())
+                .expect("match");
+            assert_eq!(rt.entry().prefix(), want);
+            assert_eq!(rt.info().gateway, gw);
+        };
+        // Every byte of both addresses differs from its neighbours, so a
+        // word stored in another's place or order shows.
+        let p4 = Prefix::new(v4([10, 20, 30, 0]), 24).unwrap();
+        let (gw4, gw4b) = (v4([192, 0, 2, 7]), v4([198, 51, 100, 9]));
+        let k6 = [0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0];
+        let p6 = Prefix::new(Addr::V6(k6), 96).unwrap();
+        let gw6 = Addr::V6(core::array::from_fn(|i| 0x20 + i as u8));
+        let gw6b = Addr::V6(core::array::from_fn(|i| 0xf0 - i as u8));
+        t.add(route(p4.addr(), 24, gw4, 0), &mut Events::new())?;
+        t.add(route(p6.addr(), 96, gw6, 0), &mut Events::new())?;
+        check(v4([10, 20, 30, 40]), p4, gw4);
+        let mut d6 = k6;
+        d6[15] = 1;
+        check(Addr::V6(d6), p6, gw6);
+        change_via(p4, gw4b)?;
+        change_via(p6, gw6b)?;
+        check(v4([10, 20, 30, 40]), p4, gw4b);
+        check(Addr::V6(d6), p6, gw6b);
+        // A router of the other family is refused, and changes nothing.
+        let other = t.add(route(v4([10, 21, 0, 0]), 16, gw6, 0), &mut Events::new());
+        assert!(matches!(other, Err(TableError::ViaOtherFamily)));
+        assert!(matches!(
+            change_via(p6, gw4),
+            Err(TableError::ViaOtherFamily)
+        ));
+        check(Addr::V6(d6), p6, gw6b);
+        let stats = t.stats();
+        assert_eq!((stats.routes_inet, stats.routes_inet6), (1, 1));
         Ok(())
     }
 
@@ -307,10 +357,10 @@ mod tests {
         // so it takes no reference, and the entry goes as it would have.
         let base = settled_live_entries();
         let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
-        let state = RtState::new(GW, 0, None, None)?;
+        let state = RtState::new(0, None, None)?;
         let prefix = Prefix::new(v4([10, 0, 0, 0]), 8).unwrap();
         let slot = RcuSlot::empty();
-        drop(slot.swap(Some(RtEntry::new(prefix, state, None, counters, 0)?)));
+        drop(slot.swap(Some(RtEntry::new(prefix, GW, 0, state, None, counters, 0)?)));
         let g = RcuGuard::new();
         let found = slot.load(&g).expect("the entry");
         drop(slot.swap(None));
@@ -605,7 +655,7 @@ mod tests {
         let mut rt = t
             .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
             .expect("match");
-        assert_eq!(rt.state().gateway, gw2);
+        assert_eq!(rt.info().gateway, gw2);
         drop(rt);
         // Adding over a clone replaces it, whatever its via.
         add(&t, v4([10, 1, 0, 0]), 16, GW, RTF_CLONING)?;
@@ -648,7 +698,7 @@ mod tests {
         let gateways: KVec<Addr> = {
             let mut v = KVec::new();
             for rt in paths.iter() {
-                let gateway = rt.lock_state().gateway;
+                let gateway = rt.lock_state().gateway();
                 v.push(gateway, GFP_KERNEL)?;
             }
             v
@@ -661,7 +711,7 @@ mod tests {
         let mut rt = t
             .rtalloc1(&v4([10, 0, 0, 1]), false, 0, &mut Events::new())
             .expect("match");
-        assert_eq!(rt.state().gateway, gw2);
+        assert_eq!(rt.info().gateway, gw2);
         Ok(())
     }
 
@@ -912,9 +962,9 @@ mod tests {
         let counters = Arc::new(EntryCounters::new(&CLOCK), GFP_KERNEL)?;
         let mut entries = KVec::new();
         for i in 0..16u8 {
-            let state = RtState::new(GW, 0, None, None)?;
+            let state = RtState::new(0, None, None)?;
             let prefix = Prefix::new(v4([10, i, 0, 0]), 16).unwrap();
-            let rt: RtArc = RtEntry::new(prefix, state, None, counters.clone(), 0)?;
+            let rt: RtArc = RtEntry::new(prefix, GW, 0, state, None, counters.clone(), 0)?;
             entries.push(rt, GFP_KERNEL)?;
         }
         /// The second octet of the entry due first, and when.
@@ -1005,7 +1055,7 @@ mod tests {
         ));
         let mut ev = Events::new();
         let mut rt = t.rtalloc1(&host, true, 0, &mut ev).expect("match");
-        assert_eq!(rt.state().gateway, GW);
+        assert_eq!(rt.info().gateway, GW);
         assert_eq!(rt.flags() & (RTF_CLONING | RTF_HOST), RTF_HOST);
         drop(rt);
         // Nothing cloned, no miss but the adds' own: each looked its router
@@ -1051,7 +1101,7 @@ mod tests {
 
     fn gateway_of(t: &RouteTable, dst: Addr) -> Option<Addr> {
         t.rtalloc1(&dst, false, 0, &mut Events::new())
-            .map(|mut rt| rt.state().gateway)
+            .map(|mut rt| rt.info().gateway)
     }
 
     #[test]
@@ -1110,7 +1160,7 @@ mod tests {
             .rtalloc1(&v4([10, 0, 0, 5]), true, 0, &mut Events::new())
             .expect("clone");
         assert!(clone.entry().is_clone());
-        assert_eq!(clone.state().gateway, gw2);
+        assert_eq!(clone.info().gateway, gw2);
         drop(clone);
         // As rt_setgate, the same router again retires them too.
         let mut ev = Events::new();

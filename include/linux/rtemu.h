@@ -71,13 +71,13 @@ struct sockaddr;
 struct rtentry {
 	unsigned long __rt_memory;
 	void *__rt_paths;
-	u8 __rt_prefix[18];
 	/*
 	 * rt_flags: RTEMU_ROUTE_FLAGS_* (FreeBSD's RTF_* values), RTF_UP
 	 * among them. They change under the entry lock; read without it they
 	 * are a moment's snapshot, as in FreeBSD.
 	 */
 	const int rt_flags;
+	u8 __rt_prefix_len;
 	/* rt_use: the lookups that returned the entry, counted under its lock. */
 	const unsigned long rt_use;
 	union {

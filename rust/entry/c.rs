@@ -141,6 +141,17 @@ impl RtEntry {
         unsafe { &*state }
     }
 
+    /// `rt_gateway`, under the lock, whose state `state_c` gave.
+    pub(crate) fn gateway_c(&self, _locked: &RtState) -> crate::addr::Addr {
+        self.load_gateway()
+    }
+
+    /// `rt_flags`, `RTF_UP` included, under the lock, whose state `state_c`
+    /// gave.
+    pub(crate) fn flags_c(&self, _locked: &RtState) -> u32 {
+        self.flags_seen.load(kernel::sync::atomic::Relaxed)
+    }
+
     /// Checks, with lockdep, that the caller holds the lock.
     ///
     /// # Safety

@@ -93,7 +93,9 @@ pub(crate) mod flags {
 
 use flags::*;
 
-/// What the entry lock protects.
+/// What the entry lock protects, besides the router (see
+/// [`StateGuard::gateway`]) and the flags ([`RtEntry::flags_seen`]), which
+/// lie outside it so that an IPv4 entry keeps its addresses in 8 bytes.
 ///
 /// `#[repr(C)]`: C reads `gwroute` as `struct rtentry`'s `rt_gwroute`.
 #[repr(C)]
@@ -106,10 +108,6 @@ pub(crate) struct RtState {
     /// The lifetimes and the clone list, in a side allocation that only
     /// routes with a lifetime, and cloning routes, carry: most have neither.
     rare: Option<RBox<RareState>>,
-    /// Flags other than `RTF_UP` (which lives with the count).
-    pub(crate) flags: u32,
-    /// `rt_gateway`: the via router.
-    pub(crate) gateway: Addr,
 }
 
 /// What few routes have, under their entry lock.
@@ -145,10 +143,10 @@ impl LifetimesRoom {
 }
 
 impl RtState {
-    /// The state of a new route, with no clones. Allocates the side
-    /// allocation when there is a lifetime or the route clones (may sleep).
+    /// The state of a new route of `flags`, with no clones. Allocates the
+    /// side allocation when there is a lifetime or the route clones (may
+    /// sleep).
     pub(crate) fn new(
-        gateway: Addr,
         flags: u32,
         preferred: Option<Deadline>,
         expires: Option<Deadline>,
@@ -166,8 +164,6 @@ impl RtState {
             None
         };
         Ok(Self {
-            gateway,
-            flags,
             rare,
             gwroute: None,
         })
@@ -315,27 +311,36 @@ pub(crate) type RtArc = RcuArc<RtEntry>;
 /// Each holds the entry's memory, not a reference in `rt_refcnt`'s sense.
 pub(crate) struct OtherPaths(pub(crate) RVec<RtArc>);
 
+/// The addresses of an IPv6 route, which do not fit in the entry.
+struct V6Addrs {
+    /// `rt_key`.
+    key: [u8; 16],
+    /// `rt_gateway`, in network byte order; changed and read under the
+    /// entry lock (see [`StateGuard::gateway`]).
+    gateway: [Atomic<u32>; 4],
+}
+
 /// A route entry (FreeBSD's `struct rtentry`).
 ///
 /// `#[repr(C)]`, in the order lookups touch the fields: every lookup the
-/// other paths and the prefix, a referenced one the flags, the use count and
-/// the lock's word (which holds the count too). What few routes have
-/// (lifetimes, clones, a parent) is in side allocations. Without lockdep the
-/// entry is 104 bytes, 128 with its memory's count before it and its RCU
-/// head after it: objects of that size lie on 128-byte boundaries in
-/// their slab, so everything a lookup touches is in one cache line.
+/// other paths and the prefix length, a referenced one the flags, the use
+/// count and the lock's word (which holds the count too), 28 bytes in all.
+/// What few routes have (lifetimes, clones, a parent) is in side
+/// allocations, and so are an IPv6 route's addresses, for which an IPv4
+/// route needs 8 bytes. Without lockdep the entry is 80 bytes, 104 with its
+/// memory's count before it and its RCU head after it.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct RtEntry {
     /// The prefix's other paths, while this entry is its first (the one its
     /// table's trie holds); changed under the table's writer lock.
     other_paths: RcuSlot<OtherPaths>,
-    /// `rt_key` and `rt_mask`.
-    prefix: Prefix,
-    /// `rt_flags` for readers without the lock, C's included: a copy of
-    /// `state.flags` and `RTF_UP`, written under the lock
-    /// ([`RtEntry::set_flags`], [`RtEntry::mark_up`], [`RtEntry::mark_down`]).
+    /// `rt_flags`, `RTF_UP` included, for readers with and without the lock,
+    /// C's included; written under the lock ([`StateGuard::set_flags`],
+    /// [`RtEntry::mark_up`], [`RtEntry::mark_down`]).
     flags_seen: Atomic<u32>,
+    /// `rt_mask`'s length.
+    prefix_len: u8,
     /// `rt_use`: lookups that returned the entry; counted under the lock.
     use_count: Atomic<u64>,
     /// `rt_mtx`. Its word ([`RtEntry::word`]) also holds `RTF_UP`, whether
@@ -346,19 +351,31 @@ pub(crate) struct RtEntry {
     /// [`NOT_TIMED`] when not in it; used under the table's writer lock only.
     #[pin]
     state: WordLockBh<RtState>,
+    /// An IPv4 route's `rt_gateway`, in network byte order; changed and read
+    /// under the lock (see [`StateGuard::gateway`]).
+    gateway_v4: Atomic<u32>,
+    /// An IPv4 route's `rt_key`.
+    key_v4: [u8; 4],
+    /// An IPv6 route's addresses; `None` for an IPv4 route.
+    v6: Option<RBox<V6Addrs>>,
     /// A clone's parent, links and idle time.
     clone_of: Option<RBox<CloneOf>>,
     counters: Arc<EntryCounters>,
 }
 
-// No padding: the entry is 96 bytes and its lock's state (8 bytes without
-// lockdep, which adds its map).
-const _: () = assert!(core::mem::size_of::<RtEntry>() == 96 + core::mem::size_of::<LockWord>());
+// No padding but the 3 bytes after the prefix length: the entry is 80
+// bytes and its lock's state (8 bytes without lockdep, which adds its map).
+const _: () = assert!(core::mem::size_of::<RtEntry>() == 72 + core::mem::size_of::<LockWord>());
 
 impl RtEntry {
-    /// A new entry, not yet in a table (`RTF_UP` clear, no references).
+    /// A new entry for `prefix` through `gateway`, with `flags` (other than
+    /// `RTF_UP`), not yet in a table (`RTF_UP` clear, no references). Panics
+    /// if `gateway` is of another family: the table refuses such a route
+    /// before it makes its entry.
     pub(crate) fn new(
         prefix: Prefix,
+        gateway: Addr,
+        flags: u32,
         state: RtState,
         parent: Option<&RtRef>,
         counters: Arc<EntryCounters>,
@@ -377,20 +394,38 @@ impl RtEntry {
             )?),
             None => None,
         };
+        let (key_v4, v6) = match (prefix.addr(), gateway) {
+            (Addr::V4(key), Addr::V4(_)) => (key, None),
+            (Addr::V6(key), Addr::V6(_)) => (
+                [0; 4],
+                Some(RBox::new(
+                    V6Addrs {
+                        key,
+                        gateway: [const { Atomic::new(0) }; 4],
+                    },
+                    GFP_KERNEL,
+                )?),
+            ),
+            _ => panic!("rtemu: a route through a router of another family"),
+        };
         let clone_bit = if clone_of.is_some() { CLONE_BIT } else { 0 };
         let rt = RcuArc::pin_init_in(
             &ENTRY_SLAB,
             pin_init!(Self {
                 other_paths: RcuSlot::empty(),
-                prefix,
-                flags_seen: Atomic::new(state.flags),
+                flags_seen: Atomic::new(flags & !RTF_UP),
+                prefix_len: prefix.len(),
                 use_count: Atomic::new(0),
                 state <- WordLockBh::new(state, c"rtemu_rt_mtx", kernel::static_lock_class!()),
+                gateway_v4: Atomic::new(0),
+                key_v4,
+                v6,
                 clone_of,
                 counters,
             }),
         )?;
         // Before anything else can see the entry.
+        rt.store_gateway(gateway);
         rt.word().update(|v| v | clone_bit);
         rt.word().spare().store(NOT_TIMED, Relaxed);
         LIVE_ENTRIES.fetch_add(1, Relaxed);
@@ -413,8 +448,48 @@ impl RtEntry {
         self.other_paths.swap(paths)
     }
 
-    pub(crate) fn prefix(&self) -> &Prefix {
-        &self.prefix
+    /// `rt_key` and `rt_mask`.
+    pub(crate) fn prefix(&self) -> Prefix {
+        let key = match &self.v6 {
+            None => Addr::V4(self.key_v4),
+            Some(v6) => Addr::V6(v6.key),
+        };
+        Prefix::from_valid_parts(key, self.prefix_len)
+    }
+
+    /// The prefix's length, which lookups read.
+    pub(crate) fn prefix_len(&self) -> u8 {
+        self.prefix_len
+    }
+
+    /// `rt_gateway`. Under the entry lock, which keeps an IPv6 router's
+    /// words from changing while they are read.
+    fn load_gateway(&self) -> Addr {
+        match &self.v6 {
+            None => Addr::V4(self.gateway_v4.load(Relaxed).to_ne_bytes()),
+            Some(v6) => {
+                let mut a = [0u8; 16];
+                for (bytes, word) in a.chunks_exact_mut(4).zip(&v6.gateway) {
+                    bytes.copy_from_slice(&word.load(Relaxed).to_ne_bytes());
+                }
+                Addr::V6(a)
+            }
+        }
+    }
+
+    /// Sets `rt_gateway`, under the entry lock (or before the entry is
+    /// shared). Panics on an address of the other family.
+    fn store_gateway(&self, gateway: Addr) {
+        match (&self.v6, gateway) {
+            (None, Addr::V4(a)) => self.gateway_v4.store(u32::from_ne_bytes(a), Relaxed),
+            (Some(v6), Addr::V6(a)) => {
+                for (i, word) in v6.gateway.iter().enumerate() {
+                    let b = &a[4 * i..];
+                    word.store(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]), Relaxed);
+                }
+            }
+            _ => panic!("rtemu: a router of another family than its route"),
+        }
     }
 
     /// The cloning route this clone came from.
@@ -559,14 +634,6 @@ impl RtEntry {
         self.word().load() & UP_BIT != 0
     }
 
-    /// Sets the flags (other than `RTF_UP`) of the entry whose lock guards
-    /// `state`.
-    pub(crate) fn set_flags(&self, state: &mut RtState, flags: u32) {
-        state.flags = flags & !RTF_UP;
-        let up = self.flags_seen.load(Relaxed) & RTF_UP;
-        self.flags_seen.store(state.flags | up, Relaxed);
-    }
-
     /// Sets or clears `RTF_UP` in the flags readers see, under the entry
     /// lock, whose guard `held` is.
     fn show_up(&self, held: &WordLockBhGuard<'_, RtState>, up: bool) {
@@ -611,8 +678,11 @@ impl RtEntry {
 
     /// Locks the entry without taking a reference, for the table's writer,
     /// which keeps the entry alive through the table.
-    pub(crate) fn lock_state(&self) -> WordLockBhGuard<'_, RtState> {
-        self.state.lock()
+    pub(crate) fn lock_state(&self) -> StateGuard<'_> {
+        StateGuard {
+            rt: self,
+            guard: self.state.lock(),
+        }
     }
 
     /// Sets `RTF_UP`: the entry was linked into its table, which keeps its
@@ -754,6 +824,50 @@ impl PinnedDrop for RtEntry {
         // The memory of a referenced entry stays (see `RtRef`).
         kernel::warn_on!(self.refcnt() != 0);
         LIVE_ENTRIES.fetch_sub(1, Relaxed);
+    }
+}
+
+/// The lock of an entry, held, and what it protects: the fields of
+/// [`RtState`] and the flags and router, which lie outside it.
+pub(crate) struct StateGuard<'a> {
+    rt: &'a RtEntry,
+    guard: WordLockBhGuard<'a, RtState>,
+}
+
+impl StateGuard<'_> {
+    /// The flags other than `RTF_UP`.
+    pub(crate) fn flags(&self) -> u32 {
+        self.rt.flags_seen.load(Relaxed) & !RTF_UP
+    }
+
+    /// Sets the flags other than `RTF_UP`.
+    pub(crate) fn set_flags(&mut self, flags: u32) {
+        let up = self.rt.flags_seen.load(Relaxed) & RTF_UP;
+        self.rt.flags_seen.store((flags & !RTF_UP) | up, Relaxed);
+    }
+
+    /// `rt_gateway`: the via router.
+    pub(crate) fn gateway(&self) -> Addr {
+        self.rt.load_gateway()
+    }
+
+    /// Sets `rt_gateway`, an address of the route's family.
+    pub(crate) fn set_gateway(&mut self, gateway: Addr) {
+        self.rt.store_gateway(gateway);
+    }
+}
+
+impl core::ops::Deref for StateGuard<'_> {
+    type Target = RtState;
+
+    fn deref(&self) -> &RtState {
+        &self.guard
+    }
+}
+
+impl core::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut RtState {
+        &mut self.guard
     }
 }
 
@@ -952,8 +1066,7 @@ impl RtLocked {
 
     /// The flags as reported, `RTF_UP` included.
     pub(crate) fn flags(&mut self) -> u32 {
-        let up = if self.entry().is_up() { RTF_UP } else { 0 };
-        self.state().flags | up
+        self.entry().flags_seen.load(Relaxed)
     }
 
     #[allow(
@@ -1035,18 +1148,17 @@ pub(crate) struct RouteInfo {
 }
 
 impl RouteInfo {
-    /// A snapshot of `rt`, whose lock guards `state`.
+    /// A snapshot of `rt`, whose lock is held and guards `state`.
     pub(crate) fn of(rt: &RtEntry, state: &RtState) -> Self {
-        let up = if rt.is_up() { RTF_UP } else { 0 };
         Self {
-            prefix: *rt.prefix(),
-            gateway: state.gateway,
-            flags: state.flags | up,
+            prefix: rt.prefix(),
+            gateway: rt.load_gateway(),
+            flags: rt.flags_seen.load(Relaxed),
             preferred: state.preferred(),
             expires: state.expires(),
             refcnt: rt.refcnt(),
             use_count: rt.use_count(),
-            parent: rt.parent().map(|p| *p.prefix()),
+            parent: rt.parent().map(RtEntry::prefix),
         }
     }
 

@@ -65,7 +65,7 @@ impl RouteTable {
         room: Option<&mut SupersededRoom>,
         ev: &mut Events<'_>,
     ) -> WriterGuard<'a> {
-        let p0 = *rt0.prefix();
+        let p0 = rt0.prefix();
         let Some(SupersededRoom(victims)) = room else {
             return writer;
         };
@@ -76,7 +76,7 @@ impl RouteTable {
             rt.is_up()
                 && rt
                     .parent()
-                    .is_some_and(|p| !core::ptr::eq(p, &**rt0) && p.prefix().len() <= p0.len())
+                    .is_some_and(|p| !core::ptr::eq(p, &**rt0) && p.prefix_len() <= p0.len())
         };
         let mut after = None;
         loop {

@@ -175,7 +175,7 @@ impl RouteTable {
             };
             let (pflags, gateway) = {
                 let s = link_parent.entry().lock_state();
-                (s.flags, s.gateway)
+                (s.flags(), s.gateway())
             };
             // rt_setgate: a host route through itself, before any lookup.
             if via_itself(&Prefix::host(*link_dst), &gateway) {
@@ -241,8 +241,8 @@ impl RouteTable {
         let (pflags, gateway, preferred, expires) = {
             let state = parent.entry().lock_state();
             (
-                state.flags,
-                state.gateway,
+                state.flags(),
+                state.gateway(),
                 state.preferred(),
                 state.expires(),
             )
@@ -265,9 +265,17 @@ impl RouteTable {
         if preferred.is_some_and(|p| p.boot_ns <= now) {
             flags |= RTF_DEPRECATED;
         }
-        let state = RtState::new(gateway, flags, preferred, expires)?;
-        let due = clone_due(&state, now);
-        let rt = RtEntry::new(prefix, state, Some(parent), self.counters.clone(), now)?;
+        let state = RtState::new(flags, preferred, expires)?;
+        let due = clone_due(flags, &state, now);
+        let rt = RtEntry::new(
+            prefix,
+            gateway,
+            flags,
+            state,
+            Some(parent),
+            self.counters.clone(),
+            now,
+        )?;
         let room = writer.timed.reserve_one(&self.timed_rooms)?;
         self.insert_path(&rt, &[])?;
         if let Some(old) = in_the_way {

@@ -28,18 +28,18 @@ fn next_deadline(
     earliest_boot_ns(preferred.as_ref(), expires.as_ref())
 }
 
-/// When the lifetime work is due to look at a route whose lock guards `s`:
-/// its next deadline, if any.
-pub(super) fn due_of(s: &RtState) -> Option<i64> {
-    next_deadline(s.flags, s.preferred(), s.expires())
+/// When the lifetime work is due to look at a route of `flags` whose lock
+/// guards `s`: its next deadline, if any.
+pub(super) fn due_of(flags: u32, s: &RtState) -> Option<i64> {
+    next_deadline(flags, s.preferred(), s.expires())
 }
 
 /// When the lifetime work is due to look at a clone, made or changed at
 /// `now`, whose lock guards `s`: its next deadline, or a poll later if that
 /// is sooner, when its idle time can be weighed (the run's to say).
-pub(super) fn clone_due(s: &RtState, now: i64) -> i64 {
+pub(super) fn clone_due(flags: u32, s: &RtState, now: i64) -> i64 {
     let look = now.saturating_add(IDLE_POLL_MIN_NS);
-    due_of(s).map_or(look, |d| d.min(look))
+    due_of(flags, s).map_or(look, |d| d.min(look))
 }
 
 impl RouteTable {
@@ -84,11 +84,11 @@ impl RouteTable {
                 let mut s = rt.lock_state();
                 let expired = s.expires().is_some_and(|e| e.boot_ns <= now);
                 let deprecate = !expired
-                    && s.flags & RTF_DEPRECATED == 0
+                    && s.flags() & RTF_DEPRECATED == 0
                     && s.preferred().is_some_and(|p| p.boot_ns <= now);
                 if deprecate {
-                    let flags = s.flags | RTF_DEPRECATED;
-                    rt.set_flags(&mut s, flags);
+                    let flags = s.flags() | RTF_DEPRECATED;
+                    s.set_flags(flags);
                 }
                 (expired, deprecate, RouteInfo::of(&rt, &s))
             };

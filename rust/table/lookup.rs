@@ -178,7 +178,7 @@ impl RouteTable {
         let Some(parent) = parent else {
             return Resolved::Nothing;
         };
-        let flags = parent.entry().lock_state().flags;
+        let flags = parent.entry().lock_state().flags();
         // A parent whose clones a request is deleting, in batches, answers
         // for itself meanwhile.
         if !would_clone(parent.entry(), flags, ignflags) || parent.entry().clones_closed() {
@@ -219,7 +219,11 @@ impl RouteTable {
         }
         let (gateway, flags, gwroute) = {
             let s = rt0.entry().lock_state();
-            (s.gateway, s.flags, s.gwroute.as_ref().map(RtRef::addref))
+            (
+                s.gateway(),
+                s.flags(),
+                s.gwroute.as_ref().map(RtRef::addref),
+            )
         };
         let next_hop = if flags & RTF_GATEWAY == 0 {
             rt0.addref()
@@ -231,9 +235,9 @@ impl RouteTable {
         };
         let mut next_hop = next_hop.lock();
         let rejects = {
-            let s = next_hop.state();
             let now = self.clock.boot_ns();
-            s.flags & RTF_REJECT != 0 && s.expires().is_none_or(|e| now < e.boot_ns)
+            next_hop.flags() & RTF_REJECT != 0
+                && next_hop.state().expires().is_none_or(|e| now < e.boot_ns)
         };
         if rejects {
             let itself = core::ptr::eq(rt0.entry(), next_hop.entry());

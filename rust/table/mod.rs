@@ -89,6 +89,9 @@ pub(crate) enum TableError {
     /// A host route through its own destination (`rt_setgate`):
     /// `EADDRNOTAVAIL`.
     ViaItself,
+    /// A router of another family than the route's (the in-kernel API's
+    /// callers can ask for one): `EAFNOSUPPORT`.
+    ViaOtherFamily,
     /// A router that only the route itself reaches (`rt_setgate`):
     /// `EADDRINUSE`.
     ViaOnlyItself,
@@ -127,6 +130,7 @@ impl From<TableError> for Error {
             TableError::NoSuchRoute => ESRCH,
             TableError::SeveralPaths => EINVAL,
             TableError::ViaItself => EADDRNOTAVAIL,
+            TableError::ViaOtherFamily => EAFNOSUPPORT,
             TableError::ViaOnlyItself => EADDRINUSE,
             TableError::Full | TableError::TooManyPaths => ENOSPC,
             TableError::CloneNotPermitted => EPERM,

@@ -176,7 +176,7 @@ impl RouteTable {
     /// the table is unchanged.
     pub(super) fn insert_path(&self, rt: &RtArc, keep: &[RtArc]) -> Result<(), TableError> {
         let prefix = rt.prefix();
-        self.publish_paths(prefix, keep, Some(rt))?;
+        self.publish_paths(&prefix, keep, Some(rt))?;
         // A lookup between the two finds it without `RTF_UP`: its reference
         // counts it in `rttrash` until this.
         RtEntry::mark_up(rt);
@@ -187,7 +187,7 @@ impl RouteTable {
 
     /// Republishes `rt`'s prefix without `rt`.
     pub(super) fn remove_path(&self, rt: &RtArc) -> Result<(), TableError> {
-        let prefix = *rt.prefix();
+        let prefix = rt.prefix();
         let existing = self.get_exact(&prefix)?;
         let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
         let mut found = false;

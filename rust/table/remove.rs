@@ -40,7 +40,7 @@ impl RouteTable {
             let mut keep = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
             let mut gone = KVec::with_capacity(existing.len(), GFP_KERNEL)?;
             for path in existing {
-                let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
+                let matches = via.is_none_or(|v| path.lock_state().gateway() == *v);
                 // Both have room for every path: no allocation.
                 if matches {
                     gone.push(path, GFP_KERNEL)?;
@@ -89,7 +89,7 @@ impl RouteTable {
     /// batches of [`WRITER_BATCH`]. Returns how many; none is `ESRCH`.
     pub(crate) fn remove_addr(&self, addr: &Addr, ev: &mut Events<'_>) -> Result<u32, TableError> {
         let host = Prefix::host(*addr);
-        let goes = |rt: &RtEntry| rt.lock_state().gateway == *addr || *rt.prefix() == host;
+        let goes = |rt: &RtEntry| rt.lock_state().gateway() == *addr || rt.prefix() == host;
         let mut after = None;
         let mut count = 0;
         let mut failed = None;

@@ -22,6 +22,9 @@ impl RouteTable {
     /// replaced; any other path with the same router is `EEXIST`. Clones
     /// the new route supersedes go (`rt_fixchange`).
     pub(crate) fn add(&self, new: NewRoute, ev: &mut Events<'_>) -> Result<(), TableError> {
+        if new.gateway.af() != new.prefix.af() {
+            return Err(TableError::ViaOtherFamily);
+        }
         if via_itself(&new.prefix, &new.gateway) {
             return Err(TableError::ViaItself);
         }
@@ -40,7 +43,9 @@ impl RouteTable {
         }
         let rt = RtEntry::new(
             new.prefix,
-            RtState::new(new.gateway, flags, new.preferred, new.expires)?,
+            new.gateway,
+            flags,
+            RtState::new(flags, new.preferred, new.expires)?,
             None,
             self.counters.clone(),
             now,
@@ -83,7 +88,7 @@ impl RouteTable {
         for path in &existing {
             let (gw, pflags) = {
                 let s = path.lock_state();
-                (s.gateway, s.flags)
+                (s.gateway(), s.flags())
             };
             if pflags & RTF_WASCLONED != 0 {
                 replaced.push(path.clone(), GFP_KERNEL)?;
@@ -110,7 +115,7 @@ impl RouteTable {
         let due = {
             let mut s = rt.lock_state();
             s.gwroute = gwroute;
-            due_of(&s)
+            due_of(s.flags(), &s)
         };
         if let (Some(room), Some(due)) = (room, due) {
             writer.timed.track(rt, due, room);
@@ -235,10 +240,10 @@ impl RouteTable {
         let now = self.clock.boot_ns();
         let (info, due, unused_room, old_gwroute) = {
             let mut s = rt.lock_state();
-            let mut flags = s.flags;
+            let mut flags = s.flags();
             let mut old_gwroute = None;
             if let Some(gw) = change.gateway {
-                s.gateway = gw;
+                s.set_gateway(gw);
                 old_gwroute = core::mem::replace(&mut s.gwroute, gwroute);
                 if gw.is_unspecified() {
                     flags &= !RTF_GATEWAY;
@@ -262,11 +267,11 @@ impl RouteTable {
                 lifetimes.expires = Some(e);
             }
             let unused_room = s.set_lifetimes(lifetimes, lifetimes_room);
-            rt.set_flags(&mut s, flags);
+            s.set_flags(flags);
             let due = if rt.is_clone() {
-                Some(clone_due(&s, now))
+                Some(clone_due(s.flags(), &s, now))
             } else {
-                due_of(&s)
+                due_of(s.flags(), &s)
             };
             (RouteInfo::of(&rt, &s), due, unused_room, old_gwroute)
         };
@@ -299,7 +304,7 @@ impl RouteTable {
         let existing = self.get_exact(prefix)?;
         let mut chosen = None;
         for path in &existing {
-            let matches = via.is_none_or(|v| path.lock_state().gateway == *v);
+            let matches = via.is_none_or(|v| path.lock_state().gateway() == *v);
             if matches {
                 if chosen.is_some() {
                     return Err(TableError::SeveralPaths);
@@ -311,9 +316,12 @@ impl RouteTable {
         // A new router another path of the prefix already uses would make
         // two paths the same route, which an add refuses.
         if let Some(gw) = change.gateway {
+            if gw.af() != prefix.af() {
+                return Err(TableError::ViaOtherFamily);
+            }
             let taken = existing
                 .iter()
-                .any(|p| !RtArc::ptr_eq(p, &rt) && p.lock_state().gateway == gw);
+                .any(|p| !RtArc::ptr_eq(p, &rt) && p.lock_state().gateway() == gw);
             if taken {
                 return Err(TableError::RouterTaken);
             }

@@ -300,7 +300,7 @@ fn keys(
 
 fn match_len(t: &RouteTable, a: &Addr) -> Option<u8> {
     let g = RcuGuard::new();
-    t.lookup_rcu(a, &g).map(|rt| rt.prefix().len())
+    t.lookup_rcu(a, &g).map(|rt| rt.prefix_len())
 }
 
 /// The FIB's match for `a` (IPv4: the spare table; IPv6: local, then main).
@@ -328,7 +328,7 @@ fn time_plain(t: &RouteTable, keys: &[Addr]) -> u64 {
     let start = now_ns();
     for k in keys {
         let g = RcuGuard::new();
-        black_box(t.lookup_rcu(k, &g).map(|rt| rt.prefix().len()));
+        black_box(t.lookup_rcu(k, &g).map(|rt| rt.prefix_len()));
     }
     now_ns() - start
 }
@@ -338,7 +338,7 @@ fn time_referenced(t: &RouteTable, keys: &[Addr]) -> u64 {
     let mut ev = Events::new();
     for k in keys {
         if let Some(rt) = t.rtalloc1(k, false, 0, &mut ev) {
-            black_box(rt.entry().prefix().len());
+            black_box(rt.entry().prefix_len());
             rt.rtfree();
         }
     }
@@ -369,7 +369,7 @@ fn latencies(t: &RouteTable, keys: &[Addr]) -> Result<KVVec<u64>> {
         let start = cycles();
         {
             let g = RcuGuard::new();
-            black_box(t.lookup_rcu(k, &g).map(|rt| rt.prefix().len()));
+            black_box(t.lookup_rcu(k, &g).map(|rt| rt.prefix_len()));
         }
         let _ = out.push_within_capacity(cycles() - start);
     }
