@@ -362,9 +362,115 @@ unsafe extern "C" fn rcu_free_cb<T: RcuFree>(head: *mut bindings::callback_head)
     PENDING.fetch_sub(1, Ordering::Release);
 }
 
-/// Memory for a trie node, of `layout` ([`RouteAlloc`]: may sleep).
+/// Sizes of the trie's node caches ([`NodeSlabs`]): three between each two of `kmalloc`'s
+/// power-of-two sizes from 256 to 4096 bytes, where most nodes of a large table lie, so that a
+/// node takes at most a quarter more than it needs there instead of up to twice.
+const NODE_SIZES: [usize; 12] = [
+    320, 384, 448, 640, 768, 896, 1280, 1536, 1792, 2560, 3072, 3584,
+];
+
+/// The node caches, null until [`NodeSlabs::register`] (nodes then come from `kmalloc`).
+///
+/// # Invariants
+///
+/// Each is null or a live cache of objects of [`NODE_SIZES`]'s size at its index, aligned to 8
+/// bytes, that the [`NodeSlabs`] which set it destroys.
+static NODE_SLABS: [AtomicPtr<bindings::kmem_cache>; NODE_SIZES.len()] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; NODE_SIZES.len()];
+
+/// The index in [`NODE_SIZES`] of the cache to take a node of `size` bytes from, if one is
+/// smaller than the `kmalloc` size the node would get.
+fn node_size_class(size: usize) -> Option<usize> {
+    let i = NODE_SIZES.iter().position(|&s| s >= size)?;
+    (size > 256 && NODE_SIZES[i] < size.next_power_of_two()).then_some(i)
+}
+
+/// The registration of the node caches, in a module's init; dropping it waits for the deferred
+/// frees ([`rcu_drain`]: sleeps) and destroys them. Drop it once no trie is left.
+pub(crate) struct NodeSlabs {
+    /// The caches' names, which they keep pointers to until destroyed.
+    names: Vec<kernel::str::CString, kernel::alloc::allocator::Kmalloc>,
+}
+
+impl NodeSlabs {
+    /// Creates the caches, named `{prefix}_{size}` in `/proc/slabinfo`. Refused (`EBUSY`) while
+    /// another registration of this module holds them.
+    pub(crate) fn register(prefix: &str) -> kernel::error::Result<Self> {
+        extern "C" {
+            // `rtemu_bhlock.c`: `kmem_cache_create` is a macro.
+            fn rtemu_slab_create(
+                name: *const c_char,
+                size: c_uint,
+                align: c_uint,
+            ) -> *mut bindings::kmem_cache;
+        }
+        // The names of the caches set so far, in order; on an error, dropping it destroys them.
+        let mut this = NodeSlabs {
+            names: Vec::with_capacity(NODE_SIZES.len(), GFP_KERNEL)?,
+        };
+        for (slot, &size) in NODE_SLABS.iter().zip(NODE_SIZES.iter()) {
+            let name =
+                kernel::str::CString::try_from_fmt(kernel::prelude::fmt!("{prefix}_{size}"))?;
+            // SAFETY: `name` is NUL-terminated, and stays allocated until the cache is destroyed:
+            // below, or by `this`, which keeps it.
+            let cache = unsafe { rtemu_slab_create(name.as_char_ptr(), size as c_uint, 8) };
+            if cache.is_null() {
+                return Err(kernel::error::code::ENOMEM);
+            }
+            if slot
+                .compare_exchange(ptr::null_mut(), cache, Ordering::Release, Ordering::Relaxed)
+                .is_err()
+            {
+                // SAFETY: the cache was just created and nothing allocated from it.
+                unsafe { bindings::kmem_cache_destroy(cache) };
+                return Err(kernel::error::code::EBUSY);
+            }
+            // INVARIANT: a live cache of `size`-byte, 8-aligned objects, which `this` destroys:
+            // it names every cache it set, in order (the room was made above).
+            if this.names.push_within_capacity(name).is_err() {
+                unreachable!("room for every name was made");
+            }
+        }
+        Ok(this)
+    }
+}
+
+impl Drop for NodeSlabs {
+    fn drop(&mut self) {
+        rcu_drain();
+        // Only the caches this registration set: as many as it named, in order.
+        for slot in NODE_SLABS.iter().take(self.names.len()) {
+            let cache = slot.swap(ptr::null_mut(), Ordering::Acquire);
+            if !cache.is_null() {
+                // SAFETY: this registration owns the live cache it set (invariants of
+                // `NODE_SLABS`), and every node freed so far has been returned to it; a node
+                // still allocated (a leak) makes the kernel report the cache.
+                unsafe { bindings::kmem_cache_destroy(cache) };
+            }
+        }
+    }
+}
+
+/// Memory for a trie node, of `layout` ([`RouteAlloc`]'s flags: may sleep): from a node cache
+/// ([`NodeSlabs`]) where one fits it more closely than `kmalloc`.
 #[inline]
-fn alloc_node(layout: Layout) -> Result<NonNull<u8>, AllocError> {
+pub(crate) fn alloc_node(layout: Layout) -> Result<NonNull<u8>, AllocError> {
+    extern "C" {
+        // `rtemu_bhlock.c`: `kmem_cache_alloc` is a macro.
+        fn rtemu_slab_alloc(cache: *mut bindings::kmem_cache, gfp: bindings::gfp_t) -> *mut c_void;
+    }
+    if layout.align() <= 8 {
+        if let Some(i) = node_size_class(layout.size()) {
+            let cache = NODE_SLABS[i].load(Ordering::Acquire);
+            if !cache.is_null() {
+                // SAFETY: a live cache (invariants of `NODE_SLABS`: its registration outlives
+                // the tries), whose objects have room and alignment for `layout`; `kvfree`
+                // (`free_node`) takes them back.
+                let p = unsafe { rtemu_slab_alloc(cache, route_gfp(GFP_KERNEL)) };
+                return NonNull::new(p.cast()).ok_or(AllocError);
+            }
+        }
+    }
     RouteAlloc::alloc(layout, GFP_KERNEL_ACCOUNT, NumaNode::NO_NODE).map(NonNull::cast)
 }
 
@@ -373,8 +479,9 @@ fn alloc_node(layout: Layout) -> Result<NonNull<u8>, AllocError> {
 /// # Safety
 ///
 /// `ptr` comes from [`alloc_node`] with `layout`, and nothing uses it any more.
-unsafe fn free_node(ptr: NonNull<u8>, layout: Layout) {
-    // SAFETY: `alloc_node` allocated `ptr` with `RouteAlloc` and `layout` (safety requirements).
+pub(crate) unsafe fn free_node(ptr: NonNull<u8>, layout: Layout) {
+    // SAFETY: `alloc_node` allocated `ptr` with `RouteAlloc` and `layout`, or from a node
+    // cache, whose objects `kvfree` frees as it frees `RouteAlloc`'s (safety requirements).
     unsafe { RouteAlloc::free(ptr, layout) };
 }
 

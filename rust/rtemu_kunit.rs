@@ -35,15 +35,18 @@ module! {
     license: "GPL",
 }
 
-/// The entries' slab cache, for the tests, which run once the module is live.
+/// The entries' and the nodes' slab caches, for the tests, which run once the
+/// module is live.
 struct RtemuKunit {
     _entries: platform::RcuSlabRegistration<entry::RtEntry>,
+    _nodes: platform::NodeSlabs,
 }
 
 impl kernel::Module for RtemuKunit {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self {
             _entries: entry::ENTRY_SLAB.register(c"rtemu_kunit_entry")?,
+            _nodes: platform::NodeSlabs::register("rtemu_kunit_node")?,
         })
     }
 }
@@ -56,6 +59,8 @@ impl Drop for RtemuKunit {
 
 #[kunit_tests(rtemu_table)]
 mod tests {
+    use core::alloc::Layout;
+
     use kernel::{
         prelude::*,
         sync::{
@@ -71,7 +76,7 @@ mod tests {
         entry::{flags::*, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
-        platform::{rcu_drain, RVec, RcuGuard, RcuSlot},
+        platform::{alloc_node, free_node, rcu_drain, RVec, RcuGuard, RcuSlot},
         table::{
             FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable,
             TableError,
@@ -241,6 +246,35 @@ mod tests {
         check(Addr::V6(d6), p6, gw6b);
         let stats = t.stats();
         assert_eq!((stats.routes_inet, stats.routes_inet6), (1, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn a_large_node_takes_no_more_room_than_its_size_class() -> Result {
+        // A node of a /16 holding its 256 /24s: its header and 256 slots,
+        // 2176 bytes, which kmalloc would give 4096.
+        let layout = Layout::from_size_align(128 + 256 * 8, 8).expect("layout");
+        let p = alloc_node(layout)?;
+        // SAFETY: `p` is a live allocation of `alloc_node`.
+        let room = unsafe { kernel::bindings::ksize(p.as_ptr().cast()) };
+        // SAFETY: `p` came from `alloc_node` with `layout`, and is not used
+        // after this.
+        unsafe { free_node(p, layout) };
+        assert!((2176..=2560).contains(&room));
+        // Where kmalloc's size is as close, the node takes it.
+        let kmalloc_room = |size: usize| -> Result<usize> {
+            let layout = Layout::from_size_align(size, 8).expect("layout");
+            let p = alloc_node(layout)?;
+            // SAFETY: as above.
+            let room = unsafe { kernel::bindings::ksize(p.as_ptr().cast()) };
+            // SAFETY: as above.
+            unsafe { free_node(p, layout) };
+            Ok(room)
+        };
+        assert_eq!(kmalloc_room(256)?, 256);
+        assert_eq!(kmalloc_room(257)?, 320);
+        assert_eq!(kmalloc_room(500)?, 512);
+        assert_eq!(kmalloc_room(3585)?, 4096);
         Ok(())
     }
 

@@ -77,18 +77,21 @@ module! {
 /// order: the family first (no new requests, and no event goes out once it
 /// starts to go), then the namespaces' tables (their lifetime work cancelled
 /// and waited for), then the watch on the hooks' modules, and last the
-/// entries' slab cache, once every entry has been freed.
+/// entries' and the trie nodes' slab caches, once everything in them has been
+/// freed.
 #[pin_data(PinnedDrop)]
 struct Rtemu {
     family: Option<genl::Registration>,
     pernet: Option<netns::Registration>,
     hooks: Option<hooks::Registration>,
     entries: Option<platform::RcuSlabRegistration<entry::RtEntry>>,
+    nodes: Option<platform::NodeSlabs>,
 }
 
 impl kernel::InPlaceModule for Rtemu {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            nodes: Some(platform::NodeSlabs::register("rtemu_node")?),
             entries: Some(entry::ENTRY_SLAB.register(c"rtemu_entry")?),
             hooks: Some(hooks::Registration::register()?),
             pernet: Some(netns::Registration::register()?),
@@ -115,8 +118,9 @@ impl PinnedDrop for Rtemu {
         drop(this.hooks.take());
         api::release_bpf_kfuncs();
         // Tables free their nodes and entries through RCU callbacks, which
-        // must run before the module's code and the entries' cache go away.
+        // must run before the module's code and the caches go away.
         platform::rcu_drain();
         drop(this.entries.take());
+        drop(this.nodes.take());
     }
 }

@@ -569,11 +569,13 @@ fn bench_family(
 /// The entries' slab cache, for the benchmark's tables.
 struct RtemuBench {
     _entries: platform::RcuSlabRegistration<entry::RtEntry>,
+    _nodes: platform::NodeSlabs,
 }
 
 impl kernel::Module for RtemuBench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let entries = entry::ENTRY_SLAB.register(c"rtemu_bench_entry")?;
+        let nodes = platform::NodeSlabs::register("rtemu_bench_node")?;
         // SAFETY: reads a module parameter, set before `init` runs.
         let n = unsafe { glue::rtemu_bench_keys() } as usize;
         // SAFETY: reads a module parameter, set before `init` runs.
@@ -599,7 +601,10 @@ impl kernel::Module for RtemuBench {
             bench_family(file, FileBuf::read(v6_nested)?, true, fib4, n, &mut rng)?;
         }
         pr_info!("rtemu_bench: {{\"bench\":\"done\"}}\n");
-        Ok(Self { _entries: entries })
+        Ok(Self {
+            _entries: entries,
+            _nodes: nodes,
+        })
     }
 }
 
