@@ -123,6 +123,16 @@ fn route_gfp(flags: Flags) -> bindings::gfp_t {
     gfp
 }
 
+// The shims of `rtemu_bhlock.c`: `kmem_cache_create` and `kmem_cache_alloc` are macros.
+extern "C" {
+    fn rtemu_slab_create(
+        name: *const c_char,
+        size: c_uint,
+        align: c_uint,
+    ) -> *mut bindings::kmem_cache;
+    fn rtemu_slab_alloc(cache: *mut bindings::kmem_cache, gfp: bindings::gfp_t) -> *mut c_void;
+}
+
 /// A slab cache (`kmem_cache`) for the objects of one [`RcuArc`] type, so that each takes its
 /// own size rather than the next `kmalloc` size up. A module registers it in its init
 /// ([`RcuSlab::register`]) and drops the registration on exit, which waits for the deferred
@@ -156,14 +166,6 @@ impl<T> RcuSlab<T> {
         &'static self,
         name: &'static CStr,
     ) -> Result<RcuSlabRegistration<T>, AllocError> {
-        extern "C" {
-            // `rtemu_bhlock.c`: `kmem_cache_create` is a macro.
-            fn rtemu_slab_create(
-                name: *const c_char,
-                size: c_uint,
-                align: c_uint,
-            ) -> *mut bindings::kmem_cache;
-        }
         let layout = Layout::new::<ArcInner<T>>();
         let size = c_uint::try_from(layout.size()).map_err(|_| AllocError)?;
         let align = c_uint::try_from(layout.align()).map_err(|_| AllocError)?;
@@ -188,13 +190,6 @@ impl<T> RcuSlab<T> {
 
     /// An uninitialized object from the cache (may sleep when `flags` allows it).
     fn alloc(&self, flags: Flags) -> Result<NonNull<ArcInner<T>>, AllocError> {
-        extern "C" {
-            // `rtemu_bhlock.c`: `kmem_cache_alloc` is a macro.
-            fn rtemu_slab_alloc(
-                cache: *mut bindings::kmem_cache,
-                gfp: bindings::gfp_t,
-            ) -> *mut c_void;
-        }
         let cache = self.cache.load(Ordering::Acquire);
         if cache.is_null() {
             return Err(AllocError);
@@ -396,14 +391,6 @@ impl NodeSlabs {
     /// Creates the caches, named `{prefix}_{size}` in `/proc/slabinfo`. Refused (`EBUSY`) while
     /// another registration of this module holds them.
     pub(crate) fn register(prefix: &str) -> kernel::error::Result<Self> {
-        extern "C" {
-            // `rtemu_bhlock.c`: `kmem_cache_create` is a macro.
-            fn rtemu_slab_create(
-                name: *const c_char,
-                size: c_uint,
-                align: c_uint,
-            ) -> *mut bindings::kmem_cache;
-        }
         // The names of the caches set so far, in order; on an error, dropping it destroys them.
         let mut this = NodeSlabs {
             names: Vec::with_capacity(NODE_SIZES.len(), GFP_KERNEL)?,
@@ -455,10 +442,6 @@ impl Drop for NodeSlabs {
 /// ([`NodeSlabs`]) where one fits it more closely than `kmalloc`.
 #[inline]
 pub(crate) fn alloc_node(layout: Layout) -> Result<NonNull<u8>, AllocError> {
-    extern "C" {
-        // `rtemu_bhlock.c`: `kmem_cache_alloc` is a macro.
-        fn rtemu_slab_alloc(cache: *mut bindings::kmem_cache, gfp: bindings::gfp_t) -> *mut c_void;
-    }
     if layout.align() <= 8 {
         if let Some(i) = node_size_class(layout.size()) {
             let cache = NODE_SLABS[i].load(Ordering::Acquire);
