@@ -8,8 +8,10 @@
 //!
 //! # Structure
 //!
-//! A multibit trie with stride 8 in tree-bitmap style. Every [`Node`] covers 8 bits of the key:
+//! A multibit trie with stride 8 in tree-bitmap style, path compressed. Every [`Node`] covers
+//! one byte of the key, at its `depth`, and holds:
 //!
+//! - its `path`: the key bytes above `depth` that every key below it shares (the rest zero);
 //! - a 512-bit prefix bitmap `pfx`: bit `(1 << l) | (chunk >> (8 - l))` (the "heap index") is
 //!   set when the node holds the prefix of local length `l` (0..=8) whose top `l` bits are those
 //!   of `chunk`;
@@ -20,12 +22,18 @@
 //!   where `rank` counts the set bits below a position (helped by per-word running counts).
 //!
 //! A prefix of length `L` lives at depth `d = max(0, ceil(L / 8) - 1)` with local length
-//! `L - 8 * d`; so only the root uses local length 0 (the /0 route), and a /8, /16, ... is the
-//! last level of its node rather than the first of a child. IPv4 is at most 4 levels deep, IPv6 16.
+//! `L - 8 * d`; so only a node at depth 0 uses local length 0 (the /0 route), and a /8, /16, ...
+//! is the last level of its node rather than the first of a child. IPv4 is at most 4 bytes deep,
+//! IPv6 16.
 //!
-//! Lookup walks down by key bytes, remembering the deepest node with a matching local prefix (a
-//! branch-light test of the 9 candidate bits of each node), and ranks the value only once at the
-//! end.
+//! A child may cover any byte below its parent's: the bytes between, which hold no prefix and
+//! only one way down, get no node, and the child's path records them. So a sparse table needs
+//! about one node per byte where prefixes live or ways part, not one per byte of the key.
+//!
+//! Lookup walks down by key bytes, checking that the key lies on each node's path (one masked
+//! compare; on a mismatch the best match so far stands), remembering the deepest node with a
+//! matching local prefix (a branch-light test of the 9 candidate bits of each node), and ranks
+//! the value only once at the end.
 //!
 //! # Concurrency
 //!
@@ -45,11 +53,15 @@
 //! 1. reads the path from the root: the writer's own view, which nothing else changes, so it
 //!    needs neither a guard nor counts;
 //! 2. allocates every new node: a copy of the node that changes, with one prefix or child more
-//!    or less, whose other words are the old node's, copied bitwise, plus any new nodes below it.
-//!    An allocation failure here frees only unpublished nodes, so the trie is unchanged
-//!    ([`AllocError`]);
+//!    or less, whose other words are the old node's, copied bitwise, plus the new prefix's own
+//!    node; or, where the new prefix's way leaves a node's path (or its home lies on that path),
+//!    a new node at the byte where they part, whose children are that node, unchanged, and the
+//!    new prefix's node (or which holds the prefix itself). An allocation failure here frees only
+//!    unpublished nodes, so the trie is unchanged ([`AllocError`]);
 //! 3. publishes with one release store: into the parent's child slot or the root slot, or, when
-//!    an existing prefix gets a new value, into that value slot (no node is copied then);
+//!    an existing prefix gets a new value, into that value slot (no node is copied then). A
+//!    removal that leaves a node with no prefix and one child publishes that child in the node's
+//!    place instead of a copy (a merge: the child's path already holds the bytes between);
 //! 4. retires what it replaced: the old node's memory is freed after an RCU grace period (a
 //!    deferred, `call_rcu`-style free; never a `synchronize_rcu`), without touching the children
 //!    and values that the copy owns now. A value the update takes out (removed or replaced) goes
@@ -68,12 +80,19 @@
 //! - Every node is owned by exactly one child slot of a node of the trie, or by the root slot;
 //!   every value by exactly one node of the trie. A retired node keeps the words it had, for the
 //!   readers still in it, but owns none of them.
-//! - Only the root may have bit 1 (local length 0) set; nodes at depth `K::LEVELS - 1` have no
-//!   children.
-//! - Every node other than the root holds at least one prefix or child (empty nodes are removed
-//!   together with the parent's child bit); an empty trie has no root.
+//! - A node at depth `d < K::LEVELS` holds only prefixes whose home is depth `d`, so only a node
+//!   at depth 0 may have bit 1 (local length 0) set; its path has no bit past byte `d`.
+//! - A child covers a deeper byte than its parent, and its path starts with the parent's followed
+//!   by the child's chunk at the parent's depth (so the depths down any way grow strictly: at most
+//!   `K::LEVELS` nodes, and nodes at depth `K::LEVELS - 1` have no children).
+//! - Every node, the root too, holds at least one prefix or two children (an emptied node leaves
+//!   its parent, a node left with one child and no prefix gives it its place); an empty trie has
+//!   no root.
 //! - Published nodes are never modified except by the writer's release stores into their slots:
-//!   a child replaced by its copy, a value replaced in place.
+//!   a child replaced by its copy, by a new node above it or by its only child; a value replaced
+//!   in place.
+//!
+//! [`Trie::check_invariants`] checks what one node and its children show of these.
 //!
 //! # Order of the walk
 //!

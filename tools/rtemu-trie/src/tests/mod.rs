@@ -8,6 +8,7 @@ use std::ops::Bound;
 use crate::platform::RcuGuard;
 use crate::trie::{Key, Trie};
 
+mod compress;
 mod fault;
 mod model;
 mod race;
