@@ -230,6 +230,14 @@ fn home(len: u8) -> (usize, usize) {
     }
 }
 
+/// The chunk of `key` at `depth`, for a lookup that reaches a node past skipped bytes: out of
+/// line, so that the walk's common case stays a predicted branch rather than waiting on it.
+#[cold]
+#[inline(never)]
+fn chunk_after_skip<K: Key>(key: K, depth: usize) -> usize {
+    usize::from(key.byte(depth))
+}
+
 /// Heap index of the local prefix of length `l` (0..=8) that covers `chunk`.
 #[inline(always)]
 fn heap(l: usize, chunk: usize) -> usize {
@@ -315,12 +323,11 @@ fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
 #[repr(C)]
 pub(crate) struct Bits<K: Key> {
     kid: [u64; 4],
-    /// Every key below this node, masked to its first `depth` bytes.
-    path: K::Packed,
-    /// The running popcounts of `kid` before words 1..=3 (before word 0 there is none).
-    kid_base: [u8; 3],
-    /// The key byte this node covers: its chunks are `key.byte(depth)`.
-    depth: u8,
+    /// Every key below this node masked to its first `depth` bytes (the byte the node covers),
+    /// with `depth` in the last byte, which no path uses (`depth < K::LEVELS`): one compare
+    /// checks both.
+    path_depth: K::Packed,
+    kid_base: [u8; 4],
     pfx: [u64; 8],
 }
 
@@ -329,9 +336,8 @@ impl<K: Key> Bits<K> {
     fn empty(depth: usize, key: K) -> Self {
         Bits {
             kid: [0; 4],
-            path: key.masked((8 * depth) as u8).pack(),
-            kid_base: [0; 3],
-            depth: depth as u8,
+            path_depth: path_depth(key, depth),
+            kid_base: [0; 4],
             pfx: [0; 8],
         }
     }
@@ -364,16 +370,25 @@ impl<K: Key, V> Clone for Node<'_, K, V> {
 
 impl<K: Key, V> Copy for Node<'_, K, V> {}
 
-/// Running popcounts of `words` before each of its words but the first, for at most 256 bits.
-fn bases(words: &[u64; 4]) -> [u8; 3] {
-    let mut out = [0u8; 3];
+/// Running popcounts of `words` (the number of set bits before each word), for at most 256
+/// bits.
+fn bases(words: &[u64; 4]) -> [u8; 4] {
+    let mut out = [0u8; 4];
     let mut acc = 0u8;
     for (b, w) in out.iter_mut().zip(words.iter()) {
+        *b = acc;
         // At most 192 before the last word: fits.
         acc = acc.wrapping_add(w.count_ones() as u8);
-        *b = acc;
     }
     out
+}
+
+/// What a node at `depth` on the way of `key` stores as [`Bits::path_depth`].
+#[inline(always)]
+fn path_depth<K: Key>(key: K, depth: usize) -> K::Packed {
+    key.masked((8 * depth) as u8)
+        .with_byte(K::LEVELS - 1, depth as u8)
+        .pack()
 }
 
 impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
@@ -385,19 +400,19 @@ impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
     /// The key byte this node covers.
     #[inline(always)]
     fn depth(self) -> usize {
-        usize::from(self.bits().depth)
+        usize::from(K::unpack(self.bits().path_depth).byte(K::LEVELS - 1))
     }
 
     /// The first [`Node::depth`] bytes of every key below this node, the rest zero.
     #[inline(always)]
     fn path(self) -> K {
-        K::unpack(self.bits().path)
+        K::unpack(self.bits().path_depth).with_byte(K::LEVELS - 1, 0)
     }
 
-    /// Whether `key` (masked to at least the node's depth) lies below this node.
+    /// Whether `key` lies below this node.
     #[inline(always)]
     fn on_path(self, key: K) -> bool {
-        key.masked((8 * self.depth()) as u8).pack() == self.bits().path
+        path_depth(key, self.depth()) == self.bits().path_depth
     }
 
     #[inline(always)]
@@ -419,11 +434,7 @@ impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
     fn kid_rank(self, c: usize) -> usize {
         let b = self.bits();
         let w = (c >> 6) & 3;
-        let base = b
-            .kid_base
-            .get(w.wrapping_sub(1))
-            .map_or(0, |&x| usize::from(x));
-        base + (b.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
+        usize::from(b.kid_base[w]) + (b.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
     }
 
     /// Heap index of the longest local prefix covering `c`, or 0.
@@ -586,10 +597,20 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
     pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, V::Ref<'g>)> {
         let mut node = Node(self.tree.root(g)?);
         let mut best: Option<(Node<'g, K, V>, usize, usize)> = None;
+        // The chunk of the byte after the parent's, computed before the node is loaded: where
+        // no byte is skipped (a predicted branch), the walk does not wait for the node's depth.
+        let mut next_depth = 0;
+        let mut next_chunk = key.byte(0);
         // Depths grow strictly down the trie: at most `K::LEVELS` nodes.
         while node.on_path(key) {
             let depth = node.depth();
-            let c = usize::from(key.byte(depth));
+            let c = if depth == next_depth {
+                usize::from(next_chunk)
+            } else {
+                chunk_after_skip(key, depth)
+            };
+            next_depth = depth + 1;
+            next_chunk = key.byte(next_depth.min(K::LEVELS - 1));
             let idx = node.longest_covering(c);
             if idx != 0 {
                 best = Some((node, idx, depth));
