@@ -11,7 +11,8 @@
 //! A multibit trie with stride 8 in tree-bitmap style, path compressed. Every [`Node`] covers
 //! one byte of the key, at its `depth`, and holds:
 //!
-//! - its `path`: the key bytes above `depth` that every key below it shares (the rest zero);
+//! - its `path_depth`: the key bytes above `depth` that every key below it shares (the rest
+//!   zero), and `depth` itself in the last byte, which no path uses;
 //! - a 512-bit prefix bitmap `pfx`: bit `(1 << l) | (chunk >> (8 - l))` (the "heap index") is
 //!   set when the node holds the prefix of local length `l` (0..=8) whose top `l` bits are those
 //!   of `chunk`;
