@@ -231,14 +231,6 @@ fn home(len: u8) -> (usize, usize) {
     }
 }
 
-/// The chunk of `key` at `depth`, for a lookup that reaches a node past skipped bytes: out of
-/// line, so that the walk's common case stays a predicted branch rather than waiting on it.
-#[cold]
-#[inline(never)]
-fn chunk_after_skip<K: Key>(key: K, depth: usize) -> usize {
-    usize::from(key.byte(depth))
-}
-
 /// Heap index of the local prefix of length `l` (0..=8) that covers `chunk`.
 #[inline(always)]
 fn heap(l: usize, chunk: usize) -> usize {
@@ -414,6 +406,15 @@ impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
     #[inline(always)]
     fn on_path(self, key: K) -> bool {
         path_depth(key, self.depth()) == self.bits().path_depth
+    }
+
+    /// The chunk of `key` in this node, which a lookup reached past skipped bytes, if the key
+    /// has those bytes. Out of line: the walk's common case stays a predicted branch.
+    #[cold]
+    #[inline(never)]
+    fn chunk_past_skip(self, key: K) -> Option<usize> {
+        self.on_path(key)
+            .then(|| usize::from(key.byte(self.depth())))
     }
 
     #[inline(always)]
@@ -599,16 +600,20 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
         let mut node = Node(self.tree.root(g)?);
         let mut best: Option<(Node<'g, K, V>, usize, usize)> = None;
         // The chunk of the byte after the parent's, computed before the node is loaded: where
-        // no byte is skipped (a predicted branch), the walk does not wait for the node's depth.
+        // no byte is skipped (a predicted branch), the walk neither waits for the node's depth
+        // nor compares its path, which is the parent's and the chunk that led to it.
         let mut next_depth = 0;
         let mut next_chunk = key.byte(0);
         // Depths grow strictly down the trie: at most `K::LEVELS` nodes.
-        while node.on_path(key) {
+        loop {
             let depth = node.depth();
             let c = if depth == next_depth {
                 usize::from(next_chunk)
             } else {
-                chunk_after_skip(key, depth)
+                match node.chunk_past_skip(key) {
+                    Some(c) => c,
+                    None => break,
+                }
             };
             next_depth = depth + 1;
             next_chunk = key.byte(next_depth.min(K::LEVELS - 1));
