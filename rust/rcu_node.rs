@@ -608,19 +608,7 @@ fn build<H: Copy, V: TrieValue>(
     let nkids = kids.applied_len(old_kids);
     let nv = u16::try_from(nvals).map_err(|_| AllocError)?;
     let nk = u16::try_from(nkids).map_err(|_| AllocError)?;
-    let layout = node_layout::<H, V>(nvals + nkids).ok_or(AllocError)?;
-    let inner = alloc_node(layout)?.cast::<NodeInner<H, V>>();
-    // SAFETY: `inner` is a fresh allocation of `layout`, which starts with a `NodeInner`
-    // (aligned: the layout has its alignment); written once.
-    unsafe {
-        inner.as_ptr().write(NodeInner {
-            nvals: nv,
-            nkids: nk,
-            header,
-            head: rcu_head(),
-            _p: PhantomData,
-        })
-    };
+    let inner = alloc_header::<H, V>(header, nv, nk)?;
     // INVARIANT: The slots are written below, before anything reads them.
     let new = NodeRef::<'_, H, V> {
         ptr: inner,
@@ -656,6 +644,25 @@ fn build<H: Copy, V: TrieValue>(
         i += 1;
     });
     debug_assert_eq!(i, nvals + nkids);
+    Ok(inner)
+}
+
+/// Allocates a node of `nvals + nkids` slots and writes its counts and `header`; its slots are
+/// left for the caller to write, before anything reads them.
+fn alloc_header<H, V>(header: H, nv: u16, nk: u16) -> Result<NonNull<NodeInner<H, V>>, AllocError> {
+    let layout = node_layout::<H, V>(usize::from(nv) + usize::from(nk)).ok_or(AllocError)?;
+    let inner = alloc_node(layout)?.cast::<NodeInner<H, V>>();
+    // SAFETY: `inner` is a fresh allocation of `layout`, which starts with a `NodeInner`
+    // (aligned: the layout has its alignment); written once.
+    unsafe {
+        inner.as_ptr().write(NodeInner {
+            nvals: nv,
+            nkids: nk,
+            header,
+            head: rcu_head(),
+            _p: PhantomData,
+        })
+    };
     Ok(inner)
 }
 
@@ -982,6 +989,93 @@ impl<H: Copy, V: TrieValue> TreeWriter<'_, H, V> {
             unsafe { OwnedNode::from_raw(k) }
         });
         Ok(Removed { value, kid })
+    }
+
+    /// Publishes, in the place of the node at `path`, a new node with `header`, `value` (if
+    /// any) and as children that node and `sibling` (if any; after the old node when
+    /// `old_first`). The old node is not copied: it moves one level down, whole. May sleep in
+    /// the kernel ([`alloc_node`]). On failure the tree is unchanged, and `value` and `sibling`
+    /// are dropped.
+    ///
+    /// # Panics
+    ///
+    /// If `path` leads nowhere.
+    pub(crate) fn interpose(
+        &mut self,
+        path: &[usize],
+        header: H,
+        value: Option<V>,
+        sibling: Option<OwnedNode<H, V>>,
+        old_first: bool,
+    ) -> Result<(), AllocError> {
+        let (slot, old) = self.slot(path);
+        let nk = if sibling.is_some() { 2 } else { 1 };
+        let inner = alloc_header::<H, V>(header, u16::from(value.is_some()), nk)?;
+        // INVARIANT: The slots are written below, before anything reads them.
+        let new = NodeRef::<'_, H, V> {
+            ptr: inner,
+            _p: PhantomData,
+        };
+        let mut i = 0;
+        if let Some(v) = value {
+            // SAFETY: Slot 0 lies within the allocation (it holds `nvals + nkids` slots) and
+            // is aligned; written once.
+            unsafe { new.slot(0).write(Word::new(v.into_word())) };
+            i = 1;
+        }
+        let sibling = sibling.map(|s| s.into_raw().as_ptr());
+        let kids = match sibling {
+            None => [Some(old.ptr.as_ptr()), None],
+            Some(s) if old_first => [Some(old.ptr.as_ptr()), Some(s)],
+            Some(s) => [Some(s), Some(old.ptr.as_ptr())],
+        };
+        for k in kids.into_iter().flatten() {
+            // SAFETY: As above, for the child pointers, which follow the value word.
+            unsafe { new.slot(i).cast::<KidPtr<H, V>>().write(KidPtr::new(k)) };
+            i += 1;
+        }
+        debug_assert_eq!(i, new.nvals() + new.nkids());
+        // The new node owns the old one and the sibling from here on; readers that find it see
+        // its slots written (release).
+        slot.store(inner.as_ptr(), Ordering::Release);
+        Ok(())
+    }
+
+    /// Publishes child `keep` of the node at `path` in that node's place, and retires the node
+    /// (its memory is freed after a grace period); returns what else it held: its value, and
+    /// its other child, if any. Never allocates.
+    ///
+    /// # Panics
+    ///
+    /// If `path` leads nowhere, the node has no child `keep`, or holds more than one value or
+    /// two children.
+    pub(crate) fn lift(&mut self, path: &[usize], keep: usize) -> Removed<H, V> {
+        let (slot, node) = self.slot(path);
+        assert!(
+            node.nvals() <= 1 && node.nkids() <= 2,
+            "rtemu: a trie node with more than one value or two children lifted"
+        );
+        let kept = node
+            .kid_ptr(keep)
+            .expect("rtemu: a missing trie child lifted")
+            .load(Ordering::Acquire);
+        let value = node.value_word(0).map(|w| w.load(Ordering::Acquire));
+        let other = node
+            .kid_ptr(1 - keep.min(1))
+            .filter(|_| node.nkids() == 2)
+            .map(|k| k.load(Ordering::Acquire));
+        slot.store(kept, Ordering::Release);
+        // SAFETY: The node is unlinked from the tree (readers to come find its child) and
+        // retired once; the slot owns the kept child now.
+        unsafe { retire_node(node.ptr) };
+        // SAFETY: The node owned its value and its other child, which nothing in the tree holds
+        // any more: handed over once.
+        let value = value.map(|w| unsafe { V::from_word(w) });
+        let kid = other.and_then(NonNull::new).map(|k| {
+            // SAFETY: As for the value.
+            unsafe { OwnedNode::from_raw(k) }
+        });
+        Removed { value, kid }
     }
 
     /// Publishes `root` as the tree's root (a release store), and returns the old one.

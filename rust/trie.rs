@@ -8,8 +8,11 @@
 //!
 //! # Structure
 //!
-//! A multibit trie with stride 8 in tree-bitmap style. Every [`Node`] covers 8 bits of the key:
+//! A multibit trie with stride 8 in tree-bitmap style, path compressed. Every [`Node`] covers
+//! one byte of the key, at its `depth`, and holds:
 //!
+//! - its `path_depth`: the key bytes above `depth` that every key below it shares (the rest
+//!   zero), and `depth` itself in the last byte, which no path uses;
 //! - a 512-bit prefix bitmap `pfx`: bit `(1 << l) | (chunk >> (8 - l))` (the "heap index") is
 //!   set when the node holds the prefix of local length `l` (0..=8) whose top `l` bits are those
 //!   of `chunk`;
@@ -20,12 +23,18 @@
 //!   where `rank` counts the set bits below a position (helped by per-word running counts).
 //!
 //! A prefix of length `L` lives at depth `d = max(0, ceil(L / 8) - 1)` with local length
-//! `L - 8 * d`; so only the root uses local length 0 (the /0 route), and a /8, /16, ... is the
-//! last level of its node rather than the first of a child. IPv4 is at most 4 levels deep, IPv6 16.
+//! `L - 8 * d`; so only a node at depth 0 uses local length 0 (the /0 route), and a /8, /16, ...
+//! is the last level of its node rather than the first of a child. IPv4 is at most 4 bytes deep,
+//! IPv6 16.
 //!
-//! Lookup walks down by key bytes, remembering the deepest node with a matching local prefix (a
-//! branch-light test of the 9 candidate bits of each node), and ranks the value only once at the
-//! end.
+//! A child may cover any byte below its parent's: the bytes between, which hold no prefix and
+//! only one way down, get no node, and the child's path records them. So a sparse table needs
+//! about one node per byte where prefixes live or ways part, not one per byte of the key.
+//!
+//! Lookup walks down by key bytes, checking that the key lies on each node's path (one masked
+//! compare; on a mismatch the best match so far stands), remembering the deepest node with a
+//! matching local prefix (a branch-light test of the 9 candidate bits of each node), and ranks
+//! the value only once at the end.
 //!
 //! # Concurrency
 //!
@@ -45,11 +54,15 @@
 //! 1. reads the path from the root: the writer's own view, which nothing else changes, so it
 //!    needs neither a guard nor counts;
 //! 2. allocates every new node: a copy of the node that changes, with one prefix or child more
-//!    or less, whose other words are the old node's, copied bitwise, plus any new nodes below it.
-//!    An allocation failure here frees only unpublished nodes, so the trie is unchanged
-//!    ([`AllocError`]);
+//!    or less, whose other words are the old node's, copied bitwise, plus the new prefix's own
+//!    node; or, where the new prefix's way leaves a node's path (or its home lies on that path),
+//!    a new node at the byte where they part, whose children are that node, unchanged, and the
+//!    new prefix's node (or which holds the prefix itself). An allocation failure here frees only
+//!    unpublished nodes, so the trie is unchanged ([`AllocError`]);
 //! 3. publishes with one release store: into the parent's child slot or the root slot, or, when
-//!    an existing prefix gets a new value, into that value slot (no node is copied then);
+//!    an existing prefix gets a new value, into that value slot (no node is copied then). A
+//!    removal that leaves a node with no prefix and one child publishes that child in the node's
+//!    place instead of a copy (a merge: the child's path already holds the bytes between);
 //! 4. retires what it replaced: the old node's memory is freed after an RCU grace period (a
 //!    deferred, `call_rcu`-style free; never a `synchronize_rcu`), without touching the children
 //!    and values that the copy owns now. A value the update takes out (removed or replaced) goes
@@ -68,12 +81,19 @@
 //! - Every node is owned by exactly one child slot of a node of the trie, or by the root slot;
 //!   every value by exactly one node of the trie. A retired node keeps the words it had, for the
 //!   readers still in it, but owns none of them.
-//! - Only the root may have bit 1 (local length 0) set; nodes at depth `K::LEVELS - 1` have no
-//!   children.
-//! - Every node other than the root holds at least one prefix or child (empty nodes are removed
-//!   together with the parent's child bit); an empty trie has no root.
+//! - A node at depth `d < K::LEVELS` holds only prefixes whose home is depth `d`, so only a node
+//!   at depth 0 may have bit 1 (local length 0) set; its path has no bit past byte `d`.
+//! - A child covers a deeper byte than its parent, and its path starts with the parent's followed
+//!   by the child's chunk at the parent's depth (so the depths down any way grow strictly: at most
+//!   `K::LEVELS` nodes, and nodes at depth `K::LEVELS - 1` have no children).
+//! - Every node, the root too, holds at least one prefix or two children (an emptied node leaves
+//!   its parent, a node left with one child and no prefix gives it its place); an empty trie has
+//!   no root.
 //! - Published nodes are never modified except by the writer's release stores into their slots:
-//!   a child replaced by its copy, a value replaced in place.
+//!   a child replaced by its copy, by a new node above it or by its only child; a value replaced
+//!   in place.
+//!
+//! [`Trie::check_invariants`] checks what one node and its children show of these.
 //!
 //! # Order of the walk
 //!
@@ -109,20 +129,25 @@ pub(crate) trait Key: Copy + Eq + Ord + core::fmt::Debug + Send + Sync + 'static
     const BITS: u8;
     /// Number of trie levels, `BITS / 8`; at most [`MAX_LEVELS`].
     const LEVELS: usize;
-    /// The all-zero key.
-    const ZERO: Self;
     /// The byte at `depth` counted from the most significant one (`depth < LEVELS`).
     fn byte(self, depth: usize) -> u8;
     /// `self` with the byte at `depth` replaced by `b` (`depth < LEVELS`).
     fn with_byte(self, depth: usize, b: u8) -> Self;
     /// `self` with all but the top `len` bits cleared (`len <= BITS`).
     fn masked(self, len: u8) -> Self;
+    /// Number of leading bytes that `self` and `other` share (`LEVELS` if they are equal).
+    fn common_bytes(self, other: Self) -> usize;
+    /// The key as a node header stores it: `u128` without its 16-byte alignment.
+    type Packed: Copy + Eq + Send + Sync + 'static;
+    /// `self` as a node header stores it.
+    fn pack(self) -> Self::Packed;
+    /// The key that [`Key::pack`] made `p` of.
+    fn unpack(p: Self::Packed) -> Self;
 }
 
 impl Key for u32 {
     const BITS: u8 = 32;
     const LEVELS: usize = 4;
-    const ZERO: Self = 0;
 
     #[inline(always)]
     fn byte(self, depth: usize) -> u8 {
@@ -139,12 +164,27 @@ impl Key for u32 {
     fn masked(self, len: u8) -> Self {
         self & !Self::MAX.checked_shr(u32::from(len)).unwrap_or(0)
     }
+
+    fn common_bytes(self, other: Self) -> usize {
+        ((self ^ other).leading_zeros() / 8) as usize
+    }
+
+    type Packed = u32;
+
+    #[inline(always)]
+    fn pack(self) -> u32 {
+        self
+    }
+
+    #[inline(always)]
+    fn unpack(p: u32) -> Self {
+        p
+    }
 }
 
 impl Key for u128 {
     const BITS: u8 = 128;
     const LEVELS: usize = 16;
-    const ZERO: Self = 0;
 
     #[inline(always)]
     fn byte(self, depth: usize) -> u8 {
@@ -160,6 +200,22 @@ impl Key for u128 {
     #[inline]
     fn masked(self, len: u8) -> Self {
         self & !Self::MAX.checked_shr(u32::from(len)).unwrap_or(0)
+    }
+
+    fn common_bytes(self, other: Self) -> usize {
+        ((self ^ other).leading_zeros() / 8) as usize
+    }
+
+    type Packed = [u64; 2];
+
+    #[inline(always)]
+    fn pack(self) -> [u64; 2] {
+        [(self >> 64) as u64, self as u64]
+    }
+
+    #[inline(always)]
+    fn unpack(p: [u64; 2]) -> Self {
+        (u128::from(p[0]) << 64) | u128::from(p[1])
     }
 }
 
@@ -213,6 +269,11 @@ fn set(words: &mut [u64], i: usize, on: bool) {
     }
 }
 
+/// Number of set bits.
+fn pop(words: &[u64]) -> usize {
+    words.iter().map(|w| w.count_ones() as usize).sum()
+}
+
 /// Number of set bits below position `i`.
 #[inline]
 fn rank(words: &[u64], i: usize) -> usize {
@@ -244,37 +305,45 @@ fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
     }
 }
 
-/// A node's bitmaps: which children and which local prefixes it has, with running counts of
-/// children for ranking them. The node's slots follow it in the same allocation.
+/// A node's header: which key byte it covers and the bytes above it, which children and which
+/// local prefixes it has, with running counts of children for ranking them. The node's slots
+/// follow it in the same allocation.
 ///
-/// In the order a lookup reads them at each level (the child bitmap and counts, then the
-/// prefixes), so that they share the node's first two cache lines with the seam's slot counts.
-/// Values are ranked once per lookup, by popcounts of the words below.
+/// In the order a lookup reads them at each level (the child bitmap, the path and the counts,
+/// then the prefixes), so that they share the node's first two cache lines with the seam's slot
+/// counts. Values are ranked once per lookup, by popcounts of the words below.
 #[derive(Clone, Copy)]
 #[repr(C)]
-pub(crate) struct Bits {
+pub(crate) struct Bits<K: Key> {
     kid: [u64; 4],
+    /// Every key below this node masked to its first `depth` bytes (the byte the node covers),
+    /// with `depth` in the last byte, which no path uses (`depth < K::LEVELS`): one compare
+    /// checks both.
+    path_depth: K::Packed,
     kid_base: [u8; 4],
     pfx: [u64; 8],
 }
 
-impl Bits {
-    /// No prefix, no child.
-    const EMPTY: Bits = Bits {
-        kid: [0; 4],
-        kid_base: [0; 4],
-        pfx: [0; 8],
-    };
+impl<K: Key> Bits<K> {
+    /// No prefix, no child, covering byte `depth` of the keys that start as `key` does.
+    fn empty(depth: usize, key: K) -> Self {
+        Bits {
+            kid: [0; 4],
+            path_depth: path_depth(key, depth),
+            kid_base: [0; 4],
+            pfx: [0; 8],
+        }
+    }
 
     /// These bitmaps with prefix `idx` present or not, and the position of its value slot.
-    fn with_pfx(mut self, idx: usize, present: bool) -> (Bits, usize) {
+    fn with_pfx(mut self, idx: usize, present: bool) -> (Self, usize) {
         let pos = rank(&self.pfx, idx);
         set(&mut self.pfx, idx, present);
         (self, pos)
     }
 
     /// These bitmaps with the child for chunk `c` present or not, and the position of its slot.
-    fn with_kid(mut self, c: usize, present: bool) -> (Bits, usize) {
+    fn with_kid(mut self, c: usize, present: bool) -> (Self, usize) {
         let pos = rank(&self.kid, c);
         set(&mut self.kid, c, present);
         self.kid_base = bases(&self.kid);
@@ -282,17 +351,17 @@ impl Bits {
     }
 }
 
-/// One trie node (8 key bits), borrowed for `'a`: under a guard, or from the writer. See the
+/// One trie node (one key byte), borrowed for `'a`: under a guard, or from the writer. See the
 /// module documentation for the layout and invariants.
-pub(crate) struct Node<'a, V>(NodeRef<'a, Bits, V>);
+pub(crate) struct Node<'a, K: Key, V>(NodeRef<'a, Bits<K>, V>);
 
-impl<V> Clone for Node<'_, V> {
+impl<K: Key, V> Clone for Node<'_, K, V> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<V> Copy for Node<'_, V> {}
+impl<K: Key, V> Copy for Node<'_, K, V> {}
 
 /// Running popcounts of `words` (the number of set bits before each word), for at most 256
 /// bits.
@@ -307,10 +376,45 @@ fn bases(words: &[u64; 4]) -> [u8; 4] {
     out
 }
 
-impl<'a, V: TrieValue> Node<'a, V> {
+/// What a node at `depth` on the way of `key` stores as [`Bits::path_depth`].
+#[inline(always)]
+fn path_depth<K: Key>(key: K, depth: usize) -> K::Packed {
+    key.masked((8 * depth) as u8)
+        .with_byte(K::LEVELS - 1, depth as u8)
+        .pack()
+}
+
+impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
     #[inline(always)]
-    fn bits(self) -> &'a Bits {
+    fn bits(self) -> &'a Bits<K> {
         self.0.header()
+    }
+
+    /// The key byte this node covers.
+    #[inline(always)]
+    fn depth(self) -> usize {
+        usize::from(K::unpack(self.bits().path_depth).byte(K::LEVELS - 1))
+    }
+
+    /// The first [`Node::depth`] bytes of every key below this node, the rest zero.
+    #[inline(always)]
+    fn path(self) -> K {
+        K::unpack(self.bits().path_depth).with_byte(K::LEVELS - 1, 0)
+    }
+
+    /// Whether `key` lies below this node.
+    #[inline(always)]
+    fn on_path(self, key: K) -> bool {
+        path_depth(key, self.depth()) == self.bits().path_depth
+    }
+
+    /// The chunk of `key` in this node, which a lookup reached past skipped bytes, if the key
+    /// has those bytes. Out of line: the walk's common case stays a predicted branch.
+    #[cold]
+    #[inline(never)]
+    fn chunk_past_skip(self, key: K) -> Option<usize> {
+        self.on_path(key)
+            .then(|| usize::from(key.byte(self.depth())))
     }
 
     #[inline(always)]
@@ -360,7 +464,7 @@ impl<'a, V: TrieValue> Node<'a, V> {
     }
 
     #[inline(always)]
-    fn child(self, c: usize) -> Option<Node<'a, V>> {
+    fn child(self, c: usize) -> Option<Node<'a, K, V>> {
         if !self.has_kid(c) {
             return None;
         }
@@ -408,13 +512,15 @@ impl<'a, V: TrieValue> Node<'a, V> {
     }
 
     /// The node that is home of `(prefix, len)` below this root, and the prefix's heap index.
-    fn home_of<K: Key>(self, prefix: K, len: u8) -> Option<(Node<'a, V>, usize)> {
+    fn home_of(self, prefix: K, len: u8) -> Option<(Node<'a, K, V>, usize)> {
         let (d, l) = home(len);
         let mut node = self;
-        for i in 0..d {
-            node = node.child(usize::from(prefix.byte(i)))?;
+        while node.depth() < d {
+            node = node.child(usize::from(prefix.byte(node.depth())))?;
         }
-        Some((node, heap(l, usize::from(prefix.byte(d)))))
+        // A child's path extends its parent's: checking the last node checks the way.
+        (node.depth() == d && node.on_path(prefix))
+            .then(|| (node, heap(l, usize::from(prefix.byte(d)))))
     }
 }
 
@@ -445,8 +551,8 @@ pub(crate) struct Stats {
 /// the kernel that is an RCU callback (softirq context), so its `Drop` must not sleep. Memory
 /// safety does not rest on the caller's lock: the seam lets one writer at a time change the
 /// trie.
-pub(crate) struct Trie<K, V: TrieValue> {
-    tree: NodeTree<Bits, V>,
+pub(crate) struct Trie<K: Key, V: TrieValue> {
+    tree: NodeTree<Bits<K>, V>,
     len: AtomicUsize,
     _key: PhantomData<fn(K) -> K>,
 }
@@ -468,7 +574,7 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
     }
 
     /// A trie of the nodes below `root`, which hold `len` prefixes.
-    fn with_root(root: Option<OwnedNode<Bits, V>>, len: usize) -> Self {
+    fn with_root(root: Option<OwnedNode<Bits<K>, V>>, len: usize) -> Self {
         Trie {
             tree: NodeTree::with_root(root),
             len: AtomicUsize::new(len),
@@ -492,22 +598,33 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
     #[inline]
     pub(crate) fn lookup<'g>(&'g self, key: K, g: &'g RcuGuard) -> Option<(K, u8, V::Ref<'g>)> {
         let mut node = Node(self.tree.root(g)?);
-        let mut best: Option<(Node<'g, V>, usize, usize)> = None;
-        let mut depth = 0;
+        let mut best: Option<(Node<'g, K, V>, usize, usize)> = None;
+        // The chunk of the byte after the parent's, computed before the node is loaded: where
+        // no byte is skipped (a predicted branch), the walk neither waits for the node's depth
+        // nor compares its path, which is the parent's and the chunk that led to it.
+        let mut next_depth = 0;
+        let mut next_chunk = key.byte(0);
+        // Depths grow strictly down the trie: at most `K::LEVELS` nodes.
         loop {
-            let c = usize::from(key.byte(depth));
+            let depth = node.depth();
+            let c = if depth == next_depth {
+                usize::from(next_chunk)
+            } else {
+                match node.chunk_past_skip(key) {
+                    Some(c) => c,
+                    None => break,
+                }
+            };
+            next_depth = depth + 1;
+            next_chunk = key.byte(next_depth.min(K::LEVELS - 1));
             let idx = node.longest_covering(c);
             if idx != 0 {
                 best = Some((node, idx, depth));
-            }
-            if depth + 1 >= K::LEVELS {
-                break;
             }
             match node.child(c) {
                 Some(n) => node = n,
                 None => break,
             }
-            depth += 1;
         }
         let (n, idx, d) = best?;
         let len = (8 * d + idx_len(idx)) as u8;
@@ -539,7 +656,6 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
                 ph: 0,
             }; MAX_LEVELS],
             sp: 0,
-            base: K::ZERO,
         };
         let Some(mut node) = self.tree.root(g).map(Node) else {
             return it;
@@ -556,10 +672,26 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
         let len = len.min(K::BITS);
         let p = p.masked(len);
         let (dh, l0) = home(len);
-        let mut d = 0;
-        while let Some(f) = it.stack.get_mut(d) {
+        while let Some(f) = it.stack.get_mut(it.sp) {
+            let d = node.depth();
+            let path = node.path();
+            let shared = p.masked((8 * d) as u8).common_bytes(path);
+            if shared < d && p.byte(shared) > path.byte(shared) {
+                // Every key below the node sorts before the cursor.
+                break;
+            }
+            it.sp += 1;
+            if shared < d || dh < d {
+                // Every prefix below the node sorts after the cursor: longer than it where
+                // the addresses are equal.
+                *f = Frame {
+                    node: Some(node),
+                    c: node.next_chunk(0) as u16,
+                    ph: 0,
+                };
+                break;
+            }
             let c = usize::from(p.byte(d));
-            it.sp = d + 1;
             if d == dh {
                 let c0 = (c >> (8 - l0)) << (8 - l0);
                 *f = Frame {
@@ -575,12 +707,8 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
                 ph: 0,
             };
             match node.child(c) {
-                Some(ch) if d + 1 < K::LEVELS => {
-                    it.base = it.base.with_byte(d, c as u8);
-                    node = ch;
-                    d += 1;
-                }
-                _ => break,
+                Some(ch) => node = ch,
+                None => break,
             }
         }
         it
@@ -592,9 +720,9 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
     }
 
     /// Calls `f` for every node, parents before their children.
-    fn for_each_node(&self, mut f: impl FnMut(Node<'_, V>)) {
+    fn for_each_node(&self, mut f: impl FnMut(Node<'_, K, V>)) {
         let g = RcuGuard::new();
-        let mut stack: [(Option<Node<'_, V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
+        let mut stack: [(Option<Node<'_, K, V>>, usize); MAX_LEVELS] = [(None, 0); MAX_LEVELS];
         let Some(root) = self.tree.root(&g).map(Node) else {
             return;
         };
@@ -630,6 +758,42 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
         st
     }
 
+    #[allow(dead_code, reason = "used by the host crate's tests")]
+    /// Checks the invariants of the module documentation that one node and its children show;
+    /// the first broken one, if any. Walks every node.
+    pub(crate) fn check_invariants(&self) -> Result<(), &'static str> {
+        let mut res = Ok(());
+        self.for_each_node(|n| {
+            let b = n.bits();
+            let d = n.depth();
+            let fail = if d >= K::LEVELS {
+                Some("a node deeper than the key")
+            } else if n.path() != n.path().masked((8 * d) as u8) {
+                Some("a path with bits past its depth")
+            } else if n.npfx() != pop(&b.pfx) || n.nkids() != pop(&b.kid) {
+                Some("slot counts that disagree with the bitmaps")
+            } else if b.kid_base != bases(&b.kid) {
+                Some("stale running counts of children")
+            } else if n.npfx() == 0 && n.nkids() < 2 {
+                Some("a node with no prefix and fewer than two children")
+            } else if d != 0 && n.has_pfx(1) {
+                Some("local length 0 below depth 0")
+            } else {
+                (0..256)
+                    .filter_map(|c| n.child(c).map(|k| (c, k)))
+                    .find_map(|(c, k)| {
+                        let way = n.path().with_byte(d, c as u8).masked((8 * d + 8) as u8);
+                        (k.depth() <= d || k.path().masked((8 * d + 8) as u8) != way)
+                            .then_some("a child off its parent's path")
+                    })
+            };
+            if let (Some(e), Ok(())) = (fail, &res) {
+                res = Err(e);
+            }
+        });
+        res
+    }
+
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
     /// Bytes of memory the trie uses, for a seam whose allocations carry `header` bytes besides
     /// their contents and whose allocator hands out `round(n)` bytes for a request of `n`. A
@@ -639,7 +803,7 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
     /// the object. Walks every node.
     pub(crate) fn footprint(&self, header: usize, round: impl Fn(usize) -> usize) -> usize {
         let word = core::mem::size_of::<usize>();
-        let node = |slots: usize| round(header + core::mem::size_of::<Bits>() + slots * word);
+        let node = |slots: usize| round(header + core::mem::size_of::<Bits<K>>() + slots * word);
         let value = V::BOXED_SIZE.map_or(0, |size| round(header + size));
         let mut total = 0;
         self.for_each_node(|n| total += node(n.npfx() + n.nkids()) + n.npfx() * value);
@@ -657,25 +821,24 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
 
 /// Position of an [`Iter`] in one node: chunk `c`, phase `ph` (0..=8: next local length to
 /// consider at `c`; 9: the child at `c`).
-struct Frame<'g, V> {
-    node: Option<Node<'g, V>>,
+struct Frame<'g, K: Key, V> {
+    node: Option<Node<'g, K, V>>,
     c: u16,
     ph: u8,
 }
 
-impl<V> Clone for Frame<'_, V> {
+impl<K: Key, V> Clone for Frame<'_, K, V> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<V> Copy for Frame<'_, V> {}
+impl<K: Key, V> Copy for Frame<'_, K, V> {}
 
 /// Ordered walk over a trie under one guard; see [`Trie::iter_from`].
-pub(crate) struct Iter<'g, K, V> {
-    stack: [Frame<'g, V>; MAX_LEVELS],
+pub(crate) struct Iter<'g, K: Key, V> {
+    stack: [Frame<'g, K, V>; MAX_LEVELS],
     sp: usize,
-    base: K,
 }
 
 impl<'g, K: Key, V: TrieValue> Iterator for Iter<'g, K, V> {
@@ -683,9 +846,9 @@ impl<'g, K: Key, V: TrieValue> Iterator for Iter<'g, K, V> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while self.sp > 0 {
-            let d = self.sp - 1;
-            let f = self.stack.get_mut(d)?;
+            let f = self.stack.get_mut(self.sp - 1)?;
             let node = f.node?;
+            let d = node.depth();
             let c = usize::from(f.c);
             if c >= 256 {
                 self.sp -= 1;
@@ -701,7 +864,7 @@ impl<'g, K: Key, V: TrieValue> Iterator for Iter<'g, K, V> {
                         f.ph = (l + 1) as u8;
                         if let Some(v) = node.value(idx) {
                             let len = (8 * d + l) as u8;
-                            let key = self.base.with_byte(d, c as u8).masked(len);
+                            let key = node.path().with_byte(d, c as u8).masked(len);
                             return Some((key, len, v));
                         }
                     }
@@ -711,17 +874,14 @@ impl<'g, K: Key, V: TrieValue> Iterator for Iter<'g, K, V> {
             // The child at `c`, then on to the next chunk.
             f.c = node.next_chunk(c + 1) as u16;
             f.ph = 0;
-            if d + 1 < K::LEVELS {
-                if let Some(ch) = node.child(c) {
-                    if let Some(nf) = self.stack.get_mut(d + 1) {
-                        *nf = Frame {
-                            node: Some(ch),
-                            c: ch.next_chunk(0) as u16,
-                            ph: 0,
-                        };
-                        self.base = self.base.with_byte(d, c as u8);
-                        self.sp += 1;
-                    }
+            if let Some(ch) = node.child(c) {
+                if let Some(nf) = self.stack.get_mut(self.sp) {
+                    *nf = Frame {
+                        node: Some(ch),
+                        c: ch.next_chunk(0) as u16,
+                        ph: 0,
+                    };
+                    self.sp += 1;
                 }
             }
         }
@@ -732,18 +892,9 @@ impl<'g, K: Key, V: TrieValue> Iterator for Iter<'g, K, V> {
 /// The trie's exclusive writer (see [`Trie::writer`]). Closing it (dropping) lets the next
 /// writer in. Nodes an update replaces are retired (freed after a grace period); values it takes
 /// out go to the caller.
-pub(crate) struct WriteTxn<'t, K, V: TrieValue> {
+pub(crate) struct WriteTxn<'t, K: Key, V: TrieValue> {
     trie: &'t Trie<K, V>,
-    w: TreeWriter<'t, Bits, V>,
-}
-
-/// The way from the root towards a prefix's home node, as the writer sees it.
-struct Descent<'w, V> {
-    /// `kid_pos[i]`: the position, among the children of the node at depth `i`, of the one at
-    /// depth `i + 1`.
-    kid_pos: [usize; MAX_LEVELS],
-    /// The nodes from the root down, as far as they exist.
-    nodes: [Option<Node<'w, V>>; MAX_LEVELS],
+    w: TreeWriter<'t, Bits<K>, V>,
 }
 
 impl<K: Key, V: TrieValue> WriteTxn<'_, K, V> {
@@ -751,31 +902,6 @@ impl<K: Key, V: TrieValue> WriteTxn<'_, K, V> {
     /// The trie this transaction writes.
     pub(crate) fn trie(&self) -> &Trie<K, V> {
         self.trie
-    }
-
-    /// The nodes from the root down to depth `d` along `p`, as far as they exist.
-    fn descend(&self, p: K, d: usize) -> Descent<'_, V> {
-        let mut way = Descent {
-            kid_pos: [0; MAX_LEVELS],
-            nodes: [None; MAX_LEVELS],
-        };
-        let mut next = self.w.root().map(Node);
-        let mut i = 0;
-        while let Some(n) = next {
-            let Some(slot) = way.nodes.get_mut(i) else {
-                break;
-            };
-            *slot = Some(n);
-            if i >= d {
-                break;
-            }
-            next = n.kid_pos(usize::from(p.byte(i))).and_then(|pos| {
-                way.kid_pos[i] = pos;
-                n.0.kid(pos).map(Node)
-            });
-            i += 1;
-        }
-        way
     }
 
     #[allow(dead_code, reason = "used by the host crate's tests and measurements")]
@@ -800,54 +926,74 @@ impl<K: Key, V: TrieValue> WriteTxn<'_, K, V> {
         let p = prefix.masked(len);
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
-        let way = self.descend(p, d);
-        let path = way.kid_pos;
-        // The nodes found run from the root without a gap: the last one's index is its depth.
-        let deepest = way.nodes.iter().flatten().copied().enumerate().last();
-        match deepest {
-            Some((e, n)) if e == d => {
-                if let Some(pos) = n.pfx_pos(idx) {
-                    // Existing prefix: a new value, no node changes.
-                    return Ok(Some(self.w.swap_value(&path[..d], pos, value)));
+        // Child positions from the root to `node`.
+        let mut path = [0usize; MAX_LEVELS];
+        let mut hops = 0;
+        let Some(mut node) = self.w.root().map(Node) else {
+            let leaf = Self::leaf(p, d, idx, value)?;
+            // An empty trie: no root to give back.
+            drop(self.w.set_root(Some(leaf)));
+            self.trie.len.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        };
+        loop {
+            let nd = node.depth();
+            let shared = p.masked((8 * nd) as u8).common_bytes(node.path());
+            if shared < nd || d < nd {
+                // The prefix's way leaves the bytes this node skips, or its home is among them:
+                // a new node where the two part, above this one, which moves down unchanged.
+                let split = shared.min(d);
+                let old_chunk = usize::from(node.path().byte(split));
+                let (bits, _) = Bits::empty(split, p).with_kid(old_chunk, true);
+                if split == d {
+                    let (bits, _) = bits.with_pfx(idx, true);
+                    self.w
+                        .interpose(&path[..hops], bits, Some(value), None, true)?;
+                } else {
+                    let new_chunk = usize::from(p.byte(split));
+                    let (bits, _) = bits.with_kid(new_chunk, true);
+                    let leaf = Self::leaf(p, d, idx, value)?;
+                    let old_first = old_chunk < new_chunk;
+                    self.w
+                        .interpose(&path[..hops], bits, None, Some(leaf), old_first)?;
                 }
-                let (bits, pos) = n.bits().with_pfx(idx, true);
+                break;
+            }
+            if nd == d {
+                if let Some(pos) = node.pfx_pos(idx) {
+                    // Existing prefix: a new value, no node changes.
+                    return Ok(Some(self.w.swap_value(&path[..hops], pos, value)));
+                }
+                let (bits, pos) = node.bits().with_pfx(idx, true);
                 self.w
-                    .replace(&path[..d], bits, Edit::Add(pos, value), Edit::Keep)?;
+                    .replace(&path[..hops], bits, Edit::Add(pos, value), Edit::Keep)?;
+                break;
             }
-            Some((e, n)) => {
-                // Missing nodes from depth `e + 1` to `d`: build them bottom-up, then link the
-                // top one into the deepest existing node.
-                let (bits, pos) = n.bits().with_kid(usize::from(p.byte(e)), true);
-                let chain = Self::chain(p, e + 1, d, idx, value)?;
+            let c = usize::from(p.byte(nd));
+            let Some(pos) = node.kid_pos(c) else {
+                let (bits, pos) = node.bits().with_kid(c, true);
+                let leaf = Self::leaf(p, d, idx, value)?;
                 self.w
-                    .replace(&path[..e], bits, Edit::Keep, Edit::Add(pos, chain))?;
+                    .replace(&path[..hops], bits, Edit::Keep, Edit::Add(pos, leaf))?;
+                break;
+            };
+            let Some(next) = node.0.kid(pos).map(Node) else {
+                unreachable!("trie: a child bit without its child");
+            };
+            if let Some(slot) = path.get_mut(hops) {
+                *slot = pos;
             }
-            None => {
-                let chain = Self::chain(p, 0, d, idx, value)?;
-                // An empty trie: no root to give back.
-                drop(self.w.set_root(Some(chain)));
-            }
+            hops += 1;
+            node = next;
         }
         self.trie.len.fetch_add(1, Ordering::Relaxed);
         Ok(None)
     }
 
-    /// New nodes from depth `top` down to `d` along `p`, the last holding `value` at heap index
-    /// `idx`, each of the others the parent of the next.
-    fn chain(
-        p: K,
-        top: usize,
-        d: usize,
-        idx: usize,
-        value: V,
-    ) -> Result<OwnedNode<Bits, V>, AllocError> {
-        let (bits, _) = Bits::EMPTY.with_pfx(idx, true);
-        let mut chain = OwnedNode::try_new(bits, Some(value), None)?;
-        for i in (top..d).rev() {
-            let (bits, _) = Bits::EMPTY.with_kid(usize::from(p.byte(i)), true);
-            chain = OwnedNode::try_new(bits, None, Some(chain))?;
-        }
-        Ok(chain)
+    /// A new node at depth `d` on the way of `p`, holding `value` at heap index `idx`.
+    fn leaf(p: K, d: usize, idx: usize, value: V) -> Result<OwnedNode<Bits<K>, V>, AllocError> {
+        let (bits, _) = Bits::empty(d, p).with_pfx(idx, true);
+        OwnedNode::try_new(bits, Some(value), None)
     }
 
     /// Removes `(prefix, len)`; returns its value (so an [`RcuArc`]'s count, which the caller may
@@ -860,43 +1006,62 @@ impl<K: Key, V: TrieValue> WriteTxn<'_, K, V> {
         let p = prefix.masked(len);
         let (d, l) = home(len);
         let idx = heap(l, usize::from(p.byte(d)));
-        let way = self.descend(p, d);
-        let path = way.kid_pos;
-        let Some(n) = way.nodes.get(d).copied().flatten() else {
+        let mut path = [0usize; MAX_LEVELS];
+        let mut hops = 0;
+        let mut parent = None;
+        let Some(mut node) = self.w.root().map(Node) else {
             return Ok(None);
         };
-        let Some(pos) = n.pfx_pos(idx) else {
-            return Ok(None);
-        };
-        let old = if n.npfx() == 1 && n.nkids() == 0 {
-            // The node empties: so do the ancestors whose only content is the way to it. The
-            // first one, going up, that keeps something else loses its child towards `p`.
-            let keeper = way.nodes[..d]
-                .iter()
-                .map(|a| a.expect("trie: every node above `d` is on the way"))
-                .enumerate()
-                .rev()
-                .find(|(_, a)| a.npfx() != 0 || a.nkids() != 1);
-            let gone = match keeper {
-                None => self.w.set_root(None),
-                Some((i, a)) => {
-                    let (bits, kpos) = a.bits().with_kid(usize::from(p.byte(i)), false);
-                    self.w
-                        .replace(&path[..i], bits, Edit::Keep, Edit::Del(kpos))?
-                        .kid
-                }
+        while node.depth() < d {
+            let Some(pos) = node.kid_pos(usize::from(p.byte(node.depth()))) else {
+                return Ok(None);
             };
-            // What left is the way down to the emptied node, whose one value is the prefix's.
+            let Some(next) = node.0.kid(pos).map(Node) else {
+                return Ok(None);
+            };
+            if let Some(slot) = path.get_mut(hops) {
+                *slot = pos;
+            }
+            hops += 1;
+            parent = Some(node);
+            node = next;
+        }
+        if node.depth() != d || !node.on_path(p) {
+            return Ok(None);
+        }
+        let Some(pos) = node.pfx_pos(idx) else {
+            return Ok(None);
+        };
+        let at = &path[..hops];
+        let old = if node.npfx() > 1 || node.nkids() > 1 {
+            let (bits, _) = node.bits().with_pfx(idx, false);
+            self.w.replace(at, bits, Edit::Del(pos), Edit::Keep)?.value
+        } else if node.nkids() == 1 {
+            // Left with one child and no prefix: the child takes the node's place.
+            self.w.lift(at, 0).value
+        } else {
+            // The node empties and leaves its parent.
+            let gone = match (parent, at.split_last()) {
+                (Some(up), Some((&kpos, above))) => {
+                    if up.npfx() == 0 && up.nkids() == 2 {
+                        // The parent keeps one child and no prefix: that child takes its place.
+                        self.w.lift(above, 1 - kpos).kid
+                    } else {
+                        let chunk = usize::from(p.byte(up.depth()));
+                        let (bits, _) = up.bits().with_kid(chunk, false);
+                        self.w
+                            .replace(above, bits, Edit::Keep, Edit::Del(kpos))?
+                            .kid
+                    }
+                }
+                _ => self.w.set_root(None),
+            };
+            // What left is the emptied node, whose one value is the prefix's.
             let mut value = None;
             if let Some(gone) = gone {
                 gone.retire_with(|v| value = Some(v));
             }
             value
-        } else {
-            let (bits, _) = n.bits().with_pfx(idx, false);
-            self.w
-                .replace(&path[..d], bits, Edit::Del(pos), Edit::Keep)?
-                .value
         };
         self.trie.len.fetch_sub(1, Ordering::Relaxed);
         Ok(old)

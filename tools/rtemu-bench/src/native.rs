@@ -65,6 +65,7 @@ use crate::sample::{
     take,
     SetSize, //
 };
+use crate::trie::Key;
 
 /// Implementation names, in report order.
 pub const RTEMU: &str = "rtemu";
@@ -205,11 +206,11 @@ pub trait Family: Addr {
 }
 
 /// `u32` values held inline in the nodes.
-struct Rtemu<A>(RtemuTrie<A, u32>);
+struct Rtemu<A: Key>(RtemuTrie<A, u32>);
 /// `Arc<u32>` values, each in an `RcuArc` the trie counts once.
 type ArcTrie<A> = RtemuTrie<A, RcuArc<Arc<u32>>>;
-struct RtemuArc<A>(Rc<ArcTrie<A>>);
-struct RtemuRef<A>(Rc<ArcTrie<A>>);
+struct RtemuArc<A: Key>(Rc<ArcTrie<A>>);
+struct RtemuRef<A: Key>(Rc<ArcTrie<A>>);
 struct PrefixTrie<A>(prefix_trie::PrefixMap<(A, u8), u32>);
 struct Pop<A: poptrie::Address>(poptrie::Poptrie<(A, u8), u32>);
 

@@ -8,7 +8,10 @@ use crate::platform::{
     RcuGuard,
     TrieValue, //
 };
-use crate::trie::Trie;
+use crate::trie::{
+    Key,
+    Trie, //
+};
 
 /// A read-side critical section (a pinned crossbeam epoch; `rcu_read_lock()` in the kernel).
 pub struct Guard(RcuGuard);
@@ -39,7 +42,7 @@ pub fn settle() {
 /// rtemu's trie over addresses `A` (`u32` or `u128`) with values `V`, held in the nodes as one
 /// word each: a `u32` itself, or an `RcuArc` of anything (one allocation per prefix, as the
 /// kernel's routes are). Crate-private, as the seam's `TrieValue` is.
-pub(crate) struct RtemuTrie<A, V: TrieValue> {
+pub(crate) struct RtemuTrie<A: Key, V: TrieValue> {
     t: Trie<A, V>,
 }
 

@@ -8,6 +8,7 @@ use std::ops::Bound;
 use crate::platform::RcuGuard;
 use crate::trie::{Key, Trie};
 
+mod compress;
 mod fault;
 mod model;
 mod race;
@@ -48,6 +49,7 @@ impl<K: Key> Naive<K> {
 /// Checks every observable of `t` against `m`, with `keys` as extra lookup probes.
 pub(crate) fn check_same<K: Key>(t: &Trie<K, u64>, m: &Naive<K>, keys: &[K]) {
     let g = RcuGuard::new();
+    assert_eq!(t.check_invariants(), Ok(()));
     assert_eq!(t.len(), m.map.len());
     let all: Vec<_> = t.iter(&g).collect();
     assert_eq!(all, m.after(None));
