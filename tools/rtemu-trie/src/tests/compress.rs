@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 
-use super::{check_same, Naive};
+use super::{build, check_same, Naive};
 use crate::platform::RcuGuard;
 use crate::trie::{Key, Trie};
 
@@ -22,19 +22,6 @@ fn partings<K: Key>(a: K) -> Vec<K> {
     (0..K::LEVELS)
         .flat_map(|j| [flip(a, j, 0), flip(a, j, 7)])
         .collect()
-}
-
-/// A trie and its model with `pfx` inserted, values in order.
-fn build<K: Key>(pfx: &[(K, u8)]) -> (Trie<K, u64>, Naive<K>) {
-    let t = Trie::new();
-    let mut m = Naive::new();
-    let mut w = t.writer().unwrap();
-    for (i, &(a, l)) in pfx.iter().enumerate() {
-        w.insert(a, l, i as u64).unwrap();
-        m.map.insert((a.masked(l), l), i as u64);
-    }
-    drop(w);
-    (t, m)
 }
 
 fn insert<K: Key>(t: &Trie<K, u64>, m: &mut Naive<K>, a: K, l: u8, v: u64) {

@@ -46,6 +46,19 @@ impl<K: Key> Naive<K> {
     }
 }
 
+/// A trie and its model with `pfx` inserted, values in order.
+pub(crate) fn build<K: Key>(pfx: &[(K, u8)]) -> (Trie<K, u64>, Naive<K>) {
+    let t = Trie::new();
+    let mut m = Naive::new();
+    let mut w = t.writer().unwrap();
+    for (i, &(a, l)) in pfx.iter().enumerate() {
+        w.insert(a, l, i as u64).unwrap();
+        m.map.insert((a.masked(l), l), i as u64);
+    }
+    drop(w);
+    (t, m)
+}
+
 /// Checks every observable of `t` against `m`, with `keys` as extra lookup probes.
 pub(crate) fn check_same<K: Key>(t: &Trie<K, u64>, m: &Naive<K>, keys: &[K]) {
     let g = RcuGuard::new();

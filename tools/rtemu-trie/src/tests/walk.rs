@@ -4,22 +4,10 @@
 
 use proptest::prelude::*;
 
+use super::build;
 use super::model::{v4_addr, v4_len, v6_addr, v6_len};
-use super::Naive;
 use crate::platform::RcuGuard;
-use crate::trie::{Key, Trie};
-
-fn build<K: Key>(pfx: &[(K, u8)]) -> (Trie<K, u64>, Naive<K>) {
-    let t = Trie::new();
-    let mut m = Naive::new();
-    let mut w = t.writer().unwrap();
-    for (i, &(a, l)) in pfx.iter().enumerate() {
-        w.insert(a, l, i as u64).unwrap();
-        m.map.insert((a.masked(l), l), i as u64);
-    }
-    drop(w);
-    (t, m)
-}
+use crate::trie::Key;
 
 /// Resuming from every present cursor and from arbitrary (absent) ones gives exactly the rest.
 fn resume_all<K: Key>(pfx: &[(K, u8)], probes: &[(K, u8)]) {
