@@ -133,6 +133,34 @@ extern "C" {
     fn rtemu_slab_alloc(cache: *mut bindings::kmem_cache, gfp: bindings::gfp_t) -> *mut c_void;
 }
 
+/// Creates a slab cache of `size`-byte objects aligned to `align` and sets `slot` to it:
+/// `ENOMEM` if it cannot be made, `EBUSY` (and no cache) if `slot` holds one already.
+///
+/// # Safety
+///
+/// `name` is a NUL-terminated string that stays allocated until the cache is destroyed.
+unsafe fn install_cache(
+    slot: &AtomicPtr<bindings::kmem_cache>,
+    name: *const c_char,
+    size: c_uint,
+    align: c_uint,
+) -> kernel::error::Result {
+    // SAFETY: `name` lives as long as the cache (safety requirements).
+    let cache = unsafe { rtemu_slab_create(name, size, align) };
+    if cache.is_null() {
+        return Err(kernel::error::code::ENOMEM);
+    }
+    if slot
+        .compare_exchange(ptr::null_mut(), cache, Ordering::Release, Ordering::Relaxed)
+        .is_err()
+    {
+        // SAFETY: the cache was just created and nothing allocated from it.
+        unsafe { bindings::kmem_cache_destroy(cache) };
+        return Err(kernel::error::code::EBUSY);
+    }
+    Ok(())
+}
+
 /// A slab cache (`kmem_cache`) for the objects of one [`RcuArc`] type, so that each takes its
 /// own size rather than the next `kmalloc` size up. A module registers it in its init
 /// ([`RcuSlab::register`]) and drops the registration on exit, which waits for the deferred
@@ -169,22 +197,11 @@ impl<T> RcuSlab<T> {
         let layout = Layout::new::<ArcInner<T>>();
         let size = c_uint::try_from(layout.size()).map_err(|_| AllocError)?;
         let align = c_uint::try_from(layout.align()).map_err(|_| AllocError)?;
-        // SAFETY: `name` is a NUL-terminated string that outlives the cache (`'static`).
-        let cache = unsafe { rtemu_slab_create(name.as_char_ptr(), size, align) };
-        if cache.is_null() {
-            return Err(AllocError);
-        }
         // INVARIANT: a live cache of `ArcInner<T>`'s size and alignment, destroyed only by the
         // registration returned here. A second registration is refused.
-        if self
-            .cache
-            .compare_exchange(ptr::null_mut(), cache, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
-            // SAFETY: the cache was just created and nothing allocated from it.
-            unsafe { bindings::kmem_cache_destroy(cache) };
-            return Err(AllocError);
-        }
+        // SAFETY: `name` is a NUL-terminated string that outlives the cache (`'static`).
+        unsafe { install_cache(&self.cache, name.as_char_ptr(), size, align) }
+            .map_err(|_| AllocError)?;
         Ok(RcuSlabRegistration(self))
     }
 
@@ -399,19 +416,8 @@ impl NodeSlabs {
             let name =
                 kernel::str::CString::try_from_fmt(kernel::prelude::fmt!("{prefix}_{size}"))?;
             // SAFETY: `name` is NUL-terminated, and stays allocated until the cache is destroyed:
-            // below, or by `this`, which keeps it.
-            let cache = unsafe { rtemu_slab_create(name.as_char_ptr(), size as c_uint, 8) };
-            if cache.is_null() {
-                return Err(kernel::error::code::ENOMEM);
-            }
-            if slot
-                .compare_exchange(ptr::null_mut(), cache, Ordering::Release, Ordering::Relaxed)
-                .is_err()
-            {
-                // SAFETY: the cache was just created and nothing allocated from it.
-                unsafe { bindings::kmem_cache_destroy(cache) };
-                return Err(kernel::error::code::EBUSY);
-            }
+            // by `this`, which keeps it below.
+            unsafe { install_cache(slot, name.as_char_ptr(), size as c_uint, 8) }?;
             // INVARIANT: a live cache of `size`-byte, 8-aligned objects, which `this` destroys:
             // it names every cache it set, in order (the room was made above).
             if this.names.push_within_capacity(name).is_err() {
