@@ -101,11 +101,6 @@ extern "C" {
     pub(crate) fn rtemu_register_release_notifier() -> c_int;
     pub(crate) fn rtemu_unregister_release_notifier();
 
-    pub(crate) fn rtemu_timer_new(ctx: *mut c_void) -> *mut c_void;
-    pub(crate) fn rtemu_timer_arm(timer: *mut c_void, delay_ms: kernel::ffi::c_ulong);
-    pub(crate) fn rtemu_timer_cancel_sync(timer: *mut c_void);
-    pub(crate) fn rtemu_timer_free(timer: *mut c_void);
-
     pub(crate) fn rtemu_trace_route(
         net: *const bindings::net,
         kind: u32,

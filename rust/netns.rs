@@ -25,6 +25,7 @@ use crate::{
     nl::NetRef,
     notify, params,
     table::{Hooks, Limits, RouteTable, TableError, EVENTS_PER_BATCH},
+    timer::Timer,
     trace,
 };
 
@@ -60,40 +61,6 @@ impl Holds {
                 n.remove();
             }
         }
-    }
-}
-
-/// Delayed work that runs a table's lifetimes (C side in `rtemu_glue.c`).
-///
-/// # Invariants
-///
-/// `0` is a live `struct rtemu_timer` owned by this value.
-struct Timer(*mut c_void);
-
-// SAFETY: the timer is a delayed work item, usable from any thread.
-unsafe impl Send for Timer {}
-// SAFETY: its operations are the workqueue's, which are thread safe.
-unsafe impl Sync for Timer {}
-
-impl Timer {
-    /// Makes the work run within `delay_ms`, unless it is due sooner.
-    fn arm(&self, delay_ms: u64) {
-        // SAFETY: the timer is live (type invariant).
-        unsafe { ffi::rtemu_timer_arm(self.0, delay_ms.try_into().unwrap_or(c_ulong::MAX)) }
-    }
-
-    fn cancel_sync(&self) {
-        // SAFETY: the timer is live (type invariant).
-        unsafe { ffi::rtemu_timer_cancel_sync(self.0) }
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        self.cancel_sync();
-        // SAFETY: the timer is live and ours (type invariant), and idle now
-        // that it is cancelled; nothing uses it after this drop.
-        unsafe { ffi::rtemu_timer_free(self.0) };
     }
 }
 
@@ -390,16 +357,19 @@ fn new_state(net: *mut bindings::net) -> Result {
     )?;
     let raw = Arc::into_raw(state).cast_mut();
     // The timer calls back with the state's address, which is stable.
-    // SAFETY: FFI allocation; `raw` outlives the timer (freed after it).
-    let timer = unsafe { ffi::rtemu_timer_new(raw.cast()) };
-    if timer.is_null() {
-        // SAFETY: `raw` came from `Arc::into_raw` just above.
-        drop(unsafe { Arc::from_raw(raw) });
-        return Err(ENOMEM);
-    }
+    // SAFETY: `raw` outlives the timer: the state's exit drops the timer,
+    // which waits for a call under way, before the state.
+    let timer = match unsafe { Timer::new(fire_lifetimes, raw.cast()) } {
+        Ok(t) => t,
+        Err(e) => {
+            // SAFETY: `raw` came from `Arc::into_raw` just above.
+            drop(unsafe { Arc::from_raw(raw) });
+            return Err(e);
+        }
+    };
     // SAFETY: nothing else sees the state yet; setting the field before
     // publishing it in the slot is the only write.
-    unsafe { (*raw).timer = Some(Timer(timer)) };
+    unsafe { (*raw).timer = Some(timer) };
     // SAFETY: `net` is the namespace being set up.
     let slot = unsafe { ffi::rtemu_net_slot(net) };
     // SAFETY: the slot is rtemu's pernet pointer, which nothing else writes
@@ -462,10 +432,8 @@ unsafe extern "C" fn rtemu_sock_release(net: *mut bindings::net, portid: u32) {
 ///
 /// # Safety
 ///
-/// `ctx` is the `NetState` the timer was created for (`rtemu_timer_new`),
-/// alive for the call.
-#[no_mangle]
-unsafe extern "C" fn rtemu_timer_fire(ctx: *mut c_void) {
+/// `ctx` is the `NetState` the timer was created for, alive for the call.
+unsafe extern "C" fn fire_lifetimes(ctx: *mut c_void) {
     // SAFETY: `ctx` is the state the timer belongs to; the state's exit
     // cancels the timer before dropping it.
     let state = unsafe { ArcBorrow::from_raw(ctx.cast::<NetState>()) };

@@ -4,12 +4,10 @@
  * wrapper of a static inline kernel helper, except the pernet registration.
  */
 #include <linux/capability.h>
-#include <linux/jiffies.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -197,58 +195,4 @@ int rtemu_register_release_notifier(void)
 void rtemu_unregister_release_notifier(void)
 {
 	netlink_unregister_notifier(&rtemu_netlink_notifier);
-}
-
-/* A table's lifetime work: delayed work that calls back into Rust. */
-struct rtemu_timer {
-	struct delayed_work work;
-	/* Orders the check and the arming in rtemu_timer_arm. */
-	spinlock_t lock;
-	void *ctx;
-};
-
-static void rtemu_timer_work(struct work_struct *work)
-{
-	struct rtemu_timer *timer =
-		container_of(to_delayed_work(work), struct rtemu_timer, work);
-
-	rtemu_timer_fire(timer->ctx);
-}
-
-struct rtemu_timer *rtemu_timer_new(void *ctx)
-{
-	struct rtemu_timer *timer = kzalloc_obj(*timer);
-
-	if (!timer)
-		return NULL;
-	INIT_DELAYED_WORK(&timer->work, rtemu_timer_work);
-	spin_lock_init(&timer->lock);
-	timer->ctx = ctx;
-	return timer;
-}
-
-/*
- * Arms the work to run within delay_ms, unless it is due sooner already:
- * never postpones it, so that each caller's time holds, and a burst of
- * callers with later times leaves the work alone.
- */
-void rtemu_timer_arm(struct rtemu_timer *timer, unsigned long delay_ms)
-{
-	unsigned long delay = msecs_to_jiffies(delay_ms);
-
-	spin_lock_bh(&timer->lock);
-	if (!delayed_work_pending(&timer->work) ||
-	    time_before(jiffies + delay, timer->work.timer.expires))
-		mod_delayed_work(system_wq, &timer->work, delay);
-	spin_unlock_bh(&timer->lock);
-}
-
-void rtemu_timer_cancel_sync(struct rtemu_timer *timer)
-{
-	cancel_delayed_work_sync(&timer->work);
-}
-
-void rtemu_timer_free(struct rtemu_timer *timer)
-{
-	kfree(timer);
 }

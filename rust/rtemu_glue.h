@@ -37,12 +37,6 @@ void rtemu_family_close(void);
 int rtemu_register_release_notifier(void);
 void rtemu_unregister_release_notifier(void);
 
-struct rtemu_timer;
-struct rtemu_timer *rtemu_timer_new(void *ctx);
-void rtemu_timer_arm(struct rtemu_timer *timer, unsigned long delay_ms);
-void rtemu_timer_cancel_sync(struct rtemu_timer *timer);
-void rtemu_timer_free(struct rtemu_timer *timer);
-
 /* An address as rust/api.rs takes it: IPv4 in the first 4 bytes. */
 struct rtemu_addr {
 	bool v6;
@@ -76,7 +70,6 @@ struct rtentry;
 int rtemu_net_init(struct net *net);
 void rtemu_net_exit(struct net *net);
 void rtemu_sock_release(struct net *net, u32 portid);
-void rtemu_timer_fire(void *ctx);
 
 /* The tracepoints of rtemu_trace.h, by kind (rtemu_trace.c); rust/c_consts.rs
  * is generated from these (scripts/ynl-regen.sh). */

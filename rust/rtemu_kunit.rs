@@ -24,6 +24,7 @@ mod lifetime;
 mod platform;
 mod table;
 mod timed;
+mod timer;
 mod trie;
 mod uapi;
 
@@ -62,6 +63,8 @@ mod tests {
     use core::alloc::Layout;
 
     use kernel::{
+        ffi::c_void,
+        new_spinlock,
         prelude::*,
         sync::{
             atomic::{Atomic, Relaxed},
@@ -82,6 +85,7 @@ mod tests {
             TableError,
         },
         timed::{TimedQueue, TimedRooms},
+        timer::Timer,
     };
 
     /// A clock the tests move by hand.
@@ -1742,6 +1746,46 @@ mod tests {
             Err(TableError::HostDown)
         );
         assert_eq!(t.stats().trash, 0);
+        Ok(())
+    }
+
+    /// The callback of the timer below: counts its runs.
+    ///
+    /// # Safety
+    ///
+    /// `ctx` is an `Atomic<u32>` alive for the call.
+    unsafe extern "C" fn count_run(ctx: *mut c_void) {
+        // SAFETY: the caller's contract.
+        let runs = unsafe { &*ctx.cast::<Atomic<u32>>() };
+        runs.fetch_add(1, Relaxed);
+    }
+
+    #[test]
+    fn a_run_due_now_is_not_postponed_by_a_later_time() -> Result {
+        let runs = KBox::new(Atomic::<u32>::new(0), GFP_KERNEL)?;
+        let ctx = core::ptr::from_ref::<Atomic<u32>>(&runs).cast_mut().cast();
+        // SAFETY: `count_run` only counts in `runs`, which outlives the
+        // timer (dropped first, below).
+        let timer = unsafe { Timer::new(count_run, ctx) }?;
+        // Due in an hour, then now: queueing the work at once cancels its
+        // timer and leaves the timer's expiry an hour out, which must not
+        // be taken for when the work is due.
+        timer.arm(3_600_000);
+        let no_preemption = KBox::pin_init(new_spinlock!(()), GFP_KERNEL)?;
+        {
+            // The work is queued on this CPU's worker, which cannot run it
+            // until the lock goes: the later time comes while it is queued.
+            let _guard = no_preemption.lock();
+            timer.arm(0);
+            timer.arm(600_000);
+        }
+        let mut waited_ms = 0;
+        while runs.load(Relaxed) == 0 && waited_ms < 30_000 {
+            fsleep(Delta::from_millis(10));
+            waited_ms += 10;
+        }
+        drop(timer);
+        assert_eq!(runs.load(Relaxed), 1);
         Ok(())
     }
 }

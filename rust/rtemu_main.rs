@@ -39,6 +39,7 @@ mod params;
 mod platform;
 mod table;
 mod timed;
+mod timer;
 mod trace;
 mod trie;
 mod uapi;
