@@ -10,8 +10,9 @@
 //! [`Op::Wait`] sleeps until that clock is just past it. A reply is only
 //! evidence if no tick that some lifetime names passed while the request was
 //! out; when one did, the sequence counts as [late](System::ran_late) and
-//! runs again with ticks twice as long, up to [`MAX_SLOWDOWN`] times the
-//! length asked for. A streak of timed runs on time halves them again.
+//! runs again with ticks twice as long, up to a limit (by default
+//! [`DEFAULT_MAX_SLOWDOWN`] times the length asked for). A streak of timed
+//! runs on time halves them again.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -40,6 +41,8 @@ pub struct Kernel {
     pub lifetime_settles: u64,
     /// The length of a tick asked for, and the one in use.
     base_tick: Duration,
+    /// How many times `base_tick` a tick may stretch to.
+    max_slowdown: u32,
     tick: Duration,
     /// The longest tick used.
     pub longest_tick: Duration,
@@ -54,12 +57,17 @@ pub struct Kernel {
     named: u32,
     /// Whether a reply came after a tick it could have crossed.
     late: bool,
+    /// Why the last run was late, for the report.
+    late_reason: Option<String>,
     /// Sequences run again because they were late.
     pub late_runs: u64,
+    /// Say on stderr why each late run was late (when replaying one).
+    pub tell_late: bool,
 }
 
-/// How many times the tick asked for a late sequence may stretch to.
-pub const MAX_SLOWDOWN: u32 = 64;
+/// How many times the tick asked for a late sequence may stretch to,
+/// unless told otherwise.
+pub const DEFAULT_MAX_SLOWDOWN: u32 = 64;
 
 /// Runs on time, of sequences that name ticks, after which the ticks halve.
 const ON_TIME_TO_SPEED_UP: u32 = 8;
@@ -90,8 +98,9 @@ fn wall_clock_ns() -> u64 {
 }
 
 impl Kernel {
-    /// The module of this namespace, with ticks of `tick`.
-    pub fn connect(tick: Duration) -> Result<Kernel, Error> {
+    /// The module of this namespace, with ticks of `tick`, which late runs
+    /// may stretch up to `max_slowdown` times.
+    pub fn connect(tick: Duration, max_slowdown: u32) -> Result<Kernel, Error> {
         let mut monitor = Handle::connect()?;
         monitor.subscribe(&["monitor", "resolve"])?;
         monitor.socket().set_recv_buffer(4 << 20)?;
@@ -105,6 +114,7 @@ impl Kernel {
             last_extack: None,
             lifetime_settles: 0,
             base_tick: tick,
+            max_slowdown,
             tick,
             longest_tick: tick,
             on_time: 0,
@@ -112,7 +122,9 @@ impl Kernel {
             passed: 0,
             named: 0,
             late: false,
+            late_reason: None,
             late_runs: 0,
+            tell_late: false,
         })
     }
 
@@ -124,6 +136,19 @@ impl Kernel {
     /// Whether the last run was late (see [`System::ran_late`]).
     pub fn was_late(&self) -> bool {
         self.late
+    }
+
+    /// Why the last run was late, if it was.
+    pub fn late_reason(&self) -> Option<&str> {
+        self.late_reason.as_deref()
+    }
+
+    /// Mark the run late; the first reason is kept.
+    fn mark_late(&mut self, why: impl FnOnce() -> String) {
+        if !self.late {
+            self.late = true;
+            self.late_reason = Some(why());
+        }
     }
 
     fn tick_ns(&self) -> u64 {
@@ -237,7 +262,7 @@ impl Kernel {
     fn check_time(&mut self) {
         let next = self.passed + 1;
         if next <= self.named && wall_clock_ns() >= self.wall(Time::Tick(next)) {
-            self.late = true;
+            self.mark_late(|| format!("a reply came after tick {next}"));
         }
     }
 
@@ -327,6 +352,7 @@ impl System for Kernel {
         self.passed = 0;
         self.named = 0;
         self.late = false;
+        self.late_reason = None;
         Ok(())
     }
 
@@ -346,11 +372,14 @@ impl System for Kernel {
 
     fn ran_late(&mut self) -> bool {
         self.late_runs += self.late as u64;
+        if let (true, Some(why)) = (self.tell_late && self.late, &self.late_reason) {
+            eprintln!("late at ticks of {} ms: {why}", self.tick.as_millis());
+        }
         self.late
     }
 
     fn slow_down(&mut self) -> bool {
-        if self.tick >= self.base_tick * MAX_SLOWDOWN {
+        if self.tick >= self.base_tick * self.max_slowdown {
             return false;
         }
         self.on_time = 0;
@@ -385,7 +414,11 @@ impl System for Kernel {
             }
             if Instant::now() > deadline {
                 // The lifetime work did not catch up: too slow to tell.
-                self.late = true;
+                let passed = self.passed;
+                self.mark_late(|| {
+                    let (want, got) = if l != *list { (list, &l) } else { (stats, &s) };
+                    format!("after tick {passed}, the module did not come to\n    {want}\n  but stayed at\n    {got}")
+                });
                 break;
             }
             waited = true;

@@ -11,7 +11,7 @@ use clap::{Parser, ValueEnum};
 use rtemu_fuzz::bsd::BsdModel;
 use rtemu_fuzz::deviations::{self, Deviations};
 use rtemu_fuzz::gen::{sequence_seed, Generator};
-use rtemu_fuzz::kernel::Kernel;
+use rtemu_fuzz::kernel::{self, Kernel};
 use rtemu_fuzz::model::Model;
 use rtemu_fuzz::op::Op;
 use rtemu_fuzz::run::{check_sequence, shrink_sequence, Reference, FINAL_CHECKS};
@@ -49,9 +49,13 @@ struct Args {
     max_mismatches: u64,
     /// Length of a tick of the sequences that let time pass, in ms. A
     /// sequence that runs late (a reply after a tick it may cross) runs
-    /// again with ticks twice as long, up to 64 times this.
+    /// again with ticks twice as long, up to --max-slowdown times this.
     #[arg(long, default_value_t = 100)]
     tick_ms: u64,
+    /// How many times --tick-ms the ticks of a late sequence may stretch to
+    /// (1: a late run counts as it is, e.g. to replay at one tick length).
+    #[arg(long, default_value_t = kernel::DEFAULT_MAX_SLOWDOWN, value_parser = clap::value_parser!(u32).range(1..))]
+    max_slowdown: u32,
     /// The module was loaded with this max_routes.
     #[arg(long)]
     max_routes: Option<usize>,
@@ -150,6 +154,9 @@ fn print_sequences(args: &Args) {
         for (i, op) in ops.iter().enumerate() {
             println!("  {:3}. {op}", i + 1);
         }
+        if args.sequence.is_some() {
+            break;
+        }
         done += len;
         k += 1;
     }
@@ -160,13 +167,16 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
         "fuzz: seed {seed}, {} operations in sequences of {} (rerun: rtemu-fuzz --seed {seed} --ops {} --seq-len {})",
         args.ops, args.seq_len, args.ops, args.seq_len
     ));
-    let mut kernel = match Kernel::connect(Duration::from_millis(args.tick_ms.max(1))) {
+    let tick = Duration::from_millis(args.tick_ms.max(1));
+    let mut kernel = match Kernel::connect(tick, args.max_slowdown) {
         Ok(k) => k,
         Err(e) => {
             out.say(&format!("fuzz: cannot reach the rtemu family: {e}"));
             return 2;
         }
     };
+    // A replay of one sequence says why each late run was late.
+    kernel.tell_late = args.sequence.is_some();
     let readme = match args.max_routes {
         Some(m) => Model::with_max_routes(m),
         None => Model::new(),
@@ -235,6 +245,10 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
                 // The ticks it ran at: a sequence that ran late runs again
                 // with longer ones (replay with --tick-ms).
                 let (tick, late) = (kernel.tick(), kernel.was_late());
+                let late = match kernel.late_reason() {
+                    Some(why) if late => format!(", late: {why}"),
+                    _ => String::new(),
+                };
                 out.say(&format!(
                     "fuzz: sequence {k}: mismatch with the {} model at operation {} of {} ({}), at ticks of {} ms{}\n    model:  {}\n    module: {}\nshrinking",
                     first.model,
@@ -242,7 +256,7 @@ fn run(args: &Args, seed: u64, out: &Out) -> u8 {
                     ops.len(),
                     first.op,
                     tick.as_millis(),
-                    if late { ", late" } else { "" },
+                    late,
                     first.expected,
                     first.got
                 ));
