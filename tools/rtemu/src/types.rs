@@ -279,15 +279,20 @@ impl RouteAdd {
 
 impl Typed for RouteAdd {
     fn to_message(&self) -> RtemuMessage {
-        let mut a = vec![
+        let lifetimes = [
+            self.preferred_until.map(RouteAttr::PreferredUntil),
+            self.expires_at.map(RouteAttr::ExpiresAt),
+        ];
+        // Sized exactly: a bulk load holds one of these per route.
+        let mut a = Vec::with_capacity(5 + lifetimes.iter().flatten().count());
+        a.extend([
             RouteAttr::Family(Family::of(&self.cidr.addr())),
             RouteAttr::Dst(self.cidr.addr()),
             RouteAttr::PrefixLen(self.cidr.prefix_len()),
             RouteAttr::Via(self.via),
             RouteAttr::Flags(self.flags),
-        ];
-        a.extend(self.preferred_until.map(RouteAttr::PreferredUntil));
-        a.extend(self.expires_at.map(RouteAttr::ExpiresAt));
+        ]);
+        a.extend(lifetimes.into_iter().flatten());
         RtemuMessage::route(Cmd::RouteAdd, with_unknown(a, &self.unknown))
     }
     fn from_message(msg: &RtemuMessage) -> Result<Self, DecodeError> {

@@ -12,13 +12,16 @@ use rtemu::{RouteClear, RtemuMessage, Timestamp, Typed};
 use crate::args;
 use crate::cli::{Cli, Command, RouteCmd};
 
-/// One request of a batch, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchLine {
-    /// 1-based line number in the file.
-    pub line: usize,
-    pub text: String,
-    pub msg: RtemuMessage,
+/// The requests of a batch file, and where each came from. The texts
+/// borrow the file's: under emulation (User-Mode Linux, where every page a
+/// process first touches is a round trip to the host) a bulk load's cost
+/// follows the memory it touches.
+#[derive(Debug, Default, PartialEq)]
+pub struct Batch<'a> {
+    /// The requests, in the file's order.
+    pub msgs: Vec<RtemuMessage>,
+    /// Each request's 1-based line number and text, in the same order.
+    pub lines: Vec<(usize, &'a str)>,
 }
 
 /// clap's first line, without its "error: " prefix.
@@ -106,8 +109,8 @@ fn fast_path(words: &[&str], now: Timestamp) -> Option<Result<RtemuMessage, Stri
 }
 
 /// Parse a batch file. On any error, every bad line is returned instead.
-pub fn parse(text: &str, now: Timestamp) -> Result<Vec<BatchLine>, Vec<(usize, String)>> {
-    let mut ok = Vec::new();
+pub fn parse(text: &str, now: Timestamp) -> Result<Batch<'_>, Vec<(usize, String)>> {
+    let mut ok = Batch::default();
     let mut bad = Vec::new();
     let mut cmd = Cli::command();
     for (i, raw) in text.lines().enumerate() {
@@ -116,11 +119,10 @@ pub fn parse(text: &str, now: Timestamp) -> Result<Vec<BatchLine>, Vec<(usize, S
             continue;
         }
         match parse_line(&mut cmd, line.split_whitespace().collect(), now) {
-            Ok(msg) => ok.push(BatchLine {
-                line: i + 1,
-                text: line.to_string(),
-                msg,
-            }),
+            Ok(msg) => {
+                ok.msgs.push(msg);
+                ok.lines.push((i + 1, line));
+            }
             Err(e) => bad.push((i + 1, e)),
         }
     }
@@ -151,10 +153,10 @@ route change 10.1.2.3/32 new-via 192.0.2.9
 route flush inet6
 route delete 10.9.0.0/16
 ";
-        let lines = parse(text, NOW).unwrap();
-        let nums: Vec<usize> = lines.iter().map(|l| l.line).collect();
+        let batch = parse(text, NOW).unwrap();
+        let nums: Vec<usize> = batch.lines.iter().map(|l| l.0).collect();
         assert_eq!(nums, vec![2, 4, 5, 6, 7, 8, 9]);
-        let cmds: Vec<Cmd> = lines.iter().map(|l| l.msg.cmd).collect();
+        let cmds: Vec<Cmd> = batch.msgs.iter().map(|m| m.cmd).collect();
         assert_eq!(
             cmds,
             vec![
@@ -167,14 +169,14 @@ route delete 10.9.0.0/16
                 Cmd::RouteRemove
             ]
         );
-        let add = RouteAdd::from_message(&lines[1].msg).unwrap();
+        let add = RouteAdd::from_message(&batch.msgs[1]).unwrap();
         assert_eq!(add.expires_at, Some(NOW + 300_000_000_000));
         assert_eq!(
-            RouteRemove::from_message(&lines[3].msg).unwrap(),
+            RouteRemove::from_message(&batch.msgs[3]).unwrap(),
             RouteRemove::Addr("192.0.2.1".parse().unwrap())
         );
         assert_eq!(
-            lines[1].text,
+            batch.lines[1].1,
             "route add 2001:db8::/32 via fe80::1 expires 5m"
         );
     }
@@ -247,6 +249,6 @@ route show
 
     #[test]
     fn empty_file_is_empty_batch() {
-        assert_eq!(parse("# nothing\n\n", NOW).unwrap(), vec![]);
+        assert_eq!(parse("# nothing\n\n", NOW).unwrap(), Batch::default());
     }
 }

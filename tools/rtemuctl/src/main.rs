@@ -376,8 +376,8 @@ fn run_batch(path: &std::path::Path, p: Printer) -> Res<ExitCode> {
     } else {
         std::fs::read_to_string(path).map_err(|e| Fail::Usage(format!("{name}: {e}")))?
     };
-    let lines = match batch::parse(&text, now()) {
-        Ok(l) => l,
+    let batch::Batch { msgs, lines } = match batch::parse(&text, now()) {
+        Ok(b) => b,
         Err(bad) => {
             for (n, e) in bad {
                 eprintln!("rtemuctl: {name}:{n}: {e}");
@@ -385,15 +385,15 @@ fn run_batch(path: &std::path::Path, p: Printer) -> Res<ExitCode> {
             return Err(Fail::Usage(format!("{name}: nothing sent")));
         }
     };
-    let report = Handle::connect()?.batch(lines.iter().map(|l| l.msg.clone()).collect())?;
+    let report = Handle::connect()?.batch(msgs)?;
     let mut failed = Vec::new();
     for (i, e) in &report.errors {
-        let l = &lines[*i];
-        eprintln!("Error: {name}:{}: {}: {e}", l.line, l.text);
+        let (line, text) = lines[*i];
+        eprintln!("Error: {name}:{line}: {text}: {e}");
         failed.push(
             Record::new()
-                .num("line", l.line as u64)
-                .str("command", &l.text)
+                .num("line", line as u64)
+                .str("command", text)
                 .str("error", e)
                 .num("errno", e.errno().unwrap_or(0) as u64)
                 .bare(0),
