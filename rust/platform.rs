@@ -91,24 +91,6 @@ pub(crate) fn cond_resched() {
     unsafe { rtemu_cond_resched() }
 }
 
-/// Starts loading the memory of `value` into the cache, for a read soon
-/// after: a hint, which reads nothing the program sees.
-pub(crate) fn prefetch<T>(value: &T) {
-    extern "C" {
-        // `rtemu_bhlock.c`: the kernel's is a macro.
-        fn rtemu_prefetch(p: *const c_void);
-    }
-    let first = ptr::from_ref(value).cast::<u8>();
-    // Its last byte too: an object of a slab cache whose size is not a
-    // multiple of the cache line's straddles two lines or more.
-    let last = first.wrapping_add(core::mem::size_of::<T>().saturating_sub(1));
-    for p in [first, last] {
-        // SAFETY: a prefetch has no effect the program can observe and
-        // cannot fault, whatever the address.
-        unsafe { rtemu_prefetch(p.cast()) };
-    }
-}
-
 /// `__GFP_NORETRY` and `__GFP_ACCOUNT`, which `kernel::alloc::flags` does not offer.
 const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
 const GFP_ACCOUNT: bindings::gfp_t = 1 << bindings::___GFP_ACCOUNT_BIT;

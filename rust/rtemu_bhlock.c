@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel's calls that are static inline or macros in C: bottom halves
- * and lockdep for the entry lock of rust/bhlock.rs, cond_resched(),
- * prefetch() and the slab cache calls for rust/platform.rs. Built into rtemu, its KUnit module
+ * and lockdep for the entry lock of rust/bhlock.rs, cond_resched() and the
+ * slab cache calls for rust/platform.rs. Built into rtemu, its KUnit module
  * and its benchmark.
  */
 #include <linux/bottom_half.h>
 #include <linux/lockdep.h>
-#include <linux/prefetch.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -57,13 +56,6 @@ void rtemu_lockdep_assert_held(struct lockdep_map *map)
 	lockdep_assert(lock_is_held(map));
 }
 #endif
-
-void rtemu_prefetch(const void *p);
-
-void rtemu_prefetch(const void *p)
-{
-	prefetch(p);
-}
 
 void rtemu_cond_resched(void);
 

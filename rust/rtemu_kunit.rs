@@ -81,8 +81,8 @@ mod tests {
         lifetime::{deadline, Clock},
         platform::{alloc_node, free_node, rcu_drain, RVec, RcuGuard, RcuSlot},
         table::{
-            FlagsChange, Hooks, Limits, LookAhead, Lookup, NewRoute, Route, RouteChange,
-            RouteTable, TableError,
+            FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable,
+            TableError,
         },
         timed::{TimedQueue, TimedRooms},
         timer::Timer,
@@ -1786,25 +1786,6 @@ mod tests {
         }
         drop(timer);
         assert_eq!(runs.load(Relaxed), 1);
-        Ok(())
-    }
-
-    #[test]
-    fn a_look_ahead_returns_every_item_in_order_each_hinted_before() -> Result {
-        for n in [0u32, 1, 7, 8, 9, 30] {
-            let hinted = core::cell::RefCell::new(KVec::new());
-            let mut got = KVec::new();
-            let ahead = LookAhead::<_, _, 8>::new(0..n, |i: &u32| {
-                hinted.borrow_mut().push(*i, GFP_KERNEL).expect("memory");
-            });
-            for i in ahead {
-                // Drawn (and hinted): this one and the eight after it.
-                assert_eq!(hinted.borrow().len() as u32, n.min(i + 1 + 8));
-                got.push(i, GFP_KERNEL)?;
-            }
-            assert!(got.iter().copied().eq(0..n));
-            assert!(hinted.borrow().iter().copied().eq(0..n));
-        }
         Ok(())
     }
 }

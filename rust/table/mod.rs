@@ -67,8 +67,6 @@ mod retire;
 mod write;
 
 pub(crate) use gwroute::ResolveHook;
-#[allow(unused_imports, reason = "the walks use it; the KUnit suite tests it")]
-pub(crate) use paths::LookAhead;
 #[allow(
     unused_imports,
     reason = "the in-kernel rtalloc(9) API; the KUnit suite uses it"

@@ -10,7 +10,7 @@ use super::{RouteTable, TableError};
 use crate::{
     addr::{Addr, Af, Prefix},
     entry::{OtherPaths, RtArc, RtEntry, RtLocked},
-    platform::{prefetch, AllocError, RVec, RcuArc, RcuGuard, RcuRef},
+    platform::{AllocError, RVec, RcuArc, RcuGuard, RcuRef},
     trie::{Key, Trie, WriteTxn},
 };
 
@@ -353,53 +353,6 @@ pub(super) fn walk_after<K: AfKey>(
     true
 }
 
-/// How many of a walk's entries are loaded ahead of the one in hand: enough
-/// to cover a miss with the work of formatting the ones before it.
-const WALK_LOOKAHEAD: usize = 8;
-
-/// An iterator that draws `N` items ahead of its caller and calls `hint` on
-/// each as it is drawn (to prefetch what the caller will read of it); it
-/// returns `inner`'s items in `inner`'s order.
-pub(crate) struct LookAhead<I: Iterator, F, const N: usize> {
-    inner: core::iter::Fuse<I>,
-    hint: F,
-    /// The items drawn and not yet returned, the next at `next`; `None`
-    /// once `inner` ran out.
-    ring: [Option<I::Item>; N],
-    next: usize,
-}
-
-impl<I: Iterator, F: FnMut(&I::Item), const N: usize> LookAhead<I, F, N> {
-    pub(crate) fn new(inner: I, mut hint: F) -> Self {
-        let mut inner = inner.fuse();
-        let ring = core::array::from_fn(|_| {
-            let item = inner.next();
-            item.as_ref().inspect(|i| hint(i));
-            item
-        });
-        Self {
-            inner,
-            hint,
-            ring,
-            next: 0,
-        }
-    }
-}
-
-impl<I: Iterator, F: FnMut(&I::Item), const N: usize> Iterator for LookAhead<I, F, N> {
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        let drawn = self.inner.next();
-        if let Some(i) = &drawn {
-            (self.hint)(i);
-        }
-        let item = core::mem::replace(&mut self.ring[self.next], drawn);
-        self.next = (self.next + 1) % N;
-        item
-    }
-}
-
 pub(super) fn walk_from<K: AfKey>(
     trie: &Trie<K, RtArc>,
     cursor: &mut Option<(Prefix, u32)>,
@@ -409,7 +362,7 @@ pub(super) fn walk_from<K: AfKey>(
     // Resume at the cursor's prefix itself, skipping its paths already
     // seen, then strictly after it.
     let resume_at = *cursor;
-    let walk = match resume_at {
+    let iter = match resume_at {
         Some((p, seen)) => {
             let key = K::of(&p.addr());
             if let Some(first) = trie.get(key, p.len(), g) {
@@ -426,10 +379,7 @@ pub(super) fn walk_from<K: AfKey>(
         }
         None => trie.iter(g),
     };
-    // The entries lie wherever they were allocated, not in the walk's
-    // order: each would be a cache miss, one after the other.
-    let ahead = LookAhead::<_, _, WALK_LOOKAHEAD>::new(walk, |(_, _, first)| prefetch(first.get()));
-    for (key, len, first) in ahead {
+    for (key, len, first) in iter {
         let Ok(prefix) = Prefix::new(key.addr(), len) else {
             continue;
         };
