@@ -99,6 +99,19 @@ if [ "$env" = uml ]; then
 else
 	environment="virtme-ng ($("$RTEMU_ROOT/scripts/vm-run.sh" --choose-accel "$kdir" | tr a-z A-Z))"
 fi
+# Every system call of a UML guest process is a switch between host
+# processes; on a host whose CPUs halt when idle (a VM's haltpoll, C-states),
+# each switch also waits for a CPU to wake, which made the syscall-heavy rows
+# (dumps, bulk loads) 2-3x slower than on a host kept busy. A PM QoS CPU
+# latency request of 0, held while this script and its children run, keeps
+# the CPUs polling instead (root only; the report says whether it held).
+if [ -w /dev/cpu_dma_latency ] && exec {cpu_latency_fd}>/dev/cpu_dma_latency &&
+	echo 0 >&"$cpu_latency_fd"; then
+	environment="$environment, host CPUs kept out of idle states (cpu_dma_latency 0)"
+else
+	environment="$environment, host CPUs free to idle (/dev/cpu_dma_latency not writable)"
+	log "bench: note: cannot hold /dev/cpu_dma_latency at 0; system-call-heavy rows will be slower"
+fi
 log "bench: $(basename "$kdir") in $environment"
 # The VM gets 4 GiB; a UML guest at most 1792M (scripts/uml-run.sh). The
 # guest exits 3 when rtemu and the FIB disagreed: its results are still
