@@ -228,8 +228,8 @@ impl<'g, T> RcuRef<'g, T> {
     /// and nothing else counts it: it only waits for the grace period to be freed).
     #[allow(
         dead_code,
-        reason = "the kernel's table uses it, the host's trie does not: unused on one side, so \
-                  not `expect`"
+        reason = "the kernel's table and the host's benchmark use it, the host's trie does not: \
+                  unused on one side, so not `expect`"
     )]
     pub(crate) fn to_arc(self) -> Option<RcuArc<T>> {
         if !take_count(&self.inner.refs) {
