@@ -198,8 +198,13 @@ for set in $SETS; do
 			emit "{\"bench\":\"teardown\",$(tag),\"linux_ns\":$((t1 - t0)),\"rtemu_ns\":$((t2 - t1))}"
 			load_rtemu
 		else
+			# A fresh module for the next sample: its slab caches start empty,
+			# as they do when rtemu is loaded, rather than with the slabs this
+			# sample's nodes left partly used (flushed routes free objects,
+			# not slab pages), which would flatter the next sample's memory.
 			fib_flush
-			"$RTEMUCTL" route flush >/dev/null
+			rmmod rtemu
+			load_rtemu
 		fi
 	done
 	drop_batches
