@@ -145,7 +145,7 @@ impl Handle {
     }
 
     /// Stream requests acknowledged only on error; see [`Socket::batch`].
-    pub fn batch(&mut self, msgs: Vec<RtemuMessage>) -> Result<BatchReport> {
+    pub fn batch(&mut self, msgs: impl IntoIterator<Item = RtemuMessage>) -> Result<BatchReport> {
         self.sock.batch(msgs)
     }
 }

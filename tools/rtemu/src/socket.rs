@@ -419,7 +419,9 @@ impl Socket {
     /// each chunk followed by an acknowledged nlctrl barrier. The kernel
     /// answers only failures (and the replies of requests that have one,
     /// which are dropped), so a bulk load costs one round trip per chunk.
-    pub fn batch(&mut self, msgs: Vec<RtemuMessage>) -> Result<BatchReport> {
+    /// The requests are drawn as they are sent: a caller can make them one
+    /// chunk at a time.
+    pub fn batch(&mut self, msgs: impl IntoIterator<Item = RtemuMessage>) -> Result<BatchReport> {
         let mut report = BatchReport::default();
         let mut index = 0usize;
         let mut msgs = msgs.into_iter().peekable();

@@ -4,25 +4,17 @@
 //! comment), parsed with the same grammar as the command line. Only
 //! changes are streamed: `route add`, `route del`, `route change` and
 //! `route flush`. Every line is parsed before anything is sent; parse
-//! errors name their line and nothing is sent.
+//! errors name their line and nothing is sent. The file is parsed twice,
+//! to check it and then as it is sent, rather than held as requests:
+//! under emulation (User-Mode Linux, where every page a process first
+//! touches is a round trip to the host) a bulk load's cost follows the
+//! memory it touches.
 
 use clap::{CommandFactory, FromArgMatches};
 use rtemu::{RouteClear, RtemuMessage, Timestamp, Typed};
 
 use crate::args;
 use crate::cli::{Cli, Command, RouteCmd};
-
-/// The requests of a batch file, and where each came from. The texts
-/// borrow the file's: under emulation (User-Mode Linux, where every page a
-/// process first touches is a round trip to the host) a bulk load's cost
-/// follows the memory it touches.
-#[derive(Debug, Default, PartialEq)]
-pub struct Batch<'a> {
-    /// The requests, in the file's order.
-    pub msgs: Vec<RtemuMessage>,
-    /// Each request's 1-based line number and text, in the same order.
-    pub lines: Vec<(usize, &'a str)>,
-}
 
 /// clap's first line, without its "error: " prefix.
 fn clap_message(e: clap::Error) -> String {
@@ -108,26 +100,33 @@ fn fast_path(words: &[&str], now: Timestamp) -> Option<Result<RtemuMessage, Stri
     })
 }
 
-/// Parse a batch file. On any error, every bad line is returned instead.
-pub fn parse(text: &str, now: Timestamp) -> Result<Batch<'_>, Vec<(usize, String)>> {
-    let mut ok = Batch::default();
-    let mut bad = Vec::new();
-    let mut cmd = Cli::command();
-    for (i, raw) in text.lines().enumerate() {
+/// The lines of a batch file that are requests: number (1-based) and text,
+/// without comments and blanks.
+pub fn request_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().filter_map(|(i, raw)| {
         let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        match parse_line(&mut cmd, line.split_whitespace().collect(), now) {
-            Ok(msg) => {
-                ok.msgs.push(msg);
-                ok.lines.push((i + 1, line));
-            }
-            Err(e) => bad.push((i + 1, e)),
-        }
-    }
+        (!line.is_empty()).then_some((i + 1, line))
+    })
+}
+
+/// The requests of a batch file, in its order, each parsed as it is drawn.
+pub fn requests(
+    text: &str,
+    now: Timestamp,
+) -> impl Iterator<Item = Result<RtemuMessage, String>> + '_ {
+    let mut cmd = Cli::command();
+    request_lines(text)
+        .map(move |(_, line)| parse_line(&mut cmd, line.split_whitespace().collect(), now))
+}
+
+/// Check a batch file: every bad line, with its number, or none.
+pub fn check(text: &str, now: Timestamp) -> Result<(), Vec<(usize, String)>> {
+    let bad: Vec<(usize, String)> = request_lines(text)
+        .zip(requests(text, now))
+        .filter_map(|((n, _), r)| r.err().map(|e| (n, e)))
+        .collect();
     if bad.is_empty() {
-        Ok(ok)
+        Ok(())
     } else {
         Err(bad)
     }
@@ -153,10 +152,12 @@ route change 10.1.2.3/32 new-via 192.0.2.9
 route flush inet6
 route delete 10.9.0.0/16
 ";
-        let batch = parse(text, NOW).unwrap();
-        let nums: Vec<usize> = batch.lines.iter().map(|l| l.0).collect();
+        check(text, NOW).unwrap();
+        let lines: Vec<(usize, &str)> = request_lines(text).collect();
+        let msgs: Vec<RtemuMessage> = requests(text, NOW).map(Result::unwrap).collect();
+        let nums: Vec<usize> = lines.iter().map(|l| l.0).collect();
         assert_eq!(nums, vec![2, 4, 5, 6, 7, 8, 9]);
-        let cmds: Vec<Cmd> = batch.msgs.iter().map(|m| m.cmd).collect();
+        let cmds: Vec<Cmd> = msgs.iter().map(|m| m.cmd).collect();
         assert_eq!(
             cmds,
             vec![
@@ -169,16 +170,13 @@ route delete 10.9.0.0/16
                 Cmd::RouteRemove
             ]
         );
-        let add = RouteAdd::from_message(&batch.msgs[1]).unwrap();
+        let add = RouteAdd::from_message(&msgs[1]).unwrap();
         assert_eq!(add.expires_at, Some(NOW + 300_000_000_000));
         assert_eq!(
-            RouteRemove::from_message(&batch.msgs[3]).unwrap(),
+            RouteRemove::from_message(&msgs[3]).unwrap(),
             RouteRemove::Addr("192.0.2.1".parse().unwrap())
         );
-        assert_eq!(
-            batch.lines[1].1,
-            "route add 2001:db8::/32 via fe80::1 expires 5m"
-        );
+        assert_eq!(lines[1].1, "route add 2001:db8::/32 via fe80::1 expires 5m");
     }
 
     #[test]
@@ -192,7 +190,7 @@ frobnicate
 route show
 -j route flush
 ";
-        let bad = parse(text, NOW).unwrap_err();
+        let bad = check(text, NOW).unwrap_err();
         let nums: Vec<usize> = bad.iter().map(|(n, _)| *n).collect();
         assert_eq!(nums, vec![2, 3, 4, 5, 6, 7]);
         assert!(bad[0].1.contains("needs via"), "{}", bad[0].1);
@@ -249,6 +247,7 @@ route show
 
     #[test]
     fn empty_file_is_empty_batch() {
-        assert_eq!(parse("# nothing\n\n", NOW).unwrap(), Batch::default());
+        assert_eq!(check("# nothing\n\n", NOW), Ok(()));
+        assert_eq!(requests("# nothing\n\n", NOW).count(), 0);
     }
 }

@@ -376,16 +376,20 @@ fn run_batch(path: &std::path::Path, p: Printer) -> Res<ExitCode> {
     } else {
         std::fs::read_to_string(path).map_err(|e| Fail::Usage(format!("{name}: {e}")))?
     };
-    let batch::Batch { msgs, lines } = match batch::parse(&text, now()) {
-        Ok(b) => b,
-        Err(bad) => {
-            for (n, e) in bad {
-                eprintln!("rtemuctl: {name}:{n}: {e}");
-            }
-            return Err(Fail::Usage(format!("{name}: nothing sent")));
+    let now = now();
+    if let Err(bad) = batch::check(&text, now) {
+        for (n, e) in bad {
+            eprintln!("rtemuctl: {name}:{n}: {e}");
         }
+        return Err(Fail::Usage(format!("{name}: nothing sent")));
+    }
+    // Checked: every request parses.
+    let report = Handle::connect()?.batch(batch::requests(&text, now).filter_map(Result::ok))?;
+    // The lines of the failed requests, found again by their index.
+    let lines: Vec<(usize, &str)> = match report.errors.iter().map(|(i, _)| *i).max() {
+        Some(last) => batch::request_lines(&text).take(last + 1).collect(),
+        None => Vec::new(),
     };
-    let report = Handle::connect()?.batch(msgs)?;
     let mut failed = Vec::new();
     for (i, e) in &report.errors {
         let (line, text) = lines[*i];
