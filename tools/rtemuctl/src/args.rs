@@ -9,19 +9,21 @@ use rtemu::{IpNet, RouteAdd, RouteChange, RouteFlags, RouteGet, RouteRemove, Tim
 
 use crate::time::{after, parse_duration, parse_time};
 
-struct Words<'a> {
-    it: std::slice::Iter<'a, String>,
+/// The words of a command: the command line's `String`s, or a batch line's
+/// slices of the file, which need no copy.
+struct Words<'a, S> {
+    it: std::slice::Iter<'a, S>,
 }
 
-impl<'a> Words<'a> {
-    fn new(args: &'a [String]) -> Self {
+impl<'a, S: AsRef<str>> Words<'a, S> {
+    fn new(args: &'a [S]) -> Self {
         Words { it: args.iter() }
     }
     fn next(&mut self) -> Option<&'a str> {
-        self.it.next().map(String::as_str)
+        self.it.next().map(AsRef::as_ref)
     }
     fn peek(&self) -> Option<&'a str> {
-        self.it.clone().next().map(String::as_str)
+        self.it.clone().next().map(AsRef::as_ref)
     }
     fn value(&mut self, key: &str, what: &str) -> Result<&'a str, String> {
         self.next().ok_or_else(|| format!("{key} needs {what}"))
@@ -43,9 +45,9 @@ fn set_once<T>(slot: &mut Option<T>, v: T, key: &str) -> Result<(), String> {
 /// Lifetimes: `preferred DURATION`, `preferred until TIME`, `until TIME`,
 /// `expires DURATION`, `expires at TIME`, `at TIME`. Returns false when
 /// `word` is not a lifetime keyword.
-fn lifetime(
+fn lifetime<S: AsRef<str>>(
     word: &str,
-    w: &mut Words,
+    w: &mut Words<'_, S>,
     now: Timestamp,
     preferred: &mut Option<Timestamp>,
     expires: &mut Option<Timestamp>,
@@ -81,7 +83,11 @@ fn lifetime(
 }
 
 /// `route add PREFIX via ADDR [lifetimes] [clone] [xresolve] [static] [reject|blackhole]`.
-pub fn route_add(prefix: IpNet, args: &[String], now: Timestamp) -> Result<RouteAdd, String> {
+pub fn route_add<S: AsRef<str>>(
+    prefix: IpNet,
+    args: &[S],
+    now: Timestamp,
+) -> Result<RouteAdd, String> {
     let mut w = Words::new(args);
     let mut via = None;
     let mut req = RouteAdd::new(prefix, IpAddr::from([0u8; 4]));
@@ -124,7 +130,7 @@ pub fn route_add(prefix: IpNet, args: &[String], now: Timestamp) -> Result<Route
 }
 
 /// `route del PREFIX [via ADDR]` or `route del ADDR`.
-pub fn route_del(target: &str, args: &[String]) -> Result<RouteRemove, String> {
+pub fn route_del<S: AsRef<str>>(target: &str, args: &[S]) -> Result<RouteRemove, String> {
     let mut w = Words::new(args);
     if target.contains('/') {
         let cidr: IpNet = target
@@ -152,11 +158,11 @@ pub fn route_del(target: &str, args: &[String]) -> Result<RouteRemove, String> {
 }
 
 /// `route get ADDR [clone] [noreport] [noclone]`.
-pub fn route_get(addr: IpAddr, args: &[String]) -> Result<RouteGet, String> {
+pub fn route_get<S: AsRef<str>>(addr: IpAddr, args: &[S]) -> Result<RouteGet, String> {
     let mut req = RouteGet::new(addr);
     let (mut clone, mut noreport) = (false, false);
     for word in args {
-        match word.as_str() {
+        match word.as_ref() {
             "clone" => clone = true,
             "noreport" => noreport = true,
             "noclone" => {
@@ -185,7 +191,11 @@ const SETTABLE_NAMES: &str = "cloning,xresolve,static,reject,blackhole,prcloning
 
 /// `route change PREFIX [via ADDR] [new-via ADDR] [flags F,F..]
 /// [flags-mask F,F..] [lifetimes]`.
-pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<RouteChange, String> {
+pub fn route_change<S: AsRef<str>>(
+    prefix: IpNet,
+    args: &[S],
+    now: Timestamp,
+) -> Result<RouteChange, String> {
     let mut w = Words::new(args);
     let mut req = RouteChange::new(prefix);
     while let Some(word) = w.next() {
@@ -214,7 +224,7 @@ pub fn route_change(prefix: IpNet, args: &[String], now: Timestamp) -> Result<Ro
 }
 
 /// The value of `word`: flags a request may set, as `F,F..` or `none`.
-fn settable_flags(w: &mut Words<'_>, word: &str) -> Result<RouteFlags, String> {
+fn settable_flags<S: AsRef<str>>(w: &mut Words<'_, S>, word: &str) -> Result<RouteFlags, String> {
     let v = w.value(word, "a list like static,reject or none")?;
     let mut f = RouteFlags::empty();
     if v != "none" {
@@ -235,6 +245,9 @@ fn settable_flags(w: &mut Words<'_>, word: &str) -> Result<RouteFlags, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A command with no words after its prefix or address.
+    const NO_WORDS: &[&str] = &[];
 
     const NOW: u64 = 1_767_225_600_000_000_000;
 
@@ -315,29 +328,29 @@ mod tests {
             }
         );
         assert_eq!(
-            route_del("10.0.0.0/8", &[]).unwrap(),
+            route_del("10.0.0.0/8", NO_WORDS).unwrap(),
             RouteRemove::Prefix {
                 cidr: net("10.0.0.0/8"),
                 via: None
             }
         );
         assert_eq!(
-            route_del("10.0.0.1", &[]).unwrap(),
+            route_del("10.0.0.1", NO_WORDS).unwrap(),
             RouteRemove::Addr("10.0.0.1".parse().unwrap())
         );
         assert_eq!(
-            route_del("2001:db8::1", &[]).unwrap(),
+            route_del("2001:db8::1", NO_WORDS).unwrap(),
             RouteRemove::Addr("2001:db8::1".parse().unwrap())
         );
         assert!(route_del("10.0.0.1", &a("via 1.2.3.4")).is_err());
-        assert!(route_del("10.0.0.0/33", &[]).is_err());
-        assert!(route_del("host", &[]).is_err());
+        assert!(route_del("10.0.0.0/33", NO_WORDS).is_err());
+        assert!(route_del("host", NO_WORDS).is_err());
     }
 
     #[test]
     fn get_forms() {
         let addr: IpAddr = "10.1.2.3".parse().unwrap();
-        let g = route_get(addr, &[]).unwrap();
+        let g = route_get(addr, NO_WORDS).unwrap();
         assert!(!g.report);
         assert_eq!(g.ignflags, None);
         assert!(route_get(addr, &a("clone")).unwrap().report);

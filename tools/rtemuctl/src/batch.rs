@@ -74,18 +74,17 @@ fn fast_path(words: &[&str], now: Timestamp) -> Option<Result<RtemuMessage, Stri
     if rest.iter().any(|w| w.starts_with('-')) {
         return None;
     }
-    let owned = |a: &[&str]| a.iter().map(|w| w.to_string()).collect::<Vec<_>>();
     Some(match (*sub, rest) {
         ("add", [prefix, args @ ..]) => {
             let prefix = prefix.parse().ok()?;
-            args::route_add(prefix, &owned(args), now).map(|r| r.to_message())
+            args::route_add(prefix, args, now).map(|r| r.to_message())
         }
         ("del" | "delete", [target, args @ ..]) => {
-            args::route_del(target, &owned(args)).map(|r| r.to_message())
+            args::route_del(target, args).map(|r| r.to_message())
         }
         ("change", [prefix, args @ ..]) => {
             let prefix = prefix.parse().ok()?;
-            args::route_change(prefix, &owned(args), now).map(|r| r.to_message())
+            args::route_change(prefix, args, now).map(|r| r.to_message())
         }
         ("flush", []) => Ok(RouteClear { family: None }.to_message()),
         ("flush", [af @ ("inet" | "inet6")]) => Ok(RouteClear {
