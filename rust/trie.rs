@@ -20,7 +20,8 @@
 //! - after these bitmaps ([`Bits`]), in the node's own allocation (the seam's node), one slot
 //!   per value and one per child, each one word, compressed by popcount: the value of heap index
 //!   `i` is in value slot `rank(pfx, i)`, the child for `chunk` in child slot `rank(kid, chunk)`,
-//!   where `rank` counts the set bits below a position (helped by per-word running counts).
+//!   where `rank` counts the set bits below a position (helped by per-word counts, so that it
+//!   takes one popcount).
 //!
 //! A prefix of length `L` lives at depth `d = max(0, ceil(L / 8) - 1)` with local length
 //! `L - 8 * d`; so only a node at depth 0 uses local length 0 (the /0 route), and a /8, /16, ...
@@ -77,7 +78,8 @@
 //! # Invariants
 //!
 //! - A node holds exactly `popcount(pfx)` values and `popcount(kid)` children, in heap-index and
-//!   chunk order respectively; `kid_base` holds the running popcounts of `kid`.
+//!   chunk order respectively; `kid_base` and `pfx_base` hold the per-word counts of `kid` and
+//!   `pfx` (see [`Bits`]).
 //! - Every node is owned by exactly one child slot of a node of the trie, or by the root slot;
 //!   every value by exactly one node of the trie. A retired node keeps the words it had, for the
 //!   readers still in it, but owns none of them.
@@ -306,12 +308,12 @@ fn next_set(words: &[u64], from: usize, end: usize) -> Option<usize> {
 }
 
 /// A node's header: which key byte it covers and the bytes above it, which children and which
-/// local prefixes it has, with running counts of children for ranking them. The node's slots
-/// follow it in the same allocation.
+/// local prefixes it has, with per-word counts of both for ranking them in one popcount. The
+/// node's slots follow it in the same allocation.
 ///
 /// In the order a lookup reads them at each level (the child bitmap, the path and the counts,
 /// then the prefixes), so that they share the node's first two cache lines with the seam's slot
-/// counts. Values are ranked once per lookup, by popcounts of the words below.
+/// counts.
 #[derive(Clone, Copy)]
 #[repr(C)]
 pub(crate) struct Bits<K: Key> {
@@ -320,7 +322,12 @@ pub(crate) struct Bits<K: Key> {
     /// with `depth` in the last byte, which no path uses (`depth < K::LEVELS`): one compare
     /// checks both.
     path_depth: K::Packed,
+    /// Per word of `kid`, the set bits in the words before it.
     kid_base: [u8; 4],
+    /// Per word of `pfx`, the set bits in the words before it for the first four (local lengths
+    /// 0..=7), in the words after it for the last four (local length 8): so each fits a byte,
+    /// and a value of the last four ranks from the node's value count down.
+    pfx_base: [u8; 8],
     pfx: [u64; 8],
 }
 
@@ -331,6 +338,7 @@ impl<K: Key> Bits<K> {
             kid: [0; 4],
             path_depth: path_depth(key, depth),
             kid_base: [0; 4],
+            pfx_base: [0; 8],
             pfx: [0; 8],
         }
     }
@@ -339,6 +347,7 @@ impl<K: Key> Bits<K> {
     fn with_pfx(mut self, idx: usize, present: bool) -> (Self, usize) {
         let pos = rank(&self.pfx, idx);
         set(&mut self.pfx, idx, present);
+        self.pfx_base = pfx_bases(&self.pfx);
         (self, pos)
     }
 
@@ -371,6 +380,25 @@ fn bases(words: &[u64; 4]) -> [u8; 4] {
     for (b, w) in out.iter_mut().zip(words.iter()) {
         *b = acc;
         // At most 192 before the last word: fits.
+        acc = acc.wrapping_add(w.count_ones() as u8);
+    }
+    out
+}
+
+/// [`Bits::pfx_base`] of `words`.
+fn pfx_bases(words: &[u64; 8]) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    let (lo, hi) = out.split_at_mut(4);
+    let (wlo, whi) = words.split_at(4);
+    // At most 191 (words 0..=2; bit 0 is no prefix) and 192 (words 5..=7): each fits.
+    let mut acc = 0u8;
+    for (b, w) in lo.iter_mut().zip(wlo) {
+        *b = acc;
+        acc = acc.wrapping_add(w.count_ones() as u8);
+    }
+    acc = 0;
+    for (b, w) in hi.iter_mut().zip(whi).rev() {
+        *b = acc;
         acc = acc.wrapping_add(w.count_ones() as u8);
     }
     out
@@ -429,7 +457,19 @@ impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
 
     #[inline(always)]
     fn pfx_rank(self, idx: usize) -> usize {
-        rank(&self.bits().pfx, idx & 511)
+        let b = self.bits();
+        let w = (idx >> 6) & 7;
+        // All ones for a word counted from the end (local length 8), else zero.
+        let from_end = 0usize.wrapping_sub(w >> 2);
+        let below = (1u64 << (idx & 63)) - 1;
+        let n = usize::from(b.pfx_base[w])
+            + (b.pfx[w] & (below ^ from_end as u64)).count_ones() as usize;
+        // `n`, or the values less the `n` at `idx` and after, without a branch that the length
+        // of the match would steer. Wrapping: counts that disagreed with the bitmap would give
+        // a position past the values, which `value` refuses.
+        (self.npfx() & from_end)
+            .wrapping_add(n ^ from_end)
+            .wrapping_sub(from_end)
     }
 
     #[inline(always)]
@@ -774,6 +814,8 @@ impl<K: Key, V: TrieValue> Trie<K, V> {
                 Some("slot counts that disagree with the bitmaps")
             } else if b.kid_base != bases(&b.kid) {
                 Some("stale running counts of children")
+            } else if b.pfx_base != pfx_bases(&b.pfx) {
+                Some("stale counts of prefixes")
             } else if n.npfx() == 0 && n.nkids() < 2 {
                 Some("a node with no prefix and fewer than two children")
             } else if d != 0 && n.has_pfx(1) {

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::{check_same, Naive};
+use super::{build, check_same, Naive};
 use crate::platform::RcuGuard;
 use crate::trie::{Key, Trie};
 
@@ -218,4 +218,29 @@ fn v6_edges() {
     assert_eq!(t.stats().nodes, 2);
     w.remove(a, 64).unwrap();
     assert_eq!(t.stats().nodes, 1);
+}
+
+/// Every prefix from 10.0.0.0/8 to its /16s: a node at depth 1 with every prefix it may hold
+/// (every word of its bitmap, the largest per-word counts), thinned one prefix in three at a
+/// time, so that values ranked from either end of the bitmap are checked.
+#[test]
+fn dense_node() {
+    let all: Vec<(u32, u8)> = (8..=16u8)
+        .flat_map(|l| (0..1u32 << (l - 8)).map(move |c| (0x0a00_0000 | (c << (32 - l)), l)))
+        .collect();
+    let (t, mut m) = build(&all);
+    let keys: Vec<u32> = (0..256u32)
+        .map(|b| 0x0a00_0000 | (b << 16) | 0x1234)
+        .collect();
+    check_same(&t, &m, &keys);
+    for phase in 0..3 {
+        let mut w = t.writer().unwrap();
+        for &(p, l) in all.iter().skip(phase).step_by(3) {
+            assert!(w.remove(p, l).unwrap().is_some());
+            m.map.remove(&(p, l));
+        }
+        drop(w);
+        check_same(&t, &m, &keys);
+    }
+    assert_eq!(t.stats().nodes, 0);
 }
