@@ -30,6 +30,7 @@ use core::ptr::{
     NonNull, //
 };
 use core::sync::atomic::{
+    AtomicBool,
     AtomicPtr,
     AtomicUsize,
     Ordering, //
@@ -89,6 +90,40 @@ pub(crate) fn cond_resched() {
     // SAFETY: no preconditions beyond process context, which a caller that
     // may sleep is in.
     unsafe { rtemu_cond_resched() }
+}
+
+/// Whether the CPU counts bits in one instruction (x86's POPCNT), which the
+/// kernel's baseline target does not assume: found by [`detect_cpu`].
+static HAS_POPCNT: AtomicBool = AtomicBool::new(false);
+
+/// Finds what [`popcount`] may use; each module that uses the trie calls it
+/// in its init.
+pub(crate) fn detect_cpu() {
+    extern "C" {
+        // `rtemu_bhlock.c`: the kernel's is a macro.
+        fn rtemu_cpu_has_popcnt() -> bool;
+    }
+    // SAFETY: reads the boot CPU's feature bits, set long before modules load.
+    HAS_POPCNT.store(unsafe { rtemu_cpu_has_popcnt() }, Ordering::Relaxed);
+}
+
+/// The set bits of `x`: one POPCNT where the CPU has it (the trie ranks its
+/// slots by popcounts on every level of a lookup, and without it each is a
+/// dozen dependent instructions).
+#[inline(always)]
+pub(crate) fn popcount(x: u64) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if HAS_POPCNT.load(Ordering::Relaxed) {
+        let n: u64;
+        // SAFETY: the CPU has POPCNT (`detect_cpu`); it reads one register and
+        // writes another (and the flags), nothing else.
+        unsafe {
+            core::arch::asm!("popcnt {n}, {x}", x = in(reg) x, n = lateout(reg) n,
+                options(pure, nomem, nostack));
+        }
+        return n as u32;
+    }
+    x.count_ones()
 }
 
 /// `__GFP_NORETRY` and `__GFP_ACCOUNT`, which `kernel::alloc::flags` does not offer.

@@ -6,6 +6,7 @@
  * and its benchmark.
  */
 #include <linux/bottom_half.h>
+#include <asm/cpufeature.h>
 #include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -56,6 +57,17 @@ void rtemu_lockdep_assert_held(struct lockdep_map *map)
 	lockdep_assert(lock_is_held(map));
 }
 #endif
+
+bool rtemu_cpu_has_popcnt(void);
+
+bool rtemu_cpu_has_popcnt(void)
+{
+#ifdef CONFIG_X86_64
+	return boot_cpu_has(X86_FEATURE_POPCNT);
+#else
+	return false;
+#endif
+}
 
 void rtemu_cond_resched(void);
 

@@ -47,7 +47,10 @@ impl kernel::Module for RtemuKunit {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self {
             _entries: entry::ENTRY_SLAB.register(c"rtemu_kunit_entry")?,
-            _nodes: platform::NodeSlabs::register("rtemu_kunit_node")?,
+            _nodes: {
+                platform::detect_cpu();
+                platform::NodeSlabs::register("rtemu_kunit_node")?
+            },
         })
     }
 }
@@ -79,7 +82,7 @@ mod tests {
         entry::{flags::*, EntryCounters, RtArc, RtEntry, RtLocked, RtRef, RtState, LIVE_ENTRIES},
         event::{DeleteReason, Event, Events},
         lifetime::{deadline, Clock},
-        platform::{alloc_node, free_node, rcu_drain, RVec, RcuGuard, RcuSlot},
+        platform::{alloc_node, free_node, popcount, rcu_drain, RVec, RcuGuard, RcuSlot},
         table::{
             FlagsChange, Hooks, Limits, Lookup, NewRoute, Route, RouteChange, RouteTable,
             TableError,
@@ -1786,6 +1789,26 @@ mod tests {
         }
         drop(timer);
         assert_eq!(runs.load(Relaxed), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn popcount_counts_the_set_bits() -> Result {
+        // xorshift64: many words of every density, and the edges.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let words = (0..4096).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        });
+        for w in Iterator::chain([0, 1, 1 << 63, u64::MAX].into_iter(), words) {
+            assert_eq!(popcount(w), w.count_ones());
+            assert_eq!(
+                popcount(w & 0x0f0f_0f0f_0f0f_0f0f),
+                (w & 0x0f0f_0f0f_0f0f_0f0f).count_ones()
+            );
+        }
         Ok(())
     }
 }

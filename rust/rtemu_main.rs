@@ -92,7 +92,10 @@ struct Rtemu {
 impl kernel::InPlaceModule for Rtemu {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            nodes: Some(platform::NodeSlabs::register("rtemu_node")?),
+            nodes: {
+                platform::detect_cpu();
+                Some(platform::NodeSlabs::register("rtemu_node")?)
+            },
             entries: Some(entry::ENTRY_SLAB.register(c"rtemu_entry")?),
             hooks: Some(hooks::Registration::register()?),
             pernet: Some(netns::Registration::register()?),

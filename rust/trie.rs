@@ -112,6 +112,7 @@ use core::sync::atomic::{
 #[cfg(doc)]
 use crate::platform::RcuArc;
 use crate::platform::{
+    popcount,
     AllocError,
     Edit,
     NodeRef,
@@ -462,8 +463,8 @@ impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
         // All ones for a word counted from the end (local length 8), else zero.
         let from_end = 0usize.wrapping_sub(w >> 2);
         let below = (1u64 << (idx & 63)) - 1;
-        let n = usize::from(b.pfx_base[w])
-            + (b.pfx[w] & (below ^ from_end as u64)).count_ones() as usize;
+        let n =
+            usize::from(b.pfx_base[w]) + popcount(b.pfx[w] & (below ^ from_end as u64)) as usize;
         // `n`, or the values less the `n` at `idx` and after, without a branch that the length
         // of the match would steer. Wrapping: counts that disagreed with the bitmap would give
         // a position past the values, which `value` refuses.
@@ -476,7 +477,7 @@ impl<'a, K: Key, V: TrieValue> Node<'a, K, V> {
     fn kid_rank(self, c: usize) -> usize {
         let b = self.bits();
         let w = (c >> 6) & 3;
-        usize::from(b.kid_base[w]) + (b.kid[w] & ((1u64 << (c & 63)) - 1)).count_ones() as usize
+        usize::from(b.kid_base[w]) + popcount(b.kid[w] & ((1u64 << (c & 63)) - 1)) as usize
     }
 
     /// Heap index of the longest local prefix covering `c`, or 0.

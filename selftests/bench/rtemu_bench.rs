@@ -575,6 +575,7 @@ struct RtemuBench {
 impl kernel::Module for RtemuBench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let entries = entry::ENTRY_SLAB.register(c"rtemu_bench_entry")?;
+        platform::detect_cpu();
         let nodes = platform::NodeSlabs::register("rtemu_bench_node")?;
         // SAFETY: reads a module parameter, set before `init` runs.
         let n = unsafe { glue::rtemu_bench_keys() } as usize;

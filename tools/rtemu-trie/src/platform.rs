@@ -39,6 +39,13 @@ static PENDING: AtomicUsize = AtomicUsize::new(0);
 /// Nodes allocated and not freed yet.
 static LIVE_NODES: AtomicUsize = AtomicUsize::new(0);
 
+/// The set bits of `x` (the kernel's seam uses POPCNT where the CPU has it;
+/// the host build counts as its target allows).
+#[inline(always)]
+pub(crate) fn popcount(x: u64) -> u32 {
+    x.count_ones()
+}
+
 /// Makes this thread's fallible allocations fail once `n` more have succeeded (`None`: never).
 #[cfg_attr(not(test), expect(dead_code))]
 pub(crate) fn fail_allocs_after(n: Option<usize>) {
