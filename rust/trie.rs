@@ -386,23 +386,13 @@ fn bases(words: &[u64; 4]) -> [u8; 4] {
     out
 }
 
-/// [`Bits::pfx_base`] of `words`.
+/// [`Bits::pfx_base`] of `words`: the running counts of the first four words from the front and
+/// of the last four from the back.
 fn pfx_bases(words: &[u64; 8]) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    let (lo, hi) = out.split_at_mut(4);
-    let (wlo, whi) = words.split_at(4);
-    // At most 191 (words 0..=2; bit 0 is no prefix) and 192 (words 5..=7): each fits.
-    let mut acc = 0u8;
-    for (b, w) in lo.iter_mut().zip(wlo) {
-        *b = acc;
-        acc = acc.wrapping_add(w.count_ones() as u8);
-    }
-    acc = 0;
-    for (b, w) in hi.iter_mut().zip(whi).rev() {
-        *b = acc;
-        acc = acc.wrapping_add(w.count_ones() as u8);
-    }
-    out
+    let [a, b, c, d, e, f, g, h] = *words;
+    let [a2, b2, c2, d2] = bases(&[a, b, c, d]);
+    let [h2, g2, f2, e2] = bases(&[h, g, f, e]);
+    [a2, b2, c2, d2, e2, f2, g2, h2]
 }
 
 /// What a node at `depth` on the way of `key` stores as [`Bits::path_depth`].
