@@ -23,11 +23,11 @@ fn clap_message(e: clap::Error) -> String {
     first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
 
-/// `cmd` is `Cli::command()`, built once for the whole file: building it
-/// per line made a few thousand lines take seconds in a debug build (tens
-/// of seconds under emulation).
+/// `cmd` is `Cli::command()`, built once for the whole file and only when a
+/// line needs clap: building it per line made a few thousand lines take
+/// seconds in a debug build (tens of seconds under emulation).
 fn parse_line(
-    cmd: &mut clap::Command,
+    cmd: &mut Option<clap::Command>,
     words: Vec<&str>,
     now: Timestamp,
 ) -> Result<RtemuMessage, String> {
@@ -39,6 +39,7 @@ fn parse_line(
         return r;
     }
     let matches = cmd
+        .get_or_insert_with(Cli::command)
         .try_get_matches_from_mut(std::iter::once("rtemuctl").chain(words.iter().copied()))
         .map_err(clap_message)?;
     let cli = Cli::from_arg_matches(&matches).map_err(clap_message)?;
@@ -113,7 +114,7 @@ pub fn requests(
     text: &str,
     now: Timestamp,
 ) -> impl Iterator<Item = Result<RtemuMessage, String>> + '_ {
-    let mut cmd = Cli::command();
+    let mut cmd = None;
     request_lines(text)
         .map(move |(_, line)| parse_line(&mut cmd, line.split_whitespace().collect(), now))
 }
